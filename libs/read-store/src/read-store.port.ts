@@ -1,0 +1,108 @@
+/**
+ * Read-store port: JSON documents in named collections. Queries are typed filter objects,
+ * never strings, so nothing from a request reaches the store unparsed.
+ */
+
+/** Every stored document has a string id and may remember the event position it reflects. */
+export interface Document {
+  _id: string;
+  /** Global position of the last event applied to this document (projection guard). */
+  _position?: number;
+  [key: string]: unknown;
+}
+
+export type Scalar = string | number | boolean | null;
+
+/** Conditions on one field (a dotted path into the document). All listed conditions must hold. */
+export interface FieldCondition {
+  eq?: Scalar;
+  ne?: Scalar;
+  in?: Scalar[];
+  gt?: string | number;
+  gte?: string | number;
+  lt?: string | number;
+  lte?: string | number;
+  exists?: boolean;
+  /** The string value starts with this prefix (e.g. a region code prefix). */
+  prefix?: string;
+}
+
+/** A conjunction of field conditions; a bare scalar means equality. */
+export type Filter = Record<string, Scalar | FieldCondition>;
+
+export type SortDirection = 1 | -1;
+
+export interface FindOptions {
+  /** Sort keys in order; `_id` ascending is always appended as the tie-breaker. */
+  sort?: Array<[field: string, direction: SortDirection]>;
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor?: string;
+  /** Only these top-level fields (plus `_id`). */
+  fields?: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface IndexSpec {
+  name: string;
+  fields: Array<[field: string, direction: SortDirection]>;
+  unique?: boolean;
+}
+
+export interface WriteGuard {
+  /**
+   * Write only when the stored document does not exist or reflects a smaller position.
+   * The written document records this position in `_position`.
+   */
+  position?: number;
+}
+
+export type WriteOp =
+  | { kind: 'upsert'; collection: string; doc: Document; guard?: WriteGuard }
+  | { kind: 'patch'; collection: string; id: string; set: Record<string, unknown>; guard?: WriteGuard }
+  | { kind: 'delete'; collection: string; id: string; guard?: WriteGuard };
+
+export interface Collection<T extends Document = Document> {
+  readonly name: string;
+  get(id: string): Promise<T | null>;
+  getMany(ids: string[]): Promise<Map<string, T>>;
+  /** Insert or replace; returns false when the guard refused the write. */
+  upsert(doc: T, guard?: WriteGuard): Promise<boolean>;
+  /** Set fields (dotted paths allowed) on an existing document; false when missing or guarded. */
+  patch(id: string, set: Record<string, unknown>, guard?: WriteGuard): Promise<boolean>;
+  delete(id: string, guard?: WriteGuard): Promise<boolean>;
+  find(filter?: Filter, options?: FindOptions): Promise<Page<T>>;
+  count(filter?: Filter): Promise<number>;
+  ensureIndexes(indexes: IndexSpec[]): Promise<void>;
+}
+
+export interface ReadStore {
+  readonly kind: 'sqlite' | 'mongodb';
+  /** True when `write` is atomic across all its operations (SQLite: one transaction). */
+  readonly transactional: boolean;
+  collection<T extends Document = Document>(name: string): Collection<T>;
+  /** Apply many writes, in order; atomically where `transactional`. */
+  write(ops: WriteOp[]): Promise<void>;
+  listCollections(): Promise<string[]>;
+  dropCollection(name: string): Promise<void>;
+  /** Replace `to` with `from` (used to switch a rebuilt projection in). */
+  renameCollection(from: string, to: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const READ_STORE = Symbol('READ_STORE');
+
+/** A filter, sort or cursor that the store refuses (unknown operator, bad path, bad cursor). */
+export class InvalidQueryError extends Error {
+  readonly code = 'INVALID_QUERY';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidQueryError';
+  }
+}
