@@ -41,7 +41,8 @@ export interface RecordedEvent<T = unknown> extends NewEvent<T> {
  * - 'no_stream': it must not exist yet;
  * - 'stream_exists': it must have at least one event;
  * - 'any': no check;
- * - a number: the revision of the stream's last event must be exactly this.
+ * - a number: the revision of the stream's last event must be exactly this; -1 (what
+ *   {@link AppendResult.nextRevision} reports for an empty stream) means 'no_stream'.
  */
 export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
 
@@ -62,6 +63,7 @@ export interface StreamAppend {
   expectedRevision?: ExpectedRevision;
 }
 
+/** Both lists are optional; an absent or empty list (or an empty prefix) does not restrict. */
 export interface EventFilter {
   /** Only these event types. */
   eventTypes?: string[];
@@ -95,8 +97,13 @@ export interface SubscribeOptions {
  * store reads the next batch only when the consumer asks for more (back-pressure).
  */
 export interface EventSubscription extends AsyncIterable<RecordedEvent> {
-  /** The same events as an rxjs Observable (consumer back-pressure via concatMap on the caller's side). */
+  /**
+   * The same events as an rxjs Observable (consumer back-pressure via concatMap on the caller's side).
+   * It drives the subscription's one iterator, so use either this or for-await, not both;
+   * unsubscribing closes the subscription.
+   */
   asObservable(): Observable<RecordedEvent>;
+  /** Ends iteration promptly, also while the consumer is waiting for a live event. */
   close(): Promise<void>;
 }
 

@@ -1,1 +1,10 @@
 export * from './read-store.port';
+export { SqliteReadStore } from './sqlite/sqlite-read-store';
+export type { SqliteReadStoreOptions } from './sqlite/sqlite-read-store';
+export { MongoReadStore } from './mongodb/mongo-read-store';
+export type { MongoReadStoreOptions } from './mongodb/mongo-read-store';
+export { createReadStore, DEFAULT_MONGODB_DATABASE } from './create-read-store';
+export type { ReadStoreConfig } from './create-read-store';
+export { COLLECTION_NAME, FIELD_PATH } from './query/names';
+export { DEFAULT_LIMIT, MAX_LIMIT } from './query/cursor';
+export { MAX_IN_VALUES } from './query/filter';

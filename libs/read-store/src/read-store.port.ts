@@ -13,7 +13,13 @@ export interface Document {
 
 export type Scalar = string | number | boolean | null;
 
-/** Conditions on one field (a dotted path into the document). All listed conditions must hold. */
+/**
+ * Conditions on one field (a dotted path into the document). All listed conditions must hold.
+ * MongoDB semantics on both adapters: on a field holding an array, a condition matches when
+ * any element matches; `eq: null` matches null and missing; `ne` matches missing fields;
+ * ranges compare numbers with numbers and strings with strings (by code point) only.
+ * Paths walk through objects, not through arrays of objects. Values must be scalars.
+ */
 export interface FieldCondition {
   eq?: Scalar;
   ne?: Scalar;
@@ -33,11 +39,14 @@ export type Filter = Record<string, Scalar | FieldCondition>;
 export type SortDirection = 1 | -1;
 
 export interface FindOptions {
-  /** Sort keys in order; `_id` ascending is always appended as the tie-breaker. */
+  /**
+   * Sort keys in order; `_id` ascending is always appended as the tie-breaker. Missing and
+   * null sort first ascending; a sort field should hold one scalar type (not arrays).
+   */
   sort?: Array<[field: string, direction: SortDirection]>;
   /** Page size (default 50, at most 1000). */
   limit?: number;
-  /** Opaque cursor from the previous page's `nextCursor`. */
+  /** Opaque cursor from the previous page's `nextCursor` (valid only with the same sort). */
   cursor?: string;
   /** Only these top-level fields (plus `_id`). */
   fields?: string[];
@@ -45,6 +54,7 @@ export interface FindOptions {
 
 export interface Page<T> {
   items: T[];
+  /** Present only when more documents follow. */
   nextCursor?: string;
 }
 
@@ -104,5 +114,21 @@ export class InvalidQueryError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidQueryError';
+  }
+}
+
+/**
+ * A write broke a unique index. The message names the index, never the duplicated value
+ * (which is usually personal data such as a citizen ID).
+ */
+export class DuplicateKeyError extends Error {
+  readonly code = 'DUPLICATE_KEY';
+  constructor(
+    message: string,
+    /** The violated index, when the store reports it. */
+    readonly index?: string,
+  ) {
+    super(message);
+    this.name = 'DuplicateKeyError';
   }
 }

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { loggerParams } from './infrastructure/logging';
+import { StorageModule } from './infrastructure/storage.module';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
+import { MetricsModule } from './metrics/metrics.module';
+import { PersonsModule } from './persons/persons.module';
+import { ProjectionsModule } from './projections/projections.module';
+import { ReferenceDataModule } from './reference/reference-data.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => loggerParams(config.LOG_LEVEL) }),
+    CqrsModule.forRoot(),
+    StorageModule,
+    AuthModule,
+    MetricsModule,
+    ReferenceDataModule,
+    ProjectionsModule,
+    HealthModule,
+    PersonsModule,
+  ],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
+})
+export class AppModule {}

@@ -1,0 +1,71 @@
+/**
+ * Who may do what. Roles are kebab-case names carried in the token; permissions are what
+ * endpoints ask for. Region scope is separate: every permission applies only within the
+ * caller's region (its code and everything below it).
+ */
+export const ROLES = [
+  'province-admin',
+  'city-operator',
+  'county-operator',
+  'township-surveyor',
+  'auditor',
+  'reporting-consumer',
+  'service-client',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  /** read a person's current state, list persons, look a person up */
+  'person:read',
+  /** read a person's history and past (as-of) state */
+  'person:history',
+  /** see the full citizen ID instead of the masked form (each use is recorded) */
+  'person:unmask',
+  /** report a registration from a source */
+  'person:register',
+  /** report enrolments, suspensions, resumptions, terminations */
+  'enrollment:report',
+  /** report deaths, household moves and cancellations */
+  'life-event:report',
+  /** correct a record (operator, with a reason) */
+  'person:correct',
+  /** aggregates: counts by region, coverage, data quality */
+  'report:read',
+  /** start and follow imports, download rejections */
+  'import:run',
+  /** see import progress and reports */
+  'import:read',
+  /** operations: projection status and rebuilds */
+  'ops:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const OPERATOR: Permission[] = [
+  'person:read',
+  'person:history',
+  'person:register',
+  'enrollment:report',
+  'life-event:report',
+  'person:correct',
+  'report:read',
+  'import:run',
+  'import:read',
+];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  'province-admin': [...OPERATOR, 'person:unmask', 'ops:manage'],
+  'city-operator': OPERATOR,
+  'county-operator': OPERATOR,
+  'township-surveyor': ['person:read', 'person:register', 'life-event:report', 'report:read'],
+  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read'],
+  'reporting-consumer': ['report:read'],
+  'service-client': ['person:read', 'person:register', 'enrollment:report', 'life-event:report'],
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function permissionsOf(roles: readonly Role[]): Set<Permission> {
+  return new Set(roles.flatMap((role) => ROLE_PERMISSIONS[role]));
+}

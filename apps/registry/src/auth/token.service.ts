@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
+import { AppConfig } from '../config/app-config';
+import { KeyRing } from '../config/key-ring';
+import { Principal } from './principal';
+import { Role, isRole } from './roles';
+
+/** Token problems, each with its own stable code; all of them answer 401. */
+export class AuthenticationError extends Error {
+  constructor(
+    readonly code: 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID_SIGNATURE' | 'TOKEN_UNSIGNED' | 'TOKEN_CLAIMS_INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export interface TokenClaims {
+  sub: string;
+  roles: Role[];
+  region: string;
+  source?: string;
+  insuranceTypes?: string[];
+}
+
+const REGION = /^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/;
+
+/**
+ * Verifies bearer tokens (HS256 with the key ring's secret, or RS256 with a configured
+ * public key) and signs them for the CLI's `token` command.
+ */
+@Injectable()
+export class TokenService {
+  private readonly algorithm: Algorithm;
+  private readonly verifyKey: string | Buffer;
+  private readonly signKey?: string | Buffer;
+
+  constructor(
+    private readonly config: AppConfig,
+    keys: KeyRing,
+  ) {
+    this.algorithm = config.JWT_ALGORITHM;
+    if (this.algorithm === 'RS256') {
+      if (!config.JWT_PUBLIC_KEY_FILE) throw new Error('JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM=RS256');
+      this.verifyKey = readFileSync(config.JWT_PUBLIC_KEY_FILE, 'utf8');
+      this.signKey = config.JWT_PRIVATE_KEY_FILE ? readFileSync(config.JWT_PRIVATE_KEY_FILE, 'utf8') : undefined;
+    } else {
+      this.verifyKey = keys.tokenSecret;
+      this.signKey = keys.tokenSecret;
+    }
+  }
+
+  verify(token: string | undefined): Principal {
+    if (!token) throw new AuthenticationError('TOKEN_MISSING', 'A bearer token is required.');
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw new AuthenticationError('TOKEN_MALFORMED', 'The bearer token is not a JWT.');
+    if (decoded.header.alg === 'none') throw new AuthenticationError('TOKEN_UNSIGNED', 'Unsigned tokens are not accepted.');
+    let payload: JwtPayload;
+    try {
+      payload = jwt.verify(token, this.verifyKey, {
+        algorithms: [this.algorithm],
+        issuer: this.config.JWT_ISSUER,
+        audience: this.config.JWT_AUDIENCE,
+      }) as JwtPayload;
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) throw new AuthenticationError('TOKEN_EXPIRED', 'The bearer token has expired.');
+      throw new AuthenticationError('TOKEN_INVALID_SIGNATURE', 'The bearer token is not signed by a trusted key.');
+    }
+    const roles = Array.isArray(payload.roles) ? payload.roles : [];
+    if (typeof payload.sub !== 'string' || roles.length === 0 || !roles.every(isRole) || typeof payload.region !== 'string' || !REGION.test(payload.region)) {
+      throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token must name a subject, known roles and a region code.');
+    }
+    const source = typeof payload.source === 'string' ? payload.source : undefined;
+    const types = Array.isArray(payload.insuranceTypes) ? payload.insuranceTypes.filter((t): t is string => typeof t === 'string') : undefined;
+    return new Principal(payload.sub, roles as Role[], payload.region, source, types);
+  }
+
+  sign(claims: TokenClaims, expiresInSeconds = 8 * 3600): string {
+    if (!this.signKey) throw new Error('No signing key: set JWT_PRIVATE_KEY_FILE to sign RS256 tokens');
+    const { sub, ...rest } = claims;
+    return jwt.sign(rest, this.signKey, {
+      algorithm: this.algorithm,
+      subject: sub,
+      expiresIn: expiresInSeconds,
+      issuer: this.config.JWT_ISSUER,
+      audience: this.config.JWT_AUDIENCE,
+    });
+  }
+}

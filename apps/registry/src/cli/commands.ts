@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { EVENT_STORE, EventStore } from '@registry/event-store';
+import { Principal } from '../auth/principal';
+import { ROLES, Role, isRole } from '../auth/roles';
+import { TokenService } from '../auth/token.service';
+import { withAppContext } from './app-context';
+
+/** Every CLI command, grouped by capability. */
+export function registerCommands(program: Command): void {
+  program
+    .command('store-info')
+    .description('Print which stores are in use and the head of the event log')
+    .action(async () => {
+      await withAppContext(async (app) => {
+        const events = app.get<EventStore>(EVENT_STORE);
+        const head = await events.headPosition();
+        process.stdout.write(`event store: ${events.kind}\nhead position: ${head}\n`);
+      });
+    });
+
+  program
+    .command('token')
+    .description('Print a bearer token for a role and region, signed with the configured key')
+    .requiredOption('--role <role>', `one of: ${ROLES.join(', ')}`)
+    .requiredOption('--region <code>', 'division code the caller works in, e.g. 440000, 440300, 440305')
+    .option('--subject <name>', 'who the token is for', 'cli-user')
+    .option('--source <kind>', 'for service clients: the source system they speak for')
+    .option('--insurance-types <codes>', 'for service clients: comma-separated insurance types their system owns')
+    .option('--hours <n>', 'validity in hours', '8')
+    .action(async (options: { role: string; region: string; subject: string; source?: string; insuranceTypes?: string; hours: string }) => {
+      const roles = options.role.split(',').map((r) => r.trim());
+      const unknown = roles.filter((r) => !isRole(r));
+      if (unknown.length > 0) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+      if (!/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/.test(options.region)) throw new Error('--region must be a 2, 4, 6, 9 or 12 digit division code');
+      const hours = Number(options.hours);
+      if (!Number.isFinite(hours) || hours <= 0) throw new Error('--hours must be a positive number');
+      await withAppContext(async (app) => {
+        const token = app.get(TokenService).sign(
+          {
+            sub: options.subject,
+            roles: roles as Role[],
+            region: options.region,
+            source: options.source,
+            insuranceTypes: options.insuranceTypes?.split(',').map((t) => t.trim()),
+          },
+          Math.round(hours * 3600),
+        );
+        const principal = new Principal(options.subject, roles as Role[], options.region);
+        process.stderr.write(`token for ${roles.join(',')} in ${options.region} (${[...principal.permissions].join(' ')}), valid ${hours} h\n`);
+        process.stdout.write(`${token}\n`);
+      });
+    });
+}

@@ -1,0 +1,134 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ConcurrencyError } from '@registry/event-store';
+import { InvalidQueryError } from '@registry/read-store';
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemException, problemType } from './problem';
+
+/** Errors that carry their own stable code (domain errors, store errors). */
+interface CodedError {
+  code: string;
+  message: string;
+}
+
+/** Maps a domain error code to an HTTP status; everything unlisted is 422 (rule refused). */
+const STATUS_BY_CODE_PREFIX: Array<[RegExp, HttpStatus]> = [
+  [/_NOT_FOUND$|^PERSON_NOT_REGISTERED$/, HttpStatus.NOT_FOUND],
+  [/_ALREADY_|^ENROLLMENT_NOT_SUSPENDED$|^ENROLLMENT_TERMINATED$|^PERSON_DECEASED$|^HOUSEHOLD_CANCELLED$|^DUPLICATE_KEY$/, HttpStatus.CONFLICT],
+  [/^READ_MODEL_NOT_READY$|^EVENT_STORE_UNAVAILABLE$/, HttpStatus.SERVICE_UNAVAILABLE],
+  [/^ID_|^REGION_|^INVALID_|_REQUIRED$|^VALIDATION_/, HttpStatus.BAD_REQUEST],
+];
+
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const HTTP_CODES: Partial<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+function isCoded(error: unknown): error is CodedError {
+  return (
+    error instanceof Error && typeof (error as unknown as Partial<CodedError>).code === 'string' && /^[A-Z][A-Z0-9_]+$/.test((error as unknown as CodedError).code)
+  );
+}
+
+/** Builds the problem for any thrown value. Exported for tests. */
+export function toProblem(error: unknown, instance?: string): ProblemDetails {
+  if (error instanceof ProblemException) {
+    return {
+      type: problemType(error.code),
+      title: TITLES[error.status] ?? 'Error',
+      status: error.status,
+      code: error.code,
+      detail: error.detail,
+      instance,
+      ...error.extensions,
+    };
+  }
+  if (error instanceof ConcurrencyError) {
+    return {
+      type: problemType('CONCURRENCY_CONFLICT'),
+      title: TITLES[409]!,
+      status: 409,
+      code: 'CONCURRENCY_CONFLICT',
+      detail: 'The record was changed by someone else; read it again and retry.',
+      instance,
+    };
+  }
+  if (error instanceof InvalidQueryError) {
+    return { type: problemType(error.code), title: TITLES[400]!, status: 400, code: error.code, detail: error.message, instance };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const body = error.getResponse();
+    const code = HTTP_CODES[status] ?? `HTTP_${status}`;
+    // Nest's own errors (body parser, 404 routes, throttler) carry no personal data, but
+    // a body-parser message may quote the body: keep only the generic text.
+    const detail = status === 400 ? 'The request body could not be read.' : typeof body === 'string' ? body : error.message;
+    return { type: problemType(code), title: TITLES[status] ?? 'Error', status, code, detail, instance };
+  }
+  if (isCoded(error)) {
+    const status = STATUS_BY_CODE_PREFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.UNPROCESSABLE_ENTITY;
+    return { type: problemType(error.code), title: TITLES[status] ?? 'Error', status, code: error.code, detail: error.message, instance };
+  }
+  return {
+    type: problemType('INTERNAL_ERROR'),
+    title: TITLES[500]!,
+    status: 500,
+    code: 'INTERNAL_ERROR',
+    detail: 'An unexpected error occurred; it has been logged.',
+    instance,
+  };
+}
+
+function isHealthReport(error: unknown): boolean {
+  if (!(error instanceof HttpException)) return false;
+  const body = error.getResponse();
+  return typeof body === 'object' && body !== null && 'details' in body && 'status' in body && 'error' in body;
+}
+
+/** One filter for every error: RFC 9457 problem+json with a stable code. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const problem = toProblem(error, request?.path);
+    if (problem.status >= 500) {
+      // Log the error class and code, never a message that might quote input.
+      const name = error instanceof Error ? error.name : typeof error;
+      this.logger.error({ err: { name, code: (error as Partial<CodedError>)?.code }, stack: error instanceof Error ? error.stack : undefined }, 'Unhandled error');
+    }
+    if (response.headersSent) return;
+    if (isHealthReport(error)) {
+      // Terminus reports an unhealthy check as 503 with the per-check details: keep them.
+      response.status(problem.status).json((error as HttpException).getResponse());
+      return;
+    }
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+}

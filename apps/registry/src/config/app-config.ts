@@ -1,0 +1,138 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/**
+ * Every setting the service reads, with its environment variable and default. Validated
+ * once at start: a bad value stops the process with a message naming the variable.
+ * The README's configuration table is written from this class.
+ */
+export class AppConfig {
+  /** PORT: HTTP port. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** DATA_DIR: where the embedded default keeps its SQLite files and generated keys. */
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  /** EVENTSTORE_CONNECTION_STRING: selects EventStoreDB (e.g. esdb://host:2113?tls=false). */
+  @IsOptional()
+  @Matches(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//, {
+    message: 'EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover:// (or the kurrentdb equivalents)',
+  })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  /** MONGODB_URI: selects MongoDB for read models (mongodb:// or mongodb+srv://). */
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
+  MONGODB_URI?: string;
+
+  /** MONGODB_DATABASE: database for read models. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,63}$/, { message: 'MONGODB_DATABASE must be 1-63 letters, digits, _ or -' })
+  MONGODB_DATABASE = 'registry';
+
+  /** SQLITE_SYNCHRONOUS: FULL (an acknowledged append survives power loss) or NORMAL (faster, may lose the last commits on power loss). */
+  @IsIn(['FULL', 'NORMAL'])
+  SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
+
+  /** LOG_LEVEL: pino level. */
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** PROJECTIONS_ENABLED: run projection workers in this instance (true/false). */
+  @Transform(({ value }) => (value === undefined || value === '' ? true : String(value).toLowerCase() === 'true'))
+  @IsBoolean()
+  PROJECTIONS_ENABLED = true;
+
+  /** HEALTH_MAX_PROJECTION_LAG: /health reports down when a projection is more events behind than this. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 100000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  HEALTH_MAX_PROJECTION_LAG = 100000;
+
+  /** PROVINCE_CODE: the 2-digit GB/T 2260 code of the province this registry serves. */
+  @Matches(/^\d{2}$/, { message: 'PROVINCE_CODE must be a 2-digit province code such as 44' })
+  PROVINCE_CODE = '44';
+
+  /** PRECEDENCE_FILE: JSON file with the source precedence per identity field (highest first). */
+  @IsOptional()
+  @IsString()
+  PRECEDENCE_FILE?: string;
+
+  /** LOOKUP_RATE_LIMIT: look-ups (and public calls) allowed per client per minute. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 120 : Number(value)))
+  @IsInt()
+  @Min(1)
+  LOOKUP_RATE_LIMIT = 120;
+
+  /** INSTANCE_ID: names this instance in projection leases; defaults to host name and pid. */
+  @IsOptional()
+  @IsString()
+  INSTANCE_ID?: string;
+
+  /** BODY_LIMIT: largest JSON request body accepted (file uploads have their own limit). */
+  @Matches(/^\d+(kb|mb)$/i, { message: 'BODY_LIMIT must look like 256kb or 1mb' })
+  BODY_LIMIT = '256kb';
+
+  /** CORS_ORIGINS: comma-separated origins allowed to call the API from a browser; CORS is off when unset. */
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  /** JWT_ALGORITHM: HS256 (secret from the key file) or RS256 (JWT_PUBLIC_KEY_FILE). */
+  @IsIn(['HS256', 'RS256'])
+  JWT_ALGORITHM: 'HS256' | 'RS256' = 'HS256';
+
+  /** JWT_PUBLIC_KEY_FILE: PEM public key that verifies RS256 tokens. */
+  @IsOptional()
+  @IsString()
+  JWT_PUBLIC_KEY_FILE?: string;
+
+  /** JWT_PRIVATE_KEY_FILE: PEM private key the CLI's token command signs RS256 tokens with. */
+  @IsOptional()
+  @IsString()
+  JWT_PRIVATE_KEY_FILE?: string;
+
+  /** JWT_ISSUER: required `iss` of tokens. */
+  @IsString()
+  JWT_ISSUER = 'registry';
+
+  /** JWT_AUDIENCE: required `aud` of tokens. */
+  @IsString()
+  JWT_AUDIENCE = 'registry-api';
+
+  /** KEYS_FILE: JSON file holding the hashing and encryption keys; generated under DATA_DIR when absent. */
+  @IsOptional()
+  @IsString()
+  KEYS_FILE?: string;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Reads and validates configuration from an environment-like record. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const input: Record<string, string> = {};
+  for (const key of [...known, 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI', 'INSTANCE_ID', 'KEYS_FILE', 'CORS_ORIGINS', 'JWT_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'PRECEDENCE_FILE']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })),
+    );
+  }
+  return config;
+}

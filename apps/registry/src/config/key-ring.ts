@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * The secrets the registry needs: the key behind person ids (a keyed hash of the citizen
+ * ID, so stream names carry no ID number), the blind-index key for exact look-ups, and
+ * the data-encryption keys by id (the active one encrypts; all of them decrypt, which is
+ * what lets keys rotate without rewriting history).
+ */
+export interface KeyRingFile {
+  personIdKey: string;
+  blindIndexKey: string;
+  tokenSecret: string;
+  encryption: {
+    activeKeyId: string;
+    keys: Record<string, { algorithm: 'aes-256-gcm' | 'sm4-ctr-hmac-sm3'; key: string; macKey?: string }>;
+  };
+}
+
+export class KeyRing {
+  constructor(readonly file: KeyRingFile, readonly path: string, readonly generated: boolean) {}
+
+  get personIdKey(): Buffer {
+    return Buffer.from(this.file.personIdKey, 'base64');
+  }
+
+  get blindIndexKey(): Buffer {
+    return Buffer.from(this.file.blindIndexKey, 'base64');
+  }
+
+  get tokenSecret(): Buffer {
+    return Buffer.from(this.file.tokenSecret, 'base64');
+  }
+
+  /**
+   * Loads the key file, or on a fresh embedded install creates one with random keys
+   * (mode 0600) so that `npm start` works with nothing configured.
+   */
+  static loadOrCreate(path: string): KeyRing {
+    if (existsSync(path)) {
+      const file = JSON.parse(readFileSync(path, 'utf8')) as KeyRingFile;
+      for (const field of ['personIdKey', 'blindIndexKey', 'tokenSecret'] as const) {
+        if (typeof file[field] !== 'string' || Buffer.from(file[field], 'base64').length < 32) {
+          throw new Error(`Key file ${path}: ${field} must be at least 32 bytes, base64-encoded`);
+        }
+      }
+      if (!file.encryption?.keys?.[file.encryption.activeKeyId]) {
+        throw new Error(`Key file ${path}: encryption.activeKeyId must name one of encryption.keys`);
+      }
+      return new KeyRing(file, path, false);
+    }
+    const file: KeyRingFile = {
+      personIdKey: randomBytes(32).toString('base64'),
+      blindIndexKey: randomBytes(32).toString('base64'),
+      tokenSecret: randomBytes(32).toString('base64'),
+      encryption: {
+        activeKeyId: 'k1',
+        keys: { k1: { algorithm: 'aes-256-gcm', key: randomBytes(32).toString('base64') } },
+      },
+    };
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
+    return new KeyRing(file, path, true);
+  }
+
+  static defaultPath(dataDir: string): string {
+    return join(dataDir, 'keys.json');
+  }
+}

@@ -1,0 +1,62 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { EVENT_STORE, EventStore } from '@registry/event-store';
+import { READ_STORE, ReadStore } from '@registry/read-store';
+import { Public } from '../auth/auth.decorators';
+import { AppConfig } from '../config/app-config';
+import { ProjectionsService } from '../projections/projections.service';
+
+@ApiTags('operations')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly projections: ProjectionsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Store reachability and projection lag (no token needed)' })
+  check() {
+    return this.health.check([
+      () => this.ping('eventStore', this.events.kind, () => this.events.ping()),
+      () => this.ping('readStore', this.reads.kind, () => this.reads.ping()),
+      () => this.projectionHealth(),
+    ]);
+  }
+
+  /**
+   * Each projection's lag (events behind the head), parked events and state. Down when a
+   * projection has parked events or lags more than HEALTH_MAX_PROJECTION_LAG: the read
+   * models are then stale or incomplete, which callers of list endpoints must know.
+   */
+  private projectionHealth() {
+    const session = this.indicator.check('projections');
+    const statuses = this.projections.status();
+    const details = Object.fromEntries(
+      statuses.map((s) => [
+        s.name,
+        { state: s.state, version: s.version, checkpoint: s.checkpoint, head: s.head, lag: s.lag, parked: s.parked, leaseHeld: s.leaseHeld, rebuilding: s.rebuild !== null },
+      ]),
+    );
+    const unhealthy = statuses.filter((s) => s.parked > 0 || s.lag > this.config.HEALTH_MAX_PROJECTION_LAG || s.state === 'failing');
+    const summary = { running: this.projections.running, ...details };
+    return unhealthy.length > 0 ? session.down(summary) : session.up(summary);
+  }
+
+  private async ping(key: string, kind: string, ping: () => Promise<void>) {
+    const session = this.indicator.check(key);
+    try {
+      await ping();
+      return session.up({ kind });
+    } catch (error) {
+      return session.down({ kind, error: error instanceof Error ? error.name : 'unreachable' });
+    }
+  }
+}

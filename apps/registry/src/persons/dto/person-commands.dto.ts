@@ -1,0 +1,170 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { DATE, REGION_CODE, SOURCE_KINDS_ACCEPTED } from './registration.dto';
+
+const INSURANCE_TYPES = ['110', '120', '170', '210', '310', '390', '410', '510'];
+const RECORD_ID = /^[\x21-\x7e]+$/;
+
+/** Fields every reported fact carries: where it came from and when it happened. */
+export class SourceFactDto {
+  @ApiProperty({ enum: SOURCE_KINDS_ACCEPTED, example: 'insurance-enrollment' })
+  @IsIn(SOURCE_KINDS_ACCEPTED)
+  source: string;
+
+  @ApiPropertyOptional({ description: "The source's record id; resending it changes nothing. Generated when absent (then not idempotent)." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  @Matches(RECORD_ID, { message: 'sourceRecordId must be printable ASCII without spaces' })
+  sourceRecordId?: string;
+
+  @ApiPropertyOptional({ description: 'When it happened (ISO 8601); defaults to now' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  occurredAt?: string;
+}
+
+export class EnrollmentDto extends SourceFactDto {
+  @ApiProperty({ enum: INSURANCE_TYPES, description: 'AAE140 insurance type' })
+  @IsIn(INSURANCE_TYPES)
+  insuranceType: string;
+
+  @ApiProperty({ enum: ['1', '2', '3'], description: 'AAC031: 1 contributing, 2 suspended, 3 terminated' })
+  @IsIn(['1', '2', '3'])
+  contributionStatus: string;
+
+  @ApiProperty({ description: 'Province of enrolment, 2 or 6 digits', example: '44' })
+  @Matches(/^(\d{2}|\d{2}0000)$/, { message: 'provinceCode must be a 2-digit or xx0000 province code' })
+  provinceCode: string;
+
+  @ApiProperty({ example: '2020-01-01' })
+  @Matches(DATE, { message: 'since must be YYYY-MM-DD' })
+  since: string;
+}
+
+export class EnrollmentTransitionDto extends SourceFactDto {
+  @ApiProperty({ example: '2024-06-30' })
+  @Matches(DATE, { message: 'effectiveDate must be YYYY-MM-DD' })
+  effectiveDate: string;
+}
+
+export class DeathDto extends SourceFactDto {
+  @ApiProperty({ example: '2024-03-01' })
+  @Matches(DATE, { message: 'dateOfDeath must be YYYY-MM-DD' })
+  dateOfDeath: string;
+}
+
+export class HouseholdMoveDto extends SourceFactDto {
+  @ApiProperty({ enum: ['within-province', 'out-of-province'] })
+  @IsIn(['within-province', 'out-of-province'])
+  scope: 'within-province' | 'out-of-province';
+
+  @ApiPropertyOptional({ description: 'New household region (within the province)', example: '440305001' })
+  @IsOptional()
+  @Matches(REGION_CODE, { message: 'toRegion must be a 6, 9 or 12 digit division code' })
+  toRegion?: string;
+
+  @ApiPropertyOptional({ description: 'Destination province (out of the province)', example: '32' })
+  @IsOptional()
+  @Matches(/^(\d{2}|\d{2}0000)$/, { message: 'toProvince must be a 2-digit or xx0000 province code' })
+  toProvince?: string;
+}
+
+export class HouseholdCancellationDto extends SourceFactDto {
+  @ApiProperty({ enum: ['death', 'emigration', 'military-service', 'other'] })
+  @IsIn(['death', 'emigration', 'military-service', 'other'])
+  reason: string;
+}
+
+export class CorrectionFieldsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) name?: string;
+  @ApiPropertyOptional({ enum: ['0', '1', '2', '9'] }) @IsOptional() @IsIn(['0', '1', '2', '9']) gender?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: 'birthDate must be YYYY-MM-DD' }) birthDate?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(REGION_CODE, { message: 'householdRegion must be a 6, 9 or 12 digit division code' }) householdRegion?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^[0-9+\- ]{5,20}$/, { message: 'phone must be 5-20 digits, spaces, + or -' }) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) householdAddress?: string;
+}
+
+export class CorrectionDto {
+  @ApiProperty({ description: 'Why the record is corrected (required; kept for auditors, encrypted at rest)' })
+  @IsString()
+  @Length(1, 500)
+  reason: string;
+
+  @ApiProperty({ type: CorrectionFieldsDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CorrectionFieldsDto)
+  corrections: CorrectionFieldsDto;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  @Matches(RECORD_ID, { message: 'sourceRecordId must be printable ASCII without spaces' })
+  sourceRecordId?: string;
+}
+
+export class LookupDto {
+  @ApiProperty({ description: 'Citizen ID; sent in the body so it never appears in a URL or access log' })
+  @IsString()
+  @Length(15, 40)
+  citizenId: string;
+}
+
+export class ListPersonsQueryDto {
+  @ApiPropertyOptional({ description: 'Region code: this region and everything below it' })
+  @IsOptional()
+  @Matches(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/, { message: 'region must be a 2, 4, 6, 9 or 12 digit division code' })
+  region?: string;
+
+  @ApiPropertyOptional({ enum: ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved'] })
+  @IsOptional()
+  @IsIn(['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved'])
+  coverageStatus?: string;
+
+  @ApiPropertyOptional({ enum: INSURANCE_TYPES })
+  @IsOptional()
+  @IsIn(INSURANCE_TYPES)
+  insuranceType?: string;
+
+  @ApiPropertyOptional({ enum: ['1', '2', '3'], description: 'With insuranceType: that type in this contribution status' })
+  @IsOptional()
+  @IsIn(['1', '2', '3'])
+  contributionStatus?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  hasAnomalies?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  hasConflicts?: string;
+
+  @ApiPropertyOptional({ description: 'Page size, 1-500 (default 50)' })
+  @IsOptional()
+  @Matches(/^\d{1,3}$/, { message: 'limit must be a number from 1 to 500' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'Cursor from the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  cursor?: string;
+}
+
+export class GetPersonQueryDto {
+  @ApiPropertyOptional({ description: 'The state the registry held at this date (YYYY-MM-DD, end of day UTC) or timestamp (ISO 8601)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  asOf?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Show the full citizen ID (needs person:unmask; recorded for auditors)' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  unmask?: string;
+}

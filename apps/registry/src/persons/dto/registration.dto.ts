@@ -1,0 +1,73 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+
+export const SOURCE_KINDS_ACCEPTED = [
+  'household-registration',
+  'insurance-enrollment',
+  'card-library',
+  'health',
+  'civil-affairs',
+  'disability',
+  'ministry',
+  'operator',
+  'self-service',
+] as const;
+
+export const DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const REGION_CODE = /^(\d{6}|\d{9}|\d{12})$/;
+
+/** A person record reported by a source system. */
+export class RegistrationDto {
+  @ApiProperty({ enum: SOURCE_KINDS_ACCEPTED, example: 'household-registration' })
+  @IsIn(SOURCE_KINDS_ACCEPTED)
+  source: string;
+
+  @ApiProperty({ description: "The source system's own record id; resending it changes nothing", example: 'HR-2024-000001' })
+  @IsString()
+  @Length(1, 128)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'sourceRecordId must be printable ASCII without spaces' })
+  sourceRecordId: string;
+
+  @ApiProperty({ description: '18-digit citizen ID (15-digit IDs are upgraded); never echoed back unmasked', example: '11010519491231002X' })
+  @IsString()
+  @Length(15, 40)
+  citizenId: string;
+
+  @ApiProperty({ example: '王小明' })
+  @IsString()
+  @Length(1, 64)
+  name: string;
+
+  @ApiProperty({ description: 'GB/T 2261.1: 0 unknown, 1 male, 2 female, 9 not stated', enum: ['0', '1', '2', '9'] })
+  @IsIn(['0', '1', '2', '9'])
+  gender: string;
+
+  @ApiProperty({ example: '1949-12-31' })
+  @Matches(DATE, { message: 'birthDate must be YYYY-MM-DD' })
+  birthDate: string;
+
+  @ApiProperty({ description: 'County (6), township (9) or village (12) division code', example: '110105001' })
+  @Matches(REGION_CODE, { message: 'householdRegion must be a 6, 9 or 12 digit division code' })
+  householdRegion: string;
+
+  @ApiPropertyOptional({ example: '北京市朝阳区建国路1号' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  householdAddress?: string;
+
+  @ApiProperty({ description: 'Household status code', example: 'active' })
+  @IsString()
+  @Length(1, 32)
+  householdStatus: string;
+
+  @ApiPropertyOptional({ example: '13800138000' })
+  @IsOptional()
+  @Matches(/^[0-9+\- ]{5,20}$/, { message: 'phone must be 5-20 digits, spaces, + or -' })
+  phone?: string;
+
+  @ApiPropertyOptional({ description: 'When the fact happened (ISO 8601); defaults to now', example: '2024-01-15T08:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  occurredAt?: string;
+}

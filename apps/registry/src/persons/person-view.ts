@@ -1,0 +1,78 @@
+import { PersonState, assessRegistryCoverage, InsuranceType, InsuranceTypes, ContributionStatuses } from '@registry/domain';
+import type { RecordedEvent } from '@registry/event-store';
+
+export function maskCitizenId(id: string): string {
+  return id.length >= 10 ? `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}` : '*'.repeat(id.length);
+}
+
+/** The response shape of GET /v1/persons/{personId}, folded from the person's events. */
+export function personView(personId: string, state: PersonState, revision: number, localProvince: string, unmasked: boolean) {
+  if (state.status === 'unregistered') return null;
+  const p = state.person;
+  const field = (name: keyof typeof p.fields) => p.fields[name]?.value;
+  const enrollments = Object.values(p.enrollments).map((e) => ({
+    insuranceType: e!.insuranceType,
+    insuranceTypeName: InsuranceTypes.nameZh(e!.insuranceType),
+    contributionStatus: e!.contributionStatus,
+    contributionStatusName: ContributionStatuses.nameZh(e!.contributionStatus),
+    provinceCode: e!.provinceCode,
+    since: e!.since,
+    lastChangedAt: e!.lastChangedAt,
+    source: e!.source,
+  }));
+  const coverage = assessRegistryCoverage(
+    {
+      deceased: state.status === 'deceased',
+      householdStatus: p.household.status,
+      cancellationReason: p.household.cancellationReason,
+      enrollments: enrollments.map((e) => ({ insuranceType: e.insuranceType as InsuranceType, contributionStatus: e.contributionStatus, provinceCode: e.provinceCode })),
+      openConflicts: p.openConflicts.length,
+    },
+    localProvince,
+  );
+  return {
+    personId,
+    revision,
+    maskedCitizenId: maskCitizenId(p.citizenId),
+    ...(unmasked ? { citizenId: p.citizenId } : {}),
+    name: field('name'),
+    gender: field('gender'),
+    birthDate: field('birthDate'),
+    householdRegion: field('householdRegion'),
+    householdAddress: field('householdAddress'),
+    phone: field('phone'),
+    household: { ...p.household },
+    deceased: state.status === 'deceased',
+    dateOfDeath: state.status === 'deceased' ? state.death.dateOfDeath : undefined,
+    enrollments,
+    coverage,
+    openConflicts: p.openConflicts.map((c) => ({ conflictId: c.conflictId, field: c.field, currentSource: c.currentSource, reportedSource: c.reportedSource, detectedAt: c.detectedAt })),
+    fieldSources: Object.fromEntries(Object.entries(p.fields).map(([k, v]) => [k, { source: v!.source, corrected: v!.corrected }])),
+    reportedBy: [...p.reportedBy],
+  };
+}
+
+/**
+ * One history entry for auditors: what happened, when it happened and was recorded, by
+ * whom, from which source and channel, and the non-personal facts. Personal values are
+ * shown only to callers allowed to unmask; otherwise the changed field names are listed.
+ */
+export function historyEntry(event: RecordedEvent, unmasked: boolean) {
+  const { personal, ...facts } = (event.data ?? {}) as Record<string, unknown>;
+  const m = event.metadata;
+  return {
+    revision: event.revision,
+    type: event.type,
+    occurredAt: m.occurredAt,
+    recordedAt: event.recordedAt,
+    operator: m.operator,
+    role: m.role,
+    region: m.region,
+    source: (facts.source as string | undefined) ?? m.sourceSystem,
+    channel: m.channel,
+    correlationId: m.correlationId,
+    data: facts,
+    personalFields: personal && typeof personal === 'object' ? Object.keys(personal) : [],
+    ...(unmasked && personal ? { personal } : {}),
+  };
+}

@@ -1,0 +1,192 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Caller, RequirePermission } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { LookupThrottle } from '../auth/throttle';
+import { ProblemException } from '../common/problem';
+import {
+  CorrectionDto,
+  DeathDto,
+  EnrollmentDto,
+  EnrollmentTransitionDto,
+  GetPersonQueryDto,
+  HouseholdCancellationDto,
+  HouseholdMoveDto,
+  ListPersonsQueryDto,
+  LookupDto,
+} from './dto/person-commands.dto';
+import { RegistrationDto } from './dto/registration.dto';
+import { CommandOutcome, PersonsService } from './persons.service';
+
+/** `If-Match: "3"` (or W/"3") → 3. */
+function expectedRevision(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined || ifMatch === '*') return undefined;
+  const m = /^(?:W\/)?"?(-?\d+)"?$/.exec(ifMatch.trim());
+  if (!m) throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_IF_MATCH', 'If-Match must be an ETag from GET /v1/persons/{personId}.');
+  return Number(m[1]);
+}
+
+function answer(res: Response, outcome: CommandOutcome): CommandOutcome {
+  res.setHeader('ETag', `"${outcome.revision}"`);
+  return outcome;
+}
+
+const IF_MATCH = { name: 'If-Match', required: false, description: 'ETag (stream revision) the caller last read; 412 when the person has changed since' };
+
+@ApiTags('persons')
+@ApiBearerAuth()
+@Controller('v1/persons')
+export class PersonsController {
+  constructor(private readonly persons: PersonsService) {}
+
+  @Post('registrations')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('person:register')
+  @ApiOperation({ summary: 'Report a person record from a source (idempotent per source record)' })
+  async register(@Caller() caller: Principal, @Body() dto: RegistrationDto, @Res({ passthrough: true }) res: Response) {
+    return answer(res, await this.persons.register(caller, dto));
+  }
+
+  @Post('lookup')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('person:read')
+  @UseGuards(LookupThrottle)
+  @ApiOperation({ summary: 'Find the person id for a citizen ID sent in the body (rate-limited per client)' })
+  lookup(@Caller() caller: Principal, @Body() dto: LookupDto) {
+    return this.persons.lookup(caller, dto.citizenId);
+  }
+
+  @Get()
+  @RequirePermission('person:read')
+  @ApiOperation({ summary: 'List persons in the caller’s region from the enrolment read model, with filters and cursor paging' })
+  list(@Caller() caller: Principal, @Query() query: ListPersonsQueryDto) {
+    return this.persons.list(caller, query);
+  }
+
+  @Get(':personId')
+  @RequirePermission('person:read')
+  @ApiOperation({ summary: 'A person’s current state (ETag = stream revision), or the state held at `asOf`' })
+  async get(@Caller() caller: Principal, @Param('personId') personId: string, @Query() query: GetPersonQueryDto, @Res({ passthrough: true }) res: Response) {
+    const asOf = this.persons.parseAsOf(query.asOf);
+    if (asOf && !caller.can('person:history')) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'FORBIDDEN', "The caller's role does not allow person:history.");
+    }
+    const view = await this.persons.get(caller, personId, asOf, query.unmask === 'true');
+    res.setHeader('ETag', `"${view.revision}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    return view;
+  }
+
+  @Get(':personId/history')
+  @RequirePermission('person:history')
+  @ApiOperation({ summary: 'Every event on the person’s stream: type, when it happened and was recorded, by whom, source and channel' })
+  history(@Caller() caller: Principal, @Param('personId') personId: string, @Query() query: GetPersonQueryDto) {
+    return this.persons.history(caller, personId, query.unmask === 'true');
+  }
+
+  @Post(':personId/enrollments')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('enrollment:report')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Report an enrolment (insurance type, contribution status, province, since)' })
+  async enroll(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: EnrollmentDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const insuranceType = PersonsService.insuranceType(dto.insuranceType);
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({
+        type: 'RecordEnrollment',
+        data: { ...ref, insuranceType, contributionStatus: PersonsService.contributionStatus(dto.contributionStatus), provinceCode: dto.provinceCode.slice(0, 2), since: dto.since },
+      }),
+      { ...dto, insuranceType },
+      expectedRevision(ifMatch),
+    );
+    return answer(res, outcome);
+  }
+
+  @Post(':personId/enrollments/:insuranceType/:transition')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('enrollment:report')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Suspend, resume or terminate an enrolment (transition = suspension | resumption | termination)' })
+  async transition(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Param('insuranceType') rawType: string,
+    @Param('transition') transition: string,
+    @Body() dto: EnrollmentTransitionDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const types = { suspension: 'SuspendEnrollment', resumption: 'ResumeEnrollment', termination: 'TerminateEnrollment' } as const;
+    const type = types[transition as keyof typeof types];
+    if (!type) throw new ProblemException(HttpStatus.NOT_FOUND, 'NOT_FOUND', 'Unknown enrolment transition; use suspension, resumption or termination.');
+    const insuranceType = PersonsService.insuranceType(rawType);
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({ type, data: { ...ref, insuranceType, effectiveDate: dto.effectiveDate } }),
+      { ...dto, insuranceType },
+      expectedRevision(ifMatch),
+    );
+    return answer(res, outcome);
+  }
+
+  @Post(':personId/death')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('life-event:report')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Report a death' })
+  async death(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: DeathDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'RecordDeath', data: { ...ref, dateOfDeath: dto.dateOfDeath } }), dto, expectedRevision(ifMatch));
+    return answer(res, outcome);
+  }
+
+  @Post(':personId/household-moves')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('life-event:report')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Report a household move within the province (toRegion) or out of it (toProvince)' })
+  async move(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: HouseholdMoveDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    let destination: { scope: 'within-province'; toRegion: string } | { scope: 'out-of-province'; toProvince: string };
+    if (dto.scope === 'within-province') {
+      if (!dto.toRegion) throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move within the province needs toRegion.');
+      destination = { scope: 'within-province', toRegion: this.persons.parseRegion(dto.toRegion, 'toRegion') };
+    } else {
+      if (!dto.toProvince) throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move out of the province needs toProvince.');
+      destination = { scope: 'out-of-province', toProvince: dto.toProvince.slice(0, 2) };
+    }
+    const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'MoveHousehold', data: { ...ref, destination } }), dto, expectedRevision(ifMatch));
+    return answer(res, outcome);
+  }
+
+  @Post(':personId/household-cancellations')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('life-event:report')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Report a household cancellation (death, emigration, military service, other)' })
+  async cancel(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: HouseholdCancellationDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const reason = PersonsService.cancellationReason(dto.reason);
+    const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'CancelHousehold', data: { ...ref, reason } }), dto, expectedRevision(ifMatch));
+    return answer(res, outcome);
+  }
+
+  @Post(':personId/corrections')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('person:correct')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Correct identity fields (operator, with a reason); resolves conflicts on those fields' })
+  async correct(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: CorrectionDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const corrections = { ...dto.corrections };
+    if (corrections.householdRegion) corrections.householdRegion = this.persons.parseRegion(corrections.householdRegion, 'corrections.householdRegion');
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({ type: 'CorrectRecord', data: { ...ref, source: 'operator', operatorId: caller.subject, reason: dto.reason, corrections } }),
+      { source: 'operator', sourceRecordId: dto.sourceRecordId },
+      expectedRevision(ifMatch),
+    );
+    return answer(res, outcome);
+  }
+}

@@ -1,0 +1,43 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config';
+import { PersonalDataProtector } from '../privacy/personal-data';
+import { ProjectionsService } from '../projections/projections.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import { ExecutePersonCommandHandler } from './execute-person-command';
+import { PersonStore } from './person-store';
+import { PersonsController } from './persons.controller';
+import { PersonsService } from './persons.service';
+import { PersonDocumentCodec, PersonalFields } from './projections/person-document';
+import { personsProjection } from './projections/persons.projection';
+import { regionCountsProjection } from './projections/region-counts.projection';
+import { ReportsController } from './reports.controller';
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ throttlers: [{ name: 'lookup', ttl: 60_000, limit: config.LOOKUP_RATE_LIMIT }] }),
+    }),
+  ],
+  controllers: [PersonsController, ReportsController],
+  providers: [PersonStore, PersonsService, ExecutePersonCommandHandler, PersonalDataProtector],
+  exports: [PersonStore, PersonsService, PersonalDataProtector],
+})
+export class PersonsModule implements OnModuleInit {
+  constructor(
+    private readonly projections: ProjectionsService,
+    private readonly protector: PersonalDataProtector,
+    private readonly reference: ReferenceData,
+  ) {}
+
+  onModuleInit(): void {
+    const codec: PersonDocumentCodec = {
+      decodeEvent: (event) => this.protector.decodeEvent(event),
+      seal: (id, personal) => this.protector.sealForDocument(id, { ...personal }),
+      open: (id, sealed) => this.protector.openFromDocument<PersonalFields>(id, sealed) ?? { citizenId: '' },
+    };
+    this.projections.register(personsProjection(codec, this.reference.provinceCode));
+    this.projections.register(regionCountsProjection(this.reference.provinceCode));
+  }
+}

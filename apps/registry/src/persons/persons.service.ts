@@ -1,0 +1,354 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  CitizenId,
+  ContributionStatus,
+  Gender,
+  HouseholdCancellationReason,
+  InsuranceType,
+  PersonCommand,
+  PersonEvent,
+  PersonId,
+  PersonState,
+  RegionCode,
+  SourceKind,
+  parsePersonId,
+  personIdFor,
+} from '@registry/domain';
+import { ConcurrencyError, EVENT_STORE, EventStore } from '@registry/event-store';
+import { ReadModelNotReadyError } from '@registry/projections';
+import { Filter } from '@registry/read-store';
+import { randomUUID } from 'node:crypto';
+import { Principal } from '../auth/principal';
+import { CommandContext } from '../common/event-sourcing/command-context';
+import { ExecuteResult } from '../common/event-sourcing/execute-command';
+import { ProblemException } from '../common/problem';
+import { KeyRing } from '../config/key-ring';
+import { PersonalDataProtector } from '../privacy/personal-data';
+import { ProjectionsService } from '../projections/projections.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import { ListPersonsQueryDto } from './dto/person-commands.dto';
+import { ExecutePersonCommand } from './execute-person-command';
+import { PersonStore } from './person-store';
+import { historyEntry, maskCitizenId, personView } from './person-view';
+import { PersonDocument, PersonalFields } from './projections/person-document';
+import { PERSONS_COLLECTION, PERSONS_PROJECTION } from './projections/persons.projection';
+
+const STAFF_SOURCES: readonly string[] = ['operator', 'self-service'];
+
+export interface CommandOutcome {
+  personId: string;
+  revision: number;
+  maskedCitizenId: string;
+  /** Event types this request recorded (empty when it was a repeat). */
+  recorded: string[];
+}
+
+export function notFound(): ProblemException {
+  // One answer for "no such person" and "not in your region": nothing is revealed.
+  return new ProblemException(HttpStatus.NOT_FOUND, 'PERSON_NOT_FOUND', 'No person with this id is visible to the caller.');
+}
+
+/**
+ * The person capability's application service: access rules (region scope, source
+ * ownership), parsing of request values into domain types, and mapping of results. Writes
+ * go through the CommandBus to the one person command handler.
+ */
+@Injectable()
+export class PersonsService {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly store: PersonStore,
+    private readonly reference: ReferenceData,
+    private readonly keys: KeyRing,
+    private readonly protector: PersonalDataProtector,
+    private readonly projections: ProjectionsService,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+  ) {}
+
+  context(caller: Principal, channel: CommandContext['channel'] = 'http', correlationId?: string): CommandContext {
+    return { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel, sourceSystem: caller.source, correlationId };
+  }
+
+  parseCitizenId(raw: string): CitizenId {
+    const parsed = CitizenId.parse(raw);
+    if (!parsed.ok) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, parsed.reasons[0].code, 'The citizen ID is not valid.', {
+        errors: parsed.reasons.map((r) => ({ field: 'citizenId', code: r.code, message: r.message })),
+      });
+    }
+    return parsed.value;
+  }
+
+  parseRegion(raw: string, field: string): string {
+    const parsed = RegionCode.parse(raw, this.reference.regions);
+    if (!parsed.ok) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, parsed.reasons[0].code, `${field} is not a known division code.`, {
+        errors: parsed.reasons.map((r) => ({ field, code: r.code, message: r.message })),
+      });
+    }
+    return parsed.value.code;
+  }
+
+  personIdOf(citizenId: CitizenId): PersonId {
+    return personIdFor(citizenId, this.keys.personIdKey);
+  }
+
+  parsePersonIdParam(raw: string): PersonId {
+    const id = parsePersonId(raw);
+    if (!id) throw notFound();
+    return id;
+  }
+
+  /** Which sources a caller may report as: a service client its own system, staff the counter channels. */
+  checkSource(caller: Principal, source: string, insuranceType?: string): void {
+    const allowed = new Set<string>();
+    if (caller.roles.includes('service-client') && caller.source) allowed.add(caller.source);
+    if (caller.roles.some((r) => r !== 'service-client')) STAFF_SOURCES.forEach((s) => allowed.add(s));
+    if (!allowed.has(source)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'SOURCE_NOT_OWNED', 'The caller may not report facts for this source system.');
+    }
+    if (insuranceType && caller.roles.includes('service-client') && caller.insuranceTypes && !caller.insuranceTypes.includes(insuranceType)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'INSURANCE_TYPE_NOT_OWNED', "The caller's business system does not own this insurance type.");
+    }
+  }
+
+  regionOf(state: PersonState): string {
+    if (state.status === 'unregistered') return '';
+    return state.person.fields.householdRegion?.value ?? this.reference.provinceCode;
+  }
+
+  /** Loads a person the caller may see, or answers 404 whether it does not exist or lies outside. */
+  async loadVisible(caller: Principal, personId: PersonId, asOf?: Date) {
+    const loaded = await this.store.load(personId, asOf);
+    if (loaded.state.status === 'unregistered') {
+      if (asOf) {
+        // A person that exists now but did not then: visible only if in scope now.
+        const now = await this.store.load(personId);
+        if (now.state.status === 'unregistered' || !caller.covers(this.regionOf(now.state))) throw notFound();
+        return loaded;
+      }
+      throw notFound();
+    }
+    if (!caller.covers(this.regionOf(loaded.state))) throw notFound();
+    return loaded;
+  }
+
+  async run(
+    caller: Principal,
+    personId: PersonId,
+    command: PersonCommand,
+    expectedRevision: number | undefined,
+    correlationId?: string,
+  ): Promise<CommandOutcome> {
+    let result: ExecuteResult<PersonState, PersonEvent>;
+    try {
+      result = await this.commands.execute(new ExecutePersonCommand(personId, command, this.context(caller, 'http', correlationId), expectedRevision));
+    } catch (error) {
+      if (error instanceof ConcurrencyError && expectedRevision !== undefined) {
+        throw new ProblemException(HttpStatus.PRECONDITION_FAILED, 'REVISION_MISMATCH', 'The person has changed since the revision given in If-Match.');
+      }
+      throw error;
+    }
+    const citizenId = result.state.status === 'unregistered' ? '' : result.state.person.citizenId;
+    return { personId, revision: result.revision, maskedCitizenId: maskCitizenId(citizenId), recorded: result.events.map((e) => e.type) };
+  }
+
+  /** A fact about an existing person: visible to the caller, reported for a source it owns. */
+  async report(
+    caller: Principal,
+    rawPersonId: string,
+    build: (ref: { source: SourceKind; sourceRecordId: string; occurredAt: string }) => PersonCommand,
+    fact: { source: string; sourceRecordId?: string; occurredAt?: string; insuranceType?: string },
+    expectedRevision: number | undefined,
+  ): Promise<CommandOutcome> {
+    const personId = this.parsePersonIdParam(rawPersonId);
+    await this.loadVisible(caller, personId);
+    this.checkSource(caller, fact.source, fact.insuranceType);
+    const ref = {
+      source: fact.source as SourceKind,
+      sourceRecordId: fact.sourceRecordId ?? `http-${randomUUID()}`,
+      occurredAt: fact.occurredAt ?? new Date().toISOString(),
+    };
+    return this.run(caller, personId, build(ref), expectedRevision);
+  }
+
+  async register(
+    caller: Principal,
+    dto: {
+      source: string;
+      sourceRecordId: string;
+      citizenId: string;
+      name: string;
+      gender: string;
+      birthDate: string;
+      householdRegion: string;
+      householdAddress?: string;
+      householdStatus: string;
+      phone?: string;
+      occurredAt?: string;
+    },
+  ): Promise<CommandOutcome> {
+    this.checkSource(caller, dto.source);
+    const citizenId = this.parseCitizenId(dto.citizenId);
+    const region = this.parseRegion(dto.householdRegion, 'householdRegion');
+    if (!caller.covers(region)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The household region lies outside the caller's region.");
+    }
+    if (region.slice(0, 2) !== this.reference.provinceCode) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'REGION_OUTSIDE_PROVINCE', 'The household region is not in this province.');
+    }
+    if (!['active', 'moved-out', 'cancelled'].includes(dto.householdStatus)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_HOUSEHOLD_STATUS', 'householdStatus must be active, moved-out or cancelled.');
+    }
+    const personId = this.personIdOf(citizenId);
+    const occurredAt = dto.occurredAt ?? new Date().toISOString();
+    const command: PersonCommand = {
+      type: 'RegisterPerson',
+      data: {
+        source: dto.source as SourceKind,
+        sourceRecordId: dto.sourceRecordId,
+        occurredAt,
+        citizenId,
+        name: dto.name,
+        gender: dto.gender as Gender,
+        birthDate: dto.birthDate,
+        householdRegion: region,
+        householdAddress: dto.householdAddress,
+        phone: dto.phone,
+      },
+    };
+    return this.run(caller, personId, command, undefined);
+  }
+
+  async lookup(caller: Principal, rawCitizenId: string): Promise<{ personId: string; maskedCitizenId: string }> {
+    const citizenId = this.parseCitizenId(rawCitizenId);
+    const personId = this.personIdOf(citizenId);
+    await this.loadVisible(caller, personId);
+    return { personId, maskedCitizenId: citizenId.masked };
+  }
+
+  async get(caller: Principal, rawPersonId: string, asOf: Date | undefined, unmask: boolean) {
+    const personId = this.parsePersonIdParam(rawPersonId);
+    const loaded = await this.loadVisible(caller, personId, asOf);
+    if (unmask) await this.recordDisclosure(caller, personId, 'person');
+    const view = personView(personId, loaded.state, loaded.revision, this.reference.provinceCode, unmask);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  async history(caller: Principal, rawPersonId: string, unmask: boolean) {
+    const personId = this.parsePersonIdParam(rawPersonId);
+    const loaded = await this.loadVisible(caller, personId);
+    if (unmask) await this.recordDisclosure(caller, personId, 'history');
+    const disclosures = await this.events.readStream(disclosureStream(personId));
+    return {
+      personId,
+      revision: loaded.revision,
+      events: loaded.events.map((e) => historyEntry(e, unmask)),
+      disclosures: disclosures.map((d) => ({
+        at: d.recordedAt,
+        operator: d.metadata.operator,
+        role: d.metadata.role,
+        region: d.metadata.region,
+        view: (d.data as { view: string }).view,
+      })),
+    };
+  }
+
+  /** Every unmasking is recorded on the person's disclosure stream, for auditors. */
+  private async recordDisclosure(caller: Principal, personId: PersonId, view: string): Promise<void> {
+    if (!caller.can('person:unmask')) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'UNMASK_NOT_ALLOWED', "The caller's role may not see full citizen IDs.");
+    }
+    await this.events.appendToStream(disclosureStream(personId), [
+      {
+        id: randomUUID(),
+        type: 'PersonalDataDisclosed',
+        data: { personId, view, fields: ['citizenId'] },
+        metadata: { ...this.context(caller), occurredAt: new Date().toISOString() },
+      },
+    ]);
+  }
+
+  async list(caller: Principal, query: ListPersonsQueryDto) {
+    const filter: Filter = {};
+    const region = query.region;
+    if (region && !caller.covers(region)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
+    }
+    const scope = region ?? (caller.regionPrefix.length > 2 || caller.regionPrefix !== this.reference.provinceCode ? caller.regionPrefix : undefined);
+    if (scope) filter.regionPath = scope;
+    if (query.coverageStatus) filter.coverageStatus = query.coverageStatus;
+    if (query.insuranceType && query.contributionStatus) filter.enrollmentStatuses = `${query.insuranceType}:${query.contributionStatus}`;
+    else if (query.insuranceType) filter.insuranceTypes = query.insuranceType;
+    else if (query.contributionStatus) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'contributionStatus filters need an insuranceType.');
+    }
+    if (query.hasAnomalies) filter.hasAnomalies = query.hasAnomalies === 'true';
+    if (query.hasConflicts) filter.hasConflicts = query.hasConflicts === 'true';
+    const limit = query.limit ? Math.min(Math.max(Number(query.limit), 1), 500) : 50;
+    let collection;
+    try {
+      collection = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
+    } catch (error) {
+      if (error instanceof ReadModelNotReadyError) return { items: [], nextCursor: undefined };
+      throw error;
+    }
+    const page = await collection.find(filter, { sort: [['_id', 1]], limit, cursor: query.cursor });
+    return {
+      items: page.items.map((doc) => {
+        const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+        return {
+          personId: doc._id,
+          revision: doc.revision,
+          maskedCitizenId: doc.maskedCitizenId,
+          name: personal?.name,
+          gender: doc.gender,
+          birthDate: doc.birthDate,
+          householdRegion: doc.householdRegion,
+          householdStatus: doc.householdStatus,
+          deceased: doc.deceased,
+          coverageStatus: doc.coverageStatus,
+          exemptionReason: doc.exemptionReason,
+          insuranceTypes: doc.insuranceTypes,
+          enrollmentStatuses: doc.enrollmentStatuses,
+          coverageFlags: doc.coverageFlags,
+          anomalies: doc.anomalies,
+          openConflicts: doc.openConflicts.length,
+          updatedAt: doc.updatedAt,
+        };
+      }),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  parseAsOf(raw: string | undefined): Date | undefined {
+    if (!raw) return undefined;
+    const value = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T23:59:59.999Z` : raw;
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(raw)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_AS_OF', 'asOf must be a date (YYYY-MM-DD) or an ISO 8601 timestamp.');
+    }
+    return at;
+  }
+
+  static insuranceType(raw: string): InsuranceType {
+    if (!['110', '120', '170', '210', '310', '390', '410', '510'].includes(raw)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_INSURANCE_TYPE', 'insuranceType must be an AAE140 code such as 110 or 390.');
+    }
+    return raw as InsuranceType;
+  }
+
+  static contributionStatus(raw: string): ContributionStatus {
+    return raw as ContributionStatus;
+  }
+
+  static cancellationReason(raw: string): HouseholdCancellationReason {
+    return raw as HouseholdCancellationReason;
+  }
+}
+
+export function disclosureStream(personId: string): string {
+  return `disclosure-${personId}`;
+}

@@ -1,0 +1,262 @@
+import {
+  CoverageFlag,
+  CoverageStatus,
+  ExemptionReason,
+  PersonEvent,
+  ancestorCodes,
+  assessRegistryCoverage,
+  isPersonEvent,
+  InsuranceType,
+  ContributionStatus,
+} from '@registry/domain';
+import type { RecordedEvent } from '@registry/event-store';
+import type { Document } from '@registry/read-store';
+
+/** The personal part of a person document; stored sealed, never in clear. */
+export interface PersonalFields {
+  citizenId: string;
+  name?: string;
+  phone?: string;
+  householdAddress?: string;
+}
+
+export interface EnrollmentView {
+  contributionStatus: ContributionStatus;
+  provinceCode: string;
+  since: string;
+  source: string;
+  lastChangedAt: string;
+}
+
+/**
+ * The enrolment read model: one document per person with everything a list, a worklist or
+ * a count needs, personal fields sealed under `personal`. `regionPath` holds the household
+ * region and all its ancestors so "this region and everything below it" is one equality
+ * filter on an indexed array.
+ */
+export interface PersonDocument extends Document {
+  maskedCitizenId: string;
+  /** Sealed PersonalFields (see PersonalDataProtector.sealForDocument). */
+  personal: unknown;
+  birthDate: string;
+  gender: string;
+  householdRegion: string | null;
+  regionPath: string[];
+  householdStatus: 'active' | 'moved-out' | 'cancelled';
+  cancellationReason?: string;
+  toProvince?: string;
+  deceased: boolean;
+  dateOfDeath?: string;
+  enrollments: Partial<Record<InsuranceType, EnrollmentView>>;
+  /** Types with an enrolment in any status. */
+  insuranceTypes: string[];
+  /** `${type}:${contributionStatus}` pairs, for "type X in status Y" filters. */
+  enrollmentStatuses: string[];
+  coverageStatus: CoverageStatus;
+  exemptionReason?: ExemptionReason;
+  coverageFlags: CoverageFlag[];
+  evidence: string[];
+  anomalies: string[];
+  hasAnomalies: boolean;
+  openConflicts: Array<{ conflictId: string; field: string; reportedSource: string }>;
+  hasConflicts: boolean;
+  sources: string[];
+  /** Stream revision this document reflects (the ETag of GET /v1/persons/{id}). */
+  revision: number;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export interface PersonDocumentCodec {
+  /** Opens the sealed `personal` part of a stored event. */
+  decodeEvent(event: RecordedEvent): RecordedEvent;
+  seal(documentId: string, personal: PersonalFields): unknown;
+  open(documentId: string, sealed: unknown): PersonalFields;
+}
+
+const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'RecordCorrected']);
+
+function mask(citizenId: string): string {
+  return citizenId.length >= 10 ? `${citizenId.slice(0, 6)}${'*'.repeat(citizenId.length - 10)}${citizenId.slice(-4)}` : '*'.repeat(citizenId.length);
+}
+
+function withCoverage(doc: PersonDocument, localProvince: string): PersonDocument {
+  const enrollments = Object.entries(doc.enrollments).map(([type, e]) => ({
+    insuranceType: type as InsuranceType,
+    contributionStatus: e!.contributionStatus,
+    provinceCode: e!.provinceCode,
+  }));
+  const a = assessRegistryCoverage(
+    {
+      deceased: doc.deceased,
+      householdStatus: doc.householdStatus,
+      cancellationReason: doc.cancellationReason as never,
+      enrollments,
+      openConflicts: doc.openConflicts.length,
+    },
+    localProvince,
+  );
+  const next: PersonDocument = {
+    ...doc,
+    insuranceTypes: enrollments.map((e) => e.insuranceType).sort(),
+    enrollmentStatuses: enrollments.map((e) => `${e.insuranceType}:${e.contributionStatus}`).sort(),
+    coverageStatus: a.status,
+    coverageFlags: [...a.flags],
+    evidence: [...a.evidence],
+    hasAnomalies: doc.anomalies.length > 0,
+    hasConflicts: doc.openConflicts.length > 0,
+  };
+  if (a.exemptionReason) next.exemptionReason = a.exemptionReason;
+  else delete next.exemptionReason;
+  return next;
+}
+
+function regionFields(region: string | null | undefined): Pick<PersonDocument, 'householdRegion' | 'regionPath'> {
+  if (!region) return { householdRegion: null, regionPath: [] };
+  return { householdRegion: region, regionPath: [...ancestorCodes(region), region] };
+}
+
+function addUnique(list: readonly string[], value: string): string[] {
+  return list.includes(value) ? [...list] : [...list, value];
+}
+
+/**
+ * Pure evolve of the person document. `codec` seals and opens the personal part (injected,
+ * deterministic, so replays give identical documents); `localProvince` decides which
+ * enrolments count as local coverage.
+ */
+export function evolvePersonDocument(
+  doc: PersonDocument | null,
+  recorded: RecordedEvent,
+  codec: PersonDocumentCodec,
+  localProvince: string,
+): PersonDocument | null {
+  if (!isPersonEvent(recorded)) return doc;
+  // Only events whose personal part the document keeps need opening.
+  if (PERSONAL_EVENTS.has(recorded.type)) recorded = codec.decodeEvent(recorded);
+  const event = { type: recorded.type, data: recorded.data } as PersonEvent;
+  const id = recorded.stream.replace(/^person-/, '');
+  const at = recorded.recordedAt;
+
+  if (event.type === 'PersonRegistered') {
+    if (doc) return doc;
+    const personal: PersonalFields = { ...event.data.personal };
+    return withCoverage(
+      {
+        _id: id,
+        maskedCitizenId: mask(personal.citizenId),
+        personal: codec.seal(id, personal),
+        birthDate: event.data.birthDate,
+        gender: event.data.gender,
+        ...regionFields(event.data.householdRegion),
+        householdStatus: 'active',
+        deceased: false,
+        enrollments: {},
+        insuranceTypes: [],
+        enrollmentStatuses: [],
+        coverageStatus: 'uninsured',
+        coverageFlags: [],
+        evidence: [],
+        anomalies: [],
+        hasAnomalies: false,
+        openConflicts: [],
+        hasConflicts: false,
+        sources: [event.data.source],
+        revision: recorded.revision,
+        registeredAt: at,
+        updatedAt: at,
+      },
+      localProvince,
+    );
+  }
+  if (!doc) return null; // events before registration cannot occur on a person stream
+
+  const base: PersonDocument = { ...doc, revision: recorded.revision, updatedAt: at };
+  switch (event.type) {
+    case 'PersonDetailsReported':
+      return { ...base, sources: addUnique(doc.sources, event.data.source) };
+    case 'PersonDetailsChanged':
+    case 'RecordCorrected': {
+      const next: PersonDocument = { ...base, sources: addUnique(doc.sources, event.data.source) };
+      const c = event.data.changes;
+      if (c.birthDate) next.birthDate = c.birthDate.to;
+      if (c.gender) next.gender = c.gender.to;
+      if (c.householdRegion) Object.assign(next, regionFields(c.householdRegion.to));
+      const p = event.data.personal;
+      if (p.name || p.phone || p.householdAddress) {
+        const personal = codec.open(id, doc.personal);
+        if (p.name) personal.name = p.name.to;
+        if (p.phone) personal.phone = p.phone.to;
+        if (p.householdAddress) personal.householdAddress = p.householdAddress.to;
+        next.personal = codec.seal(id, personal);
+      }
+      if (event.type === 'RecordCorrected') {
+        const resolved = new Set(event.data.resolvedConflictIds);
+        next.openConflicts = doc.openConflicts.filter((c) => !resolved.has(c.conflictId));
+      }
+      return withCoverage(next, localProvince);
+    }
+    case 'IdentityConflictDetected':
+      return withCoverage(
+        {
+          ...base,
+          sources: addUnique(doc.sources, event.data.source),
+          openConflicts: [...doc.openConflicts, { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source }],
+        },
+        localProvince,
+      );
+    case 'HouseholdMoved': {
+      const d = event.data.destination;
+      if (d.scope === 'within-province') return withCoverage({ ...base, ...regionFields(d.toRegion), householdStatus: 'active' }, localProvince);
+      return withCoverage({ ...base, householdStatus: 'moved-out', toProvince: d.toProvince }, localProvince);
+    }
+    case 'HouseholdCancelled':
+      return withCoverage({ ...base, householdStatus: 'cancelled', cancellationReason: event.data.reason }, localProvince);
+    case 'EnrollmentRecorded':
+      return withCoverage(
+        {
+          ...base,
+          sources: addUnique(doc.sources, event.data.source),
+          enrollments: {
+            ...doc.enrollments,
+            [event.data.insuranceType]: {
+              contributionStatus: event.data.contributionStatus,
+              provinceCode: event.data.provinceCode,
+              since: event.data.since,
+              source: event.data.source,
+              lastChangedAt: event.data.occurredAt,
+            },
+          },
+        },
+        localProvince,
+      );
+    case 'EnrollmentSuspended':
+    case 'EnrollmentResumed':
+    case 'EnrollmentTerminated': {
+      const current = doc.enrollments[event.data.insuranceType];
+      if (!current) return base;
+      const status: ContributionStatus = event.type === 'EnrollmentSuspended' ? '2' : event.type === 'EnrollmentResumed' ? '1' : '3';
+      return withCoverage(
+        {
+          ...base,
+          enrollments: {
+            ...doc.enrollments,
+            [event.data.insuranceType]: { ...current, contributionStatus: status, lastChangedAt: event.data.effectiveDate },
+          },
+        },
+        localProvince,
+      );
+    }
+    case 'DeathRecorded':
+      return withCoverage(
+        { ...base, deceased: true, dateOfDeath: doc.dateOfDeath ?? event.data.dateOfDeath, sources: addUnique(doc.sources, event.data.source) },
+        localProvince,
+      );
+    case 'AnomalyDetected':
+      return withCoverage({ ...base, anomalies: addUnique(doc.anomalies, event.data.anomaly) }, localProvince);
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}

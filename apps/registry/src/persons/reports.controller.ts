@@ -1,0 +1,72 @@
+import { Controller, Get, HttpStatus, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import { REGION_LEVELS, RegionLevel, regionLevelOfCode } from '@registry/domain';
+import { ReadModelNotReadyError } from '@registry/projections';
+import { Caller, RequirePermission } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { ProblemException } from '../common/problem';
+import { ProjectionsService } from '../projections/projections.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import { REGION_COUNTS_COLLECTION, REGION_COUNTS_PROJECTION, RegionCountsDocument } from './projections/region-counts.projection';
+
+class RegionCountsQueryDto {
+  @ApiPropertyOptional({ description: 'Region (2, 4, 6 or 9 digits); default the caller’s region' })
+  @IsOptional()
+  @Matches(/^(\d{2}|\d{4}|\d{6}|\d{9})$/, { message: 'region must be a 2, 4, 6 or 9 digit division code' })
+  region?: string;
+}
+
+function view(doc: RegionCountsDocument | null, code: string, name: string | undefined) {
+  return {
+    region: code,
+    name,
+    level: doc?.level ?? regionLevelOfCode(code),
+    total: doc?.total ?? 0,
+    coverage: doc?.coverage ?? {},
+    exempt: doc?.exempt ?? {},
+    localTypes: doc?.localTypes ?? {},
+    flags: doc?.flags ?? {},
+  };
+}
+
+/** Aggregates only: what reporting consumers may see. */
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('v1/reports')
+export class ReportsController {
+  constructor(
+    private readonly projections: ProjectionsService,
+    private readonly reference: ReferenceData,
+  ) {}
+
+  @Get('region-counts')
+  @RequirePermission('report:read')
+  @ApiOperation({ summary: 'Persons by coverage status, exemption reason, local insurance type and flag for a region and each region one level below' })
+  async regionCounts(@Caller() caller: Principal, @Query() query: RegionCountsQueryDto) {
+    const region = query.region ?? caller.regionPrefix;
+    if (!caller.covers(region)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
+    }
+    const level = regionLevelOfCode(region);
+    const childLevel: RegionLevel | undefined = level ? REGION_LEVELS[REGION_LEVELS.indexOf(level) + 1] : undefined;
+    let docs: RegionCountsDocument[] = [];
+    let self: RegionCountsDocument | null = null;
+    try {
+      const collection = await this.projections.collection<RegionCountsDocument>(REGION_COUNTS_PROJECTION, REGION_COUNTS_COLLECTION);
+      self = await collection.get(region);
+      if (childLevel && childLevel !== 'village') {
+        let cursor: string | undefined;
+        do {
+          const page = await collection.find({ _id: { prefix: region }, level: childLevel }, { sort: [['_id', 1]], limit: 1000, cursor });
+          docs = docs.concat(page.items);
+          cursor = page.nextCursor;
+        } while (cursor);
+      }
+    } catch (error) {
+      if (!(error instanceof ReadModelNotReadyError)) throw error;
+    }
+    const nameOf = (code: string) => this.reference.regions.get(code)?.name;
+    return { ...view(self, region, nameOf(region)), children: docs.map((d) => view(d, d._id, nameOf(d._id))) };
+  }
+}

@@ -1,0 +1,141 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Authenticated encryption of personal fields at rest, with the key id stored beside the
+ * ciphertext so keys can rotate without rewriting history (old ids stay readable).
+ *
+ * - aes-256-gcm: the default.
+ * - sm4-ctr-hmac-sm3: for deployments bound to China's national standards. Node's OpenSSL
+ *   has SM4 in CTR/CBC and SM3 but no SM4-GCM, so this is encrypt-then-MAC: SM4-CTR for
+ *   confidentiality and HMAC-SM3 over (algorithm, key id, iv, aad, ciphertext) for integrity.
+ *
+ * `aad` binds a ciphertext to the record it belongs to (event id, document id), so a
+ * ciphertext copied into another record fails to open.
+ */
+export type CipherAlgorithm = 'aes-256-gcm' | 'sm4-ctr-hmac-sm3';
+
+export interface CipherKey {
+  id: string;
+  algorithm: CipherAlgorithm;
+  key: Buffer;
+  /** HMAC-SM3 key; required for sm4-ctr-hmac-sm3. */
+  macKey?: Buffer;
+}
+
+/** What is stored in place of the clear value. Short field names keep stored events small. */
+export interface Sealed {
+  /** key id */
+  k: string;
+  /** algorithm */
+  a: CipherAlgorithm;
+  /** iv / nonce, base64 */
+  i: string;
+  /** ciphertext, base64 */
+  c: string;
+  /** GCM tag or HMAC-SM3, base64 */
+  t: string;
+}
+
+export class DecryptionError extends Error {
+  readonly code = 'DECRYPTION_FAILED';
+  constructor(reason: string) {
+    super(`Personal data could not be decrypted: ${reason}`);
+    this.name = 'DecryptionError';
+  }
+}
+
+export function isSealed(value: unknown): value is Sealed {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.k === 'string' && typeof v.a === 'string' && typeof v.i === 'string' && typeof v.c === 'string' && typeof v.t === 'string';
+}
+
+export class FieldCipher {
+  private readonly keys: Map<string, CipherKey>;
+
+  constructor(
+    keys: CipherKey[],
+    private readonly activeKeyId: string,
+  ) {
+    this.keys = new Map(keys.map((k) => [k.id, k]));
+    const active = this.keys.get(activeKeyId);
+    if (!active) throw new Error(`Active encryption key ${activeKeyId} is not in the key ring`);
+    for (const key of keys) {
+      const expected = key.algorithm === 'aes-256-gcm' ? 32 : 16;
+      if (key.key.length !== expected) throw new Error(`Encryption key ${key.id}: ${key.algorithm} needs a ${expected}-byte key`);
+      if (key.algorithm === 'sm4-ctr-hmac-sm3' && (!key.macKey || key.macKey.length < 32)) {
+        throw new Error(`Encryption key ${key.id}: sm4-ctr-hmac-sm3 needs a macKey of at least 32 bytes`);
+      }
+    }
+  }
+
+  get activeKey(): string {
+    return this.activeKeyId;
+  }
+
+  /**
+   * Seals with a random nonce, or with `deterministic` a synthetic one derived from the
+   * key, aad and plaintext (SIV-style). Read models use the deterministic form so that
+   * rebuilding a projection gives byte-identical documents; it reveals only whether two
+   * sealed values of the same record are equal, which the read model shows anyway.
+   */
+  seal(plain: Buffer, aad: string, options: { deterministic?: boolean } = {}): Sealed {
+    const key = this.keys.get(this.activeKeyId)!;
+    const nonce = (length: number) =>
+      options.deterministic
+        ? createHmac('sha256', key.key).update(`siv|${key.id}|${aad}|`).update(plain).digest().subarray(0, length)
+        : randomBytes(length);
+    if (key.algorithm === 'aes-256-gcm') {
+      const iv = nonce(12);
+      const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+      cipher.setAAD(Buffer.from(`${key.id}|${aad}`));
+      const c = Buffer.concat([cipher.update(plain), cipher.final()]);
+      return { k: key.id, a: key.algorithm, i: iv.toString('base64'), c: c.toString('base64'), t: cipher.getAuthTag().toString('base64') };
+    }
+    const iv = nonce(16);
+    const cipher = createCipheriv('sm4-ctr', key.key, iv);
+    const c = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const t = sm3Mac(key, iv, aad, c);
+    return { k: key.id, a: key.algorithm, i: iv.toString('base64'), c: c.toString('base64'), t: t.toString('base64') };
+  }
+
+  open(sealed: Sealed, aad: string): Buffer {
+    const key = this.keys.get(sealed.k);
+    if (!key) throw new DecryptionError(`unknown key id ${sealed.k}`);
+    if (key.algorithm !== sealed.a) throw new DecryptionError(`key ${sealed.k} is not a ${sealed.a} key`);
+    const iv = Buffer.from(sealed.i, 'base64');
+    const c = Buffer.from(sealed.c, 'base64');
+    const t = Buffer.from(sealed.t, 'base64');
+    if (key.algorithm === 'aes-256-gcm') {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key.key, iv);
+        decipher.setAAD(Buffer.from(`${key.id}|${aad}`));
+        decipher.setAuthTag(t);
+        return Buffer.concat([decipher.update(c), decipher.final()]);
+      } catch {
+        throw new DecryptionError('authentication failed');
+      }
+    }
+    const expected = sm3Mac(key, iv, aad, c);
+    if (expected.length !== t.length || !timingSafeEqual(expected, t)) throw new DecryptionError('authentication failed');
+    const decipher = createDecipheriv('sm4-ctr', key.key, iv);
+    return Buffer.concat([decipher.update(c), decipher.final()]);
+  }
+
+  sealJson(value: unknown, aad: string, options: { deterministic?: boolean } = {}): Sealed {
+    return this.seal(Buffer.from(JSON.stringify(value), 'utf8'), aad, options);
+  }
+
+  openJson<T>(sealed: Sealed, aad: string): T {
+    return JSON.parse(this.open(sealed, aad).toString('utf8')) as T;
+  }
+}
+
+function sm3Mac(key: CipherKey, iv: Buffer, aad: string, c: Buffer): Buffer {
+  return createHmac('sm3', key.macKey!)
+    .update(`${key.algorithm}|${key.id}|`)
+    .update(iv)
+    .update(`|${aad}|`)
+    .update(c)
+    .digest();
+}

@@ -1,0 +1,33 @@
+import { pinyin } from 'pinyin-pro';
+
+/**
+ * Dots that departments type for the separator in minority and transliterated names
+ * (阿卜杜·热合曼). They look alike but compare unequal, so one person would become two.
+ */
+const MIDDLE_DOT_LOOKALIKES = /[\u00B7\u0387\u2022\u2027\u2219\u22C5\u30FB\uFF0E\uFF65\u318D\u2E31\u16EB\u2981]/gu;
+
+/**
+ * Canonical form of a person's name: NFC, whitespace (including U+3000) trimmed and
+ * collapsed, every middle-dot look-alike turned into U+00B7 without spaces around it.
+ * Characters outside the BMP (生僻字 such as 𠀀 𪚥 𬌗) pass through unchanged: the
+ * regular expressions run in Unicode mode so surrogate pairs are never split.
+ */
+export function normalisePersonName(raw: string): string {
+  return raw
+    .normalize('NFC')
+    .replace(MIDDLE_DOT_LOOKALIKES, '\u00B7')
+    .replace(/[\s\u3000]+/gu, ' ')
+    .trim()
+    .replace(/ ?\u00B7 ?/gu, '\u00B7');
+}
+
+/**
+ * A matching key: toneless pinyin, lower case, no spaces or dots, with surnames read as
+ * surnames (单 → shan). Homophones typed by different departments share a key; Latin
+ * letters and characters pinyin-pro does not know are kept as they are.
+ */
+export function personNamePinyinKey(raw: string): string {
+  const name = normalisePersonName(raw);
+  const syllables = pinyin(name, { toneType: 'none', type: 'array', surname: 'head', v: true, nonZh: 'consecutive' });
+  return syllables.join('').replace(/[\s\u00B7]+/gu, '').toLowerCase();
+}

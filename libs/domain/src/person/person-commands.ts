@@ -1,0 +1,71 @@
+import { ContributionStatus } from '../codes/contribution-status';
+import { Gender } from '../codes/gender';
+import { HouseholdCancellationReason } from '../codes/household-status';
+import { InsuranceType } from '../codes/insurance-type';
+import { CitizenId } from '../identity/citizen-id';
+import { DomainCommand } from '../shared/decider';
+import { HouseholdDestination, SourceRef } from './person-events';
+import { IdentityField } from './person-fields';
+
+/**
+ * Commands carry the source reference and the fields, already parsed into domain types
+ * by the application (cleaning). The person they address is the stream; only
+ * RegisterPerson repeats the citizen ID, as a value object, to catch routing mistakes.
+ */
+
+export type RegisterPerson = DomainCommand<
+  'RegisterPerson',
+  SourceRef & {
+    readonly citizenId: CitizenId;
+    readonly name?: string;
+    readonly gender?: Gender;
+    readonly birthDate?: string;
+    readonly householdRegion?: string;
+    readonly phone?: string;
+    readonly householdAddress?: string;
+  }
+>;
+
+export type RecordEnrollment = DomainCommand<
+  'RecordEnrollment',
+  SourceRef & {
+    readonly insuranceType: InsuranceType;
+    readonly contributionStatus: ContributionStatus;
+    readonly provinceCode: string;
+    readonly since: string;
+  }
+>;
+
+type EnrollmentTransition = SourceRef & { readonly insuranceType: InsuranceType; readonly effectiveDate: string };
+export type SuspendEnrollment = DomainCommand<'SuspendEnrollment', EnrollmentTransition>;
+export type ResumeEnrollment = DomainCommand<'ResumeEnrollment', EnrollmentTransition>;
+export type TerminateEnrollment = DomainCommand<'TerminateEnrollment', EnrollmentTransition>;
+
+export type RecordDeath = DomainCommand<'RecordDeath', SourceRef & { readonly dateOfDeath: string }>;
+
+export type MoveHousehold = DomainCommand<'MoveHousehold', SourceRef & { readonly destination: HouseholdDestination }>;
+
+export type CancelHousehold = DomainCommand<'CancelHousehold', SourceRef & { readonly reason: HouseholdCancellationReason }>;
+
+export type CorrectRecord = DomainCommand<
+  'CorrectRecord',
+  SourceRef & {
+    readonly source: 'operator';
+    readonly operatorId: string;
+    readonly reason: string;
+    readonly corrections: Readonly<Partial<Record<IdentityField, string>>>;
+  }
+>;
+
+export type PersonCommand =
+  | RegisterPerson
+  | RecordEnrollment
+  | SuspendEnrollment
+  | ResumeEnrollment
+  | TerminateEnrollment
+  | RecordDeath
+  | MoveHousehold
+  | CancelHousehold
+  | CorrectRecord;
+
+export type PersonCommandType = PersonCommand['type'];

@@ -1,0 +1,169 @@
+import { DeciderSpecification } from '../testing/decider-spec';
+import { CITIZEN_ID_TEXT, citizenId, ref, registered } from '../testing/person-fixtures';
+import { RegisterPerson } from './person-commands';
+import { createPersonDecider, foldPerson } from './person-decider';
+import { CitizenIdMismatchError, InvalidFieldValueError } from './person-errors';
+import { IdentityConflictDetected, PersonEvent } from './person-events';
+import { DEFAULT_PRECEDENCE } from './person-fields';
+
+const decider = createPersonDecider({ precedence: DEFAULT_PRECEDENCE });
+const spec = DeciderSpecification.for(decider);
+
+function register(source: RegisterPerson['data']['source'], id: string, fields: Omit<RegisterPerson['data'], 'citizenId' | 'source' | 'sourceRecordId' | 'occurredAt'>, occurredAt = '2024-02-01T00:00:00Z'): RegisterPerson {
+  return { type: 'RegisterPerson', data: { ...ref(source, id, occurredAt), citizenId: citizenId(), ...fields } };
+}
+
+const cardConflict: IdentityConflictDetected = {
+  type: 'IdentityConflictDetected',
+  data: {
+    ...ref('card-library', 'card-7', '2024-02-01T00:00:00Z'),
+    conflictId: 'name:card-library:card-7',
+    field: 'name',
+    currentSource: 'household-registration',
+    personal: { current: '张𬌗', reported: '张河' },
+  },
+};
+
+describe('RegisterPerson', () => {
+  it('registers a new person, deriving birth date and gender from the ID when not reported', () => {
+    spec
+      .given([])
+      .when(register('household-registration', 'hr-1', { name: '  张𬌗 ', householdRegion: '110101001', householdAddress: '东华门大街1号' }, '2024-01-01T00:00:00Z'))
+      .then([registered]);
+  });
+
+  it('normalises the name (dots, spaces) before storing it', () => {
+    spec
+      .given([])
+      .when(register('health', 'h-1', { name: '阿卜杜 • 热合曼' }))
+      .thenEvents((events) => {
+        expect(events[0]).toMatchObject({ type: 'PersonRegistered', data: { personal: { name: '阿卜杜·热合曼' } } });
+      });
+  });
+
+  it('records reported birth date and gender that contradict the ID, with anomalies', () => {
+    const r = ref('card-library', 'c-1', '2024-02-01T00:00:00Z');
+    spec
+      .given([])
+      .when(register('card-library', 'c-1', { birthDate: '1949-12-30', gender: '1' }))
+      .then([
+        { type: 'PersonRegistered', data: { ...r, birthDate: '1949-12-30', gender: '1', personal: { citizenId: CITIZEN_ID_TEXT } } },
+        { type: 'AnomalyDetected', data: { ...r, anomaly: 'BIRTH_DATE_DIFFERS_FROM_ID' } },
+        { type: 'AnomalyDetected', data: { ...r, anomaly: 'GENDER_DIFFERS_FROM_ID' } },
+      ]);
+  });
+
+  it('is idempotent: the same source record again yields nothing', () => {
+    spec
+      .given([registered])
+      .when(register('household-registration', 'hr-1', { name: '完全不同' }))
+      .then([]);
+  });
+
+  it('a later report with equal values is recorded as evidence only', () => {
+    spec
+      .given([registered])
+      .when(register('card-library', 'card-7', { name: '张𬌗' }))
+      .then([{ type: 'PersonDetailsReported', data: { ...ref('card-library', 'card-7', '2024-02-01T00:00:00Z'), fields: ['name'] } }]);
+  });
+
+  it('fills fields nobody had reported yet', () => {
+    const r = ref('card-library', 'card-7', '2024-02-01T00:00:00Z');
+    spec
+      .given([registered])
+      .when(register('card-library', 'card-7', { phone: '13800000000' }))
+      .then([
+        { type: 'PersonDetailsReported', data: { ...r, fields: ['phone'] } },
+        { type: 'PersonDetailsChanged', data: { ...r, fields: ['phone'], previousSources: {}, changes: {}, personal: { phone: { to: '13800000000' } } } },
+      ]);
+  });
+
+  it('a lower-precedence source that disagrees raises a conflict and changes nothing', () => {
+    spec
+      .given([registered])
+      .when(register('card-library', 'card-7', { name: '张河' }))
+      .then([{ type: 'PersonDetailsReported', data: { ...ref('card-library', 'card-7', '2024-02-01T00:00:00Z'), fields: ['name'] } }, cardConflict]);
+  });
+
+  it('a higher-precedence source overwrites, naming the previous source', () => {
+    const byCard: PersonEvent = {
+      type: 'PersonRegistered',
+      data: { ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'), birthDate: '1949-12-31', gender: '2', householdRegion: '110101', personal: { citizenId: CITIZEN_ID_TEXT, name: '张河' } },
+    };
+    const r = ref('household-registration', 'hr-9', '2024-02-01T00:00:00Z');
+    spec
+      .given([byCard])
+      .when(register('household-registration', 'hr-9', { name: '张𬌗', householdRegion: '110101001' }))
+      .then([
+        { type: 'PersonDetailsReported', data: { ...r, fields: ['name', 'householdRegion'] } },
+        {
+          type: 'PersonDetailsChanged',
+          data: {
+            ...r,
+            fields: ['name', 'householdRegion'],
+            previousSources: { name: 'card-library', householdRegion: 'card-library' },
+            changes: { householdRegion: { from: '110101', to: '110101001' } },
+            personal: { name: { from: '张河', to: '张𬌗' } },
+          },
+        },
+      ]);
+  });
+
+  it('the same source with a newer record updates its own value; an older one conflicts', () => {
+    const newer = register('household-registration', 'hr-2', { name: '张新' }, '2024-03-01T00:00:00Z');
+    spec.given([registered]).when(newer).thenEvents((events) => {
+      expect(events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'PersonDetailsChanged']);
+    });
+    const older = register('household-registration', 'hr-0', { name: '张旧' }, '2023-01-01T00:00:00Z');
+    spec.given([registered]).when(older).thenEvents((events) => {
+      expect(events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'IdentityConflictDetected']);
+    });
+  });
+
+  it('keeps the open conflict in state', () => {
+    const state = foldPerson([registered, cardConflict]);
+    expect(state.status === 'living' && state.person.openConflicts).toEqual([
+      { conflictId: 'name:card-library:card-7', field: 'name', currentSource: 'household-registration', reportedSource: 'card-library', detectedAt: '2024-02-01T00:00:00Z' },
+    ]);
+    expect(state.status === 'living' && state.person.reportedBy).toEqual(['household-registration', 'card-library']);
+  });
+
+  it('rejects a command whose citizen ID belongs to another stream', () => {
+    const other: RegisterPerson = { type: 'RegisterPerson', data: { ...ref('health', 'h-1'), citizenId: citizenId('110101199003071233') } };
+    spec.given([registered]).when(other).thenThrows(CitizenIdMismatchError);
+  });
+
+  it.each([
+    ['name', { name: ' \u3000 ' }],
+    ['gender', { gender: '3' as never }],
+    ['birthDate', { birthDate: '1949-02-30' }],
+    ['birthDate', { birthDate: '2030-01-01' }],
+    ['householdRegion', { householdRegion: '11010' }],
+    ['phone', { phone: 'call me' }],
+    ['householdAddress', { householdAddress: '  ' }],
+  ])('rejects a malformed %s', (field, fields) => {
+    spec
+      .given([])
+      .when(register('health', 'h-1', fields))
+      .thenThrows((e) => e instanceof InvalidFieldValueError && e.field === field && e.code === 'INVALID_FIELD_VALUE');
+  });
+
+  it('rejects an empty source record id and a malformed occurredAt', () => {
+    spec.given([]).when(register('health', ' ', {})).thenThrows('INVALID_FIELD_VALUE');
+    spec.given([]).when(register('health', 'h-1', {}, 'yesterday')).thenThrows('INVALID_FIELD_VALUE');
+  });
+});
+
+describe('personal data stays under `personal`', () => {
+  it('no event carries the ID number, name, phone or address outside data.personal', () => {
+    const events = [
+      ...decider.decide(register('household-registration', 'hr-1', { name: '张𬌗', phone: '13800000000', householdAddress: '东华门大街1号', householdRegion: '110101' }), decider.initialState()),
+      ...decider.decide(register('card-library', 'card-7', { name: '张河', phone: '13900000000', householdAddress: '别处' }), foldPerson([registered])),
+    ];
+    for (const event of events) {
+      const { personal: _personal, ...rest } = event.data as { personal?: unknown };
+      const clear = JSON.stringify(rest);
+      for (const secret of [CITIZEN_ID_TEXT, '张', '1380000', '1390000', '东华门', '别处']) expect(clear).not.toContain(secret);
+    }
+  });
+});

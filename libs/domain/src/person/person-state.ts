@@ -1,0 +1,74 @@
+import { ContributionStatus } from '../codes/contribution-status';
+import { HouseholdCancellationReason, HouseholdStatus } from '../codes/household-status';
+import { InsuranceType } from '../codes/insurance-type';
+import { SourceKind } from '../codes/source-kind';
+import { IdentityField } from './person-fields';
+
+/** A field's current value and where it came from, so precedence can be applied. */
+export interface HeldValue {
+  readonly value: string;
+  readonly source: SourceKind;
+  readonly setAt: string;
+  /** Set by an operator correction: only another correction may replace it. */
+  readonly corrected: boolean;
+}
+
+export interface Enrollment {
+  readonly insuranceType: InsuranceType;
+  readonly contributionStatus: ContributionStatus;
+  readonly provinceCode: string;
+  readonly since: string;
+  readonly lastChangedAt: string;
+  readonly source: SourceKind;
+}
+
+export interface OpenConflict {
+  readonly conflictId: string;
+  readonly field: IdentityField;
+  readonly currentSource: SourceKind;
+  readonly reportedSource: SourceKind;
+  readonly detectedAt: string;
+}
+
+export interface Household {
+  readonly status: HouseholdStatus;
+  readonly cancellationReason?: HouseholdCancellationReason;
+  /** Set while moved out of the province. */
+  readonly toProvince?: string;
+}
+
+export interface Death {
+  readonly dateOfDeath: string;
+  readonly source: SourceKind;
+  /** Every source that has reported the death (the first one included). */
+  readonly sources: readonly SourceKind[];
+}
+
+export interface PersonRecord {
+  /** Normalised 18-character number (personal; held in memory only while deciding). */
+  readonly citizenId: string;
+  readonly fields: Readonly<Partial<Record<IdentityField, HeldValue>>>;
+  readonly household: Household;
+  readonly enrollments: Readonly<Partial<Record<InsuranceType, Enrollment>>>;
+  readonly openConflicts: readonly OpenConflict[];
+  /** Which sources hold this person: evidence for the comparison. */
+  readonly reportedBy: readonly SourceKind[];
+  /** `sourceRecordKey`s already applied: re-sent records change nothing. */
+  readonly processed: ReadonlySet<string>;
+}
+
+export type PersonState =
+  | { readonly status: 'unregistered' }
+  | { readonly status: 'living'; readonly person: PersonRecord }
+  | { readonly status: 'deceased'; readonly person: PersonRecord; readonly death: Death };
+
+export type RegisteredPersonState = Exclude<PersonState, { status: 'unregistered' }>;
+
+export function initialPersonState(): PersonState {
+  return { status: 'unregistered' };
+}
+
+/** The idempotence key of a source record. Source codes contain no ':', so it is unambiguous. */
+export function sourceRecordKey(source: SourceKind, sourceRecordId: string): string {
+  return `${source}:${sourceRecordId}`;
+}

@@ -1,0 +1,5 @@
+export * from './region-level';
+export * from './region-table';
+export * from './region-code';
+export * from './historical-regions.data';
+export * from './division-tables';

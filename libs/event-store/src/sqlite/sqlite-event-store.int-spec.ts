@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConcurrencyError } from '../errors';
+import { collect, eventStoreContract, newEvent, nextEvent } from '../testing/event-store.contract';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const root = mkdtempSync(join(tmpdir(), 'event-store-'));
+let fileCounter = 0;
+const freshFile = (): string => join(root, `events-${++fileCounter}.sqlite`);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+eventStoreContract('sqlite', async () => new SqliteEventStore(freshFile()));
+
+describe('SqliteEventStore specifics', () => {
+  const stores: SqliteEventStore[] = [];
+  const open = (file: string, options?: ConstructorParameters<typeof SqliteEventStore>[1]): SqliteEventStore => {
+    const store = new SqliteEventStore(file, options);
+    stores.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+
+  it("works on ':memory:'", async () => {
+    const store = open(':memory:');
+    await store.appendToStream('s-1', [newEvent('A')]);
+    expect(await store.readStream('s-1')).toHaveLength(1);
+  });
+
+  it('a second instance on the same file (another process) sees live appends through polling', async () => {
+    const file = freshFile();
+    const writer = open(file);
+    const reader = open(file, { pollIntervalMs: 50 });
+    await writer.appendToStream('s-1', [newEvent('Before')]);
+    const subscription = reader.subscribe();
+    const iterator = subscription[Symbol.asyncIterator]();
+    expect((await nextEvent(iterator)).type).toBe('Before');
+    const pending = nextEvent(iterator, 3000);
+    await writer.appendToStream('s-1', [newEvent('After')]);
+    expect((await pending).type).toBe('After');
+    await subscription.close();
+  });
+
+  it('in the same instance, live subscribers are woken at once, not on the next poll', async () => {
+    const store = open(freshFile(), { pollIntervalMs: 60_000 });
+    const iterator = store.subscribe()[Symbol.asyncIterator]();
+    const pending = nextEvent(iterator, 1000);
+    await store.appendToStream('s-1', [newEvent('A')]);
+    expect((await pending).type).toBe('A');
+  });
+
+  it('data survives close and reopen, and positions continue', async () => {
+    const file = freshFile();
+    const first = open(file);
+    const written = await first.appendToStream('s-1', [newEvent('A', { n: 1 }), newEvent('B')]);
+    await first.close();
+
+    const second = open(file);
+    const events = await second.readStream('s-1');
+    expect(events.map((event) => event.data)).toEqual([{ n: 1 }, {}]);
+    const next = await second.appendToStream('s-1', [newEvent('C')], { expectedRevision: 1 });
+    expect(next.position).toBeGreaterThan(written.position);
+  });
+
+  it('recordedAt comes from the injected clock', async () => {
+    const store = open(freshFile(), { now: () => new Date('2024-05-06T07:08:09.000Z') });
+    await store.appendToStream('s-1', [newEvent('A')]);
+    expect((await store.readStream('s-1'))[0].recordedAt).toBe('2024-05-06T07:08:09.000Z');
+  });
+
+  it('drops already-stored ids even when retried with a newer expected revision', async () => {
+    const store = open(freshFile());
+    const event = newEvent('A');
+    await store.appendToStream('s-1', [event], { expectedRevision: 'no_stream' });
+    await store.appendToStream('s-1', [newEvent('B')]);
+    await expect(store.appendToStream('s-1', [event], { expectedRevision: 1 })).resolves.toEqual({ nextRevision: 1, position: 2 });
+    expect(await store.readStream('s-1')).toHaveLength(2);
+  });
+
+  it('appendMany is one transaction: a conflict in the last append rolls back every stream', async () => {
+    const store = open(freshFile());
+    await store.appendToStream('s-3', [newEvent('A')]);
+    await expect(
+      store.appendMany([
+        { stream: 's-1', events: [newEvent('A')] },
+        { stream: 's-2', events: [newEvent('A'), newEvent('B')], expectedRevision: 'no_stream' },
+        { stream: 's-3', events: [newEvent('B')], expectedRevision: 5 },
+      ]),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await store.headPosition()).toBe(1);
+    // Rolled-back rows were never visible, so readers see no hole whatever position comes next.
+    const next = await store.appendToStream('s-1', [newEvent('A')]);
+    expect(next.position).toBeGreaterThan(1);
+    expect((await collect(store.readAll())).map((event) => event.stream)).toEqual(['s-3', 's-1']);
+  });
+
+  it('appendMany may touch one stream twice; the second append sees the first', async () => {
+    const store = open(freshFile());
+    const results = await store.appendMany([
+      { stream: 's-1', events: [newEvent('A')], expectedRevision: 'no_stream' },
+      { stream: 's-1', events: [newEvent('B')], expectedRevision: 0 },
+    ]);
+    expect(results.map((result) => result.nextRevision)).toEqual([0, 1]);
+  });
+
+  it('stream prefixes match exactly: case-sensitive, no LIKE wildcards, any Unicode', async () => {
+    const store = open(freshFile());
+    for (const s of ['a%b-1', 'axb-1', 'A%b-1', 'a%b', 'a%c', '参保-1', '参保人-1', '参-1']) await store.appendToStream(s, [newEvent('E')]);
+    const streamsWith = async (prefix: string): Promise<string[]> =>
+      (await collect(store.readAll({ filter: { streamPrefixes: [prefix] } }))).map((event) => event.stream);
+    expect(await streamsWith('a%b')).toEqual(['a%b-1', 'a%b']);
+    expect(await streamsWith('参保')).toEqual(['参保-1', '参保人-1']);
+    expect(await streamsWith('')).toHaveLength(8);
+  });
+
+  it('readAll pages through more rows than one page, with several event types', async () => {
+    const store = open(freshFile(), { pageSize: 7 });
+    const types = ['A', 'B', 'C'];
+    await store.appendMany(Array.from({ length: 50 }, (_, i) => ({ stream: `s-${i}`, events: [newEvent(types[i % 3])] })));
+    const read = await collect(store.readAll({ filter: { eventTypes: ['A', 'C'] } }));
+    expect(read.map((event) => event.stream)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 3 !== 1).map((i) => `s-${i}`),
+    );
+    expect(await store.headPosition({ eventTypes: ['A', 'B'] })).toBe(50);
+    expect(await store.headPosition({ eventTypes: ['Z'] })).toBe(0);
+  });
+
+  it('a subscription reads the next page only when the consumer has used up the previous one', async () => {
+    const store = open(freshFile());
+    await store.appendMany(Array.from({ length: 10 }, (_, i) => ({ stream: `s-${i}`, events: [newEvent('E')] })));
+    // readPage is private; spying on it is the most direct evidence of pull-based reading.
+    const readPage = jest.spyOn(store as unknown as { readPage: (...args: unknown[]) => unknown }, 'readPage');
+    const iterator = store.subscribe({ batchSize: 3 })[Symbol.asyncIterator]();
+    expect(readPage).not.toHaveBeenCalled();
+    const positions: number[] = [];
+    for (let i = 0; i < 3; i++) positions.push((await nextEvent(iterator)).position);
+    expect(readPage).toHaveBeenCalledTimes(1);
+    positions.push((await nextEvent(iterator)).position);
+    expect(readPage).toHaveBeenCalledTimes(2);
+    for (let i = 4; i < 10; i++) positions.push((await nextEvent(iterator)).position);
+    expect(positions).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+
+  it('closing the store ends its subscriptions and later calls fail as unavailable', async () => {
+    const store = new SqliteEventStore(freshFile());
+    const iterator = store.subscribe()[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    await store.close();
+    await expect(pending).resolves.toMatchObject({ done: true });
+    await expect(store.ping()).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
+  });
+
+  it('rejects an invalid expected revision without storing anything', async () => {
+    const store = open(freshFile());
+    await expect(store.appendToStream('s-1', [newEvent('A')], { expectedRevision: 1.5 })).rejects.toBeInstanceOf(RangeError);
+    expect(await store.headPosition()).toBe(0);
+  });
+});

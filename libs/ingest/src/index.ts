@@ -1,0 +1,14 @@
+/** @registry/ingest — reading, mapping and cleaning department files; a synthetic province for tests and benchmarks. */
+export * from './source-kinds';
+export * from './mapping/field-specs';
+export * from './mapping/mapping';
+export * from './mapping/resolve-headers';
+export * from './readers/types';
+export { openRecords } from './readers/open-records';
+export { detectEncoding, detectFormat, EncodingGuess } from './readers/detect';
+export * from './cleaning/issues';
+export * from './cleaning/canonical-record';
+export * from './cleaning/cleaner';
+export { parseDepartmentDate, excelSerialToIso } from './cleaning/dates';
+export { HashSet64 } from './shared/hash-set64';
+export { findRepoRoot, defaultMappingDir } from './shared/repo-root';

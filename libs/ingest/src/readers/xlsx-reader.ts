@@ -1,0 +1,75 @@
+import ExcelJS from 'exceljs';
+import { Readable } from 'node:stream';
+import { cleanHeader, TableSource, zipRow } from './csv-reader';
+import { RawRecord } from './types';
+
+/**
+ * Cell text as a department meant it. Numbers stay as typed (an Excel date serial
+ * stays a serial; the date rule converts it), dates typed as dates become ISO days.
+ */
+export function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if ('richText' in value) return value.richText.map((r) => r.text).join('');
+  if ('formula' in value || 'sharedFormula' in value) {
+    const result = (value as ExcelJS.CellFormulaValue).result;
+    return result === undefined ? '' : cellText(result as ExcelJS.CellValue);
+  }
+  if ('text' in value && typeof value.text === 'string') return value.text;
+  if ('error' in value) return '';
+  return '';
+}
+
+function rowCells(row: ExcelJS.Row): string[] {
+  // row.values is 1-based and sparse: index 0 is always empty.
+  const values = row.values as ExcelJS.CellValue[];
+  const cells: string[] = [];
+  for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
+  while (cells.length > 0 && cells[cells.length - 1] === '') cells.pop();
+  return cells;
+}
+
+/** Streams the first worksheet; the others are not read. */
+export async function readXlsx(file: Readable, onRow: () => void): Promise<TableSource> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'ignore',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  });
+
+  async function* allRows(): AsyncGenerator<string[]> {
+    for await (const sheet of reader) {
+      for await (const row of sheet) yield rowCells(row);
+      return;
+    }
+  }
+  const source = allRows();
+  let first = await source.next();
+  while (!first.done && first.value.every((c) => c.trim() === '')) first = await source.next();
+  const headers = first.done ? [] : first.value.map(cleanHeader);
+
+  async function* rows(): AsyncGenerator<RawRecord> {
+    let rowNumber = 0;
+    try {
+      for await (const cells of source) {
+        if (cells.every((c) => c.trim() === '')) continue;
+        rowNumber++;
+        onRow();
+        const values = zipRow(headers, cells);
+        const problems =
+          cells.length > headers.length
+            ? [{ code: 'ROW_COLUMN_COUNT' as const, message: `row has ${cells.length} columns, header has ${headers.length}` }]
+            : undefined;
+        yield { rowNumber, values, rawLine: JSON.stringify(values), problems };
+      }
+    } finally {
+      await source.return(undefined);
+      file.destroy();
+    }
+  }
+  return { headers, rows: rows() };
+}

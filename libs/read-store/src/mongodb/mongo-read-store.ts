@@ -1,0 +1,412 @@
+import {
+  AnyBulkWriteOperation,
+  Collection as MongoCollection,
+  Db,
+  Document as MongoDocument,
+  MongoClient,
+  MongoClientOptions,
+} from 'mongodb';
+import {
+  Collection,
+  Document,
+  DuplicateKeyError,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  InvalidQueryError,
+  Page,
+  ReadStore,
+  WriteGuard,
+  WriteOp,
+} from '../read-store.port';
+import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../query/cursor';
+import { pickFields, validateFields, validatePatch } from '../query/documents';
+import { parseFilter } from '../query/filter';
+import { assertCollectionName, assertFieldPath, assertIndexName, COLLECTION_NAME } from '../query/names';
+import { assertId, guardPosition, prepareDocument } from '../query/writes';
+import { mongoAfterCursor, mongoFilter, mongoProjection, mongoSort } from './mongo-filter';
+
+/** Stored shape: string ids, everything else free-form JSON. */
+type StoredDoc = MongoDocument & { _id: string };
+
+const INTERNAL_ERROR = 1;
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+const PATH_NOT_VIABLE = 28;
+const INDEX_OPTIONS_CONFLICT = 85;
+const INDEX_KEY_SPECS_CONFLICT = 86;
+const NOT_IMPLEMENTED = 238;
+const GET_MANY_CHUNK = 500;
+
+function errorCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * MongoDB's duplicate-key message quotes the duplicated value ("dup key: { citizenId: ... }"),
+ * which is personal data; only the index name is kept.
+ */
+function toDuplicateKeyError(err: unknown, collection: string): DuplicateKeyError {
+  const raw = (err as { message?: unknown } | null)?.message;
+  const message = typeof raw === 'string' ? raw : '';
+  const match = /index: ([A-Za-z0-9_]+) /.exec(message);
+  const index = match && match[1] !== '_id_' ? match[1] : undefined;
+  return new DuplicateKeyError(
+    index ? `unique index "${index}" of collection "${collection}" violated` : `unique index of collection "${collection}" violated`,
+    index,
+  );
+}
+
+/** Maps server errors whose messages may quote document values to our value-free errors. */
+function translateWriteError(err: unknown, collection: string): unknown {
+  // FerretDB v1 reports a unique index that cannot be built over duplicates as an
+  // InternalError carrying its SQLite backend's message, not as E11000.
+  const message = (err as { message?: unknown } | null)?.message;
+  if (errorCode(err) === INTERNAL_ERROR && typeof message === 'string' && message.includes('UNIQUE constraint failed')) {
+    return toDuplicateKeyError(err, collection);
+  }
+  switch (errorCode(err)) {
+    case DUPLICATE_KEY:
+      return toDuplicateKeyError(err, collection);
+    case PATH_NOT_VIABLE:
+      return new InvalidQueryError(`patch on collection "${collection}" sets a field under a value that is not an object`);
+    default:
+      return err;
+  }
+}
+
+/**
+ * Documents that a guarded write may replace: those without a position or with a smaller
+ * one. `null` counts as "no position", as a NULL `position` column does on SQLite.
+ */
+function guardFilter(id: string, position: number | undefined): MongoDocument {
+  if (position === undefined) return { _id: id };
+  return { _id: id, $or: [{ _position: { $exists: false } }, { _position: null }, { _position: { $lt: position } }] };
+}
+
+export interface MongoReadStoreOptions {
+  /** Passed to MongoClient; `ignoreUndefined` is always on so `undefined` behaves as in JSON. */
+  client?: MongoClientOptions;
+}
+
+/**
+ * Read store on MongoDB (or FerretDB). Not transactional: standalone MongoDB and FerretDB v1
+ * have no multi-document transactions, so `write` is an ordered bulk write per run of
+ * operations on one collection, and projections stay correct after a partial batch thanks to
+ * the per-document position guards (a retried batch skips what was already applied).
+ */
+export class MongoReadStore implements ReadStore {
+  readonly kind = 'mongodb' as const;
+  readonly transactional = false;
+  private readonly client: MongoClient;
+  /** @internal */
+  readonly db: Db;
+
+  constructor(uri: string, database: string, options: MongoReadStoreOptions = {}) {
+    if (typeof database !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(database)) {
+      throw new Error('invalid MongoDB database name (letters, digits, _ and -, at most 63)');
+    }
+    this.client = new MongoClient(uri, { ...options.client, ignoreUndefined: true });
+    this.db = this.client.db(database);
+  }
+
+  /** Connects and checks the server answers, so a wrong URI fails at start, not at first query. */
+  static async connect(uri: string, database: string, options?: MongoReadStoreOptions): Promise<MongoReadStore> {
+    const store = new MongoReadStore(uri, database, options);
+    try {
+      await store.client.connect();
+      await store.ping();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  collection<T extends Document = Document>(name: string): Collection<T> {
+    assertCollectionName(name);
+    return new MongoReadCollection<T>(this, name);
+  }
+
+  /** @internal */
+  raw(name: string): MongoCollection<StoredDoc> {
+    return this.db.collection<StoredDoc>(name);
+  }
+
+  async write(ops: WriteOp[]): Promise<void> {
+    // Validate everything first: a malformed op must not leave the batch half applied.
+    const prepared = ops.map((op) => toBulkOp(op));
+    let start = 0;
+    while (start < prepared.length) {
+      let end = start + 1;
+      while (end < prepared.length && prepared[end].collection === prepared[start].collection) end++;
+      await this.bulkWrite(prepared.slice(start, end));
+      start = end;
+    }
+  }
+
+  private async bulkWrite(run: PreparedOp[]): Promise<void> {
+    const collection = run[0].collection;
+    let remaining = run.filter((p) => p.model !== null);
+    while (remaining.length > 0) {
+      try {
+        await this.raw(collection).bulkWrite(
+          remaining.map((p) => p.model as AnyBulkWriteOperation<StoredDoc>),
+          { ordered: true },
+        );
+        return;
+      } catch (err) {
+        const first = firstWriteError(err);
+        if (!first) throw translateWriteError(err, collection);
+        const failed = remaining[first.index];
+        // A guarded upsert whose guard refused surfaces as a duplicate _id (the filter missed
+        // the existing newer document, so the server tried to insert). That is a no-op, not
+        // an error: carry on after it, as the ordered batch stopped there.
+        if (
+          failed &&
+          first.code === DUPLICATE_KEY &&
+          failed.refusedUpsert &&
+          (await this.isRefusedUpsert(collection, failed.refusedUpsert.id, failed.refusedUpsert.position))
+        ) {
+          remaining = remaining.slice(first.index + 1);
+          continue;
+        }
+        throw translateWriteError(first.code !== undefined ? { code: first.code, message: first.message } : err, collection);
+      }
+    }
+  }
+
+  /** @internal Whether a duplicate-key error on a guarded upsert was the guard refusing it. */
+  async isRefusedUpsert(collection: string, id: string, position: number): Promise<boolean> {
+    return (await this.raw(collection).countDocuments({ _id: id, _position: { $gte: position } }, { limit: 1 })) > 0;
+  }
+
+  async listCollections(): Promise<string[]> {
+    const infos = await this.db.listCollections({}, { nameOnly: true }).toArray();
+    return infos
+      .map((i) => i.name)
+      .filter((n) => COLLECTION_NAME.test(n))
+      .sort();
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    assertCollectionName(name);
+    try {
+      await this.db.dropCollection(name);
+    } catch (err) {
+      if (errorCode(err) !== NAMESPACE_NOT_FOUND) throw err;
+    }
+  }
+
+  async renameCollection(from: string, to: string): Promise<void> {
+    assertCollectionName(from);
+    assertCollectionName(to);
+    if (from === to) return;
+    const exists = (await this.db.listCollections({ name: from }, { nameOnly: true }).toArray()).length > 0;
+    if (!exists) {
+      // MongoDB creates collections lazily, so a rebuild that wrote nothing has no `from`:
+      // replacing `to` with an empty collection means dropping it.
+      await this.dropCollection(to);
+      return;
+    }
+    try {
+      await this.db.renameCollection(from, to, { dropTarget: true });
+    } catch (err) {
+      if (errorCode(err) !== NOT_IMPLEMENTED) throw err;
+      // FerretDB v1 does not implement dropTarget. Drop, then rename: readers may briefly
+      // see `to` missing (an empty read model), never a mix of old and new documents.
+      await this.dropCollection(to);
+      await this.db.renameCollection(from, to);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+interface PreparedOp {
+  collection: string;
+  /** null for a patch that sets nothing and has no guard: a no-op. */
+  model: AnyBulkWriteOperation<StoredDoc> | null;
+  refusedUpsert?: { id: string; position: number };
+}
+
+function toBulkOp(op: WriteOp): PreparedOp {
+  assertCollectionName(op.collection);
+  switch (op.kind) {
+    case 'upsert': {
+      const doc = prepareDocument(op.doc, op.guard);
+      const position = guardPosition(op.guard);
+      return {
+        collection: op.collection,
+        model: { replaceOne: { filter: guardFilter(doc._id, position), replacement: doc as StoredDoc, upsert: true } },
+        refusedUpsert: position === undefined ? undefined : { id: doc._id, position },
+      };
+    }
+    case 'patch': {
+      assertId(op.id);
+      const update = patchUpdate(op.set, op.guard);
+      return {
+        collection: op.collection,
+        model: update ? { updateOne: { filter: guardFilter(op.id, guardPosition(op.guard)), update } } : null,
+      };
+    }
+    case 'delete':
+      assertId(op.id);
+      return { collection: op.collection, model: { deleteOne: { filter: guardFilter(op.id, guardPosition(op.guard)) } } };
+    default:
+      throw new InvalidQueryError(`unknown write kind ${JSON.stringify((op as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** `$set` for a patch; null when it would set nothing (an empty `$set` is an error on older servers). */
+function patchUpdate(set: Record<string, unknown>, guard: WriteGuard | undefined): MongoDocument | null {
+  const entries = validatePatch(set);
+  const position = guardPosition(guard);
+  const $set: MongoDocument = Object.fromEntries(entries);
+  if (position !== undefined) $set._position = position;
+  return Object.keys($set).length > 0 ? { $set } : null;
+}
+
+function firstWriteError(err: unknown): { index: number; code?: number; message: string } | undefined {
+  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  const first = list[0] as { index?: unknown; code?: unknown; errmsg?: unknown; message?: unknown } | undefined;
+  if (!first || typeof first.index !== 'number') return undefined;
+  return {
+    index: first.index,
+    code: typeof first.code === 'number' ? first.code : undefined,
+    message: String(first.errmsg ?? first.message ?? ''),
+  };
+}
+
+class MongoReadCollection<T extends Document> implements Collection<T> {
+  constructor(
+    private readonly store: MongoReadStore,
+    readonly name: string,
+  ) {}
+
+  private get raw(): MongoCollection<StoredDoc> {
+    return this.store.raw(this.name);
+  }
+
+  async get(id: string): Promise<T | null> {
+    assertId(id);
+    return (await this.raw.findOne({ _id: id })) as T | null;
+  }
+
+  async getMany(ids: string[]): Promise<Map<string, T>> {
+    ids.forEach((id) => assertId(id));
+    const found = new Map<string, T>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += GET_MANY_CHUNK) {
+      const docs = await this.raw.find({ _id: { $in: unique.slice(i, i + GET_MANY_CHUNK) } }).toArray();
+      for (const d of docs) found.set(d._id, d as unknown as T);
+    }
+    return found;
+  }
+
+  async upsert(doc: T, guard?: WriteGuard): Promise<boolean> {
+    const stored = prepareDocument(doc, guard);
+    const position = guardPosition(guard);
+    try {
+      await this.raw.replaceOne(guardFilter(stored._id, position), stored as StoredDoc, { upsert: true });
+      // Matched (replaced, even if identical) or inserted: either way the write applied.
+      return true;
+    } catch (err) {
+      if (
+        errorCode(err) === DUPLICATE_KEY &&
+        position !== undefined &&
+        (await this.store.isRefusedUpsert(this.name, stored._id, position))
+      ) {
+        return false;
+      }
+      throw translateWriteError(err, this.name);
+    }
+  }
+
+  async patch(id: string, set: Record<string, unknown>, guard?: WriteGuard): Promise<boolean> {
+    assertId(id);
+    const update = patchUpdate(set, guard);
+    if (!update) return (await this.raw.countDocuments({ _id: id }, { limit: 1 })) > 0;
+    try {
+      const result = await this.raw.updateOne(guardFilter(id, guardPosition(guard)), update);
+      return result.matchedCount > 0;
+    } catch (err) {
+      throw translateWriteError(err, this.name);
+    }
+  }
+
+  async delete(id: string, guard?: WriteGuard): Promise<boolean> {
+    assertId(id);
+    const result = await this.raw.deleteOne(guardFilter(id, guardPosition(guard)));
+    return result.deletedCount > 0;
+  }
+
+  async find(filter?: Filter, options: FindOptions = {}): Promise<Page<T>> {
+    const query = mongoFilter(parseFilter(filter));
+    const keys = normalizeSort(options.sort);
+    const limit = normalizeLimit(options.limit);
+    const fields = validateFields(options.fields);
+    const clauses: MongoDocument[] = Object.keys(query).length > 0 ? [query] : [];
+    if (options.cursor !== undefined) clauses.push(mongoAfterCursor(keys, decodeCursor(keys, options.cursor)));
+    const where = clauses.length === 0 ? {} : clauses.length === 1 ? clauses[0] : { $and: clauses };
+    const docs = (await this.raw
+      .find(where, {
+        sort: mongoSort(keys),
+        // One more than the page tells whether another page exists without a count.
+        limit: limit + 1,
+        projection: fields ? mongoProjection(fields, keys) : undefined,
+      })
+      .toArray()) as unknown as T[];
+    const items = docs.slice(0, limit);
+    const page: Page<T> = { items: fields ? items.map((d) => pickFields(d, fields)) : items };
+    if (docs.length > limit) page.nextCursor = encodeCursor(keys, items[items.length - 1]);
+    return page;
+  }
+
+  async count(filter?: Filter): Promise<number> {
+    return this.raw.countDocuments(mongoFilter(parseFilter(filter)));
+  }
+
+  async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
+    const specs = indexes.map((spec) => {
+      assertIndexName(spec.name);
+      if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
+        throw new InvalidQueryError(`index "${spec.name}" needs at least one field`);
+      }
+      const key: Record<string, 1 | -1> = {};
+      for (const [path, direction] of spec.fields) {
+        assertFieldPath(path);
+        if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
+        key[path] = direction;
+      }
+      return { name: spec.name, key, ...(spec.unique ? { unique: true } : {}) };
+    });
+    for (const spec of specs) {
+      try {
+        await this.raw.createIndex(spec.key, { name: spec.name, unique: spec.unique });
+      } catch (err) {
+        const code = errorCode(err);
+        if (code === INDEX_OPTIONS_CONFLICT || code === INDEX_KEY_SPECS_CONFLICT) {
+          // Same name, new definition: replace it, as the SQLite adapter does.
+          await this.raw.dropIndex(spec.name);
+          try {
+            await this.raw.createIndex(spec.key, { name: spec.name, unique: spec.unique });
+          } catch (retryErr) {
+            throw translateWriteError(retryErr, this.name);
+          }
+          continue;
+        }
+        throw translateWriteError(err, this.name);
+      }
+    }
+  }
+}
+

@@ -1,0 +1,422 @@
+import Database from 'better-sqlite3';
+import {
+  Collection,
+  Document,
+  DuplicateKeyError,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  InvalidQueryError,
+  Page,
+  ReadStore,
+  WriteGuard,
+  WriteOp,
+} from '../read-store.port';
+import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../query/cursor';
+import { applyPatch, pickFields, validateFields, validatePatch } from '../query/documents';
+import { assertId, guardPosition, prepareDocument } from '../query/writes';
+import { parseFilter } from '../query/filter';
+import { assertCollectionName, assertFieldPath, assertIndexName } from '../query/names';
+import { afterCursorSql, filterSql, indexExpression, orderBySql, SqlParam, typeIndexExpression } from './sql-filter';
+
+export interface SqliteReadStoreOptions {
+  /**
+   * PRAGMA synchronous. Defaults to NORMAL: in WAL mode a power loss may drop the last
+   * transactions but never corrupts the file, and read models are rebuildable from the event
+   * log (the projection checkpoint is written in the same transaction, so it rewinds with
+   * them). Use FULL where a rebuild after a crash is not acceptable.
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  /** How long a writer waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** Tables carry a prefix so collection names can never collide with SQLite's own `sqlite_*` tables. */
+const TABLE_PREFIX = 'c_';
+const STATEMENT_CACHE_SIZE = 500;
+/** Keeps `getMany` within SQLite's bound-parameter limit. */
+const GET_MANY_CHUNK = 500;
+
+interface Row {
+  id: string;
+  position: number | null;
+  doc: string;
+}
+
+function tableName(collection: string): string {
+  return TABLE_PREFIX + collection;
+}
+
+function quote(identifier: string): string {
+  // Identifiers reaching here are already validated (letters, digits, `_`); quoting keeps
+  // SQL keywords such as "order" usable as collection names.
+  return `"${identifier}"`;
+}
+
+/**
+ * Not `instanceof Error`: better-sqlite3's native addon keeps the SqliteError class of the
+ * first JavaScript realm that loaded it, so under Jest (a realm per test file) the check fails.
+ */
+function isUniqueViolation(err: unknown): err is { code: string; message: string } {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function toDuplicateKeyError(err: { message: string }, collection: string): DuplicateKeyError {
+  // SQLite says "UNIQUE constraint failed: index 'c_people__byCitizenId'"; only the index
+  // name as the caller gave it (as MongoDB reports it) is passed on.
+  const prefix = `${tableName(collection)}__`;
+  const match = /index '([A-Za-z0-9_]+)'/.exec(err.message);
+  const index = match && match[1].startsWith(prefix) ? match[1].slice(prefix.length) : undefined;
+  return new DuplicateKeyError(
+    index ? `unique index "${index}" of collection "${collection}" violated` : `unique index of collection "${collection}" violated`,
+    index,
+  );
+}
+
+/**
+ * Read store in one SQLite file: one table per collection, documents as JSON text, an
+ * `id` primary key and a `position` column mirroring `_position` so that guarded writes
+ * compare integers instead of parsing JSON.
+ *
+ * better-sqlite3 is synchronous; the async methods exist to satisfy the port and so that
+ * both adapters behave alike for callers (errors become rejections).
+ */
+export class SqliteReadStore implements ReadStore {
+  readonly kind = 'sqlite' as const;
+  readonly transactional = true;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Tables known to exist, so writes skip CREATE TABLE. Cleared whenever the schema changes. */
+  private readonly knownTables = new Set<string>();
+
+  constructor(path: string, options: SqliteReadStoreOptions = {}) {
+    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+  }
+
+  collection<T extends Document = Document>(name: string): Collection<T> {
+    assertCollectionName(name);
+    return new SqliteCollection<T>(this, name);
+  }
+
+  async write(ops: WriteOp[]): Promise<void> {
+    const apply = this.db.transaction((list: WriteOp[]) => {
+      for (const op of list) {
+        assertCollectionName(op.collection);
+        switch (op.kind) {
+          case 'upsert':
+            this.upsertSync(op.collection, op.doc, op.guard);
+            break;
+          case 'patch':
+            this.patchSync(op.collection, op.id, op.set, op.guard);
+            break;
+          case 'delete':
+            this.deleteSync(op.collection, op.id, op.guard);
+            break;
+          default:
+            throw new InvalidQueryError(`unknown write kind ${JSON.stringify((op as { kind?: unknown }).kind)}`);
+        }
+      }
+    });
+    try {
+      apply(ops);
+    } catch (err) {
+      // A rolled-back batch may have created tables that no longer exist.
+      this.knownTables.clear();
+      throw err;
+    }
+  }
+
+  async listCollections(): Promise<string[]> {
+    const rows = this.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ${TABLE_PREFIX.length}) = '${TABLE_PREFIX}' ORDER BY name`).all() as Array<{ name: string }>;
+    return rows.map((r) => r.name.slice(TABLE_PREFIX.length));
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    assertCollectionName(name);
+    this.schemaChange(() => this.db.exec(`DROP TABLE IF EXISTS ${quote(tableName(name))}`));
+  }
+
+  async renameCollection(from: string, to: string): Promise<void> {
+    assertCollectionName(from);
+    assertCollectionName(to);
+    if (from === to) return;
+    const source = tableName(from);
+    const target = tableName(to);
+    this.schemaChange(() =>
+      this.db.transaction(() => {
+        this.db.exec(`DROP TABLE IF EXISTS ${quote(target)}`);
+        // A missing source is an empty collection: replacing `to` with it leaves `to` empty.
+        // (MongoDB creates collections lazily, so a rebuild that wrote nothing has none.)
+        if (!this.tableExists(source)) return;
+        // Index names are global in SQLite and carry the collection name, so they are
+        // recreated under the new name; otherwise the next rebuild of `from` would find its
+        // index names taken.
+        const indexes = this.db
+          .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
+          .all(source) as Array<{ name: string; sql: string }>;
+        for (const ix of indexes) this.db.exec(`DROP INDEX ${quote(ix.name)}`);
+        this.db.exec(`ALTER TABLE ${quote(source)} RENAME TO ${quote(target)}`);
+        for (const ix of indexes) {
+          const renamed = target + ix.name.slice(source.length);
+          const sql = ix.sql.replace(
+            /^CREATE (UNIQUE )?INDEX "[A-Za-z0-9_]+" ON "[A-Za-z0-9_]+"/,
+            (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${quote(renamed)} ON ${quote(target)}`,
+          );
+          this.db.exec(sql);
+        }
+      })(),
+    );
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (!this.db.open) return;
+    // Refreshes the planner's statistics where they are stale, as SQLite recommends at close;
+    // with them it can tell a selective index range from one that covers the whole table.
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  // ---- used by SqliteCollection (synchronous so that `write` can run them in one transaction)
+
+  /** @internal */
+  prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) {
+      // Map keeps insertion order; re-inserting makes this a least-recently-used cache.
+      this.statements.delete(sql);
+    } else {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        this.statements.delete(this.statements.keys().next().value as string);
+      }
+    }
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+
+  /** @internal DDL only; never with values. */
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  /** @internal */
+  tableExists(table: string): boolean {
+    if (this.knownTables.has(table)) return true;
+    const found = this.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
+    if (found) this.knownTables.add(table);
+    return found;
+  }
+
+  /** @internal */
+  ensureTable(collection: string): string {
+    const table = tableName(collection);
+    if (!this.knownTables.has(table)) {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(table)} (id TEXT PRIMARY KEY NOT NULL, position INTEGER, doc TEXT NOT NULL)`);
+      this.knownTables.add(table);
+    }
+    return table;
+  }
+
+  /** @internal */
+  schemaChange(change: () => void): void {
+    // Prepared statements against a dropped or renamed table are useless; forget them all.
+    this.statements.clear();
+    this.knownTables.clear();
+    try {
+      change();
+    } finally {
+      // The change itself may have looked tables up before renaming or dropping them.
+      this.knownTables.clear();
+    }
+  }
+
+  /** @internal */
+  upsertSync(collection: string, doc: Document, guard?: WriteGuard): boolean {
+    const stored = prepareDocument(doc, guard);
+    const table = quote(this.ensureTable(collection));
+    const guarded = guard?.position !== undefined;
+    const sql =
+      `INSERT INTO ${table} AS t (id, position, doc) VALUES (?, ?, ?) ` +
+      `ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc` +
+      (guarded ? ' WHERE t.position IS NULL OR t.position < excluded.position' : '');
+    try {
+      return this.prepare(sql).run(stored._id, positionOf(stored), JSON.stringify(stored)).changes > 0;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw toDuplicateKeyError(err, collection);
+      throw err;
+    }
+  }
+
+  /** @internal */
+  patchSync(collection: string, id: string, set: Record<string, unknown>, guard?: WriteGuard): boolean {
+    assertId(id);
+    const entries = validatePatch(set);
+    const position = guardPosition(guard);
+    const table = tableName(collection);
+    if (!this.tableExists(table)) return false;
+    const row = this.prepare(`SELECT id, position, doc FROM ${quote(table)} WHERE id = ?`).get(id) as Row | undefined;
+    if (!row) return false;
+    if (position !== undefined && row.position !== null && row.position >= position) return false;
+    // Read-modify-write is atomic here: one connection, synchronous calls, and inside
+    // `write` the whole batch is one transaction.
+    const doc = JSON.parse(row.doc) as Record<string, unknown>;
+    applyPatch(doc, entries);
+    if (position !== undefined) doc._position = position;
+    const newPosition = typeof doc._position === 'number' ? doc._position : null;
+    try {
+      this.prepare(`UPDATE ${quote(table)} SET position = ?, doc = ? WHERE id = ?`).run(newPosition, JSON.stringify(doc), id);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw toDuplicateKeyError(err, collection);
+      throw err;
+    }
+    return true;
+  }
+
+  /** @internal */
+  deleteSync(collection: string, id: string, guard?: WriteGuard): boolean {
+    assertId(id);
+    const position = guardPosition(guard);
+    const table = tableName(collection);
+    if (!this.tableExists(table)) return false;
+    const sql =
+      `DELETE FROM ${quote(table)} WHERE id = ?` + (position !== undefined ? ' AND (position IS NULL OR position < ?)' : '');
+    const params: SqlParam[] = position !== undefined ? [id, position] : [id];
+    return this.prepare(sql).run(...params).changes > 0;
+  }
+}
+
+function positionOf(doc: Document): number | null {
+  return typeof doc._position === 'number' ? doc._position : null;
+}
+
+class SqliteCollection<T extends Document> implements Collection<T> {
+  private readonly table: string;
+
+  constructor(
+    private readonly store: SqliteReadStore,
+    readonly name: string,
+  ) {
+    this.table = tableName(name);
+  }
+
+  async get(id: string): Promise<T | null> {
+    assertId(id);
+    if (!this.store.tableExists(this.table)) return null;
+    const row = this.store.prepare(`SELECT doc FROM ${quote(this.table)} WHERE id = ?`).get(id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as T) : null;
+  }
+
+  async getMany(ids: string[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    ids.forEach((id) => assertId(id));
+    if (ids.length === 0 || !this.store.tableExists(this.table)) return found;
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += GET_MANY_CHUNK) {
+      const chunk = unique.slice(i, i + GET_MANY_CHUNK);
+      const rows = this.store
+        .prepare(`SELECT id, doc FROM ${quote(this.table)} WHERE id IN (${chunk.map(() => '?').join(', ')})`)
+        .all(...chunk) as Array<{ id: string; doc: string }>;
+      for (const row of rows) found.set(row.id, JSON.parse(row.doc) as T);
+    }
+    return found;
+  }
+
+  async upsert(doc: T, guard?: WriteGuard): Promise<boolean> {
+    return this.store.upsertSync(this.name, doc, guard);
+  }
+
+  async patch(id: string, set: Record<string, unknown>, guard?: WriteGuard): Promise<boolean> {
+    return this.store.patchSync(this.name, id, set, guard);
+  }
+
+  async delete(id: string, guard?: WriteGuard): Promise<boolean> {
+    return this.store.deleteSync(this.name, id, guard);
+  }
+
+  async find(filter?: Filter, options: FindOptions = {}): Promise<Page<T>> {
+    const where = filterSql(parseFilter(filter));
+    const keys = normalizeSort(options.sort);
+    const limit = normalizeLimit(options.limit);
+    const fields = validateFields(options.fields);
+    const params: SqlParam[] = [...where.params];
+    let sql = `SELECT doc FROM ${quote(this.table)} AS t WHERE ${where.sql}`;
+    if (options.cursor !== undefined) {
+      const after = afterCursorSql(keys, decodeCursor(keys, options.cursor));
+      sql += ` AND ${after.sql}`;
+      params.push(...after.params);
+    }
+    if (!this.store.tableExists(this.table)) return { items: [] };
+    // One row more than the page tells whether another page exists without a count.
+    sql += ` ORDER BY ${orderBySql(keys)} LIMIT ?`;
+    params.push(limit + 1);
+    const rows = this.store.prepare(sql).all(...params) as Array<{ doc: string }>;
+    const docs = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as T);
+    const page: Page<T> = { items: fields ? docs.map((d) => pickFields(d, fields)) : docs };
+    if (rows.length > limit) page.nextCursor = encodeCursor(keys, docs[docs.length - 1]);
+    return page;
+  }
+
+  async count(filter?: Filter): Promise<number> {
+    const where = filterSql(parseFilter(filter));
+    if (!this.store.tableExists(this.table)) return 0;
+    const row = this.store.prepare(`SELECT count(*) AS n FROM ${quote(this.table)} AS t WHERE ${where.sql}`).get(...where.params) as { n: number };
+    return row.n;
+  }
+
+  async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
+    const statements: Array<{ name: string; sql: string }> = [];
+    const table = tableName(this.name);
+    for (const spec of indexes) {
+      assertIndexName(spec.name);
+      if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
+        throw new InvalidQueryError(`index "${spec.name}" needs at least one field`);
+      }
+      const columns = spec.fields.map(([path, direction]) => {
+        assertFieldPath(path);
+        if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
+        return `${indexExpression(path)} ${direction === 1 ? 'ASC' : 'DESC'}`;
+      });
+      const name = `${table}__${spec.name}`;
+      statements.push({
+        name,
+        sql: `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${quote(name)} ON ${quote(table)} (${columns.join(', ')})`,
+      });
+      // Filters read `scalar OR array`; SQLite answers that from two indexes at once
+      // (MULTI-INDEX OR) only if the array branch's json_type test is indexed too. Partial,
+      // so it holds only the rows whose field is an array and costs nothing elsewhere.
+      const [leading] = spec.fields[0];
+      if (leading !== '_id') {
+        const typeName = `${name}__arrays`;
+        const type = typeIndexExpression(leading);
+        statements.push({
+          name: typeName,
+          sql: `CREATE INDEX ${quote(typeName)} ON ${quote(table)} (${type}) WHERE ${type} = 'array'`,
+        });
+      }
+    }
+    this.store.ensureTable(this.name);
+    this.store.schemaChange(() => {
+      for (const { name, sql } of statements) {
+        const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
+          | { sql: string }
+          | undefined;
+        if (existing?.sql === sql) continue; // idempotent: same name, same definition
+        // Same name, new definition: replace, as a redeployed projection expects.
+        if (existing) this.store.exec(`DROP INDEX ${quote(name)}`);
+        try {
+          this.store.exec(sql);
+        } catch (err) {
+          if (isUniqueViolation(err)) throw toDuplicateKeyError(err, this.name);
+          throw err;
+        }
+      }
+    });
+  }
+}
