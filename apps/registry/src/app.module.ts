@@ -10,6 +10,7 @@ import { loggerParams } from './infrastructure/logging';
 import { StorageModule } from './infrastructure/storage.module';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsModule } from './metrics/metrics.module';
+import { ImportsModule } from './imports/imports.module';
 import { PersonsModule } from './persons/persons.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ReferenceDataModule } from './reference/reference-data.module';
@@ -17,7 +18,7 @@ import { ReferenceDataModule } from './reference/reference-data.module';
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => loggerParams(config.LOG_LEVEL) }),
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => loggerParams(config.LOG_LEVEL, config.LOG_FILE) }),
     CqrsModule.forRoot(),
     StorageModule,
     AuthModule,
@@ -26,6 +27,7 @@ import { ReferenceDataModule } from './reference/reference-data.module';
     ProjectionsModule,
     HealthModule,
     PersonsModule,
+    ImportsModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
 })

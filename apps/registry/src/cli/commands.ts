@@ -4,9 +4,11 @@ import { Principal } from '../auth/principal';
 import { ROLES, Role, isRole } from '../auth/roles';
 import { TokenService } from '../auth/token.service';
 import { withAppContext } from './app-context';
+import { registerImportCommands } from './import-commands';
 
 /** Every CLI command, grouped by capability. */
 export function registerCommands(program: Command): void {
+  registerImportCommands(program);
   program
     .command('store-info')
     .description('Print which stores are in use and the head of the event log')

@@ -47,6 +47,18 @@ const HTTP_CODES: Partial<Record<number, string>> = {
   429: 'RATE_LIMITED',
 };
 
+/**
+ * Errors raised by Express middleware before Nest sees the request (body-parser's
+ * http-errors: body too large, bad charset, aborted): not HttpExceptions, but they carry
+ * their own 4xx status and are marked safe to expose.
+ */
+function middlewareClientStatus(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const status = e.status ?? e.statusCode;
+  return e.expose === true && typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
 function isCoded(error: unknown): error is CodedError {
   return (
     error instanceof Error && typeof (error as unknown as Partial<CodedError>).code === 'string' && /^[A-Z][A-Z0-9_]+$/.test((error as unknown as CodedError).code)
@@ -87,6 +99,12 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
     // a body-parser message may quote the body: keep only the generic text.
     const detail = status === 400 ? 'The request body could not be read.' : typeof body === 'string' ? body : error.message;
     return { type: problemType(code), title: TITLES[status] ?? 'Error', status, code, detail, instance };
+  }
+  const middlewareStatus = middlewareClientStatus(error);
+  if (middlewareStatus !== undefined) {
+    const code = HTTP_CODES[middlewareStatus] ?? `HTTP_${middlewareStatus}`;
+    const detail = middlewareStatus === 413 ? 'The request body is larger than the service accepts.' : 'The request body could not be read.';
+    return { type: problemType(code), title: TITLES[middlewareStatus] ?? 'Error', status: middlewareStatus, code, detail, instance };
   }
   if (isCoded(error)) {
     const status = STATUS_BY_CODE_PREFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.UNPROCESSABLE_ENTITY;

@@ -44,6 +44,11 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** LOG_FILE: write logs to this file instead of standard output. */
+  @IsOptional()
+  @IsString()
+  LOG_FILE?: string;
+
   /** PROJECTIONS_ENABLED: run projection workers in this instance (true/false). */
   @Transform(({ value }) => (value === undefined || value === '' ? true : String(value).toLowerCase() === 'true'))
   @IsBoolean()
@@ -69,6 +74,12 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   LOOKUP_RATE_LIMIT = 120;
+
+  /** IMPORT_MAX_BYTES: largest file accepted by POST /v1/imports. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 4 * 1024 ** 3 : Number(value)))
+  @IsInt()
+  @Min(1)
+  IMPORT_MAX_BYTES = 4 * 1024 ** 3;
 
   /** INSTANCE_ID: names this instance in projection leases; defaults to host name and pid. */
   @IsOptional()
@@ -123,7 +134,7 @@ export class ConfigValidationError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI', 'INSTANCE_ID', 'KEYS_FILE', 'CORS_ORIGINS', 'JWT_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'PRECEDENCE_FILE']) {
+  for (const key of [...known, 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI', 'INSTANCE_ID', 'KEYS_FILE', 'CORS_ORIGINS', 'JWT_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'PRECEDENCE_FILE', 'LOG_FILE']) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }

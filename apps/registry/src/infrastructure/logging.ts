@@ -1,4 +1,5 @@
 import type { Params } from 'nestjs-pino';
+import pino from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
@@ -7,10 +8,11 @@ import { randomUUID } from 'node:crypto';
  * filters never belong in logs), status and timing; bodies and headers are never logged,
  * so personal data sent in a body cannot reach a log line.
  */
-export function loggerParams(level: string): Params {
+export function loggerParams(level: string, file?: string): Params {
   return {
     pinoHttp: {
       level,
+      ...(file ? { stream: pino.destination({ dest: file, mkdir: true, sync: true }) } : {}),
       genReqId: (req: IncomingMessage) => {
         const header = req.headers['x-request-id'];
         return typeof header === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(header) ? header : randomUUID();

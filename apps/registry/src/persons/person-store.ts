@@ -8,12 +8,26 @@ import {
   initialPersonState,
   personStreamName,
 } from '@registry/domain';
-import { EVENT_STORE, EventStore, NewEvent, RecordedEvent } from '@registry/event-store';
+import { ConcurrencyError, EVENT_STORE, EventStore, NewEvent, RecordedEvent, StreamAppend } from '@registry/event-store';
+import { DomainError } from '@registry/domain';
 import { CommandContext, eventMetadata } from '../common/event-sourcing/command-context';
 import { ExecuteResult, deterministicEventId, executeCommand } from '../common/event-sourcing/execute-command';
 import { MetricsService } from '../metrics/metrics.service';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
+
+/** One command of a batch, with a caller-chosen key (an import's row number). */
+export interface BatchCommand<K> {
+  key: K;
+  personId: PersonId;
+  command: PersonCommand;
+  /** Skip (as applied, no events) when the person is already registered: a source naming a known person adds nothing. */
+  onlyIfUnregistered?: boolean;
+}
+
+export type BatchOutcome<K> =
+  | { key: K; status: 'applied'; events: PersonEvent[] }
+  | { key: K; status: 'refused'; code: string; message: string };
 
 export interface LoadedPerson {
   personId: PersonId;
@@ -42,6 +56,69 @@ export class PersonStore {
     const events = visible.map((e) => this.protector.decodeEvent(e));
     const state = foldPerson(events.map((e) => ({ type: e.type, data: e.data }) as PersonEvent), initialPersonState());
     return { personId, state, events, revision: events.length === 0 ? -1 : events[events.length - 1].revision };
+  }
+
+  /**
+   * Many commands for many persons, appended in one call (one transaction on SQLite): the
+   * same decide/evolve path as `execute`, for imports. Commands of one person apply in
+   * order; a command the domain refuses is reported with its code and changes nothing,
+   * the others still apply. On a concurrent write the whole batch is re-decided.
+   */
+  async executeBatch<K>(commands: BatchCommand<K>[], context: CommandContext, attempts = 4): Promise<BatchOutcome<K>[]> {
+    for (let attempt = 1; ; attempt++) {
+      const byPerson = new Map<PersonId, BatchCommand<K>[]>();
+      for (const c of commands) {
+        const list = byPerson.get(c.personId);
+        if (list) list.push(c);
+        else byPerson.set(c.personId, [c]);
+      }
+      const outcomes = new Map<BatchCommand<K>, BatchOutcome<K>>();
+      const appends: StreamAppend[] = [];
+      const decider = this.reference.personDecider;
+      for (const [personId, list] of byPerson) {
+        const stream = personStreamName(personId);
+        const loaded = await this.load(personId);
+        let state = loaded.state;
+        const toStore: NewEvent[] = [];
+        for (const c of list) {
+          try {
+            if (c.onlyIfUnregistered && state.status !== 'unregistered') {
+              outcomes.set(c, { key: c.key, status: 'applied', events: [] });
+              continue;
+            }
+            const decided = decider.decide(c.command, state);
+            for (const event of decided) state = decider.evolve(state, event);
+            const ref = c.command.data;
+            decided.forEach((event, index) =>
+              toStore.push(
+                this.protector.encodeEvent({
+                  id: deterministicEventId(stream, ref.source, ref.sourceRecordId, c.command.type, index, event.type),
+                  type: event.type,
+                  data: event.data,
+                  metadata: eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? ref.source }, ref.occurredAt),
+                }),
+              ),
+            );
+            outcomes.set(c, { key: c.key, status: 'applied', events: decided });
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            outcomes.set(c, { key: c.key, status: 'refused', code: error.code, message: error.message });
+          }
+        }
+        if (toStore.length > 0) {
+          appends.push({ stream, events: toStore, expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision });
+        }
+      }
+      try {
+        if (appends.length > 0) await this.store.appendMany(appends);
+      } catch (error) {
+        if (error instanceof ConcurrencyError && attempt < attempts) continue;
+        throw error;
+      }
+      const result = commands.map((c) => outcomes.get(c)!);
+      for (const o of result) if (o.status === 'applied') for (const e of o.events) this.metrics.eventsAppended.inc({ type: e.type });
+      return result;
+    }
   }
 
   async execute(

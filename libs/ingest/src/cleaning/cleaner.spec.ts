@@ -87,6 +87,8 @@ describe('cleaning rules', () => {
       fields: { name: '王小明', gender: '1', birthDate: '1990-01-02', householdRegion: '440106001', householdAddress: '天河路1号' },
     });
     expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: ID.slice(0, 17) })))).toEqual(['ID_MISSING_CHECK_CHARACTER']);
+    const fullWidth17 = ID.slice(0, 17).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: fullWidth17 })))).toEqual(['ID_MISSING_CHECK_CHARACTER']);
     expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: '4401' })))).toEqual(['ID_BAD_LENGTH']);
     expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: 'A' + ID.slice(1) })))).toEqual(['ID_BAD_CHARACTERS']);
   });

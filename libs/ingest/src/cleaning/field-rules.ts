@@ -1,4 +1,4 @@
-import { CitizenId, normalisePersonName, RegionCode, RegionTable } from '@registry/domain';
+import { CitizenId, normaliseCitizenIdInput, normalisePersonName, RegionCode, RegionTable } from '@registry/domain';
 import { CODE_DOMAIN_TARGETS, CodeDomain } from '../mapping/field-specs';
 import { parseDepartmentDate } from './dates';
 import { IssueCode } from './issues';
@@ -26,7 +26,7 @@ export function citizenIdRule(raw: string, regions: RegionTable, today: string):
   const r = CitizenId.parse(raw, { regions, today });
   if (r.ok) return ok({ value: r.value.value, birthDate: r.value.birthDate, gender: r.value.gender }, r.warnings);
   const errors: RuleIssue[] = r.reasons.map((reason) =>
-    reason.code === 'ID_BAD_LENGTH' && /^\d{17}$/.test(raw.replace(/[\s'‘’"]/g, ''))
+    reason.code === 'ID_BAD_LENGTH' && /^\d{17}$/.test(normaliseCitizenIdInput(raw))
       ? { code: 'ID_MISSING_CHECK_CHARACTER' as const, message: 'citizen ID has 17 digits: the check character is missing' }
       : { code: reason.code === 'ID_EMPTY' ? ('REQUIRED_FIELD_MISSING' as const) : reason.code, message: reason.message },
   );

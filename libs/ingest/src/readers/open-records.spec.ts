@@ -109,6 +109,21 @@ describe('openRecords', () => {
     expect(JSON.parse(rows[1].rawLine)).toEqual(rows[1].values);
   });
 
+  it('reads long Chinese XLSX sheets without breaking characters at chunk boundaries (inline and shared strings)', async () => {
+    const names = Array.from({ length: 6000 }, (_, i) => `欧阳${'娜丽华'[i % 3]}${RARE[0] + RARE[1]}${i}月日`);
+    for (const useSharedStrings of [false, true]) {
+      const path = join(dir, `long-${useSharedStrings}.xlsx`);
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings });
+      const ws = wb.addWorksheet('s');
+      ws.addRow(['姓名']).commit();
+      for (const nm of names) ws.addRow([nm]).commit();
+      ws.commit();
+      await wb.commit();
+      const { rows } = await readAll(path);
+      expect(rows.map((r) => r.values['姓名'])).toEqual(names);
+    }
+  });
+
   it('reads NDJSON with a broken line as a row problem', async () => {
     const path = join(dir, 'health.ndjson');
     writeFileSync(path, `{"事件类型":"出生","姓名":"${RARE}","证明编号":123}\n\nnot json\n{"事件类型":"死亡","姓名":"李四"}\n`);

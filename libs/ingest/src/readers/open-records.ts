@@ -51,3 +51,11 @@ export async function openRecords(input: { path: string }, opts: OpenRecordsOpti
     progress: () => progressOf(counter.bytes, size, rowsRead, startedAt, now()),
   };
 }
+
+/** Data rows in a file (header excluded), by streaming it once; for progress bars that want a row total. */
+export async function countRows(input: { path: string }, opts: OpenRecordsOptions = {}): Promise<number> {
+  const opened = await openRecords(input, opts);
+  let n = 0;
+  for await (const _row of opened.records) n++;
+  return n;
+}

@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { cleanHeader, TableSource, zipRow } from './csv-reader';
 import { RawRecord } from './types';
 
@@ -31,6 +32,51 @@ function rowCells(row: ExcelJS.Row): string[] {
   return cells;
 }
 
+/** The WorkbookReader internals that receive raw XML bytes (not in ExcelJS's typings). */
+interface ReaderInternals {
+  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Iterable<unknown>;
+  _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
+}
+
+async function* decodeUtf8(source: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of source) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (text !== '') yield text;
+  }
+  const tail = decoder.end();
+  if (tail !== '') yield tail;
+}
+
+/**
+ * ExcelJS 4.4 decodes each decompressed chunk of sheet XML on its own, so a Chinese
+ * character split across two chunks becomes U+FFFD (seen about once per 100 000 cells).
+ * Its SAX step passes strings through untouched, so we hand it strings decoded with a
+ * StringDecoder, which carries partial sequences over to the next chunk.
+ */
+function fixChunkDecoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
+  const internals = reader as unknown as ReaderInternals;
+  const parseWorksheet = internals._parseWorksheet.bind(reader);
+  const parseSharedStrings = internals._parseSharedStrings.bind(reader);
+  internals._parseWorksheet = (iterator, sheetNo) => parseWorksheet(decodeUtf8(iterator), sheetNo);
+  internals._parseSharedStrings = (entry) => {
+    const decoder = new StringDecoder('utf8');
+    const text = new Transform({
+      readableObjectMode: true,
+      transform(chunk: Buffer, _enc, cb) {
+        const s = decoder.write(chunk);
+        cb(null, s === '' ? undefined : s);
+      },
+      flush(cb) {
+        const s = decoder.end();
+        cb(null, s === '' ? undefined : s);
+      },
+    });
+    entry.on('error', (e) => text.destroy(e));
+    return parseSharedStrings(entry.pipe(text));
+  };
+}
+
 /** Streams the first worksheet; the others are not read. */
 export async function readXlsx(file: Readable, onRow: () => void): Promise<TableSource> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
@@ -40,6 +86,7 @@ export async function readXlsx(file: Readable, onRow: () => void): Promise<Table
     hyperlinks: 'ignore',
     entries: 'ignore',
   });
+  fixChunkDecoding(reader);
 
   async function* allRows(): AsyncGenerator<string[]> {
     for await (const sheet of reader) {

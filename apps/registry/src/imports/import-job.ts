@@ -1,0 +1,65 @@
+import type { Document } from '@registry/read-store';
+
+export const IMPORT_JOBS = 'import_jobs';
+export const IMPORT_REJECTIONS = 'import_rejections';
+
+export type ImportState = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface ImportCounts {
+  /** Rows read from the file (data rows, header excluded). */
+  read: number;
+  /** Rows accepted and applied through the person commands (including those that changed nothing). */
+  imported: number;
+  /** Rows kept aside with their reasons. read = imported + quarantined, always. */
+  quarantined: number;
+  /** Imported rows that carried at least one warning. */
+  withWarnings: number;
+  /** Imported rows that changed nothing (already known: a re-import). */
+  unchanged: number;
+  /** Events appended by this import. */
+  events: number;
+}
+
+/**
+ * An import's state, kept in the read store (operational state, not a projection). It is
+ * updated after every committed batch; `committedRow` is where a restarted import resumes.
+ */
+export interface ImportJob extends Document {
+  source: string;
+  /** Original file name as uploaded; shown to the submitter only, never logged. */
+  fileName: string;
+  filePath: string;
+  fileHash: string;
+  fileBytes: number;
+  format?: string;
+  encoding?: string;
+  requestedFormat?: string;
+  requestedEncoding?: string;
+  state: ImportState;
+  submittedBy: { operator: string; role: string; region: string; channel: string };
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Last row number whose outcome is committed (events appended, rejections stored). */
+  committedRow: number;
+  counts: ImportCounts;
+  progress: { bytesRead: number; totalBytes: number; fraction: number; rowsPerSecond: number; etaSeconds?: number };
+  reasonsByCode: Record<string, number>;
+  warningsByCode: Record<string, number>;
+  error?: { code: string; message: string };
+}
+
+export interface ImportRejection extends Document {
+  importId: string;
+  rowNumber: number;
+  reasons: Array<{ code: string; severity: string; field?: string; message: string }>;
+  warnings: Array<{ code: string; field?: string }>;
+  /** Sealed raw row (personal data). */
+  raw: unknown;
+  /** Sealed partial fields the cleaner could still read (for record linkage). */
+  partial?: unknown;
+}
+
+export function emptyCounts(): ImportCounts {
+  return { read: 0, imported: 0, quarantined: 0, withWarnings: 0, unchanged: 0, events: 0 };
+}

@@ -1,0 +1,348 @@
+import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { CitizenId, PersonId, personIdFor } from '@registry/domain';
+import { EVENT_STORE, EventStore } from '@registry/event-store';
+import {
+  CanonicalRecord,
+  FileFormat,
+  IngestSourceKind,
+  TextEncoding,
+  createCleaner,
+  isIngestSourceKind,
+  loadMapping,
+  openRecords,
+  resolveHeaders,
+} from '@registry/ingest';
+import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
+import { Principal } from '../auth/principal';
+import { CommandContext } from '../common/event-sourcing/command-context';
+import { deterministicEventId } from '../common/event-sourcing/execute-command';
+import { ProblemException } from '../common/problem';
+import { KeyRing } from '../config/key-ring';
+import { BatchCommand, PersonStore } from '../persons/person-store';
+import { PersonalDataProtector } from '../privacy/personal-data';
+import { ReferenceData } from '../reference/reference-data.module';
+import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts } from './import-job';
+import { commandsForRecord, recordRegion } from './record-commands';
+
+const BATCH_ROWS = 2000;
+
+export interface SubmitImport {
+  source: string;
+  filePath: string;
+  fileName: string;
+  format?: string;
+  encoding?: string;
+  caller: Principal;
+  channel: 'http' | 'cli';
+}
+
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Imports department files: read (streamed), clean, quarantine what cannot be used, and
+ * apply the rest through the person commands in batches (one append transaction per
+ * batch). The import id is derived from the source kind and the file's content hash, so
+ * the same file sent again is the same import and changes nothing; event ids derive from
+ * the source record, so a restarted import appends nothing twice. One import runs at a
+ * time per instance; others wait in order.
+ */
+@Injectable()
+export class ImportService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Imports');
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+  private readonly listeners = new Set<(job: ImportJob) => void>();
+
+  constructor(
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly persons: PersonStore,
+    private readonly protector: PersonalDataProtector,
+    private readonly reference: ReferenceData,
+    private readonly keys: KeyRing,
+  ) {}
+
+  private get jobs() {
+    return this.reads.collection<ImportJob>(IMPORT_JOBS);
+  }
+
+  onProgress(listener: (job: ImportJob) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Imports interrupted by a stop or crash resume when the service starts again. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.ensureIndexes([{ name: 'state', fields: [['state', 1]] }]);
+    await this.reads.collection(IMPORT_REJECTIONS).ensureIndexes([{ name: 'import_row', fields: [['importId', 1], ['rowNumber', 1]] }]);
+    if (process.env.REGISTRY_CLI === '1') return; // the CLI runs the imports it is asked to, not leftovers
+    const pending = await this.jobs.find({ state: { in: ['queued', 'running'] } }, { sort: [['createdAt', 1]], limit: 100 });
+    for (const job of pending.items) {
+      this.logger.log(`Resuming import ${job._id} from row ${job.committedRow}`);
+      this.enqueue(job._id);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  /** Registers an import (or finds the same file's earlier one) and queues it. */
+  async submit(input: SubmitImport): Promise<ImportJob> {
+    if (!isIngestSourceKind(input.source)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_UNKNOWN_SOURCE', 'source must be one of the source kinds listed in the README.');
+    }
+    if (input.format && !['csv', 'xlsx', 'ndjson'].includes(input.format)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_UNKNOWN_FORMAT', 'format must be csv, xlsx or ndjson.');
+    }
+    if (input.encoding && !['utf-8', 'gb18030', 'gbk'].includes(input.encoding)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_UNKNOWN_ENCODING', 'encoding must be utf-8, gb18030 or gbk.');
+    }
+    const fileHash = await hashFile(input.filePath);
+    const id = `imp_${createHash('sha256').update(`${input.source}|${fileHash}`).digest('hex').slice(0, 24)}`;
+    const existing = await this.jobs.get(id);
+    if (existing) {
+      if (existing.state === 'failed') {
+        await this.jobs.patch(id, { state: 'queued', error: null, filePath: input.filePath });
+        this.enqueue(id);
+        return (await this.jobs.get(id))!;
+      }
+      return existing;
+    }
+    const job: ImportJob = {
+      _id: id,
+      source: input.source,
+      fileName: input.fileName.slice(0, 200),
+      filePath: input.filePath,
+      fileHash,
+      fileBytes: statSync(input.filePath).size,
+      requestedFormat: input.format,
+      requestedEncoding: input.encoding,
+      state: 'queued',
+      submittedBy: { operator: input.caller.subject, role: input.caller.roles.join(','), region: input.caller.region, channel: input.channel },
+      createdAt: new Date().toISOString(),
+      committedRow: 0,
+      counts: emptyCounts(),
+      progress: { bytesRead: 0, totalBytes: statSync(input.filePath).size, fraction: 0, rowsPerSecond: 0 },
+      reasonsByCode: {},
+      warningsByCode: {},
+    };
+    await this.jobs.upsert(job);
+    this.enqueue(id);
+    return job;
+  }
+
+  async get(id: string): Promise<ImportJob | null> {
+    return /^imp_[0-9a-f]{24}$/.test(id) ? this.jobs.get(id) : null;
+  }
+
+  /** Resolves when the import has finished (completed or failed). */
+  async waitFor(id: string): Promise<ImportJob> {
+    await this.queue;
+    const job = await this.jobs.get(id);
+    if (!job) throw new Error(`import ${id} not found`);
+    if (job.state === 'queued' || job.state === 'running') return this.waitFor(id);
+    return job;
+  }
+
+  private enqueue(id: string): void {
+    this.queue = this.queue.then(() => this.run(id)).catch((error: unknown) => {
+      this.logger.error(`Import ${id} failed: ${error instanceof Error ? error.name : 'error'}`);
+    });
+  }
+
+  private async run(id: string): Promise<void> {
+    const job = await this.jobs.get(id);
+    if (!job || job.state === 'completed' || this.stopping) return;
+    try {
+      await this.execute(job);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const failed: ImportJob = {
+        ...(await this.jobs.get(id))!,
+        state: 'failed',
+        finishedAt: new Date().toISOString(),
+        error: {
+          code: typeof code === 'string' ? code : 'IMPORT_FAILED',
+          // Messages of the ingest and mapping errors name columns and files, never cell values.
+          message: error instanceof Error && typeof code === 'string' ? error.message : 'The import stopped on an unexpected error; it resumes where it stopped when submitted again.',
+        },
+      };
+      await this.jobs.upsert(failed);
+      this.emit(failed);
+      if (typeof code !== 'string') throw error;
+    }
+  }
+
+  private emit(job: ImportJob): void {
+    for (const listener of this.listeners) listener(job);
+  }
+
+  private async execute(initial: ImportJob): Promise<void> {
+    const kind = initial.source as IngestSourceKind;
+    const mapping = loadMapping(kind);
+    const opened = await openRecords(
+      { path: initial.filePath },
+      { format: initial.requestedFormat as FileFormat | undefined, encoding: initial.requestedEncoding as TextEncoding | undefined },
+    );
+    const headers = resolveHeaders(mapping, opened.headers);
+    if (!headers.ok) {
+      const first = headers.errors[0];
+      throw Object.assign(new Error(headers.errors.map((e) => e.message).join('; ')), { code: first.code });
+    }
+    const cleaner = createCleaner(kind, mapping, { regions: this.reference.regions, today: new Date().toISOString().slice(0, 10) });
+    const scope = new Principal(initial.submittedBy.operator, [], initial.submittedBy.region);
+    const provinceWide = scope.regionPrefix === this.reference.provinceCode;
+    const context: CommandContext = {
+      operator: initial.submittedBy.operator,
+      role: initial.submittedBy.role,
+      region: initial.submittedBy.region,
+      channel: 'import',
+      sourceSystem: kind,
+      correlationId: initial._id,
+    };
+
+    let job: ImportJob = { ...initial, state: 'running', startedAt: initial.startedAt ?? new Date().toISOString(), format: opened.format, encoding: opened.encoding };
+    await this.jobs.upsert(job);
+    const resumeAfter = job.committedRow;
+    const started = Date.now();
+    let rowsThisRun = 0;
+    const occurredAt = job.createdAt;
+
+    type Pending = { rowNumber: number; rawLine: string; record: CanonicalRecord; citizenId: CitizenId; warnings: number; personId: PersonId };
+    let pending: Pending[] = [];
+    let rejections: ImportRejection[] = [];
+    let lastRow = resumeAfter;
+    const counts = { ...job.counts };
+    const reasonsByCode = { ...job.reasonsByCode };
+    const warningsByCode = { ...job.warningsByCode };
+
+    const reject = (rowNumber: number, rawLine: string, reasons: ImportRejection['reasons'], warnings: ImportRejection['warnings'], partial?: unknown) => {
+      const id = `${initial._id}:${rowNumber}`;
+      rejections.push({
+        _id: id,
+        importId: initial._id,
+        rowNumber,
+        reasons,
+        warnings,
+        raw: this.protector.sealForDocument(id, { raw: rawLine }),
+        partial: partial ? this.protector.sealForDocument(`${id}:partial`, { partial }) : undefined,
+      });
+      counts.quarantined++;
+      for (const r of reasons) reasonsByCode[r.code] = (reasonsByCode[r.code] ?? 0) + 1;
+    };
+
+    const flush = async () => {
+      const batch: BatchCommand<number>[] = [];
+      const rowsOfBatch = new Map<number, Pending>();
+      for (const p of pending) {
+        rowsOfBatch.set(p.rowNumber, p);
+        for (const rc of commandsForRecord(p.record, p.citizenId, occurredAt)) {
+          batch.push({ key: p.rowNumber, personId: p.personId, command: rc.command, onlyIfUnregistered: rc.onlyIfUnregistered });
+        }
+      }
+      const outcomes = batch.length > 0 ? await this.persons.executeBatch(batch, context) : [];
+      const refusedRows = new Map<number, { code: string; message: string }>();
+      const eventsByRow = new Map<number, number>();
+      for (const o of outcomes) {
+        if (o.status === 'refused') refusedRows.set(o.key, { code: o.code, message: o.message });
+        else eventsByRow.set(o.key, (eventsByRow.get(o.key) ?? 0) + o.events.length);
+      }
+      for (const p of pending) {
+        const refused = refusedRows.get(p.rowNumber);
+        const events = eventsByRow.get(p.rowNumber) ?? 0;
+        counts.events += events;
+        if (refused && events === 0) {
+          // The domain refused every command of the row: keep it aside with the rule it broke.
+          reject(p.rowNumber, p.rawLine, [{ code: refused.code, severity: 'error', message: refused.message }], []);
+        } else {
+          counts.imported++;
+          if (events === 0) counts.unchanged++;
+          if (p.warnings > 0) counts.withWarnings++;
+        }
+      }
+      const elapsed = (Date.now() - started) / 1000;
+      const progress = opened.progress();
+      const rate = elapsed > 0 ? rowsThisRun / elapsed : 0;
+      job = {
+        ...job,
+        committedRow: lastRow,
+        counts: { ...counts },
+        reasonsByCode: { ...reasonsByCode },
+        warningsByCode: { ...warningsByCode },
+        progress: {
+          bytesRead: progress.bytesRead,
+          totalBytes: progress.totalBytes,
+          fraction: progress.fraction,
+          rowsPerSecond: Math.round(rate),
+          etaSeconds: progress.etaMs !== undefined ? Math.round(progress.etaMs / 1000) : undefined,
+        },
+      };
+      const ops: WriteOp[] = rejections.map((r) => ({ kind: 'upsert', collection: IMPORT_REJECTIONS, doc: r }));
+      ops.push({ kind: 'upsert', collection: IMPORT_JOBS, doc: job });
+      await this.reads.write(ops);
+      this.emit(job);
+      pending = [];
+      rejections = [];
+    };
+
+    for await (const row of opened.records) {
+      if (this.stopping) return; // resumes from committedRow at the next start
+      const result = cleaner.clean(row);
+      if (row.rowNumber <= resumeAfter) continue; // cleaned only to rebuild the duplicate filter
+      rowsThisRun++;
+      counts.read++;
+      lastRow = row.rowNumber;
+      for (const w of result.warnings) warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
+      const warnings = result.warnings.map((w) => ({ code: w.code, field: w.field }));
+      if (result.status === 'rejected') {
+        reject(row.rowNumber, row.rawLine, result.reasons.map((r) => ({ code: r.code, severity: r.severity, field: r.field, message: r.message })), warnings, result.partial);
+      } else {
+        const record = result.record as CanonicalRecord;
+        const region = recordRegion(record);
+        const parsed = record.citizenId ? CitizenId.parse(record.citizenId) : undefined;
+        if (!parsed || !parsed.ok) {
+          reject(row.rowNumber, row.rawLine, [{ code: 'ID_MISSING', severity: 'error', field: 'citizenId', message: 'The row has no usable citizen ID; kept for record linkage.' }], warnings, record);
+        } else if (region ? !scope.covers(region) : !provinceWide) {
+          reject(row.rowNumber, row.rawLine, [{ code: 'REGION_OUT_OF_SCOPE', severity: 'error', message: "The row's region lies outside the importer's region." }], warnings);
+        } else {
+          pending.push({ rowNumber: row.rowNumber, rawLine: row.rawLine, record, citizenId: parsed.value, warnings: warnings.length, personId: personIdFor(parsed.value, this.keys.personIdKey) });
+        }
+      }
+      if (pending.length + rejections.length >= BATCH_ROWS) await flush();
+    }
+    await flush();
+    job = { ...job, state: 'completed', finishedAt: new Date().toISOString(), progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes } };
+    await this.jobs.upsert(job);
+    this.emit(job);
+    await this.events.appendToStream(`import-${job._id}`, [
+      {
+        id: deterministicEventId('import-completed', job._id),
+        type: 'ImportCompleted',
+        data: { importId: job._id, source: job.source, fileHash: job.fileHash, counts: job.counts, reasonsByCode: job.reasonsByCode, warningsByCode: job.warningsByCode },
+        metadata: { ...context, occurredAt: job.finishedAt! },
+      },
+    ]);
+    this.logger.log(`Import ${job._id} completed: ${job.counts.read} read, ${job.counts.imported} imported, ${job.counts.quarantined} quarantined`);
+  }
+
+  /** Quarantined rows of an import, opened for download. */
+  async *rejections(id: string): AsyncGenerator<{ rowNumber: number; codes: string; messages: string; raw: string }> {
+    let cursor: string | undefined;
+    const collection = this.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
+    do {
+      const page = await collection.find({ importId: id }, { sort: [['rowNumber', 1]], limit: 1000, cursor });
+      for (const r of page.items) {
+        const raw = this.protector.openFromDocument<{ raw: string }>(r._id, r.raw)?.raw ?? '';
+        yield { rowNumber: r.rowNumber, codes: r.reasons.map((x) => x.code).join(' '), messages: r.reasons.map((x) => x.message).join('; '), raw };
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+}

@@ -1,0 +1,105 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import type { Response } from 'express';
+import { INGEST_SOURCE_KINDS } from '@registry/ingest';
+import { Caller, RequirePermission } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { ProblemException } from '../common/problem';
+import { ImportJob } from './import-job';
+import { ImportService } from './import.service';
+
+class ImportRequestDto {
+  @ApiProperty({ enum: INGEST_SOURCE_KINDS })
+  @IsIn(INGEST_SOURCE_KINDS as unknown as string[])
+  source: string;
+
+  @ApiPropertyOptional({ enum: ['csv', 'xlsx', 'ndjson'], description: 'Detected from the name and content when absent' })
+  @IsOptional()
+  @IsIn(['csv', 'xlsx', 'ndjson'])
+  format?: string;
+
+  @ApiPropertyOptional({ enum: ['utf-8', 'gb18030', 'gbk'], description: 'Detected (BOM, UTF-8 validity, else GB18030) when absent' })
+  @IsOptional()
+  @IsIn(['utf-8', 'gb18030', 'gbk'])
+  encoding?: string;
+}
+
+export function importView(job: ImportJob) {
+  const { filePath: _path, fileHash, ...rest } = job;
+  return { importId: job._id, ...rest, _id: undefined, fileHash, reconciled: job.counts.read === job.counts.imported + job.counts.quarantined };
+}
+
+function csvCell(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+@ApiTags('imports')
+@ApiBearerAuth()
+@Controller('v1/imports')
+export class ImportsController {
+  constructor(private readonly imports: ImportService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @RequirePermission('import:run')
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['source', 'file'],
+      properties: {
+        source: { type: 'string', enum: [...INGEST_SOURCE_KINDS] },
+        format: { type: 'string', enum: ['csv', 'xlsx', 'ndjson'] },
+        encoding: { type: 'string', enum: ['utf-8', 'gb18030', 'gbk'] },
+        file: { type: 'string', format: 'binary' },
+      },
+    },
+  })
+  @ApiOperation({ summary: 'Start an import of a department file (202 with the import id; the same file again is the same import)' })
+  async start(@Caller() caller: Principal, @Body() dto: ImportRequestDto, @UploadedFile() file: Express.Multer.File | undefined) {
+    if (!file) throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_FILE_MISSING', 'Send the file in the multipart field "file".');
+    const job = await this.imports.submit({
+      source: dto.source,
+      filePath: file.path,
+      fileName: file.originalname,
+      format: dto.format,
+      encoding: dto.encoding,
+      caller,
+      channel: 'http',
+    });
+    return importView(job);
+  }
+
+  private async visible(caller: Principal, id: string): Promise<ImportJob> {
+    const job = await this.imports.get(id);
+    if (!job || !caller.covers(job.submittedBy.region)) {
+      throw new ProblemException(HttpStatus.NOT_FOUND, 'IMPORT_NOT_FOUND', 'No import with this id is visible to the caller.');
+    }
+    return job;
+  }
+
+  @Get(':importId')
+  @RequirePermission('import:read')
+  @ApiOperation({ summary: 'State, progress (bytes, rows/s, ETA) and counts of an import' })
+  async get(@Caller() caller: Principal, @Param('importId') id: string) {
+    return importView(await this.visible(caller, id));
+  }
+
+  @Get(':importId/rejections')
+  @RequirePermission('import:run')
+  @ApiOperation({ summary: 'Download the quarantined rows with their reasons (CSV, UTF-8 with BOM)' })
+  async rejections(@Caller() caller: Principal, @Param('importId') id: string, @Res() res: Response) {
+    await this.visible(caller, id);
+    res.status(200).type('text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${id}-rejections.csv"`);
+    res.write('\ufeffrowNumber,codes,messages,raw\r\n');
+    for await (const r of this.imports.rejections(id)) {
+      res.write(`${[r.rowNumber, r.codes, r.messages, r.raw].map(csvCell).join(',')}\r\n`);
+    }
+    res.end();
+  }
+}

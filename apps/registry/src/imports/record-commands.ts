@@ -1,0 +1,109 @@
+import { CitizenId, PersonCommand, SourceKind } from '@registry/domain';
+import type { CanonicalRecord } from '@registry/ingest';
+
+export interface RecordRef {
+  source: SourceKind;
+  sourceRecordId: string;
+  occurredAt: string;
+}
+
+/** The region a record places the person in, for the importer's region scope. */
+export function recordRegion(record: CanonicalRecord): string | undefined {
+  switch (record.kind) {
+    case 'household-registration':
+      return record.householdRegion;
+    case 'card-library':
+    case 'health':
+    case 'civil-affairs':
+    case 'disability':
+      return record.region;
+    case 'insurance-enrollment':
+      return undefined;
+  }
+}
+
+export function recordCitizenId(record: CanonicalRecord): string | undefined {
+  return record.citizenId;
+}
+
+/**
+ * What a cleaned department record means in registry commands: the same commands the
+ * HTTP API issues. A record from any source first registers (or re-reports) the person it
+ * names, so facts never wait for another department's file; the decider records the
+ * source as holding the person and applies precedence to the fields it reports.
+ */
+export interface RecordCommand {
+  command: PersonCommand;
+  /** Only to make sure the person exists: skipped when already registered. */
+  onlyIfUnregistered?: boolean;
+}
+
+const ensure = (command: PersonCommand): RecordCommand => ({ command, onlyIfUnregistered: true });
+const report = (command: PersonCommand): RecordCommand => ({ command });
+
+export function commandsForRecord(record: CanonicalRecord, citizenId: CitizenId, occurredAt: string): RecordCommand[] {
+  const ref = { source: record.kind as SourceKind, sourceRecordId: record.sourceRecordId, occurredAt };
+  // Sub-commands of one record need record ids of their own so that each is applied once.
+  const sub = (suffix: string) => ({ ...ref, sourceRecordId: `${record.sourceRecordId}#${suffix}` });
+  switch (record.kind) {
+    case 'household-registration': {
+      const commands: RecordCommand[] = [
+        report({
+          type: 'RegisterPerson',
+          data: {
+            ...ref,
+            citizenId,
+            name: record.name,
+            gender: record.gender,
+            birthDate: record.birthDate,
+            householdRegion: record.householdRegion,
+            householdAddress: record.householdAddress,
+            phone: record.phone,
+          },
+        }),
+      ];
+      if (record.householdStatus === 'cancelled') {
+        commands.push(report({ type: 'CancelHousehold', data: { ...sub('cancelled'), reason: record.cancellationReason ?? 'other' } }));
+      } else if (record.householdStatus === 'moved-out') {
+        // Household files say "moved out" without the destination: '00' = province not stated.
+        commands.push(report({ type: 'MoveHousehold', data: { ...sub('moved-out'), destination: { scope: 'out-of-province', toProvince: '00' } } }));
+      }
+      return commands;
+    }
+    case 'card-library':
+      return [report({ type: 'RegisterPerson', data: { ...ref, citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate } })];
+    case 'insurance-enrollment':
+      return [
+        ensure({ type: 'RegisterPerson', data: { ...sub('person'), citizenId, name: record.name } }),
+        report({
+          type: 'RecordEnrollment',
+          data: {
+            ...ref,
+            insuranceType: record.insuranceType,
+            contributionStatus: record.contributionStatus,
+            provinceCode: record.provinceCode,
+            since: record.since ?? occurredAt.slice(0, 10),
+          },
+        }),
+      ];
+    case 'health': {
+      const register: PersonCommand = {
+        type: 'RegisterPerson',
+        data: { ...sub('person'), citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate },
+      };
+      // A birth certificate reports the person; a death certificate only needs them to exist.
+      const commands: RecordCommand[] = [record.event === 'birth' ? report(register) : ensure(register)];
+      if (record.event === 'death' && record.dateOfDeath) commands.push(report({ type: 'RecordDeath', data: { ...ref, dateOfDeath: record.dateOfDeath } }));
+      return commands;
+    }
+    case 'civil-affairs': {
+      const commands: RecordCommand[] = [ensure({ type: 'RegisterPerson', data: { ...sub('person'), citizenId, name: record.name } })];
+      if ((record.event === 'death' || record.event === 'cremation') && record.dateOfDeath) {
+        commands.push(report({ type: 'RecordDeath', data: { ...ref, dateOfDeath: record.dateOfDeath } }));
+      }
+      return commands;
+    }
+    case 'disability':
+      return [ensure({ type: 'RegisterPerson', data: { ...ref, citizenId, name: record.name } })];
+  }
+}
