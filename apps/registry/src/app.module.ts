@@ -10,6 +10,8 @@ import { loggerParams } from './infrastructure/logging';
 import { StorageModule } from './infrastructure/storage.module';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor';
 import { MetricsModule } from './metrics/metrics.module';
+import { MinistryModule } from './ministry/ministry.module';
+import { ComparisonModule } from './comparison/comparison.module';
 import { ImportsModule } from './imports/imports.module';
 import { PersonsModule } from './persons/persons.module';
 import { ProjectionsModule } from './projections/projections.module';
@@ -28,6 +30,8 @@ import { ReferenceDataModule } from './reference/reference-data.module';
     HealthModule,
     PersonsModule,
     ImportsModule,
+    MinistryModule,
+    ComparisonModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
 })

@@ -35,7 +35,9 @@ export const PERMISSIONS = [
   'import:run',
   /** see import progress and reports */
   'import:read',
-  /** operations: projection status and rebuilds */
+  /** confirm or reject possible record links */
+  'review:decide',
+  /** operations: projection status and rebuilds, comparison runs, ministry exchange */
   'ops:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -50,6 +52,7 @@ const OPERATOR: Permission[] = [
   'report:read',
   'import:run',
   'import:read',
+  'review:decide',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {

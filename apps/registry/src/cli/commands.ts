@@ -4,11 +4,15 @@ import { Principal } from '../auth/principal';
 import { ROLES, Role, isRole } from '../auth/roles';
 import { TokenService } from '../auth/token.service';
 import { withAppContext } from './app-context';
+import { registerComparisonCommands } from './comparison-commands';
 import { registerImportCommands } from './import-commands';
+import { registerMinistryCommands } from '../ministry/ministry-commands';
 
 /** Every CLI command, grouped by capability. */
 export function registerCommands(program: Command): void {
   registerImportCommands(program);
+  registerMinistryCommands(program);
+  registerComparisonCommands(program);
   program
     .command('store-info')
     .description('Print which stores are in use and the head of the event log')

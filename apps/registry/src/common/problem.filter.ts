@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ConcurrencyError } from '@registry/event-store';
 import { InvalidQueryError } from '@registry/read-store';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemException, problemType } from './problem';
+import { redactCitizenIds } from './redact';
 
 /** Errors that carry their own stable code (domain errors, store errors). */
 interface CodedError {
@@ -97,7 +98,7 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
     const code = HTTP_CODES[status] ?? `HTTP_${status}`;
     // Nest's own errors (body parser, 404 routes, throttler) carry no personal data, but
     // a body-parser message may quote the body: keep only the generic text.
-    const detail = status === 400 ? 'The request body could not be read.' : typeof body === 'string' ? body : error.message;
+    const detail = status === 400 ? 'The request body could not be read.' : redactCitizenIds(typeof body === 'string' ? body : error.message);
     return { type: problemType(code), title: TITLES[status] ?? 'Error', status, code, detail, instance };
   }
   const middlewareStatus = middlewareClientStatus(error);
@@ -135,7 +136,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const problem = toProblem(error, request?.path);
+    const problem = toProblem(error, request?.path === undefined ? undefined : redactCitizenIds(request.path));
     if (problem.status >= 500) {
       // Log the error class and code, never a message that might quote input.
       const name = error instanceof Error ? error.name : typeof error;

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 /**
  * Every setting the service reads, with its environment variable and default. Validated
@@ -81,6 +81,11 @@ export class AppConfig {
   @Min(1)
   IMPORT_MAX_BYTES = 4 * 1024 ** 3;
 
+  /** LINKAGE_CONFIG: JSON file with the record-linkage fields, weights and thresholds (default: libs/linkage/config/default.json). */
+  @IsOptional()
+  @IsString()
+  LINKAGE_CONFIG?: string;
+
   /** INSTANCE_ID: names this instance in projection leases; defaults to host name and pid. */
   @IsOptional()
   @IsString()
@@ -121,6 +126,68 @@ export class AppConfig {
   @IsOptional()
   @IsString()
   KEYS_FILE?: string;
+
+  /**
+   * MINISTRY_URL: base URL of the ministry exchange (docs/ministry-interface.md), e.g.
+   * https://exchange.example.gov.cn; the client appends /ministry/v1/…. Unset: the exchange
+   * is disabled. TLS is mandatory; plain http is accepted only for a loopback host (the simulator).
+   */
+  @IsOptional()
+  @Matches(/^(https:\/\/[^\s/?#]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?)(\/[^\s?#]*)?$/, {
+    message: 'MINISTRY_URL must be an https:// URL (plain http only to localhost, for the ministry simulator)',
+  })
+  MINISTRY_URL?: string;
+
+  /** MINISTRY_TOKEN: the API key the ministry issued to this province (sent as a bearer token); required with MINISTRY_URL. */
+  @ValidateIf((config: AppConfig) => config.MINISTRY_URL !== undefined)
+  @IsString({ message: 'MINISTRY_TOKEN is required when MINISTRY_URL is set' })
+  @MinLength(1, { message: 'MINISTRY_TOKEN is required when MINISTRY_URL is set' })
+  MINISTRY_TOKEN?: string;
+
+  /** MINISTRY_TIMEOUT_MS: how long one ministry request may take before it is aborted and retried. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10_000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  MINISTRY_TIMEOUT_MS = 10_000;
+
+  /** MINISTRY_RETRIES: retries of a ministry request after a network error, timeout, 429 or 5xx (4xx are not retried). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 4 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  MINISTRY_RETRIES = 4;
+
+  /** MINISTRY_RETRY_BASE_MS: first back-off delay; each retry doubles it (capped at 30 s), with full jitter. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 500 : Number(value)))
+  @IsInt()
+  @Min(0)
+  MINISTRY_RETRY_BASE_MS = 500;
+
+  /** MINISTRY_UPLOAD_INTERVAL_MS: how often verified registration data is uploaded; 0 = only on request. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 3_600_000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  MINISTRY_UPLOAD_INTERVAL_MS = 3_600_000;
+
+  /** MINISTRY_UPLOAD_BATCH: records per upload batch (the specification allows at most 1000). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 500 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  MINISTRY_UPLOAD_BATCH = 500;
+
+  /** MINISTRY_DOWNLOAD_INTERVAL_MS: how often interaction data is downloaded; 0 = only on request. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 3_600_000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  MINISTRY_DOWNLOAD_INTERVAL_MS = 3_600_000;
+
+  /** MINISTRY_MAX_PENDING_AGE_MS: /health reports the exchange down when the oldest unacknowledged event is older; default 3 upload intervals (or 3 h). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  MINISTRY_MAX_PENDING_AGE_MS?: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -134,7 +201,7 @@ export class ConfigValidationError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI', 'INSTANCE_ID', 'KEYS_FILE', 'CORS_ORIGINS', 'JWT_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'PRECEDENCE_FILE', 'LOG_FILE']) {
+  for (const key of [...known, 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI', 'INSTANCE_ID', 'KEYS_FILE', 'CORS_ORIGINS', 'JWT_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'PRECEDENCE_FILE', 'LOG_FILE', 'MINISTRY_URL', 'MINISTRY_TOKEN', 'MINISTRY_MAX_PENDING_AGE_MS']) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }

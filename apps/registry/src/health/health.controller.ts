@@ -5,6 +5,7 @@ import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { Public } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
+import { MinistryExchangeService } from '../ministry/ministry-exchange.service';
 import { ProjectionsService } from '../projections/projections.service';
 
 @ApiTags('operations')
@@ -18,16 +19,18 @@ export class HealthController {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionsService,
     private readonly config: AppConfig,
+    private readonly ministry: MinistryExchangeService,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Store reachability and projection lag (no token needed)' })
+  @ApiOperation({ summary: 'Store reachability, projection lag and the ministry exchange (no token needed)' })
   check() {
     return this.health.check([
       () => this.ping('eventStore', this.events.kind, () => this.events.ping()),
       () => this.ping('readStore', this.reads.kind, () => this.reads.ping()),
       () => this.projectionHealth(),
+      () => this.ministryHealth(),
     ]);
   }
 
@@ -48,6 +51,20 @@ export class HealthController {
     const unhealthy = statuses.filter((s) => s.parked > 0 || s.lag > this.config.HEALTH_MAX_PROJECTION_LAG || s.state === 'failing');
     const summary = { running: this.projections.running, ...details };
     return unhealthy.length > 0 ? session.down(summary) : session.up(summary);
+  }
+
+  /**
+   * The ministry exchange: 'disabled' (up) without MINISTRY_URL; down after three failed
+   * runs in a row or when unacknowledged events wait longer than MINISTRY_MAX_PENDING_AGE_MS.
+   */
+  private async ministryHealth() {
+    const session = this.indicator.check('ministry');
+    try {
+      const { healthy, details } = await this.ministry.health();
+      return healthy ? session.up(details) : session.down(details);
+    } catch (error) {
+      return session.down({ state: 'unknown', error: error instanceof Error ? error.name : 'unavailable' });
+    }
   }
 
   private async ping(key: string, kind: string, ping: () => Promise<void>) {

@@ -58,6 +58,8 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
   private queue: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private readonly listeners = new Set<(job: ImportJob) => void>();
+  /** Imports queued or running in this instance. */
+  private readonly active = new Set<string>();
 
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -113,6 +115,12 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
         this.enqueue(id);
         return (await this.jobs.get(id))!;
       }
+      if ((existing.state === 'queued' || existing.state === 'running') && !this.active.has(id)) {
+        // Left unfinished by a process that stopped (a killed CLI, a crash): go on from its committed row here.
+        await this.jobs.patch(id, { filePath: input.filePath });
+        this.enqueue(id);
+        return (await this.jobs.get(id))!;
+      }
       return existing;
     }
     const job: ImportJob = {
@@ -147,14 +155,23 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     await this.queue;
     const job = await this.jobs.get(id);
     if (!job) throw new Error(`import ${id} not found`);
-    if (job.state === 'queued' || job.state === 'running') return this.waitFor(id);
+    if (job.state === 'queued' || job.state === 'running') {
+      // Running elsewhere: poll, instead of re-reading in a loop that never yields to I/O.
+      if (!this.active.has(id)) await new Promise((resolve) => setTimeout(resolve, 250));
+      return this.waitFor(id);
+    }
     return job;
   }
 
   private enqueue(id: string): void {
-    this.queue = this.queue.then(() => this.run(id)).catch((error: unknown) => {
-      this.logger.error(`Import ${id} failed: ${error instanceof Error ? error.name : 'error'}`);
-    });
+    if (this.active.has(id)) return;
+    this.active.add(id);
+    this.queue = this.queue
+      .then(() => this.run(id))
+      .catch((error: unknown) => {
+        this.logger.error(`Import ${id} failed: ${error instanceof Error ? error.name : 'error'}`);
+      })
+      .finally(() => this.active.delete(id));
   }
 
   private async run(id: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { redactCitizenIds } from '../common/redact';
 
 /**
  * Structured JSON logs. Request logs carry method, route path (query string dropped:
@@ -21,7 +22,7 @@ export function loggerParams(level: string, file?: string): Params {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          path: String(req.url).split('?')[0],
+          path: redactCitizenIds(String(req.url).split('?')[0]),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },

@@ -11,6 +11,7 @@ export const SourceKinds = defineCodeTable({
   ministry: { nameZh: '部级比对查询系统', nameEn: 'ministry comparison inquiry system' },
   operator: { nameZh: '经办人员', nameEn: 'operator' },
   'self-service': { nameZh: '自助登记', nameEn: 'self-service registration' },
+  comparison: { nameZh: '信息比对', nameEn: 'information comparison run' },
 });
 export type SourceKind = (typeof SourceKinds.codes)[number];
 export const isSourceKind = SourceKinds.is;

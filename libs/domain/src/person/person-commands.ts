@@ -3,6 +3,7 @@ import { Gender } from '../codes/gender';
 import { HouseholdCancellationReason } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { CitizenId } from '../identity/citizen-id';
+import { SourceKind } from '../codes/source-kind';
 import { DomainCommand } from '../shared/decider';
 import { HouseholdDestination, SourceRef } from './person-events';
 import { IdentityField } from './person-fields';
@@ -57,6 +58,25 @@ export type CorrectRecord = DomainCommand<
   }
 >;
 
+/** Ask for the person's coverage verdict in a comparison run (`sourceRecordId` = the run id). */
+export type DetermineCoverage = DomainCommand<
+  'DetermineCoverage',
+  SourceRef & { readonly source: 'comparison'; readonly runId: string; readonly localProvince: string }
+>;
+
+/** Record that a quarantined department record belongs to this person. */
+export type LinkRecord = DomainCommand<
+  'LinkRecord',
+  SourceRef & {
+    readonly recordSource: SourceKind;
+    readonly recordRef: string;
+    readonly decidedBy: 'automatic' | 'reviewer';
+    readonly reviewer?: string;
+    readonly score: number;
+    readonly fields: Readonly<Record<string, { readonly level: string; readonly weight: number }>>;
+  }
+>;
+
 export type PersonCommand =
   | RegisterPerson
   | RecordEnrollment
@@ -66,6 +86,8 @@ export type PersonCommand =
   | RecordDeath
   | MoveHousehold
   | CancelHousehold
-  | CorrectRecord;
+  | CorrectRecord
+  | DetermineCoverage
+  | LinkRecord;
 
 export type PersonCommandType = PersonCommand['type'];

@@ -1,9 +1,11 @@
 import { insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
 import { isInteractiveSource } from '../codes/source-kind';
 import { datePart } from '../shared/dates';
+import { assessRegistryCoverage } from '../coverage/registry-coverage';
 import {
   CancelHousehold,
   CorrectRecord,
+  DetermineCoverage,
   MoveHousehold,
   PersonCommand,
   RecordDeath,
@@ -79,6 +81,13 @@ export function decidePerson(command: PersonCommand, state: PersonState, config:
       return cancelHousehold(command, registered(state), ref);
     case 'CorrectRecord':
       return correctRecord(command, registered(state), ref);
+    case 'DetermineCoverage':
+      return determineCoverage(command, registered(state), ref);
+    case 'LinkRecord': {
+      registered(state);
+      const { recordSource, recordRef, decidedBy, reviewer, score, fields } = command.data;
+      return [{ type: 'RecordLinked', data: { ...ref, recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields } }];
+    }
     default: {
       const unreachable: never = command;
       throw new Error(`unhandled person command ${(unreachable as { type: string }).type}`);
@@ -269,6 +278,48 @@ function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref
         changes: split.changes,
         personal: { ...split.personal, reason: reason.trim() },
         resolvedConflictIds,
+      },
+    },
+  ];
+}
+
+/**
+ * The verdict follows the registry's coverage rules (coverage/registry-coverage.ts) over the
+ * person's current facts; it is recorded only when it differs from the last verdict.
+ */
+function determineCoverage(command: DetermineCoverage, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
+  const p = state.person;
+  const assessment = assessRegistryCoverage(
+    {
+      deceased: state.status === 'deceased',
+      householdStatus: p.household.status,
+      cancellationReason: p.household.cancellationReason,
+      enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
+      openConflicts: p.openConflicts.length,
+    },
+    command.data.localProvince,
+  );
+  const previous = p.coverage;
+  const same =
+    previous !== undefined &&
+    previous.status === assessment.status &&
+    previous.exemptionReason === assessment.exemptionReason &&
+    previous.evidence.join(',') === assessment.evidence.join(',') &&
+    previous.flags.join(',') === assessment.flags.join(',');
+  if (same) return [];
+  return [
+    {
+      type: 'CoverageStatusDetermined',
+      data: {
+        ...ref,
+        runId: command.data.runId,
+        status: assessment.status,
+        ...(assessment.exemptionReason ? { exemptionReason: assessment.exemptionReason } : {}),
+        localTypes: assessment.localTypes,
+        elsewhereProvinces: assessment.elsewhereProvinces,
+        flags: assessment.flags,
+        evidence: assessment.evidence,
+        ...(previous ? { previousStatus: previous.status } : {}),
       },
     },
   ];

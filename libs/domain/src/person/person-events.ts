@@ -3,6 +3,7 @@ import { Gender } from '../codes/gender';
 import { HouseholdCancellationReason } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
+import { CoverageStatus, ExemptionReason } from '../codes/coverage-status';
 import { DomainEvent } from '../shared/decider';
 import { FieldChange, IdentityField } from './person-fields';
 
@@ -147,6 +148,44 @@ export type RecordCorrected = DomainEvent<
   }
 >;
 
+/**
+ * A comparison run's verdict on the person's coverage, with the evidence it rests on.
+ * Recorded only when it differs from the previous verdict, so a run with nothing new
+ * records nothing.
+ */
+export type CoverageStatusDetermined = DomainEvent<
+  'CoverageStatusDetermined',
+  SourceRef & {
+    readonly runId: string;
+    readonly status: CoverageStatus;
+    readonly exemptionReason?: ExemptionReason;
+    readonly localTypes: readonly InsuranceType[];
+    readonly elsewhereProvinces: readonly string[];
+    readonly flags: readonly string[];
+    readonly evidence: readonly string[];
+    /** The verdict before this one, if any. */
+    readonly previousStatus?: CoverageStatus;
+  }
+>;
+
+/**
+ * A department record that could not be routed by its citizen ID (bad check character,
+ * mistyped, missing) was linked to this person, automatically or by a reviewer, with the
+ * score and the field comparisons that drove the decision.
+ */
+export type RecordLinked = DomainEvent<
+  'RecordLinked',
+  SourceRef & {
+    readonly recordSource: SourceKind;
+    /** `${importId}:${rowNumber}` of the quarantined row. */
+    readonly recordRef: string;
+    readonly decidedBy: 'automatic' | 'reviewer';
+    readonly reviewer?: string;
+    readonly score: number;
+    readonly fields: Readonly<Record<string, { readonly level: string; readonly weight: number }>>;
+  }
+>;
+
 export type PersonEvent =
   | PersonRegistered
   | PersonDetailsReported
@@ -160,7 +199,9 @@ export type PersonEvent =
   | EnrollmentTerminated
   | DeathRecorded
   | AnomalyDetected
-  | RecordCorrected;
+  | RecordCorrected
+  | CoverageStatusDetermined
+  | RecordLinked;
 
 export type PersonEventType = PersonEvent['type'];
 
@@ -178,6 +219,8 @@ export const PERSON_EVENT_TYPES: readonly PersonEventType[] = [
   'DeathRecorded',
   'AnomalyDetected',
   'RecordCorrected',
+  'CoverageStatusDetermined',
+  'RecordLinked',
 ];
 
 export function isPersonEvent(event: { type: string }): event is PersonEvent {

@@ -50,6 +50,14 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
       const region: HeldValue = { value: d.destination.toRegion, source: d.source, setAt: d.occurredAt, corrected: false };
       return withPerson(s, { household: { status: 'active' }, fields: { ...p.fields, householdRegion: region } });
     }
+    case 'CoverageStatusDetermined': {
+      const d = event.data;
+      return withPerson(s, {
+        coverage: { status: d.status, exemptionReason: d.exemptionReason, evidence: d.evidence, flags: d.flags, runId: d.runId },
+      });
+    }
+    case 'RecordLinked':
+      return s;
     case 'HouseholdCancelled':
       return withPerson(s, { household: { status: 'cancelled', cancellationReason: event.data.reason } });
     case 'EnrollmentRecorded': {

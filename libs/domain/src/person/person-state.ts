@@ -2,6 +2,7 @@ import { ContributionStatus } from '../codes/contribution-status';
 import { HouseholdCancellationReason, HouseholdStatus } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
+import { CoverageStatus, ExemptionReason } from '../codes/coverage-status';
 import { IdentityField } from './person-fields';
 
 /** A field's current value and where it came from, so precedence can be applied. */
@@ -53,6 +54,14 @@ export interface PersonRecord {
   readonly openConflicts: readonly OpenConflict[];
   /** Which sources hold this person: evidence for the comparison. */
   readonly reportedBy: readonly SourceKind[];
+  /** The latest comparison verdict, if any run has judged this person. */
+  readonly coverage?: {
+    readonly status: CoverageStatus;
+    readonly exemptionReason?: ExemptionReason;
+    readonly evidence: readonly string[];
+    readonly flags: readonly string[];
+    readonly runId: string;
+  };
   /** `sourceRecordKey`s already applied: re-sent records change nothing. */
   readonly processed: ReadonlySet<string>;
 }

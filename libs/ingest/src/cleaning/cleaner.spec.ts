@@ -84,7 +84,7 @@ describe('cleaning rules', () => {
     expect(r.reasons[0].severity).toBe('error');
     expect(r.partial).toEqual({
       kind: 'household-registration',
-      fields: { name: '王小明', gender: '1', birthDate: '1990-01-02', householdRegion: '440106001', householdAddress: '天河路1号' },
+      fields: { name: '王小明', gender: '1', birthDate: '1990-01-02', householdRegion: '440106001', householdAddress: '天河路1号', rawCitizenId: wrong },
     });
     expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: ID.slice(0, 17) })))).toEqual(['ID_MISSING_CHECK_CHARACTER']);
     const fullWidth17 = ID.slice(0, 17).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));

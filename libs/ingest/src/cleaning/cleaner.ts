@@ -1,3 +1,4 @@
+import { normaliseCitizenIdInput } from '@registry/domain';
 import { createHash } from 'node:crypto';
 import type {
   ContributionStatus,
@@ -40,7 +41,10 @@ export interface CleanerOptions {
 /** Whatever was cleaned successfully from a rejected row, for record linkage later. */
 export interface PartialRecord {
   readonly kind: IngestSourceKind;
-  /** Registry field → normalised value. `citizenId` is present only when it was valid. */
+  /**
+   * Registry field → normalised value. `citizenId` is present only when it was valid;
+   * otherwise `rawCitizenId` holds the normalised attempt (for record linkage only).
+   */
   readonly fields: Readonly<Record<string, string>>;
 }
 
@@ -140,6 +144,10 @@ export function createCleaner<K extends IngestSourceKind>(kind: K, mapping: Sour
           if (parsed) {
             id = parsed;
             value = parsed.value;
+          } else {
+            // Unusable as an ID, still evidence for record linkage (a typo is one digit off).
+            const attempted = normaliseCitizenIdInput(raw);
+            if (attempted !== '') out.rawCitizenId = attempted;
           }
           break;
         }

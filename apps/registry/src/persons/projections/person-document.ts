@@ -61,6 +61,10 @@ export interface PersonDocument extends Document {
   openConflicts: Array<{ conflictId: string; field: string; reportedSource: string }>;
   hasConflicts: boolean;
   sources: string[];
+  /** The latest comparison run's verdict and its evidence. */
+  lastDetermination?: { status: CoverageStatus; exemptionReason?: ExemptionReason; evidence: string[]; runId: string; at: string };
+  /** Quarantined department records linked to this person by record linkage. */
+  linkedRecords?: number;
   /** Stream revision this document reflects (the ETag of GET /v1/persons/{id}). */
   revision: number;
   registeredAt: string;
@@ -254,6 +258,19 @@ export function evolvePersonDocument(
       );
     case 'AnomalyDetected':
       return withCoverage({ ...base, anomalies: addUnique(doc.anomalies, event.data.anomaly) }, localProvince);
+    case 'CoverageStatusDetermined':
+      return {
+        ...base,
+        lastDetermination: {
+          status: event.data.status,
+          exemptionReason: event.data.exemptionReason,
+          evidence: [...event.data.evidence],
+          runId: event.data.runId,
+          at: event.data.occurredAt,
+        },
+      };
+    case 'RecordLinked':
+      return { ...base, linkedRecords: (doc.linkedRecords ?? 0) + 1 };
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -78,7 +78,12 @@ export function regionCountsProjection(localProvince: string): Projection {
       { name: REGION_COUNTS_COLLECTION, indexes: [{ name: 'level', fields: [['level', 1]] }] },
       { name: CLASS_COLLECTION },
     ],
-    documentIds: (event: RecordedEvent) => [{ collection: CLASS_COLLECTION, id: event.stream.slice('person-'.length) }],
+    // The province counter comes first: a batch writes its collections in the order it first
+    // loaded them, and counters must reach the store before the classifications (see above).
+    documentIds: (event: RecordedEvent) => [
+      { collection: REGION_COUNTS_COLLECTION, id: localProvince },
+      { collection: CLASS_COLLECTION, id: event.stream.slice('person-'.length) },
+    ],
     async apply(event: RecordedEvent, ctx: ProjectionContext) {
       if (!event.stream.startsWith('person-')) return;
       const personId = event.stream.slice('person-'.length);

@@ -1,0 +1,63 @@
+import type { Document } from '@registry/read-store';
+
+export const COMPARISON_RUNS = 'comparison_runs';
+export const LINK_DECISIONS = 'link_decisions';
+export const LINK_REVIEWS = 'link_reviews';
+
+export type RunState = 'running' | 'completed' | 'failed';
+export type RunPhase = 'starting' | 'ministry-inquiry' | 'linkage' | 'determination' | 'done';
+
+/** A comparison run (信息比对): state and progress, visible over HTTP and the CLI. */
+export interface ComparisonRun extends Document {
+  state: RunState;
+  phase: RunPhase;
+  startedBy: { operator: string; role: string; region: string; channel: string };
+  startedAt: string;
+  finishedAt?: string;
+  progress: { phase: RunPhase; done: number; total: number };
+  counts: {
+    persons: number;
+    statusChanges: number;
+    byStatus: Record<string, number>;
+    inquired: number;
+    insuredElsewhereFound: number;
+    recordsConsidered: number;
+    linked: number;
+    possibleLinks: number;
+    notLinked: number;
+  };
+  error?: { code: string; message: string };
+}
+
+/** The outcome of linking one quarantined row, kept so a later run does not redo it. */
+export interface LinkDecisionDoc extends Document {
+  /** `${importId}:${rowNumber}` */
+  recordRef: string;
+  importId: string;
+  rowNumber: number;
+  source: string;
+  /** 'rejected': a reviewer said none of the candidates; later runs leave it alone. */
+  outcome: 'link' | 'possible' | 'none' | 'rejected';
+  personId?: string;
+  score: number;
+  decidedBy: 'automatic' | 'reviewer';
+  runId: string;
+  decidedAt: string;
+}
+
+/** A possible link waiting for a person to confirm or reject it. */
+export interface LinkReviewDoc extends Document {
+  recordRef: string;
+  importId: string;
+  rowNumber: number;
+  source: string;
+  state: 'pending' | 'confirmed' | 'rejected';
+  runId: string;
+  createdAt: string;
+  /** Regions of the candidate persons (for region scope), canonical codes. */
+  regions: string[];
+  candidates: Array<{ personId: string; score: number; fields: Record<string, { level: string; weight?: number }> }>;
+  decidedBy?: string;
+  decidedAt?: string;
+  personId?: string;
+}

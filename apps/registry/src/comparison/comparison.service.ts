@@ -1,0 +1,357 @@
+import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CitizenId, PersonCommand, PersonId, SourceKind, parsePersonId, personIdFor } from '@registry/domain';
+import { CanonicalRecord } from '@registry/ingest';
+import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
+import { Principal } from '../auth/principal';
+import { CommandContext } from '../common/event-sourcing/command-context';
+import { ProblemException } from '../common/problem';
+import { KeyRing } from '../config/key-ring';
+import { IMPORT_REJECTIONS, ImportJob, ImportRejection, IMPORT_JOBS } from '../imports/import-job';
+import { commandsForRecord } from '../imports/record-commands';
+import { PersonStore } from '../persons/person-store';
+import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
+import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/persons.projection';
+import { PersonalDataProtector } from '../privacy/personal-data';
+import { ProjectionsService } from '../projections/projections.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import { COMPARISON_RUNS, ComparisonRun, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc, RunPhase } from './comparison-run';
+import { RecordLinker, LinkInput } from './record-linker';
+import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
+
+const BATCH = 2000;
+
+/** ID-related reasons: the rows record linkage may still place. */
+const LINKABLE_REASONS = new Set(['ID_BAD_CHECK_CHARACTER', 'ID_MISSING_CHECK_CHARACTER', 'ID_BAD_LENGTH', 'ID_BAD_CHARACTERS', 'ID_BAD_BIRTH_DATE', 'ID_MISSING', 'ID_BIRTH_DATE_IN_FUTURE']);
+
+/** A missing citizen ID is as linkable as a mistyped one; other missing fields are not. */
+function linkableReason(reason: { code: string; field?: string }): boolean {
+  return LINKABLE_REASONS.has(reason.code) || (reason.code === 'REQUIRED_FIELD_MISSING' && reason.field === 'citizenId');
+}
+
+/**
+ * Information comparison (信息比对). One run at a time:
+ * 1. ministry inquiry: persons the registry holds as uninsured are asked about at the
+ *    ministry; insured-elsewhere answers are recorded as enrolments from source `ministry`;
+ * 2. linkage: quarantined rows whose ID was unusable are linked to persons (automatically
+ *    above the link threshold, to the review queue between thresholds), and a linked row's
+ *    facts are applied to the person through the same commands as an import;
+ * 3. determination: every household-registered person gets a verdict with its evidence,
+ *    recorded as an event only when it changed, so a run with nothing new records nothing.
+ */
+@Injectable()
+export class ComparisonService {
+  private readonly logger = new Logger('Comparison');
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly persons: PersonStore,
+    private readonly protector: PersonalDataProtector,
+    private readonly projections: ProjectionsService,
+    private readonly reference: ReferenceData,
+    private readonly keys: KeyRing,
+    private readonly linker: RecordLinker,
+    @Optional() @Inject(MINISTRY_INQUIRY) private readonly ministry?: MinistryInquiry,
+  ) {}
+
+  private get runs() {
+    return this.reads.collection<ComparisonRun>(COMPARISON_RUNS);
+  }
+
+  async get(id: string): Promise<ComparisonRun | null> {
+    return /^run_[0-9a-f-]{36}$/.test(id) ? this.runs.get(id) : null;
+  }
+
+  async list(limit = 20): Promise<ComparisonRun[]> {
+    return (await this.runs.find({}, { sort: [['startedAt', -1]], limit })).items;
+  }
+
+  /** Starts a run; refuses while another one is running in this registry. */
+  async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
+    const active = await this.runs.find({ state: 'running' }, { limit: 1 });
+    if (this.running || active.items.length > 0) {
+      throw new ProblemException(HttpStatus.CONFLICT, 'COMPARISON_RUNNING', 'A comparison run is already in progress; follow it or wait for it to end.', {
+        runId: active.items[0]?._id,
+      });
+    }
+    const run: ComparisonRun = {
+      _id: `run_${randomUUID()}`,
+      state: 'running',
+      phase: 'starting',
+      startedBy: { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel },
+      startedAt: new Date().toISOString(),
+      progress: { phase: 'starting', done: 0, total: 0 },
+      counts: { persons: 0, statusChanges: 0, byStatus: {}, inquired: 0, insuredElsewhereFound: 0, recordsConsidered: 0, linked: 0, possibleLinks: 0, notLinked: 0 },
+    };
+    await this.runs.upsert(run);
+    this.running = this.execute(run).finally(() => (this.running = undefined));
+    return run;
+  }
+
+  async waitFor(id: string): Promise<ComparisonRun> {
+    await this.running;
+    return (await this.runs.get(id))!;
+  }
+
+  private context(run: ComparisonRun): CommandContext {
+    return { operator: run.startedBy.operator, role: run.startedBy.role, region: run.startedBy.region, channel: 'comparison', sourceSystem: 'comparison', correlationId: run._id };
+  }
+
+  private async progress(run: ComparisonRun, phase: RunPhase, done: number, total: number): Promise<void> {
+    run.phase = phase;
+    run.progress = { phase, done, total };
+    await this.runs.upsert(run);
+  }
+
+  private async execute(run: ComparisonRun): Promise<void> {
+    try {
+      const persons = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
+      await this.inquire(run, persons);
+      await this.link(run, persons);
+      await this.determine(run, persons);
+      run.state = 'completed';
+      run.finishedAt = new Date().toISOString();
+      await this.progress(run, 'done', run.progress.total, run.progress.total);
+      this.logger.log(`Comparison ${run._id} completed: ${run.counts.persons} persons, ${run.counts.statusChanges} status changes, ${run.counts.linked} records linked`);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      run.state = 'failed';
+      run.finishedAt = new Date().toISOString();
+      run.error = { code: typeof code === 'string' ? code : 'COMPARISON_FAILED', message: 'The comparison run stopped; start a new run to continue.' };
+      await this.runs.upsert(run);
+      this.logger.error(`Comparison ${run._id} failed: ${error instanceof Error ? error.name : 'error'} ${typeof code === 'string' ? code : ''}`);
+    }
+  }
+
+  /** Every document of the persons read model, page by page. */
+  private async *allPersons(collection: Awaited<ReturnType<ProjectionsService['collection']>>) {
+    let cursor: string | undefined;
+    do {
+      const page = await collection.find({}, { sort: [['_id', 1]], limit: 1000, cursor });
+      for (const doc of page.items) yield doc as PersonDocument;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  private inProvince(doc: PersonDocument): boolean {
+    return doc.householdRegion !== null && doc.householdRegion.startsWith(this.reference.provinceCode);
+  }
+
+  private async inquire(run: ComparisonRun, collection: Awaited<ReturnType<ProjectionsService['collection']>>): Promise<void> {
+    if (!this.ministry?.enabled) return;
+    const ids: string[] = [];
+    for await (const doc of this.allPersons(collection)) {
+      if (doc.coverageStatus !== 'uninsured' || !this.inProvince(doc)) continue;
+      const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+      if (personal?.citizenId) ids.push(personal.citizenId);
+    }
+    await this.progress(run, 'ministry-inquiry', 0, ids.length);
+    for (let i = 0; i < ids.length; i += 1000) {
+      const slice = ids.slice(i, i + 1000);
+      const results = await this.ministry.inquire(slice);
+      const commands = [];
+      for (const result of results) {
+        const parsed = CitizenId.parse(result.citizenId);
+        if (!parsed.ok) continue;
+        const personId = personIdFor(parsed.value, this.keys.personIdKey);
+        for (const r of result.records) {
+          run.counts.insuredElsewhereFound++;
+          commands.push({
+            key: personId,
+            personId,
+            command: {
+              type: 'RecordEnrollment',
+              data: {
+                source: 'ministry' as SourceKind,
+                sourceRecordId: `inquiry:${r.provinceCode}:${r.insuranceType}:${r.since}:${r.contributionStatus}`,
+                occurredAt: run.startedAt,
+                insuranceType: r.insuranceType,
+                contributionStatus: r.contributionStatus,
+                provinceCode: r.provinceCode.slice(0, 2),
+                since: r.since,
+              },
+            } as PersonCommand,
+          });
+        }
+      }
+      if (commands.length > 0) await this.persons.executeBatch(commands, this.context(run));
+      run.counts.inquired += slice.length;
+      await this.progress(run, 'ministry-inquiry', Math.min(i + 1000, ids.length), ids.length);
+    }
+  }
+
+  private async link(run: ComparisonRun, collection: Awaited<ReturnType<ProjectionsService['collection']>>): Promise<void> {
+    const decisions = this.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
+    await decisions.ensureIndexes([{ name: 'person', fields: [['personId', 1]] }]);
+    await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).ensureIndexes([{ name: 'state', fields: [['state', 1], ['createdAt', 1]] }]);
+
+    // Candidates: quarantined rows of completed imports that failed on their ID only.
+    const jobs = await this.reads.collection<ImportJob>(IMPORT_JOBS).find({ state: 'completed' }, { limit: 1000 });
+    const rejections = this.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
+    const pending: Array<{ rejection: ImportRejection; source: string }> = [];
+    for (const job of jobs.items) {
+      let cursor: string | undefined;
+      do {
+        const page = await rejections.find({ importId: job._id }, { sort: [['rowNumber', 1]], limit: 1000, cursor });
+        const decided = await decisions.getMany(page.items.map((r) => r._id));
+        for (const r of page.items) {
+          const prior = decided.get(r._id);
+          if (prior && prior.outcome !== 'none') continue;
+          if (r.partial === undefined || !r.reasons.every(linkableReason)) continue;
+          pending.push({ rejection: r, source: job.source });
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    run.counts.recordsConsidered = pending.length;
+    await this.progress(run, 'linkage', 0, pending.length);
+    if (pending.length === 0) return;
+
+    const index = this.linker.create();
+    for await (const doc of this.allPersons(collection)) {
+      const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+      index.add({ personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined });
+    }
+
+    const now = new Date().toISOString();
+    for (let i = 0; i < pending.length; i += BATCH) {
+      const slice = pending.slice(i, i + BATCH);
+      const ops: WriteOp[] = [];
+      const commands: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
+      for (const { rejection, source } of slice) {
+        const opened = this.protector.openFromDocument<{ partial: { kind: string; fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial);
+        const fields = opened?.partial.fields ?? {};
+        const input: LinkInput = {
+          citizenId: fields.citizenId ?? fields.rawCitizenId,
+          name: fields.name,
+          birthDate: fields.birthDate,
+          gender: fields.gender,
+          region: fields.householdRegion ?? fields.region,
+        };
+        const decision = index.link(input);
+        const base: LinkDecisionDoc = {
+          _id: rejection._id,
+          recordRef: rejection._id,
+          importId: rejection.importId,
+          rowNumber: rejection.rowNumber,
+          source,
+          outcome: decision.outcome,
+          personId: decision.outcome === 'link' ? decision.personId : undefined,
+          score: decision.score,
+          decidedBy: 'automatic',
+          runId: run._id,
+          decidedAt: now,
+        };
+        ops.push({ kind: 'upsert', collection: LINK_DECISIONS, doc: base });
+        if (decision.outcome === 'link' && decision.personId) {
+          run.counts.linked++;
+          const personId = decision.personId as PersonId;
+          commands.push(...this.linkCommands(rejection, source, personId, decision.score, decision.fields, 'automatic', run.startedAt, fields));
+        } else if (decision.outcome === 'possible') {
+          run.counts.possibleLinks++;
+          const review: LinkReviewDoc = {
+            _id: rejection._id,
+            recordRef: rejection._id,
+            importId: rejection.importId,
+            rowNumber: rejection.rowNumber,
+            source,
+            state: 'pending',
+            runId: run._id,
+            createdAt: now,
+            regions: decision.candidates.map((c) => c.region ?? this.reference.provinceCode),
+            candidates: decision.candidates.map((c) => ({ personId: c.personId, score: c.score, fields: c.fields })),
+          };
+          ops.push({ kind: 'upsert', collection: LINK_REVIEWS, doc: review });
+        } else {
+          run.counts.notLinked++;
+        }
+      }
+      if (commands.length > 0) await this.persons.executeBatch(commands, this.context(run));
+      await this.reads.write(ops);
+      await this.progress(run, 'linkage', Math.min(i + BATCH, pending.length), pending.length);
+    }
+  }
+
+  /** The link event plus the row's own facts, applied to the linked person. */
+  linkCommands(
+    rejection: Pick<ImportRejection, '_id'>,
+    source: string,
+    personId: PersonId,
+    score: number,
+    fields: Record<string, { level: string; weight: number }>,
+    decidedBy: 'automatic' | 'reviewer',
+    occurredAt: string,
+    recordFields: Record<string, string>,
+    reviewer?: string,
+  ): Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> {
+    const link: PersonCommand = {
+      type: 'LinkRecord',
+      data: {
+        source: 'comparison',
+        sourceRecordId: `link:${rejection._id}`,
+        occurredAt,
+        recordSource: source as SourceKind,
+        recordRef: rejection._id,
+        decidedBy,
+        ...(reviewer ? { reviewer } : {}),
+        score: Math.round(score * 1000) / 1000,
+        fields,
+      },
+    };
+    const out: Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> = [{ key: rejection._id, personId, command: link }];
+    // The row's facts other than identity (an enrolment, a death) now have a person.
+    const record = { ...recordFields, kind: source, sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}` } as unknown as CanonicalRecord;
+    if (source === 'insurance-enrollment' || source === 'health' || source === 'civil-affairs') {
+      const placeholder = { value: '', masked: '' } as unknown as CitizenId;
+      for (const rc of commandsForRecord(record, placeholder, occurredAt)) {
+        if (rc.command.type === 'RegisterPerson') continue; // the person exists: that is what the link says
+        out.push({ key: rejection._id, personId, command: rc.command });
+      }
+    }
+    return out;
+  }
+
+  private async determine(run: ComparisonRun, collection: Awaited<ReturnType<ProjectionsService['collection']>>): Promise<void> {
+    const total = await collection.count({ householdRegion: { prefix: this.reference.provinceCode } });
+    await this.progress(run, 'determination', 0, total);
+    let batch: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
+    let done = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const outcomes = await this.persons.executeBatch(batch, this.context(run));
+      for (const o of outcomes) {
+        if (o.status !== 'applied') continue;
+        for (const e of o.events) {
+          if (e.type === 'CoverageStatusDetermined') run.counts.statusChanges++;
+        }
+      }
+      done += batch.length;
+      batch = [];
+      await this.progress(run, 'determination', done, total);
+    };
+    for await (const doc of this.allPersons(collection)) {
+      if (!this.inProvince(doc)) continue;
+      const personId = parsePersonId(doc._id);
+      if (!personId) continue;
+      run.counts.persons++;
+      batch.push({
+        key: doc._id,
+        personId,
+        command: {
+          type: 'DetermineCoverage',
+          data: { source: 'comparison', sourceRecordId: run._id, occurredAt: run.startedAt, runId: run._id, localProvince: this.reference.provinceCode },
+        },
+      });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    // The verdicts by status come from the person read model once it has caught up.
+    if (this.projections.running) await this.projections.waitUntilCaughtUp(undefined, 600_000);
+    const byStatus: Record<string, number> = {};
+    for (const status of ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved']) {
+      byStatus[status] = await collection.count({ householdRegion: { prefix: this.reference.provinceCode }, coverageStatus: status });
+    }
+    run.counts.byStatus = byStatus;
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:import [-- --persons N]` (or BENCH_PERSONS=N): data initialisation end
+ * to end on the embedded default. Generates a synthetic province, imports the household
+ * file and then the enrolment file through ImportService in the service's own module graph
+ * (as the CLI does), waits each time until every read model has caught up, and prints the
+ * rates against the raw better-sqlite3 insert rate of the same number of rows, measured in
+ * the same run on the same disk: the ceiling. `--no-projections` imports with the
+ * projection workers off, to tell the import's own cost from the read models' share of
+ * the one event loop.
+ */
+import Database from 'better-sqlite3';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateProvince } from '@registry/ingest';
+import { Principal } from '../apps/registry/src/auth/principal';
+import { withAppContext } from '../apps/registry/src/cli/app-context';
+import { ImportJob } from '../apps/registry/src/imports/import-job';
+import { ImportService } from '../apps/registry/src/imports/import.service';
+import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
+
+const RAW_TRANSACTION_ROWS = 10_000;
+
+function personsWanted(): number {
+  const i = process.argv.indexOf('--persons');
+  const raw = i >= 0 ? process.argv[i + 1] : process.env.BENCH_PERSONS;
+  const n = raw === undefined ? 1_000_000 : Number(String(raw).replace(/[_,]/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error('--persons (or BENCH_PERSONS) must be a positive whole number');
+  return n;
+}
+
+/** Peak resident set size, sampled every 200 ms (and on demand at phase ends). */
+class RssSampler {
+  private peakBytes = process.memoryUsage().rss;
+  private phasePeakBytes = this.peakBytes;
+  private readonly timer = setInterval(() => this.sample(), 200);
+
+  constructor() {
+    this.timer.unref();
+  }
+
+  sample(): void {
+    const rss = process.memoryUsage().rss;
+    if (rss > this.peakBytes) this.peakBytes = rss;
+    if (rss > this.phasePeakBytes) this.phasePeakBytes = rss;
+  }
+
+  /** Peak since the previous call. */
+  phase(): number {
+    this.sample();
+    const peak = this.phasePeakBytes;
+    this.phasePeakBytes = process.memoryUsage().rss;
+    return peak;
+  }
+
+  get peak(): number {
+    this.sample();
+    return this.peakBytes;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+interface FileResult {
+  file: string;
+  rows: number;
+  quarantined: number;
+  events: number;
+  importSeconds: number;
+  endToEndSeconds: number;
+  peakRss: number;
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * Raw better-sqlite3 inserts of `rows` rows into a table shaped like the event store's
+ * (same columns, keys, index and pragmas), in 10k-row transactions, with payloads taken
+ * from the events the import stored (already serialised: SQLite alone is measured).
+ */
+function rawInsertRate(file: string, rows: number, samples: Array<{ type: string; data: string; metadata: string }>, synchronous: string): number {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 16384');
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  db.exec(`CREATE TABLE events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
+    revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+    recorded_at TEXT NOT NULL, UNIQUE (stream, revision)) STRICT;
+    CREATE INDEX events_type ON events (type);`);
+  const insert = db.prepare('INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const recordedAt = new Date().toISOString();
+  const all: unknown[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const s = samples[i % samples.length];
+    // Random ids and hashed stream names, as person streams are: every row lands on its own index pages.
+    const stream = `person-p_${createHash('sha1').update(String(i)).digest('hex').slice(0, 26)}`;
+    all.push([randomUUID(), stream, 0, s.type, s.data, s.metadata, recordedAt]);
+  }
+  const insertChunk = db.transaction((chunk: unknown[][]) => {
+    for (const row of chunk) insert.run(...row);
+  });
+  const started = performance.now();
+  for (let i = 0; i < all.length; i += RAW_TRANSACTION_ROWS) insertChunk.immediate(all.slice(i, i + RAW_TRANSACTION_ROWS));
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return rows / seconds;
+}
+
+function sampleEvents(dataDir: string): Array<{ type: string; data: string; metadata: string }> {
+  const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
+  try {
+    return db.prepare("SELECT type, data, metadata FROM events WHERE stream LIKE 'person-%' LIMIT 5000").all() as Array<{ type: string; data: string; metadata: string }>;
+  } finally {
+    db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const persons = personsWanted();
+  const projectionsOn = !process.argv.includes('--no-projections');
+  const dir = mkdtempSync(join(tmpdir(), 'registry-import-bench-'));
+  const provinceDir = join(dir, 'province');
+  const dataDir = join(dir, 'data');
+  Object.assign(process.env, {
+    DATA_DIR: dataDir,
+    LOG_FILE: join(dir, 'service.log'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    PROJECTIONS_ENABLED: String(projectionsOn),
+  });
+  const synchronous = process.env.SQLITE_SYNCHRONOUS ?? 'FULL';
+  process.stdout.write(
+    `registry import bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, SQLite synchronous=${synchronous}, projections ${projectionsOn ? 'on' : 'OFF'}, files in ${dir}\n\n`,
+  );
+  const rss = new RssSampler();
+  try {
+    let started = performance.now();
+    const manifest = await generateProvince({ persons, seed: 'bench', outDir: provinceDir });
+    const generateSeconds = (performance.now() - started) / 1000;
+    process.stdout.write(`generated in ${generateSeconds.toFixed(1)} s (peak RSS ${mb(rss.phase())})\n`);
+
+    const files = ['household-registration', 'insurance-enrollment'] as const;
+    const results: FileResult[] = [];
+    await withAppContext(
+      async (app) => {
+        const imports = app.get(ImportService);
+        const projections = app.get(ProjectionsService);
+        const caller = new Principal('bench', ['province-admin'], '44');
+        for (const source of files) {
+          const entry = manifest.files.find((f) => f.kind === source)!;
+          const path = join(provinceDir, entry.file);
+          rss.phase();
+          started = performance.now();
+          const submitted = await imports.submit({ source, filePath: path, fileName: entry.file, caller, channel: 'cli' });
+          const job: ImportJob = await imports.waitFor(submitted._id);
+          const importSeconds = (performance.now() - started) / 1000;
+          if (job.state !== 'completed') throw new Error(`import of ${entry.file} ended ${job.state}: ${job.error?.code} ${job.error?.message}`);
+          if (projectionsOn) await projections.waitUntilCaughtUp(undefined, 6 * 3_600_000);
+          const endToEndSeconds = (performance.now() - started) / 1000;
+          results.push({
+            file: `${entry.file} (${(statSync(path).size / 1024 / 1024).toFixed(1)} MB, ${entry.encoding})`,
+            rows: job.counts.read,
+            quarantined: job.counts.quarantined,
+            events: job.counts.events,
+            importSeconds,
+            endToEndSeconds,
+            peakRss: rss.phase(),
+          });
+          process.stdout.write(`${source}: ${int(job.counts.read)} rows imported in ${importSeconds.toFixed(1)} s, read models caught up at ${endToEndSeconds.toFixed(1)} s\n`);
+        }
+      },
+      { projections: projectionsOn },
+    );
+
+    const totalRows = results.reduce((n, r) => n + r.rows, 0);
+    const total: FileResult = {
+      file: 'total',
+      rows: totalRows,
+      quarantined: results.reduce((n, r) => n + r.quarantined, 0),
+      events: results.reduce((n, r) => n + r.events, 0),
+      importSeconds: results.reduce((n, r) => n + r.importSeconds, 0),
+      endToEndSeconds: results.reduce((n, r) => n + r.endToEndSeconds, 0),
+      peakRss: rss.peak,
+    };
+    const ceiling = rawInsertRate(join(dir, 'raw.sqlite'), totalRows, sampleEvents(dataDir), synchronous);
+
+    const rows = [...results, total];
+    const width = Math.max(...rows.map((r) => r.file.length));
+    const head = ['rows', 'quarantined', 'events', 'import s', 'import rows/s', 'e2e s', 'e2e rows/s', '× ceiling', 'peak RSS'];
+    const widths = [10, 11, 10, 8, 13, 7, 11, 9, 9];
+    const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+    process.stdout.write(`\n${''.padEnd(width)}  ${line(head)}\n`);
+    for (const r of rows) {
+      const e2eRate = r.rows / r.endToEndSeconds;
+      process.stdout.write(
+        `${r.file.padEnd(width)}  ${line([
+          int(r.rows),
+          int(r.quarantined),
+          int(r.events),
+          r.importSeconds.toFixed(1),
+          int(r.rows / r.importSeconds),
+          r.endToEndSeconds.toFixed(1),
+          int(e2eRate),
+          (e2eRate / ceiling).toFixed(3),
+          mb(r.peakRss),
+        ])}\n`,
+      );
+    }
+    process.stdout.write(
+      `\nceiling: ${int(ceiling)} rows/s — raw better-sqlite3 insert of ${int(totalRows)} rows into the events table shape, ` +
+        `${int(RAW_TRANSACTION_ROWS)}-row transactions, synchronous=${synchronous}, payloads sampled from the stored events\n` +
+        `end to end = submit until every read model has caught up${projectionsOn ? '' : ' (projections off: same as import only)'}; import only = submit until the import completed\n` +
+        `peak RSS of the whole process (generation included): ${mb(rss.peak)}\n`,
+    );
+  } finally {
+    rss.stop();
+    if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,115 @@
+import { citizenIdCheckCharacter } from '@registry/domain';
+import { LinkageConfig, loadLinkageConfig } from './config/linkage-config';
+import { LinkagePerson, Linker } from './linker';
+
+const id = (first17: string): string => first17 + citizenIdCheckCharacter(first17);
+const config = loadLinkageConfig();
+
+const ZHANG: LinkagePerson = { personId: 'P1', citizenId: id('44030319900307123'), name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303001' };
+const LI: LinkagePerson = { personId: 'P2', citizenId: id('44030419851120002'), name: '李丽', birthDate: '1985-11-20', gender: '2', region: '440304002' };
+const WANG: LinkagePerson = { personId: 'P3', citizenId: id('44010619700101335'), name: '王小华', birthDate: '1970-01-01', gender: '1', region: '440106003' };
+
+function linkerWith(persons: readonly LinkagePerson[], c: LinkageConfig = config): Linker {
+  const linker = new Linker(c);
+  for (const p of persons) linker.add(p);
+  return linker;
+}
+
+const wrongCheck = (full: string): string => full.slice(0, 17) + (full[17] === '0' ? '1' : '0');
+
+describe('Linker', () => {
+  const linker = linkerWith([ZHANG, LI, WANG]);
+
+  it('links an exact valid ID without scoring candidates, whatever the format', () => {
+    const d = linker.link({ citizenId: ` ${ZHANG.citizenId?.replace(/\d/g, (x) => String.fromCharCode(0xff10 + Number(x)))}` });
+    expect(d).toMatchObject({ outcome: 'link', personId: 'P1', method: 'exact-id', candidates: 1 });
+    expect(d.fields.citizenId).toEqual({ level: 'equal', weight: expect.any(Number) });
+    expect(d.fields.name).toEqual({ level: 'missing', weight: 0 });
+  });
+
+  it('links a bad check character, a missing one and an impossible birth date in the ID by their parts', () => {
+    expect(linker.link({ citizenId: wrongCheck(LI.citizenId as string), name: '李丽' })).toMatchObject({ outcome: 'link', personId: 'P2', method: 'scored' });
+    expect(linker.link({ citizenId: (LI.citizenId as string).slice(0, 17), name: '李莉' })).toMatchObject({ outcome: 'link', personId: 'P2' });
+    const impossible = id('440303' + '1990' + '1301' + '123');
+    expect(linker.link({ citizenId: impossible, name: '张名' })).toMatchObject({ outcome: 'link', personId: 'P1' });
+  });
+
+  it('links a record without an ID by name, birth date, gender and region, homophones included', () => {
+    const d = linker.link({ name: '王小化', birthDate: '1970-01-01', gender: '1', region: '440106' });
+    expect(d).toMatchObject({ outcome: 'link', personId: 'P3' });
+    expect(d.fields).toMatchObject({ name: { level: 'pinyin' }, birthDate: { level: 'exact' }, region: { level: 'same-county' }, citizenId: { level: 'missing', weight: 0 } });
+    expect(d.score).toBeCloseTo(Object.values(d.fields).reduce((s, f) => s + f.weight, 0), 10);
+  });
+
+  it('answers none when nothing shares a block, and for an unknown valid ID with other details', () => {
+    expect(linker.link({ name: '赵六', birthDate: '2001-02-03', gender: '2' })).toMatchObject({ outcome: 'none', candidates: 0, score: 0, fields: {} });
+    expect(linker.link({})).toMatchObject({ outcome: 'none', candidates: 0 });
+    // Same birth date and gender as 张明 but another valid ID and another name: a different person.
+    const stranger = linker.link({ citizenId: id('11010119900307457'), name: '刘强', birthDate: '1990-03-07', gender: '1' });
+    expect(stranger.outcome).toBe('none');
+    expect(stranger.personId).toBeUndefined();
+    expect(stranger.candidates).toBe(1);
+    expect(stranger.score).toBeLessThan(0);
+  });
+
+  it('sends a name-only record to review, never to an auto-link', () => {
+    const d = linker.link({ name: '李丽' });
+    expect(d).toMatchObject({ outcome: 'possible', personId: 'P2' });
+  });
+
+  it('requires a margin over the runner-up: near-duplicates go to review', () => {
+    const twin: LinkagePerson = { ...ZHANG, personId: 'P9', citizenId: id('44030319900307125'), name: '张名' };
+    const withTwin = linkerWith([ZHANG, twin, LI]);
+    const d = withTwin.link({ name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303' });
+    expect(d.outcome).toBe('possible');
+    expect(d.personId).toBe('P1');
+    expect(d.secondPersonId).toBe('P9');
+    expect(d.score - (d.secondScore as number)).toBeLessThan(config.thresholds.margin);
+    const noMargin = linkerWith([ZHANG, twin, LI], { ...config, thresholds: { ...config.thresholds, margin: 0 } });
+    expect(noMargin.link({ name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303' }).outcome).toBe('link');
+  });
+
+  it('does not short-circuit an ID two registry persons share: both are scored', () => {
+    const dup = linkerWith([ZHANG, { ...LI, personId: 'P7', citizenId: ZHANG.citizenId }]);
+    const d = dup.link({ citizenId: ZHANG.citizenId, name: '张明', birthDate: '1990-03-07', gender: '1' });
+    expect(d).toMatchObject({ method: 'scored', outcome: 'link', personId: 'P1', candidates: 2 });
+  });
+
+  it('skips blocks above maxBlockSize and counts them', () => {
+    const small = { ...config, blocking: { ...config.blocking, maxBlockSize: 2 } };
+    const crowd = Array.from({ length: 5 }, (_, i) => ({ ...ZHANG, personId: `C${i}`, citizenId: id(`4403031990030712${i}`.slice(0, 17)), name: `张${'伟强军杰涛'[i]}` }));
+    const l = linkerWith(crowd, small);
+    const d = l.link({ name: '张三', birthDate: '1990-03-07', gender: '1' });
+    expect(d.skippedBlocks).toBeGreaterThanOrEqual(1);
+    expect(d.candidates).toBe(0);
+  });
+
+  it('accepts persons added after linking started', () => {
+    const l = linkerWith([ZHANG]);
+    expect(l.link({ citizenId: LI.citizenId }).outcome).toBe('none');
+    l.add(LI);
+    expect(l.link({ citizenId: wrongCheck(LI.citizenId as string), name: '李丽' })).toMatchObject({ outcome: 'link', personId: 'P2' });
+    expect(l.size).toBe(2);
+  });
+
+  it('lists candidates with their levels for weight estimation', () => {
+    const c = linker.compareCandidates({ citizenId: wrongCheck(LI.citizenId as string), name: '李莉', birthDate: '1985-11-20', gender: '2' });
+    expect(c).toHaveLength(1);
+    expect(c[0]).toMatchObject({ personId: 'P2', levels: { citizenId: 'same-first-17', name: 'pinyin', birthDate: 'exact', gender: 'equal', region: 'missing' } });
+  });
+
+  it('rejects a person without an id and never puts values in the message', () => {
+    expect(() => linker.add({ personId: '', citizenId: ZHANG.citizenId })).toThrow('Linker.add: personId must be a non-empty string');
+  });
+
+  it('keeps its index lean: typed columns and block tables, growth slack included, stay under 160 bytes a person', () => {
+    const l = new Linker(config, { pinyinOf: (n) => n });
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const body = `440303${1950 + (i % 50)}0${1 + (i % 9)}1${i % 10}${String(i % 1000).padStart(3, '0')}`;
+      l.add({ personId: `Q${i}`, citizenId: id(body), name: `张${i % 97}`, birthDate: `${body.slice(6, 10)}-${body.slice(10, 12)}-${body.slice(12, 14)}`, gender: '1', region: '440303001' });
+    }
+    l.link({ name: '张1', birthDate: '1951-02-11', gender: '1' });
+    expect(l.indexBytes() / n).toBeLessThan(160);
+  });
+});

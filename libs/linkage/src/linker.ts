@@ -1,0 +1,299 @@
+import { citizenIdCheckCharacter } from '@registry/domain';
+import { BlockIndex } from './blocking/block-index';
+import { BLOCK_KEY_RULES, BlockKeyRule } from './blocking/block-keys';
+import { hash32 } from './blocking/hash';
+import { COMPARATORS, ComparatorDefinition } from './compare/comparators';
+import { defaultPinyinOf, LinkageInput, LinkageValues, linkageBirthDate, linkageCitizenId, linkageGender, linkageName, linkageRegion, PinyinOf, prepareValues } from './compare/values';
+import { LinkageConfig, levelWeights } from './config/linkage-config';
+
+/** A registry person as the linker indexes it. */
+export interface LinkagePerson extends LinkageInput {
+  readonly personId: string;
+}
+
+export type LinkOutcome = 'link' | 'possible' | 'none';
+
+export interface FieldEvidence {
+  readonly level: string;
+  /** log2(m/u) of the level; 0 for 'missing'. */
+  readonly weight: number;
+}
+
+export interface LinkDecision {
+  /** 'link': auto-link; 'possible': an operator decides; 'none': no candidate reached `possible`. */
+  readonly outcome: LinkOutcome;
+  /** Best candidate, for 'link' and 'possible'. */
+  readonly personId?: string;
+  /** Total weight of the best candidate (bits); 0 when there was no candidate. */
+  readonly score: number;
+  /** Runner-up, when there was one: a small gap sends the record to review. */
+  readonly secondScore?: number;
+  readonly secondPersonId?: string;
+  /** Per configured field, the best candidate's agreement level and its weight. */
+  readonly fields: Readonly<Record<string, FieldEvidence>>;
+  /** Distinct persons scored. */
+  readonly candidates: number;
+  /** Blocks left out because they exceeded `blocking.maxBlockSize`. */
+  readonly skippedBlocks: number;
+  /** 'exact-id': a valid ID equal to exactly one person's, no scoring needed to decide. */
+  readonly method: 'exact-id' | 'scored';
+}
+
+/** One candidate pair's agreement levels, the input of `estimateWeights`. */
+export interface CandidateComparison {
+  readonly personId: string;
+  readonly levels: Readonly<Record<string, string>>;
+  readonly score: number;
+}
+
+export interface LinkerOptions {
+  /** Pinyin key of a normalised name; injectable so tests can stub pinyin-pro. */
+  readonly pinyinOf?: PinyinOf;
+}
+
+/** Growable typed column: a million persons cost 4 bytes each per column, not a boxed array slot. */
+class Column<T extends Int32Array | Uint8Array> {
+  constructor(public data: T) {}
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const bigger = new (this.data.constructor as new (n: number) => T)(Math.max(1024, this.data.length * 2));
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[i] = v;
+  }
+}
+
+/** Strings seen many times (names, regions) stored once, referred to by index. */
+class Interner {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  intern(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
+interface CompiledField {
+  readonly name: string;
+  readonly comparator: ComparatorDefinition;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+/**
+ * Fellegi–Sunter linkage of department records to registry persons. Persons are added
+ * once (columnar, interned, hash-blocked: about 150 bytes each); each record meets only
+ * the persons sharing a blocking key, with oversize blocks skipped, so the cost of a
+ * file grows with its length, not with its length times the registry's.
+ */
+export class Linker {
+  private readonly fields: readonly CompiledField[];
+  private readonly blockKeys: readonly { readonly rule: BlockKeyRule; readonly index: BlockIndex }[];
+  private readonly exact = new BlockIndex();
+  private readonly pinyinOf: PinyinOf;
+  private readonly recordPinyin = new Map<string, string>();
+
+  private readonly personIds: string[] = [];
+  private readonly citizenIds: string[] = [];
+  private readonly names = new Interner();
+  private readonly namePinyins: string[] = [];
+  private readonly regions = new Interner();
+  private nameIdx = new Column(new Int32Array(1024));
+  private birth = new Column(new Int32Array(1024));
+  private gender = new Column(new Uint8Array(1024));
+  private regionIdx = new Column(new Int32Array(1024));
+  /** Per-person stamp of the last record that reached it: de-duplicates candidates without a Set. */
+  private seen = new Uint32Array(1024);
+  private stamp = 0;
+
+  constructor(
+    readonly config: LinkageConfig,
+    options: LinkerOptions = {},
+  ) {
+    const weights = levelWeights(config);
+    this.fields = Object.entries(config.fields).map(([name, f]) => ({
+      name,
+      comparator: COMPARATORS[f.comparator],
+      options: f.options ?? {},
+      weights: weights[name],
+    }));
+    this.blockKeys = config.blocking.keys.map((k) => ({ rule: BLOCK_KEY_RULES[k], index: new BlockIndex() }));
+    this.pinyinOf = options.pinyinOf ?? defaultPinyinOf;
+  }
+
+  get size(): number {
+    return this.personIds.length;
+  }
+
+  /** Bytes held by typed columns and block indices (strings and maps not counted). */
+  indexBytes(): number {
+    const cols = this.nameIdx.data.byteLength + this.birth.data.byteLength + this.gender.data.byteLength + this.regionIdx.data.byteLength + this.seen.byteLength;
+    return cols + this.exact.bytes + this.blockKeys.reduce((s, b) => s + b.index.bytes, 0);
+  }
+
+  add(person: LinkagePerson): void {
+    if (typeof person.personId !== 'string' || person.personId === '') throw new Error('Linker.add: personId must be a non-empty string');
+    const i = this.personIds.length;
+    const name = linkageName(person.name);
+    const id = linkageCitizenId(person.citizenId);
+    const birthDate = linkageBirthDate(person.birthDate);
+    const gender = linkageGender(person.gender);
+    const region = linkageRegion(person.region);
+
+    this.personIds.push(person.personId);
+    this.citizenIds.push(id ?? '');
+    if (name === undefined) this.nameIdx.set(i, -1);
+    else {
+      const n = this.names.intern(name);
+      if (n === this.namePinyins.length) this.namePinyins.push(this.pinyinOf(name));
+      this.nameIdx.set(i, n);
+    }
+    this.birth.set(i, birthDate === undefined ? 0 : Number(birthDate));
+    this.gender.set(i, gender === undefined ? 0 : Number(gender));
+    this.regionIdx.set(i, region === undefined ? -1 : this.regions.intern(region));
+    if (i >= this.seen.length) {
+      const bigger = new Uint32Array(this.seen.length * 2);
+      bigger.set(this.seen);
+      this.seen = bigger;
+    }
+
+    const v = this.valuesOf(i);
+    if (id !== undefined && id.length === 18) this.exact.add(hash32(id), i);
+    for (const { rule, index } of this.blockKeys) {
+      const key = rule.person(v);
+      if (key !== undefined) index.add(hash32(key), i);
+    }
+  }
+
+  link(record: LinkageInput): LinkDecision {
+    const v = this.prepare(record);
+    const exact = this.exactMatches(v);
+    if (exact.length === 1) {
+      const { total, fields } = this.score(v, exact[0]);
+      return { outcome: 'link', personId: this.personIds[exact[0]], score: total, fields, candidates: 1, skippedBlocks: 0, method: 'exact-id' };
+    }
+    const { candidates, skippedBlocks } = this.candidatesOf(v, exact);
+    let best = -1;
+    let bestScore = -Infinity;
+    let second = -1;
+    let secondScore = -Infinity;
+    for (const c of candidates) {
+      const s = this.score(v, c).total;
+      if (s > bestScore) {
+        [second, secondScore] = [best, bestScore];
+        [best, bestScore] = [c, s];
+      } else if (s > secondScore) {
+        [second, secondScore] = [c, s];
+      }
+    }
+    if (best < 0) return { outcome: 'none', score: 0, fields: {}, candidates: 0, skippedBlocks, method: 'scored' };
+    const { thresholds } = this.config;
+    const clearWinner = second < 0 || bestScore - secondScore >= thresholds.margin;
+    const outcome: LinkOutcome = bestScore >= thresholds.link && clearWinner ? 'link' : bestScore >= thresholds.possible ? 'possible' : 'none';
+    return {
+      outcome,
+      ...(outcome !== 'none' ? { personId: this.personIds[best] } : {}),
+      score: bestScore,
+      ...(second >= 0 ? { secondScore, secondPersonId: this.personIds[second] } : {}),
+      fields: this.score(v, best).fields,
+      candidates: candidates.length,
+      skippedBlocks,
+      method: 'scored',
+    };
+  }
+
+  /** Every blocked candidate with its levels, for weight estimation and for review screens. */
+  compareCandidates(record: LinkageInput): CandidateComparison[] {
+    const v = this.prepare(record);
+    return this.candidatesOf(v, this.exactMatches(v)).candidates.map((c) => {
+      const levels: Record<string, string> = {};
+      let score = 0;
+      for (const f of this.fields) {
+        const level = f.comparator.compare(v, this.valuesOf(c), f.options);
+        levels[f.name] = level;
+        score += f.weights[level] ?? 0;
+      }
+      return { personId: this.personIds[c], levels, score };
+    });
+  }
+
+  private prepare(record: LinkageInput): LinkageValues {
+    return prepareValues(record, (name) => {
+      let p = this.recordPinyin.get(name);
+      if (p === undefined) {
+        // Bounded: department files repeat names, but a cache must not grow with the file.
+        if (this.recordPinyin.size >= 100_000) this.recordPinyin.clear();
+        p = this.pinyinOf(name);
+        this.recordPinyin.set(name, p);
+      }
+      return p;
+    });
+  }
+
+  private exactMatches(v: LinkageValues): number[] {
+    const id = v.citizenId;
+    if (id === undefined || id.length !== 18 || citizenIdCheckCharacter(id.slice(0, 17)) !== id[17]) return [];
+    const out: number[] = [];
+    this.exact.lookup(hash32(id), Number.MAX_SAFE_INTEGER, (i) => {
+      if (this.citizenIds[i] === id) out.push(i);
+    });
+    return out;
+  }
+
+  private candidatesOf(v: LinkageValues, seed: readonly number[]): { candidates: number[]; skippedBlocks: number } {
+    this.stamp = (this.stamp + 1) >>> 0;
+    if (this.stamp === 0) {
+      this.seen.fill(0);
+      this.stamp = 1;
+    }
+    const stamp = this.stamp;
+    const candidates: number[] = [];
+    const visit = (i: number): void => {
+      if (this.seen[i] === stamp) return;
+      this.seen[i] = stamp;
+      candidates.push(i);
+    };
+    for (const i of seed) visit(i);
+    let skippedBlocks = 0;
+    const cap = this.config.blocking.maxBlockSize;
+    for (const { rule, index } of this.blockKeys) {
+      const key = rule.record(v);
+      if (key !== undefined && index.lookup(hash32(key), cap, visit) < 0) skippedBlocks++;
+    }
+    return { candidates, skippedBlocks };
+  }
+
+  private score(v: LinkageValues, person: number): { total: number; fields: Record<string, FieldEvidence> } {
+    const p = this.valuesOf(person);
+    const fields: Record<string, FieldEvidence> = {};
+    let total = 0;
+    for (const f of this.fields) {
+      const level = f.comparator.compare(v, p, f.options);
+      const weight = f.weights[level] ?? 0;
+      fields[f.name] = { level, weight };
+      total += weight;
+    }
+    return { total, fields };
+  }
+
+  private valuesOf(i: number): LinkageValues {
+    const n = this.nameIdx.data[i];
+    const b = this.birth.data[i];
+    const g = this.gender.data[i];
+    const r = this.regionIdx.data[i];
+    return {
+      citizenId: this.citizenIds[i] || undefined,
+      name: n < 0 ? undefined : this.names.values[n],
+      namePinyin: n < 0 ? undefined : this.namePinyins[n] || undefined,
+      birthDate: b === 0 ? undefined : String(b).padStart(8, '0'),
+      gender: g === 1 ? '1' : g === 2 ? '2' : undefined,
+      region: r < 0 ? undefined : this.regions.values[r],
+    };
+  }
+}
