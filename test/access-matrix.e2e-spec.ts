@@ -4,7 +4,7 @@
  * the token checks and RS256.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
@@ -345,10 +345,11 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
 describe('RS256 tokens (JWT_ALGORITHM=RS256)', () => {
   let t: TestApp;
   let hsSecret: Buffer;
+  let dir: string;
 
   beforeAll(async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const dir = mkdtempSync(join(tmpdir(), 'registry-rs256-'));
+    dir = mkdtempSync(join(tmpdir(), 'registry-rs256-'));
     const publicFile = join(dir, 'public.pem');
     const privateFile = join(dir, 'private.pem');
     writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }));
@@ -360,6 +361,7 @@ describe('RS256 tokens (JWT_ALGORITHM=RS256)', () => {
 
   afterAll(async () => {
     await t?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts a token signed with the private key', async () => {

@@ -205,6 +205,8 @@ describe('imports over HTTP', () => {
       const text = res.body as string;
       expect(text.startsWith('\ufeff')).toBe(true);
       const records = parse(text.slice(1), { columns: true }) as Array<{ rowNumber: string; codes: string; messages: string; raw: string }>;
+      // The row as sent, without its line end (the file has CRLF line ends, as exports from Windows do).
+      expect(records.map((r) => JSON.stringify(r.raw)).filter((raw) => /\\[rn]"$/.test(raw))).toEqual([]);
       expect(records.map((r) => ({ rowNumber: Number(r.rowNumber), codes: r.codes, raw: r.raw }))).toEqual([
         { rowNumber: 2, codes: 'ID_BAD_CHECK_CHARACTER', raw: csvLine(rows[1]) },
         { rowNumber: 3, codes: 'REQUIRED_FIELD_MISSING', raw: csvLine(rows[2]) },

@@ -1,0 +1,85 @@
+import { ContributionStatus } from '../codes/contribution-status';
+import { CoverageStatus, ExemptionReason } from '../codes/coverage-status';
+import { HouseholdCancellationReason, HouseholdStatus } from '../codes/household-status';
+import { InsuranceType, insuranceFamilyOf } from '../codes/insurance-type';
+
+/**
+ * What the registry alone can say about a person's coverage, from the facts on their
+ * stream: the input the read models show between comparison runs, and the starting point
+ * of a comparison (which adds the ministry's answers and linkage evidence).
+ *
+ * Rules, in order (first match wins), each naming the evidence it rests on:
+ * 1. deceased                           → exempt (deceased)            evidence: death record
+ * 2. household cancelled                → exempt (reason of the cancellation: death → deceased,
+ *                                         military-service → military-service, else household-cancelled)
+ * 3. household moved out of the province → exempt (household-cancelled) evidence: household move
+ * 4. a basic pension or medical enrolment in this province, contributing or suspended
+ *                                       → insured-local                evidence: those enrolments
+ * 5. such an enrolment in another province → insured-elsewhere          evidence: those enrolments
+ * 6. an open identity conflict          → unresolved                   evidence: the conflicts
+ * 7. otherwise                          → uninsured
+ * Enrolment counts as coverage while contributing (1) or suspended (2, 参保未缴费: flagged
+ * as a lapse); terminated (3) does not.
+ */
+export interface CoverageFacts {
+  readonly deceased: boolean;
+  readonly householdStatus: HouseholdStatus;
+  readonly cancellationReason?: HouseholdCancellationReason;
+  readonly enrollments: ReadonlyArray<{
+    readonly insuranceType: InsuranceType;
+    readonly contributionStatus: ContributionStatus;
+    readonly provinceCode: string;
+  }>;
+  readonly openConflicts: number;
+}
+
+export type CoverageFlag = 'LAPSED_CONTRIBUTION' | 'DUPLICATE_MEDICAL_ENROLLMENT' | 'DUPLICATE_PENSION_ENROLLMENT' | 'INSURED_IN_TWO_PROVINCES';
+
+export interface CoverageAssessment {
+  readonly status: CoverageStatus;
+  readonly exemptionReason?: ExemptionReason;
+  /** Insurance types that count as coverage in this province. */
+  readonly localTypes: readonly InsuranceType[];
+  /** Provinces (2-digit) where the person is covered elsewhere. */
+  readonly elsewhereProvinces: readonly string[];
+  readonly flags: readonly CoverageFlag[];
+  /** Short machine-readable evidence codes for the status. */
+  readonly evidence: readonly string[];
+}
+
+const BASIC_FAMILIES = new Set(['pension', 'medical']);
+
+export function assessRegistryCoverage(facts: CoverageFacts, localProvince: string): CoverageAssessment {
+  const active = facts.enrollments.filter((e) => e.contributionStatus === '1' || e.contributionStatus === '2');
+  const basic = active.filter((e) => BASIC_FAMILIES.has(insuranceFamilyOf(e.insuranceType)));
+  const local = basic.filter((e) => e.provinceCode.slice(0, 2) === localProvince);
+  const elsewhere = basic.filter((e) => e.provinceCode.slice(0, 2) !== localProvince);
+  const flags = coverageFlags(active);
+  const localTypes = [...new Set(local.map((e) => e.insuranceType))].sort();
+  const elsewhereProvinces = [...new Set(elsewhere.map((e) => e.provinceCode.slice(0, 2)))].sort();
+  const base = { localTypes, elsewhereProvinces, flags };
+
+  if (facts.deceased) return { ...base, status: 'exempt', exemptionReason: 'deceased', evidence: ['DEATH_RECORDED'] };
+  if (facts.householdStatus === 'cancelled') {
+    const reason: ExemptionReason =
+      facts.cancellationReason === 'death' ? 'deceased' : facts.cancellationReason === 'military-service' ? 'military-service' : 'household-cancelled';
+    return { ...base, status: 'exempt', exemptionReason: reason, evidence: ['HOUSEHOLD_CANCELLED'] };
+  }
+  if (facts.householdStatus === 'moved-out') {
+    return { ...base, status: 'exempt', exemptionReason: 'household-cancelled', evidence: ['HOUSEHOLD_MOVED_OUT'] };
+  }
+  if (local.length > 0) return { ...base, status: 'insured-local', evidence: localTypes.map((t) => `ENROLLED_${t}`) };
+  if (elsewhere.length > 0) return { ...base, status: 'insured-elsewhere', evidence: elsewhereProvinces.map((p) => `ENROLLED_IN_${p}`) };
+  if (facts.openConflicts > 0) return { ...base, status: 'unresolved', evidence: ['OPEN_IDENTITY_CONFLICT'] };
+  return { ...base, status: 'uninsured', evidence: ['NO_ACTIVE_BASIC_ENROLLMENT'] };
+}
+
+function coverageFlags(active: CoverageFacts['enrollments']): CoverageFlag[] {
+  const flags: CoverageFlag[] = [];
+  if (active.some((e) => e.contributionStatus === '2')) flags.push('LAPSED_CONTRIBUTION');
+  const types = new Set(active.map((e) => e.insuranceType));
+  if (types.has('310') && types.has('390')) flags.push('DUPLICATE_MEDICAL_ENROLLMENT');
+  if ([types.has('110'), types.has('120'), types.has('170')].filter(Boolean).length > 1) flags.push('DUPLICATE_PENSION_ENROLLMENT');
+  if (new Set(active.map((e) => e.provinceCode.slice(0, 2))).size > 1) flags.push('INSURED_IN_TWO_PROVINCES');
+  return flags;
+}
