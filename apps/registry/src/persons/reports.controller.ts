@@ -17,8 +17,17 @@ class RegionCountsQueryDto {
   region?: string;
 }
 
+/** 参保率: covered (here or elsewhere) over household-registered persons who are not exempt. */
+export function coverageRate(doc: RegionCountsDocument | null): number | null {
+  if (!doc) return null;
+  const covered = (doc.coverage['insured-local'] ?? 0) + (doc.coverage['insured-elsewhere'] ?? 0);
+  const expected = doc.total - (doc.coverage.exempt ?? 0);
+  return expected > 0 ? Math.round((covered / expected) * 10000) / 10000 : null;
+}
+
 function view(doc: RegionCountsDocument | null, code: string, name: string | undefined) {
   return {
+    coverageRate: coverageRate(doc),
     region: code,
     name,
     level: doc?.level ?? regionLevelOfCode(code),
