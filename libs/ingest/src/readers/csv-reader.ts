@@ -22,7 +22,8 @@ export function cleanHeader(h: string): string {
 }
 
 function stripLineEnd(raw: string): string {
-  return raw.replace(/\r?\n$/, '');
+  // csv-parse hands CRLF rows over with the \r but without the \n.
+  return raw.replace(/\r?\n?$/, '');
 }
 
 /** Builds the values object; a header repeated in the file keeps its first cell. */

@@ -1,17 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SourceKinds } from '@registry/domain';
 import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
-export const SOURCE_KINDS_ACCEPTED = [
-  'household-registration',
-  'insurance-enrollment',
-  'card-library',
-  'health',
-  'civil-affairs',
-  'disability',
-  'ministry',
-  'operator',
-  'self-service',
-] as const;
+/** Sources a request may name: every source kind but the comparison run, which only the system uses. */
+export const SOURCE_KINDS_ACCEPTED = SourceKinds.codes.filter((code) => code !== 'comparison');
 
 export const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const REGION_CODE = /^(\d{6}|\d{9}|\d{12})$/;

@@ -74,6 +74,8 @@ export function regionCountsProjection(localProvince: string): Projection {
     version: 1,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: ['person-'],
+    // apply builds new documents (spread copies) and never mutates what it reads.
+    readonlyDocuments: true,
     collections: [
       { name: REGION_COUNTS_COLLECTION, indexes: [{ name: 'level', fields: [['level', 1]] }] },
       { name: CLASS_COLLECTION },
