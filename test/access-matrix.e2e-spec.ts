@@ -1,7 +1,8 @@
 /**
  * Access and privacy (issue "Access and privacy"): every endpoint × every role × a target
- * inside and a target outside the caller's region, each cell with its exact answer; then
- * the token checks and RS256.
+ * inside and a target outside the caller's region, each cell with its exact answer — the
+ * persons and reports endpoints, then the operations ones (imports, comparison runs, link
+ * reviews, survey worklists, ministry exchange); then the token checks and RS256.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
+import { Principal } from '../apps/registry/src/auth/principal';
 import type { Role } from '../apps/registry/src/auth/roles';
 import { ROLES } from '../apps/registry/src/auth/roles';
+import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
+import { documentedRoutes, newReviewId, rowCallsRoute, seedReview, uploadImport, writeHouseholdFile } from './support/access-fixtures';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES } from './support/citizens';
 import { expectProblem, registrationBody } from './support/requests';
@@ -32,6 +36,7 @@ const CALLERS: Record<Role, { region: string; source?: string; insuranceTypes?: 
 /** Targets: "in" a person in 南山区 南头街道; "out" a person in 广州天河区 (only the province admin covers it). */
 type Target = 'in' | 'out';
 const TARGET_REGION: Record<Target, string> = { in: PLACES.nanshan.township, out: PLACES.tianhe.township };
+const PROVINCE = '44';
 
 // ── Expected answers ────────────────────────────────────────────────────────────────────
 const OK = '200';
@@ -70,19 +75,85 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/persons/:id/death':                          [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
 };
 
+// ── Operations: imports, comparison runs, link reviews, survey worklists, ministry exchange ──
+const ACCEPTED = '202';
+const IMPORT_NOT_FOUND = '404 IMPORT_NOT_FOUND'; // submitted outside the caller's region: the same answer as no such import
+const REVIEW_NOT_FOUND = '404 REVIEW_NOT_FOUND'; // every candidate outside the caller's region: the same answer as no such review
+const LISTED = '200 LISTED'; // a list, and the target is in it
+const UNLISTED = '200 UNLISTED'; // a list, and the target is not in it
+const MINISTRY_DISABLED = '503 MINISTRY_DISABLED'; // permitted; the tests run without MINISTRY_URL
+/** A role's cell: [in, out] where the endpoint has a region target, [answer] where it has none (called once). */
+type Cell = [inRegion: Expected, outOfRegion: Expected] | [noRegionTarget: Expected];
+type OpsRow = [provinceAdmin: Cell, cityOperator: Cell, countyOperator: Cell, townshipSurveyor: Cell, auditor: Cell, reportingConsumer: Cell, serviceClient: Cell];
+
+/**
+ * Targets of the operations rows:
+ * - imports: "in" the import a county operator of 440305 submitted, "out" the one submitted
+ *   in 440106; POST sends that import's file again (the same bytes), and must be answered
+ *   with the caller's own import, never the other region's;
+ * - link reviews: "in" a pending review whose candidate lives in 440305001, "out" one in
+ *   440106001 (each confirm/reject cell decides a review of its own);
+ * - survey worklists: ?region= the township 440305001 / 440106001, or the county 440305 / 440106
+ *   (which the township surveyor does not cover); "listed": that region's uninsured fixture
+ *   person is on the list;
+ * - comparison runs and the ministry exchange are province-wide, with no region target.
+ * Every 2xx answer is also checked to show nothing of a region outside the caller's (REVEALS).
+ */
+const OPS_MATRIX: Record<string, OpsRow> = {
+  //                                           province-admin        city-operator           county-operator         township-surveyor             auditor                 reporting-consumer      service-client
+  'GET /v1/imports/:id':                      [[OK, OK],             [OK, IMPORT_NOT_FOUND], [OK, IMPORT_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [OK, IMPORT_NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
+  'GET /v1/imports/:id/rejections':           [[OK, OK],             [OK, IMPORT_NOT_FOUND], [OK, IMPORT_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
+  'POST /v1/imports':                         [[ACCEPTED, ACCEPTED], [ACCEPTED, ACCEPTED],   [ACCEPTED, ACCEPTED],   [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
+  'GET /v1/comparison-runs':                  [[OK],                 [OK],                   [OK],                   [OK],                         [OK],                   [OK],                   [FORBIDDEN]],
+  'GET /v1/comparison-runs/:id':              [[OK],                 [OK],                   [OK],                   [OK],                         [OK],                   [OK],                   [FORBIDDEN]],
+  'POST /v1/comparison-runs':                 [[ACCEPTED],           [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
+  'GET /v1/link-reviews':                     [[LISTED, LISTED],     [LISTED, UNLISTED],     [LISTED, UNLISTED],     [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
+  'POST /v1/link-reviews/:id/confirm':        [[OK, OK],             [OK, REVIEW_NOT_FOUND], [OK, REVIEW_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
+  'POST /v1/link-reviews/:id/reject':         [[OK, OK],             [OK, REVIEW_NOT_FOUND], [OK, REVIEW_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
+  'GET /v1/survey-worklists?region=township': [[LISTED, LISTED],     [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE],       [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
+  'GET /v1/survey-worklists?region=county':   [[LISTED, LISTED],     [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [OUT_OF_SCOPE, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
+  'GET /v1/ministry/exchange':                [[OK],                 [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
+  'POST /v1/ministry/uploads/run':            [[MINISTRY_DISABLED],  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
+  'POST /v1/ministry/interactions/download':  [[MINISTRY_DISABLED],  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
+};
+
+/** Both tables, persons and reports first: the order the cells run in. */
+const ROWS: Record<string, Row | OpsRow> = { ...MATRIX, ...OPS_MATRIX };
+
 // ── How each endpoint is called ─────────────────────────────────────────────────────────
 interface Fixture {
   personId: string;
   citizenId: string;
 }
 
+/** What the operations rows act on (see the targets above OPS_MATRIX). */
+interface OpsFixtures {
+  imports: Record<Target, { importId: string; file: string }>;
+  runId: string;
+  /** A review per side that is only listed, never decided. */
+  listedReview: Record<Target, string>;
+  /** Per role and side, a pending review for the confirm cell and one for the reject cell. */
+  reviews: Record<Role, Record<Target, { confirm: string; reject: string }>>;
+  /** The candidate person of the reviews on each side. */
+  candidate: Record<Target, string>;
+  /** An uninsured person on each side: on that township's (and county's) survey worklist. */
+  uninsured: Record<Target, string>;
+}
+
+/** "any": the endpoint has no region target (a one-answer cell). */
+type CellTarget = Target | 'any';
+
 interface CallContext {
   t: TestApp;
   token: string;
   role: Role;
-  target: Target;
+  target: CellTarget;
   fixture: Fixture;
+  ops: OpsFixtures;
 }
+
+/** The side a call acts on; a cell without a region target uses the in-region fixtures. */
+const side = (target: CellTarget): Target => (target === 'any' ? 'in' : target);
 
 /** The source a caller reports as: its own system for a service client, the counter for staff. */
 const sourceOf = (role: Role) => CALLERS[role].source ?? 'operator';
@@ -92,9 +163,9 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   'GET /metrics': ({ t, token }) => t.http().get('/metrics').set(bearer(token)),
   'GET /docs-json': ({ t, token }) => t.http().get('/docs-json').set(bearer(token)),
   'POST /v1/persons/registrations': ({ t, token, role, target }) =>
-    t.http().post('/v1/persons/registrations').set(bearer(token)).send(registrationBody(newCitizen(), { source: sourceOf(role), sourceRecordId: `MATRIX-${role}-${target}`, householdRegion: TARGET_REGION[target] })),
+    t.http().post('/v1/persons/registrations').set(bearer(token)).send(registrationBody(newCitizen(), { source: sourceOf(role), sourceRecordId: `MATRIX-${role}-${target}`, householdRegion: TARGET_REGION[side(target)] })),
   'POST /v1/persons/lookup': ({ t, token, fixture }) => t.http().post('/v1/persons/lookup').set(bearer(token)).send({ citizenId: fixture.citizenId }),
-  'GET /v1/persons?region': ({ t, token, target }) => t.http().get('/v1/persons').query({ region: TARGET_REGION[target] }).set(bearer(token)),
+  'GET /v1/persons?region': ({ t, token, target }) => t.http().get('/v1/persons').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
   'GET /v1/persons/:id': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}`).set(bearer(token)),
   'GET /v1/persons/:id?asOf': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}`).query({ asOf: new Date().toISOString() }).set(bearer(token)),
   'GET /v1/persons/:id?unmask': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}`).query({ unmask: 'true' }).set(bearer(token)),
@@ -113,21 +184,80 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   'POST /v1/persons/:id/corrections': ({ t, token, fixture }) =>
     t.http().post(`/v1/persons/${fixture.personId}/corrections`).set(bearer(token)).send({ reason: '核对原件', corrections: { name: '更正后' } }),
   'POST /v1/persons/:id/household-moves': ({ t, token, role, target, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/household-moves`).set(bearer(token)).send({ source: sourceOf(role), scope: 'within-province', toRegion: TARGET_REGION[target] }),
+    t.http().post(`/v1/persons/${fixture.personId}/household-moves`).set(bearer(token)).send({ source: sourceOf(role), scope: 'within-province', toRegion: TARGET_REGION[side(target)] }),
   'POST /v1/persons/:id/household-cancellations': ({ t, token, role, fixture }) =>
     t.http().post(`/v1/persons/${fixture.personId}/household-cancellations`).set(bearer(token)).send({ source: sourceOf(role), reason: 'emigration' }),
   'POST /v1/persons/:id/death': ({ t, token, role, fixture }) =>
     t.http().post(`/v1/persons/${fixture.personId}/death`).set(bearer(token)).send({ source: sourceOf(role), dateOfDeath: '2024-05-01' }),
+
+  'GET /v1/imports/:id': ({ t, token, target, ops }) => t.http().get(`/v1/imports/${ops.imports[side(target)].importId}`).set(bearer(token)),
+  'GET /v1/imports/:id/rejections': ({ t, token, target, ops }) => t.http().get(`/v1/imports/${ops.imports[side(target)].importId}/rejections`).set(bearer(token)),
+  'POST /v1/imports': ({ t, token, target, ops }) => uploadImport(t, token, ops.imports[side(target)].file),
+  'GET /v1/comparison-runs': ({ t, token }) => t.http().get('/v1/comparison-runs').set(bearer(token)),
+  'GET /v1/comparison-runs/:id': ({ t, token, ops }) => t.http().get(`/v1/comparison-runs/${ops.runId}`).set(bearer(token)),
+  'POST /v1/comparison-runs': async ({ t, token }) => {
+    const res = await t.http().post('/v1/comparison-runs').set(bearer(token));
+    // One run at a time: the next cell (or test) never meets this one running.
+    if (res.status === 202) await t.app.get(ComparisonService).waitFor(res.body._id);
+    return res;
+  },
+  'GET /v1/link-reviews': ({ t, token }) => t.http().get('/v1/link-reviews').set(bearer(token)),
+  'POST /v1/link-reviews/:id/confirm': ({ t, token, role, target, ops }) =>
+    t.http().post(`/v1/link-reviews/${ops.reviews[role][side(target)].confirm}/confirm`).set(bearer(token)).send({ personId: ops.candidate[side(target)] }),
+  'POST /v1/link-reviews/:id/reject': ({ t, token, role, target, ops }) =>
+    t.http().post(`/v1/link-reviews/${ops.reviews[role][side(target)].reject}/reject`).set(bearer(token)).send({ note: '均非同一人' }),
+  'GET /v1/survey-worklists?region=township': ({ t, token, target }) => t.http().get('/v1/survey-worklists').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
+  'GET /v1/survey-worklists?region=county': ({ t, token, target }) =>
+    t.http().get('/v1/survey-worklists').query({ region: target === 'out' ? PLACES.tianhe.county : PLACES.nanshan.county }).set(bearer(token)),
+  'GET /v1/ministry/exchange': ({ t, token }) => t.http().get('/v1/ministry/exchange').set(bearer(token)),
+  'POST /v1/ministry/uploads/run': ({ t, token }) => t.http().post('/v1/ministry/uploads/run').set(bearer(token)),
+  'POST /v1/ministry/interactions/download': ({ t, token }) => t.http().post('/v1/ministry/interactions/download').set(bearer(token)).send({}),
 };
 
-function parse(expected: Expected): { status: number; code?: string } {
+/** For LISTED / UNLISTED cells: whether the cell's target is in the list answered. */
+const LISTS: Record<string, (body: any, c: CallContext) => boolean> = {
+  'GET /v1/link-reviews': (body, { target, ops }) => body.items.some((item: { reviewId: string }) => item.reviewId === ops.listedReview[side(target)]),
+  'GET /v1/survey-worklists?region=township': (body, { target, ops }) => body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
+  'GET /v1/survey-worklists?region=county': (body, { target, ops }) => body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
+};
+
+/** A comparison run's counts and progress figures are aggregates over the whole province. */
+const provinceFigures = (run: { counts?: unknown; progress?: { total?: unknown } }): string[] => (run.counts !== undefined || run.progress?.total !== undefined ? [PROVINCE] : []);
+type Regions = Array<string | null | undefined>;
+
+/** The regions a 2xx answer shows something of; each must lie within the caller's region. */
+const REVEALS: Record<string, (body: any) => Regions> = {
+  'GET /v1/persons?region': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
+  'GET /v1/persons/:id': (body) => [body.householdRegion],
+  'POST /v1/imports': (body) => [body.submittedBy?.region],
+  'GET /v1/imports/:id': (body) => [body.submittedBy?.region],
+  'GET /v1/comparison-runs': (body) => (body as Array<Parameters<typeof provinceFigures>[0]>).flatMap(provinceFigures),
+  'GET /v1/comparison-runs/:id': (body) => provinceFigures(body),
+  'POST /v1/comparison-runs': (body) => provinceFigures(body),
+  'GET /v1/link-reviews': (body) => body.items.flatMap((r: { candidates: Array<{ householdRegion: string }> }) => r.candidates.map((c) => c.householdRegion)),
+  'GET /v1/survey-worklists?region=township': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
+  'GET /v1/survey-worklists?region=county': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
+};
+
+/** The regions shown that the role's region does not cover (a person without a region counts as the province). */
+function outsideOf(role: Role, regions: Regions): string[] {
+  const caller = new Principal(`${role}-matrix`, [role], CALLERS[role].region);
+  return regions.map((r) => r ?? PROVINCE).filter((r) => !caller.covers(r));
+}
+
+function parse(expected: Expected): { status: number; code?: string; listed?: boolean } {
   const [status, code] = expected.split(' ');
+  if (code === 'LISTED' || code === 'UNLISTED') return { status: Number(status), listed: code === 'LISTED' };
   return { status: Number(status), code };
 }
 
 const TARGETS: Target[] = ['in', 'out'];
-const cells = Object.entries(MATRIX).flatMap(([endpoint, row]) =>
-  ROLES.flatMap((role, column) => TARGETS.map((target, side) => ({ endpoint, role, target, expected: row[column][side] }))),
+const cells = Object.entries(ROWS).flatMap(([endpoint, row]) =>
+  ROLES.flatMap((role, column) => {
+    const cell: Cell = row[column];
+    if (cell.length === 1) return [{ endpoint, role, target: 'any' as CellTarget, where: 'with no region target', expected: cell[0] }];
+    return TARGETS.map((target, i) => ({ endpoint, role, target: target as CellTarget, where: `on the ${target} target`, expected: cell[i] }));
+  }),
 );
 
 describe('access matrix: every endpoint × every role × in/out of region', () => {
@@ -135,6 +265,8 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
   const tokens = {} as Record<Role, string>;
   /** One person per role and target, so each role's commands run against a person in a known state. */
   const fixtures = {} as Record<Role, Record<Target, Fixture>>;
+  const ops = { reviews: {} } as OpsFixtures;
+  let workDir: string;
 
   beforeAll(async () => {
     t = await startApp();
@@ -159,41 +291,102 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         fixtures[role][target] = { personId, citizenId: citizen.id };
       }
     }
+    await setUpOperations(admin);
     await t.caughtUp();
   });
 
+  /** Imports from two regions, candidate and uninsured persons, pending reviews and one finished comparison run. */
+  async function setUpOperations(admin: string): Promise<void> {
+    workDir = mkdtempSync(join(tmpdir(), 'registry-access-'));
+    const county: Record<Target, string> = { in: PLACES.nanshan.county, out: PLACES.tianhe.county };
+    ops.imports = {} as OpsFixtures['imports'];
+    ops.candidate = {} as Record<Target, string>;
+    ops.uninsured = {} as Record<Target, string>;
+    ops.listedReview = {} as Record<Target, string>;
+    for (const target of TARGETS) {
+      const submitter = t.token({ role: 'county-operator', sub: `importer-${county[target]}`, region: county[target] });
+      const file = writeHouseholdFile(workDir, `household-${target}.csv`, county[target], TARGET_REGION[target]);
+      const submitted = await uploadImport(t, submitter, file);
+      expect(submitted.status).toBe(202);
+      ops.imports[target] = { importId: submitted.body.importId, file };
+      for (const kind of ['candidate', 'uninsured'] as const) {
+        const registered = await t
+          .http()
+          .post('/v1/persons/registrations')
+          .set(bearer(admin))
+          .send(registrationBody(newCitizen(county[target]), { source: 'operator', householdRegion: TARGET_REGION[target], name: kind === 'candidate' ? '候选人' : '未参保' }))
+          .expect(200);
+        ops[kind][target] = registered.body.personId;
+      }
+    }
+    await t.caughtUp();
+    // Listed-only reviews are the oldest, so they lead the (createdAt-ordered) first page.
+    for (const target of TARGETS) {
+      ops.listedReview[target] = await seedReview(t, [{ personId: ops.candidate[target], region: TARGET_REGION[target] }], '2000-01-01T00:00:00.000Z');
+    }
+    for (const role of ROLES) {
+      ops.reviews[role] = {} as Record<Target, { confirm: string; reject: string }>;
+      for (const target of TARGETS) {
+        const candidates = [{ personId: ops.candidate[target], region: TARGET_REGION[target] }];
+        ops.reviews[role][target] = { confirm: await seedReview(t, candidates), reject: await seedReview(t, candidates) };
+      }
+    }
+    const run = await t.http().post('/v1/comparison-runs').set(bearer(admin)).expect(202);
+    ops.runId = run.body._id;
+    expect((await t.app.get(ComparisonService).waitFor(ops.runId)).state).toBe('completed');
+  }
+
   afterAll(async () => {
     await t?.close();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('has a call for every row and a column for every role', () => {
-    expect(Object.keys(CALLS).sort()).toEqual(Object.keys(MATRIX).sort());
+  it('has a call for every row, a column for every role, and a list check for every listed cell', () => {
+    expect(Object.keys(CALLS).sort()).toEqual(Object.keys(ROWS).sort());
+    expect(Object.keys(MATRIX).filter((e) => e in OPS_MATRIX)).toEqual([]);
     expect(ROLES).toEqual(['province-admin', 'city-operator', 'county-operator', 'township-surveyor', 'auditor', 'reporting-consumer', 'service-client']);
-    expect(cells).toHaveLength(Object.keys(MATRIX).length * ROLES.length * 2);
+    const opsCells = Object.values(OPS_MATRIX).reduce((n, row) => n + row.reduce((m, cell) => m + cell.length, 0), 0);
+    expect(cells).toHaveLength(Object.keys(MATRIX).length * ROLES.length * 2 + opsCells);
+    const listing = Object.keys(ROWS).filter((e) => ROWS[e].some((cell: Cell) => cell.some((x) => parse(x).listed !== undefined)));
+    expect(Object.keys(LISTS).sort()).toEqual(listing.sort());
+    for (const endpoint of Object.keys(REVEALS)) expect(ROWS).toHaveProperty([endpoint]);
   });
 
-  it.each(cells)('$endpoint as $role on the $target target → $expected', async ({ endpoint, role, target, expected }) => {
-    const res = await CALLS[endpoint]({ t, token: tokens[role], role, target, fixture: fixtures[role][target] });
+  it.each(cells)('$endpoint as $role $where → $expected', async ({ endpoint, role, target, expected }) => {
+    const context: CallContext = { t, token: tokens[role], role, target, fixture: fixtures[role][side(target)], ops };
+    const res = await CALLS[endpoint](context);
     const want = parse(expected);
     if (want.code) {
       expectProblem(res, want.status, want.code);
     } else {
       expect({ status: res.status, body: res.status === want.status ? undefined : res.body }).toEqual({ status: want.status, body: undefined });
     }
+    if (want.listed !== undefined) expect({ listed: LISTS[endpoint](res.body, context) }).toEqual({ listed: want.listed });
+    if (res.status < 300 && REVEALS[endpoint]) expect({ outsideCallerRegion: outsideOf(role, REVEALS[endpoint](res.body)) }).toEqual({ outsideCallerRegion: [] });
   });
 
-  it('lists the routes the matrix walks, and no other persons or reports route exists', async () => {
+  it('lists every /v1 route the matrix walks, and the OpenAPI document has no route without a row', async () => {
     const doc = await t.http().get('/docs-json').expect(200);
-    const routes = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
-      .filter((r) => / \/v1\/(persons|reports)/.test(r))
-      .sort();
-    expect(routes).toEqual(
+    const routes = documentedRoutes(doc.body);
+    expect(routes.filter((r) => / \/v1\//.test(r))).toEqual(
       [
+        'GET /v1/comparison-runs',
+        'GET /v1/comparison-runs/{runId}',
+        'GET /v1/imports/{importId}',
+        'GET /v1/imports/{importId}/rejections',
+        'GET /v1/link-reviews',
+        'GET /v1/ministry/exchange',
         'GET /v1/persons',
         'GET /v1/persons/{personId}',
         'GET /v1/persons/{personId}/history',
         'GET /v1/reports/region-counts',
+        'GET /v1/survey-worklists',
+        'POST /v1/comparison-runs',
+        'POST /v1/imports',
+        'POST /v1/link-reviews/{reviewId}/confirm',
+        'POST /v1/link-reviews/{reviewId}/reject',
+        'POST /v1/ministry/interactions/download',
+        'POST /v1/ministry/uploads/run',
         'POST /v1/persons/lookup',
         'POST /v1/persons/registrations',
         'POST /v1/persons/{personId}/corrections',
@@ -204,6 +397,11 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'POST /v1/persons/{personId}/household-moves',
       ].sort(),
     );
+    // Every documented route (/v1 and the rest) is called by some row; every row calls a
+    // documented route, but for the two the document leaves out (itself and /metrics).
+    const rows = Object.keys(ROWS);
+    expect(routes.filter((route) => !rows.some((row) => rowCallsRoute(row, route)))).toEqual([]);
+    expect(rows.filter((row) => !routes.some((route) => rowCallsRoute(row, route)))).toEqual(['GET /metrics', 'GET /docs-json']);
   });
 
   it('answers an out-of-region person exactly like a person that does not exist', async () => {
@@ -233,9 +431,10 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     expect(counts.body).toMatchObject({ region: '4403', level: 'city' });
     expect(counts.body.total).toBeGreaterThanOrEqual(ROLES.length);
     expect(JSON.stringify(counts.body)).not.toMatch(/p_[a-z2-7]{26}/);
-    const personEndpoints = Object.keys(MATRIX).filter((e) => e.includes('/v1/persons'));
+    // Every endpoint that shows persons or person-level records: imports, reviews, worklists.
+    const personEndpoints = Object.keys(ROWS).filter((e) => /\/v1\/(persons|imports|link-reviews|survey-worklists)/.test(e));
     for (const endpoint of personEndpoints) {
-      expect(MATRIX[endpoint][ROLES.indexOf('reporting-consumer')]).toEqual([FORBIDDEN, FORBIDDEN]);
+      expect(ROWS[endpoint][ROLES.indexOf('reporting-consumer')]).toEqual([FORBIDDEN, FORBIDDEN]);
     }
   });
 
@@ -244,11 +443,91 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     for (const endpoint of ['GET /v1/persons/:id/history', 'GET /v1/persons/:id?asOf', 'GET /v1/persons/:id?unmask', 'GET /v1/persons/:id/history?unmask']) {
       expect(MATRIX[endpoint][column][0]).toBe(OK);
     }
-    for (const endpoint of Object.keys(MATRIX).filter((e) => e.startsWith('POST') && e !== 'POST /v1/persons/lookup')) {
-      expect(MATRIX[endpoint][column]).toEqual([FORBIDDEN, FORBIDDEN]);
+    for (const endpoint of Object.keys(ROWS).filter((e) => e.startsWith('POST') && e !== 'POST /v1/persons/lookup')) {
+      expect({ endpoint, answers: ROWS[endpoint][column].filter((x: Expected) => x !== FORBIDDEN) }).toEqual({ endpoint, answers: [] });
     }
     const unmasked = await t.http().get(`/v1/persons/${fixtures.auditor.in.personId}`).query({ unmask: 'true' }).set(bearer(tokens.auditor));
     expect(unmasked.body.citizenId).toBe(fixtures.auditor.in.citizenId);
+  });
+
+  describe('operations', () => {
+    const absentImport = `imp_${'0'.repeat(24)}`;
+    const strip = (r: Response) => ({ status: r.status, contentType: r.headers['content-type'], body: { ...r.body, instance: undefined } });
+
+    /** Every page of the caller's pending reviews. */
+    async function pendingReviews(token: string): Promise<Array<{ reviewId: string; candidates: Array<{ personId: string }> }>> {
+      const out = [];
+      let cursor: string | undefined;
+      do {
+        const res = await t.http().get('/v1/link-reviews').query(cursor ? { cursor } : {}).set(bearer(token)).expect(200);
+        out.push(...res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return out;
+    }
+
+    it('answers an out-of-region import or review exactly like one that does not exist', async () => {
+      const token = tokens['city-operator'];
+      const outsideReview = await seedReview(t, [{ personId: ops.candidate.out, region: TARGET_REGION.out }]);
+      const absentReview = newReviewId();
+      const pairs: Array<[string, string, (id: string) => Promise<Response>]> = [
+        [ops.imports.out.importId, absentImport, (id) => t.http().get(`/v1/imports/${id}`).set(bearer(token))],
+        [ops.imports.out.importId, absentImport, (id) => t.http().get(`/v1/imports/${id}/rejections`).set(bearer(token))],
+        [outsideReview, absentReview, (id) => t.http().post(`/v1/link-reviews/${id}/confirm`).set(bearer(token)).send({ personId: ops.candidate.out })],
+        [outsideReview, absentReview, (id) => t.http().post(`/v1/link-reviews/${id}/reject`).set(bearer(token)).send({})],
+      ];
+      for (const [outside, absent, call] of pairs) {
+        const answer = await call(outside);
+        expect(answer.status).toBe(404);
+        expect(strip(answer)).toEqual(strip(await call(absent)));
+      }
+      expect((await pendingReviews(token)).map((r) => r.reviewId)).not.toContain(outsideReview);
+    });
+
+    it("makes a file another region imported the caller's own import: a new id, its rows outside the caller's region quarantined", async () => {
+      const token = tokens['county-operator']; // 440305
+      const again = await uploadImport(t, token, ops.imports.out.file);
+      expect(again.status).toBe(202);
+      expect(again.body.importId).not.toBe(ops.imports.out.importId);
+      const view = await t.http().get(`/v1/imports/${again.body.importId}`).set(bearer(token)).expect(200);
+      expect(view.body).toMatchObject({ state: 'completed', submittedBy: { region: PLACES.nanshan.county }, counts: { read: 3, imported: 0, quarantined: 3 }, reconciled: true });
+      expect(view.body.reasonsByCode.REGION_OUT_OF_SCOPE).toBe(2);
+      // The other region's import is still its own, and still invisible here.
+      expectProblem(await t.http().get(`/v1/imports/${ops.imports.out.importId}`).set(bearer(token)), 404, 'IMPORT_NOT_FOUND');
+      // The same file from the same region is the same import.
+      const same = await uploadImport(t, token, ops.imports.in.file);
+      expect(same.body.importId).toBe(ops.imports.in.importId);
+    });
+
+    it("shows a comparison run's province-wide counts only to callers covering the province", async () => {
+      const full = await t.http().get(`/v1/comparison-runs/${ops.runId}`).set(bearer(tokens['province-admin'])).expect(200);
+      expect(full.body.counts.persons).toBeGreaterThan(0);
+      expect(full.body.progress.total).toBeGreaterThan(0);
+      for (const role of ['city-operator', 'county-operator', 'township-surveyor', 'auditor', 'reporting-consumer'] as const) {
+        const one = await t.http().get(`/v1/comparison-runs/${ops.runId}`).set(bearer(tokens[role])).expect(200);
+        expect(one.body).toMatchObject({ _id: ops.runId, state: 'completed', phase: 'done', progress: { phase: 'done' } });
+        expect({ role, counts: one.body.counts, progress: one.body.progress }).toEqual({ role, counts: undefined, progress: { phase: 'done' } });
+        const list = await t.http().get('/v1/comparison-runs').set(bearer(tokens[role])).expect(200);
+        expect(list.body.map((run: { _id: string }) => run._id)).toContain(ops.runId);
+        expect(list.body.flatMap(provinceFigures)).toEqual([]);
+      }
+    });
+
+    it('shows a reviewer only the candidates in its region, and links a record only to one of those', async () => {
+      const inside = { personId: ops.candidate.in, region: TARGET_REGION.in };
+      const outside = { personId: ops.candidate.out, region: TARGET_REGION.out };
+      const mixed = await seedReview(t, [inside, outside]);
+      const county = tokens['county-operator'];
+      const seenByCounty = (await pendingReviews(county)).find((r) => r.reviewId === mixed);
+      expect(seenByCounty?.candidates.map((c) => c.personId)).toEqual([inside.personId]);
+      const seenByProvince = (await pendingReviews(tokens['province-admin'])).find((r) => r.reviewId === mixed);
+      expect(seenByProvince?.candidates.map((c) => c.personId)).toEqual([inside.personId, outside.personId]);
+      const confirm = (personId: string) => t.http().post(`/v1/link-reviews/${mixed}/confirm`).set(bearer(county)).send({ personId });
+      expectProblem(await confirm(outside.personId), 404, 'PERSON_NOT_FOUND');
+      const confirmed = await confirm(inside.personId);
+      expect(confirmed.status).toBe(200);
+      expect(confirmed.body).toMatchObject({ reviewId: mixed, state: 'confirmed', personId: inside.personId, recorded: ['RecordLinked'] });
+    });
   });
 
   describe('a business system (service client: insurance-enrollment, types 110/120/170)', () => {

@@ -34,12 +34,21 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/**
+ * The CLI runs on the embedded default like the e2e apps: a MONGODB_URI exported for the
+ * MongoDB contract suite (CI) must not turn every child into a client of one shared database.
+ */
+function embeddedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MONGODB_URI: _mongo, EVENTSTORE_CONNECTION_STRING: _esdb, ...rest } = env;
+  return rest;
+}
+
 /** Starts `registry <args>` against a data directory. */
 export function startCli(args: string[], dataDir: string, env: Record<string, string> = {}): CliRun {
   const child = spawn(process.execPath, ['scripts/run.js', CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     env: {
-      ...process.env,
+      ...embeddedOnly(process.env),
       DATA_DIR: dataDir,
       LOG_FILE: join(dataDir, 'service.log'),
       SQLITE_SYNCHRONOUS: 'NORMAL',

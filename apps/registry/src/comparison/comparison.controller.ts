@@ -6,6 +6,8 @@ import { Inject } from '@nestjs/common';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ProblemException } from '../common/problem';
+import { ReferenceData } from '../reference/reference-data.module';
+import { ComparisonRun } from './comparison-run';
 import { ComparisonService } from './comparison.service';
 import { ReviewService } from './review.service';
 
@@ -56,30 +58,38 @@ export class ComparisonController {
     private readonly comparison: ComparisonService,
     private readonly reviews: ReviewService,
     @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly reference: ReferenceData,
   ) {}
+
+  /** A run's counts and progress figures are province-wide aggregates: shown only to callers covering the province. */
+  private view(caller: Principal, run: ComparisonRun) {
+    if (caller.covers(this.reference.provinceCode)) return run;
+    const { counts: _counts, progress, ...rest } = run;
+    return { ...rest, progress: { phase: progress.phase } };
+  }
 
   @Post('comparison-runs')
   @HttpCode(HttpStatus.ACCEPTED)
   @RequirePermission('ops:manage')
   @ApiOperation({ summary: 'Start a comparison run (one at a time; 409 COMPARISON_RUNNING while one runs)' })
-  start(@Caller() caller: Principal) {
-    return this.comparison.start(caller, 'http');
+  async start(@Caller() caller: Principal) {
+    return this.view(caller, await this.comparison.start(caller, 'http'));
   }
 
   @Get('comparison-runs')
   @RequirePermission('report:read')
   @ApiOperation({ summary: 'Recent comparison runs with progress and counts' })
-  list() {
-    return this.comparison.list();
+  async list(@Caller() caller: Principal) {
+    return (await this.comparison.list()).map((run) => this.view(caller, run));
   }
 
   @Get('comparison-runs/:runId')
   @RequirePermission('report:read')
   @ApiOperation({ summary: 'A comparison run: phase, progress, counts' })
-  async get(@Param('runId') runId: string) {
+  async get(@Caller() caller: Principal, @Param('runId') runId: string) {
     const run = await this.comparison.get(runId);
     if (!run) throw new ProblemException(HttpStatus.NOT_FOUND, 'RUN_NOT_FOUND', 'No comparison run with this id.');
-    return run;
+    return this.view(caller, run);
   }
 
   @Get('link-reviews')

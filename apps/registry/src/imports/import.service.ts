@@ -107,7 +107,9 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_UNKNOWN_ENCODING', 'encoding must be utf-8, gb18030 or gbk.');
     }
     const fileHash = await hashFile(input.filePath);
-    const id = `imp_${createHash('sha256').update(`${input.source}|${fileHash}`).digest('hex').slice(0, 24)}`;
+    // The submitter's region is part of the id: the same file sent from another region is that region's own import
+    // (its rows are applied within that region), never the earlier import of a region the caller may not see.
+    const id = `imp_${createHash('sha256').update(`${input.source}|${input.caller.regionPrefix}|${fileHash}`).digest('hex').slice(0, 24)}`;
     const existing = await this.jobs.get(id);
     if (existing) {
       if (existing.state === 'failed') {
