@@ -97,6 +97,20 @@ describe('SqliteEventStore specifics', () => {
     expect((await collect(store.readAll())).map((event) => event.stream)).toEqual(['s-3', 's-1']);
   });
 
+  it('a large appendMany (heads looked up at once) checks revisions per stream and sees its own appends', async () => {
+    const store = open(freshFile());
+    await store.appendToStream('big-0', [newEvent('A'), newEvent('B')]);
+    const appends = Array.from({ length: 20 }, (_, i) => ({ stream: `big-${i}`, events: [newEvent('C')], expectedRevision: i === 0 ? 1 : ('no_stream' as const) }));
+    appends.push({ stream: 'big-1', events: [newEvent('D')], expectedRevision: 0 as never });
+    const results = await store.appendMany(appends);
+    expect(results[0].nextRevision).toBe(2);
+    expect(results[1].nextRevision).toBe(0);
+    expect(results[20].nextRevision).toBe(1);
+    expect((await store.readStream('big-1')).map((e) => e.type)).toEqual(['C', 'D']);
+    const conflicting = Array.from({ length: 20 }, (_, i) => ({ stream: `big-${i}`, events: [newEvent('E')], expectedRevision: 'no_stream' as const }));
+    await expect(store.appendMany(conflicting)).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
   it('appendMany may touch one stream twice; the second append sees the first', async () => {
     const store = open(freshFile());
     const results = await store.appendMany([

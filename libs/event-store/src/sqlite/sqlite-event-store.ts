@@ -112,6 +112,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: {
     existingIds: Statement;
     streamHead: Statement;
+    streamHeads: Statement;
     insert: Statement;
     readStream: Statement;
     head: Statement;
@@ -143,6 +144,10 @@ export class SqliteEventStore implements EventStore {
       // Any number of ids in one cached statement, thanks to json_each.
       existingIds: this.db.prepare('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck(),
       streamHead: this.db.prepare('SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
+      // Heads of many streams in one statement (a bare column beside MAX() comes from the max row).
+      streamHeads: this.db.prepare(
+        'SELECT stream, MAX(revision) AS revision, position FROM events WHERE stream IN (SELECT value FROM json_each(?)) GROUP BY stream',
+      ),
       insert: this.db.prepare(
         'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (event_id) DO NOTHING',
@@ -239,9 +244,12 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.now().toISOString();
     const seenInCall = new Set<string>();
     const results: AppendResult[] = [];
+    // Large batches (imports) look all their stream heads up at once instead of one query
+    // per stream; the map is kept current as this call appends.
+    const heads = appends.length >= 16 ? this.streamHeads(appends) : undefined;
     for (const append of appends) {
       const expected = normalizeExpectedRevision(append.expectedRevision);
-      const head = this.statements.streamHead.get(append.stream) as StreamHeadRow | undefined;
+      const head = heads ? heads.get(append.stream) : (this.statements.streamHead.get(append.stream) as StreamHeadRow | undefined);
       let revision = head?.revision ?? -1;
       let position = head?.position ?? 0;
       if (!expectedRevisionHolds(expected, head?.revision)) {
@@ -267,9 +275,16 @@ export class SqliteEventStore implements EventStore {
         revision += 1;
         position = Number(info.lastInsertRowid);
       }
+      if (heads && revision >= 0) heads.set(append.stream, { revision, position });
       results.push({ nextRevision: revision, position });
     }
     return results;
+  }
+
+  private streamHeads(appends: StreamAppend[]): Map<string, StreamHeadRow> {
+    const streams = [...new Set(appends.map((a) => a.stream))];
+    const rows = this.statements.streamHeads.all(JSON.stringify(streams)) as Array<StreamHeadRow & { stream: string }>;
+    return new Map(rows.map((r) => [r.stream, { revision: r.revision, position: r.position }]));
   }
 
   /** Whether every event's id is stored (including earlier in the current transaction). */
