@@ -3,12 +3,12 @@
  * of the same rows as the ceiling. Every figure comes from the same run on the same disk,
  * so the ratios mean more than the absolute numbers.
  */
-import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NewEvent, SqliteEventStore, StreamAppend } from '@registry/event-store';
+import { rawEventInsertRate } from './raw-events';
 
 export interface BenchResult {
   name: string;
@@ -43,32 +43,11 @@ function perSec(count: number, ms: number): number {
 
 /** Same table, same pragmas as SqliteEventStore's defaults, pre-serialised payloads. */
 function rawInsertRate(file: string, synchronous: Synchronous, count: number, rowsPerTransaction: number): number {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 16384');
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  db.exec(`CREATE TABLE events (
-    position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
-    revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
-    recorded_at TEXT NOT NULL, UNIQUE (stream, revision)) STRICT;
-    CREATE INDEX events_type ON events (type);`);
-  const insert = db.prepare(
-    'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
   // Payloads serialised ahead of time: the ceiling is SQLite alone.
   const data = JSON.stringify(DATA);
   const metadata = JSON.stringify(METADATA);
   const rows = makeEvents(count).map((event) => [event.id, `person-${event.id}`, 0, event.type, data, metadata, METADATA.occurredAt]);
-  const insertChunk = db.transaction((chunk: unknown[][]) => {
-    for (const row of chunk) insert.run(...row);
-  });
-  const started = performance.now();
-  for (let i = 0; i < rows.length; i += rowsPerTransaction) insertChunk.immediate(rows.slice(i, i + rowsPerTransaction));
-  const elapsed = performance.now() - started;
-  db.close();
-  return perSec(count, elapsed);
+  return rawEventInsertRate(file, synchronous, rows, rowsPerTransaction);
 }
 
 async function appendManyRate(file: string, synchronous: Synchronous, batchSize: number, count: number): Promise<number> {

@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateProvince } from '@registry/ingest';
+import { rawEventInsertRate } from './raw-events';
 import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
 import { ImportJob } from '../apps/registry/src/imports/import-job';
@@ -83,19 +84,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
  * (same columns, keys, index and pragmas), in 10k-row transactions, with payloads taken
  * from the events the import stored (already serialised: SQLite alone is measured).
  */
-function rawInsertRate(file: string, rows: number, samples: Array<{ type: string; data: string; metadata: string }>, synchronous: string): number {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 16384');
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  db.exec(`CREATE TABLE events (
-    position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
-    revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
-    recorded_at TEXT NOT NULL, UNIQUE (stream, revision)) STRICT;
-    CREATE INDEX events_type ON events (type);`);
-  const insert = db.prepare('INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+function rawInsertRate(file: string, rows: number, samples: Array<{ type: string; data: string; metadata: string }>, synchronous: 'FULL' | 'NORMAL'): number {
   const recordedAt = new Date().toISOString();
   const all: unknown[][] = [];
   for (let i = 0; i < rows; i++) {
@@ -104,14 +93,7 @@ function rawInsertRate(file: string, rows: number, samples: Array<{ type: string
     const stream = `person-p_${createHash('sha1').update(String(i)).digest('hex').slice(0, 26)}`;
     all.push([randomUUID(), stream, 0, s.type, s.data, s.metadata, recordedAt]);
   }
-  const insertChunk = db.transaction((chunk: unknown[][]) => {
-    for (const row of chunk) insert.run(...row);
-  });
-  const started = performance.now();
-  for (let i = 0; i < all.length; i += RAW_TRANSACTION_ROWS) insertChunk.immediate(all.slice(i, i + RAW_TRANSACTION_ROWS));
-  const seconds = (performance.now() - started) / 1000;
-  db.close();
-  return rows / seconds;
+  return rawEventInsertRate(file, synchronous, all, RAW_TRANSACTION_ROWS);
 }
 
 function sampleEvents(dataDir: string): Array<{ type: string; data: string; metadata: string }> {
@@ -135,7 +117,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     PROJECTIONS_ENABLED: String(projectionsOn),
   });
-  const synchronous = process.env.SQLITE_SYNCHRONOUS ?? 'FULL';
+  const synchronous: 'FULL' | 'NORMAL' = process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
   process.stdout.write(
     `registry import bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, SQLite synchronous=${synchronous}, projections ${projectionsOn ? 'on' : 'OFF'}, files in ${dir}\n\n`,
   );

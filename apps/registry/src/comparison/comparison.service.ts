@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CitizenId, PersonCommand, PersonId, SourceKind, parsePersonId, personIdFor } from '@registry/domain';
+import { CitizenId, InsuranceType, PersonCommand, PersonId, SourceKind, parsePersonId, personIdFor } from '@registry/domain';
 import { CanonicalRecord } from '@registry/ingest';
 import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -204,12 +204,27 @@ export class ComparisonService {
         cursor = page.nextCursor;
       } while (cursor);
     }
-    run.counts.recordsConsidered = pending.length;
-    await this.progress(run, 'linkage', 0, pending.length);
-    if (pending.length === 0) return;
-
+    // Persons only departments other than the household register know of may exist only
+    // because a row carried a mistyped but valid-looking ID: they are linked like rows.
+    const orphans: PersonDocument[] = [];
     const index = this.linker.create();
     for await (const doc of this.allPersons(collection)) {
+      const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+      if (!doc.sources.includes('household-registration')) {
+        orphans.push(doc);
+        continue;
+      }
+      index.add({ personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined });
+    }
+    const decidedOrphans = await decisions.getMany(orphans.map((o) => `person:${o._id}`));
+    const openOrphans = orphans.filter((o) => !decidedOrphans.has(`person:${o._id}`) || decidedOrphans.get(`person:${o._id}`)!.outcome === 'none');
+
+    run.counts.recordsConsidered = pending.length + openOrphans.length;
+    await this.progress(run, 'linkage', 0, run.counts.recordsConsidered);
+    await this.linkOrphans(run, index, openOrphans);
+    if (pending.length === 0) return;
+    // Quarantined rows may belong to any known person, those without a household here too.
+    for (const doc of orphans) {
       const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
       index.add({ personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined });
     }
@@ -269,7 +284,89 @@ export class ComparisonService {
       }
       if (commands.length > 0) await this.persons.executeBatch(commands, this.context(run));
       await this.reads.write(ops);
-      await this.progress(run, 'linkage', Math.min(i + BATCH, pending.length), pending.length);
+      await this.progress(run, 'linkage', openOrphans.length + Math.min(i + BATCH, pending.length), run.counts.recordsConsidered);
+    }
+  }
+
+  /**
+   * A person known only from non-household sources whose record links to a household
+   * person (same name, near ID, …) is taken to be that person typed wrongly: the link is
+   * recorded on the household person with its evidence, and the enrolments the orphan
+   * holds are recorded there too. The orphan stream stays as the departments reported it.
+   */
+  private async linkOrphans(run: ComparisonRun, index: ReturnType<RecordLinker['create']>, orphans: PersonDocument[]): Promise<void> {
+    const now = new Date().toISOString();
+    for (let i = 0; i < orphans.length; i += BATCH) {
+      const ops: WriteOp[] = [];
+      const commands: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
+      for (const orphan of orphans.slice(i, i + BATCH)) {
+        const personal = this.protector.openFromDocument<PersonalFields>(orphan._id, orphan.personal);
+        const decision = index.link({ citizenId: personal?.citizenId, name: personal?.name, birthDate: orphan.birthDate, gender: orphan.gender });
+        const ref = `person:${orphan._id}`;
+        const outcome = decision.outcome === 'link' && decision.personId ? 'link' : 'none';
+        ops.push({
+          kind: 'upsert',
+          collection: LINK_DECISIONS,
+          doc: {
+            _id: ref,
+            recordRef: ref,
+            importId: '',
+            rowNumber: 0,
+            source: orphan.sources[0] ?? 'insurance-enrollment',
+            outcome,
+            personId: outcome === 'link' ? decision.personId : undefined,
+            score: decision.score,
+            decidedBy: 'automatic',
+            runId: run._id,
+            decidedAt: now,
+          } satisfies LinkDecisionDoc,
+        });
+        if (outcome !== 'link') {
+          run.counts.notLinked++;
+          continue;
+        }
+        run.counts.linked++;
+        const target = decision.personId as PersonId;
+        commands.push({
+          key: ref,
+          personId: target,
+          command: {
+            type: 'LinkRecord',
+            data: {
+              source: 'comparison',
+              sourceRecordId: `link:${ref}`,
+              occurredAt: run.startedAt,
+              recordSource: (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind,
+              recordRef: ref,
+              decidedBy: 'automatic',
+              score: Math.round(decision.score * 1000) / 1000,
+              fields: decision.fields,
+            },
+          },
+        });
+        for (const [type, e] of Object.entries(orphan.enrollments)) {
+          if (!e) continue;
+          commands.push({
+            key: ref,
+            personId: target,
+            command: {
+              type: 'RecordEnrollment',
+              data: {
+                source: e.source as SourceKind,
+                sourceRecordId: `merged:${orphan._id}:${type}:${e.contributionStatus}:${e.since}`,
+                occurredAt: run.startedAt,
+                insuranceType: type as InsuranceType,
+                contributionStatus: e.contributionStatus,
+                provinceCode: e.provinceCode,
+                since: e.since,
+              },
+            } as PersonCommand,
+          });
+        }
+      }
+      if (commands.length > 0) await this.persons.executeBatch(commands, this.context(run));
+      await this.reads.write(ops);
+      await this.progress(run, 'linkage', Math.min(i + BATCH, orphans.length), run.counts.recordsConsidered);
     }
   }
 

@@ -43,6 +43,10 @@ export interface LinkageScore {
   hardRecallBeyondName: number;
   pendingReview: number;
   excludedDuplicates: number;
+  /** Hard records (beyond a name) not attributed to their person, by the row's quarantine reasons. */
+  hardMissesByKind: Record<string, number>;
+  /** Wrong attributions by the row's state ('accepted': its own valid ID named someone else). */
+  falsePositivesByKind: Record<string, number>;
 }
 
 export interface ScoreReport {
@@ -92,7 +96,7 @@ export class ScoreService {
     for (const job of jobs) byFile.set(basename(job.fileName), job);
 
     // For every row: the person the registry attributed it to (or null), and whether it was hard.
-    const attribution = new Map<string, { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean }>();
+    const attribution = new Map<string, { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean; why: string }>();
     const files: ScoreReport['files'] = [];
     const rejections = this.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
     const decisions = this.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
@@ -111,7 +115,7 @@ export class ScoreService {
           const id = (result.record as { citizenId?: string }).citizenId;
           const parsed = id ? CitizenId.parse(id) : undefined;
           const personId = parsed?.ok ? personIdFor(parsed.value, this.keys.personIdKey) : null;
-          attribution.set(key, { personId, hard: false, duplicate: false, pending: false, nameOnly: false });
+          attribution.set(key, { personId, hard: false, duplicate: false, pending: false, nameOnly: false, why: 'accepted' });
         } else {
           const duplicate = result.reasons.every((r) => r.code === 'DUPLICATE_ROW');
           // A row quarantined for another field still names its person by a valid ID.
@@ -119,7 +123,7 @@ export class ScoreService {
           const parsed = fields.citizenId ? CitizenId.parse(fields.citizenId) : undefined;
           const personId = parsed?.ok ? personIdFor(parsed.value, this.keys.personIdKey) : null;
           const nameOnly = !fields.citizenId && !fields.rawCitizenId && !fields.birthDate;
-          attribution.set(key, { personId, hard: personId === null, duplicate, pending: false, nameOnly });
+          attribution.set(key, { personId, hard: personId === null, duplicate, pending: false, nameOnly, why: [...new Set(result.reasons.map((r) => r.code))].sort().join('+') });
         }
       }
       files.push({ file, importId: job._id, rows });
@@ -139,6 +143,23 @@ export class ScoreService {
       } while (cursor);
     }
 
+    // Persons created from a mistyped ID that the comparison linked to their household person.
+    const personIds = [...new Set([...attribution.values()].map((e) => e.personId).filter((id): id is string => id !== null))];
+    const mergedInto = new Map<string, string>();
+    for (let i = 0; i < personIds.length; i += 1000) {
+      const found = await decisions.getMany(personIds.slice(i, i + 1000).map((id) => `person:${id}`));
+      for (const d of found.values()) if (d.outcome === 'link' && d.personId) mergedInto.set(d.recordRef.slice('person:'.length), d.personId);
+    }
+    for (const entry of attribution.values()) {
+      const target = entry.personId ? mergedInto.get(entry.personId) : undefined;
+      if (target) {
+        entry.personId = target;
+        entry.hard = true;
+        entry.why = 'accepted, linked as a person';
+      }
+    }
+
+    const knownPersons = new Set(truePersonIds.values());
     const s: LinkageScore = {
       records: 0,
       predictedLinks: 0,
@@ -155,6 +176,8 @@ export class ScoreService {
       hardRecallBeyondName: 0,
       pendingReview: 0,
       excludedDuplicates: 0,
+      hardMissesByKind: {},
+      falsePositivesByKind: {},
     };
     for await (const r of ndjson<TruthRecord>(recordsPath)) {
       const entry = attribution.get(`${r.file}:${r.rowNumber}`);
@@ -172,6 +195,9 @@ export class ScoreService {
         if (!entry.nameOnly) s.hardRecordsBeyondName++;
       }
       if (entry.pending) s.pendingReview++;
+      // A row about someone outside the truth population (noise the generator adds) that the
+      // registry attributed to a person of its own, not to a known person, is correctly unlinked.
+      if (entry.personId && !truthPerson && !knownPersons.has(entry.personId)) continue;
       if (entry.personId) {
         s.predictedLinks++;
         if (entry.personId === truthPerson) {
@@ -180,7 +206,14 @@ export class ScoreService {
             s.hardTruePositives++;
             if (!entry.nameOnly) s.hardTruePositivesBeyondName++;
           }
-        } else s.falsePositives++;
+        } else {
+          s.falsePositives++;
+          s.falsePositivesByKind[entry.why] = (s.falsePositivesByKind[entry.why] ?? 0) + 1;
+        }
+      }
+      if (truthPerson && hard && !entry.nameOnly && entry.personId !== truthPerson) {
+        const why = `${entry.why}${entry.pending ? ' (in review)' : ''}`;
+        s.hardMissesByKind[why] = (s.hardMissesByKind[why] ?? 0) + 1;
       }
     }
     s.precision = ratio(s.truePositives, s.predictedLinks);

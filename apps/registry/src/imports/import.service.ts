@@ -327,7 +327,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
         const region = recordRegion(record);
         const parsed = record.citizenId ? CitizenId.parse(record.citizenId) : undefined;
         if (!parsed || !parsed.ok) {
-          reject(row.rowNumber, row.rawLine, [{ code: 'ID_MISSING', severity: 'error', field: 'citizenId', message: 'The row has no usable citizen ID; kept for record linkage.' }], warnings, record);
+          reject(row.rowNumber, row.rawLine, [{ code: 'ID_MISSING', severity: 'error', field: 'citizenId', message: 'The row has no usable citizen ID; kept for record linkage.' }], warnings, { kind: record.kind, fields: record });
         } else if (region ? !scope.covers(region) : !provinceWide) {
           reject(row.rowNumber, row.rawLine, [{ code: 'REGION_OUT_OF_SCOPE', severity: 'error', message: "The row's region lies outside the importer's region." }], warnings);
         } else {
