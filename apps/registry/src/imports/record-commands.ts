@@ -74,7 +74,7 @@ export function commandsForRecord(record: CanonicalRecord, citizenId: CitizenId,
       return [report({ type: 'RegisterPerson', data: { ...ref, citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate } })];
     case 'insurance-enrollment':
       return [
-        ensure({ type: 'RegisterPerson', data: { ...sub('person'), citizenId, name: record.name } }),
+        ensure({ type: 'RegisterPerson', data: { ...sub('person'), citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate } }),
         report({
           type: 'RecordEnrollment',
           data: {

@@ -32,6 +32,9 @@ export interface InsuranceEnrollmentRecord {
   /** 2-digit province code. */
   readonly provinceCode: string;
   readonly since?: string;
+  /** When the file carries them (checked against the ID like other sources). */
+  readonly gender?: Gender;
+  readonly birthDate?: string;
 }
 
 export interface CardLibraryRecord {

@@ -310,6 +310,8 @@ function buildRecord(kind: IngestSourceKind, o: Out): CanonicalRecord {
         contributionStatus: o.contributionStatus as ContributionStatus,
         provinceCode: o.provinceCode,
         since: opt(o, 'since'),
+        gender: opt(o, 'gender') as Gender | undefined,
+        birthDate: opt(o, 'birthDate'),
       });
     case 'card-library':
       return strip({

@@ -87,7 +87,7 @@ export interface ProvinceManifest {
 
 const HEADERS = {
   'household-registration': ['记录编号', '公民身份号码', '姓名', '性别', '出生日期', '行政区划代码', '户籍地址', '户口状态', '联系电话'],
-  'insurance-enrollment': ['业务流水号', '公民身份号码', '姓名', '险种类型', '缴费状态', '参保省份', '参保日期'],
+  'insurance-enrollment': ['业务流水号', '公民身份号码', '姓名', '性别', '出生日期', '险种类型', '缴费状态', '参保省份', '参保日期'],
   'card-library': ['卡号', '公民身份号码', '姓名', '性别', '出生日期', '发卡地区'],
   'civil-affairs': ['业务编号', '事项', '公民身份号码', '姓名', '死亡日期', '低保开始日期', '行政区划代码'],
   disability: ['残疾证号', '公民身份号码', '姓名', '残疾等级', '行政区划代码', '发证日期'],
@@ -290,6 +290,9 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
         `YW${nextSerial()}`,
         renderCitizenId(rng, p.citizenId, rates, noise),
         nameFor(rng, p, noise, false),
+        // Business systems keep gender and birth date as registered at enrolment.
+        p.gender === '1' ? '男' : '女',
+        p.birthDate,
         e.type,
         e.status,
         rng.chance(0.5) ? province : `${province}0000`,
@@ -388,7 +391,13 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
       const outsider = outsiderId(rng, div, todayDay);
       const name = generateName(rng, outsider.gender, { minority: 0, rare: 0 }).name;
       emit('card-library', rng, null, [`K${nextSerial()}`, outsider.id, name, outsider.gender === '1' ? '男' : '女', renderDate(outsider.birthDate, 'serial'), rng.pick(div.counties).code], ['orphan']);
-      emit('insurance-enrollment', rng, null, [`YW${nextSerial()}`, outsider.id, name, '390', '1', province, dayToIso(todayDay - rng.between(30, 3000))], ['orphan']);
+      emit(
+        'insurance-enrollment',
+        rng,
+        null,
+        [`YW${nextSerial()}`, outsider.id, name, outsider.gender === '1' ? '男' : '女', outsider.birthDate, '390', '1', province, dayToIso(todayDay - rng.between(30, 3000))],
+        ['orphan'],
+      );
     }
 
     if (i % 256 === 255) for (const s of sinks) await s.flush();

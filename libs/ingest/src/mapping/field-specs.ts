@@ -62,6 +62,8 @@ export const FIELD_SPECS = {
   'insurance-enrollment': {
     citizenId: { type: 'citizen-id', mustBeRequired: true },
     name: { type: 'name' },
+    gender: { type: 'code', codeDomain: 'gender' },
+    birthDate: { type: 'date' },
     insuranceType: { type: 'code', codeDomain: 'insurance-type', mustBeRequired: true },
     contributionStatus: { type: 'code', codeDomain: 'contribution-status', mustBeRequired: true },
     provinceCode: { type: 'province', mustBeRequired: true },
