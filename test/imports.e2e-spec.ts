@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 /**
  * Data initialisation (imports) over HTTP and through the CLI: every encoding and format
  * a department sends, quarantine that reconciles, re-imports that change nothing, an
@@ -227,6 +228,14 @@ describe('imports over HTTP', () => {
       expect(await events.headPosition()).toBe(before);
       const view = await t.http().get(`/v1/imports/${importId}`).set(bearer(token));
       expect(view.body).toMatchObject({ importId, state: 'completed', counts: { read: 7, imported: 2, quarantined: 5 } });
+    });
+
+    it('keeps no uploaded copy of a department file once its import is done (nor of a re-sent one)', async () => {
+      const uploads = join(t.dataDir, 'uploads');
+      const left = existsSync(uploads) ? readdirSync(uploads) : [];
+      expect(left).toEqual([]);
+      const view = await t.http().get(`/v1/imports/${importId}`).set(bearer(token));
+      expect(view.body.fileRemoved).toBe(true);
     });
   });
 

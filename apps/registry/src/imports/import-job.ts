@@ -31,6 +31,8 @@ export interface ImportJob extends Document {
   filePath: string;
   fileHash: string;
   fileBytes: number;
+  /** True once an uploaded copy was deleted after a completed import. */
+  fileRemoved?: boolean;
   format?: string;
   encoding?: string;
   requestedFormat?: string;

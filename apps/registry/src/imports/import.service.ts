@@ -1,6 +1,8 @@
 import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CitizenId, PersonId, personIdFor } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import {
@@ -19,6 +21,7 @@ import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { deterministicEventId } from '../common/event-sourcing/execute-command';
 import { ProblemException } from '../common/problem';
+import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { BatchCommand, PersonStore } from '../persons/person-store';
 import { PersonalDataProtector } from '../privacy/personal-data';
@@ -68,6 +71,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly protector: PersonalDataProtector,
     private readonly reference: ReferenceData,
     private readonly keys: KeyRing,
+    private readonly config: AppConfig,
   ) {}
 
   private get jobs() {
@@ -84,10 +88,31 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     await this.jobs.ensureIndexes([{ name: 'state', fields: [['state', 1]] }]);
     await this.reads.collection(IMPORT_REJECTIONS).ensureIndexes([{ name: 'import_row', fields: [['importId', 1], ['rowNumber', 1]] }]);
     if (process.env.REGISTRY_CLI === '1') return; // the CLI runs the imports it is asked to, not leftovers
+    await this.sweepUploads();
     const pending = await this.jobs.find({ state: { in: ['queued', 'running'] } }, { sort: [['createdAt', 1]], limit: 100 });
     for (const job of pending.items) {
       this.logger.log(`Resuming import ${job._id} from row ${job.committedRow}`);
       this.enqueue(job._id);
+    }
+  }
+
+  /**
+   * Uploads no unfinished import refers to (a request refused before its import was
+   * registered, a crash between upload and registration) are removed at start.
+   */
+  private async sweepUploads(): Promise<void> {
+    const dir = join(this.config.DATA_DIR, 'uploads');
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const unfinished = await this.jobs.find({ state: { in: ['queued', 'running', 'failed'] } }, { limit: 1000, fields: ['filePath'] });
+    const keep = new Set(unfinished.items.map((j) => j.filePath));
+    for (const name of names) {
+      const path = join(dir, name);
+      if (!keep.has(path)) await rm(path, { force: true });
     }
   }
 
@@ -338,6 +363,12 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     }
     await flush();
     job = { ...job, state: 'completed', finishedAt: new Date().toISOString(), progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes } };
+    // An uploaded copy holds a department's personal data in clear: once its rows are
+    // events (sealed) and rejections (sealed), it goes. Files named on the CLI are the user's.
+    if (job.submittedBy.channel === 'http') {
+      await rm(job.filePath, { force: true });
+      job.fileRemoved = true;
+    }
     await this.jobs.upsert(job);
     this.emit(job);
     await this.events.appendToStream(`import-${job._id}`, [

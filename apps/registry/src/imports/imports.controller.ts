@@ -3,6 +3,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Response } from 'express';
+import { rm } from 'node:fs/promises';
 import { INGEST_SOURCE_KINDS } from '@registry/ingest';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -62,15 +63,23 @@ export class ImportsController {
   @ApiOperation({ summary: 'Start an import of a department file (202 with the import id; the same file again is the same import)' })
   async start(@Caller() caller: Principal, @Body() dto: ImportRequestDto, @UploadedFile() file: Express.Multer.File | undefined) {
     if (!file) throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_FILE_MISSING', 'Send the file in the multipart field "file".');
-    const job = await this.imports.submit({
-      source: dto.source,
-      filePath: file.path,
-      fileName: file.originalname,
-      format: dto.format,
-      encoding: dto.encoding,
-      caller,
-      channel: 'http',
-    });
+    let job: ImportJob;
+    try {
+      job = await this.imports.submit({
+        source: dto.source,
+        filePath: file.path,
+        fileName: file.originalname,
+        format: dto.format,
+        encoding: dto.encoding,
+        caller,
+        channel: 'http',
+      });
+    } catch (error) {
+      await rm(file.path, { force: true });
+      throw error;
+    }
+    // The same file again is the earlier import: this copy of it is not needed.
+    if (job.filePath !== file.path) await rm(file.path, { force: true });
     return importView(job);
   }
 
