@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 /**
  * Data initialisation (imports) over HTTP and through the CLI: every encoding and format
  * a department sends, quarantine that reconciles, re-imports that change nothing, an
@@ -6,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
  * to end against the region counts, mapping errors, and no citizen ID in any log.
  */
 import { parse } from 'csv-parse/sync';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
