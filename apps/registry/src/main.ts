@@ -6,11 +6,8 @@ async function main(): Promise<void> {
   const app = await createApp();
   const config = app.get(AppConfig);
   await app.listen(config.PORT);
-  const url = await app.getUrl();
-  app.get(AppConfig); // keep config resolved before the banner
-  process.stdout.write(
-    `Registry listening on ${url.replace('[::1]', 'localhost')} — docs ${url}/docs, health ${url}/health, metrics ${url}/metrics\n`,
-  );
+  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  process.stdout.write(`Registry listening on ${url} — docs ${url}/docs, health ${url}/health, metrics ${url}/metrics\n`);
 }
 
 main().catch((error: unknown) => {
