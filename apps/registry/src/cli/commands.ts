@@ -3,6 +3,8 @@ import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { Principal } from '../auth/principal';
 import { ROLES, Role, isRole } from '../auth/roles';
 import { TokenService } from '../auth/token.service';
+import { loadConfig } from '../config/app-config';
+import { KeyRing } from '../config/key-ring';
 import { withAppContext } from './app-context';
 import { registerComparisonCommands } from './comparison-commands';
 import { registerImportCommands } from './import-commands';
@@ -22,6 +24,20 @@ export function registerCommands(program: Command): void {
         const head = await events.headPosition();
         process.stdout.write(`event store: ${events.kind}\nhead position: ${head}\n`);
       });
+    });
+
+  program
+    .command('rotate-key')
+    .description('Add a new data-encryption key and make it active (old keys keep opening what they sealed)')
+    .option('--algorithm <name>', 'aes-256-gcm or sm4-ctr-hmac-sm3', 'aes-256-gcm')
+    .action((options: { algorithm: string }) => {
+      if (options.algorithm !== 'aes-256-gcm' && options.algorithm !== 'sm4-ctr-hmac-sm3') {
+        throw new Error('--algorithm must be aes-256-gcm or sm4-ctr-hmac-sm3');
+      }
+      const config = loadConfig();
+      const path = config.KEYS_FILE ?? KeyRing.defaultPath(config.DATA_DIR);
+      const { keyId, previous } = KeyRing.rotate(path, options.algorithm);
+      process.stdout.write(`key ${keyId} (${options.algorithm}) is now active in ${path}; ${previous} and older keys still decrypt. Restart the service to use it.\n`);
     });
 
   program

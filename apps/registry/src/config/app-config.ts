@@ -122,6 +122,10 @@ export class AppConfig {
   @IsString()
   JWT_AUDIENCE = 'registry-api';
 
+  /** ENCRYPTION_ALGORITHM: algorithm of the data key generated on first start: aes-256-gcm or sm4-ctr-hmac-sm3. */
+  @IsIn(['aes-256-gcm', 'sm4-ctr-hmac-sm3'])
+  ENCRYPTION_ALGORITHM: 'aes-256-gcm' | 'sm4-ctr-hmac-sm3' = 'aes-256-gcm';
+
   /** KEYS_FILE: JSON file holding the hashing and encryption keys; generated under DATA_DIR when absent. */
   @IsOptional()
   @IsString()

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -16,6 +16,14 @@ export interface KeyRingFile {
     activeKeyId: string;
     keys: Record<string, { algorithm: 'aes-256-gcm' | 'sm4-ctr-hmac-sm3'; key: string; macKey?: string }>;
   };
+}
+
+export type EncryptionAlgorithm = 'aes-256-gcm' | 'sm4-ctr-hmac-sm3';
+
+function newDataKey(algorithm: EncryptionAlgorithm): KeyRingFile['encryption']['keys'][string] {
+  return algorithm === 'aes-256-gcm'
+    ? { algorithm, key: randomBytes(32).toString('base64') }
+    : { algorithm, key: randomBytes(16).toString('base64'), macKey: randomBytes(32).toString('base64') };
 }
 
 export class KeyRing {
@@ -37,7 +45,7 @@ export class KeyRing {
    * Loads the key file, or on a fresh embedded install creates one with random keys
    * (mode 0600) so that `npm start` works with nothing configured.
    */
-  static loadOrCreate(path: string): KeyRing {
+  static loadOrCreate(path: string, algorithm: EncryptionAlgorithm = 'aes-256-gcm'): KeyRing {
     if (existsSync(path)) {
       const file = JSON.parse(readFileSync(path, 'utf8')) as KeyRingFile;
       for (const field of ['personIdKey', 'blindIndexKey', 'tokenSecret'] as const) {
@@ -54,14 +62,30 @@ export class KeyRing {
       personIdKey: randomBytes(32).toString('base64'),
       blindIndexKey: randomBytes(32).toString('base64'),
       tokenSecret: randomBytes(32).toString('base64'),
-      encryption: {
-        activeKeyId: 'k1',
-        keys: { k1: { algorithm: 'aes-256-gcm', key: randomBytes(32).toString('base64') } },
-      },
+      encryption: { activeKeyId: 'k1', keys: { k1: newDataKey(algorithm) } },
     };
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
     return new KeyRing(file, path, true);
+  }
+
+  /**
+   * Adds a new data-encryption key and makes it the active one; the old keys stay so that
+   * everything sealed under them still opens. Written atomically (temp file, rename).
+   */
+  static rotate(path: string, algorithm: EncryptionAlgorithm): { keyId: string; previous: string } {
+    const ring = KeyRing.loadOrCreate(path);
+    const file: KeyRingFile = JSON.parse(JSON.stringify(ring.file));
+    const previous = file.encryption.activeKeyId;
+    let n = Object.keys(file.encryption.keys).length + 1;
+    while (file.encryption.keys[`k${n}`]) n++;
+    const keyId = `k${n}`;
+    file.encryption.keys[keyId] = newDataKey(algorithm);
+    file.encryption.activeKeyId = keyId;
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(file, null, 2), { mode: 0o600 });
+    renameSync(temp, path);
+    return { keyId, previous };
   }
 
   static defaultPath(dataDir: string): string {

@@ -53,7 +53,7 @@ class StoreLifecycle implements OnApplicationShutdown {
     {
       provide: KeyRing,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => KeyRing.loadOrCreate(config.KEYS_FILE ?? KeyRing.defaultPath(config.DATA_DIR)),
+      useFactory: (config: AppConfig) => KeyRing.loadOrCreate(config.KEYS_FILE ?? KeyRing.defaultPath(config.DATA_DIR), config.ENCRYPTION_ALGORITHM),
     },
     StoreLifecycle,
   ],
