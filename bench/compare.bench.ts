@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateProvince } from '@registry/ingest';
+import { personsWanted } from './bench-args';
 import { createMinistrySim } from '../apps/ministry-sim/src/ministry-sim';
 import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
@@ -19,19 +20,11 @@ import { ScoreService } from '../apps/registry/src/comparison/score.service';
 import { ImportService } from '../apps/registry/src/imports/import.service';
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 
-function personsWanted(): number {
-  const i = process.argv.indexOf('--persons');
-  const raw = i >= 0 ? process.argv[i + 1] : process.env.BENCH_PERSONS;
-  const n = raw === undefined ? 100_000 : Number(String(raw).replace(/[_,]/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error('--persons (or BENCH_PERSONS) must be a positive whole number');
-  return n;
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
 async function main(): Promise<void> {
-  const persons = personsWanted();
+  const persons = personsWanted(100_000);
   const dir = mkdtempSync(join(tmpdir(), 'registry-compare-bench-'));
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);

@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateProvince } from '@registry/ingest';
+import { personsWanted } from './bench-args';
 import { rawEventInsertRate } from './raw-events';
 import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
@@ -23,14 +24,6 @@ import { ImportService } from '../apps/registry/src/imports/import.service';
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 
 const RAW_TRANSACTION_ROWS = 10_000;
-
-function personsWanted(): number {
-  const i = process.argv.indexOf('--persons');
-  const raw = i >= 0 ? process.argv[i + 1] : process.env.BENCH_PERSONS;
-  const n = raw === undefined ? 1_000_000 : Number(String(raw).replace(/[_,]/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error('--persons (or BENCH_PERSONS) must be a positive whole number');
-  return n;
-}
 
 /** Peak resident set size, sampled every 200 ms (and on demand at phase ends). */
 class RssSampler {
@@ -106,7 +99,7 @@ function sampleEvents(dataDir: string): Array<{ type: string; data: string; meta
 }
 
 async function main(): Promise<void> {
-  const persons = personsWanted();
+  const persons = personsWanted(1_000_000);
   const projectionsOn = !process.argv.includes('--no-projections');
   const dir = mkdtempSync(join(tmpdir(), 'registry-import-bench-'));
   const provinceDir = join(dir, 'province');

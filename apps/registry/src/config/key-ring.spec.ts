@@ -37,8 +37,8 @@ describe('KeyRing', () => {
     expect(keyId).not.toBe(previous);
     const after = new PersonalDataProtector(KeyRing.loadOrCreate(path));
     const sealedAfter = after.encodeEvent({ ...event, id: 'e2' });
-    expect((sealedAfter.data as { personal: { k: string } }).personal.k).toBe(keyId);
-    expect((sealedBefore.data as { personal: { k: string } }).personal.k).toBe(previous);
+    expect((sealedAfter.data as unknown as { personal: { k: string } }).personal.k).toBe(keyId);
+    expect((sealedBefore.data as unknown as { personal: { k: string } }).personal.k).toBe(previous);
 
     const recorded = (e: typeof event) => ({ ...e, stream: 's', revision: 0, position: 1, recordedAt: 'x' });
     expect(after.decodeEvent(recorded(sealedBefore)).data).toEqual(event.data);
