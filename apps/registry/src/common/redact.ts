@@ -1,3 +1,5 @@
+import { maskCitizenIdText } from '@registry/domain';
+
 /**
  * Masks anything shaped like a citizen ID (15 or 18 characters of digits, X last) in text
  * the service echoes or logs but did not write itself, such as a request path: a client
@@ -5,5 +7,5 @@
  * Division codes (at most 12 digits) and person ids are left alone.
  */
 export function redactCitizenIds(text: string): string {
-  return text.replace(/\d{14,}[\dXx]/g, (id) => `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`);
+  return text.replace(/\d{14,}[\dXx]/g, maskCitizenIdText);
 }

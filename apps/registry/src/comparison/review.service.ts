@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { PersonId, parsePersonId } from '@registry/domain';
+import { PersonId, maskCitizenIdText, parsePersonId } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -73,7 +73,7 @@ export class ReviewService {
         personId: c.personId,
         score: c.score,
         fields: c.fields,
-        maskedCitizenId: `${p.citizenId.slice(0, 6)}********${p.citizenId.slice(-4)}`,
+        maskedCitizenId: maskCitizenIdText(p.citizenId),
         name: p.fields.name?.value,
         birthDate: p.fields.birthDate?.value,
         gender: p.fields.gender?.value,

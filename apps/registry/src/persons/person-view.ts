@@ -1,9 +1,5 @@
-import { PersonState, assessRegistryCoverage, InsuranceType, InsuranceTypes, ContributionStatuses } from '@registry/domain';
+import { PersonState, assessRegistryCoverage, maskCitizenIdText, InsuranceType, InsuranceTypes, ContributionStatuses } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
-
-export function maskCitizenId(id: string): string {
-  return id.length >= 10 ? `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}` : '*'.repeat(id.length);
-}
 
 /** The response shape of GET /v1/persons/{personId}, folded from the person's events. */
 export function personView(personId: string, state: PersonState, revision: number, localProvince: string, unmasked: boolean) {
@@ -33,7 +29,7 @@ export function personView(personId: string, state: PersonState, revision: numbe
   return {
     personId,
     revision,
-    maskedCitizenId: maskCitizenId(p.citizenId),
+    maskedCitizenId: maskCitizenIdText(p.citizenId),
     ...(unmasked ? { citizenId: p.citizenId } : {}),
     name: field('name'),
     gender: field('gender'),

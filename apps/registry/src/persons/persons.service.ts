@@ -11,6 +11,7 @@ import {
   PersonId,
   PersonState,
   RegionCode,
+  maskCitizenIdText,
   SourceKind,
   parsePersonId,
   personIdFor,
@@ -30,7 +31,7 @@ import { ReferenceData } from '../reference/reference-data.module';
 import { ListPersonsQueryDto } from './dto/person-commands.dto';
 import { ExecutePersonCommand } from './execute-person-command';
 import { PersonStore } from './person-store';
-import { historyEntry, maskCitizenId, personView } from './person-view';
+import { historyEntry, personView } from './person-view';
 import { PersonDocument, PersonalFields } from './projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from './projections/persons.projection';
 
@@ -151,7 +152,7 @@ export class PersonsService {
       throw error;
     }
     const citizenId = result.state.status === 'unregistered' ? '' : result.state.person.citizenId;
-    return { personId, revision: result.revision, maskedCitizenId: maskCitizenId(citizenId), recorded: result.events.map((e) => e.type) };
+    return { personId, revision: result.revision, maskedCitizenId: maskCitizenIdText(citizenId), recorded: result.events.map((e) => e.type) };
   }
 
   /** A fact about an existing person: visible to the caller, reported for a source it owns. */

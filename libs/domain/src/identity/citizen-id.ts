@@ -96,7 +96,7 @@ export class CitizenId {
 
   /** First 6 and last 4 kept: 110101********123X. Safe to log and display. */
   get masked(): string {
-    return this.value.slice(0, 6) + '*'.repeat(8) + this.value.slice(14);
+    return maskCitizenIdText(this.value);
   }
 
   /** The address code of first registration (may be an abolished code). */
@@ -157,4 +157,13 @@ function prefixWarnings(prefix: string, regions: RegionTable): CitizenIdWarning[
 
 function reject(reasons: CitizenIdRejection[]): CitizenIdResult {
   return { ok: false, reasons };
+}
+
+/**
+ * The display form of an ID-shaped text (first 6 and last 4 kept), for stored or echoed
+ * values that are not parsed into a CitizenId: the one masking rule for every response,
+ * read model and log line.
+ */
+export function maskCitizenIdText(value: string): string {
+  return value.length >= 10 ? `${value.slice(0, 6)}${'*'.repeat(value.length - 10)}${value.slice(-4)}` : '*'.repeat(value.length);
 }

@@ -20,7 +20,7 @@ export class RegistrationDto {
   @Matches(/^[\x21-\x7e]+$/, { message: 'sourceRecordId must be printable ASCII without spaces' })
   sourceRecordId: string;
 
-  @ApiProperty({ description: '18-digit citizen ID (15-digit IDs are upgraded); never echoed back unmasked', example: '11010519491231002X' })
+  @ApiProperty({ description: '18-digit citizen ID (15-digit IDs are upgraded); never echoed back unmasked' })
   @IsString()
   @Length(15, 40)
   citizenId: string;

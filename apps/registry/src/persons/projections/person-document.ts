@@ -6,6 +6,7 @@ import {
   ancestorCodes,
   assessRegistryCoverage,
   isPersonEvent,
+  maskCitizenIdText,
   InsuranceType,
   ContributionStatus,
 } from '@registry/domain';
@@ -80,10 +81,6 @@ export interface PersonDocumentCodec {
 
 const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'RecordCorrected']);
 
-function mask(citizenId: string): string {
-  return citizenId.length >= 10 ? `${citizenId.slice(0, 6)}${'*'.repeat(citizenId.length - 10)}${citizenId.slice(-4)}` : '*'.repeat(citizenId.length);
-}
-
 function withCoverage(doc: PersonDocument, localProvince: string): PersonDocument {
   const enrollments = Object.entries(doc.enrollments).map(([type, e]) => ({
     insuranceType: type as InsuranceType,
@@ -148,7 +145,7 @@ export function evolvePersonDocument(
     return withCoverage(
       {
         _id: id,
-        maskedCitizenId: mask(personal.citizenId),
+        maskedCitizenId: maskCitizenIdText(personal.citizenId),
         personal: codec.seal(id, personal),
         birthDate: event.data.birthDate,
         gender: event.data.gender,
