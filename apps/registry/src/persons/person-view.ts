@@ -1,4 +1,4 @@
-import { PersonState, assessRegistryCoverage, maskCitizenIdText, InsuranceType, InsuranceTypes, ContributionStatuses } from '@registry/domain';
+import { PersonState, assessPersonCoverage, maskCitizenIdText, InsuranceTypes, ContributionStatuses } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 
 /** The response shape of GET /v1/persons/{personId}, folded from the person's events. */
@@ -16,16 +16,7 @@ export function personView(personId: string, state: PersonState, revision: numbe
     lastChangedAt: e!.lastChangedAt,
     source: e!.source,
   }));
-  const coverage = assessRegistryCoverage(
-    {
-      deceased: state.status === 'deceased',
-      householdStatus: p.household.status,
-      cancellationReason: p.household.cancellationReason,
-      enrollments: enrollments.map((e) => ({ insuranceType: e.insuranceType as InsuranceType, contributionStatus: e.contributionStatus, provinceCode: e.provinceCode })),
-      openConflicts: p.openConflicts.length,
-    },
-    localProvince,
-  );
+  const coverage = assessPersonCoverage(state, localProvince);
   return {
     personId,
     revision,

@@ -8,3 +8,4 @@ export * from './person-decide';
 export * from './person-decider';
 export * from './person-stream';
 export * from './identity-reconciliation';
+export * from './person-coverage';

@@ -1,7 +1,6 @@
 import { insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
 import { isInteractiveSource } from '../codes/source-kind';
 import { datePart } from '../shared/dates';
-import { assessRegistryCoverage } from '../coverage/registry-coverage';
 import {
   CancelHousehold,
   CorrectRecord,
@@ -34,6 +33,7 @@ import { AnomalyCode, AnomalyDetected, PersonEvent, SourceRef } from './person-e
 import { FieldChange, IDENTITY_FIELDS, IdentityField, IdentityValues, PrecedenceConfig } from './person-fields';
 import { Enrollment, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
 import { change, reconcile, splitChanges } from './identity-reconciliation';
+import { assessPersonCoverage } from './person-coverage';
 import {
   canonicalIdentityValue,
   checkCancellationReason,
@@ -289,16 +289,7 @@ function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref
  */
 function determineCoverage(command: DetermineCoverage, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const p = state.person;
-  const assessment = assessRegistryCoverage(
-    {
-      deceased: state.status === 'deceased',
-      householdStatus: p.household.status,
-      cancellationReason: p.household.cancellationReason,
-      enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
-      openConflicts: p.openConflicts.length,
-    },
-    command.data.localProvince,
-  );
+  const assessment = assessPersonCoverage(state, command.data.localProvince);
   const previous = p.coverage;
   const same =
     previous !== undefined &&

@@ -1,0 +1,17 @@
+import { CoverageAssessment, assessRegistryCoverage } from '../coverage/registry-coverage';
+import { RegisteredPersonState } from './person-state';
+
+/** The registry's coverage rules applied to a person's folded state. */
+export function assessPersonCoverage(state: RegisteredPersonState, localProvince: string): CoverageAssessment {
+  const p = state.person;
+  return assessRegistryCoverage(
+    {
+      deceased: state.status === 'deceased',
+      householdStatus: p.household.status,
+      cancellationReason: p.household.cancellationReason,
+      enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
+      openConflicts: p.openConflicts.length,
+    },
+    localProvince,
+  );
+}
