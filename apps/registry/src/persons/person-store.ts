@@ -88,17 +88,8 @@ export class PersonStore {
             }
             const decided = decider.decide(c.command, state);
             for (const event of decided) state = decider.evolve(state, event);
-            const ref = c.command.data;
-            decided.forEach((event, index) =>
-              toStore.push(
-                this.protector.encodeEvent({
-                  id: deterministicEventId(stream, ref.source, ref.sourceRecordId, c.command.type, index, event.type),
-                  type: event.type,
-                  data: event.data,
-                  metadata: eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? ref.source }, ref.occurredAt),
-                }),
-              ),
-            );
+            const stored = this.storedEvent(stream, c.command, context);
+            decided.forEach((event, index) => toStore.push(this.protector.encodeEvent(stored(event, index))));
             outcomes.set(c, { key: c.key, status: 'applied', events: decided });
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
@@ -128,7 +119,6 @@ export class PersonStore {
     expectedRevision?: number,
   ): Promise<ExecuteResult<PersonState, PersonEvent>> {
     const stream = personStreamName(personId);
-    const ref = command.data;
     const result = await executeCommand({
       store: this.store,
       stream,
@@ -136,15 +126,25 @@ export class PersonStore {
       command,
       expectedRevision,
       codec: { encode: (e) => this.protector.encodeEvent(e), decode: (e) => this.protector.decodeEvent(e) },
-      toNewEvent: (event, index): NewEvent => ({
-        // Same source record → same ids: a retry or re-import is stored once.
-        id: deterministicEventId(stream, ref.source, ref.sourceRecordId, command.type, index, event.type),
-        type: event.type,
-        data: event.data,
-        metadata: eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? ref.source }, ref.occurredAt),
-      }),
+      toNewEvent: this.storedEvent(stream, command, context),
     });
     for (const event of result.events) this.metrics.eventsAppended.inc({ type: event.type });
     return result;
+  }
+
+  /**
+   * How a decided event is stored, for `execute` and `executeBatch` alike. Ids derive from
+   * the source record: the same record decided again (a retry, a re-import, the same fact
+   * over HTTP and from a file) yields the same ids and is stored once.
+   */
+  private storedEvent(stream: string, command: PersonCommand, context: CommandContext): (event: PersonEvent, index: number) => NewEvent {
+    const ref = command.data;
+    const metadata = eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? ref.source }, ref.occurredAt);
+    return (event, index) => ({
+      id: deterministicEventId(stream, ref.source, ref.sourceRecordId, command.type, index, event.type),
+      type: event.type,
+      data: event.data,
+      metadata,
+    });
   }
 }
