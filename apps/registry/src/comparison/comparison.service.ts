@@ -16,7 +16,7 @@ import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
 import { COMPARISON_RUNS, ComparisonRun, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc, RunPhase } from './comparison-run';
-import { RecordLinker, LinkInput } from './record-linker';
+import { LinkIndex, LinkInput, LinkPerson, RecordLinker } from './record-linker';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
 
 const BATCH = 2000;
@@ -206,28 +206,23 @@ export class ComparisonService {
     }
     // Persons only departments other than the household register know of may exist only
     // because a row carried a mistyped but valid-looking ID: they are linked like rows.
-    const orphans: PersonDocument[] = [];
+    // Each person's personal part is opened once here and kept as the linker's input.
+    const orphans: Array<{ doc: PersonDocument; person: LinkPerson }> = [];
     const index = this.linker.create();
     for await (const doc of this.allPersons(collection)) {
-      const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
-      if (!doc.sources.includes('household-registration')) {
-        orphans.push(doc);
-        continue;
-      }
-      index.add({ personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined });
+      const person = this.linkPerson(doc);
+      if (doc.sources.includes('household-registration')) index.add(person);
+      else orphans.push({ doc, person });
     }
-    const decidedOrphans = await decisions.getMany(orphans.map((o) => `person:${o._id}`));
-    const openOrphans = orphans.filter((o) => !decidedOrphans.has(`person:${o._id}`) || decidedOrphans.get(`person:${o._id}`)!.outcome === 'none');
+    const decidedOrphans = await decisions.getMany(orphans.map((o) => `person:${o.doc._id}`));
+    const openOrphans = orphans.filter((o) => (decidedOrphans.get(`person:${o.doc._id}`)?.outcome ?? 'none') === 'none');
 
     run.counts.recordsConsidered = pending.length + openOrphans.length;
     await this.progress(run, 'linkage', 0, run.counts.recordsConsidered);
     await this.linkOrphans(run, index, openOrphans);
     if (pending.length === 0) return;
     // Quarantined rows may belong to any known person, those without a household here too.
-    for (const doc of orphans) {
-      const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
-      index.add({ personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined });
-    }
+    for (const { person } of orphans) index.add(person);
 
     const now = new Date().toISOString();
     for (let i = 0; i < pending.length; i += BATCH) {
@@ -294,14 +289,19 @@ export class ComparisonService {
    * recorded on the household person with its evidence, and the enrolments the orphan
    * holds are recorded there too. The orphan stream stays as the departments reported it.
    */
-  private async linkOrphans(run: ComparisonRun, index: ReturnType<RecordLinker['create']>, orphans: PersonDocument[]): Promise<void> {
+  private linkPerson(doc: PersonDocument): LinkPerson {
+    const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+    return { personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined };
+  }
+
+  private async linkOrphans(run: ComparisonRun, index: LinkIndex, orphans: Array<{ doc: PersonDocument; person: LinkPerson }>): Promise<void> {
     const now = new Date().toISOString();
     for (let i = 0; i < orphans.length; i += BATCH) {
       const ops: WriteOp[] = [];
       const commands: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
-      for (const orphan of orphans.slice(i, i + BATCH)) {
-        const personal = this.protector.openFromDocument<PersonalFields>(orphan._id, orphan.personal);
-        const decision = index.link({ citizenId: personal?.citizenId, name: personal?.name, birthDate: orphan.birthDate, gender: orphan.gender });
+      for (const { doc: orphan, person } of orphans.slice(i, i + BATCH)) {
+        // Region left out: an orphan's region, if any, is where its own source placed it.
+        const decision = index.link({ citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender });
         const ref = `person:${orphan._id}`;
         const outcome = decision.outcome === 'link' && decision.personId ? 'link' : 'none';
         ops.push({

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LinkageConfig, LinkageInput, Linker, loadLinkageConfig } from '@registry/linkage';
+import { LinkageConfig, LinkageInput, LinkagePerson, Linker, loadLinkageConfig } from '@registry/linkage';
 import { AppConfig } from '../config/app-config';
 
 export type LinkInput = LinkageInput;
@@ -12,8 +12,10 @@ export interface LinkResult {
   candidates: Array<{ personId: string; score: number; fields: Record<string, { level: string; weight?: number }>; region?: string }>;
 }
 
+export type LinkPerson = LinkagePerson;
+
 export interface LinkIndex {
-  add(person: { personId: string; citizenId?: string; name?: string; birthDate?: string; gender?: string; region?: string }): void;
+  add(person: LinkPerson): void;
   link(record: LinkInput): LinkResult;
 }
 
