@@ -3,9 +3,8 @@ import { Gender } from '../codes/gender';
 import { HouseholdCancellationReason } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { CitizenId } from '../identity/citizen-id';
-import { SourceKind } from '../codes/source-kind';
 import { DomainCommand } from '../shared/decider';
-import { HouseholdDestination, SourceRef } from './person-events';
+import { HouseholdDestination, LinkEvidence, SourceRef } from './person-events';
 import { IdentityField } from './person-fields';
 
 /**
@@ -65,17 +64,7 @@ export type DetermineCoverage = DomainCommand<
 >;
 
 /** Record that a quarantined department record belongs to this person. */
-export type LinkRecord = DomainCommand<
-  'LinkRecord',
-  SourceRef & {
-    readonly recordSource: SourceKind;
-    readonly recordRef: string;
-    readonly decidedBy: 'automatic' | 'reviewer';
-    readonly reviewer?: string;
-    readonly score: number;
-    readonly fields: Readonly<Record<string, { readonly level: string; readonly weight: number }>>;
-  }
->;
+export type LinkRecord = DomainCommand<'LinkRecord', SourceRef & LinkEvidence>;
 
 export type PersonCommand =
   | RegisterPerson

@@ -173,18 +173,17 @@ export type CoverageStatusDetermined = DomainEvent<
  * mistyped, missing) was linked to this person, automatically or by a reviewer, with the
  * score and the field comparisons that drove the decision.
  */
-export type RecordLinked = DomainEvent<
-  'RecordLinked',
-  SourceRef & {
-    readonly recordSource: SourceKind;
-    /** `${importId}:${rowNumber}` of the quarantined row. */
-    readonly recordRef: string;
-    readonly decidedBy: 'automatic' | 'reviewer';
-    readonly reviewer?: string;
-    readonly score: number;
-    readonly fields: Readonly<Record<string, { readonly level: string; readonly weight: number }>>;
-  }
->;
+export interface LinkEvidence {
+  readonly recordSource: SourceKind;
+  /** `${importId}:${rowNumber}` of a quarantined row, or `person:${personId}` of a person created from a mistyped ID. */
+  readonly recordRef: string;
+  readonly decidedBy: 'automatic' | 'reviewer';
+  readonly reviewer?: string;
+  readonly score: number;
+  readonly fields: Readonly<Record<string, { readonly level: string; readonly weight: number }>>;
+}
+
+export type RecordLinked = DomainEvent<'RecordLinked', SourceRef & LinkEvidence>;
 
 export type PersonEvent =
   | PersonRegistered
