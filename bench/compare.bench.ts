@@ -76,7 +76,7 @@ async function main(): Promise<void> {
           process.stdout.write(
             [
               `comparison ${done.state} in ${seconds.toFixed(1)} s: ${c.persons} household-registered persons, ${Math.round(c.persons / seconds)} persons/s`,
-              `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked, ${c.possibleLinks} to review`,
+              `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked (${c.repaired ?? 0} by ID repair), ${c.possibleLinks} to review`,
               `  peak RSS during the run ${mb(peak)} (before it ${mb(before)})`,
             ].join('\n') + '\n',
           );
@@ -85,8 +85,10 @@ async function main(): Promise<void> {
           process.stdout.write(
             [
               `linkage: precision ${pct(l.precision)}, recall ${pct(l.recall)}, F1 ${pct(l.f1)}`,
-              `  records without an exact ID: ${l.hardRecords}, recall ${pct(l.hardRecall)}; carrying more than a name: ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)}; waiting for review ${l.pendingReview}`,
+              `  records without an exact ID: ${l.hardRecords}, recall ${pct(l.hardRecall)}; carrying more than a name: ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)}; waiting for review ${l.pendingReview}; rows without an ID whose person no row identifies (not counted): ${l.unplaceable}`,
+              `  hard misses by the row's quarantine reason: ${JSON.stringify(l.hardMissesByKind)}`,
               `coverage status agreement with the truth: ${pct(score.coverage.agreement)} of ${score.coverage.persons} in-scope persons`,
+              `  disagreements (truth→registry): ${JSON.stringify(score.coverage.confusion)}`,
               `peak RSS overall ${mb(peak)}`,
             ].join('\n') + '\n',
           );
@@ -97,7 +99,8 @@ async function main(): Promise<void> {
       await sim.close();
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) process.stdout.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -45,7 +45,7 @@ export function registerComparisonCommands(program: Command): void {
               `  status changes recorded       ${c.statusChanges}`,
               `  by status                     ${Object.entries(c.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`,
               `  ministry inquiry              ${c.inquired} asked, ${c.insuredElsewhereFound} insured-elsewhere records`,
-              `  record linkage                ${c.recordsConsidered} rows: ${c.linked} linked, ${c.possibleLinks} to review, ${c.notLinked} not linked`,
+              `  record linkage                ${c.recordsConsidered} rows: ${c.linked} linked (${c.repaired ?? 0} by repairing their ID), ${c.possibleLinks} to review, ${c.notLinked} not linked`,
               ...(done.error ? [`  error ${done.error.code}: ${done.error.message}`] : []),
             ].join('\n') + '\n',
           );
@@ -78,6 +78,7 @@ export function registerComparisonCommands(program: Command): void {
               `  recall on those                ${pct(l.hardRecall)}`,
               `  of which carry more than a name ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)} (name-only rows go to review)`,
               `  waiting for review             ${l.pendingReview}`,
+              `  rows without an ID whose person no row identifies (nothing to link to, not counted) ${l.unplaceable}`,
               ...Object.entries(l.hardMissesByKind).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `    missed: ${k.padEnd(40)} ${v}`),
               ...Object.entries(l.falsePositivesByKind).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `    wrong:  ${k.padEnd(40)} ${v}`),
               'coverage status',

@@ -23,6 +23,8 @@ export interface ComparisonRun extends Document {
     insuredElsewhereFound: number;
     recordsConsidered: number;
     linked: number;
+    /** Of `linked`: household rows registered under a repaired ID (see ComparisonService.repairable). */
+    repaired?: number;
     possibleLinks: number;
     notLinked: number;
   };
@@ -41,6 +43,8 @@ export interface LinkDecisionDoc extends Document {
   personId?: string;
   score: number;
   decidedBy: 'automatic' | 'reviewer';
+  /** How an automatic link was made: by the linker's score (default) or by repairing the row's own ID. */
+  method?: 'linkage' | 'id-repair';
   runId: string;
   decidedAt: string;
 }

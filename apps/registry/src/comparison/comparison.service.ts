@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CitizenId, InsuranceType, PersonCommand, PersonId, SourceKind, parsePersonId, personIdFor } from '@registry/domain';
+import { CitizenId, CitizenIdRepairKind, InsuranceType, PersonCommand, PersonId, SourceKind, parsePersonId, personIdFor, repairCitizenId } from '@registry/domain';
 import { CanonicalRecord } from '@registry/ingest';
 import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -24,18 +24,33 @@ const BATCH = 2000;
 /** ID-related reasons: the rows record linkage may still place. */
 const LINKABLE_REASONS = new Set(['ID_BAD_CHECK_CHARACTER', 'ID_MISSING_CHECK_CHARACTER', 'ID_BAD_LENGTH', 'ID_BAD_CHARACTERS', 'ID_BAD_BIRTH_DATE', 'ID_MISSING', 'ID_BIRTH_DATE_IN_FUTURE']);
 
-/** A missing citizen ID is as linkable as a mistyped one; other missing fields are not. */
-function linkableReason(reason: { code: string; field?: string }): boolean {
+/** A missing citizen ID is as linkable as a mistyped one. */
+function idReason(reason: { code: string; field?: string }): boolean {
   return LINKABLE_REASONS.has(reason.code) || (reason.code === 'REQUIRED_FIELD_MISSING' && reason.field === 'citizenId');
 }
 
 /**
+ * Rows linkage considers: those quarantined for their ID (and not as a repeat of another
+ * row). A row with other faults too (an empty insurance type, say) is still linked, so
+ * that the department learns whose row it is; its facts are applied only when its ID was
+ * its only fault (`identityOnly`).
+ */
+export function linkableRow(reasons: ReadonlyArray<{ code: string; field?: string }>): boolean {
+  return reasons.some(idReason) && !reasons.some((r) => r.code === 'DUPLICATE_ROW');
+}
+
+export function identityOnly(reasons: ReadonlyArray<{ code: string; field?: string }>): boolean {
+  return reasons.length > 0 && reasons.every(idReason);
+}
+
+/**
  * Information comparison (信息比对). One run at a time:
- * 1. ministry inquiry: persons the registry holds as uninsured are asked about at the
- *    ministry; insured-elsewhere answers are recorded as enrolments from source `ministry`;
- * 2. linkage: quarantined rows whose ID was unusable are linked to persons (automatically
+ * 1. linkage: quarantined rows whose ID was unusable are linked to persons (automatically
  *    above the link threshold, to the review queue between thresholds), and a linked row's
- *    facts are applied to the person through the same commands as an import;
+ *    facts are applied to the person through the same commands as an import; household
+ *    rows that link to nobody but whose ID can be repaired register their person;
+ * 2. ministry inquiry: persons the registry holds as uninsured are asked about at the
+ *    ministry; insured-elsewhere answers are recorded as enrolments from source `ministry`;
  * 3. determination: every household-registered person gets a verdict with its evidence,
  *    recorded as an event only when it changed, so a run with nothing new records nothing.
  */
@@ -82,7 +97,7 @@ export class ComparisonService {
       startedBy: { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel },
       startedAt: new Date().toISOString(),
       progress: { phase: 'starting', done: 0, total: 0 },
-      counts: { persons: 0, statusChanges: 0, byStatus: {}, inquired: 0, insuredElsewhereFound: 0, recordsConsidered: 0, linked: 0, possibleLinks: 0, notLinked: 0 },
+      counts: { persons: 0, statusChanges: 0, byStatus: {}, inquired: 0, insuredElsewhereFound: 0, recordsConsidered: 0, linked: 0, repaired: 0, possibleLinks: 0, notLinked: 0 },
     };
     await this.runs.upsert(run);
     this.running = this.execute(run).finally(() => (this.running = undefined));
@@ -107,8 +122,11 @@ export class ComparisonService {
   private async execute(run: ComparisonRun): Promise<void> {
     try {
       const persons = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
-      await this.inquire(run, persons);
       await this.link(run, persons);
+      // The inquiry reads who is still uninsured, so it waits for what linkage recorded
+      // (enrolments of linked rows, persons registered under a repaired ID).
+      if (this.projections.running) await this.projections.waitUntilCaughtUp(undefined, 600_000);
+      await this.inquire(run, persons);
       await this.determine(run, persons);
       run.state = 'completed';
       run.finishedAt = new Date().toISOString();
@@ -198,7 +216,7 @@ export class ComparisonService {
         for (const r of page.items) {
           const prior = decided.get(r._id);
           if (prior && prior.outcome !== 'none') continue;
-          if (r.partial === undefined || !r.reasons.every(linkableReason)) continue;
+          if (r.partial === undefined || !linkableRow(r.reasons)) continue;
           pending.push({ rejection: r, source: job.source });
         }
         cursor = page.nextCursor;
@@ -254,10 +272,19 @@ export class ComparisonService {
           decidedAt: now,
         };
         ops.push({ kind: 'upsert', collection: LINK_DECISIONS, doc: base });
+        const repair = decision.outcome === 'none' ? this.repairable(index, rejection, source, fields) : undefined;
         if (decision.outcome === 'link' && decision.personId) {
           run.counts.linked++;
           const personId = decision.personId as PersonId;
           commands.push(...this.linkCommands(rejection, source, personId, decision.score, decision.fields, 'automatic', run.startedAt, fields));
+        } else if (repair) {
+          run.counts.linked++;
+          run.counts.repaired = (run.counts.repaired ?? 0) + 1;
+          base.outcome = 'link';
+          base.personId = repair.personId;
+          base.method = 'id-repair';
+          commands.push(...this.repairCommands(rejection, repair, run.startedAt, fields));
+          index.add({ personId: repair.personId, citizenId: repair.citizenId.value, name: fields.name, birthDate: fields.birthDate, gender: fields.gender, region: fields.householdRegion });
         } else if (decision.outcome === 'possible') {
           run.counts.possibleLinks++;
           const review: LinkReviewDoc = {
@@ -370,9 +397,59 @@ export class ComparisonService {
     }
   }
 
+  /**
+   * A household row that links to nobody is the register saying a person lives here: when
+   * its ID's fault can be undone from the row itself (repairCitizenId: check character, or
+   * an impossible birth date with the row's birth date to put in its place) and no person
+   * holds the repaired ID yet, the person is registered under it. The registration carries
+   * an anomaly naming the repair, for public security to confirm, and the link decision
+   * says `id-repair`. Rows with other faults, or whose repaired ID someone already holds
+   * (the linker did not take them for that person), are left alone.
+   */
+  private repairable(index: LinkIndex, rejection: ImportRejection, source: string, fields: Record<string, string>): { personId: PersonId; citizenId: CitizenId; kind: CitizenIdRepairKind } | undefined {
+    if (source !== 'household-registration' || !identityOnly(rejection.reasons) || !fields.householdRegion) return undefined;
+    const repaired = repairCitizenId(fields.rawCitizenId ?? '', { birthDate: fields.birthDate, gender: fields.gender });
+    if (!repaired) return undefined;
+    const personId = personIdFor(repaired.citizenId, this.keys.personIdKey);
+    if (index.has(personId)) return undefined;
+    return { personId, citizenId: repaired.citizenId, kind: repaired.kind };
+  }
+
+  private repairCommands(
+    rejection: Pick<ImportRejection, '_id'>,
+    repair: { personId: PersonId; citizenId: CitizenId; kind: CitizenIdRepairKind },
+    occurredAt: string,
+    recordFields: Record<string, string>,
+  ): Array<{ key: string; personId: PersonId; command: PersonCommand }> {
+    const record = { ...recordFields, kind: 'household-registration', sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}` } as unknown as CanonicalRecord;
+    const out: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
+    for (const rc of commandsForRecord(record, repair.citizenId, occurredAt)) {
+      const command = rc.command.type === 'RegisterPerson' ? { ...rc.command, data: { ...rc.command.data, idRepair: repair.kind } } : rc.command;
+      out.push({ key: rejection._id, personId: repair.personId, command });
+    }
+    out.push({
+      key: rejection._id,
+      personId: repair.personId,
+      command: {
+        type: 'LinkRecord',
+        data: {
+          source: 'comparison',
+          sourceRecordId: `link:${rejection._id}`,
+          occurredAt,
+          recordSource: 'household-registration',
+          recordRef: rejection._id,
+          decidedBy: 'automatic',
+          score: 0,
+          fields: { citizenId: { level: repair.kind === 'check-character' ? 'repaired-check-character' : 'repaired-birth-date', weight: 0 } },
+        },
+      },
+    });
+    return out;
+  }
+
   /** The link event plus the row's own facts, applied to the linked person. */
   linkCommands(
-    rejection: Pick<ImportRejection, '_id'>,
+    rejection: Pick<ImportRejection, '_id' | 'reasons'>,
     source: string,
     personId: PersonId,
     score: number,
@@ -397,7 +474,9 @@ export class ComparisonService {
       },
     };
     const out: Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> = [{ key: rejection._id, personId, command: link }];
-    // The row's facts other than identity (an enrolment, a death) now have a person.
+    // The row's facts other than identity (an enrolment, a death) now have a person,
+    // unless the row was faulty beyond its ID: then the link only says whose row it is.
+    if (!identityOnly(rejection.reasons)) return out;
     const record = { ...recordFields, kind: source, sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}` } as unknown as CanonicalRecord;
     if (source === 'insurance-enrollment' || source === 'health' || source === 'civil-affairs') {
       const placeholder = { value: '', masked: '' } as unknown as CitizenId;

@@ -16,6 +16,8 @@ export type LinkPerson = LinkagePerson;
 
 export interface LinkIndex {
   add(person: LinkPerson): void;
+  /** Whether a person with this id was added. */
+  has(personId: string): boolean;
   link(record: LinkInput): LinkResult;
 }
 
@@ -44,6 +46,7 @@ export class RecordLinker {
         regions.set(person.personId, person.region);
         linker.add(person);
       },
+      has: (personId) => regions.has(personId),
       link: (record) => {
         const decision = linker.link(record);
         const fields = Object.fromEntries(Object.entries(decision.fields).map(([k, v]) => [k, { level: v.level, weight: v.weight }]));

@@ -106,7 +106,7 @@ export class ReviewService {
       : undefined;
     const now = new Date().toISOString();
     const commands = this.comparison.linkCommands(
-      { _id: review._id },
+      { _id: review._id, reasons: rejection?.reasons ?? [] },
       review.source,
       personId,
       candidate.score,

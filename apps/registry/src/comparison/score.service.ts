@@ -43,6 +43,12 @@ export interface LinkageScore {
   hardRecallBeyondName: number;
   pendingReview: number;
   excludedDuplicates: number;
+  /**
+   * Rows without any ID whose person the registry does not hold at all (no row of theirs
+   * carried a usable or repairable ID): there is no person for linkage to find, so they are
+   * left out of the hard-record figures and counted here.
+   */
+  unplaceable: number;
   /** Hard records (beyond a name) not attributed to their person, by the row's quarantine reasons. */
   hardMissesByKind: Record<string, number>;
   /** Wrong attributions by the row's state ('accepted': its own valid ID named someone else). */
@@ -96,7 +102,7 @@ export class ScoreService {
     for (const job of jobs) byFile.set(basename(job.fileName), job);
 
     // For every row: the person the registry attributed it to (or null), and whether it was hard.
-    const attribution = new Map<string, { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean; why: string }>();
+    const attribution = new Map<string, { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean; noId: boolean; why: string }>();
     const files: ScoreReport['files'] = [];
     const rejections = this.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
     const decisions = this.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
@@ -115,15 +121,16 @@ export class ScoreService {
           const id = (result.record as { citizenId?: string }).citizenId;
           const parsed = id ? CitizenId.parse(id) : undefined;
           const personId = parsed?.ok ? personIdFor(parsed.value, this.keys.personIdKey) : null;
-          attribution.set(key, { personId, hard: false, duplicate: false, pending: false, nameOnly: false, why: 'accepted' });
+          attribution.set(key, { personId, hard: false, duplicate: false, pending: false, nameOnly: false, noId: false, why: 'accepted' });
         } else {
           const duplicate = result.reasons.every((r) => r.code === 'DUPLICATE_ROW');
           // A row quarantined for another field still names its person by a valid ID.
           const fields = result.partial.fields;
           const parsed = fields.citizenId ? CitizenId.parse(fields.citizenId) : undefined;
           const personId = parsed?.ok ? personIdFor(parsed.value, this.keys.personIdKey) : null;
-          const nameOnly = !fields.citizenId && !fields.rawCitizenId && !fields.birthDate;
-          attribution.set(key, { personId, hard: personId === null, duplicate, pending: false, nameOnly, why: [...new Set(result.reasons.map((r) => r.code))].sort().join('+') });
+          const noId = !fields.citizenId && !fields.rawCitizenId;
+          const nameOnly = noId && !fields.birthDate;
+          attribution.set(key, { personId, hard: personId === null, duplicate, pending: false, nameOnly, noId, why: [...new Set(result.reasons.map((r) => r.code))].sort().join('+') });
         }
       }
       files.push({ file, importId: job._id, rows });
@@ -160,6 +167,18 @@ export class ScoreService {
     }
 
     const knownPersons = new Set(truePersonIds.values());
+    const persons = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
+    // The persons of ID-less rows, and which of them the registry holds at all.
+    const idLessPersons = new Set<string>();
+    for await (const r of ndjson<TruthRecord>(recordsPath)) {
+      const entry = attribution.get(`${r.file}:${r.rowNumber}`);
+      const truthPerson = r.truePersonId ? truePersonIds.get(r.truePersonId) : undefined;
+      if (entry?.noId && truthPerson) idLessPersons.add(truthPerson);
+    }
+    const held = new Set<string>();
+    const idLess = [...idLessPersons];
+    for (let i = 0; i < idLess.length; i += 1000) for (const id of (await persons.getMany(idLess.slice(i, i + 1000))).keys()) held.add(id);
+
     const s: LinkageScore = {
       records: 0,
       predictedLinks: 0,
@@ -176,6 +195,7 @@ export class ScoreService {
       hardRecallBeyondName: 0,
       pendingReview: 0,
       excludedDuplicates: 0,
+      unplaceable: 0,
       hardMissesByKind: {},
       falsePositivesByKind: {},
     };
@@ -187,6 +207,10 @@ export class ScoreService {
         continue;
       }
       const truthPerson = r.truePersonId ? truePersonIds.get(r.truePersonId) : undefined;
+      if (entry.noId && truthPerson && !held.has(truthPerson)) {
+        s.unplaceable++;
+        continue;
+      }
       // A row is hard when its own ID does not lead to its person exactly.
       const hard = entry.hard || (truthPerson !== undefined && entry.personId !== truthPerson);
       if (truthPerson) s.records++;
@@ -212,7 +236,7 @@ export class ScoreService {
         }
       }
       if (truthPerson && hard && !entry.nameOnly && entry.personId !== truthPerson) {
-        const why = `${entry.why}${entry.pending ? ' (in review)' : ''}`;
+        const why = `${r.file.replace(/\..*$/, '')}: ${entry.why}${entry.pending ? ' (in review)' : ''}`;
         s.hardMissesByKind[why] = (s.hardMissesByKind[why] ?? 0) + 1;
       }
     }
@@ -223,7 +247,6 @@ export class ScoreService {
     s.hardRecallBeyondName = ratio(s.hardTruePositivesBeyondName, s.hardRecordsBeyondName);
 
     // Coverage: every in-scope person's status in the read model against the truth.
-    const persons = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
     const confusion: Record<string, number> = {};
     let agreeing = 0;
     let total = 0;

@@ -3,6 +3,7 @@ import { Gender } from '../codes/gender';
 import { HouseholdCancellationReason } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { CitizenId } from '../identity/citizen-id';
+import { CitizenIdRepairKind } from '../identity/citizen-id-repair';
 import { DomainCommand } from '../shared/decider';
 import { HouseholdDestination, LinkEvidence, SourceRef } from './person-events';
 import { IdentityField } from './person-fields';
@@ -23,6 +24,8 @@ export type RegisterPerson = DomainCommand<
     readonly householdRegion?: string;
     readonly phone?: string;
     readonly householdAddress?: string;
+    /** Set when citizenId was rebuilt from a faulty one (repairCitizenId): recorded as an anomaly at registration. */
+    readonly idRepair?: CitizenIdRepairKind;
   }
 >;
 

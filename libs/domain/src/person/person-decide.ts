@@ -146,6 +146,8 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
   // The ID encodes birth date and gender; a source saying otherwise is a data-quality fact.
   if (birthDate !== citizenId.birthDate) events.push(anomaly(ref, 'BIRTH_DATE_DIFFERS_FROM_ID'));
   if ((gender === '1' || gender === '2') && gender !== citizenId.gender) events.push(anomaly(ref, 'GENDER_DIFFERS_FROM_ID'));
+  if (command.data.idRepair === 'check-character') events.push(anomaly(ref, 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED'));
+  if (command.data.idRepair === 'birth-date') events.push(anomaly(ref, 'CITIZEN_ID_BIRTH_DATE_REPAIRED'));
   return events;
 }
 

@@ -125,7 +125,10 @@ export type AnomalyCode =
   | 'DEATH_DATE_MISMATCH'
   | 'HOUSEHOLD_MOVED_AFTER_DEATH'
   | 'BIRTH_DATE_DIFFERS_FROM_ID'
-  | 'GENDER_DIFFERS_FROM_ID';
+  | 'GENDER_DIFFERS_FROM_ID'
+  /** Registered under an ID rebuilt from a faulty one (see repairCitizenId): for the issuing department to confirm. */
+  | 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED'
+  | 'CITIZEN_ID_BIRTH_DATE_REPAIRED';
 
 /** A source fact that contradicts the registry: recorded next to the fact, never refused. */
 export type AnomalyDetected = DomainEvent<

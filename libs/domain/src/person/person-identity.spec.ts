@@ -53,6 +53,21 @@ describe('RegisterPerson', () => {
       ]);
   });
 
+  it('records a registration under a repaired ID with the anomaly naming the repair', () => {
+    const r = ref('household-registration', 'hr-9', '2024-02-01T00:00:00Z');
+    spec
+      .given([])
+      .when(register('household-registration', 'hr-9', { idRepair: 'check-character' }))
+      .thenEvents((events) => {
+        expect(events.map((e) => e.type)).toEqual(['PersonRegistered', 'AnomalyDetected']);
+        expect(events[1]).toEqual({ type: 'AnomalyDetected', data: { ...r, anomaly: 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED' } });
+      });
+    spec
+      .given([])
+      .when(register('household-registration', 'hr-9', { idRepair: 'birth-date' }))
+      .thenEvents((events) => expect(events[1]).toMatchObject({ data: { anomaly: 'CITIZEN_ID_BIRTH_DATE_REPAIRED' } }));
+  });
+
   it('is idempotent: the same source record again yields nothing', () => {
     spec
       .given([registered])

@@ -104,6 +104,9 @@ const DATE_STYLE: Readonly<Record<IngestSourceKind, DateStyle>> = {
 };
 
 /** Columns whose emptiness the mapping treats as an error, per file (ID excluded: it has its own noise). */
+/** Pension and medical: the types a coverage status rests on. */
+const BASIC_TYPES: ReadonlySet<InsuranceType> = new Set(['110', '120', '170', '310', '390']);
+
 const BLANKABLE: Readonly<Record<IngestSourceKind, readonly string[]>> = {
   'household-registration': ['姓名', '性别', '出生日期', '行政区划代码'],
   'insurance-enrollment': ['险种类型', '缴费状态', '参保省份'],
@@ -515,7 +518,10 @@ function makePerson(i: number, rng: Rng, div: ProvinceDivisions, todayDay: numbe
       const status: ContributionStatus = k === lapsedIndex ? rng.pick(['2', '3'] as const) : '1';
       enrolments.push({ type, status, since: sinceFor(type === '390' || type === '310' ? 0 : 16) });
     }
-    coverage = { status: 'insured-local', types };
+    // A terminated enrolment (3) covers nobody: someone whose only basic enrolment was
+    // terminated is uninsured, as the registry's coverage rules say.
+    const covering = enrolments.filter((e) => e.status !== '3').map((e) => e.type);
+    coverage = covering.some((t) => BASIC_TYPES.has(t)) ? { status: 'insured-local', types: covering } : { status: 'uninsured' };
   }
 
   // Exemptions override what was held; the deceased may still show active enrolments.

@@ -1,0 +1,103 @@
+/**
+ * The information comparison end to end on a generated province: generate, import the
+ * household, enrolment and card-library files over HTTP, run a comparison over HTTP with
+ * the ministry simulator seeded from the province's truth, and score the result against
+ * the ground truth with the targets the comparison is held to.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateProvince } from '@registry/ingest';
+import { createMinistrySim, MinistrySim } from '../apps/ministry-sim/src/ministry-sim';
+import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
+import { LINK_DECISIONS, LinkDecisionDoc } from '../apps/registry/src/comparison/comparison-run';
+import { ScoreReport, ScoreService } from '../apps/registry/src/comparison/score.service';
+import { ImportService } from '../apps/registry/src/imports/import.service';
+import { READ_STORE, ReadStore } from '@registry/read-store';
+import { bearer, startApp, TestApp } from './support/app';
+
+jest.setTimeout(180_000);
+
+const PERSONS = 4000;
+let dir: string;
+let sim: MinistrySim;
+let t: TestApp;
+let admin: string;
+let firstRun: { _id: string; counts: Record<string, number> };
+let score: ScoreReport;
+
+async function runComparison(): Promise<{ _id: string; state: string; counts: Record<string, number> }> {
+  const started = await t.http().post('/v1/comparison-runs').set(bearer(admin)).send({});
+  expect(started.status).toBe(202);
+  await t.app.get(ComparisonService).waitFor(started.body._id);
+  const done = await t.http().get(`/v1/comparison-runs/${started.body._id}`).set(bearer(admin)).expect(200);
+  expect(done.body.state).toBe('completed');
+  return done.body;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'registry-comparison-e2e-'));
+  const out = join(dir, 'province');
+  await generateProvince({ persons: PERSONS, seed: 'comparison-e2e', outDir: out });
+  sim = await createMinistrySim({ token: 'e2e-sim-token', truthDir: out });
+  const url = await sim.listen(0);
+  t = await startApp({ MINISTRY_URL: url, MINISTRY_TOKEN: 'e2e-sim-token', MINISTRY_UPLOAD_INTERVAL_MS: '0', MINISTRY_DOWNLOAD_INTERVAL_MS: '0' });
+  admin = t.token({ role: 'province-admin', sub: 'comparison-admin', region: '44' });
+  for (const [source, file] of [
+    ['household-registration', 'household-registration.csv'],
+    ['insurance-enrollment', 'insurance-enrollment.csv'],
+    ['card-library', 'card-library.xlsx'],
+  ]) {
+    const res = await t.http().post('/v1/imports').set(bearer(admin)).field('source', source).attach('file', join(out, file), { filename: file });
+    expect(res.status).toBe(202);
+    await t.app.get(ImportService).waitFor(res.body.importId);
+  }
+  await t.caughtUp();
+  firstRun = await runComparison();
+  await t.caughtUp();
+  score = await t.app.get(ScoreService).score(out);
+});
+
+afterAll(async () => {
+  await t?.close();
+  await sim?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a comparison run on a generated province', () => {
+  it('meets the linkage targets, on the records without an exact ID too', () => {
+    const l = score.linkage;
+    expect(l.hardRecords).toBeGreaterThan(100);
+    expect(l.precision).toBeGreaterThanOrEqual(0.999);
+    expect(l.f1).toBeGreaterThanOrEqual(0.998);
+    expect(l.hardRecall).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('meets the coverage-status agreement target', () => {
+    expect(score.coverage.persons).toBeGreaterThan(PERSONS * 0.9);
+    expect(score.coverage.agreement).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('registers household persons under a repaired ID, with the anomaly for public security to confirm', async () => {
+    expect(firstRun.counts.repaired).toBeGreaterThan(0);
+    const decisions = t.app.get<ReadStore>(READ_STORE).collection<LinkDecisionDoc>(LINK_DECISIONS);
+    const repaired = (await decisions.find({ method: 'id-repair' }, { limit: 1000 })).items;
+    expect(repaired).toHaveLength(firstRun.counts.repaired);
+    for (const decision of repaired.slice(0, 5)) {
+      expect(decision).toMatchObject({ outcome: 'link', source: 'household-registration', decidedBy: 'automatic' });
+      const history = await t.http().get(`/v1/persons/${decision.personId}/history`).set(bearer(admin)).expect(200);
+      const types = history.body.events.map((e: { type: string }) => e.type);
+      expect(types[0]).toBe('PersonRegistered');
+      expect(types).toContain('RecordLinked');
+      const anomalies = history.body.events.filter((e: { type: string }) => e.type === 'AnomalyDetected').map((e: { data: { anomaly: string } }) => e.data.anomaly);
+      expect(anomalies.some((a: string) => a === 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED' || a === 'CITIZEN_ID_BIRTH_DATE_REPAIRED')).toBe(true);
+    }
+  });
+
+  it('changes nothing when run again with nothing new', async () => {
+    const again = await runComparison();
+    expect(again.counts.statusChanges).toBe(0);
+    expect(again.counts.linked).toBe(0);
+    expect(again.counts.persons).toBe(firstRun.counts.persons);
+  });
+});
