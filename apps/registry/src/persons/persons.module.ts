@@ -10,7 +10,6 @@ import { PersonsController } from './persons.controller';
 import { PersonsService } from './persons.service';
 import { PersonDocumentCodec, PersonalFields } from './projections/person-document';
 import { personsProjection } from './projections/persons.projection';
-import { regionCountsProjection } from './projections/region-counts.projection';
 import { ReportsController } from './reports.controller';
 
 @Module({
@@ -38,6 +37,5 @@ export class PersonsModule implements OnModuleInit {
       open: (id, sealed) => this.protector.openFromDocument<PersonalFields>(id, sealed) ?? { citizenId: '' },
     };
     this.projections.register(personsProjection(codec, this.reference.provinceCode));
-    this.projections.register(regionCountsProjection(this.reference.provinceCode));
   }
 }

@@ -8,7 +8,8 @@ import { Principal } from '../auth/principal';
 import { ProblemException } from '../common/problem';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { REGION_COUNTS_COLLECTION, REGION_COUNTS_PROJECTION, RegionCountsDocument } from './projections/region-counts.projection';
+import { PERSONS_PROJECTION, REGION_COUNTS_COLLECTION } from './projections/persons.projection';
+import { RegionCountsDocument } from './projections/region-counts';
 
 class RegionCountsQueryDto {
   @ApiPropertyOptional({ description: 'Region (2, 4, 6 or 9 digits); default the caller’s region' })
@@ -62,7 +63,7 @@ export class ReportsController {
     let docs: RegionCountsDocument[] = [];
     let self: RegionCountsDocument | null = null;
     try {
-      const collection = await this.projections.collection<RegionCountsDocument>(REGION_COUNTS_PROJECTION, REGION_COUNTS_COLLECTION);
+      const collection = await this.projections.collection<RegionCountsDocument>(PERSONS_PROJECTION, REGION_COUNTS_COLLECTION);
       self = await collection.get(region);
       if (childLevel && childLevel !== 'village') {
         let cursor: string | undefined;

@@ -1,26 +1,96 @@
 import { PERSON_EVENT_TYPES } from '@registry/domain';
-import { Projection, documentProjection } from '@registry/projections';
+import type { RecordedEvent } from '@registry/event-store';
+import { Projection, ProjectionContext } from '@registry/projections';
 import { PersonDocument, PersonDocumentCodec, evolvePersonDocument } from './person-document';
+import { REGION_COUNTS_COLLECTION, RegionCountsDocument, applyDelta, classify, countedRegions, emptyRegionCounts, sameClassification } from './region-counts';
 
 export const PERSONS_PROJECTION = 'persons';
 export const PERSONS_COLLECTION = 'persons';
+export { REGION_COUNTS_COLLECTION };
 
-/** The enrolment read model (one document per person), fed from person streams. */
+/**
+ * The enrolment read model, fed from person streams: one document per person (`persons`)
+ * and, from the same documents, counts per region and level (`region_counts`) by coverage
+ * status, exemption reason, local insurance type and flag.
+ *
+ * Each event evolves the person's document once; when the person's classification changes
+ * the person moves between the counters of their region and every ancestor. Counters are
+ * written before the person documents (the batch writes collections in the order
+ * `documentIds` first names them), so on a store without transactions a replay after a
+ * crash re-derives the same delta from the old person document and the counters' position
+ * guards refuse what was already counted; a person document already at the event's
+ * position means the event was applied, counters included.
+ */
 export function personsProjection(codec: PersonDocumentCodec, localProvince: string): Projection {
-  return documentProjection<PersonDocument>({
+  const idOf = (event: RecordedEvent) => event.stream.slice('person-'.length);
+
+  const step = (event: RecordedEvent, ctx: ProjectionContext, before: PersonDocument | null): void | Promise<void> => {
+    if (before !== null && (before._position ?? -1) >= event.position) return;
+    const after = evolvePersonDocument(before, event, codec, localProvince);
+    const oldClass = classify(before);
+    const newClass = classify(after);
+    const moved = !sameClassification(oldClass, newClass);
+    const finish = () => {
+      if (after === null) {
+        if (before !== null) ctx.delete(PERSONS_COLLECTION, idOf(event));
+      } else {
+        ctx.put(PERSONS_COLLECTION, { ...after, _id: idOf(event) });
+      }
+    };
+    if (!moved) return finish();
+    const changes: Array<[string, NonNullable<typeof oldClass>, 1 | -1]> = [];
+    if (oldClass) for (const code of countedRegions(oldClass)) changes.push([code, oldClass, -1]);
+    if (newClass) for (const code of countedRegions(newClass)) changes.push([code, newClass, 1]);
+    // Counters are usually loaded in this batch already: apply them without awaiting.
+    let pending: Array<[string, NonNullable<typeof oldClass>, 1 | -1]> | undefined;
+    for (const change of changes) {
+      const loaded = ctx.getLoaded<RegionCountsDocument>(REGION_COUNTS_COLLECTION, change[0]);
+      if (loaded === undefined || pending) (pending ??= []).push(change);
+      else ctx.put(REGION_COUNTS_COLLECTION, applyDelta(loaded ?? emptyRegionCounts(change[0]), change[1], change[2]));
+    }
+    if (!pending) return finish();
+    return (async () => {
+      for (const [code, c, delta] of pending) {
+        const current = (await ctx.get<RegionCountsDocument>(REGION_COUNTS_COLLECTION, code)) ?? emptyRegionCounts(code);
+        ctx.put(REGION_COUNTS_COLLECTION, applyDelta(current, c, delta));
+      }
+      finish();
+    })();
+  };
+
+  return {
     name: PERSONS_PROJECTION,
-    version: 1,
-    collection: PERSONS_COLLECTION,
+    version: 2,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: ['person-'],
-    indexes: [
-      { name: 'region_path', fields: [['regionPath', 1]] },
-      { name: 'coverage', fields: [['coverageStatus', 1]] },
-      { name: 'types', fields: [['insuranceTypes', 1]] },
-      { name: 'type_status', fields: [['enrollmentStatuses', 1]] },
-      { name: 'updated', fields: [['updatedAt', 1]] },
+    // evolvePersonDocument and applyDelta build new documents and never mutate what they read.
+    readonlyDocuments: true,
+    collections: [
+      { name: REGION_COUNTS_COLLECTION, indexes: [{ name: 'level', fields: [['level', 1]] }] },
+      {
+        name: PERSONS_COLLECTION,
+        indexes: [
+          { name: 'region_path', fields: [['regionPath', 1]] },
+          { name: 'coverage', fields: [['coverageStatus', 1]] },
+          { name: 'types', fields: [['insuranceTypes', 1]] },
+          { name: 'type_status', fields: [['enrollmentStatuses', 1]] },
+          { name: 'updated', fields: [['updatedAt', 1]] },
+        ],
+      },
     ],
-    documentId: (event) => (event.stream.startsWith('person-') ? event.stream.slice('person-'.length) : null),
-    evolve: (doc, event) => evolvePersonDocument(doc, event, codec, localProvince),
-  });
+    // The province counter first, so counters reach the store before person documents (see above).
+    documentIds: (event) =>
+      event.stream.startsWith('person-')
+        ? [
+            { collection: REGION_COUNTS_COLLECTION, id: localProvince },
+            { collection: PERSONS_COLLECTION, id: idOf(event) },
+          ]
+        : [],
+    apply(event, ctx) {
+      if (!event.stream.startsWith('person-')) return;
+      const loaded = ctx.getLoaded<PersonDocument>(PERSONS_COLLECTION, idOf(event));
+      if (loaded !== undefined) return step(event, ctx, loaded);
+      return ctx.get<PersonDocument>(PERSONS_COLLECTION, idOf(event)).then((doc) => step(event, ctx, doc));
+    },
+  };
 }

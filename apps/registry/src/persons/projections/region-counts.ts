@@ -1,0 +1,79 @@
+import { ancestorCodes, regionLevelOfCode } from '@registry/domain';
+import type { Document } from '@registry/read-store';
+import { PersonDocument } from './person-document';
+
+export const REGION_COUNTS_COLLECTION = 'region_counts';
+
+/** Counts for one region (province, city, county or township) and everything below it. */
+export interface RegionCountsDocument extends Document {
+  level: string;
+  total: number;
+  coverage: Record<string, number>;
+  exempt: Record<string, number>;
+  /** Persons covered locally by each insurance type. */
+  localTypes: Record<string, number>;
+  flags: Record<string, number>;
+}
+
+/** What a person contributes to the counters of their household region and its ancestors. */
+export interface Classification {
+  region: string | null;
+  status: string;
+  exemptionReason?: string;
+  localTypes: string[];
+  flags: string[];
+}
+
+export function classify(doc: PersonDocument | null): Classification | null {
+  if (!doc) return null;
+  const localTypes =
+    doc.coverageStatus === 'insured-local'
+      ? Object.entries(doc.enrollments)
+          .filter(([, e]) => e!.contributionStatus === '1' || e!.contributionStatus === '2')
+          .map(([t]) => t)
+      : [];
+  return { region: doc.householdRegion, status: doc.coverageStatus, exemptionReason: doc.exemptionReason, localTypes, flags: doc.coverageFlags };
+}
+
+export function sameClassification(a: Classification | null, b: Classification | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.region === b.region &&
+    a.status === b.status &&
+    a.exemptionReason === b.exemptionReason &&
+    a.localTypes.join() === b.localTypes.join() &&
+    a.flags.join() === b.flags.join()
+  );
+}
+
+export function emptyRegionCounts(code: string): RegionCountsDocument {
+  return { _id: code, level: regionLevelOfCode(code) ?? 'unknown', total: 0, coverage: {}, exempt: {}, localTypes: {}, flags: {} };
+}
+
+/** The region and all its ancestors: every counter a person's classification moves. */
+export function countedRegions(c: Classification | null): string[] {
+  return c?.region ? [...ancestorCodes(c.region), c.region] : [];
+}
+
+function add(counter: Record<string, number>, key: string, delta: number): void {
+  const value = (counter[key] ?? 0) + delta;
+  if (value === 0) delete counter[key];
+  else counter[key] = value;
+}
+
+/** A new counters document with one person's classification added (+1) or removed (-1). */
+export function applyDelta(doc: RegionCountsDocument, c: Classification, delta: 1 | -1): RegionCountsDocument {
+  const next: RegionCountsDocument = {
+    ...doc,
+    total: doc.total + delta,
+    coverage: { ...doc.coverage },
+    exempt: { ...doc.exempt },
+    localTypes: { ...doc.localTypes },
+    flags: { ...doc.flags },
+  };
+  add(next.coverage, c.status, delta);
+  if (c.exemptionReason) add(next.exempt, c.exemptionReason, delta);
+  for (const t of c.localTypes) add(next.localTypes, t, delta);
+  for (const f of c.flags) add(next.flags, f, delta);
+  return next;
+}
