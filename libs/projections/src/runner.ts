@@ -257,26 +257,7 @@ export class ProjectionRunner {
    */
   async waitUntilCaughtUp(name?: string, timeoutMs = 30_000): Promise<void> {
     const slots = name === undefined ? [...this.slots.values()] : [this.slot(name)];
-    const store = this.options.readStore;
-    const targets = await Promise.all(
-      slots.map(async (s) => ({ slot: s, head: await this.options.eventStore.headPosition(projectionFilter(s.projection)) })),
-    );
-    const deadline = Date.now() + timeoutMs;
-    let behind: string[] = [];
-    for (;;) {
-      behind = [];
-      for (const { slot, head } of targets) {
-        const reg = await readRegistry(store, slot.projection.name);
-        const checkpoint = reg ? await readCheckpoint(store, slot.projection.name, reg.active.generation) : 0;
-        if (!reg || reg.active.version !== slot.projection.version || checkpoint < head) {
-          behind.push(`${slot.projection.name} (checkpoint ${checkpoint} of ${head})`);
-        }
-      }
-      if (behind.length === 0) return;
-      if (Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`Projections not caught up within ${timeoutMs} ms: ${behind.join(', ')}`);
+    await waitForProjections(this.options.eventStore, this.options.readStore, slots.map((s) => s.projection), timeoutMs);
   }
 
   /**
@@ -615,4 +596,32 @@ export class ProjectionRunner {
         : null,
     };
   }
+}
+
+/**
+ * Resolves when every given projection has processed every event that existed when it was
+ * called, in a generation of the given version that serves queries. Reads only the store
+ * (registry and checkpoints), so it works from any instance or thread, processing or not.
+ */
+export async function waitForProjections(
+  eventStore: EventStore,
+  readStore: ReadStore,
+  projections: ReadonlyArray<Pick<Projection, 'name' | 'version' | 'eventTypes' | 'streamPrefixes'>>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const targets = await Promise.all(projections.map(async (p) => ({ p, head: await eventStore.headPosition(projectionFilter(p)) })));
+  const deadline = Date.now() + timeoutMs;
+  let behind: string[] = [];
+  for (;;) {
+    behind = [];
+    for (const { p, head } of targets) {
+      const reg = await readRegistry(readStore, p.name);
+      const checkpoint = reg ? await readCheckpoint(readStore, p.name, reg.active.generation) : 0;
+      if (!reg || reg.active.version !== p.version || checkpoint < head) behind.push(`${p.name} (checkpoint ${checkpoint} of ${head})`);
+    }
+    if (behind.length === 0) return;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`Projections not caught up within ${timeoutMs} ms: ${behind.join(', ')}`);
 }

@@ -79,7 +79,7 @@ class LeaseLostError extends Error {
 const STOP = Symbol('stop');
 const noop = (): void => {};
 
-export function projectionFilter(p: Projection): EventFilter {
+export function projectionFilter(p: Pick<Projection, 'eventTypes' | 'streamPrefixes'>): EventFilter {
   return p.streamPrefixes?.length ? { eventTypes: p.eventTypes, streamPrefixes: p.streamPrefixes } : { eventTypes: p.eventTypes };
 }
 

@@ -54,6 +54,16 @@ export class AppConfig {
   @IsBoolean()
   PROJECTIONS_ENABLED = true;
 
+  /**
+   * PROJECTION_THREAD: where projection workers run on the embedded default. auto (default):
+   * in a thread of their own when the machine has more than one core; on; off (the main
+   * thread). Servers (EventStoreDB, MongoDB) always run them in the main thread: scale out
+   * with more instances instead.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 'auto' : String(value).toLowerCase()))
+  @IsIn(['auto', 'on', 'off'])
+  PROJECTION_THREAD: 'auto' | 'on' | 'off' = 'auto';
+
   /** HEALTH_MAX_PROJECTION_LAG: /health reports down when a projection is more events behind than this. */
   @Transform(({ value }) => (value === undefined || value === '' ? 100000 : Number(value)))
   @IsInt()

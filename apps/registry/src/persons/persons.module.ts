@@ -2,14 +2,13 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { PersonalDataProtector } from '../privacy/personal-data';
+import { registryProjections } from '../projections/catalogue';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
 import { ExecutePersonCommandHandler } from './execute-person-command';
 import { PersonStore } from './person-store';
 import { PersonsController } from './persons.controller';
 import { PersonsService } from './persons.service';
-import { PersonDocumentCodec, PersonalFields } from './projections/person-document';
-import { personsProjection } from './projections/persons.projection';
 import { ReportsController } from './reports.controller';
 
 @Module({
@@ -31,11 +30,6 @@ export class PersonsModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const codec: PersonDocumentCodec = {
-      decodeEvent: (event) => this.protector.decodeEvent(event),
-      seal: (id, personal) => this.protector.sealForDocument(id, { ...personal }),
-      open: (id, sealed) => this.protector.openFromDocument<PersonalFields>(id, sealed) ?? { citizenId: '' },
-    };
-    this.projections.register(personsProjection(codec, this.reference.provinceCode));
+    for (const projection of registryProjections(this.protector, this.reference.provinceCode)) this.projections.register(projection);
   }
 }

@@ -1,16 +1,26 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { extname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
-import { Projection, ProjectionRunner, ProjectionStatus, ReadModels } from '@registry/projections';
+import { Projection, ProjectionRunner, ProjectionStatus, ReadModels, waitForProjections } from '@registry/projections';
 import { READ_STORE, Collection, Document, ReadStore } from '@registry/read-store';
 import { AppConfig } from '../config/app-config';
+import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import type { ProjectionThreadData, ProjectionThreadMessage } from './projection-thread';
 
 /**
  * Hosts the projection runner for this instance. Capabilities register their projections
  * while modules initialise; the runner starts once the application has bootstrapped, so
  * every projection is known before the first lease is taken. Instances with
  * PROJECTIONS_ENABLED=false (and CLI commands that do not need them) only read.
+ *
+ * On the embedded default with more than one core the runner works in a thread of its own
+ * (PROJECTION_THREAD=auto; see projection-thread.ts), so building read models does not take
+ * turns with imports and HTTP on one event loop. Waiting for the read models reads the
+ * checkpoints from the store, which works the same from either side.
  */
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,6 +28,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   private readonly projections: Projection[] = [];
   readonly readModels: ReadModels;
   private runner?: ProjectionRunner;
+  private thread?: { worker: Worker; status: ProjectionStatus[]; stopped: Promise<void> };
   private metricsTimer?: NodeJS.Timeout;
 
   constructor(
@@ -25,12 +36,14 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly keys: KeyRing,
+    private readonly reference: ReferenceData,
   ) {
     this.readModels = new ReadModels(reads);
   }
 
   register(projection: Projection): void {
-    if (this.runner) throw new Error(`Projection ${projection.name} registered after start`);
+    if (this.runner || this.thread) throw new Error(`Projection ${projection.name} registered after start`);
     this.projections.push(projection);
   }
 
@@ -43,19 +56,23 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
       this.logger.log('Projection workers disabled in this instance');
       return;
     }
-    const log = this.logger;
-    this.runner = new ProjectionRunner({
-      eventStore: this.events,
-      readStore: this.reads,
-      readModels: this.readModels,
-      instanceId: this.config.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
-      logger: {
-        info: (message: string, fields?: Record<string, unknown>) => log.log(withFields(message, fields)),
-        warn: (message: string, fields?: Record<string, unknown>) => log.warn(withFields(message, fields)),
-        error: (message: string, fields?: Record<string, unknown>) => log.error(withFields(message, fields)),
-      },
-    });
-    await this.runner.start(this.projections);
+    if (this.threaded) {
+      await this.startThread();
+    } else {
+      const log = this.logger;
+      this.runner = new ProjectionRunner({
+        eventStore: this.events,
+        readStore: this.reads,
+        readModels: this.readModels,
+        instanceId: this.instanceId,
+        logger: {
+          info: (message: string, fields?: Record<string, unknown>) => log.log(withFields(message, fields)),
+          warn: (message: string, fields?: Record<string, unknown>) => log.warn(withFields(message, fields)),
+          error: (message: string, fields?: Record<string, unknown>) => log.error(withFields(message, fields)),
+        },
+      });
+      await this.runner.start(this.projections);
+    }
     this.metricsTimer = setInterval(() => this.publishMetrics(), 2000);
     this.metricsTimer.unref();
   }
@@ -63,14 +80,84 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   async onApplicationShutdown(): Promise<void> {
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     await this.runner?.stop();
+    if (this.thread) {
+      const { worker, stopped } = this.thread;
+      worker.postMessage({ type: 'stop' });
+      const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());
+      await Promise.race([stopped, timeout]);
+      await worker.terminate();
+      this.thread = undefined;
+    }
+  }
+
+  private get instanceId(): string {
+    return this.config.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+  }
+
+  /** Whether the runner works in a thread of its own (see the class comment). */
+  get threaded(): boolean {
+    const setting = this.config.PROJECTION_THREAD;
+    if (setting === 'off') return false;
+    const embedded = this.events.kind === 'sqlite' && this.reads.kind === 'sqlite';
+    if (setting === 'on') return embedded;
+    return embedded && availableParallelism() > 1;
+  }
+
+  private async startThread(): Promise<void> {
+    const data: ProjectionThreadData = {
+      dataDir: this.config.DATA_DIR,
+      sqliteSynchronous: this.config.SQLITE_SYNCHRONOUS,
+      keyRing: this.keys.file,
+      provinceCode: this.reference.provinceCode,
+      instanceId: this.instanceId,
+    };
+    const worker = new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: { ...data, boot: threadBoot() } });
+    let stoppedResolve!: () => void;
+    const stopped = new Promise<void>((r) => (stoppedResolve = r));
+    const thread = { worker, status: [] as ProjectionStatus[], stopped };
+    this.thread = thread;
+    await new Promise<void>((resolveStart, rejectStart) => {
+      worker.on('message', (message: ProjectionThreadMessage) => {
+        switch (message.type) {
+          case 'started': {
+            const expected = this.projections.map((p) => `${p.name}@${p.version}`).join(',');
+            const actual = message.projections.map((p) => `${p.name}@${p.version}`).join(',');
+            if (expected !== actual) this.logger.error(`Projection thread runs ${actual}, the service registered ${expected}`);
+            this.logger.log(`Projection workers running in their own thread: ${actual}`);
+            resolveStart();
+            break;
+          }
+          case 'status':
+            thread.status = message.status;
+            break;
+          case 'log':
+            if (message.level === 'error') this.logger.error(message.message);
+            else if (message.level === 'warn') this.logger.warn(message.message);
+            else this.logger.log(message.message);
+            break;
+          case 'stopped':
+            stoppedResolve();
+            break;
+          case 'failed':
+            this.logger.error(`Projection thread failed: ${message.message}`);
+            rejectStart(new Error(`Projection thread failed to start: ${message.message}`));
+            break;
+        }
+      });
+      worker.on('error', (error) => {
+        this.logger.error(`Projection thread stopped with an error: ${error.name}: ${error.message}`);
+        rejectStart(error);
+      });
+      worker.on('exit', () => stoppedResolve());
+    });
   }
 
   status(): ProjectionStatus[] {
-    return this.runner?.status() ?? [];
+    return this.thread?.status ?? this.runner?.status() ?? [];
   }
 
   get running(): boolean {
-    return this.runner !== undefined;
+    return this.runner !== undefined || this.thread !== undefined;
   }
 
   collection<T extends Document>(projection: string, logical: string): Promise<Collection<T>> {
@@ -79,13 +166,10 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 
   /** For tests, the CLI and commands that answer "after the read model caught up". */
   async waitUntilCaughtUp(name?: string, timeoutMs = 30_000): Promise<void> {
-    if (!this.runner) throw new Error('Projection workers are not running in this instance');
-    await this.runner.waitUntilCaughtUp(name, timeoutMs);
-  }
-
-  rebuild(name: string): Promise<void> {
-    if (!this.runner) throw new Error('Projection workers are not running in this instance');
-    return this.runner.rebuild(name);
+    if (!this.running) throw new Error('Projection workers are not running in this instance');
+    const projections = name === undefined ? this.projections : this.projections.filter((p) => p.name === name);
+    if (projections.length === 0) throw new Error(`Unknown projection ${name}`);
+    await waitForProjections(this.events, this.reads, projections, timeoutMs);
   }
 
   publishMetrics(): void {
@@ -101,3 +185,31 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 function withFields(message: string, fields?: Record<string, unknown>): string {
   return fields ? `${message} ${JSON.stringify(fields)}` : message;
 }
+
+/** Where the thread's code and the module paths are: compiled (dist/) or sources (tests). */
+function threadBoot(): { entry: string; base: string; root: string; source: boolean } {
+  const source = extname(__filename) === '.ts';
+  // This file is apps/registry/src/projections/ under the repository (sources) or under dist/.
+  const base = resolve(__dirname, '../../../..');
+  return { entry: resolve(__dirname, `projection-thread${extname(__filename)}`), base, root: source ? base : resolve(base, '..'), source };
+}
+
+/**
+ * Runs in the new thread before its entry: a thread shares no module hooks with its parent, so
+ * the @registry/* paths are registered again, and when running from TypeScript sources (the
+ * test suite) .ts files are transpiled on load with the project's compiler.
+ */
+const THREAD_BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const { entry, base, root, source } = workerData.boot;
+const from = (name) => require(require.resolve(name, { paths: [root] }));
+if (source) {
+  const ts = from('typescript');
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true, resolveJsonModule: true };
+  require.extensions['.ts'] = (module, filename) => module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions, fileName: filename }).outputText, filename);
+}
+const paths = JSON.parse(readFileSync(root + '/tsconfig.json', 'utf8')).compilerOptions.paths;
+from('tsconfig-paths').register({ baseUrl: base, paths });
+require(entry);
+`;

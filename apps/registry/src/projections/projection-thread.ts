@@ -1,0 +1,74 @@
+/**
+ * The projection thread: runs the registry's projections beside the service's main thread on
+ * the embedded default, so reading events and writing read models use a core of their own
+ * while the main thread answers HTTP and appends events. It opens its own connections to the
+ * same SQLite files (WAL lets one writer and many readers share them), takes the projections'
+ * leases like any instance would, and reports its status to the main thread.
+ *
+ * Messages in: `stop`. Messages out: `started` (projection names and versions), `status`
+ * (every 250 ms), `log`, `stopped`, `failed`.
+ */
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteEventStore } from '@registry/event-store/sqlite/sqlite-event-store';
+import { SqliteReadStore } from '@registry/read-store/sqlite/sqlite-read-store';
+import { ProjectionRunner, ReadModels } from '@registry/projections';
+import { KeyRing, KeyRingFile } from '../config/key-ring';
+import { PersonalDataProtector } from '../privacy/personal-data';
+import { registryProjections } from './catalogue';
+
+export interface ProjectionThreadData {
+  dataDir: string;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  keyRing: KeyRingFile;
+  provinceCode: string;
+  instanceId: string;
+}
+
+export type ProjectionThreadMessage =
+  | { type: 'started'; projections: Array<{ name: string; version: number }> }
+  | { type: 'status'; status: ReturnType<ProjectionRunner['status']> }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+async function main(port: NonNullable<typeof parentPort>, data: ProjectionThreadData): Promise<void> {
+  const send = (message: ProjectionThreadMessage) => port.postMessage(message);
+  const log =
+    (level: 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>): void =>
+      send({ type: 'log', level, message: fields ? `${message} ${JSON.stringify(fields)}` : message });
+  // Appends come from the main thread, which this connection does not hear: poll often.
+  const events = new SqliteEventStore(join(data.dataDir, 'events.sqlite'), { synchronous: data.sqliteSynchronous, pollIntervalMs: 50 });
+  const reads = new SqliteReadStore(join(data.dataDir, 'read.sqlite'));
+  const protector = new PersonalDataProtector(new KeyRing(data.keyRing, '', false));
+  const projections = registryProjections(protector, data.provinceCode);
+  const runner = new ProjectionRunner({
+    eventStore: events,
+    readStore: reads,
+    readModels: new ReadModels(reads),
+    instanceId: data.instanceId,
+    logger: { info: log('info'), warn: log('warn'), error: log('error') },
+  });
+  await runner.start(projections);
+  const timer = setInterval(() => send({ type: 'status', status: runner.status() }), 250);
+  send({ type: 'started', projections: projections.map((p) => ({ name: p.name, version: p.version })) });
+  send({ type: 'status', status: runner.status() });
+  port.on('message', (message: { type: string }) => {
+    if (message.type !== 'stop') return;
+    clearInterval(timer);
+    void (async () => {
+      await runner.stop();
+      await Promise.allSettled([events.close(), reads.close()]);
+      send({ type: 'stopped' });
+      port.close();
+    })();
+  });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  main(port, workerData as ProjectionThreadData).catch((error: unknown) => {
+    port.postMessage({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : 'projection thread failed' } satisfies ProjectionThreadMessage);
+  });
+}
