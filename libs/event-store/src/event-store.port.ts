@@ -127,6 +127,13 @@ export interface EventStore {
   /** Read one stream forward. A stream that does not exist reads as []. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 
+  /**
+   * Read many whole streams forward at once (a batch of commands loads its persons this way):
+   * every requested stream is a key of the result, a missing one with []. The SQLite adapter
+   * answers with one query; EventStoreDB reads the streams concurrently.
+   */
+  readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
+
   /** Read all events in global order, filtered, strictly after a position. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
 

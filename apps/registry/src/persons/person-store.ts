@@ -51,7 +51,10 @@ export class PersonStore {
   ) {}
 
   async load(personId: PersonId, asOf?: Date): Promise<LoadedPerson> {
-    const recorded = await this.store.readStream(personStreamName(personId));
+    return this.fold(personId, await this.store.readStream(personStreamName(personId)), asOf);
+  }
+
+  private fold(personId: PersonId, recorded: RecordedEvent[], asOf?: Date): LoadedPerson {
     const visible = asOf ? recorded.filter((e) => Date.parse(e.recordedAt) <= asOf.getTime()) : recorded;
     const events = visible.map((e) => this.protector.decodeEvent(e));
     const state = foldPerson(events.map((e) => ({ type: e.type, data: e.data }) as PersonEvent), initialPersonState());
@@ -75,9 +78,11 @@ export class PersonStore {
       const outcomes = new Map<BatchCommand<K>, BatchOutcome<K>>();
       const appends: StreamAppend[] = [];
       const decider = this.reference.personDecider;
+      // Every person of the batch read at once (one query on SQLite).
+      const streams = await this.store.readStreams([...byPerson.keys()].map(personStreamName));
       for (const [personId, list] of byPerson) {
         const stream = personStreamName(personId);
-        const loaded = await this.load(personId);
+        const loaded = this.fold(personId, streams.get(stream) ?? []);
         let state = loaded.state;
         const toStore: NewEvent[] = [];
         for (const c of list) {

@@ -110,6 +110,18 @@ export class EventStoreDbEventStore implements EventStore {
     return results;
   }
 
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const unique = [...new Set(streams)];
+    const out = new Map<string, RecordedEvent[]>();
+    // A few reads in flight at once: one gRPC call per stream, without flooding the connection.
+    for (let i = 0; i < unique.length; i += 16) {
+      const slice = unique.slice(i, i + 16);
+      const read = await Promise.all(slice.map((stream) => this.readStream(stream)));
+      slice.forEach((stream, k) => out.set(stream, read[k]));
+    }
+    return out;
+  }
+
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     if (options.maxCount !== undefined && options.maxCount <= 0) return [];
     const events: RecordedEvent[] = [];

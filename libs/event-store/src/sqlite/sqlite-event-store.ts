@@ -99,6 +99,9 @@ const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, rec
  * value, positions become visible in increasing order with no holes filled in later, which
  * is what makes "read everything after my checkpoint" correct for subscriptions.
  */
+/** Streams per readStreams query. */
+const READ_STREAMS_CHUNK = 1000;
+
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
 
@@ -115,6 +118,7 @@ export class SqliteEventStore implements EventStore {
     streamHeads: Statement;
     insert: Statement;
     readStream: Statement;
+    readStreams: Statement;
     head: Statement;
     ping: Statement;
   };
@@ -153,6 +157,7 @@ export class SqliteEventStore implements EventStore {
           'ON CONFLICT (event_id) DO NOTHING',
       ),
       readStream: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
+      readStreams: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream IN (SELECT value FROM json_each(?)) ORDER BY stream, revision`),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
     };
@@ -184,6 +189,18 @@ export class SqliteEventStore implements EventStore {
       this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? -1),
     ) as EventRow[];
     return rows.map(toRecordedEvent);
+  }
+
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    this.assertOpen();
+    const out = new Map<string, RecordedEvent[]>();
+    for (const stream of streams) out.set(stream, []);
+    const unique = [...out.keys()];
+    for (let i = 0; i < unique.length; i += READ_STREAMS_CHUNK) {
+      const rows = this.run(() => this.statements.readStreams.all(JSON.stringify(unique.slice(i, i + READ_STREAMS_CHUNK)))) as EventRow[];
+      for (const row of rows) out.get(row.stream)!.push(toRecordedEvent(row));
+    }
+    return out;
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent, void, undefined> {

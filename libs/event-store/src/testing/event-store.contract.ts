@@ -207,6 +207,34 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(await store.readStream(stream('missing'))).toEqual([]);
       });
 
+      it('readStreams reads many streams at once, each in revision order, missing ones as []', async () => {
+        const [a, b, missing] = [stream('a'), stream('b'), stream('missing')];
+        await store.appendMany([
+          { stream: a, events: [newEvent(type('E'), { n: 'a0' })] },
+          { stream: b, events: [newEvent(type('E'), { n: 'b0' }), newEvent(type('E'), { n: 'b1' })] },
+        ]);
+        await store.appendToStream(a, [newEvent(type('E'), { n: 'a1' })]);
+        const read = await store.readStreams([b, missing, a, b]);
+        expect([...read.keys()].sort()).toEqual([a, b, missing].sort());
+        expect(read.get(a)!.map((e) => [e.revision, (e.data as { n: string }).n])).toEqual([
+          [0, 'a0'],
+          [1, 'a1'],
+        ]);
+        expect(read.get(b)!.map((e) => (e.data as { n: string }).n)).toEqual(['b0', 'b1']);
+        expect(read.get(missing)).toEqual([]);
+        expect(read.get(a)).toEqual(await store.readStream(a));
+        expect((await store.readStreams([])).size).toBe(0);
+      });
+
+      it('readStreams answers for more streams than one query takes', async () => {
+        const streams = Array.from({ length: 1100 }, (_, i) => stream(`many-${i}`));
+        await store.appendMany(streams.slice(0, 1050).map((s, i) => ({ stream: s, events: [newEvent(type('E'), { i })] })));
+        const read = await store.readStreams(streams);
+        expect(read.size).toBe(1100);
+        expect(streams.slice(0, 1050).every((s, i) => (read.get(s)![0].data as { i: number }).i === i)).toBe(true);
+        expect(streams.slice(1050).every((s) => read.get(s)!.length === 0)).toBe(true);
+      });
+
       it('keeps one global order across streams', async () => {
         const [a, b] = [stream('a'), stream('b')];
         const results = [];

@@ -2,7 +2,7 @@ import { PERSON_EVENT_TYPES } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 import { Projection, ProjectionContext } from '@registry/projections';
 import { PersonDocument, PersonDocumentCodec, evolvePersonDocument } from './person-document';
-import { REGION_COUNTS_COLLECTION, RegionCountsDocument, applyDelta, classify, countedRegions, emptyRegionCounts, sameClassification } from './region-counts';
+import { Classification, REGION_COUNTS_COLLECTION, RegionCountsDocument, applyChange, classify, countedRegions, emptyRegionCounts, sameClassification } from './region-counts';
 
 export const PERSONS_PROJECTION = 'persons';
 export const PERSONS_COLLECTION = 'persons';
@@ -38,21 +38,24 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
       }
     };
     if (!moved) return finish();
-    const changes: Array<[string, NonNullable<typeof oldClass>, 1 | -1]> = [];
-    if (oldClass) for (const code of countedRegions(oldClass)) changes.push([code, oldClass, -1]);
-    if (newClass) for (const code of countedRegions(newClass)) changes.push([code, newClass, 1]);
+    // One change per counter: regions both classifications count in get the difference.
+    const oldRegions = new Set(countedRegions(oldClass));
+    const newRegions = new Set(countedRegions(newClass));
+    const changes: Array<[string, Classification | null, Classification | null]> = [];
+    for (const code of oldRegions) changes.push([code, oldClass, newRegions.has(code) ? newClass : null]);
+    for (const code of newRegions) if (!oldRegions.has(code)) changes.push([code, null, newClass]);
     // Counters are usually loaded in this batch already: apply them without awaiting.
-    let pending: Array<[string, NonNullable<typeof oldClass>, 1 | -1]> | undefined;
+    let pending: typeof changes | undefined;
     for (const change of changes) {
       const loaded = ctx.getLoaded<RegionCountsDocument>(REGION_COUNTS_COLLECTION, change[0]);
       if (loaded === undefined || pending) (pending ??= []).push(change);
-      else ctx.put(REGION_COUNTS_COLLECTION, applyDelta(loaded ?? emptyRegionCounts(change[0]), change[1], change[2]));
+      else ctx.put(REGION_COUNTS_COLLECTION, applyChange(loaded ?? emptyRegionCounts(change[0]), change[1], change[2]));
     }
     if (!pending) return finish();
     return (async () => {
-      for (const [code, c, delta] of pending) {
+      for (const [code, from, to] of pending) {
         const current = (await ctx.get<RegionCountsDocument>(REGION_COUNTS_COLLECTION, code)) ?? emptyRegionCounts(code);
-        ctx.put(REGION_COUNTS_COLLECTION, applyDelta(current, c, delta));
+        ctx.put(REGION_COUNTS_COLLECTION, applyChange(current, from, to));
       }
       finish();
     })();

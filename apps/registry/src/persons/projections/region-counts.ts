@@ -55,25 +55,33 @@ export function countedRegions(c: Classification | null): string[] {
   return c?.region ? [...ancestorCodes(c.region), c.region] : [];
 }
 
-function add(counter: Record<string, number>, key: string, delta: number): void {
-  const value = (counter[key] ?? 0) + delta;
-  if (value === 0) delete counter[key];
-  else counter[key] = value;
-}
-
-/** A new counters document with one person's classification added (+1) or removed (-1). */
-export function applyDelta(doc: RegionCountsDocument, c: Classification, delta: 1 | -1): RegionCountsDocument {
-  const next: RegionCountsDocument = {
-    ...doc,
-    total: doc.total + delta,
-    coverage: { ...doc.coverage },
-    exempt: { ...doc.exempt },
-    localTypes: { ...doc.localTypes },
-    flags: { ...doc.flags },
+/**
+ * A new counters document for one region with a person moved from one classification to
+ * another (either may be null: registered, removed, or moved to or from another region).
+ * Only the counters that change are copied; a status change in the same region is one
+ * document, not a removal and an addition.
+ */
+export function applyChange(doc: RegionCountsDocument, from: Classification | null, to: Classification | null): RegionCountsDocument {
+  const next: RegionCountsDocument = { ...doc };
+  const copied = new Set<'coverage' | 'exempt' | 'localTypes' | 'flags'>();
+  const add = (field: 'coverage' | 'exempt' | 'localTypes' | 'flags', key: string, delta: number) => {
+    if (!copied.has(field)) {
+      next[field] = { ...next[field] };
+      copied.add(field);
+    }
+    const counter = next[field];
+    const value = (counter[key] ?? 0) + delta;
+    if (value === 0) delete counter[key];
+    else counter[key] = value;
   };
-  add(next.coverage, c.status, delta);
-  if (c.exemptionReason) add(next.exempt, c.exemptionReason, delta);
-  for (const t of c.localTypes) add(next.localTypes, t, delta);
-  for (const f of c.flags) add(next.flags, f, delta);
+  const move = (c: Classification, delta: 1 | -1) => {
+    next.total += delta;
+    add('coverage', c.status, delta);
+    if (c.exemptionReason) add('exempt', c.exemptionReason, delta);
+    for (const t of c.localTypes) add('localTypes', t, delta);
+    for (const f of c.flags) add('flags', f, delta);
+  };
+  if (from) move(from, -1);
+  if (to) move(to, 1);
   return next;
 }
