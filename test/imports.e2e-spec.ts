@@ -307,7 +307,8 @@ describe('a generated province through the CLI', () => {
   });
 
   it('resumes an import killed mid-file without duplicate or missing events', async () => {
-    const run = startCli(importArgs('household-registration', household), crashed);
+    // Small batches, so that the kill lands between committed batches of a 3,000-row file.
+    const run = startCli(importArgs('household-registration', household), crashed, { IMPORT_BATCH_ROWS: '300' });
     let exited = false;
     void run.done.then(() => (exited = true));
     const midway = await pollJob(crashed, (j) => j.committedRow > 0, () => !exited);

@@ -158,7 +158,7 @@ export class ProjectionRunner {
     this.readModels = options.readModels ?? new ReadModels(options.readStore);
     this.lease = new Lease(options.readStore, this.instanceId, this.leaseTtlMs, this.now);
     const settings: WorkerSettings = {
-      batchSize: options.batchSize ?? 1000,
+      batchSize: options.batchSize ?? 4000,
       maxBatchWaitMs: options.maxBatchWaitMs ?? 5,
       applyRetries: options.applyRetries ?? 2,
       backoffInitialMs: options.backoffInitialMs ?? 100,

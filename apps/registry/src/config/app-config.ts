@@ -64,6 +64,15 @@ export class AppConfig {
   @IsIn(['auto', 'on', 'off'])
   PROJECTION_THREAD: 'auto' | 'on' | 'off' = 'auto';
 
+  /**
+   * IMPORT_BATCH_ROWS: rows per import batch: one event-store transaction and one progress
+   * commit (the point an interrupted import resumes from). Larger is faster; memory grows with it.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 4000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  IMPORT_BATCH_ROWS = 4000;
+
   /** HEALTH_MAX_PROJECTION_LAG: /health reports down when a projection is more events behind than this. */
   @Transform(({ value }) => (value === undefined || value === '' ? 100000 : Number(value)))
   @IsInt()

@@ -29,7 +29,6 @@ import { ReferenceData } from '../reference/reference-data.module';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts } from './import-job';
 import { commandsForRecord, recordRegion } from './record-commands';
 
-const BATCH_ROWS = 2000;
 
 export interface SubmitImport {
   source: string;
@@ -359,7 +358,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
           pending.push({ rowNumber: row.rowNumber, rawLine: row.rawLine, record, citizenId: parsed.value, warnings: warnings.length, personId: personIdFor(parsed.value, this.keys.personIdKey) });
         }
       }
-      if (pending.length + rejections.length >= BATCH_ROWS) await flush();
+      if (pending.length + rejections.length >= this.config.IMPORT_BATCH_ROWS) await flush();
     }
     await flush();
     job = { ...job, state: 'completed', finishedAt: new Date().toISOString(), progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes } };

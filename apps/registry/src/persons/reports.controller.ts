@@ -33,11 +33,16 @@ function view(doc: RegionCountsDocument | null, code: string, name: string | und
     name,
     level: doc?.level ?? regionLevelOfCode(code),
     total: doc?.total ?? 0,
-    coverage: doc?.coverage ?? {},
-    exempt: doc?.exempt ?? {},
-    localTypes: doc?.localTypes ?? {},
-    flags: doc?.flags ?? {},
+    coverage: nonZero(doc?.coverage),
+    exempt: nonZero(doc?.exempt),
+    localTypes: nonZero(doc?.localTypes),
+    flags: nonZero(doc?.flags),
   };
+}
+
+/** Counters that dropped back to zero are kept in the documents (cheaper to update); not shown. */
+function nonZero(counter: Record<string, number> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(counter ?? {}).filter(([, n]) => n !== 0));
 }
 
 /** Aggregates only: what reporting consumers may see. */

@@ -93,15 +93,15 @@ const SCHEMA = `
 
 const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
 
+/** Streams per readStreams query. */
+const READ_STREAMS_CHUNK = 1000;
+
 /**
  * The embedded event store: one SQLite file in WAL mode. Positions are the table's
  * AUTOINCREMENT rowid; since SQLite has a single writer and never reuses an AUTOINCREMENT
  * value, positions become visible in increasing order with no holes filled in later, which
  * is what makes "read everything after my checkpoint" correct for subscriptions.
  */
-/** Streams per readStreams query. */
-const READ_STREAMS_CHUNK = 1000;
-
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
 

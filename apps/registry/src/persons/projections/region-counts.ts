@@ -55,24 +55,25 @@ export function countedRegions(c: Classification | null): string[] {
   return c?.region ? [...ancestorCodes(c.region), c.region] : [];
 }
 
+type CounterField = 'coverage' | 'exempt' | 'localTypes' | 'flags';
+
 /**
  * A new counters document for one region with a person moved from one classification to
  * another (either may be null: registered, removed, or moved to or from another region).
  * Only the counters that change are copied; a status change in the same region is one
- * document, not a removal and an addition.
+ * document, not a removal and an addition. A counter back at zero stays, as 0: deleting
+ * keys would turn the objects into slow dictionaries on this, the projection's hottest path.
  */
 export function applyChange(doc: RegionCountsDocument, from: Classification | null, to: Classification | null): RegionCountsDocument {
   const next: RegionCountsDocument = { ...doc };
-  const copied = new Set<'coverage' | 'exempt' | 'localTypes' | 'flags'>();
-  const add = (field: 'coverage' | 'exempt' | 'localTypes' | 'flags', key: string, delta: number) => {
-    if (!copied.has(field)) {
+  let copied = 0;
+  const bit: Record<CounterField, number> = { coverage: 1, exempt: 2, localTypes: 4, flags: 8 };
+  const add = (field: CounterField, key: string, delta: number) => {
+    if ((copied & bit[field]) === 0) {
       next[field] = { ...next[field] };
-      copied.add(field);
+      copied |= bit[field];
     }
-    const counter = next[field];
-    const value = (counter[key] ?? 0) + delta;
-    if (value === 0) delete counter[key];
-    else counter[key] = value;
+    next[field][key] = (next[field][key] ?? 0) + delta;
   };
   const move = (c: Classification, delta: 1 | -1) => {
     next.total += delta;
