@@ -46,8 +46,8 @@ function rawInsertRate(file: string, synchronous: Synchronous, count: number, ro
   // Payloads serialised ahead of time: the ceiling is SQLite alone.
   const data = JSON.stringify(DATA);
   const metadata = JSON.stringify(METADATA);
-  const rows = makeEvents(count).map((event) => [event.id, `person-${event.id}`, 0, event.type, data, metadata, METADATA.occurredAt]);
-  return rawEventInsertRate(file, synchronous, rows, rowsPerTransaction);
+  const events = makeEvents(count);
+  return rawEventInsertRate(file, synchronous, count, (i) => [events[i].id, `person-${events[i].id}`, 0, events[i].type, data, metadata, METADATA.occurredAt], rowsPerTransaction);
 }
 
 async function appendManyRate(file: string, synchronous: Synchronous, batchSize: number, count: number): Promise<number> {

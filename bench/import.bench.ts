@@ -79,14 +79,18 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
  */
 function rawInsertRate(file: string, rows: number, samples: Array<{ type: string; data: string; metadata: string }>, synchronous: 'FULL' | 'NORMAL'): number {
   const recordedAt = new Date().toISOString();
-  const all: unknown[][] = [];
-  for (let i = 0; i < rows; i++) {
-    const s = samples[i % samples.length];
-    // Random ids and hashed stream names, as person streams are: every row lands on its own index pages.
-    const stream = `person-p_${createHash('sha1').update(String(i)).digest('hex').slice(0, 26)}`;
-    all.push([randomUUID(), stream, 0, s.type, s.data, s.metadata, recordedAt]);
-  }
-  return rawEventInsertRate(file, synchronous, all, RAW_TRANSACTION_ROWS);
+  return rawEventInsertRate(
+    file,
+    synchronous,
+    rows,
+    (i) => {
+      const s = samples[i % samples.length];
+      // Random ids and hashed stream names, as person streams are: every row lands on its own index pages.
+      const stream = `person-p_${createHash('sha1').update(String(i)).digest('hex').slice(0, 26)}`;
+      return [randomUUID(), stream, 0, s.type, s.data, s.metadata, recordedAt];
+    },
+    RAW_TRANSACTION_ROWS,
+  );
 }
 
 function sampleEvents(dataDir: string): Array<{ type: string; data: string; metadata: string }> {

@@ -72,6 +72,8 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/persons/:id/corrections':                    [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
   'POST /v1/persons/:id/household-moves':                [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
   'POST /v1/persons/:id/household-cancellations':        [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
+  // Before the death row: operators may not record exemptions for the deceased.
+  'POST /v1/persons/:id/exemptions':                     [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
   'POST /v1/persons/:id/death':                          [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
 };
 
@@ -189,6 +191,8 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
     t.http().post(`/v1/persons/${fixture.personId}/household-cancellations`).set(bearer(token)).send({ source: sourceOf(role), reason: 'emigration' }),
   'POST /v1/persons/:id/death': ({ t, token, role, fixture }) =>
     t.http().post(`/v1/persons/${fixture.personId}/death`).set(bearer(token)).send({ source: sourceOf(role), dateOfDeath: '2024-05-01' }),
+  'POST /v1/persons/:id/exemptions': ({ t, token, role, fixture }) =>
+    t.http().post(`/v1/persons/${fixture.personId}/exemptions`).set(bearer(token)).send({ source: sourceOf(role), reason: 'imprisoned', since: '2024-05-01' }),
 
   'GET /v1/imports/:id': ({ t, token, target, ops }) => t.http().get(`/v1/imports/${ops.imports[side(target)].importId}`).set(bearer(token)),
   'GET /v1/imports/:id/rejections': ({ t, token, target, ops }) => t.http().get(`/v1/imports/${ops.imports[side(target)].importId}/rejections`).set(bearer(token)),
@@ -393,6 +397,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'POST /v1/persons/{personId}/death',
         'POST /v1/persons/{personId}/enrollments',
         'POST /v1/persons/{personId}/enrollments/{insuranceType}/{transition}',
+        'POST /v1/persons/{personId}/exemptions',
         'POST /v1/persons/{personId}/household-cancellations',
         'POST /v1/persons/{personId}/household-moves',
       ].sort(),

@@ -100,4 +100,32 @@ describe('a comparison run on a generated province', () => {
     expect(again.counts.linked).toBe(0);
     expect(again.counts.persons).toBe(firstRun.counts.persons);
   });
+
+  it('takes a surveyor’s finding (imprisoned) off the worklist and into the next verdict', async () => {
+    const worklist = await t.http().get('/v1/survey-worklists').query({ region: '44' }).set(bearer(admin)).expect(200);
+    const target = worklist.body.items.find((i: { coverageStatus: string }) => i.coverageStatus === 'uninsured');
+    expect(target).toBeDefined();
+    const surveyor = t.token({ role: 'township-surveyor', sub: 'surveyor-1', region: target.householdRegion });
+    const recorded = await t
+      .http()
+      .post(`/v1/persons/${target.personId}/exemptions`)
+      .set(bearer(surveyor))
+      .send({ source: 'operator', sourceRecordId: 'survey-2024-001', reason: 'imprisoned', since: '2024-01-01' });
+    expect(recorded.status).toBe(200);
+    const bad = await t.http().post(`/v1/persons/${target.personId}/exemptions`).set(bearer(surveyor)).send({ source: 'operator', reason: 'deceased', since: '2024-01-01' });
+    expect(bad.status).toBe(400);
+
+    const view = await t.http().get(`/v1/persons/${target.personId}`).set(bearer(admin)).expect(200);
+    expect(view.body.coverage).toMatchObject({ status: 'exempt', exemptionReason: 'imprisoned', evidence: ['EXEMPTION_RECORDED_IMPRISONED'] });
+    expect(view.body.exemptions).toEqual([{ reason: 'imprisoned', since: '2024-01-01', source: 'operator' }]);
+    await t.caughtUp();
+    const township = await t.http().get('/v1/survey-worklists').query({ region: target.householdRegion }).set(bearer(surveyor)).expect(200);
+    expect(township.body.items.map((i: { personId: string }) => i.personId)).not.toContain(target.personId);
+
+    const next = await runComparison();
+    expect(next.counts.statusChanges).toBe(1);
+    const history = await t.http().get(`/v1/persons/${target.personId}/history`).set(bearer(admin)).expect(200);
+    const verdict = history.body.events.filter((e: { type: string }) => e.type === 'CoverageStatusDetermined').pop();
+    expect(verdict.data).toMatchObject({ status: 'exempt', exemptionReason: 'imprisoned', previousStatus: 'uninsured' });
+  });
 });

@@ -15,6 +15,7 @@ import {
   InsuranceType,
   PersonCommand,
   PersonState,
+  RecordedExemptionReason,
   SourceKind,
   SourceRef,
   citizenIdCheckCharacter,
@@ -120,6 +121,10 @@ export class PersonScript {
 
   move(destination: HouseholdDestination): NewEvent[] {
     return this.run({ type: 'MoveHousehold', data: { ...ref('household-registration'), destination } });
+  }
+
+  exempt(reason: RecordedExemptionReason, since: string, until?: string): NewEvent[] {
+    return this.run({ type: 'RecordExemption', data: { ...ref('operator'), reason, since, ...(until !== undefined && { until }) } });
   }
 
   cancel(reason: HouseholdCancellationReason): NewEvent[] {

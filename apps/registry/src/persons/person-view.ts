@@ -1,8 +1,11 @@
 import { PersonState, assessPersonCoverage, maskCitizenIdText, InsuranceTypes, ContributionStatuses } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 
-/** The response shape of GET /v1/persons/{personId}, folded from the person's events. */
-export function personView(personId: string, state: PersonState, revision: number, localProvince: string, unmasked: boolean) {
+/**
+ * The response shape of GET /v1/persons/{personId}, folded from the person's events; the
+ * coverage is assessed as of `asOf` (`YYYY-MM-DD`: today, or the date an as-of read asks for).
+ */
+export function personView(personId: string, state: PersonState, revision: number, localProvince: string, unmasked: boolean, asOf: string) {
   if (state.status === 'unregistered') return null;
   const p = state.person;
   const field = (name: keyof typeof p.fields) => p.fields[name]?.value;
@@ -16,7 +19,7 @@ export function personView(personId: string, state: PersonState, revision: numbe
     lastChangedAt: e!.lastChangedAt,
     source: e!.source,
   }));
-  const coverage = assessPersonCoverage(state, localProvince);
+  const coverage = assessPersonCoverage(state, localProvince, asOf);
   return {
     personId,
     revision,
@@ -29,6 +32,7 @@ export function personView(personId: string, state: PersonState, revision: numbe
     householdAddress: field('householdAddress'),
     phone: field('phone'),
     household: { ...p.household },
+    exemptions: Object.entries(p.exemptions).map(([reason, e]) => ({ reason, since: e!.since, until: e!.until, source: e!.source })),
     deceased: state.status === 'deceased',
     dateOfDeath: state.status === 'deceased' ? state.death.dateOfDeath : undefined,
     enrollments,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import type { RecordedExemptionReason } from '@registry/domain';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { LookupThrottle } from '../auth/throttle';
@@ -8,6 +9,7 @@ import { ProblemException } from '../common/problem';
 import {
   CorrectionDto,
   DeathDto,
+  ExemptionDto,
   EnrollmentDto,
   EnrollmentTransitionDto,
   GetPersonQueryDto,
@@ -140,6 +142,23 @@ export class PersonsController {
   @ApiOperation({ summary: 'Report a death' })
   async death(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: DeathDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
     const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'RecordDeath', data: { ...ref, dateOfDeath: dto.dateOfDeath } }), dto, expectedRevision(ifMatch));
+    return answer(res, outcome);
+  }
+
+  @Post(':personId/exemptions')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('life-event:report')
+  @ApiHeader(IF_MATCH)
+  @ApiOperation({ summary: 'Record an exemption a household survey found (imprisoned, military service), in effect from since until until' })
+  async exemption(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: ExemptionDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    const reason = dto.reason as RecordedExemptionReason;
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({ type: 'RecordExemption', data: { ...ref, reason, since: dto.since, ...(dto.until !== undefined && { until: dto.until }) } }),
+      dto,
+      expectedRevision(ifMatch),
+    );
     return answer(res, outcome);
   }
 

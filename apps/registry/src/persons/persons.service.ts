@@ -233,7 +233,7 @@ export class PersonsService {
     const personId = this.parsePersonIdParam(rawPersonId);
     const loaded = await this.loadVisible(caller, personId, asOf);
     if (unmask) await this.recordDisclosure(caller, personId, 'person');
-    const view = personView(personId, loaded.state, loaded.revision, this.reference.provinceCode, unmask);
+    const view = personView(personId, loaded.state, loaded.revision, this.reference.provinceCode, unmask, (asOf ?? new Date()).toISOString().slice(0, 10));
     if (!view) throw notFound();
     return view;
   }

@@ -21,3 +21,14 @@ export const ExemptionReasons = defineCodeTable({
 });
 export type ExemptionReason = (typeof ExemptionReasons.codes)[number];
 export const isExemptionReason = ExemptionReasons.is;
+
+/**
+ * Exemptions recorded as facts of their own (a household survey finds a person in prison or
+ * serving in the military with the household still registered). The others follow from
+ * other facts: a death, a household cancellation, the person's age.
+ */
+export const RECORDED_EXEMPTION_REASONS = ['imprisoned', 'military-service'] as const;
+export type RecordedExemptionReason = (typeof RECORDED_EXEMPTION_REASONS)[number];
+export function isRecordedExemptionReason(value: unknown): value is RecordedExemptionReason {
+  return typeof value === 'string' && (RECORDED_EXEMPTION_REASONS as readonly string[]).includes(value);
+}

@@ -1,4 +1,4 @@
-import { CoverageFacts, assessRegistryCoverage } from './registry-coverage';
+import { CoverageFacts, NEWBORN_ENROLMENT_DAYS, assessRegistryCoverage } from './registry-coverage';
 
 const living: CoverageFacts = { deceased: false, householdStatus: 'active', enrollments: [], openConflicts: 0 };
 
@@ -30,6 +30,35 @@ describe('assessRegistryCoverage', () => {
       '44',
     );
     expect(a.status).toBe('uninsured');
+  });
+
+  it('is exempt while a recorded exemption is in effect on the assessment date, and only then', () => {
+    const imprisoned: CoverageFacts = { ...living, exemptions: [{ reason: 'imprisoned', since: '2023-01-01', until: '2025-01-01' }] };
+    expect(assessRegistryCoverage(imprisoned, '44', '2024-06-30')).toMatchObject({
+      status: 'exempt',
+      exemptionReason: 'imprisoned',
+      evidence: ['EXEMPTION_RECORDED_IMPRISONED'],
+    });
+    expect(assessRegistryCoverage(imprisoned, '44', '2022-12-31').status).toBe('uninsured');
+    // `until` is the first day it no longer applies.
+    expect(assessRegistryCoverage(imprisoned, '44', '2025-01-01').status).toBe('uninsured');
+    // Without a date the rule cannot be judged.
+    expect(assessRegistryCoverage(imprisoned, '44').status).toBe('uninsured');
+    const serving: CoverageFacts = { ...living, exemptions: [{ reason: 'military-service', since: '2024-03-01' }] };
+    expect(assessRegistryCoverage(serving, '44', '2030-01-01')).toMatchObject({ status: 'exempt', exemptionReason: 'military-service', evidence: ['EXEMPTION_RECORDED_MILITARY_SERVICE'] });
+    // Coverage wins over an exemption: an insured prisoner is insured.
+    const insured = { ...imprisoned, enrollments: [{ insuranceType: '110' as const, contributionStatus: '1' as const, provinceCode: '44' }] };
+    expect(assessRegistryCoverage(insured, '44', '2024-06-30').status).toBe('insured-local');
+  });
+
+  it('is exempt as under-age within the newborn enrolment window, uninsured after it', () => {
+    const newborn: CoverageFacts = { ...living, birthDate: '2024-05-01' };
+    expect(NEWBORN_ENROLMENT_DAYS).toBe(90);
+    expect(assessRegistryCoverage(newborn, '44', '2024-07-29')).toMatchObject({ status: 'exempt', exemptionReason: 'under-age', evidence: ['UNDER_ENROLMENT_AGE'] });
+    expect(assessRegistryCoverage(newborn, '44', '2024-07-30').status).toBe('uninsured');
+    // An enrolled newborn is insured.
+    const enrolled = { ...newborn, enrollments: [{ insuranceType: '390' as const, contributionStatus: '1' as const, provinceCode: '44' }] };
+    expect(assessRegistryCoverage(enrolled, '44', '2024-05-10').status).toBe('insured-local');
   });
 
   it('is insured elsewhere when only another province covers the person', () => {

@@ -1,5 +1,5 @@
 import { ContributionStatus } from '../codes/contribution-status';
-import { CoverageStatus, ExemptionReason } from '../codes/coverage-status';
+import { CoverageStatus, ExemptionReason, RecordedExemptionReason } from '../codes/coverage-status';
 import { HouseholdCancellationReason, HouseholdStatus } from '../codes/household-status';
 import { InsuranceType, insuranceFamilyOf } from '../codes/insurance-type';
 
@@ -16,10 +16,17 @@ import { InsuranceType, insuranceFamilyOf } from '../codes/insurance-type';
  * 4. a basic pension or medical enrolment in this province, contributing or suspended
  *                                       → insured-local                evidence: those enrolments
  * 5. such an enrolment in another province → insured-elsewhere          evidence: those enrolments
- * 6. an open identity conflict          → unresolved                   evidence: the conflicts
- * 7. otherwise                          → uninsured
+ * 6. a recorded exemption in effect on the assessment date (imprisoned, military service,
+ *    found by a household survey)       → exempt (its reason)          evidence: EXEMPTION_RECORDED_<REASON>
+ * 7. younger than the enrolment window for newborns (NEWBORN_ENROLMENT_DAYS after birth:
+ *    medical insurance applies from birth, and a newborn enrolled within the window is
+ *    covered from birth; pension applies from 16, so it never decides a status)
+ *                                       → exempt (under-age)           evidence: UNDER_ENROLMENT_AGE
+ * 8. an open identity conflict          → unresolved                   evidence: the conflicts
+ * 9. otherwise                          → uninsured
  * Enrolment counts as coverage while contributing (1) or suspended (2, 参保未缴费: flagged
- * as a lapse); terminated (3) does not.
+ * as a lapse); terminated (3) does not. Rules 6 and 7 need the assessment date (`asOf`):
+ * a comparison run's date for verdicts, the latest event's for the read model between runs.
  */
 export interface CoverageFacts {
   readonly deceased: boolean;
@@ -31,7 +38,16 @@ export interface CoverageFacts {
     readonly provinceCode: string;
   }>;
   readonly openConflicts: number;
+  /** `YYYY-MM-DD`, for the rules that depend on the date. */
+  readonly birthDate?: string;
+  readonly exemptions?: ReadonlyArray<{ readonly reason: RecordedExemptionReason; readonly since: string; readonly until?: string }>;
 }
+
+/** Days after birth within which a newborn's enrolment counts from birth (新生儿参保), so a younger child is not yet uninsured. */
+export const NEWBORN_ENROLMENT_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 
 export type CoverageFlag = 'LAPSED_CONTRIBUTION' | 'DUPLICATE_MEDICAL_ENROLLMENT' | 'DUPLICATE_PENSION_ENROLLMENT' | 'INSURED_IN_TWO_PROVINCES';
 
@@ -49,7 +65,7 @@ export interface CoverageAssessment {
 
 const BASIC_FAMILIES = new Set(['pension', 'medical']);
 
-export function assessRegistryCoverage(facts: CoverageFacts, localProvince: string): CoverageAssessment {
+export function assessRegistryCoverage(facts: CoverageFacts, localProvince: string, asOf?: string): CoverageAssessment {
   const active = facts.enrollments.filter((e) => e.contributionStatus === '1' || e.contributionStatus === '2');
   const basic = active.filter((e) => BASIC_FAMILIES.has(insuranceFamilyOf(e.insuranceType)));
   const local = basic.filter((e) => e.provinceCode.slice(0, 2) === localProvince);
@@ -70,6 +86,15 @@ export function assessRegistryCoverage(facts: CoverageFacts, localProvince: stri
   }
   if (local.length > 0) return { ...base, status: 'insured-local', evidence: localTypes.map((t) => `ENROLLED_${t}`) };
   if (elsewhere.length > 0) return { ...base, status: 'insured-elsewhere', evidence: elsewhereProvinces.map((p) => `ENROLLED_IN_${p}`) };
+  if (asOf !== undefined) {
+    const exemption = facts.exemptions?.find((e) => e.since <= asOf && (e.until === undefined || asOf < e.until));
+    if (exemption) {
+      return { ...base, status: 'exempt', exemptionReason: exemption.reason, evidence: [`EXEMPTION_RECORDED_${exemption.reason.toUpperCase().replace(/-/g, '_')}`] };
+    }
+    if (facts.birthDate !== undefined && dayNumber(asOf) - dayNumber(facts.birthDate) < NEWBORN_ENROLMENT_DAYS) {
+      return { ...base, status: 'exempt', exemptionReason: 'under-age', evidence: ['UNDER_ENROLMENT_AGE'] };
+    }
+  }
   if (facts.openConflicts > 0) return { ...base, status: 'unresolved', evidence: ['OPEN_IDENTITY_CONFLICT'] };
   return { ...base, status: 'uninsured', evidence: ['NO_ACTIVE_BASIC_ENROLLMENT'] };
 }

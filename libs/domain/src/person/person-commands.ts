@@ -1,5 +1,6 @@
 import { ContributionStatus } from '../codes/contribution-status';
 import { Gender } from '../codes/gender';
+import { RecordedExemptionReason } from '../codes/coverage-status';
 import { HouseholdCancellationReason } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { CitizenId } from '../identity/citizen-id';
@@ -46,6 +47,12 @@ export type TerminateEnrollment = DomainCommand<'TerminateEnrollment', Enrollmen
 
 export type RecordDeath = DomainCommand<'RecordDeath', SourceRef & { readonly dateOfDeath: string }>;
 
+/** An exemption found by a household survey (or reported by a source): in effect from `since` until `until` (exclusive) or open-ended. */
+export type RecordExemption = DomainCommand<
+  'RecordExemption',
+  SourceRef & { readonly reason: RecordedExemptionReason; readonly since: string; readonly until?: string }
+>;
+
 export type MoveHousehold = DomainCommand<'MoveHousehold', SourceRef & { readonly destination: HouseholdDestination }>;
 
 export type CancelHousehold = DomainCommand<'CancelHousehold', SourceRef & { readonly reason: HouseholdCancellationReason }>;
@@ -76,6 +83,7 @@ export type PersonCommand =
   | ResumeEnrollment
   | TerminateEnrollment
   | RecordDeath
+  | RecordExemption
   | MoveHousehold
   | CancelHousehold
   | CorrectRecord

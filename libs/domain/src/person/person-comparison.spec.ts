@@ -2,7 +2,7 @@ import { DeciderSpecification } from '../testing/decider-spec';
 import { ref, registered } from '../testing/person-fixtures';
 import { PersonCommand } from './person-commands';
 import { createPersonDecider } from './person-decider';
-import { PersonNotRegisteredError } from './person-errors';
+import { InvalidFieldValueError, PersonDeceasedError, PersonNotRegisteredError } from './person-errors';
 import { EnrollmentRecorded, PersonEvent } from './person-events';
 
 const spec = DeciderSpecification.for(createPersonDecider());
@@ -50,6 +50,43 @@ describe('DetermineCoverage', () => {
 
   it('needs a registered person', () => {
     spec.given([]).when(determine('run-1')).thenThrows(PersonNotRegisteredError);
+  });
+
+  it('judges a recorded exemption as of the run date', () => {
+    const imprisoned: PersonEvent = { type: 'ExemptionRecorded', data: { ...ref('operator', 'survey-1'), reason: 'imprisoned', since: '2024-01-01', until: '2026-01-01' } };
+    spec
+      .given([registered, imprisoned])
+      .when(determine('run-1'))
+      .then([verdict('run-1', 'uninsured', ['EXEMPTION_RECORDED_IMPRISONED'], { status: 'exempt', exemptionReason: 'imprisoned', localTypes: [] })]);
+  });
+});
+
+describe('RecordExemption', () => {
+  const exemption = (data: Record<string, unknown>, id = 'survey-7'): PersonCommand =>
+    ({ type: 'RecordExemption', data: { ...ref('operator', id), reason: 'imprisoned', since: '2024-01-01', ...data } }) as PersonCommand;
+
+  it('records the exemption with its period', () => {
+    spec
+      .given([registered])
+      .when(exemption({ until: '2027-01-01' }))
+      .then([{ type: 'ExemptionRecorded', data: { ...ref('operator', 'survey-7'), reason: 'imprisoned', since: '2024-01-01', until: '2027-01-01' } }]);
+  });
+
+  it('refuses a reason that is not recorded on its own, bad dates and an empty period', () => {
+    spec.given([registered]).when(exemption({ reason: 'deceased' })).thenThrows(InvalidFieldValueError);
+    spec.given([registered]).when(exemption({ since: '2024-02-30' })).thenThrows(InvalidFieldValueError);
+    spec.given([registered]).when(exemption({ until: '2024-01-01' })).thenThrows(InvalidFieldValueError);
+  });
+
+  it('refuses an operator recording it for a deceased person, and needs a registered person', () => {
+    const died: PersonEvent = { type: 'DeathRecorded', data: { ...ref('health', 'd-1'), dateOfDeath: '2023-05-01', corroborating: false } };
+    spec.given([registered, died]).when(exemption({})).thenThrows(PersonDeceasedError);
+    spec.given([]).when(exemption({})).thenThrows(PersonNotRegisteredError);
+  });
+
+  it('is applied once per source record', () => {
+    const recorded: PersonEvent = { type: 'ExemptionRecorded', data: { ...ref('operator', 'survey-7'), reason: 'imprisoned', since: '2024-01-01' } };
+    spec.given([registered, recorded]).when(exemption({})).then([]);
   });
 });
 

@@ -1,8 +1,9 @@
+import { RecordedExemptionReason } from '../codes/coverage-status';
 import { CoverageAssessment, assessRegistryCoverage } from '../coverage/registry-coverage';
 import { RegisteredPersonState } from './person-state';
 
-/** The registry's coverage rules applied to a person's folded state. */
-export function assessPersonCoverage(state: RegisteredPersonState, localProvince: string): CoverageAssessment {
+/** The registry's coverage rules applied to a person's folded state, as of a date (`YYYY-MM-DD`). */
+export function assessPersonCoverage(state: RegisteredPersonState, localProvince: string, asOf?: string): CoverageAssessment {
   const p = state.person;
   return assessRegistryCoverage(
     {
@@ -11,7 +12,10 @@ export function assessPersonCoverage(state: RegisteredPersonState, localProvince
       cancellationReason: p.household.cancellationReason,
       enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
       openConflicts: p.openConflicts.length,
+      birthDate: p.fields.birthDate?.value,
+      exemptions: Object.entries(p.exemptions).map(([reason, e]) => ({ reason: reason as RecordedExemptionReason, since: e!.since, until: e!.until })),
     },
     localProvince,
+    asOf,
   );
 }

@@ -1,4 +1,5 @@
 import { insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
+import { RECORDED_EXEMPTION_REASONS, isRecordedExemptionReason } from '../codes/coverage-status';
 import { isInteractiveSource } from '../codes/source-kind';
 import { datePart } from '../shared/dates';
 import {
@@ -9,6 +10,7 @@ import {
   PersonCommand,
   RecordDeath,
   RecordEnrollment,
+  RecordExemption,
   RegisterPerson,
   ResumeEnrollment,
   SuspendEnrollment,
@@ -75,6 +77,8 @@ export function decidePerson(command: PersonCommand, state: PersonState, config:
       return terminateEnrollment(command, registered(state), ref);
     case 'RecordDeath':
       return recordDeath(command, registered(state), ref);
+    case 'RecordExemption':
+      return recordExemption(command, registered(state), ref);
     case 'MoveHousehold':
       return moveHousehold(command, registered(state), ref);
     case 'CancelHousehold':
@@ -224,6 +228,18 @@ function recordDeath(command: RecordDeath, state: RegisteredPersonState, ref: So
   return events;
 }
 
+function recordExemption(command: RecordExemption, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
+  const { reason, since, until } = command.data;
+  if (!isRecordedExemptionReason(reason)) throw new InvalidFieldValueError('reason', `must be one of ${RECORDED_EXEMPTION_REASONS.join(', ')}`);
+  checkDate('since', since);
+  if (until !== undefined) {
+    checkDate('until', until);
+    if (until <= since) throw new InvalidFieldValueError('until', 'must be after since');
+  }
+  if (state.status === 'deceased' && isInteractiveSource(ref.source)) throw new PersonDeceasedError();
+  return [{ type: 'ExemptionRecorded', data: { ...ref, reason, since, ...(until !== undefined && { until }) } }];
+}
+
 function moveHousehold(command: MoveHousehold, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { destination } = command.data;
   if (destination.scope === 'within-province') checkRegion('toRegion', destination.toRegion);
@@ -291,7 +307,7 @@ function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref
  */
 function determineCoverage(command: DetermineCoverage, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const p = state.person;
-  const assessment = assessPersonCoverage(state, command.data.localProvince);
+  const assessment = assessPersonCoverage(state, command.data.localProvince, datePart(ref.occurredAt));
   const previous = p.coverage;
   const same =
     previous !== undefined &&

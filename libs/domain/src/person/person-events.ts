@@ -3,7 +3,7 @@ import { Gender } from '../codes/gender';
 import { HouseholdCancellationReason } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
-import { CoverageStatus, ExemptionReason } from '../codes/coverage-status';
+import { CoverageStatus, ExemptionReason, RecordedExemptionReason } from '../codes/coverage-status';
 import { DomainEvent } from '../shared/decider';
 import { FieldChange, IdentityField } from './person-fields';
 
@@ -117,6 +117,12 @@ export type DeathRecorded = DomainEvent<
   }
 >;
 
+/** An exemption in effect from `since` until `until` (exclusive; open-ended without it). The latest record of a reason replaces earlier ones. */
+export type ExemptionRecorded = DomainEvent<
+  'ExemptionRecorded',
+  SourceRef & { readonly reason: RecordedExemptionReason; readonly since: string; readonly until?: string }
+>;
+
 export type AnomalyCode =
   | 'CONTRIBUTION_AFTER_DEATH'
   | 'ENROLLMENT_AFTER_HOUSEHOLD_CANCELLED'
@@ -201,6 +207,7 @@ export type PersonEvent =
   | EnrollmentTerminated
   | DeathRecorded
   | AnomalyDetected
+  | ExemptionRecorded
   | RecordCorrected
   | CoverageStatusDetermined
   | RecordLinked;
@@ -220,6 +227,7 @@ export const PERSON_EVENT_TYPES: readonly PersonEventType[] = [
   'EnrollmentTerminated',
   'DeathRecorded',
   'AnomalyDetected',
+  'ExemptionRecorded',
   'RecordCorrected',
   'CoverageStatusDetermined',
   'RecordLinked',

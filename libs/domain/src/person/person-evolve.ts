@@ -88,6 +88,10 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
     }
     case 'AnomalyDetected':
       return s;
+    case 'ExemptionRecorded': {
+      const d = event.data;
+      return withPerson(s, { exemptions: { ...p.exemptions, [d.reason]: { since: d.since, ...(d.until !== undefined && { until: d.until }), source: d.source } } });
+    }
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -113,6 +117,7 @@ function register(state: PersonState, d: Extract<PersonEvent, { type: 'PersonReg
     household: { status: 'active' },
     enrollments: {},
     openConflicts: [],
+    exemptions: {},
     reportedBy: [d.source],
     processed: new Set([sourceRecordKey(d.source, d.sourceRecordId)]),
   };

@@ -2,7 +2,7 @@ import { ContributionStatus } from '../codes/contribution-status';
 import { HouseholdCancellationReason, HouseholdStatus } from '../codes/household-status';
 import { InsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
-import { CoverageStatus, ExemptionReason } from '../codes/coverage-status';
+import { CoverageStatus, ExemptionReason, RecordedExemptionReason } from '../codes/coverage-status';
 import { IdentityField } from './person-fields';
 
 /** A field's current value and where it came from, so precedence can be applied. */
@@ -45,6 +45,12 @@ export interface Death {
   readonly sources: readonly SourceKind[];
 }
 
+export interface RecordedExemption {
+  readonly since: string;
+  readonly until?: string;
+  readonly source: SourceKind;
+}
+
 export interface PersonRecord {
   /** Normalised 18-character number (personal; held in memory only while deciding). */
   readonly citizenId: string;
@@ -52,6 +58,8 @@ export interface PersonRecord {
   readonly household: Household;
   readonly enrollments: Readonly<Partial<Record<InsuranceType, Enrollment>>>;
   readonly openConflicts: readonly OpenConflict[];
+  /** Recorded exemptions (imprisoned, military service), the latest record of each reason. */
+  readonly exemptions: Readonly<Partial<Record<RecordedExemptionReason, RecordedExemption>>>;
   /** Which sources hold this person: evidence for the comparison. */
   readonly reportedBy: readonly SourceKind[];
   /** The latest comparison verdict, if any run has judged this person. */

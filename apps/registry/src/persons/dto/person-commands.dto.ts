@@ -55,6 +55,21 @@ export class DeathDto extends SourceFactDto {
   dateOfDeath: string;
 }
 
+export class ExemptionDto extends SourceFactDto {
+  @ApiProperty({ enum: ['imprisoned', 'military-service'], description: 'What a household survey (or a source) found' })
+  @IsIn(['imprisoned', 'military-service'])
+  reason: string;
+
+  @ApiProperty({ example: '2024-03-01', description: 'First day the exemption applies' })
+  @Matches(DATE, { message: 'since must be YYYY-MM-DD' })
+  since: string;
+
+  @ApiPropertyOptional({ example: '2027-02-28', description: 'First day it no longer applies (release, discharge); open-ended when absent' })
+  @IsOptional()
+  @Matches(DATE, { message: 'until must be YYYY-MM-DD' })
+  until?: string;
+}
+
 export class HouseholdMoveDto extends SourceFactDto {
   @ApiProperty({ enum: ['within-province', 'out-of-province'] })
   @IsIn(['within-province', 'out-of-province'])

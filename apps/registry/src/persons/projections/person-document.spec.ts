@@ -171,6 +171,10 @@ describe('evolvePersonDocument', () => {
       person.transition('SuspendEnrollment', '390'),
       person.transition('ResumeEnrollment', '390'),
       person.transition('TerminateEnrollment', '390'),
+      person.transition('TerminateEnrollment', '310'),
+      person.transition('TerminateEnrollment', '170'),
+      person.exempt('imprisoned', '2020-01-01'),
+      person.exempt('imprisoned', '2020-01-01', '2021-01-01'),
       person.correct({ name: '褚十二' }),
       person.move({ scope: 'out-of-province', toProvince: '45' }),
       person.move({ scope: 'within-province', toRegion: '440106001' }),
@@ -179,13 +183,14 @@ describe('evolvePersonDocument', () => {
     ];
     let doc: PersonDocument | null = null;
     const all: RecordedEvent[] = [];
+    const seen: string[] = [];
     for (const events of steps) {
       const recorded = log.record(person.stream, events);
       all.push(...recorded);
       for (const e of recorded) doc = evolvePersonDocument(doc, e, keys.codec, '44');
       const decoded = all.map((e) => keys.protector.decodeEvent(e));
       const state = foldPerson(decoded.map((e) => ({ type: e.type, data: e.data }) as PersonEvent));
-      const view = personView(person.personId, state, all[all.length - 1].revision, '44', false)!;
+      const view = personView(person.personId, state, all[all.length - 1].revision, '44', false, all[all.length - 1].recordedAt.slice(0, 10))!;
       expect({ status: doc!.coverageStatus, reason: doc!.exemptionReason, flags: doc!.coverageFlags, region: doc!.householdRegion, revision: doc!.revision }).toEqual({
         status: view.coverage.status,
         reason: view.coverage.exemptionReason,
@@ -193,7 +198,10 @@ describe('evolvePersonDocument', () => {
         region: view.householdRegion,
         revision: view.revision,
       });
+      seen.push(`${doc!.coverageStatus}${doc!.exemptionReason ? `:${doc!.exemptionReason}` : ''}`);
     }
+    // The steps pass through every status the rules give here, the recorded exemption included.
+    expect([...new Set(seen)]).toEqual(['uninsured', 'unresolved', 'insured-elsewhere', 'insured-local', 'exempt:imprisoned', 'exempt:household-cancelled', 'exempt:military-service', 'exempt:deceased']);
     // Every event type a source or operator causes took part (PersonDetailsChanged is covered above).
     const types = new Set(all.map((e) => e.type));
     expect([...types].sort()).toEqual(
@@ -210,6 +218,7 @@ describe('evolvePersonDocument', () => {
         'HouseholdMoved',
         'HouseholdCancelled',
         'DeathRecorded',
+        'ExemptionRecorded',
       ].sort(),
     );
     expect([...types].every((t) => PERSON_EVENT_TYPES.includes(t as never))).toBe(true);

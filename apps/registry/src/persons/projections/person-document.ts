@@ -9,6 +9,7 @@ import {
   maskCitizenIdText,
   InsuranceType,
   ContributionStatus,
+  RecordedExemptionReason,
 } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 import type { Document } from '@registry/read-store';
@@ -59,6 +60,8 @@ export interface PersonDocument extends Document {
   evidence: string[];
   anomalies: string[];
   hasAnomalies: boolean;
+  /** Recorded exemptions (imprisoned, military service) by reason. */
+  exemptions?: Partial<Record<RecordedExemptionReason, { since: string; until?: string }>>;
   openConflicts: Array<{ conflictId: string; field: string; reportedSource: string }>;
   hasConflicts: boolean;
   sources: string[];
@@ -81,7 +84,7 @@ export interface PersonDocumentCodec {
 
 const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'RecordCorrected']);
 
-function withCoverage(doc: PersonDocument, localProvince: string): PersonDocument {
+function withCoverage(doc: PersonDocument, localProvince: string, asOf: string): PersonDocument {
   const enrollments = Object.entries(doc.enrollments).map(([type, e]) => ({
     insuranceType: type as InsuranceType,
     contributionStatus: e!.contributionStatus,
@@ -94,8 +97,11 @@ function withCoverage(doc: PersonDocument, localProvince: string): PersonDocumen
       cancellationReason: doc.cancellationReason as never,
       enrollments,
       openConflicts: doc.openConflicts.length,
+      birthDate: doc.birthDate,
+      exemptions: Object.entries(doc.exemptions ?? {}).map(([reason, e]) => ({ reason: reason as RecordedExemptionReason, since: e!.since, until: e!.until })),
     },
     localProvince,
+    asOf,
   );
   const next: PersonDocument = {
     ...doc,
@@ -138,6 +144,8 @@ export function evolvePersonDocument(
   const event = { type: recorded.type, data: recorded.data } as PersonEvent;
   const id = recorded.stream.replace(/^person-/, '');
   const at = recorded.recordedAt;
+  // Date-dependent rules (newborns, exemptions in effect) are judged as of this event.
+  const asOf = at.slice(0, 10);
 
   if (event.type === 'PersonRegistered') {
     if (doc) return doc;
@@ -168,6 +176,7 @@ export function evolvePersonDocument(
         updatedAt: at,
       },
       localProvince,
+      asOf,
     );
   }
   if (!doc) return null; // events before registration cannot occur on a person stream
@@ -195,7 +204,7 @@ export function evolvePersonDocument(
         const resolved = new Set(event.data.resolvedConflictIds);
         next.openConflicts = doc.openConflicts.filter((c) => !resolved.has(c.conflictId));
       }
-      return withCoverage(next, localProvince);
+      return withCoverage(next, localProvince, asOf);
     }
     case 'IdentityConflictDetected':
       return withCoverage(
@@ -205,14 +214,15 @@ export function evolvePersonDocument(
           openConflicts: [...doc.openConflicts, { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source }],
         },
         localProvince,
+        asOf,
       );
     case 'HouseholdMoved': {
       const d = event.data.destination;
-      if (d.scope === 'within-province') return withCoverage({ ...base, ...regionFields(d.toRegion), householdStatus: 'active' }, localProvince);
-      return withCoverage({ ...base, householdStatus: 'moved-out', toProvince: d.toProvince }, localProvince);
+      if (d.scope === 'within-province') return withCoverage({ ...base, ...regionFields(d.toRegion), householdStatus: 'active' }, localProvince, asOf);
+      return withCoverage({ ...base, householdStatus: 'moved-out', toProvince: d.toProvince }, localProvince, asOf);
     }
     case 'HouseholdCancelled':
-      return withCoverage({ ...base, householdStatus: 'cancelled', cancellationReason: event.data.reason }, localProvince);
+      return withCoverage({ ...base, householdStatus: 'cancelled', cancellationReason: event.data.reason }, localProvince, asOf);
     case 'EnrollmentRecorded':
       return withCoverage(
         {
@@ -230,6 +240,7 @@ export function evolvePersonDocument(
           },
         },
         localProvince,
+        asOf,
       );
     case 'EnrollmentSuspended':
     case 'EnrollmentResumed':
@@ -246,17 +257,29 @@ export function evolvePersonDocument(
           },
         },
         localProvince,
+        asOf,
       );
     }
     case 'DeathRecorded':
       return withCoverage(
         { ...base, deceased: true, dateOfDeath: doc.dateOfDeath ?? event.data.dateOfDeath, sources: addUnique(doc.sources, event.data.source) },
         localProvince,
+        asOf,
       );
     case 'AnomalyDetected':
-      return withCoverage({ ...base, anomalies: addUnique(doc.anomalies, event.data.anomaly) }, localProvince);
+      return withCoverage({ ...base, anomalies: addUnique(doc.anomalies, event.data.anomaly) }, localProvince, asOf);
+    case 'ExemptionRecorded':
+      return withCoverage(
+        {
+          ...base,
+          sources: addUnique(doc.sources, event.data.source),
+          exemptions: { ...doc.exemptions, [event.data.reason]: { since: event.data.since, ...(event.data.until !== undefined && { until: event.data.until }) } },
+        },
+        localProvince,
+        asOf,
+      );
     case 'CoverageStatusDetermined':
-      return {
+      return withCoverage({
         ...base,
         lastDetermination: {
           status: event.data.status,
@@ -265,7 +288,7 @@ export function evolvePersonDocument(
           runId: event.data.runId,
           at: event.data.occurredAt,
         },
-      };
+      }, localProvince, asOf);
     case 'RecordLinked':
       return { ...base, linkedRecords: (doc.linkedRecords ?? 0) + 1 };
     default: {
