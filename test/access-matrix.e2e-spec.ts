@@ -14,7 +14,7 @@ import { Principal } from '../apps/registry/src/auth/principal';
 import type { Role } from '../apps/registry/src/auth/roles';
 import { ROLES } from '../apps/registry/src/auth/roles';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
-import { documentedRoutes, newReviewId, rowCallsRoute, seedReview, uploadImport, writeHouseholdFile } from './support/access-fixtures';
+import { documentedRoutes, newReviewId, rowCallsRoute, seedReview, uploadImport, writeHouseholdFile, writeIdLessHouseholdFile } from './support/access-fixtures';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES } from './support/citizens';
 import { expectProblem, registrationBody } from './support/requests';
@@ -113,6 +113,7 @@ const OPS_MATRIX: Record<string, OpsRow> = {
   'POST /v1/link-reviews/:id/confirm':        [[OK, OK],             [OK, REVIEW_NOT_FOUND], [OK, REVIEW_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
   'POST /v1/link-reviews/:id/reject':         [[OK, OK],             [OK, REVIEW_NOT_FOUND], [OK, REVIEW_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
   'GET /v1/survey-worklists?region=township': [[LISTED, LISTED],     [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE],       [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
+  'GET /v1/survey-worklists/identity-checks?region=township': [[LISTED, LISTED], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
   'GET /v1/survey-worklists?region=county':   [[LISTED, LISTED],     [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [OUT_OF_SCOPE, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
   'GET /v1/ministry/exchange':                [[OK],                 [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
   'POST /v1/ministry/uploads/run':            [[MINISTRY_DISABLED],  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
@@ -140,6 +141,8 @@ interface OpsFixtures {
   candidate: Record<Target, string>;
   /** An uninsured person on each side: on that township's (and county's) survey worklist. */
   uninsured: Record<Target, string>;
+  /** A household row without an ID on each side: on that township's identity checks after the run. */
+  identityCheck: Record<Target, string>;
 }
 
 /** "any": the endpoint has no region target (a one-answer cell). */
@@ -211,6 +214,8 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   'POST /v1/link-reviews/:id/reject': ({ t, token, role, target, ops }) =>
     t.http().post(`/v1/link-reviews/${ops.reviews[role][side(target)].reject}/reject`).set(bearer(token)).send({ note: '均非同一人' }),
   'GET /v1/survey-worklists?region=township': ({ t, token, target }) => t.http().get('/v1/survey-worklists').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
+  'GET /v1/survey-worklists/identity-checks?region=township': ({ t, token, target }) =>
+    t.http().get('/v1/survey-worklists/identity-checks').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
   'GET /v1/survey-worklists?region=county': ({ t, token, target }) =>
     t.http().get('/v1/survey-worklists').query({ region: target === 'out' ? PLACES.tianhe.county : PLACES.nanshan.county }).set(bearer(token)),
   'GET /v1/ministry/exchange': ({ t, token }) => t.http().get('/v1/ministry/exchange').set(bearer(token)),
@@ -223,6 +228,7 @@ const LISTS: Record<string, (body: any, c: CallContext) => boolean> = {
   'GET /v1/link-reviews': (body, { target, ops }) => body.items.some((item: { reviewId: string }) => item.reviewId === ops.listedReview[side(target)]),
   'GET /v1/survey-worklists?region=township': (body, { target, ops }) => body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
   'GET /v1/survey-worklists?region=county': (body, { target, ops }) => body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
+  'GET /v1/survey-worklists/identity-checks?region=township': (body, { target, ops }) => body.items.some((item: { recordRef: string }) => item.recordRef === ops.identityCheck[side(target)]),
 };
 
 /** A comparison run's counts and progress figures are aggregates over the whole province. */
@@ -241,6 +247,7 @@ const REVEALS: Record<string, (body: any) => Regions> = {
   'GET /v1/link-reviews': (body) => body.items.flatMap((r: { candidates: Array<{ householdRegion: string }> }) => r.candidates.map((c) => c.householdRegion)),
   'GET /v1/survey-worklists?region=township': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
   'GET /v1/survey-worklists?region=county': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
+  'GET /v1/survey-worklists/identity-checks?region=township': (body) => body.items.map((c: { householdRegion: string }) => c.householdRegion),
 };
 
 /** The regions shown that the role's region does not cover (a person without a region counts as the province). */
@@ -307,12 +314,16 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     ops.candidate = {} as Record<Target, string>;
     ops.uninsured = {} as Record<Target, string>;
     ops.listedReview = {} as Record<Target, string>;
+    ops.identityCheck = {} as Record<Target, string>;
     for (const target of TARGETS) {
       const submitter = t.token({ role: 'county-operator', sub: `importer-${county[target]}`, region: county[target] });
       const file = writeHouseholdFile(workDir, `household-${target}.csv`, county[target], TARGET_REGION[target]);
       const submitted = await uploadImport(t, submitter, file);
       expect(submitted.status).toBe(202);
       ops.imports[target] = { importId: submitted.body.importId, file };
+      const idless = await uploadImport(t, submitter, writeIdLessHouseholdFile(workDir, `household-idless-${target}.csv`, TARGET_REGION[target]));
+      expect(idless.status).toBe(202);
+      ops.identityCheck[target] = `${idless.body.importId}:1`;
       for (const kind of ['candidate', 'uninsured'] as const) {
         const registered = await t
           .http()
@@ -385,6 +396,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'GET /v1/persons/{personId}/history',
         'GET /v1/reports/region-counts',
         'GET /v1/survey-worklists',
+        'GET /v1/survey-worklists/identity-checks',
         'POST /v1/comparison-runs',
         'POST /v1/imports',
         'POST /v1/link-reviews/{reviewId}/confirm',

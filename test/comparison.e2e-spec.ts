@@ -94,6 +94,31 @@ describe('a comparison run on a generated province', () => {
     }
   });
 
+  it('sends household rows nobody could be found for to the township survey as identity checks', async () => {
+    const checks: Array<{ recordRef: string; householdRegion: string; reasons: string[]; name?: string; maskedCitizenId?: string }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t.http().get('/v1/survey-worklists/identity-checks').query({ region: '44', ...(cursor ? { cursor } : {}) }).set(bearer(admin)).expect(200);
+      checks.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    // Each row without an ID whose person no row identifies is one of them.
+    expect(checks.length).toBeGreaterThanOrEqual(score.linkage.unplaceable - 2);
+    expect(checks.length).toBeGreaterThan(0);
+    for (const c of checks) {
+      expect(c.reasons.some((r) => r.startsWith('ID_') || r === 'REQUIRED_FIELD_MISSING')).toBe(true);
+      expect(c.householdRegion).toMatch(/^44\d{4}(\d{3})?$/);
+      if (c.maskedCitizenId) expect(c.maskedCitizenId).toContain('*');
+    }
+    // A township surveyor sees the checks of their township only.
+    const one = checks[0];
+    const surveyor = t.token({ role: 'township-surveyor', sub: 'surveyor-2', region: one.householdRegion });
+    const own = await t.http().get('/v1/survey-worklists/identity-checks').query({ region: one.householdRegion }).set(bearer(surveyor)).expect(200);
+    expect(own.body.items.map((c: { recordRef: string }) => c.recordRef)).toContain(one.recordRef);
+    expect(own.body.items.every((c: { householdRegion: string }) => c.householdRegion === one.householdRegion)).toBe(true);
+    await t.http().get('/v1/survey-worklists/identity-checks').query({ region: '44' }).set(bearer(surveyor)).expect(403);
+  });
+
   it('changes nothing when run again with nothing new', async () => {
     const again = await runComparison();
     expect(again.counts.statusChanges).toBe(0);

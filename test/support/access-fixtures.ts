@@ -27,6 +27,14 @@ export function writeHouseholdFile(dir: string, name: string, county: string, to
   return path;
 }
 
+/** A household file of one row without a citizen ID in `township`: after a comparison run, that township's identity check. */
+export function writeIdLessHouseholdFile(dir: string, name: string, township: string): string {
+  const path = join(dir, name);
+  const person = { recordId: `AM${String(++recordSeq).padStart(6, '0')}`, citizen: newCitizen(township.slice(0, 6)), name: '无证某', region: township };
+  writeCsv(path, HOUSEHOLD_HEADER, [householdRow(person, { 公民身份号码: '' })], 'utf-8');
+  return path;
+}
+
 /** POST /v1/imports with the file; when accepted, waits until the import has finished, so no cell runs beside one. */
 export async function uploadImport(t: TestApp, token: string, path: string): Promise<Response> {
   const res = await t

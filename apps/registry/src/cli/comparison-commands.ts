@@ -78,7 +78,7 @@ export function registerComparisonCommands(program: Command): void {
               `  recall on those                ${pct(l.hardRecall)}`,
               `  of which carry more than a name ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)} (name-only rows go to review)`,
               `  waiting for review             ${l.pendingReview}`,
-              `  rows without an ID whose person no row identifies (nothing to link to, not counted) ${l.unplaceable}`,
+              `  rows without an ID whose person no row identifies (nothing to link to, not counted) ${l.unplaceable}; counted as misses, recall ${pct(l.hardRecallCountingUnplaceable)}`,
               ...Object.entries(l.hardMissesByKind).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `    missed: ${k.padEnd(40)} ${v}`),
               ...Object.entries(l.falsePositivesByKind).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `    wrong:  ${k.padEnd(40)} ${v}`),
               'coverage status',

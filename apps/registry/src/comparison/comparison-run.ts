@@ -3,6 +3,7 @@ import type { Document } from '@registry/read-store';
 export const COMPARISON_RUNS = 'comparison_runs';
 export const LINK_DECISIONS = 'link_decisions';
 export const LINK_REVIEWS = 'link_reviews';
+export const IDENTITY_CHECKS = 'identity_checks';
 
 export type RunState = 'running' | 'completed' | 'failed';
 export type RunPhase = 'starting' | 'ministry-inquiry' | 'linkage' | 'determination' | 'done';
@@ -47,6 +48,24 @@ export interface LinkDecisionDoc extends Document {
   method?: 'linkage' | 'id-repair';
   runId: string;
   decidedAt: string;
+}
+
+/**
+ * A household-register row whose ID was unusable and that no person could be found for (no
+ * link, no repair, or a reviewer rejected every candidate): somebody lives at that address
+ * whom the registry cannot name by ID, so the township survey checks them. Personal fields
+ * stay sealed in the quarantined row (`recordRef` is its id).
+ */
+export interface IdentityCheckDoc extends Document {
+  recordRef: string;
+  importId: string;
+  rowNumber: number;
+  householdRegion: string;
+  /** The region and its ancestors: "this region and below" is one indexed equality. */
+  regionPath: string[];
+  reasons: string[];
+  runId: string;
+  createdAt: string;
 }
 
 /** A possible link waiting for a person to confirm or reject it. */

@@ -115,6 +115,15 @@ export class ComparisonController {
     return this.reviews.reject(caller, id);
   }
 
+  @Get('survey-worklists/identity-checks')
+  @RequirePermission('person:read')
+  @ApiOperation({
+    summary: 'Household-survey identity checks: household-register rows of a township (or larger region) with no usable ID that no person could be found for',
+  })
+  identityChecks(@Caller() caller: Principal, @Query() query: WorklistQueryDto) {
+    return this.reviews.identityChecks(caller, query.region, query.cursor);
+  }
+
   @Get('survey-worklists')
   @RequirePermission('person:read')
   @ApiOperation({ summary: 'Household-survey worklist: uninsured and unresolved persons of a township (or larger region), with what is known about them' })

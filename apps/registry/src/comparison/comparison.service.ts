@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CitizenId, CitizenIdRepairKind, InsuranceType, PersonCommand, PersonId, SourceKind, parsePersonId, personIdFor, repairCitizenId } from '@registry/domain';
+import { CitizenId, CitizenIdRepairKind, InsuranceType, PersonCommand, PersonId, SourceKind, ancestorCodes, parsePersonId, personIdFor, repairCitizenId } from '@registry/domain';
 import { CanonicalRecord } from '@registry/ingest';
 import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -15,7 +15,7 @@ import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/p
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { COMPARISON_RUNS, ComparisonRun, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc, RunPhase } from './comparison-run';
+import { COMPARISON_RUNS, ComparisonRun, IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc, RunPhase } from './comparison-run';
 import { LinkIndex, LinkInput, LinkPerson, RecordLinker } from './record-linker';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
 
@@ -203,6 +203,7 @@ export class ComparisonService {
     const decisions = this.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
     await decisions.ensureIndexes([{ name: 'person', fields: [['personId', 1]] }]);
     await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).ensureIndexes([{ name: 'state', fields: [['state', 1], ['createdAt', 1]] }]);
+    await this.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).ensureIndexes([{ name: 'region_path', fields: [['regionPath', 1]] }]);
 
     // Candidates: quarantined rows of completed imports that failed on their ID only.
     const jobs = await this.reads.collection<ImportJob>(IMPORT_JOBS).find({ state: 'completed' }, { limit: 1000 });
@@ -303,6 +304,11 @@ export class ComparisonService {
         } else {
           run.counts.notLinked++;
         }
+        // A household row nobody could be found for goes to the township survey; one that
+        // found its person (or a reviewer's queue) leaves it.
+        const check = decision.outcome === 'none' && !repair ? this.identityCheck(rejection, source, fields, run._id, now) : undefined;
+        if (check) ops.push({ kind: 'upsert', collection: IDENTITY_CHECKS, doc: check });
+        else if (source === 'household-registration') ops.push({ kind: 'delete', collection: IDENTITY_CHECKS, id: rejection._id });
       }
       if (commands.length > 0) await this.persons.executeBatch(commands, this.context(run));
       await this.reads.write(ops);
@@ -395,6 +401,23 @@ export class ComparisonService {
       await this.reads.write(ops);
       await this.progress(run, 'linkage', Math.min(i + BATCH, orphans.length), run.counts.recordsConsidered);
     }
+  }
+
+  /** The survey's entry for a household row without a person (see IdentityCheckDoc); undefined for other sources or rows without a known region. */
+  identityCheck(rejection: Pick<ImportRejection, '_id' | 'importId' | 'rowNumber' | 'reasons'>, source: string, fields: Record<string, string>, runId: string, now: string): IdentityCheckDoc | undefined {
+    const region = fields.householdRegion;
+    if (source !== 'household-registration' || !region || !this.reference.regions.get(region)) return undefined;
+    return {
+      _id: rejection._id,
+      recordRef: rejection._id,
+      importId: rejection.importId,
+      rowNumber: rejection.rowNumber,
+      householdRegion: region,
+      regionPath: [...ancestorCodes(region), region],
+      reasons: [...new Set(rejection.reasons.map((r) => r.code))],
+      runId,
+      createdAt: now,
+    };
   }
 
   /**

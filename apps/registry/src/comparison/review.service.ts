@@ -12,7 +12,7 @@ import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/p
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc } from './comparison-run';
+import { IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc } from './comparison-run';
 import { ComparisonService } from './comparison.service';
 
 function reviewNotFound(): ProblemException {
@@ -155,7 +155,12 @@ export class ReviewService {
       throw new ProblemException(HttpStatus.CONFLICT, 'REVIEW_ALREADY_DECIDED', 'This review has already been decided.');
     }
     const now = new Date().toISOString();
+    // None of the candidates: a household row then has nobody, and goes to the township survey.
+    const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
+    const fields = rejection ? (this.protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial)?.partial.fields ?? {}) : {};
+    const check = rejection ? this.comparison.identityCheck(rejection, review.source, fields, review.runId, now) : undefined;
     await this.reads.write([
+      ...(check ? [{ kind: 'upsert' as const, collection: IDENTITY_CHECKS, doc: check }] : []),
       { kind: 'upsert', collection: LINK_REVIEWS, doc: { ...review, state: 'rejected', decidedBy: caller.subject, decidedAt: now } },
       {
         kind: 'upsert',
@@ -175,6 +180,40 @@ export class ReviewService {
       },
     ]);
     return { reviewId: review._id, state: 'rejected' };
+  }
+
+  /**
+   * Household-register rows the registry cannot name by ID (see IdentityCheckDoc) in a
+   * region and below, with what the row says, for the township survey to visit.
+   */
+  async identityChecks(caller: Principal, region: string, cursor?: string) {
+    if (!caller.covers(region)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
+    }
+    const page = await this.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).find({ regionPath: region }, { sort: [['_id', 1]], limit: 200, cursor });
+    const rows = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).getMany(page.items.map((c) => c.recordRef));
+    return {
+      region,
+      items: page.items.map((check) => {
+        const row = rows.get(check.recordRef);
+        const fields = row ? (this.protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${row._id}:partial`, row.partial)?.partial.fields ?? {}) : {};
+        return {
+          recordRef: check.recordRef,
+          importId: check.importId,
+          rowNumber: check.rowNumber,
+          householdRegion: check.householdRegion,
+          reasons: check.reasons,
+          name: fields.name,
+          gender: fields.gender,
+          birthDate: fields.birthDate,
+          householdAddress: fields.householdAddress,
+          // What the register holds in place of an ID, masked like any ID-shaped value.
+          maskedCitizenId: fields.rawCitizenId ? maskCitizenIdText(fields.rawCitizenId) : undefined,
+          runId: check.runId,
+        };
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async worklist(caller: Principal, region: string, cursor?: string) {

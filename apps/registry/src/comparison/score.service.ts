@@ -49,6 +49,8 @@ export interface LinkageScore {
    * left out of the hard-record figures and counted here.
    */
   unplaceable: number;
+  /** hardRecall with the unplaceable rows counted as misses, for comparison. */
+  hardRecallCountingUnplaceable: number;
   /** Hard records (beyond a name) not attributed to their person, by the row's quarantine reasons. */
   hardMissesByKind: Record<string, number>;
   /** Wrong attributions by the row's state ('accepted': its own valid ID named someone else). */
@@ -196,6 +198,7 @@ export class ScoreService {
       pendingReview: 0,
       excludedDuplicates: 0,
       unplaceable: 0,
+      hardRecallCountingUnplaceable: 0,
       hardMissesByKind: {},
       falsePositivesByKind: {},
     };
@@ -245,6 +248,7 @@ export class ScoreService {
     s.f1 = s.precision + s.recall === 0 ? 0 : (2 * s.precision * s.recall) / (s.precision + s.recall);
     s.hardRecall = ratio(s.hardTruePositives, s.hardRecords);
     s.hardRecallBeyondName = ratio(s.hardTruePositivesBeyondName, s.hardRecordsBeyondName);
+    s.hardRecallCountingUnplaceable = ratio(s.hardTruePositives, s.hardRecords + s.unplaceable);
 
     // Coverage: every in-scope person's status in the read model against the truth.
     const confusion: Record<string, number> = {};
