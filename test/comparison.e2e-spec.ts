@@ -14,7 +14,10 @@ import { LINK_DECISIONS, LinkDecisionDoc } from '../apps/registry/src/comparison
 import { ScoreReport, ScoreService } from '../apps/registry/src/comparison/score.service';
 import { ImportService } from '../apps/registry/src/imports/import.service';
 import { READ_STORE, ReadStore } from '@registry/read-store';
+import { citizenIdCheckCharacter } from '@registry/domain';
 import { bearer, startApp, TestApp } from './support/app';
+import { newCitizen, PLACES } from './support/citizens';
+import { registrationBody } from './support/requests';
 
 jest.setTimeout(180_000);
 
@@ -152,5 +155,47 @@ describe('a comparison run on a generated province', () => {
     const history = await t.http().get(`/v1/persons/${target.personId}/history`).set(bearer(admin)).expect(200);
     const verdict = history.body.events.filter((e: { type: string }) => e.type === 'CoverageStatusDetermined').pop();
     expect(verdict.data).toMatchObject({ status: 'exempt', exemptionReason: 'imprisoned', previousStatus: 'uninsured' });
+  });
+});
+
+describe('persons only other departments know of', () => {
+  it('are taken for a household person typed wrongly only when the two IDs are near each other', async () => {
+    const app = await startApp();
+    try {
+      const admin = app.token({ role: 'province-admin', sub: 'orphan-admin', region: '44' });
+      const card = app.token({ role: 'service-client', sub: 'card-system', region: '44', source: 'card-library' });
+      const household = newCitizen(PLACES.nanshan.county);
+      // One digit of the sequence typed wrongly, check character recomputed: a valid, near ID.
+      const first17 = household.id.slice(0, 14) + String((Number(household.id[14]) + 2) % 10) + household.id.slice(15, 17);
+      const typo = { ...household, id: first17 + citizenIdCheckCharacter(first17) };
+      // Someone else entirely who shares name, birth date and gender.
+      const namesake = { ...newCitizen(PLACES.tianhe.county), birthDate: household.birthDate, gender: household.gender };
+      const namesake17 = namesake.id.slice(0, 6) + household.birthDate.replace(/-/g, '') + namesake.id.slice(14, 17);
+      namesake.id = namesake17 + citizenIdCheckCharacter(namesake17);
+      const ids: Record<string, string> = {};
+      const hr = app.token({ role: 'service-client', sub: 'hr-system', region: '44', source: 'household-registration' });
+      const registered = await app.http().post('/v1/persons/registrations').set(bearer(hr)).send(registrationBody(household, { name: '张伟', sourceRecordId: 'ORPHAN-hr' }));
+      expect(registered.status).toBe(200);
+      ids.household = registered.body.personId;
+      for (const [key, citizen] of [
+        ['typo', typo],
+        ['namesake', namesake],
+      ] as const) {
+        const body = registrationBody(citizen, { source: 'card-library', name: '张伟', sourceRecordId: `ORPHAN-${key}` });
+        const res = await app.http().post('/v1/persons/registrations').set(bearer(card)).send(body);
+        expect({ status: res.status, body: res.status === 200 ? undefined : res.body }).toEqual({ status: 200, body: undefined });
+        ids[key] = res.body.personId;
+      }
+      await app.caughtUp();
+
+      const started = await app.http().post('/v1/comparison-runs').set(bearer(admin)).send({});
+      expect(started.status).toBe(202);
+      expect((await app.app.get(ComparisonService).waitFor(started.body._id)).state).toBe('completed');
+      const decisions = app.app.get<ReadStore>(READ_STORE).collection<LinkDecisionDoc>(LINK_DECISIONS);
+      expect(await decisions.get(`person:${ids.typo}`)).toMatchObject({ outcome: 'link', personId: ids.household });
+      expect(await decisions.get(`person:${ids.namesake}`)).toMatchObject({ outcome: 'none' });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -336,7 +336,11 @@ export class ComparisonService {
         // Region left out: an orphan's region, if any, is where its own source placed it.
         const decision = index.link({ citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender });
         const ref = `person:${orphan._id}`;
-        const outcome = decision.outcome === 'link' && decision.personId ? 'link' : 'none';
+        // Both sides hold a valid ID here, so "the same person typed wrongly" needs the two IDs
+        // near each other; otherwise the match rests on name, birth date and gender alone,
+        // which in a province of millions two different people share.
+        const nearId = decision.fields.citizenId !== undefined && decision.fields.citizenId.level !== 'different';
+        const outcome = decision.outcome === 'link' && decision.personId && nearId ? 'link' : 'none';
         ops.push({
           kind: 'upsert',
           collection: LINK_DECISIONS,
