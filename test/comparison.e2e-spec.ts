@@ -159,7 +159,7 @@ describe('a comparison run on a generated province', () => {
 });
 
 describe('persons only other departments know of', () => {
-  it('are taken for a household person typed wrongly only when the two IDs are near each other', async () => {
+  it('are taken for a household person typed wrongly only when the IDs are near and the names agree', async () => {
     const app = await startApp();
     try {
       const admin = app.token({ role: 'province-admin', sub: 'orphan-admin', region: '44' });
@@ -168,6 +168,9 @@ describe('persons only other departments know of', () => {
       // One digit of the sequence typed wrongly, check character recomputed: a valid, near ID.
       const first17 = household.id.slice(0, 14) + String((Number(household.id[14]) + 2) % 10) + household.id.slice(15, 17);
       const typo = { ...household, id: first17 + citizenIdCheckCharacter(first17) };
+      // Born the same day in the same county: an ID one sequence digit away, another name.
+      const neighbour17 = household.id.slice(0, 15) + String((Number(household.id[15]) + 4) % 10) + household.id.slice(16, 17);
+      const neighbour = { ...household, id: neighbour17 + citizenIdCheckCharacter(neighbour17) };
       // Someone else entirely who shares name, birth date and gender.
       const namesake = { ...newCitizen(PLACES.tianhe.county), birthDate: household.birthDate, gender: household.gender };
       const namesake17 = namesake.id.slice(0, 6) + household.birthDate.replace(/-/g, '') + namesake.id.slice(14, 17);
@@ -177,11 +180,12 @@ describe('persons only other departments know of', () => {
       const registered = await app.http().post('/v1/persons/registrations').set(bearer(hr)).send(registrationBody(household, { name: '张伟', sourceRecordId: 'ORPHAN-hr' }));
       expect(registered.status).toBe(200);
       ids.household = registered.body.personId;
-      for (const [key, citizen] of [
-        ['typo', typo],
-        ['namesake', namesake],
+      for (const [key, citizen, name] of [
+        ['typo', typo, '张伟'],
+        ['namesake', namesake, '张伟'],
+        ['neighbour', neighbour, '李娜'],
       ] as const) {
-        const body = registrationBody(citizen, { source: 'card-library', name: '张伟', sourceRecordId: `ORPHAN-${key}` });
+        const body = registrationBody(citizen, { source: 'card-library', name, sourceRecordId: `ORPHAN-${key}` });
         const res = await app.http().post('/v1/persons/registrations').set(bearer(card)).send(body);
         expect({ status: res.status, body: res.status === 200 ? undefined : res.body }).toEqual({ status: 200, body: undefined });
         ids[key] = res.body.personId;
@@ -194,6 +198,7 @@ describe('persons only other departments know of', () => {
       const decisions = app.app.get<ReadStore>(READ_STORE).collection<LinkDecisionDoc>(LINK_DECISIONS);
       expect(await decisions.get(`person:${ids.typo}`)).toMatchObject({ outcome: 'link', personId: ids.household });
       expect(await decisions.get(`person:${ids.namesake}`)).toMatchObject({ outcome: 'none' });
+      expect(await decisions.get(`person:${ids.neighbour}`)).toMatchObject({ outcome: 'none' });
     } finally {
       await app.close();
     }

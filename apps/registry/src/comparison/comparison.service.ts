@@ -336,11 +336,14 @@ export class ComparisonService {
         // Region left out: an orphan's region, if any, is where its own source placed it.
         const decision = index.link({ citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender });
         const ref = `person:${orphan._id}`;
-        // Both sides hold a valid ID here, so "the same person typed wrongly" needs the two IDs
-        // near each other; otherwise the match rests on name, birth date and gender alone,
-        // which in a province of millions two different people share.
-        const nearId = decision.fields.citizenId !== undefined && decision.fields.citizenId.level !== 'different';
-        const outcome = decision.outcome === 'link' && decision.personId && nearId ? 'link' : 'none';
+        // Both sides hold a valid ID here, so "the same person typed wrongly" needs both the IDs
+        // near each other and the names agreeing. Name, birth date and gender alone are shared
+        // by different people in a province of millions; and two people born the same day in
+        // the same county hold IDs one sequence digit apart, which also carry that birth date
+        // and gender, so a near ID with a different name is two people, not a typo.
+        const level = (field: string) => decision.fields[field]?.level;
+        const typedWrongly = level('citizenId') !== undefined && level('citizenId') !== 'different' && level('name') !== undefined && level('name') !== 'different';
+        const outcome = decision.outcome === 'link' && decision.personId && typedWrongly ? 'link' : 'none';
         ops.push({
           kind: 'upsert',
           collection: LINK_DECISIONS,
