@@ -7,7 +7,7 @@ import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
 import { KeyRing } from '../config/key-ring';
-import { IMPORT_REJECTIONS, ImportJob, ImportRejection, IMPORT_JOBS } from '../imports/import-job';
+import { IMPORT_REJECTIONS, ImportJob, ImportRejection, IMPORT_JOBS, rejectionFields } from '../imports/import-job';
 import { commandsForRecord } from '../imports/record-commands';
 import { PersonStore } from '../persons/person-store';
 import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
@@ -35,12 +35,38 @@ function idReason(reason: { code: string; field?: string }): boolean {
  * that the department learns whose row it is; its facts are applied only when its ID was
  * its only fault (`identityOnly`).
  */
-export function linkableRow(reasons: ReadonlyArray<{ code: string; field?: string }>): boolean {
+function linkableRow(reasons: ReadonlyArray<{ code: string; field?: string }>): boolean {
   return reasons.some(idReason) && !reasons.some((r) => r.code === 'DUPLICATE_ROW');
 }
 
-export function identityOnly(reasons: ReadonlyArray<{ code: string; field?: string }>): boolean {
+function identityOnly(reasons: ReadonlyArray<{ code: string; field?: string }>): boolean {
   return reasons.length > 0 && reasons.every(idReason);
+}
+
+/**
+ * Every link decision, automatic or a reviewer's, as the command that records it on the
+ * person: idempotent per record (`link:<recordRef>`), with its score and the fields that drove it.
+ */
+function linkRecordCommand(
+  recordRef: string,
+  recordSource: SourceKind,
+  occurredAt: string,
+  decision: { decidedBy: 'automatic' | 'reviewer'; reviewer?: string; score: number; fields: Record<string, { level: string; weight: number }> },
+): PersonCommand {
+  return {
+    type: 'LinkRecord',
+    data: {
+      source: 'comparison',
+      sourceRecordId: `link:${recordRef}`,
+      occurredAt,
+      recordSource,
+      recordRef,
+      decidedBy: decision.decidedBy,
+      ...(decision.reviewer ? { reviewer: decision.reviewer } : {}),
+      score: Math.round(decision.score * 1000) / 1000,
+      fields: decision.fields,
+    },
+  };
 }
 
 /**
@@ -249,8 +275,7 @@ export class ComparisonService {
       const ops: WriteOp[] = [];
       const commands: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
       for (const { rejection, source } of slice) {
-        const opened = this.protector.openFromDocument<{ partial: { kind: string; fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial);
-        const fields = opened?.partial.fields ?? {};
+        const fields = rejectionFields(this.protector, rejection);
         const input: LinkInput = {
           citizenId: fields.citizenId ?? fields.rawCitizenId,
           name: fields.name,
@@ -370,19 +395,7 @@ export class ComparisonService {
         commands.push({
           key: ref,
           personId: target,
-          command: {
-            type: 'LinkRecord',
-            data: {
-              source: 'comparison',
-              sourceRecordId: `link:${ref}`,
-              occurredAt: run.startedAt,
-              recordSource: (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind,
-              recordRef: ref,
-              decidedBy: 'automatic',
-              score: Math.round(decision.score * 1000) / 1000,
-              fields: decision.fields,
-            },
-          },
+          command: linkRecordCommand(ref, (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind, run.startedAt, { decidedBy: 'automatic', score: decision.score, fields: decision.fields }),
         });
         for (const [type, e] of Object.entries(orphan.enrollments)) {
           if (!e) continue;
@@ -460,19 +473,11 @@ export class ComparisonService {
     out.push({
       key: rejection._id,
       personId: repair.personId,
-      command: {
-        type: 'LinkRecord',
-        data: {
-          source: 'comparison',
-          sourceRecordId: `link:${rejection._id}`,
-          occurredAt,
-          recordSource: 'household-registration',
-          recordRef: rejection._id,
-          decidedBy: 'automatic',
-          score: 0,
-          fields: { citizenId: { level: repair.kind === 'check-character' ? 'repaired-check-character' : 'repaired-birth-date', weight: 0 } },
-        },
-      },
+      command: linkRecordCommand(rejection._id, 'household-registration', occurredAt, {
+        decidedBy: 'automatic',
+        score: 0,
+        fields: { citizenId: { level: repair.kind === 'check-character' ? 'repaired-check-character' : 'repaired-birth-date', weight: 0 } },
+      }),
     });
     return out;
   }
@@ -489,20 +494,7 @@ export class ComparisonService {
     recordFields: Record<string, string>,
     reviewer?: string,
   ): Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> {
-    const link: PersonCommand = {
-      type: 'LinkRecord',
-      data: {
-        source: 'comparison',
-        sourceRecordId: `link:${rejection._id}`,
-        occurredAt,
-        recordSource: source as SourceKind,
-        recordRef: rejection._id,
-        decidedBy,
-        ...(reviewer ? { reviewer } : {}),
-        score: Math.round(score * 1000) / 1000,
-        fields,
-      },
-    };
+    const link = linkRecordCommand(rejection._id, source as SourceKind, occurredAt, { decidedBy, reviewer, score, fields });
     const out: Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> = [{ key: rejection._id, personId, command: link }];
     // The row's facts other than identity (an enrolment, a death) now have a person,
     // unless the row was faulty beyond its ID: then the link only says whose row it is.

@@ -4,7 +4,7 @@ import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { ProblemException } from '../common/problem';
-import { IMPORT_REJECTIONS, ImportRejection } from '../imports/import-job';
+import { IMPORT_REJECTIONS, ImportRejection, rejectionFields } from '../imports/import-job';
 import { PersonStore } from '../persons/person-store';
 import { notFound, PersonsService } from '../persons/persons.service';
 import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
@@ -17,6 +17,13 @@ import { ComparisonService } from './comparison.service';
 
 function reviewNotFound(): ProblemException {
   return new ProblemException(HttpStatus.NOT_FOUND, 'REVIEW_NOT_FOUND', 'No review with this id is visible to the caller.');
+}
+
+/** Survey lists are asked for by region: one the caller covers. */
+function assertCovers(caller: Principal, region: string): void {
+  if (!caller.covers(region)) {
+    throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
+  }
 }
 
 /** The review queue of possible links, and the survey worklists. */
@@ -101,9 +108,6 @@ export class ReviewService {
       throw notFound();
     });
     const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
-    const opened = rejection
-      ? this.protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial)
-      : undefined;
     const now = new Date().toISOString();
     const commands = this.comparison.linkCommands(
       { _id: review._id, reasons: rejection?.reasons ?? [] },
@@ -113,7 +117,7 @@ export class ReviewService {
       Object.fromEntries(Object.entries(candidate.fields).map(([k, v]) => [k, { level: v.level, weight: v.weight ?? 0 }])),
       'reviewer',
       now,
-      opened?.partial.fields ?? {},
+      rejection ? rejectionFields(this.protector, rejection) : {},
       caller.subject,
     );
     const outcomes = await this.persons.executeBatch(commands, {
@@ -157,8 +161,7 @@ export class ReviewService {
     const now = new Date().toISOString();
     // None of the candidates: a household row then has nobody, and goes to the township survey.
     const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
-    const fields = rejection ? (this.protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial)?.partial.fields ?? {}) : {};
-    const check = rejection ? this.comparison.identityCheck(rejection, review.source, fields, review.runId, now) : undefined;
+    const check = rejection ? this.comparison.identityCheck(rejection, review.source, rejectionFields(this.protector, rejection), review.runId, now) : undefined;
     await this.reads.write([
       ...(check ? [{ kind: 'upsert' as const, collection: IDENTITY_CHECKS, doc: check }] : []),
       { kind: 'upsert', collection: LINK_REVIEWS, doc: { ...review, state: 'rejected', decidedBy: caller.subject, decidedAt: now } },
@@ -187,16 +190,14 @@ export class ReviewService {
    * region and below, with what the row says, for the township survey to visit.
    */
   async identityChecks(caller: Principal, region: string, cursor?: string) {
-    if (!caller.covers(region)) {
-      throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
-    }
+    assertCovers(caller, region);
     const page = await this.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).find({ regionPath: region }, { sort: [['_id', 1]], limit: 200, cursor });
     const rows = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).getMany(page.items.map((c) => c.recordRef));
     return {
       region,
       items: page.items.map((check) => {
         const row = rows.get(check.recordRef);
-        const fields = row ? (this.protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${row._id}:partial`, row.partial)?.partial.fields ?? {}) : {};
+        const fields = row ? rejectionFields(this.protector, row) : {};
         return {
           recordRef: check.recordRef,
           importId: check.importId,
@@ -217,9 +218,7 @@ export class ReviewService {
   }
 
   async worklist(caller: Principal, region: string, cursor?: string) {
-    if (!caller.covers(region)) {
-      throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
-    }
+    assertCovers(caller, region);
     let collection;
     try {
       collection = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);

@@ -1,4 +1,5 @@
 import type { Document } from '@registry/read-store';
+import type { PersonalDataProtector } from '../privacy/personal-data';
 
 export const IMPORT_JOBS = 'import_jobs';
 export const IMPORT_REJECTIONS = 'import_rejections';
@@ -60,6 +61,17 @@ export interface ImportRejection extends Document {
   raw: unknown;
   /** Sealed partial fields the cleaner could still read (for record linkage). */
   partial?: unknown;
+}
+
+/** Seals the fields the cleaner could still read from a quarantined row, bound to that row. */
+export function sealRejectionPartial(protector: PersonalDataProtector, rejectionId: string, partial: unknown): unknown {
+  return protector.sealForDocument(`${rejectionId}:partial`, { partial });
+}
+
+/** The fields a quarantined row kept for record linkage (see sealRejectionPartial); {} when it kept none. */
+export function rejectionFields(protector: PersonalDataProtector, rejection: Pick<ImportRejection, '_id' | 'partial'>): Record<string, string> {
+  if (rejection.partial === undefined) return {};
+  return protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial)?.partial.fields ?? {};
 }
 
 export function emptyCounts(): ImportCounts {

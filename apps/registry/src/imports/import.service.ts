@@ -26,7 +26,7 @@ import { KeyRing } from '../config/key-ring';
 import { BatchCommand, PersonStore } from '../persons/person-store';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
-import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts } from './import-job';
+import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts, sealRejectionPartial } from './import-job';
 import { commandsForRecord, recordRegion } from './record-commands';
 
 
@@ -275,7 +275,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
         reasons,
         warnings,
         raw: this.protector.sealForDocument(id, { raw: rawLine }),
-        partial: partial ? this.protector.sealForDocument(`${id}:partial`, { partial }) : undefined,
+        partial: partial ? sealRejectionPartial(this.protector, id, partial) : undefined,
       });
       counts.quarantined++;
       for (const r of reasons) reasonsByCode[r.code] = (reasonsByCode[r.code] ?? 0) + 1;

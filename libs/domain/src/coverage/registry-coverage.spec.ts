@@ -33,7 +33,7 @@ describe('assessRegistryCoverage', () => {
   });
 
   it('is exempt while a recorded exemption is in effect on the assessment date, and only then', () => {
-    const imprisoned: CoverageFacts = { ...living, exemptions: [{ reason: 'imprisoned', since: '2023-01-01', until: '2025-01-01' }] };
+    const imprisoned: CoverageFacts = { ...living, exemptions: { imprisoned: { since: '2023-01-01', until: '2025-01-01' } } };
     expect(assessRegistryCoverage(imprisoned, '44', '2024-06-30')).toMatchObject({
       status: 'exempt',
       exemptionReason: 'imprisoned',
@@ -44,7 +44,7 @@ describe('assessRegistryCoverage', () => {
     expect(assessRegistryCoverage(imprisoned, '44', '2025-01-01').status).toBe('uninsured');
     // Without a date the rule cannot be judged.
     expect(assessRegistryCoverage(imprisoned, '44').status).toBe('uninsured');
-    const serving: CoverageFacts = { ...living, exemptions: [{ reason: 'military-service', since: '2024-03-01' }] };
+    const serving: CoverageFacts = { ...living, exemptions: { 'military-service': { since: '2024-03-01' } } };
     expect(assessRegistryCoverage(serving, '44', '2030-01-01')).toMatchObject({ status: 'exempt', exemptionReason: 'military-service', evidence: ['EXEMPTION_RECORDED_MILITARY_SERVICE'] });
     // Coverage wins over an exemption: an insured prisoner is insured.
     const insured = { ...imprisoned, enrollments: [{ insuranceType: '110' as const, contributionStatus: '1' as const, provinceCode: '44' }] };

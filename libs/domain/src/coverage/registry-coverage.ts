@@ -1,5 +1,5 @@
 import { ContributionStatus } from '../codes/contribution-status';
-import { CoverageStatus, ExemptionReason, RecordedExemptionReason } from '../codes/coverage-status';
+import { CoverageStatus, ExemptionReason, RECORDED_EXEMPTION_REASONS, RecordedExemptionReason } from '../codes/coverage-status';
 import { HouseholdCancellationReason, HouseholdStatus } from '../codes/household-status';
 import { InsuranceType, insuranceFamilyOf } from '../codes/insurance-type';
 
@@ -40,7 +40,8 @@ export interface CoverageFacts {
   readonly openConflicts: number;
   /** `YYYY-MM-DD`, for the rules that depend on the date. */
   readonly birthDate?: string;
-  readonly exemptions?: ReadonlyArray<{ readonly reason: RecordedExemptionReason; readonly since: string; readonly until?: string }>;
+  /** Recorded exemptions by reason, as the person state and the read model keep them. */
+  readonly exemptions?: Readonly<Partial<Record<RecordedExemptionReason, { readonly since: string; readonly until?: string }>>>;
 }
 
 /** Days after birth within which a newborn's enrolment counts from birth (新生儿参保), so a younger child is not yet uninsured. */
@@ -87,9 +88,12 @@ export function assessRegistryCoverage(facts: CoverageFacts, localProvince: stri
   if (local.length > 0) return { ...base, status: 'insured-local', evidence: localTypes.map((t) => `ENROLLED_${t}`) };
   if (elsewhere.length > 0) return { ...base, status: 'insured-elsewhere', evidence: elsewhereProvinces.map((p) => `ENROLLED_IN_${p}`) };
   if (asOf !== undefined) {
-    const exemption = facts.exemptions?.find((e) => e.since <= asOf && (e.until === undefined || asOf < e.until));
-    if (exemption) {
-      return { ...base, status: 'exempt', exemptionReason: exemption.reason, evidence: [`EXEMPTION_RECORDED_${exemption.reason.toUpperCase().replace(/-/g, '_')}`] };
+    const inEffect = RECORDED_EXEMPTION_REASONS.find((reason) => {
+      const e = facts.exemptions?.[reason];
+      return e !== undefined && e.since <= asOf && (e.until === undefined || asOf < e.until);
+    });
+    if (inEffect) {
+      return { ...base, status: 'exempt', exemptionReason: inEffect, evidence: [`EXEMPTION_RECORDED_${inEffect.toUpperCase().replace(/-/g, '_')}`] };
     }
     if (facts.birthDate !== undefined && dayNumber(asOf) - dayNumber(facts.birthDate) < NEWBORN_ENROLMENT_DAYS) {
       return { ...base, status: 'exempt', exemptionReason: 'under-age', evidence: ['UNDER_ENROLMENT_AGE'] };

@@ -1,4 +1,3 @@
-import { RecordedExemptionReason } from '../codes/coverage-status';
 import { CoverageAssessment, assessRegistryCoverage } from '../coverage/registry-coverage';
 import { RegisteredPersonState } from './person-state';
 
@@ -13,7 +12,7 @@ export function assessPersonCoverage(state: RegisteredPersonState, localProvince
       enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
       openConflicts: p.openConflicts.length,
       birthDate: p.fields.birthDate?.value,
-      exemptions: Object.entries(p.exemptions).map(([reason, e]) => ({ reason: reason as RecordedExemptionReason, since: e!.since, until: e!.until })),
+      exemptions: p.exemptions,
     },
     localProvince,
     asOf,

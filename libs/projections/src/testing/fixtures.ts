@@ -169,16 +169,14 @@ export function gate(): { wait: () => Promise<void>; open: () => void; reached: 
 }
 
 /**
- * The same store, reporting itself non-transactional (like MongoDB/FerretDB), that can
- * "crash" a write: it applies the document writes of the batch, then fails before the checkpoint.
+ * A read store that passes everything to another one, reporting itself non-transactional
+ * (like MongoDB/FerretDB): tests override `write` to fail part-way through a batch.
  */
-export class CrashingReadStore implements ReadStore {
+export class NonTransactionalReadStore implements ReadStore {
   readonly kind: 'sqlite' | 'mongodb';
   readonly transactional = false;
-  crashNextWrite = false;
-  crashes = 0;
 
-  constructor(private readonly inner: ReadStore) {
+  constructor(protected readonly inner: ReadStore) {
     this.kind = inner.kind;
   }
 
@@ -186,16 +184,7 @@ export class CrashingReadStore implements ReadStore {
     return this.inner.collection<T>(name);
   }
 
-  async write(ops: WriteOp[]): Promise<void> {
-    if (this.crashNextWrite && ops.some((o) => o.collection === 'projection_checkpoints')) {
-      this.crashNextWrite = false;
-      this.crashes++;
-      // Op by op, like a non-transactional store, dying just before the checkpoint.
-      for (const op of ops) {
-        if (op.collection === 'projection_checkpoints') throw new Error('simulated crash before the checkpoint write');
-        await this.inner.write([op]);
-      }
-    }
+  write(ops: WriteOp[]): Promise<void> {
     return this.inner.write(ops);
   }
 
@@ -213,5 +202,24 @@ export class CrashingReadStore implements ReadStore {
   }
   close() {
     return this.inner.close();
+  }
+}
+
+/** The same store, non-transactional, that can "crash" a write: it applies the document writes of the batch, then fails before the checkpoint. */
+export class CrashingReadStore extends NonTransactionalReadStore {
+  crashNextWrite = false;
+  crashes = 0;
+
+  override async write(ops: WriteOp[]): Promise<void> {
+    if (this.crashNextWrite && ops.some((o) => o.collection === 'projection_checkpoints')) {
+      this.crashNextWrite = false;
+      this.crashes++;
+      // Op by op, like a non-transactional store, dying just before the checkpoint.
+      for (const op of ops) {
+        if (op.collection === 'projection_checkpoints') throw new Error('simulated crash before the checkpoint write');
+        await this.inner.write([op]);
+      }
+    }
+    return this.inner.write(ops);
   }
 }

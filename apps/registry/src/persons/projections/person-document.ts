@@ -98,7 +98,7 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
       enrollments,
       openConflicts: doc.openConflicts.length,
       birthDate: doc.birthDate,
-      exemptions: Object.entries(doc.exemptions ?? {}).map(([reason, e]) => ({ reason: reason as RecordedExemptionReason, since: e!.since, until: e!.until })),
+      exemptions: doc.exemptions,
     },
     localProvince,
     asOf,

@@ -1,7 +1,7 @@
 import type { NewEvent } from '@registry/event-store';
 import { CHECKPOINT_COLLECTION, Projection, ProjectionRunner, type ProjectionRunnerOptions } from '@registry/projections';
-import { allDocs, logicalDocs, runnerOptions, tempStores, type TempStores } from '@registry/projections/testing/fixtures';
-import { SqliteReadStore, type Document, type ReadStore, type WriteOp } from '@registry/read-store';
+import { NonTransactionalReadStore, allDocs, logicalDocs, runnerOptions, tempStores, type TempStores } from '@registry/projections/testing/fixtures';
+import { SqliteReadStore, type ReadStore, type WriteOp } from '@registry/read-store';
 import { join } from 'node:path';
 import { freshKeys, Keys, PersonScript } from '../../../../../test/support/person-events';
 import type { PersonDocument } from './person-document';
@@ -199,44 +199,22 @@ describe('persons projection on the runner: person documents and region counts',
  * The read store reporting itself non-transactional, applying a write's ops one at a time
  * and failing once after `okOps` ops of the first multi-op write that holds region counts.
  */
-class PartialWriteStore implements ReadStore {
-  readonly kind: 'sqlite' | 'mongodb';
-  readonly transactional = false;
+class PartialWriteStore extends NonTransactionalReadStore {
   failures = 0;
 
   constructor(
-    private readonly inner: ReadStore,
+    inner: ReadStore,
     private readonly okOps: number,
   ) {
-    this.kind = inner.kind;
+    super(inner);
   }
 
-  collection<T extends Document = Document>(name: string) {
-    return this.inner.collection<T>(name);
-  }
-
-  async write(ops: WriteOp[]): Promise<void> {
+  override async write(ops: WriteOp[]): Promise<void> {
     if (this.failures === 0 && ops.some((o) => o.collection.includes(REGION_COUNTS_COLLECTION)) && ops.length > this.okOps + 1) {
       this.failures++;
       for (const op of ops.slice(0, this.okOps)) await this.inner.write([op]);
       throw new Error('simulated failure part-way through a batch');
     }
     for (const op of ops) await this.inner.write([op]);
-  }
-
-  listCollections() {
-    return this.inner.listCollections();
-  }
-  dropCollection(name: string) {
-    return this.inner.dropCollection(name);
-  }
-  renameCollection(from: string, to: string) {
-    return this.inner.renameCollection(from, to);
-  }
-  ping() {
-    return this.inner.ping();
-  }
-  close() {
-    return this.inner.close();
   }
 }

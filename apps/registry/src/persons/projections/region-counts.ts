@@ -56,6 +56,7 @@ export function countedRegions(c: Classification | null): string[] {
 }
 
 type CounterField = 'coverage' | 'exempt' | 'localTypes' | 'flags';
+const COUNTER_BIT: Readonly<Record<CounterField, number>> = { coverage: 1, exempt: 2, localTypes: 4, flags: 8 };
 
 /**
  * A new counters document for one region with a person moved from one classification to
@@ -67,11 +68,10 @@ type CounterField = 'coverage' | 'exempt' | 'localTypes' | 'flags';
 export function applyChange(doc: RegionCountsDocument, from: Classification | null, to: Classification | null): RegionCountsDocument {
   const next: RegionCountsDocument = { ...doc };
   let copied = 0;
-  const bit: Record<CounterField, number> = { coverage: 1, exempt: 2, localTypes: 4, flags: 8 };
   const add = (field: CounterField, key: string, delta: number) => {
-    if ((copied & bit[field]) === 0) {
+    if ((copied & COUNTER_BIT[field]) === 0) {
       next[field] = { ...next[field] };
-      copied |= bit[field];
+      copied |= COUNTER_BIT[field];
     }
     next[field][key] = (next[field][key] ?? 0) + delta;
   };
