@@ -47,7 +47,13 @@ function rawInsertRate(file: string, synchronous: Synchronous, count: number, ro
   const data = JSON.stringify(DATA);
   const metadata = JSON.stringify(METADATA);
   const events = makeEvents(count);
-  return rawEventInsertRate(file, synchronous, count, (i) => [events[i].id, `person-${events[i].id}`, 0, events[i].type, data, metadata, METADATA.occurredAt], rowsPerTransaction);
+  return rawEventInsertRate(
+    file,
+    synchronous,
+    count,
+    (i) => ({ eventId: events[i].id, stream: `person-${events[i].id}`, revision: 0, type: events[i].type, data, metadata, recordedAt: METADATA.occurredAt }),
+    rowsPerTransaction,
+  );
 }
 
 async function appendManyRate(file: string, synchronous: Synchronous, batchSize: number, count: number): Promise<number> {

@@ -133,18 +133,18 @@ export function eventStats(dataDir: string): EventStats {
   try {
     const one = (sql: string) => db.prepare(sql).pluck().get() as number;
     const byType = Object.fromEntries(
-      (db.prepare('SELECT type, COUNT(*) AS n FROM events GROUP BY type').all() as Array<{ type: string; n: number }>).map((r) => [r.type, r.n]),
+      (db.prepare('SELECT type, COUNT(*) AS n FROM event_log GROUP BY type').all() as Array<{ type: string; n: number }>).map((r) => [r.type, r.n]),
     );
     return {
-      total: one('SELECT COUNT(*) FROM events'),
-      distinctIds: one('SELECT COUNT(DISTINCT event_id) FROM events'),
+      total: one('SELECT COUNT(*) FROM event_log'),
+      distinctIds: one('SELECT COUNT(DISTINCT event_id) FROM event_log'),
       byType,
-      personStreams: one("SELECT COUNT(DISTINCT stream) FROM events WHERE stream LIKE 'person-%'"),
+      personStreams: one("SELECT COUNT(DISTINCT stream) FROM event_log WHERE stream LIKE 'person-%'"),
       streamsWithoutExactlyOneRegistration: one(
-        "SELECT COUNT(*) FROM (SELECT stream FROM events WHERE stream LIKE 'person-%' GROUP BY stream HAVING SUM(type = 'PersonRegistered') <> 1)",
+        "SELECT COUNT(*) FROM (SELECT stream FROM event_log WHERE stream LIKE 'person-%' GROUP BY stream HAVING SUM(type = 'PersonRegistered') <> 1)",
       ),
       householdPersons: one(
-        "SELECT COUNT(DISTINCT stream) FROM events WHERE stream LIKE 'person-%' AND json_extract(data, '$.source') = 'household-registration'",
+        "SELECT COUNT(DISTINCT stream) FROM event_log WHERE stream LIKE 'person-%' AND json_extract(data, '$.source') = 'household-registration'",
       ),
     };
   } finally {

@@ -17,7 +17,7 @@ export interface EventMetadata {
   [key: string]: unknown;
 }
 
-/** An event to append. `id` is a UUID chosen by the caller; the same id is stored once. */
+/** An event to append. `id` is a UUID chosen by the caller; the same id is stored once per stream. */
 export interface NewEvent<T = unknown> {
   id: string;
   type: string;
@@ -112,7 +112,8 @@ export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
 
   /**
-   * Append events to one stream. Events whose id is already stored are dropped first;
+   * Append events to one stream. Events whose id is already stored in that stream (or
+   * repeated within the call) are dropped first;
    * if none remain the call succeeds without checking the expected revision.
    * Throws {@link ConcurrencyError} when the expected revision does not hold.
    */

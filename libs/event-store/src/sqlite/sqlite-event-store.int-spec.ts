@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,5 +172,96 @@ describe('SqliteEventStore specifics', () => {
     const store = open(freshFile());
     await expect(store.appendToStream('s-1', [newEvent('A')], { expectedRevision: 1.5 })).rejects.toBeInstanceOf(RangeError);
     expect(await store.headPosition()).toBe(0);
+  });
+
+  it('stores a stream name and a metadata value once, and shows events as the port does in event_log', async () => {
+    const file = freshFile();
+    const store = open(file);
+    const metadata = { occurredAt: '2024-03-01T08:00:00.000Z', operator: 'op-1', correlationId: 'imp-1' };
+    await store.appendMany(Array.from({ length: 20 }, (_, i) => ({ stream: `s-${i % 4}`, events: [{ ...newEvent('A', { i }), metadata: { ...metadata } }] })));
+    await store.appendToStream('s-0', [newEvent('B')]);
+    const db = new Database(file, { readonly: true });
+    try {
+      const count = (sql: string) => db.prepare(sql).pluck().get();
+      expect(count('SELECT COUNT(*) FROM streams')).toBe(4);
+      expect(count('SELECT COUNT(*) FROM metadata')).toBe(2);
+      expect(count('SELECT COUNT(*) FROM event_log')).toBe(21);
+      const read = await collect(store.readAll());
+      const viewed = db.prepare('SELECT * FROM event_log ORDER BY position').all() as Array<Record<string, unknown>>;
+      expect(viewed.map((row) => [row.position, row.event_id, row.stream, row.revision, JSON.parse(row.metadata as string)])).toEqual(
+        read.map((event) => [event.position, event.id, event.stream, event.revision, event.metadata]),
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('an id is unique within its stream: the same id sent to another stream later is another event there', async () => {
+    const store = open(freshFile());
+    const event = newEvent('A');
+    await store.appendToStream('s-1', [event]);
+    await store.appendToStream('s-2', [event]);
+    await store.appendToStream('s-1', [event]);
+    expect((await store.readStream('s-1')).map((e) => e.id)).toEqual([event.id]);
+    expect((await store.readStream('s-2')).map((e) => e.id)).toEqual([event.id]);
+  });
+
+  it('metadata rows of a rolled-back append are not reused by the next one', async () => {
+    const store = open(freshFile());
+    await store.appendToStream('s-2', [newEvent('A')]);
+    const fresh = { occurredAt: '2025-01-01T00:00:00.000Z', operator: 'op-new' };
+    await expect(
+      store.appendMany([
+        { stream: 's-1', events: [{ ...newEvent('A'), metadata: fresh }] },
+        { stream: 's-2', events: [newEvent('B')], expectedRevision: 7 },
+      ]),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    await store.appendToStream('s-3', [newEvent('C')]);
+    await store.appendToStream('s-1', [{ ...newEvent('A'), metadata: fresh }]);
+    expect((await store.readStream('s-1'))[0].metadata).toEqual(fresh);
+    expect((await store.readStream('s-3'))[0].metadata).toMatchObject({ operator: 'op-1' });
+  });
+
+  it('opens a file of the first layout, keeps every event, position and id, and goes on after the last position', async () => {
+    const file = freshFile();
+    const v1 = new Database(file);
+    v1.pragma('journal_mode = WAL');
+    v1.exec(`CREATE TABLE events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+        type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream, revision)) STRICT;
+      CREATE INDEX events_type ON events (type);`);
+    const insert = v1.prepare('INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const old = [
+      [3, 'id-a', 'person-x', 0, 'PersonRegistered', '{"n":1}', '{"occurredAt":"2024-01-01T00:00:00.000Z","operator":"op-1"}'],
+      [4, 'id-b', 'person-y', 0, 'PersonRegistered', '{"n":2}', '{"occurredAt":"2024-01-01T00:00:00.000Z","operator":"op-1"}'],
+      [9, 'id-c', 'person-x', 1, 'EnrollmentRecorded', '{"n":3}', '{"occurredAt":"2024-01-02T00:00:00.000Z","operator":"op-2"}'],
+    ] as const;
+    for (const row of old) insert.run(...row, '2024-01-03T00:00:00.000Z');
+    // Positions 10 and 11 were taken once and rolled back: AUTOINCREMENT never hands them out again.
+    v1.prepare("UPDATE sqlite_sequence SET seq = 11 WHERE name = 'events'").run();
+    v1.close();
+
+    const store = open(file);
+    const read = await collect(store.readAll());
+    expect(read.map((e) => [e.position, e.id, e.stream, e.revision, e.type, e.data, e.metadata.operator])).toEqual(
+      old.map(([position, id, stream, revision, type, data, metadata]) => [position, id, stream, revision, type, JSON.parse(data), JSON.parse(metadata).operator]),
+    );
+    expect((await store.readStream('person-x')).map((e) => e.revision)).toEqual([0, 1]);
+    expect(await collect(store.readAll({ filter: { eventTypes: ['EnrollmentRecorded'], streamPrefixes: ['person-'] } }))).toHaveLength(1);
+    await expect(store.appendToStream('person-x', [newEvent('C')], { expectedRevision: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+    const next = await store.appendToStream('person-x', [newEvent('C')], { expectedRevision: 1 });
+    expect(next).toEqual({ nextRevision: 2, position: 12 });
+    await store.close();
+    // Opening the migrated file again changes nothing.
+    const again = open(file);
+    expect((await collect(again.readAll())).map((e) => e.position)).toEqual([3, 4, 9, 12]);
+  });
+
+  it('refuses a file written by a newer layout instead of guessing', () => {
+    const file = freshFile();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => new SqliteEventStore(file)).toThrow(/layout 99/);
   });
 });

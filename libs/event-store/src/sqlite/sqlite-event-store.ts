@@ -17,7 +17,7 @@ import type {
 import { CloseSignal } from '../shared/close-signal';
 import { normalizeExpectedRevision } from '../shared/event-filter';
 import { PullSubscription } from '../shared/pull-subscription';
-import { headQuery, pageQuery } from './sqlite-filter';
+import { EVENT_COLUMNS, EVENT_JOINS, headQuery, pageQuery } from './sqlite-filter';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -70,28 +70,57 @@ interface EventRow {
 }
 
 interface StreamHeadRow {
+  streamId: number;
   revision: number;
   position: number;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** `PRAGMA user_version` of the current layout; 0 is the first layout (see migrateFromV1). */
+const SCHEMA_VERSION = 2;
+
+/**
+ * Stream names and metadata are stored once, in tables of their own, and events refer to
+ * them by integer id:
+ * - a stream's events share one small integer key, so the (stream_id, revision) index stays
+ *   a fraction of the size a hashed text name would give it, and new streams append at its
+ *   end instead of landing on a random page;
+ * - an import's events all carry the same metadata (who, which file, when), which would
+ *   otherwise be repeated in every row.
+ * Event ids are unique per stream, which is what EventStoreDB guarantees too.
+ * `event_log` shows the events as the port returns them, for auditors reading the file.
+ */
 const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS streams (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL UNIQUE
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS metadata (
+    id   INTEGER PRIMARY KEY,
+    json TEXT    NOT NULL UNIQUE
+  ) STRICT;
   CREATE TABLE IF NOT EXISTS events (
     position    INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id    TEXT    NOT NULL UNIQUE,
-    stream      TEXT    NOT NULL,
+    stream_id   INTEGER NOT NULL,
     revision    INTEGER NOT NULL,
+    event_id    TEXT    NOT NULL,
     type        TEXT    NOT NULL,
     data        TEXT    NOT NULL,
-    metadata    TEXT    NOT NULL,
+    metadata_id INTEGER NOT NULL,
     recorded_at TEXT    NOT NULL,
-    UNIQUE (stream, revision)
+    UNIQUE (stream_id, revision),
+    UNIQUE (stream_id, event_id)
   ) STRICT;
   CREATE INDEX IF NOT EXISTS events_type ON events (type);
+  CREATE VIEW IF NOT EXISTS event_log AS SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS};
 `;
 
-const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
+/** Reads of named streams start from the stream's row, then its events in revision order. */
+const BY_STREAM_JOINS = 'streams AS s CROSS JOIN events AS e ON e.stream_id = s.id CROSS JOIN metadata AS m ON m.id = e.metadata_id';
+
+/** Distinct metadata values remembered per instance (an import has one; HTTP commands one each). */
+const METADATA_CACHE_SIZE = 256;
 
 /** Streams per readStreams query. */
 const READ_STREAMS_CHUNK = 1000;
@@ -114,15 +143,21 @@ export class SqliteEventStore implements EventStore {
   private readonly filteredStatements = new Map<string, Statement>();
   private readonly statements: {
     existingIds: Statement;
+    streamId: Statement;
+    insertStream: Statement;
     streamHead: Statement;
     streamHeads: Statement;
+    metadataId: Statement;
+    insertMetadata: Statement;
     insert: Statement;
     readStream: Statement;
     readStreams: Statement;
     head: Statement;
     ping: Statement;
   };
-  private readonly appendTransaction: Database.Transaction<(appends: StreamAppend[]) => AppendResult[]>;
+  /** Metadata JSON → row id, for committed rows only (a rolled-back id must not be reused). */
+  private readonly metadataIds = new Map<string, number>();
+  private readonly appendTransaction: Database.Transaction<(appends: StreamAppend[], learned: Map<string, number>) => AppendResult[]>;
   private isClosed = false;
 
   constructor(
@@ -140,28 +175,38 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384))}`);
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      this.db.exec(SCHEMA);
+      this.db.transaction(() => {
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version > SCHEMA_VERSION) throw new Error(`the file has event-store layout ${version}; this version reads up to ${SCHEMA_VERSION}`);
+        if (version < SCHEMA_VERSION && hasV1Events(this.db)) migrateFromV1(this.db);
+        this.db.exec(SCHEMA);
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
     } catch (error) {
       throw new EventStoreUnavailableError(`Cannot open the SQLite event store: ${describe(error)}`, error);
     }
+    const byName = 'SELECT value FROM json_each(?)';
     this.statements = {
-      // Any number of ids in one cached statement, thanks to json_each.
-      existingIds: this.db.prepare('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck(),
-      streamHead: this.db.prepare('SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
+      existingIds: this.db.prepare('SELECT event_id FROM events WHERE stream_id = ? AND event_id IN (SELECT value FROM json_each(?))').pluck(),
+      streamId: this.db.prepare('SELECT id FROM streams WHERE name = ?').pluck(),
+      insertStream: this.db.prepare('INSERT INTO streams (name) VALUES (?)'),
+      streamHead: this.db.prepare('SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
       // Heads of many streams in one statement (a bare column beside MAX() comes from the max row).
       streamHeads: this.db.prepare(
-        'SELECT stream, MAX(revision) AS revision, position FROM events WHERE stream IN (SELECT value FROM json_each(?)) GROUP BY stream',
+        `SELECT s.name AS stream, s.id AS streamId, MAX(e.revision) AS revision, e.position AS position FROM streams AS s CROSS JOIN events AS e ON e.stream_id = s.id WHERE s.name IN (${byName}) GROUP BY s.id`,
       ),
+      metadataId: this.db.prepare('SELECT id FROM metadata WHERE json = ?').pluck(),
+      insertMetadata: this.db.prepare('INSERT INTO metadata (json) VALUES (?)'),
       insert: this.db.prepare(
-        'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (event_id) DO NOTHING',
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (stream_id, event_id) DO NOTHING',
       ),
-      readStream: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
-      readStreams: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream IN (SELECT value FROM json_each(?)) ORDER BY stream, revision`),
+      readStream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
+      readStreams: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
     };
-    this.appendTransaction = this.db.transaction((appends: StreamAppend[]) => this.appendInTransaction(appends));
+    this.appendTransaction = this.db.transaction((appends: StreamAppend[], learned: Map<string, number>) => this.appendInTransaction(appends, learned));
   }
 
   async appendToStream(stream: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -172,13 +217,17 @@ export class SqliteEventStore implements EventStore {
   async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
     let results: AppendResult[];
+    const learned = new Map<string, number>();
     try {
       // IMMEDIATE takes the write lock up front: with a deferred transaction, two processes
       // that both read then try to write would deadlock and one would fail with SQLITE_BUSY.
-      results = this.appendTransaction.immediate(appends);
+      results = this.appendTransaction.immediate(appends, learned);
     } catch (error) {
       throw toStoreError(error);
     }
+    // Committed: the metadata rows met or created are there for good.
+    if (this.metadataIds.size + learned.size > METADATA_CACHE_SIZE) this.metadataIds.clear();
+    for (const [json, id] of learned) this.metadataIds.set(json, id);
     this.notifier.notify();
     return results;
   }
@@ -257,20 +306,24 @@ export class SqliteEventStore implements EventStore {
    * only differ when the check fails, and then the slow path asks whether the batch is
    * entirely stored (a retry), which is the one case that must succeed.
    */
-  private appendInTransaction(appends: StreamAppend[]): AppendResult[] {
+  private appendInTransaction(appends: StreamAppend[], learned: Map<string, number>): AppendResult[] {
     const recordedAt = this.now().toISOString();
     const seenInCall = new Set<string>();
     const results: AppendResult[] = [];
     // Large batches (imports) look all their stream heads up at once instead of one query
     // per stream; the map is kept current as this call appends.
     const heads = appends.length >= 16 ? this.streamHeads(appends) : undefined;
+    // Events of one command share their metadata object: serialised and looked up once.
+    let lastMetadata: unknown;
+    let lastMetadataId = 0;
     for (const append of appends) {
       const expected = normalizeExpectedRevision(append.expectedRevision);
-      const head = heads ? heads.get(append.stream) : (this.statements.streamHead.get(append.stream) as StreamHeadRow | undefined);
+      const head = heads ? heads.get(append.stream) : this.streamHead(append.stream);
+      let streamId = head?.streamId;
       let revision = head?.revision ?? -1;
       let position = head?.position ?? 0;
       if (!expectedRevisionHolds(expected, head?.revision)) {
-        if (this.allStored(append.events)) {
+        if (this.allStored(streamId, append.events)) {
           results.push({ nextRevision: revision, position });
           continue;
         }
@@ -279,36 +332,51 @@ export class SqliteEventStore implements EventStore {
       for (const event of append.events) {
         if (seenInCall.has(event.id)) continue;
         seenInCall.add(event.id);
-        const info = this.statements.insert.run(
-          event.id,
-          append.stream,
-          revision + 1,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-          recordedAt,
-        );
-        if (info.changes === 0) continue; // the id is already stored: dropped
+        // A stream's row is created with its first event, so every stream row has events.
+        streamId ??= Number(this.statements.insertStream.run(append.stream).lastInsertRowid);
+        if (event.metadata !== lastMetadata) {
+          lastMetadata = event.metadata;
+          lastMetadataId = this.metadataId(JSON.stringify(event.metadata), learned);
+        }
+        const info = this.statements.insert.run(streamId, revision + 1, event.id, event.type, JSON.stringify(event.data), lastMetadataId, recordedAt);
+        if (info.changes === 0) continue; // the id is already in the stream: dropped
         revision += 1;
         position = Number(info.lastInsertRowid);
       }
-      if (heads && revision >= 0) heads.set(append.stream, { revision, position });
+      if (heads && streamId !== undefined) heads.set(append.stream, { streamId, revision, position });
       results.push({ nextRevision: revision, position });
     }
     return results;
   }
 
+  private streamHead(stream: string): StreamHeadRow | undefined {
+    const streamId = this.statements.streamId.get(stream) as number | undefined;
+    if (streamId === undefined) return undefined;
+    const row = this.statements.streamHead.get(streamId) as { revision: number; position: number };
+    return { streamId, revision: row.revision, position: row.position };
+  }
+
   private streamHeads(appends: StreamAppend[]): Map<string, StreamHeadRow> {
     const streams = [...new Set(appends.map((a) => a.stream))];
     const rows = this.statements.streamHeads.all(JSON.stringify(streams)) as Array<StreamHeadRow & { stream: string }>;
-    return new Map(rows.map((r) => [r.stream, { revision: r.revision, position: r.position }]));
+    return new Map(rows.map((r) => [r.stream, { streamId: r.streamId, revision: r.revision, position: r.position }]));
   }
 
-  /** Whether every event's id is stored (including earlier in the current transaction). */
-  private allStored(events: NewEvent[]): boolean {
+  /** The row id of a metadata value, created when new; `learned` collects what the commit may cache. */
+  private metadataId(json: string, learned: Map<string, number>): number {
+    let id = this.metadataIds.get(json) ?? learned.get(json);
+    if (id !== undefined) return id;
+    id = (this.statements.metadataId.get(json) as number | undefined) ?? Number(this.statements.insertMetadata.run(json).lastInsertRowid);
+    learned.set(json, id);
+    return id;
+  }
+
+  /** Whether every event's id is stored in the stream (including earlier in the current transaction). */
+  private allStored(streamId: number | undefined, events: NewEvent[]): boolean {
     const ids = new Set(events.map((event) => event.id));
     if (ids.size === 0) return true;
-    const stored = this.statements.existingIds.all(JSON.stringify([...ids])) as string[];
+    if (streamId === undefined) return false;
+    const stored = this.statements.existingIds.all(streamId, JSON.stringify([...ids])) as string[];
     return stored.length === ids.size;
   }
 
@@ -446,4 +514,31 @@ function toStoreError(error: unknown): unknown {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function hasV1Events(db: Database.Database): boolean {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
+  return columns.includes('stream');
+}
+
+/**
+ * Rewrites a file of the first layout (stream names and metadata repeated in every row,
+ * ids unique across streams) into the current one, inside the caller's transaction:
+ * positions, revisions, ids and the AUTOINCREMENT high-water mark are kept, so
+ * subscribers' checkpoints stay valid. Stream and metadata ids follow first appearance.
+ */
+function migrateFromV1(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE events RENAME TO events_v1;
+    DROP INDEX IF EXISTS events_type;
+    ${SCHEMA}
+    INSERT INTO streams (name) SELECT stream FROM events_v1 GROUP BY stream ORDER BY MIN(position);
+    INSERT INTO metadata (json) SELECT metadata FROM events_v1 GROUP BY metadata ORDER BY MIN(position);
+    INSERT INTO events (position, stream_id, revision, event_id, type, data, metadata_id, recorded_at)
+      SELECT v.position, s.id, v.revision, v.event_id, v.type, v.data, m.id, v.recorded_at
+      FROM events_v1 AS v JOIN streams AS s ON s.name = v.stream JOIN metadata AS m ON m.json = v.metadata
+      ORDER BY v.position;
+    UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events_v1'), 0)) WHERE name = 'events';
+    DROP TABLE events_v1;
+  `);
 }

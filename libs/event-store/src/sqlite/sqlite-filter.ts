@@ -8,7 +8,7 @@ import { normalizeFilter } from '../shared/event-filter';
  * string exists (the prefix is made only of U+10FFFF).
  *
  * A range keeps the condition exact and case-sensitive (LIKE is case-insensitive for ASCII
- * and treats % and _ as wildcards), and lets SQLite use the (stream, revision) index.
+ * and treats % and _ as wildcards), and compares stream names without a function call per row.
  */
 export function prefixUpperBound(prefix: string): string | undefined {
   const codePoints = Array.from(prefix, (c) => c.codePointAt(0) as number);
@@ -36,7 +36,15 @@ export interface FilteredQuery {
   shapeKey: string;
 }
 
-const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
+/**
+ * An event row as the port sees it. Stream names and metadata live in tables of their own
+ * (see SqliteEventStore); CROSS JOIN keeps SQLite driving every read from `events` in
+ * position order, looking names and metadata up by primary key, rather than scanning the
+ * streams by name for a prefix filter and sorting afterwards.
+ */
+export const EVENT_COLUMNS =
+  'e.position AS position, e.event_id AS event_id, s.name AS stream, e.revision AS revision, e.type AS type, e.data AS data, m.json AS metadata, e.recorded_at AS recorded_at';
+export const EVENT_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id CROSS JOIN metadata AS m ON m.id = e.metadata_id';
 
 /**
  * Rows with @after < position <= @upTo matching the filter, in position order, at most @limit.
@@ -50,14 +58,14 @@ export function pageQuery(filter: EventFilter | undefined): FilteredQuery {
   const { eventTypes, streamPrefixes } = normalizeFilter(filter);
   const params: SqlParams = {};
   const prefixSql = prefixCondition(streamPrefixes, params);
-  const range = 'position > @after AND position <= @upTo';
+  const range = 'e.position > @after AND e.position <= @upTo';
   const shapeKey = `t${eventTypes?.length ?? 0}p${streamPrefixes?.length ?? 0}`;
   if (!eventTypes) {
-    return { sql: `SELECT ${COLUMNS} FROM events WHERE ${range}${prefixSql} ORDER BY position LIMIT @limit`, params, shapeKey };
+    return { sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS} WHERE ${range}${prefixSql} ORDER BY e.position LIMIT @limit`, params, shapeKey };
   }
   const perType = eventTypes.map((type, i) => {
     params[`t${i}`] = type;
-    return `SELECT * FROM (SELECT ${COLUMNS} FROM events WHERE type = @t${i} AND ${range}${prefixSql} ORDER BY position LIMIT @limit)`;
+    return `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS} WHERE e.type = @t${i} AND ${range}${prefixSql} ORDER BY e.position LIMIT @limit)`;
   });
   const sql = perType.length === 1 ? perType[0] : `${perType.join(' UNION ALL ')} ORDER BY position LIMIT @limit`;
   return { sql, params, shapeKey };
@@ -70,12 +78,14 @@ export function headQuery(filter: EventFilter | undefined): FilteredQuery {
   const prefixSql = prefixCondition(streamPrefixes, params);
   const shapeKey = `t${eventTypes?.length ?? 0}p${streamPrefixes?.length ?? 0}`;
   if (!eventTypes) {
-    return { sql: `SELECT position FROM events WHERE 1 = 1${prefixSql} ORDER BY position DESC LIMIT 1`, params, shapeKey };
+    const from = streamPrefixes ? 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id' : 'events AS e';
+    return { sql: `SELECT e.position FROM ${from} WHERE 1 = 1${prefixSql} ORDER BY e.position DESC LIMIT 1`, params, shapeKey };
   }
   // Same reason as pageQuery: one backwards index seek per type beats sorting them all.
   const perType = eventTypes.map((type, i) => {
     params[`t${i}`] = type;
-    return `SELECT * FROM (SELECT position FROM events WHERE type = @t${i}${prefixSql} ORDER BY position DESC LIMIT 1)`;
+    const from = streamPrefixes ? 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id' : 'events AS e';
+    return `SELECT * FROM (SELECT e.position AS position FROM ${from} WHERE e.type = @t${i}${prefixSql} ORDER BY e.position DESC LIMIT 1)`;
   });
   return { sql: `SELECT MAX(position) FROM (${perType.join(' UNION ALL ')}) HAVING COUNT(*) > 0`, params, shapeKey };
 }
@@ -85,7 +95,7 @@ function prefixCondition(streamPrefixes: string[] | undefined, params: SqlParams
   const ranges = streamPrefixes.map((prefix, i) => {
     params[`p${i}`] = prefix;
     params[`q${i}`] = prefixUpperBound(prefix) ?? ABOVE_ALL_TEXT;
-    return `(stream >= @p${i} AND stream < @q${i})`;
+    return `(s.name >= @p${i} AND s.name < @q${i})`;
   });
   return ` AND (${ranges.join(' OR ')})`;
 }

@@ -186,6 +186,14 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(ids(await store.readStream(s1))).toContain(shared.id);
         expect(await store.readStream(s3)).toEqual([]);
       });
+
+      it('ids are unique within a stream: a later append of the same id to another stream stores it there', async () => {
+        const [s1, s2] = [stream('p-1'), stream('p-2')];
+        const event = newEvent(type('A'));
+        await store.appendToStream(s1, [event], { expectedRevision: 'no_stream' });
+        await store.appendToStream(s2, [event], { expectedRevision: 'no_stream' });
+        expect(ids(await store.readStream(s2))).toEqual([event.id]);
+      });
     });
 
     describe('reading', () => {
