@@ -335,6 +335,14 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       rejections = [];
     };
 
+    // Department files list a person's rows together (an enrolment file has one per insurance
+    // type): the keyed hash of the last ID is kept rather than computed again.
+    let lastPerson: { citizenId: string; personId: PersonId } | undefined;
+    const personIdOf = (citizenId: CitizenId): PersonId => {
+      if (lastPerson?.citizenId !== citizenId.value) lastPerson = { citizenId: citizenId.value, personId: personIdFor(citizenId, this.keys.personIdKey) };
+      return lastPerson.personId;
+    };
+
     for await (const row of opened.records) {
       if (this.stopping) return; // resumes from committedRow at the next start
       const result = cleaner.clean(row);
@@ -355,7 +363,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
         } else if (region ? !scope.covers(region) : !provinceWide) {
           reject(row.rowNumber, row.rawLine, [{ code: 'REGION_OUT_OF_SCOPE', severity: 'error', message: "The row's region lies outside the importer's region." }], warnings);
         } else {
-          pending.push({ rowNumber: row.rowNumber, rawLine: row.rawLine, record, citizenId: parsed.value, warnings: warnings.length, personId: personIdFor(parsed.value, this.keys.personIdKey) });
+          pending.push({ rowNumber: row.rowNumber, rawLine: row.rawLine, record, citizenId: parsed.value, warnings: warnings.length, personId: personIdOf(parsed.value) });
         }
       }
       if (pending.length + rejections.length >= this.config.IMPORT_BATCH_ROWS) await flush();

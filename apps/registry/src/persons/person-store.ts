@@ -8,7 +8,7 @@ import {
   initialPersonState,
   personStreamName,
 } from '@registry/domain';
-import { ConcurrencyError, EVENT_STORE, EventStore, NewEvent, RecordedEvent, StreamAppend } from '@registry/event-store';
+import { ConcurrencyError, EVENT_STORE, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend } from '@registry/event-store';
 import { DomainError } from '@registry/domain';
 import { CommandContext, eventMetadata } from '../common/event-sourcing/command-context';
 import { ExecuteResult, deterministicEventId, executeCommand } from '../common/event-sourcing/execute-command';
@@ -78,6 +78,7 @@ export class PersonStore {
       const outcomes = new Map<BatchCommand<K>, BatchOutcome<K>>();
       const appends: StreamAppend[] = [];
       const decider = this.reference.personDecider;
+      const stored = this.storedEvents(context);
       // Every person of the batch read at once (one query on SQLite).
       const streams = await this.store.readStreams([...byPerson.keys()].map(personStreamName));
       for (const [personId, list] of byPerson) {
@@ -93,8 +94,8 @@ export class PersonStore {
             }
             const decided = decider.decide(c.command, state);
             for (const event of decided) state = decider.evolve(state, event);
-            const stored = this.storedEvent(stream, c.command, context);
-            decided.forEach((event, index) => toStore.push(this.protector.encodeEvent(stored(event, index))));
+            const toNewEvent = stored(stream, c.command);
+            decided.forEach((event, index) => toStore.push(this.protector.encodeEvent(toNewEvent(event, index))));
             outcomes.set(c, { key: c.key, status: 'applied', events: decided });
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
@@ -143,13 +144,32 @@ export class PersonStore {
    * over HTTP and from a file) yields the same ids and is stored once.
    */
   private storedEvent(stream: string, command: PersonCommand, context: CommandContext): (event: PersonEvent, index: number) => NewEvent {
-    const ref = command.data;
-    const metadata = eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? ref.source }, ref.occurredAt);
-    return (event, index) => ({
-      id: deterministicEventId(stream, ref.source, ref.sourceRecordId, command.type, index, event.type),
-      type: event.type,
-      data: event.data,
-      metadata,
-    });
+    return this.storedEvents(context)(stream, command);
+  }
+
+  /**
+   * `storedEvent` for many commands under one context. Commands of the same source and
+   * time share one metadata object: an import's events all do, and the event store then
+   * serialises it once per batch. Without a correlation id each command gets its own.
+   */
+  private storedEvents(context: CommandContext): (stream: string, command: PersonCommand) => (event: PersonEvent, index: number) => NewEvent {
+    const shared = new Map<string, EventMetadata>();
+    const metadataFor = (source: string, occurredAt: string): EventMetadata => {
+      if (context.correlationId === undefined) return eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? source }, occurredAt);
+      const key = `${source}\u0000${occurredAt}`;
+      let metadata = shared.get(key);
+      if (!metadata) shared.set(key, (metadata = eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? source }, occurredAt)));
+      return metadata;
+    };
+    return (stream, command) => {
+      const ref = command.data;
+      const metadata = metadataFor(ref.source, ref.occurredAt);
+      return (event, index) => ({
+        id: deterministicEventId(stream, ref.source, ref.sourceRecordId, command.type, index, event.type),
+        type: event.type,
+        data: event.data,
+        metadata,
+      });
+    };
   }
 }

@@ -19,8 +19,12 @@ describe.each([
     expect(cipher.openJson(sealed, 'evt-1')).toEqual(personal);
   });
 
-  it('uses a fresh nonce for every seal', () => {
+  it('uses a fresh nonce for every seal, also across refills of the nonce pool', () => {
     expect(cipher.sealJson(personal, 'x').c).not.toBe(cipher.sealJson(personal, 'x').c);
+    // 12-byte nonces from a 4 KiB pool: 1,000 seals cross the pool's end about three times.
+    const nonces = Array.from({ length: 1000 }, () => cipher.sealJson(personal, 'x').i);
+    expect(new Set(nonces).size).toBe(1000);
+    expect(Buffer.from(cipher.sealJson(personal, 'y').i, 'base64').length).toBe(key.algorithm === 'aes-256-gcm' ? 12 : 16);
   });
 
   it('seals deterministically on request, still bound to the record', () => {

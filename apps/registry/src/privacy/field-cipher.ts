@@ -44,6 +44,25 @@ export class DecryptionError extends Error {
   }
 }
 
+/**
+ * Random nonces are cut from a pool filled 4 KiB at a time: one call into the system's
+ * random source per few hundred seals instead of one per seal (an import seals every
+ * registration). The bytes are as random either way; each is handed out once.
+ */
+const NONCE_POOL_BYTES = 4096;
+let noncePool = Buffer.alloc(0);
+let noncePoolOffset = 0;
+
+function randomNonce(length: number): Buffer {
+  if (noncePoolOffset + length > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES);
+    noncePoolOffset = 0;
+  }
+  const nonce = noncePool.subarray(noncePoolOffset, noncePoolOffset + length);
+  noncePoolOffset += length;
+  return nonce;
+}
+
 export function isSealed(value: unknown): value is Sealed {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -84,7 +103,7 @@ export class FieldCipher {
     const nonce = (length: number) =>
       options.deterministic
         ? createHmac('sha256', key.key).update(`siv|${key.id}|${aad}|`).update(plain).digest().subarray(0, length)
-        : randomBytes(length);
+        : randomNonce(length);
     if (key.algorithm === 'aes-256-gcm') {
       const iv = nonce(12);
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);

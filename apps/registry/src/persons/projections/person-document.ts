@@ -85,11 +85,22 @@ export interface PersonDocumentCodec {
 const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'RecordCorrected']);
 
 function withCoverage(doc: PersonDocument, localProvince: string, asOf: string): PersonDocument {
-  const enrollments = Object.entries(doc.enrollments).map(([type, e]) => ({
-    insuranceType: type as InsuranceType,
-    contributionStatus: e!.contributionStatus,
-    provinceCode: e!.provinceCode,
-  }));
+  // One pass over the enrolments (for-in: Object.entries' pair arrays were a large share of
+  // the projection's garbage). Insurance type codes are integer-like keys, which JavaScript
+  // already iterates in ascending order; the lists are sorted only if that ever changes.
+  const enrollments: Array<{ insuranceType: InsuranceType; contributionStatus: ContributionStatus; provinceCode: string }> = [];
+  const insuranceTypes: string[] = [];
+  const enrollmentStatuses: string[] = [];
+  for (const type in doc.enrollments) {
+    const e = doc.enrollments[type as InsuranceType]!;
+    enrollments.push({ insuranceType: type as InsuranceType, contributionStatus: e.contributionStatus, provinceCode: e.provinceCode });
+    insuranceTypes.push(type);
+    enrollmentStatuses.push(`${type}:${e.contributionStatus}`);
+  }
+  if (!isAscending(insuranceTypes)) {
+    insuranceTypes.sort();
+    enrollmentStatuses.sort();
+  }
   const a = assessRegistryCoverage(
     {
       deceased: doc.deceased,
@@ -105,8 +116,8 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
   );
   const next: PersonDocument = {
     ...doc,
-    insuranceTypes: enrollments.map((e) => e.insuranceType).sort(),
-    enrollmentStatuses: enrollments.map((e) => `${e.insuranceType}:${e.contributionStatus}`).sort(),
+    insuranceTypes,
+    enrollmentStatuses,
     coverageStatus: a.status,
     coverageFlags: [...a.flags],
     evidence: [...a.evidence],
@@ -116,6 +127,11 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
   if (a.exemptionReason) next.exemptionReason = a.exemptionReason;
   else delete next.exemptionReason;
   return next;
+}
+
+function isAscending(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1] > list[i]) return false;
+  return true;
 }
 
 function regionFields(region: string | null | undefined): Pick<PersonDocument, 'householdRegion' | 'regionPath'> {

@@ -2,7 +2,7 @@ import { PERSON_EVENT_TYPES } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 import { Projection, ProjectionContext } from '@registry/projections';
 import { PersonDocument, PersonDocumentCodec, evolvePersonDocument } from './person-document';
-import { Classification, REGION_COUNTS_COLLECTION, RegionCountsDocument, applyChange, classify, countedRegions, emptyRegionCounts, sameClassification } from './region-counts';
+import { Classification, REGION_COUNTS_COLLECTION, RegionCounters, RegionCountsDocument, classify, countedRegions, emptyRegionCounts, sameClassification } from './region-counts';
 
 export const PERSONS_PROJECTION = 'persons';
 export const PERSONS_COLLECTION = 'persons';
@@ -21,8 +21,17 @@ export { REGION_COUNTS_COLLECTION };
  * guards refuse what was already counted; a person document already at the event's
  * position means the event was applied, counters included.
  */
+type Change = [region: string, from: Classification | null, to: Classification | null];
+
 export function personsProjection(codec: PersonDocumentCodec, localProvince: string): Projection {
   const idOf = (event: RecordedEvent) => event.stream.slice('person-'.length);
+  const counters = new RegionCounters();
+  /** Moves the person in one region's counters, unless this event is already counted there. */
+  const count = (ctx: ProjectionContext, event: RecordedEvent, current: RegionCountsDocument | null, [code, from, to]: Change): void => {
+    // Checked here, not left to put's replay guard: the counters are changed in place.
+    if (current !== null && (current._position ?? -1) >= event.position) return;
+    ctx.put(REGION_COUNTS_COLLECTION, counters.applyChange(current ?? emptyRegionCounts(code), from, to));
+  };
 
   const step = (event: RecordedEvent, ctx: ProjectionContext, before: PersonDocument | null): void | Promise<void> => {
     if (before !== null && (before._position ?? -1) >= event.position) return;
@@ -41,22 +50,19 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
     // One change per counter: regions both classifications count in get the difference.
     const oldRegions = new Set(countedRegions(oldClass));
     const newRegions = new Set(countedRegions(newClass));
-    const changes: Array<[string, Classification | null, Classification | null]> = [];
+    const changes: Change[] = [];
     for (const code of oldRegions) changes.push([code, oldClass, newRegions.has(code) ? newClass : null]);
     for (const code of newRegions) if (!oldRegions.has(code)) changes.push([code, null, newClass]);
     // Counters are usually loaded in this batch already: apply them without awaiting.
-    let pending: typeof changes | undefined;
+    let pending: Change[] | undefined;
     for (const change of changes) {
       const loaded = ctx.getLoaded<RegionCountsDocument>(REGION_COUNTS_COLLECTION, change[0]);
       if (loaded === undefined || pending) (pending ??= []).push(change);
-      else ctx.put(REGION_COUNTS_COLLECTION, applyChange(loaded ?? emptyRegionCounts(change[0]), change[1], change[2]));
+      else count(ctx, event, loaded, change);
     }
     if (!pending) return finish();
     return (async () => {
-      for (const [code, from, to] of pending) {
-        const current = (await ctx.get<RegionCountsDocument>(REGION_COUNTS_COLLECTION, code)) ?? emptyRegionCounts(code);
-        ctx.put(REGION_COUNTS_COLLECTION, applyChange(current, from, to));
-      }
+      for (const change of pending) count(ctx, event, await ctx.get<RegionCountsDocument>(REGION_COUNTS_COLLECTION, change[0]), change);
       finish();
     })();
   };
@@ -66,7 +72,7 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
     version: 2,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: ['person-'],
-    // evolvePersonDocument and applyDelta build new documents and never mutate what they read.
+    // evolvePersonDocument builds new documents; RegionCounters changes only counter objects it created in this batch.
     readonlyDocuments: true,
     collections: [
       { name: REGION_COUNTS_COLLECTION, indexes: [{ name: 'level', fields: [['level', 1]] }] },

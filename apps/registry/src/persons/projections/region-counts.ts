@@ -26,12 +26,15 @@ export interface Classification {
 
 export function classify(doc: PersonDocument | null): Classification | null {
   if (!doc) return null;
-  const localTypes =
-    doc.coverageStatus === 'insured-local'
-      ? Object.entries(doc.enrollments)
-          .filter(([, e]) => e!.contributionStatus === '1' || e!.contributionStatus === '2')
-          .map(([t]) => t)
-      : [];
+  const localTypes: string[] = [];
+  if (doc.coverageStatus === 'insured-local') {
+    // for-in rather than Object.entries: this runs twice per event, and the entry arrays were
+    // a large share of the projection's garbage.
+    for (const type in doc.enrollments) {
+      const status = doc.enrollments[type as keyof PersonDocument['enrollments']]!.contributionStatus;
+      if (status === '1' || status === '2') localTypes.push(type);
+    }
+  }
   return { region: doc.householdRegion, status: doc.coverageStatus, exemptionReason: doc.exemptionReason, localTypes, flags: doc.coverageFlags };
 }
 
@@ -41,9 +44,15 @@ export function sameClassification(a: Classification | null, b: Classification |
     a.region === b.region &&
     a.status === b.status &&
     a.exemptionReason === b.exemptionReason &&
-    a.localTypes.join() === b.localTypes.join() &&
-    a.flags.join() === b.flags.join()
+    sameList(a.localTypes, b.localTypes) &&
+    sameList(a.flags, b.flags)
   );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function emptyRegionCounts(code: string): RegionCountsDocument {
@@ -55,34 +64,46 @@ export function countedRegions(c: Classification | null): string[] {
   return c?.region ? [...ancestorCodes(c.region), c.region] : [];
 }
 
-type CounterField = 'coverage' | 'exempt' | 'localTypes' | 'flags';
-const COUNTER_BIT: Readonly<Record<CounterField, number>> = { coverage: 1, exempt: 2, localTypes: 4, flags: 8 };
+const COUNTER_FIELDS = ['coverage', 'exempt', 'localTypes', 'flags'] as const;
 
 /**
- * A new counters document for one region with a person moved from one classification to
- * another (either may be null: registered, removed, or moved to or from another region).
- * Only the counters that change are copied; a status change in the same region is one
- * document, not a removal and an addition. A counter back at zero stays, as 0: deleting
- * keys would turn the objects into slow dictionaries on this, the projection's hottest path.
+ * Counters documents of one batch, written in place. A batch moves the same few region
+ * documents (the province's on every event) thousands of times; copying every counter
+ * object per event was most of the projection's garbage. Each document gets a new top
+ * level per event (the batch's documents are frozen), but its counter objects are copied
+ * only the first time this batch changes them and mutated after that: objects created
+ * here are known by identity, so one read from the store (or from anyone else) is never
+ * changed. One instance per projection; its objects die with the batch that holds them.
  */
-export function applyChange(doc: RegionCountsDocument, from: Classification | null, to: Classification | null): RegionCountsDocument {
-  const next: RegionCountsDocument = { ...doc };
-  let copied = 0;
-  const add = (field: CounterField, key: string, delta: number) => {
-    if ((copied & COUNTER_BIT[field]) === 0) {
-      next[field] = { ...next[field] };
-      copied |= COUNTER_BIT[field];
+export class RegionCounters {
+  private readonly owned = new WeakSet<object>();
+
+  /**
+   * `doc` with a person moved from one classification to another (either may be null:
+   * registered, removed, or moved to or from another region). A status change in the same
+   * region is one document, not a removal and an addition. A counter back at zero stays, as
+   * 0: deleting keys would turn the objects into slow dictionaries (the API leaves zeros out).
+   */
+  applyChange(doc: RegionCountsDocument, from: Classification | null, to: Classification | null): RegionCountsDocument {
+    const next: RegionCountsDocument = { ...doc };
+    for (const field of COUNTER_FIELDS) {
+      const counters = doc[field];
+      if (!this.owned.has(counters)) {
+        const copy = { ...counters };
+        this.owned.add(copy);
+        next[field] = copy;
+      }
     }
-    next[field][key] = (next[field][key] ?? 0) + delta;
-  };
-  const move = (c: Classification, delta: 1 | -1) => {
-    next.total += delta;
-    add('coverage', c.status, delta);
-    if (c.exemptionReason) add('exempt', c.exemptionReason, delta);
-    for (const t of c.localTypes) add('localTypes', t, delta);
-    for (const f of c.flags) add('flags', f, delta);
-  };
-  if (from) move(from, -1);
-  if (to) move(to, 1);
-  return next;
+    if (from) move(next, from, -1);
+    if (to) move(next, to, 1);
+    return next;
+  }
+}
+
+function move(doc: RegionCountsDocument, c: Classification, delta: 1 | -1): void {
+  doc.total += delta;
+  doc.coverage[c.status] = (doc.coverage[c.status] ?? 0) + delta;
+  if (c.exemptionReason) doc.exempt[c.exemptionReason] = (doc.exempt[c.exemptionReason] ?? 0) + delta;
+  for (const t of c.localTypes) doc.localTypes[t] = (doc.localTypes[t] ?? 0) + delta;
+  for (const f of c.flags) doc.flags[f] = (doc.flags[f] ?? 0) + delta;
 }

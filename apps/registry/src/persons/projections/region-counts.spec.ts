@@ -1,0 +1,85 @@
+import { BatchBuffer } from '@registry/projections';
+import type { Document } from '@registry/read-store';
+import { FakeLog, PersonScript, freshKeys, type Keys } from '../../../../../test/support/person-events';
+import { PERSONS_COLLECTION, REGION_COUNTS_COLLECTION, personsProjection } from './persons.projection';
+import { Classification, RegionCounters, RegionCountsDocument, emptyRegionCounts } from './region-counts';
+
+const uninsured: Classification = { region: '440305001', status: 'uninsured', localTypes: [], flags: [] };
+const local: Classification = { region: '440305001', status: 'insured-local', localTypes: ['110', '390'], flags: ['LAPSED_CONTRIBUTION'] };
+
+describe('RegionCounters', () => {
+  it('never changes a document it did not create, however deep', () => {
+    const stored = emptyRegionCounts('440305001');
+    stored.total = 3;
+    stored.coverage = { uninsured: 3 };
+    const frozen = structuredClone(stored);
+    deepFreeze(frozen);
+    const next = new RegionCounters().applyChange(frozen, uninsured, local);
+    expect(frozen).toEqual(stored);
+    expect(next).toMatchObject({ total: 3, coverage: { uninsured: 2, 'insured-local': 1 }, localTypes: { '110': 1, '390': 1 }, flags: { LAPSED_CONTRIBUTION: 1 } });
+  });
+
+  it('copies counters once per batch and then adds to its own copies, giving every event a new top level', () => {
+    const counters = new RegionCounters();
+    const first = counters.applyChange(emptyRegionCounts('44'), null, uninsured);
+    const second = counters.applyChange(Object.freeze(first), uninsured, local);
+    expect(second).not.toBe(first);
+    expect(second.coverage).toBe(first.coverage);
+    expect(second).toMatchObject({ total: 1, coverage: { uninsured: 0, 'insured-local': 1 } });
+    // Another instance (another batch) does not know these objects: it copies them again.
+    const third = new RegionCounters().applyChange(second, local, null);
+    expect(third.coverage).not.toBe(second.coverage);
+    expect(second.coverage).toEqual({ uninsured: 0, 'insured-local': 1 });
+    expect(third).toMatchObject({ total: 0, coverage: { uninsured: 0, 'insured-local': 0 } });
+  });
+});
+
+describe('persons projection counters in one batch', () => {
+  let keys: Keys;
+  beforeEach(() => (keys = freshKeys()));
+  afterEach(() => keys.cleanup());
+
+  /** Applies events in the given order to one batch buffer, as the runner does, and returns its pending writes. */
+  async function applyInOrder(events: ReturnType<FakeLog['record']>, stored: Map<string, Document> = new Map()) {
+    const projection = personsProjection(keys.codec, '44');
+    const buffer = new BatchBuffer(new Set([PERSONS_COLLECTION, REGION_COUNTS_COLLECTION]), async (_c, ids) => new Map(ids.flatMap((id) => (stored.has(id) ? [[id, structuredClone(stored.get(id)!)]] : []))), true);
+    await buffer.prefetch(events.flatMap((e) => projection.documentIds!(e)));
+    for (const event of events) {
+      const ctx = buffer.begin(event);
+      await projection.apply(event, ctx);
+      await ctx.commit();
+    }
+    return new Map(buffer.writes().map((w) => [w.id, w.doc as RegionCountsDocument]));
+  }
+
+  it('counts each registration once in every region above the person', async () => {
+    const log = new FakeLog();
+    const a = new PersonScript(keys, '440305');
+    const b = new PersonScript(keys, '440305');
+    const events = [...log.record(a.stream, a.register('甲', '440305001')), ...log.record(b.stream, b.register('乙', '440305001'))];
+    const writes = await applyInOrder(events);
+    for (const code of ['44', '4403', '440305', '440305001']) expect(writes.get(code)).toMatchObject({ total: 2, coverage: { uninsured: 2 } });
+  });
+
+  it('an event older than the counters it would move (parked events re-applied out of order) changes nothing there', async () => {
+    const log = new FakeLog();
+    const a = new PersonScript(keys, '440305');
+    const b = new PersonScript(keys, '440305');
+    const older = log.record(b.stream, b.register('乙', '440305001'));
+    const newer = log.record(a.stream, a.register('甲', '440305001'));
+    // The newer event first, then the older one, within one batch.
+    const writes = await applyInOrder([...newer, ...older]);
+    expect(writes.get('440305001')).toMatchObject({ total: 1, coverage: { uninsured: 1 }, _position: newer[0].position });
+    expect(writes.get('44')).toMatchObject({ total: 1 });
+    // The older person's own document is still written: only counters it was already behind are skipped.
+    expect(writes.get(b.personId)).toBeTruthy();
+  });
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
