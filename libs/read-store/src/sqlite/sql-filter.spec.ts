@@ -3,7 +3,10 @@ import { normalizeSort } from '../query/cursor';
 import { Filter } from '../read-store.port';
 import { parseFilter } from '../query/filter';
 import { SqliteReadStore } from './sqlite-read-store';
-import { afterCursorSql, filterSql, orderBySql, prefixUpperBound } from './sql-filter';
+import { afterCursorSql, filterSql, indexKey, orderBySql, prefixUpperBound } from './sql-filter';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('prefixUpperBound', () => {
   it('increments the last code point, in code point order', () => {
@@ -25,13 +28,15 @@ describe('SQL translation', () => {
     expect(params).toContain(secret);
   });
 
-  describe('query plans use the expression indexes', () => {
+  describe('query plans use the indexes on key columns', () => {
+    // What the store passes for a collection whose `region` is indexed.
+    const keyed = new Set(['region']);
     let store: SqliteReadStore;
     let db: Database.Database;
     const plan = (sql: string, params: unknown[]) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
     const wherePlan = (filter: Filter) => {
-      const w = filterSql(parseFilter(filter));
+      const w = filterSql(parseFilter(filter), keyed);
       return plan(`SELECT doc FROM "c_people" AS t WHERE ${w.sql}`, w.params);
     };
 
@@ -47,7 +52,6 @@ describe('SQL translation', () => {
       await store.collection('people').ensureIndexes([{ name: 'byRegion', fields: [['region', 1]] }]);
       db = (store as unknown as { db: Database.Database }).db;
       db.exec('ANALYZE');
-
     });
     afterAll(() => store.close());
 
@@ -67,10 +71,95 @@ describe('SQL translation', () => {
 
     it('keyset paging seeks in the index instead of sorting the table', () => {
       const keys = normalizeSort([['region', 1]]);
-      const after = afterCursorSql(keys, ['330100', 'p5']);
-      const p = plan(`SELECT doc FROM "c_people" AS t WHERE 1 AND ${after.sql} ORDER BY ${orderBySql(keys)} LIMIT 10`, after.params);
+      const after = afterCursorSql(keys, ['330100', 'p5'], keyed);
+      const p = plan(`SELECT doc FROM "c_people" AS t WHERE 1 AND ${after.sql} ORDER BY ${orderBySql(keys, keyed)} LIMIT 10`, after.params);
       expect(p).toContain('c_people__byRegion');
       expect(p).not.toContain('USE TEMP B-TREE FOR ORDER BY');
+    });
+  });
+
+  describe('key columns', () => {
+    it('hold what json_extract and json_type give for the stored JSON, for every kind of value', () => {
+      const db = new Database(':memory:');
+      try {
+        const doc = {
+          _id: 'x',
+          s: '参保 𠀀',
+          i: 42,
+          r: 2.5,
+          neg: -0.125,
+          t: true,
+          f: false,
+          n: null,
+          arr: ['44', 4403, null, { a: 1 }],
+          obj: { b: [1, 2], c: '丙' },
+          nested: { deep: { v: 'w' }, list: [{ v: 1 }] },
+          nan: Number.NaN,
+          undef: undefined,
+        };
+        const paths = ['s', 'i', 'r', 'neg', 't', 'f', 'n', 'arr', 'obj', 'nested.deep.v', 'nested.deep', 'nested.list.v', 'missing', 'missing.x', 's.length', 'nan', 'undef'];
+        const json = JSON.stringify(doc);
+        for (const path of paths) {
+          const fromSql = db.prepare(`SELECT json_extract(?, '$.${path}') AS v, json_type(?, '$.${path}') AS t`).get(json, json) as { v: unknown; t: unknown };
+          expect([path, ...indexKey(doc, path)]).toEqual([path, fromSql.v, fromSql.t]);
+        }
+      } finally {
+        db.close();
+      }
+    });
+
+    it('an index added to a collection with documents fills their key columns, and queries find them', async () => {
+      const store = new SqliteReadStore(':memory:');
+      try {
+        const people = store.collection('people');
+        await people.upsert({ _id: 'a', region: '330100', tags: ['x', 'y'], active: true });
+        await people.upsert({ _id: 'b', region: '330200', tags: 'y', active: false });
+        await people.ensureIndexes([{ name: 'byRegion', fields: [['region', 1]] }, { name: 'byTags', fields: [['tags', 1]] }, { name: 'byActive', fields: [['active', 1]] }]);
+        await people.upsert({ _id: 'c', region: '330100', tags: ['y'], active: true });
+        await people.patch('b', { region: '330100' });
+        const ids = async (filter: Filter) => (await people.find(filter, { sort: [['region', 1], ['_id', 1]] })).items.map((d) => d._id);
+        expect(await ids({ region: '330100' })).toEqual(['a', 'b', 'c']);
+        expect(await ids({ tags: 'y' })).toEqual(['a', 'b', 'c']);
+        expect(await ids({ tags: 'x' })).toEqual(['a']);
+        expect(await ids({ active: true })).toEqual(['a', 'c']);
+        expect(await ids({ active: 1 })).toEqual([]);
+        expect(await people.count({ region: { prefix: '3302' } })).toBe(0);
+        const db = (store as unknown as { db: Database.Database }).db;
+        expect(db.prepare(`SELECT "k:region" FROM c_people ORDER BY id`).pluck().all()).toEqual(['330100', '330100', '330100']);
+        // No index reads the documents' JSON any more.
+        const indexSql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL`).pluck().all() as string[];
+        expect(indexSql.length).toBe(6);
+        for (const sql of indexSql) expect(sql).not.toMatch(/json_/);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('indexes of the earlier layout (expressions over the JSON) are replaced by key-column indexes', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'read-store-'));
+      try {
+        const file = join(dir, 'read.sqlite');
+        const old = new Database(file);
+        old.exec(`CREATE TABLE "c_people" (id TEXT PRIMARY KEY NOT NULL, position INTEGER, doc TEXT NOT NULL);
+          CREATE INDEX "c_people__byRegion" ON "c_people" (json_extract(doc, '$.region') ASC);
+          CREATE INDEX "c_people__byRegion__arrays" ON "c_people" (json_type(doc, '$.region')) WHERE json_type(doc, '$.region') = 'array';`);
+        old.prepare('INSERT INTO c_people (id, position, doc) VALUES (?, NULL, ?)').run('a', JSON.stringify({ _id: 'a', region: '330100' }));
+        old.close();
+        const store = new SqliteReadStore(file);
+        try {
+          const people = store.collection('people');
+          await people.ensureIndexes([{ name: 'byRegion', fields: [['region', 1]] }]);
+          expect((await people.find({ region: '330100' })).items.map((d) => d._id)).toEqual(['a']);
+          const db = (store as unknown as { db: Database.Database }).db;
+          const indexSql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL`).pluck().all() as string[];
+          expect(indexSql.join('\n')).toContain('"k:region"');
+          expect(indexSql.join('\n')).not.toMatch(/json_/);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

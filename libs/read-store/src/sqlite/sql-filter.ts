@@ -4,9 +4,8 @@ import { SortKey } from '../query/cursor';
 
 /**
  * Filter and keyset translation to SQLite. Values always travel as bound parameters; only
- * field paths, already validated against FIELD_PATH, are written into the SQL text, because
- * an expression index on `json_extract(doc, '$.a')` is used only for a query that spells the
- * same literal path.
+ * field paths, already validated against FIELD_PATH, are written into the SQL text (as
+ * JSON paths, or as the names of an indexed field's key columns: see KeyedPaths).
  *
  * A condition is true, false or NULL, and NULL only where "no match" is meant; `ne`, the
  * one negation, wraps its operand in coalesce(..., 0) so that it matches missing fields, as
@@ -15,7 +14,7 @@ import { SortKey } from '../query/cursor';
  * Array semantics follow MongoDB: a condition on a field holding an array matches when any
  * element matches. The array branch is guarded by `json_type(...) = 'array'`, which matches
  * the partial index ensureIndexes creates next to each json_extract index (it holds only the
- * array-valued rows, so it is tiny where the field is a scalar); with it SQLite answers
+ * array-valued rows, so it is empty where the field is a scalar); with it SQLite answers
  * `scalar OR array` with a MULTI-INDEX OR instead of a scan. Dotted paths walk through
  * objects only; a path that crosses an array (`items.code` over an array of objects) is not
  * supported.
@@ -35,19 +34,78 @@ interface Accessor {
   jsonPath: string | null;
 }
 
-export function accessor(path: string): Accessor {
+/**
+ * Fields an index covers are kept in two columns of their own beside the document, filled
+ * on every write from the document's value (see indexKey): `"k:<path>"` holds what
+ * json_extract(doc, path) would give and `"t:<path>"` what json_type would, and the indexes
+ * are on those columns. SQLite then never parses a document's JSON to maintain an index,
+ * which made most of the cost of a write with five indexes.
+ */
+export type KeyedPaths = ReadonlySet<string>;
+const NO_KEYS: KeyedPaths = new Set();
+
+export function keyColumn(path: string): string {
+  return `"k:${path}"`;
+}
+
+export function typeColumn(path: string): string {
+  return `"t:${path}"`;
+}
+
+export function accessor(path: string, keyed: KeyedPaths = NO_KEYS): Accessor {
   if (path === '_id') return { value: 't.id', type: `'text'`, jsonPath: null };
   const jsonPath = `'$.${path}'`;
+  if (keyed.has(path)) return { value: `t.${keyColumn(path)}`, type: `t.${typeColumn(path)}`, jsonPath };
   return { value: `json_extract(t.doc, ${jsonPath})`, type: `json_type(t.doc, ${jsonPath})`, jsonPath };
 }
 
-/** The expression ensureIndexes indexes and queries sort on; identical text on both sides. */
+/** What an index holds for a field; queries on the field read the same columns (see accessor). */
 export function indexExpression(path: string): string {
-  return path === '_id' ? 'id' : `json_extract(doc, '$.${path}')`;
+  return path === '_id' ? 'id' : keyColumn(path);
 }
 
 export function typeIndexExpression(path: string): string {
-  return `json_type(doc, '$.${path}')`;
+  return typeColumn(path);
+}
+
+/** SQL that fills a field's key columns from the stored documents (when an index is added to a collection that has some). */
+export function keyBackfill(path: string): string {
+  return `${keyColumn(path)} = json_extract(doc, '$.${path}'), ${typeColumn(path)} = json_type(doc, '$.${path}')`;
+}
+
+/**
+ * A document's value for a keyed field, as [json_extract, json_type] would give it over the
+ * stored JSON: booleans as 1/0, arrays and objects as their JSON text, a missing field (or a
+ * path through an array, which `$.a.b` does not enter) as [null, null].
+ */
+export function indexKey(doc: Record<string, unknown>, path: string): [SqlParam, string | null] {
+  let value: unknown = doc;
+  let start = 0;
+  for (;;) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [null, null];
+    const dot = path.indexOf('.', start);
+    value = (value as Record<string, unknown>)[dot < 0 ? path.slice(start) : path.slice(start, dot)];
+    if (dot < 0) break;
+    start = dot + 1;
+  }
+  switch (typeof value) {
+    case 'undefined':
+      return [null, null];
+    case 'string':
+      return [value, 'text'];
+    case 'boolean':
+      return value ? [1, 'true'] : [0, 'false'];
+    case 'number':
+      // JSON has no NaN or Infinity: JSON.stringify stores them as null.
+      if (!Number.isFinite(value)) return [null, 'null'];
+      return [value, Number.isInteger(value) ? 'integer' : 'real'];
+    case 'object':
+      if (value === null) return [null, 'null'];
+      return [JSON.stringify(value), Array.isArray(value) ? 'array' : 'object'];
+    default:
+      // Functions and symbols are left out of the stored JSON.
+      return [null, null];
+  }
 }
 
 type TypeClass = 'text' | 'number' | 'true' | 'false' | 'null';
@@ -84,9 +142,9 @@ function groupByClass(values: Scalar[]): Map<TypeClass, Scalar[]> {
 }
 
 /** Field equals any of `values` (scalar or array element); 0/1. */
-function equalsAny(path: string, values: Scalar[], params: SqlParam[]): string {
+function equalsAny(path: string, values: Scalar[], params: SqlParam[], keyed: KeyedPaths): string {
   if (values.length === 0) return '0';
-  const a = accessor(path);
+  const a = accessor(path, keyed);
   const groups = groupByClass(values);
   const scalarTerms: string[] = [];
   for (const [cls, list] of groups) {
@@ -117,8 +175,8 @@ function equalsAny(path: string, values: Scalar[], params: SqlParam[]): string {
 const COMPARATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /** Range test on a value or any element; may be NULL only where NULL means "no match". */
-function compare(path: string, tests: Array<[op: string, value: string | number]>, cls: 'text' | 'number', params: SqlParam[]): string {
-  const a = accessor(path);
+function compare(path: string, tests: Array<[op: string, value: string | number]>, cls: 'text' | 'number', params: SqlParam[], keyed: KeyedPaths): string {
+  const a = accessor(path, keyed);
   if (path === '_id' && cls !== 'text') return '0';
   const scalar = tests.map(([op]) => `${a.value} ${op} ?`);
   for (const [, v] of tests) params.push(v);
@@ -148,41 +206,41 @@ export function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-function prefixTest(path: string, prefix: string, params: SqlParam[]): string {
+function prefixTest(path: string, prefix: string, params: SqlParam[], keyed: KeyedPaths): string {
   // A half-open range, not LIKE: LIKE folds ASCII case and cannot use an expression index.
   const upper = prefixUpperBound(prefix);
   const tests: Array<[string, string]> = [['>=', prefix]];
   if (upper !== undefined) tests.push(['<', upper]);
-  return compare(path, tests, 'text', params);
+  return compare(path, tests, 'text', params, keyed);
 }
 
-function conditionSql(c: Condition, params: SqlParam[]): string {
+function conditionSql(c: Condition, params: SqlParam[], keyed: KeyedPaths): string {
   switch (c.op) {
     case 'eq':
-      return equalsAny(c.path, [c.value], params);
+      return equalsAny(c.path, [c.value], params, keyed);
     case 'ne':
       // The array branch may be NULL on a missing field (see above); NOT must see 0 there.
-      return `NOT coalesce(${equalsAny(c.path, [c.value], params)}, 0)`;
+      return `NOT coalesce(${equalsAny(c.path, [c.value], params, keyed)}, 0)`;
     case 'in':
-      return equalsAny(c.path, c.values, params);
+      return equalsAny(c.path, c.values, params, keyed);
     case 'gt':
     case 'gte':
     case 'lt':
     case 'lte':
-      return compare(c.path, [[COMPARATORS[c.op], c.value]], typeof c.value === 'string' ? 'text' : 'number', params);
+      return compare(c.path, [[COMPARATORS[c.op], c.value]], typeof c.value === 'string' ? 'text' : 'number', params, keyed);
     case 'exists': {
-      const a = accessor(c.path);
+      const a = accessor(c.path, keyed);
       if (a.jsonPath === null) return c.value ? '1' : '0';
       return `${a.type} IS ${c.value ? 'NOT ' : ''}NULL`;
     }
     case 'prefix':
-      return prefixTest(c.path, c.value, params);
+      return prefixTest(c.path, c.value, params, keyed);
   }
 }
 
-export function filterSql(conditions: Condition[]): SqlFragment {
+export function filterSql(conditions: Condition[], keyed: KeyedPaths = NO_KEYS): SqlFragment {
   const params: SqlParam[] = [];
-  const terms = conditions.map((c) => conditionSql(c, params));
+  const terms = conditions.map((c) => conditionSql(c, params, keyed));
   return { sql: terms.length === 0 ? '1' : terms.join(' AND '), params };
 }
 
@@ -191,18 +249,18 @@ function bindable(value: Scalar): SqlParam {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
-export function orderBySql(keys: SortKey[]): string {
-  return keys.map((k) => `${accessor(k.path).value} ${k.direction === 1 ? 'ASC' : 'DESC'}`).join(', ');
+export function orderBySql(keys: SortKey[], keyed: KeyedPaths = NO_KEYS): string {
+  return keys.map((k) => `${accessor(k.path, keyed).value} ${k.direction === 1 ? 'ASC' : 'DESC'}`).join(', ');
 }
 
 /**
  * "Strictly after the cursor item" in the ORDER BY above. SQLite sorts NULL (and missing)
  * first ascending and last descending, which is also MongoDB's order.
  */
-export function afterCursorSql(keys: SortKey[], values: Scalar[]): SqlFragment {
+export function afterCursorSql(keys: SortKey[], values: Scalar[], keyed: KeyedPaths = NO_KEYS): SqlFragment {
   const params: SqlParam[] = [];
   const build = (i: number): string => {
-    const { value: x } = accessor(keys[i].path);
+    const { value: x } = accessor(keys[i].path, keyed);
     const c = values[i];
     const last = i === keys.length - 1;
     const asc = keys[i].direction === 1;
@@ -226,7 +284,7 @@ export function afterCursorSql(keys: SortKey[], values: Scalar[]): SqlFragment {
   // scanning from the start on every page (possible only where NULLs are not "after").
   const first = values[0];
   if (keys.length > 1 && keys[0].direction === 1 && first !== null) {
-    sql = `${accessor(keys[0].path).value} >= ? AND ${sql}`;
+    sql = `${accessor(keys[0].path, keyed).value} >= ? AND ${sql}`;
     params.unshift(bindable(first));
   }
   return { sql, params };

@@ -17,7 +17,7 @@ import { applyPatch, pickFields, validateFields, validatePatch } from '../query/
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { parseFilter } from '../query/filter';
 import { assertCollectionName, assertFieldPath, assertIndexName } from '../query/names';
-import { afterCursorSql, filterSql, indexExpression, orderBySql, SqlParam, typeIndexExpression } from './sql-filter';
+import { afterCursorSql, filterSql, indexExpression, indexKey, keyBackfill, keyColumn, KeyedPaths, orderBySql, SqlParam, typeColumn, typeIndexExpression } from './sql-filter';
 
 export interface SqliteReadStoreOptions {
   /**
@@ -96,6 +96,8 @@ export class SqliteReadStore implements ReadStore {
   private readonly statements = new Map<string, Database.Statement>();
   /** Tables known to exist, so writes skip CREATE TABLE. Cleared whenever the schema changes. */
   private readonly knownTables = new Set<string>();
+  /** Per table: the indexed fields that have key columns, and the write statements' SQL. Cleared with knownTables. */
+  private readonly tableShapes = new Map<string, TableShape>();
 
   constructor(path: string, options: SqliteReadStoreOptions = {}) {
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -240,25 +242,50 @@ export class SqliteReadStore implements ReadStore {
     // Prepared statements against a dropped or renamed table are useless; forget them all.
     this.statements.clear();
     this.knownTables.clear();
+    this.tableShapes.clear();
     try {
       change();
     } finally {
       // The change itself may have looked tables up before renaming or dropping them.
       this.knownTables.clear();
+      this.tableShapes.clear();
     }
+  }
+
+  /** @internal The fields of a collection's table that have key columns (see KeyedPaths). */
+  shape(table: string): TableShape {
+    let shape = this.tableShapes.get(table);
+    if (!shape) {
+      const columns = this.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
+      const keyed = columns.filter((c) => c.startsWith('k:')).map((c) => c.slice(2));
+      shape = new TableShape(table, keyed);
+      this.tableShapes.set(table, shape);
+    }
+    return shape;
+  }
+
+  /** @internal Adds key columns for the fields, filled from the stored documents. */
+  addKeyColumns(table: string, paths: string[]): void {
+    const missing = paths.filter((p) => !this.shape(table).keyed.has(p));
+    if (missing.length === 0) return;
+    this.schemaChange(() =>
+      this.db.transaction(() => {
+        for (const path of missing) {
+          this.db.exec(`ALTER TABLE ${quote(table)} ADD COLUMN ${keyColumn(path)}`);
+          this.db.exec(`ALTER TABLE ${quote(table)} ADD COLUMN ${typeColumn(path)}`);
+        }
+        this.db.exec(`UPDATE ${quote(table)} SET ${missing.map(keyBackfill).join(', ')}`);
+      })(),
+    );
   }
 
   /** @internal */
   upsertSync(collection: string, doc: Document, guard?: WriteGuard): boolean {
     const stored = prepareDocument(doc, guard);
-    const table = quote(this.ensureTable(collection));
-    const guarded = guard?.position !== undefined;
-    const sql =
-      `INSERT INTO ${table} AS t (id, position, doc) VALUES (?, ?, ?) ` +
-      `ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc` +
-      (guarded ? ' WHERE t.position IS NULL OR t.position < excluded.position' : '');
+    const shape = this.shape(this.ensureTable(collection));
+    const sql = guard?.position !== undefined ? shape.guardedUpsert : shape.upsert;
     try {
-      return this.prepare(sql).run(stored._id, positionOf(stored), JSON.stringify(stored)).changes > 0;
+      return this.prepare(sql).run(stored._id, positionOf(stored), JSON.stringify(stored), ...shape.keys(stored)).changes > 0;
     } catch (err) {
       if (isUniqueViolation(err)) throw toDuplicateKeyError(err, collection);
       throw err;
@@ -281,8 +308,9 @@ export class SqliteReadStore implements ReadStore {
     applyPatch(doc, entries);
     if (position !== undefined) doc._position = position;
     const newPosition = typeof doc._position === 'number' ? doc._position : null;
+    const shape = this.shape(table);
     try {
-      this.prepare(`UPDATE ${quote(table)} SET position = ?, doc = ? WHERE id = ?`).run(newPosition, JSON.stringify(doc), id);
+      this.prepare(shape.update).run(newPosition, JSON.stringify(doc), ...shape.keys(doc), id);
     } catch (err) {
       if (isUniqueViolation(err)) throw toDuplicateKeyError(err, collection);
       throw err;
@@ -300,6 +328,39 @@ export class SqliteReadStore implements ReadStore {
       `DELETE FROM ${quote(table)} WHERE id = ?` + (position !== undefined ? ' AND (position IS NULL OR position < ?)' : '');
     const params: SqlParam[] = position !== undefined ? [id, position] : [id];
     return this.prepare(sql).run(...params).changes > 0;
+  }
+}
+
+const NO_KEYED_PATHS: KeyedPaths = new Set();
+
+/** A collection table's key columns, and the write statements that fill them. */
+class TableShape {
+  readonly keyed: KeyedPaths;
+  readonly upsert: string;
+  readonly guardedUpsert: string;
+  readonly update: string;
+  private readonly paths: readonly string[];
+
+  constructor(table: string, paths: string[]) {
+    this.paths = paths;
+    this.keyed = new Set(paths);
+    const columns = paths.flatMap((p) => [keyColumn(p), typeColumn(p)]);
+    const insert =
+      `INSERT INTO ${quote(table)} AS t (id, position, doc${columns.map((c) => `, ${c}`).join('')}) VALUES (?, ?, ?${', ?'.repeat(columns.length)}) ` +
+      `ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc${columns.map((c) => `, ${c} = excluded.${c}`).join('')}`;
+    this.upsert = insert;
+    this.guardedUpsert = `${insert} WHERE t.position IS NULL OR t.position < excluded.position`;
+    this.update = `UPDATE ${quote(table)} SET position = ?, doc = ?${columns.map((c) => `, ${c} = ?`).join('')} WHERE id = ?`;
+  }
+
+  /** The key column values of a document, in column order. */
+  keys(doc: Record<string, unknown>): SqlParam[] {
+    const out: SqlParam[] = [];
+    for (const path of this.paths) {
+      const [value, type] = indexKey(doc, path);
+      out.push(value, type);
+    }
+    return out;
   }
 }
 
@@ -352,20 +413,21 @@ class SqliteCollection<T extends Document> implements Collection<T> {
   }
 
   async find(filter?: Filter, options: FindOptions = {}): Promise<Page<T>> {
-    const where = filterSql(parseFilter(filter));
+    const keyed = this.keyed();
+    const where = filterSql(parseFilter(filter), keyed);
     const keys = normalizeSort(options.sort);
     const limit = normalizeLimit(options.limit);
     const fields = validateFields(options.fields);
     const params: SqlParam[] = [...where.params];
     let sql = `SELECT doc FROM ${quote(this.table)} AS t WHERE ${where.sql}`;
     if (options.cursor !== undefined) {
-      const after = afterCursorSql(keys, decodeCursor(keys, options.cursor));
+      const after = afterCursorSql(keys, decodeCursor(keys, options.cursor), keyed);
       sql += ` AND ${after.sql}`;
       params.push(...after.params);
     }
     if (!this.store.tableExists(this.table)) return { items: [] };
     // One row more than the page tells whether another page exists without a count.
-    sql += ` ORDER BY ${orderBySql(keys)} LIMIT ?`;
+    sql += ` ORDER BY ${orderBySql(keys, keyed)} LIMIT ?`;
     params.push(limit + 1);
     const rows = this.store.prepare(sql).all(...params) as Array<{ doc: string }>;
     const docs = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as T);
@@ -375,15 +437,21 @@ class SqliteCollection<T extends Document> implements Collection<T> {
   }
 
   async count(filter?: Filter): Promise<number> {
-    const where = filterSql(parseFilter(filter));
+    const where = filterSql(parseFilter(filter), this.keyed());
     if (!this.store.tableExists(this.table)) return 0;
     const row = this.store.prepare(`SELECT count(*) AS n FROM ${quote(this.table)} AS t WHERE ${where.sql}`).get(...where.params) as { n: number };
     return row.n;
   }
 
+  /** Fields with key columns; none while the table does not exist. */
+  private keyed(): KeyedPaths {
+    return this.store.tableExists(this.table) ? this.store.shape(this.table).keyed : NO_KEYED_PATHS;
+  }
+
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
     const statements: Array<{ name: string; sql: string }> = [];
     const table = tableName(this.name);
+    const keyedPaths = new Set<string>();
     for (const spec of indexes) {
       assertIndexName(spec.name);
       if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
@@ -392,6 +460,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
       const columns = spec.fields.map(([path, direction]) => {
         assertFieldPath(path);
         if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
+        if (path !== '_id') keyedPaths.add(path);
         return `${indexExpression(path)} ${direction === 1 ? 'ASC' : 'DESC'}`;
       });
       const name = `${table}__${spec.name}`;
@@ -413,6 +482,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
       }
     }
     this.store.ensureTable(this.name);
+    this.store.addKeyColumns(table, [...keyedPaths]);
     this.store.schemaChange(() => {
       for (const { name, sql } of statements) {
         const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
