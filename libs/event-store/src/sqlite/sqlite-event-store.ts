@@ -67,6 +67,7 @@ interface EventRow {
   data: string;
   metadata: string;
   recorded_at: string;
+  metadata_id: number;
 }
 
 interface StreamHeadRow {
@@ -157,6 +158,12 @@ export class SqliteEventStore implements EventStore {
   };
   /** Metadata JSON → row id, for committed rows only (a rolled-back id must not be reused). */
   private readonly metadataIds = new Map<string, number>();
+  /**
+   * Row id → parsed metadata, shared (frozen) by the events that carry it: a page of an
+   * import's events parses its one metadata value once instead of once per event.
+   */
+  private readonly parsedMetadata = new Map<number, RecordedEvent['metadata']>();
+  private readonly toRecordedEvent: (row: EventRow) => RecordedEvent;
   private readonly appendTransaction: Database.Transaction<(appends: StreamAppend[], learned: Map<string, number>) => AppendResult[]>;
   private isClosed = false;
 
@@ -206,6 +213,16 @@ export class SqliteEventStore implements EventStore {
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
     };
+    this.toRecordedEvent = (row) => ({
+      id: row.event_id,
+      stream: row.stream,
+      revision: row.revision,
+      position: row.position,
+      type: row.type,
+      data: JSON.parse(row.data) as unknown,
+      metadata: this.metadataOf(row),
+      recordedAt: row.recorded_at,
+    });
     this.appendTransaction = this.db.transaction((appends: StreamAppend[], learned: Map<string, number>) => this.appendInTransaction(appends, learned));
   }
 
@@ -237,7 +254,7 @@ export class SqliteEventStore implements EventStore {
     const rows = this.run(() =>
       this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? -1),
     ) as EventRow[];
-    return rows.map(toRecordedEvent);
+    return rows.map(this.toRecordedEvent);
   }
 
   async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
@@ -247,7 +264,7 @@ export class SqliteEventStore implements EventStore {
     const unique = [...out.keys()];
     for (let i = 0; i < unique.length; i += READ_STREAMS_CHUNK) {
       const rows = this.run(() => this.statements.readStreams.all(JSON.stringify(unique.slice(i, i + READ_STREAMS_CHUNK)))) as EventRow[];
-      for (const row of rows) out.get(row.stream)!.push(toRecordedEvent(row));
+      for (const row of rows) out.get(row.stream)!.push(this.toRecordedEvent(row));
     }
     return out;
   }
@@ -259,7 +276,7 @@ export class SqliteEventStore implements EventStore {
     while (remaining > 0) {
       const limit = Math.min(this.pageSize, remaining);
       const rows = this.readPage(after, Number.MAX_SAFE_INTEGER, options.filter, limit);
-      for (const row of rows) yield toRecordedEvent(row);
+      for (const row of rows) yield this.toRecordedEvent(row);
       if (rows.length < limit) return;
       after = rows[rows.length - 1].position;
       remaining -= rows.length;
@@ -371,6 +388,16 @@ export class SqliteEventStore implements EventStore {
     return id;
   }
 
+  private metadataOf(row: EventRow): RecordedEvent['metadata'] {
+    let metadata = this.parsedMetadata.get(row.metadata_id);
+    if (!metadata) {
+      if (this.parsedMetadata.size >= METADATA_CACHE_SIZE) this.parsedMetadata.clear();
+      metadata = Object.freeze(JSON.parse(row.metadata) as RecordedEvent['metadata']);
+      this.parsedMetadata.set(row.metadata_id, metadata);
+    }
+    return metadata;
+  }
+
   /** Whether every event's id is stored in the stream (including earlier in the current transaction). */
   private allStored(streamId: number | undefined, events: NewEvent[]): boolean {
     const ids = new Set(events.map((event) => event.id));
@@ -406,7 +433,7 @@ export class SqliteEventStore implements EventStore {
       const rows = head > after ? this.readPage(after, head, filter, batchSize) : [];
       for (const row of rows) {
         if (signal.closed) return;
-        yield toRecordedEvent(row);
+        yield this.toRecordedEvent(row);
         after = row.position;
       }
       if (rows.length === batchSize) continue;
@@ -483,18 +510,6 @@ function expectedRevisionHolds(expected: ExpectedRevision, current: number | und
   );
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row.event_id,
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-    recordedAt: row.recorded_at,
-  };
-}
 
 /**
  * Storage failures become EventStoreUnavailableError; conflicts and programming errors

@@ -43,7 +43,7 @@ export interface FilteredQuery {
  * streams by name for a prefix filter and sorting afterwards.
  */
 export const EVENT_COLUMNS =
-  'e.position AS position, e.event_id AS event_id, s.name AS stream, e.revision AS revision, e.type AS type, e.data AS data, m.json AS metadata, e.recorded_at AS recorded_at';
+  'e.position AS position, e.event_id AS event_id, s.name AS stream, e.revision AS revision, e.type AS type, e.data AS data, m.json AS metadata, e.recorded_at AS recorded_at, e.metadata_id AS metadata_id';
 export const EVENT_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id CROSS JOIN metadata AS m ON m.id = e.metadata_id';
 
 /**
