@@ -84,6 +84,11 @@ export interface PersonDocumentCodec {
 
 const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'RecordCorrected']);
 
+/**
+ * Sets the coverage fields of `doc` from its facts and returns it. Changes `doc` in place:
+ * callers pass only a document this evolve has just created (one copy per event instead
+ * of one per step, on the projection's hottest path).
+ */
 function withCoverage(doc: PersonDocument, localProvince: string, asOf: string): PersonDocument {
   // One pass over the enrolments (for-in: Object.entries' pair arrays were a large share of
   // the projection's garbage). Insurance type codes are integer-like keys, which JavaScript
@@ -114,19 +119,16 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
     localProvince,
     asOf,
   );
-  const next: PersonDocument = {
-    ...doc,
-    insuranceTypes,
-    enrollmentStatuses,
-    coverageStatus: a.status,
-    coverageFlags: [...a.flags],
-    evidence: [...a.evidence],
-    hasAnomalies: doc.anomalies.length > 0,
-    hasConflicts: doc.openConflicts.length > 0,
-  };
-  if (a.exemptionReason) next.exemptionReason = a.exemptionReason;
-  else delete next.exemptionReason;
-  return next;
+  doc.insuranceTypes = insuranceTypes;
+  doc.enrollmentStatuses = enrollmentStatuses;
+  doc.coverageStatus = a.status;
+  doc.coverageFlags = [...a.flags];
+  doc.evidence = [...a.evidence];
+  doc.hasAnomalies = doc.anomalies.length > 0;
+  doc.hasConflicts = doc.openConflicts.length > 0;
+  if (a.exemptionReason) doc.exemptionReason = a.exemptionReason;
+  else if (doc.exemptionReason !== undefined) delete doc.exemptionReason;
+  return doc;
 }
 
 function isAscending(list: readonly string[]): boolean {
@@ -197,13 +199,15 @@ export function evolvePersonDocument(
   }
   if (!doc) return null; // events before registration cannot occur on a person stream
 
-  const base: PersonDocument = { ...doc, revision: recorded.revision, updatedAt: at };
+  // The one copy this event makes; the cases below fill it in.
+  const next: PersonDocument = { ...doc, revision: recorded.revision, updatedAt: at };
   switch (event.type) {
     case 'PersonDetailsReported':
-      return { ...base, sources: addUnique(doc.sources, event.data.source) };
+      next.sources = addUnique(doc.sources, event.data.source);
+      return next;
     case 'PersonDetailsChanged':
     case 'RecordCorrected': {
-      const next: PersonDocument = { ...base, sources: addUnique(doc.sources, event.data.source) };
+      next.sources = addUnique(doc.sources, event.data.source);
       const c = event.data.changes;
       if (c.birthDate) next.birthDate = c.birthDate.to;
       if (c.gender) next.gender = c.gender.to;
@@ -223,90 +227,70 @@ export function evolvePersonDocument(
       return withCoverage(next, localProvince, asOf);
     }
     case 'IdentityConflictDetected':
-      return withCoverage(
-        {
-          ...base,
-          sources: addUnique(doc.sources, event.data.source),
-          openConflicts: [...doc.openConflicts, { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source }],
-        },
-        localProvince,
-        asOf,
-      );
+      next.sources = addUnique(doc.sources, event.data.source);
+      next.openConflicts = [...doc.openConflicts, { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source }];
+      return withCoverage(next, localProvince, asOf);
     case 'HouseholdMoved': {
       const d = event.data.destination;
-      if (d.scope === 'within-province') return withCoverage({ ...base, ...regionFields(d.toRegion), householdStatus: 'active' }, localProvince, asOf);
-      return withCoverage({ ...base, householdStatus: 'moved-out', toProvince: d.toProvince }, localProvince, asOf);
+      if (d.scope === 'within-province') {
+        Object.assign(next, regionFields(d.toRegion));
+        next.householdStatus = 'active';
+      } else {
+        next.householdStatus = 'moved-out';
+        next.toProvince = d.toProvince;
+      }
+      return withCoverage(next, localProvince, asOf);
     }
     case 'HouseholdCancelled':
-      return withCoverage({ ...base, householdStatus: 'cancelled', cancellationReason: event.data.reason }, localProvince, asOf);
+      next.householdStatus = 'cancelled';
+      next.cancellationReason = event.data.reason;
+      return withCoverage(next, localProvince, asOf);
     case 'EnrollmentRecorded':
-      return withCoverage(
-        {
-          ...base,
-          sources: addUnique(doc.sources, event.data.source),
-          enrollments: {
-            ...doc.enrollments,
-            [event.data.insuranceType]: {
-              contributionStatus: event.data.contributionStatus,
-              provinceCode: event.data.provinceCode,
-              since: event.data.since,
-              source: event.data.source,
-              lastChangedAt: event.data.occurredAt,
-            },
-          },
+      next.sources = addUnique(doc.sources, event.data.source);
+      next.enrollments = {
+        ...doc.enrollments,
+        [event.data.insuranceType]: {
+          contributionStatus: event.data.contributionStatus,
+          provinceCode: event.data.provinceCode,
+          since: event.data.since,
+          source: event.data.source,
+          lastChangedAt: event.data.occurredAt,
         },
-        localProvince,
-        asOf,
-      );
+      };
+      return withCoverage(next, localProvince, asOf);
     case 'EnrollmentSuspended':
     case 'EnrollmentResumed':
     case 'EnrollmentTerminated': {
       const current = doc.enrollments[event.data.insuranceType];
-      if (!current) return base;
+      if (!current) return next;
       const status: ContributionStatus = event.type === 'EnrollmentSuspended' ? '2' : event.type === 'EnrollmentResumed' ? '1' : '3';
-      return withCoverage(
-        {
-          ...base,
-          enrollments: {
-            ...doc.enrollments,
-            [event.data.insuranceType]: { ...current, contributionStatus: status, lastChangedAt: event.data.effectiveDate },
-          },
-        },
-        localProvince,
-        asOf,
-      );
+      next.enrollments = { ...doc.enrollments, [event.data.insuranceType]: { ...current, contributionStatus: status, lastChangedAt: event.data.effectiveDate } };
+      return withCoverage(next, localProvince, asOf);
     }
     case 'DeathRecorded':
-      return withCoverage(
-        { ...base, deceased: true, dateOfDeath: doc.dateOfDeath ?? event.data.dateOfDeath, sources: addUnique(doc.sources, event.data.source) },
-        localProvince,
-        asOf,
-      );
+      next.deceased = true;
+      next.dateOfDeath = doc.dateOfDeath ?? event.data.dateOfDeath;
+      next.sources = addUnique(doc.sources, event.data.source);
+      return withCoverage(next, localProvince, asOf);
     case 'AnomalyDetected':
-      return withCoverage({ ...base, anomalies: addUnique(doc.anomalies, event.data.anomaly) }, localProvince, asOf);
+      next.anomalies = addUnique(doc.anomalies, event.data.anomaly);
+      return withCoverage(next, localProvince, asOf);
     case 'ExemptionRecorded':
-      return withCoverage(
-        {
-          ...base,
-          sources: addUnique(doc.sources, event.data.source),
-          exemptions: { ...doc.exemptions, [event.data.reason]: { since: event.data.since, ...(event.data.until !== undefined && { until: event.data.until }) } },
-        },
-        localProvince,
-        asOf,
-      );
+      next.sources = addUnique(doc.sources, event.data.source);
+      next.exemptions = { ...doc.exemptions, [event.data.reason]: { since: event.data.since, ...(event.data.until !== undefined && { until: event.data.until }) } };
+      return withCoverage(next, localProvince, asOf);
     case 'CoverageStatusDetermined':
-      return withCoverage({
-        ...base,
-        lastDetermination: {
-          status: event.data.status,
-          exemptionReason: event.data.exemptionReason,
-          evidence: [...event.data.evidence],
-          runId: event.data.runId,
-          at: event.data.occurredAt,
-        },
-      }, localProvince, asOf);
+      next.lastDetermination = {
+        status: event.data.status,
+        exemptionReason: event.data.exemptionReason,
+        evidence: [...event.data.evidence],
+        runId: event.data.runId,
+        at: event.data.occurredAt,
+      };
+      return withCoverage(next, localProvince, asOf);
     case 'RecordLinked':
-      return { ...base, linkedRecords: (doc.linkedRecords ?? 0) + 1 };
+      next.linkedRecords = (doc.linkedRecords ?? 0) + 1;
+      return next;
     default: {
       const unreachable: never = event;
       return unreachable;
