@@ -29,12 +29,16 @@ function newDataKey(algorithm: EncryptionAlgorithm): KeyRingFile['encryption']['
 export class KeyRing {
   constructor(readonly file: KeyRingFile, readonly path: string, readonly generated: boolean) {}
 
+  // Decoded once: an import derives a person id per row. Callers only ever read these.
+  private personIdKeyBytes?: Buffer;
+  private blindIndexKeyBytes?: Buffer;
+
   get personIdKey(): Buffer {
-    return Buffer.from(this.file.personIdKey, 'base64');
+    return (this.personIdKeyBytes ??= Buffer.from(this.file.personIdKey, 'base64'));
   }
 
   get blindIndexKey(): Buffer {
-    return Buffer.from(this.file.blindIndexKey, 'base64');
+    return (this.blindIndexKeyBytes ??= Buffer.from(this.file.blindIndexKey, 'base64'));
   }
 
   get tokenSecret(): Buffer {

@@ -1,3 +1,9 @@
+const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+const ANY_X = /[xＸｘ]/g;
+const SPACES = /[\s\u3000\u200B-\u200D\u2060\uFEFF]/g;
+const LEADING_QUOTES = /^['‘’"“”「」『』]+/;
+const TRAILING_QUOTES = /['‘’"“”「」『』]+$/;
+
 /**
  * What real department files do to ID numbers, undone: full-width digits and X,
  * lower-case x, spaces and tabs (also U+3000 and zero-width ones) anywhere, the
@@ -6,9 +12,13 @@
  */
 export function normaliseCitizenIdInput(raw: string): string {
   return raw
-    .replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
-    .replace(/[xＸｘ]/g, 'X')
-    .replace(/[\s\u3000\u200B-\u200D\u2060\uFEFF]/g, '')
-    .replace(/^['‘’"“”「」『』]+/, '')
-    .replace(/['‘’"“”「」『』]+$/, '');
+    .replace(FULL_WIDTH_DIGIT, toHalfWidth)
+    .replace(ANY_X, 'X')
+    .replace(SPACES, '')
+    .replace(LEADING_QUOTES, '')
+    .replace(TRAILING_QUOTES, '');
+}
+
+function toHalfWidth(digit: string): string {
+  return String.fromCharCode(digit.charCodeAt(0) - 0xfee0);
 }

@@ -2,8 +2,9 @@ import { inspect } from 'node:util';
 import { Gender } from '../codes/gender';
 import { RegionTable } from '../regions/region-table';
 import { isCalendarDate } from '../shared/dates';
+import { digitsValue } from '../shared/digits';
 import { Issue, ParseResult } from '../shared/result';
-import { citizenIdCheckCharacter, upgradeFifteenDigitId } from './citizen-id-check';
+import { checkCharacterOfDigits, upgradeFifteenDigitId } from './citizen-id-check';
 import { normaliseCitizenIdInput } from './citizen-id-normalise';
 
 export type CitizenIdRejectionCode =
@@ -36,6 +37,9 @@ export interface CitizenIdParseOptions {
 
 /** Earliest birth year accepted: anything before is a typo, not a living person. */
 const MIN_BIRTH_YEAR = 1850;
+const EIGHTEEN_CHARACTERS = /^\d{17}[\dX]$/;
+const FIFTEEN_DIGITS = /^\d{15}$/;
+const NO_OPTIONS: CitizenIdParseOptions = {};
 
 /**
  * An 18-character citizen ID number (GB 11643-1999), normalised and checked.
@@ -45,14 +49,22 @@ const MIN_BIRTH_YEAR = 1850;
  * really needs the number must say so by reading `.value`.
  */
 export class CitizenId {
+  /**
+   * Cached on first read: parsing (the future-birth check), cleaning and registration all
+   * ask for it. Private (#), so equality checks and serialisation never see it.
+   */
+  #birthDate: string | undefined;
+
   private constructor(
     /** The normalised 18-character number. Personal: never log, never put in a URL. */
     readonly value: string,
   ) {}
 
-  static parse(raw: string, opts: CitizenIdParseOptions = {}): CitizenIdResult {
+  static parse(raw: string, opts: CitizenIdParseOptions = NO_OPTIONS): CitizenIdResult {
     const input = typeof raw === 'string' ? raw : '';
-    const normalised = normaliseCitizenIdInput(input);
+    // Most inputs are already in canonical shape, which normalising cannot change: skip its passes.
+    const canonicalShape = EIGHTEEN_CHARACTERS.test(input);
+    const normalised = canonicalShape ? input : normaliseCitizenIdInput(input);
     const warnings: CitizenIdWarning[] = [];
     if (normalised === '') return reject([{ code: 'ID_EMPTY', message: 'citizen ID is empty' }]);
     if (normalised !== input) {
@@ -61,8 +73,7 @@ export class CitizenId {
     if (normalised.length !== 18 && normalised.length !== 15) {
       return reject([{ code: 'ID_BAD_LENGTH', message: `citizen ID must have 18 (or 15) characters, got ${normalised.length}` }]);
     }
-    const shape = normalised.length === 18 ? /^\d{17}[\dX]$/ : /^\d{15}$/;
-    if (!shape.test(normalised)) {
+    if (!canonicalShape && !(normalised.length === 18 ? EIGHTEEN_CHARACTERS : FIFTEEN_DIGITS).test(normalised)) {
       return reject([
         {
           code: 'ID_BAD_CHARACTERS',
@@ -71,27 +82,24 @@ export class CitizenId {
       ]);
     }
 
-    let value = normalised;
-    const reasons: CitizenIdRejection[] = [];
-    if (normalised.length === 15) {
-      value = upgradeFifteenDigitId(normalised);
-      warnings.push({ code: 'ID_UPGRADED_FROM_15', message: 'citizen ID was upgraded from 15 to 18 characters' });
-    } else if (citizenIdCheckCharacter(value.slice(0, 17)) !== value[17]) {
-      reasons.push({ code: 'ID_BAD_CHECK_CHARACTER', message: 'citizen ID check character does not match (MOD 11-2)' });
+    const upgraded = normalised.length === 15;
+    const citizenId = new CitizenId(upgraded ? upgradeFifteenDigitId(normalised) : normalised);
+    if (upgraded) warnings.push({ code: 'ID_UPGRADED_FROM_15', message: 'citizen ID was upgraded from 15 to 18 characters' });
+    const value = citizenId.value;
+    const badCheckCharacter = !upgraded && checkCharacterOfDigits(value) !== value[17];
+    const badDate = birthDateRejection(citizenId, opts.today);
+    if (badCheckCharacter || badDate) {
+      const reasons: CitizenIdRejection[] = [];
+      if (badCheckCharacter) reasons.push({ code: 'ID_BAD_CHECK_CHARACTER', message: 'citizen ID check character does not match (MOD 11-2)' });
+      if (badDate) reasons.push(badDate);
+      return reject(reasons);
     }
 
-    const year = Number(value.slice(6, 10));
-    const month = Number(value.slice(10, 12));
-    const day = Number(value.slice(12, 14));
-    if (!isCalendarDate(year, month, day) || year < MIN_BIRTH_YEAR) {
-      reasons.push({ code: 'ID_BAD_BIRTH_DATE', message: 'citizen ID birth date is not a real date' });
-    } else if (opts.today !== undefined && birthDateOf(value) > opts.today) {
-      reasons.push({ code: 'ID_BIRTH_DATE_IN_FUTURE', message: 'citizen ID birth date is after today' });
+    if (opts.regions) {
+      const warning = prefixWarning(citizenId.regionPrefix, opts.regions);
+      if (warning) warnings.push(warning);
     }
-    if (reasons.length > 0) return reject(reasons);
-
-    if (opts.regions) warnings.push(...prefixWarnings(value.slice(0, 6), opts.regions));
-    return { ok: true, value: new CitizenId(value), warnings };
+    return { ok: true, value: citizenId, warnings };
   }
 
   /** First 6 and last 4 kept: 110101********123X. Safe to log and display. */
@@ -106,7 +114,7 @@ export class CitizenId {
 
   /** `YYYY-MM-DD`. */
   get birthDate(): string {
-    return birthDateOf(this.value);
+    return (this.#birthDate ??= birthDateOf(this.value));
   }
 
   /** GB/T 2261.1 code: odd sequence → '1' male, even → '2' female. */
@@ -133,26 +141,37 @@ export class CitizenId {
   }
 }
 
+/** What is wrong with the birth date the number encodes, if anything: one reading of its digits. */
+function birthDateRejection(citizenId: CitizenId, today: string | undefined): CitizenIdRejection | undefined {
+  const value = citizenId.value;
+  const year = digitsValue(value, 6, 10);
+  if (!isCalendarDate(year, digitsValue(value, 10, 12), digitsValue(value, 12, 14)) || year < MIN_BIRTH_YEAR) {
+    return { code: 'ID_BAD_BIRTH_DATE', message: 'citizen ID birth date is not a real date' };
+  }
+  if (today !== undefined && citizenId.birthDate > today) {
+    return { code: 'ID_BIRTH_DATE_IN_FUTURE', message: 'citizen ID birth date is after today' };
+  }
+  return undefined;
+}
+
 function birthDateOf(value: string): string {
   return `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
 }
 
-function prefixWarnings(prefix: string, regions: RegionTable): CitizenIdWarning[] {
+function prefixWarning(prefix: string, regions: RegionTable): CitizenIdWarning | undefined {
   // Offices sometimes issued numbers under a city or province code (e.g. 441900 东莞).
   const known =
     regions.has(prefix) ||
     (prefix.endsWith('0000') ? regions.has(prefix.slice(0, 2)) : prefix.endsWith('00') && regions.has(prefix.slice(0, 4)));
-  if (known) return [];
+  if (known) return undefined;
   const old = regions.historical(prefix);
   if (old) {
-    return [
-      {
-        code: 'ID_HISTORICAL_REGION_PREFIX',
-        message: `citizen ID region prefix was abolished in ${old.abolished}` + (old.successor ? `; successor ${old.successor}` : ''),
-      },
-    ];
+    return {
+      code: 'ID_HISTORICAL_REGION_PREFIX',
+      message: `citizen ID region prefix was abolished in ${old.abolished}` + (old.successor ? `; successor ${old.successor}` : ''),
+    };
   }
-  return [{ code: 'ID_UNKNOWN_REGION_PREFIX', message: 'citizen ID region prefix is not in the division table' }];
+  return { code: 'ID_UNKNOWN_REGION_PREFIX', message: 'citizen ID region prefix is not in the division table' };
 }
 
 function reject(reasons: CitizenIdRejection[]): CitizenIdResult {

@@ -1,5 +1,6 @@
 export * from './citizen-id';
-export * from './citizen-id-check';
+// checkCharacterOfDigits stays internal: it trusts its caller to have checked the digits.
+export { citizenIdCheckCharacter, upgradeFifteenDigitId } from './citizen-id-check';
 export * from './citizen-id-normalise';
 export * from './citizen-id-similarity';
 export * from './person-name';

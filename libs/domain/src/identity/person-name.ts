@@ -5,6 +5,9 @@ import { pinyin } from 'pinyin-pro';
  * (阿卜杜·热合曼). They look alike but compare unequal, so one person would become two.
  */
 const MIDDLE_DOT_LOOKALIKES = /[\u00B7\u0387\u2022\u2027\u2219\u22C5\u30FB\uFF0E\uFF65\u318D\u2E31\u16EB\u2981]/gu;
+const WHITESPACE_RUNS = /[\s\u3000]+/gu;
+const SPACED_MIDDLE_DOT = / ?\u00B7 ?/gu;
+const SPACES_AND_DOTS = /[\s\u00B7]+/gu;
 
 /**
  * Canonical form of a person's name: NFC, whitespace (including U+3000) trimmed and
@@ -16,9 +19,9 @@ export function normalisePersonName(raw: string): string {
   return raw
     .normalize('NFC')
     .replace(MIDDLE_DOT_LOOKALIKES, '\u00B7')
-    .replace(/[\s\u3000]+/gu, ' ')
+    .replace(WHITESPACE_RUNS, ' ')
     .trim()
-    .replace(/ ?\u00B7 ?/gu, '\u00B7');
+    .replace(SPACED_MIDDLE_DOT, '\u00B7');
 }
 
 /**
@@ -29,5 +32,5 @@ export function normalisePersonName(raw: string): string {
 export function personNamePinyinKey(raw: string): string {
   const name = normalisePersonName(raw);
   const syllables = pinyin(name, { toneType: 'none', type: 'array', surname: 'head', v: true, nonZh: 'consecutive' });
-  return syllables.join('').replace(/[\s\u00B7]+/gu, '').toLowerCase();
+  return syllables.join('').replace(SPACES_AND_DOTS, '').toLowerCase();
 }

@@ -1,4 +1,5 @@
 import { SourceKind } from '../codes/source-kind';
+import { eventData } from './event-data';
 import { IdentityConflictDetected, PersonDetailsChanged, PersonalChanges, SourceRef, StatisticalChanges } from './person-events';
 import { FieldChange, IdentityField, IdentityValues, PrecedenceConfig, isPersonalField } from './person-fields';
 import { HeldValue, PersonRecord } from './person-state';
@@ -70,19 +71,18 @@ export function reconcile(
     } else if (outcome === 'conflict' && held) {
       conflicts.push({
         type: 'IdentityConflictDetected',
-        data: {
-          ...ref,
+        data: eventData(ref, {
           conflictId: conflictIdFor(field, ref),
           field,
           currentSource: held.source,
           personal: { current: held.value, reported: value },
-        },
+        }),
       });
     }
   }
 
   const fields = Object.keys(changes) as IdentityField[];
   const changed: PersonDetailsChanged[] =
-    fields.length === 0 ? [] : [{ type: 'PersonDetailsChanged', data: { ...ref, fields, previousSources, ...splitChanges(changes) } }];
+    fields.length === 0 ? [] : [{ type: 'PersonDetailsChanged', data: eventData(ref, { fields, previousSources, ...splitChanges(changes) }) }];
   return [...changed, ...conflicts];
 }

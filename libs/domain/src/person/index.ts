@@ -3,6 +3,7 @@ export * from './person-events';
 export * from './person-commands';
 export * from './person-errors';
 export * from './person-state';
+export * from './processed-keys';
 export * from './person-evolve';
 export * from './person-decide';
 export * from './person-decider';

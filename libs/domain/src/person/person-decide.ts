@@ -1,4 +1,4 @@
-import { insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
+import { InsuranceFamily, InsuranceTypes, insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
 import { RECORDED_EXEMPTION_REASONS, isRecordedExemptionReason } from '../codes/coverage-status';
 import { isInteractiveSource } from '../codes/source-kind';
 import { datePart } from '../shared/dates';
@@ -31,9 +31,10 @@ import {
   PersonDeceasedError,
   PersonNotRegisteredError,
 } from './person-errors';
-import { AnomalyCode, AnomalyDetected, PersonEvent, SourceRef } from './person-events';
+import { eventData } from './event-data';
+import { AnomalyCode, AnomalyDetected, PersonEvent, PersonalIdentity, SourceRef } from './person-events';
 import { FieldChange, IDENTITY_FIELDS, IdentityField, IdentityValues, PrecedenceConfig } from './person-fields';
-import { Enrollment, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
+import { Enrollment, PersonRecord, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
 import { change, reconcile, splitChanges } from './identity-reconciliation';
 import { assessPersonCoverage } from './person-coverage';
 import {
@@ -47,6 +48,8 @@ import {
   checkRegion,
   checkSourceRef,
 } from './person-validation';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface PersonDeciderConfig {
   readonly precedence: PrecedenceConfig;
@@ -90,7 +93,7 @@ export function decidePerson(command: PersonCommand, state: PersonState, config:
     case 'LinkRecord': {
       registered(state);
       const { recordSource, recordRef, decidedBy, reviewer, score, fields } = command.data;
-      return [{ type: 'RecordLinked', data: { ...ref, recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields } }];
+      return [{ type: 'RecordLinked', data: eventData(ref, { recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields }) }];
     }
     default: {
       const unreachable: never = command;
@@ -110,7 +113,7 @@ function registered(state: PersonState): RegisteredPersonState {
 }
 
 function anomaly(ref: SourceRef, code: AnomalyCode, insuranceType?: InsuranceType): AnomalyDetected {
-  return { type: 'AnomalyDetected', data: insuranceType ? { ...ref, anomaly: code, insuranceType } : { ...ref, anomaly: code } };
+  return { type: 'AnomalyDetected', data: eventData(ref, insuranceType ? { anomaly: code, insuranceType } : { anomaly: code }) };
 }
 
 function registerPerson(command: RegisterPerson, state: PersonState, ref: SourceRef, config: PersonDeciderConfig): PersonEvent[] {
@@ -124,56 +127,82 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
   if (state.status !== 'unregistered') {
     if (state.person.citizenId !== citizenId.value) throw new CitizenIdMismatchError();
     const fields = Object.keys(reported) as IdentityField[];
-    return [{ type: 'PersonDetailsReported', data: { ...ref, fields } }, ...reconcile(state.person, reported, ref, config.precedence)];
+    return [{ type: 'PersonDetailsReported', data: eventData(ref, { fields }) }, ...reconcile(state.person, reported, ref, config.precedence)];
   }
 
-  const birthDate = reported.birthDate ?? citizenId.birthDate;
-  const gender = (reported.gender as RegisterPerson['data']['gender']) ?? citizenId.gender;
-  const personal = {
-    citizenId: citizenId.value,
-    ...(reported.name !== undefined && { name: reported.name }),
-    ...(reported.phone !== undefined && { phone: reported.phone }),
-    ...(reported.householdAddress !== undefined && { householdAddress: reported.householdAddress }),
-  };
+  const idBirthDate = citizenId.birthDate;
+  const idGender = citizenId.gender;
+  const birthDate = reported.birthDate ?? idBirthDate;
+  const gender = (reported.gender as RegisterPerson['data']['gender']) ?? idGender;
+  const personal: Mutable<PersonalIdentity> = { citizenId: citizenId.value };
+  if (reported.name !== undefined) personal.name = reported.name;
+  if (reported.phone !== undefined) personal.phone = reported.phone;
+  if (reported.householdAddress !== undefined) personal.householdAddress = reported.householdAddress;
+  const { householdRegion } = reported;
   const events: PersonEvent[] = [
     {
       type: 'PersonRegistered',
-      data: {
-        ...ref,
-        birthDate,
-        gender,
-        ...(reported.householdRegion !== undefined && { householdRegion: reported.householdRegion }),
-        personal,
-      },
+      // householdRegion, when known, sits before personal (the stored order of the data).
+      data:
+        householdRegion === undefined
+          ? eventData(ref, { birthDate, gender, personal })
+          : eventData(ref, { birthDate, gender, householdRegion, personal }),
     },
   ];
   // The ID encodes birth date and gender; a source saying otherwise is a data-quality fact.
-  if (birthDate !== citizenId.birthDate) events.push(anomaly(ref, 'BIRTH_DATE_DIFFERS_FROM_ID'));
-  if ((gender === '1' || gender === '2') && gender !== citizenId.gender) events.push(anomaly(ref, 'GENDER_DIFFERS_FROM_ID'));
+  if (birthDate !== idBirthDate) events.push(anomaly(ref, 'BIRTH_DATE_DIFFERS_FROM_ID'));
+  if ((gender === '1' || gender === '2') && gender !== idGender) events.push(anomaly(ref, 'GENDER_DIFFERS_FROM_ID'));
   if (command.data.idRepair === 'check-character') events.push(anomaly(ref, 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED'));
   if (command.data.idRepair === 'birth-date') events.push(anomaly(ref, 'CITIZEN_ID_BIRTH_DATE_REPAIRED'));
   return events;
 }
 
-/** Anomalies of a contributing enrolment arriving now; interactive channels are refused instead. */
-function contributionAnomalies(state: RegisteredPersonState, ref: SourceRef, type: InsuranceType, provinceCode?: string): AnomalyDetected[] {
-  const out: AnomalyDetected[] = [];
+/**
+ * Appends the anomalies of a contributing enrolment arriving now; interactive channels are
+ * refused instead. Appends rather than returns: most commands have none to add.
+ */
+function addContributionAnomalies(
+  events: PersonEvent[],
+  state: RegisteredPersonState,
+  ref: SourceRef,
+  type: InsuranceType,
+  provinceCode?: string,
+): void {
   if (state.status === 'deceased') {
     if (isInteractiveSource(ref.source)) throw new PersonDeceasedError();
-    if (datePart(ref.occurredAt) > state.death.dateOfDeath) out.push(anomaly(ref, 'CONTRIBUTION_AFTER_DEATH', type));
+    if (datePart(ref.occurredAt) > state.death.dateOfDeath) events.push(anomaly(ref, 'CONTRIBUTION_AFTER_DEATH', type));
   } else if (state.person.household.status === 'cancelled') {
-    out.push(anomaly(ref, 'ENROLLMENT_AFTER_HOUSEHOLD_CANCELLED', type));
+    events.push(anomaly(ref, 'ENROLLMENT_AFTER_HOUSEHOLD_CANCELLED', type));
   }
-  const contributing = Object.values(state.person.enrollments).filter((e): e is Enrollment => e?.contributionStatus === '1');
+  const enrollments = state.person.enrollments;
   const family = insuranceFamilyOf(type);
-  if ((family === 'pension' || family === 'medical') && contributing.some((e) => e.insuranceType !== type && insuranceFamilyOf(e.insuranceType) === family)) {
-    out.push(anomaly(ref, 'DUPLICATE_ENROLLMENT', type));
+  if ((family === 'pension' || family === 'medical') && contributesToOtherOfFamily(enrollments, type, family)) {
+    events.push(anomaly(ref, 'DUPLICATE_ENROLLMENT', type));
   }
-  const same = state.person.enrollments[type];
+  const same = enrollments[type];
   if (provinceCode !== undefined && same?.contributionStatus === '1' && same.provinceCode !== provinceCode) {
-    out.push(anomaly(ref, 'ENROLLED_IN_TWO_PROVINCES', type));
+    events.push(anomaly(ref, 'ENROLLED_IN_TWO_PROVINCES', type));
   }
-  return out;
+}
+
+/**
+ * The insurance types of each family, built once. A plain array on purpose: iterating the
+ * frozen code list itself allocates a step result for every type.
+ */
+const TYPES_BY_FAMILY = new Map<InsuranceFamily, InsuranceType[]>();
+for (const type of InsuranceTypes.codes) {
+  const family = insuranceFamilyOf(type);
+  const types = TYPES_BY_FAMILY.get(family);
+  if (types) types.push(type);
+  else TYPES_BY_FAMILY.set(family, [type]);
+}
+
+/** Whether another type of the family is contributing: looks up each one, builds no list. */
+function contributesToOtherOfFamily(enrollments: PersonRecord['enrollments'], type: InsuranceType, family: InsuranceFamily): boolean {
+  for (const other of TYPES_BY_FAMILY.get(family) ?? []) {
+    if (other !== type && enrollments[other]?.contributionStatus === '1') return true;
+  }
+  return false;
 }
 
 function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -182,8 +211,9 @@ function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonStat
   checkContributionStatus(contributionStatus);
   checkProvinceCode('provinceCode', provinceCode);
   checkDate('since', since);
-  const anomalies = contributionStatus === '1' ? contributionAnomalies(state, ref, insuranceType, provinceCode) : [];
-  return [{ type: 'EnrollmentRecorded', data: { ...ref, insuranceType, contributionStatus, provinceCode, since } }, ...anomalies];
+  const events: PersonEvent[] = [{ type: 'EnrollmentRecorded', data: eventData(ref, { insuranceType, contributionStatus, provinceCode, since }) }];
+  if (contributionStatus === '1') addContributionAnomalies(events, state, ref, insuranceType, provinceCode);
+  return events;
 }
 
 function existingEnrollment(state: RegisteredPersonState, type: InsuranceType, effectiveDate: string): Enrollment {
@@ -199,31 +229,32 @@ function suspendEnrollment(command: SuspendEnrollment, state: RegisteredPersonSt
   const { insuranceType, effectiveDate } = command.data;
   const enrollment = existingEnrollment(state, insuranceType, effectiveDate);
   if (enrollment.contributionStatus === '2') throw new EnrollmentAlreadySuspendedError(insuranceType);
-  return [{ type: 'EnrollmentSuspended', data: { ...ref, insuranceType, effectiveDate } }];
+  return [{ type: 'EnrollmentSuspended', data: eventData(ref, { insuranceType, effectiveDate }) }];
 }
 
 function resumeEnrollment(command: ResumeEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { insuranceType, effectiveDate } = command.data;
   const enrollment = existingEnrollment(state, insuranceType, effectiveDate);
   if (enrollment.contributionStatus !== '2') throw new EnrollmentNotSuspendedError(insuranceType);
-  const anomalies = contributionAnomalies(state, ref, insuranceType);
-  return [{ type: 'EnrollmentResumed', data: { ...ref, insuranceType, effectiveDate } }, ...anomalies];
+  const events: PersonEvent[] = [{ type: 'EnrollmentResumed', data: eventData(ref, { insuranceType, effectiveDate }) }];
+  addContributionAnomalies(events, state, ref, insuranceType);
+  return events;
 }
 
 function terminateEnrollment(command: TerminateEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { insuranceType, effectiveDate } = command.data;
   existingEnrollment(state, insuranceType, effectiveDate);
-  return [{ type: 'EnrollmentTerminated', data: { ...ref, insuranceType, effectiveDate } }];
+  return [{ type: 'EnrollmentTerminated', data: eventData(ref, { insuranceType, effectiveDate }) }];
 }
 
 function recordDeath(command: RecordDeath, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { dateOfDeath } = command.data;
   checkDate('dateOfDeath', dateOfDeath);
   checkNotAfter('dateOfDeath', dateOfDeath, ref.occurredAt);
-  if (state.status === 'living') return [{ type: 'DeathRecorded', data: { ...ref, dateOfDeath, corroborating: false } }];
+  if (state.status === 'living') return [{ type: 'DeathRecorded', data: eventData(ref, { dateOfDeath, corroborating: false }) }];
   // Already deceased: an operator doing it again is a mistake; another source confirming is evidence.
   if (isInteractiveSource(ref.source)) throw new PersonAlreadyDeceasedError();
-  const events: PersonEvent[] = [{ type: 'DeathRecorded', data: { ...ref, dateOfDeath, corroborating: true } }];
+  const events: PersonEvent[] = [{ type: 'DeathRecorded', data: eventData(ref, { dateOfDeath, corroborating: true }) }];
   if (dateOfDeath !== state.death.dateOfDeath) events.push(anomaly(ref, 'DEATH_DATE_MISMATCH'));
   return events;
 }
@@ -237,7 +268,7 @@ function recordExemption(command: RecordExemption, state: RegisteredPersonState,
     if (until <= since) throw new InvalidFieldValueError('until', 'must be after since');
   }
   if (state.status === 'deceased' && isInteractiveSource(ref.source)) throw new PersonDeceasedError();
-  return [{ type: 'ExemptionRecorded', data: { ...ref, reason, since, ...(until !== undefined && { until }) } }];
+  return [{ type: 'ExemptionRecorded', data: eventData(ref, { reason, since, ...(until !== undefined && { until }) }) }];
 }
 
 function moveHousehold(command: MoveHousehold, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -249,8 +280,9 @@ function moveHousehold(command: MoveHousehold, state: RegisteredPersonState, ref
   if (state.status === 'deceased' && isInteractiveSource(ref.source)) throw new PersonDeceasedError();
 
   const fromRegion = state.person.fields.householdRegion?.value;
+  const moved = { ...destination };
   const events: PersonEvent[] = [
-    { type: 'HouseholdMoved', data: { ...ref, ...(fromRegion !== undefined && { fromRegion }), destination: { ...destination } } },
+    { type: 'HouseholdMoved', data: eventData(ref, fromRegion !== undefined ? { fromRegion, destination: moved } : { destination: moved }) },
   ];
   if (state.status === 'deceased') events.push(anomaly(ref, 'HOUSEHOLD_MOVED_AFTER_DEATH'));
   return events;
@@ -260,7 +292,7 @@ function cancelHousehold(command: CancelHousehold, state: RegisteredPersonState,
   const { reason } = command.data;
   checkCancellationReason(reason);
   if (state.person.household.status === 'cancelled') throw new HouseholdAlreadyCancelledError();
-  return [{ type: 'HouseholdCancelled', data: { ...ref, reason } }];
+  return [{ type: 'HouseholdCancelled', data: eventData(ref, { reason }) }];
 }
 
 function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -288,15 +320,14 @@ function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref
   return [
     {
       type: 'RecordCorrected',
-      data: {
-        ...ref,
-        source: 'operator',
+      data: eventData(ref, {
+        source: 'operator' as const,
         operatorId: operatorId.trim(),
         fields,
         changes: split.changes,
         personal: { ...split.personal, reason: reason.trim() },
         resolvedConflictIds,
-      },
+      }),
     },
   ];
 }
@@ -319,8 +350,7 @@ function determineCoverage(command: DetermineCoverage, state: RegisteredPersonSt
   return [
     {
       type: 'CoverageStatusDetermined',
-      data: {
-        ...ref,
+      data: eventData(ref, {
         runId: command.data.runId,
         status: assessment.status,
         ...(assessment.exemptionReason ? { exemptionReason: assessment.exemptionReason } : {}),
@@ -329,7 +359,7 @@ function determineCoverage(command: DetermineCoverage, state: RegisteredPersonSt
         flags: assessment.flags,
         evidence: assessment.evidence,
         ...(previous ? { previousStatus: previous.status } : {}),
-      },
+      }),
     },
   ];
 }

@@ -3,6 +3,7 @@ import { SourceKind } from '../codes/source-kind';
 import { PersonEvent, PersonalChanges, SourceRef, StatisticalChanges } from './person-events';
 import { IdentityField } from './person-fields';
 import { HeldValue, PersonRecord, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
+import { ProcessedKeys } from './processed-keys';
 
 /**
  * Folds one event into the state. Total and forgiving: events are facts already
@@ -12,15 +13,16 @@ import { HeldValue, PersonRecord, PersonState, RegisteredPersonState, sourceReco
 export function evolvePerson(state: PersonState, event: PersonEvent): PersonState {
   if (event.type === 'PersonRegistered') return register(state, event.data);
   if (state.status === 'unregistered') return state;
-  const s = withProcessed(state, event.data);
-  const p = s.person;
+  const p = state.person;
 
   switch (event.type) {
     case 'PersonDetailsReported':
-      return s;
+    case 'RecordLinked':
+    case 'AnomalyDetected':
+      return withPerson(state, event.data, NO_CHANGE);
     case 'PersonDetailsChanged': {
       const changes = { ...event.data.changes, ...event.data.personal };
-      return withPerson(s, { fields: setFields(p, changes, event.data, false) });
+      return withPerson(state, event.data, { fields: setFields(p, changes, event.data, false) });
     }
     case 'IdentityConflictDetected': {
       const d = event.data;
@@ -31,13 +33,13 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
         reportedSource: d.source,
         detectedAt: d.occurredAt,
       };
-      return withPerson(s, { openConflicts: [...p.openConflicts, conflict] });
+      return withPerson(state, d, { openConflicts: [...p.openConflicts, conflict] });
     }
     case 'RecordCorrected': {
       const d = event.data;
       const { reason: _reason, ...personal } = d.personal;
       const resolved = new Set(d.resolvedConflictIds);
-      return withPerson(s, {
+      return withPerson(state, d, {
         fields: setFields(p, { ...d.changes, ...personal }, d, true),
         openConflicts: p.openConflicts.filter((c) => !resolved.has(c.conflictId)),
       });
@@ -45,21 +47,19 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
     case 'HouseholdMoved': {
       const d = event.data;
       if (d.destination.scope === 'out-of-province') {
-        return withPerson(s, { household: { status: 'moved-out', toProvince: d.destination.toProvince } });
+        return withPerson(state, d, { household: { status: 'moved-out', toProvince: d.destination.toProvince } });
       }
       const region: HeldValue = { value: d.destination.toRegion, source: d.source, setAt: d.occurredAt, corrected: false };
-      return withPerson(s, { household: { status: 'active' }, fields: { ...p.fields, householdRegion: region } });
+      return withPerson(state, d, { household: { status: 'active' }, fields: { ...p.fields, householdRegion: region } });
     }
     case 'CoverageStatusDetermined': {
       const d = event.data;
-      return withPerson(s, {
+      return withPerson(state, d, {
         coverage: { status: d.status, exemptionReason: d.exemptionReason, evidence: d.evidence, flags: d.flags, runId: d.runId },
       });
     }
-    case 'RecordLinked':
-      return s;
     case 'HouseholdCancelled':
-      return withPerson(s, { household: { status: 'cancelled', cancellationReason: event.data.reason } });
+      return withPerson(state, event.data, { household: { status: 'cancelled', cancellationReason: event.data.reason } });
     case 'EnrollmentRecorded': {
       const d = event.data;
       const enrollment = {
@@ -70,27 +70,26 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
         lastChangedAt: d.occurredAt,
         source: d.source,
       };
-      return withPerson(s, { enrollments: { ...p.enrollments, [d.insuranceType]: enrollment } });
+      return withPerson(state, d, { enrollments: { ...p.enrollments, [d.insuranceType]: enrollment } });
     }
     case 'EnrollmentSuspended':
-      return transition(s, event.data.insuranceType, '2', event.data);
+      return transition(state, event.data.insuranceType, '2', event.data);
     case 'EnrollmentResumed':
-      return transition(s, event.data.insuranceType, '1', event.data);
+      return transition(state, event.data.insuranceType, '1', event.data);
     case 'EnrollmentTerminated':
-      return transition(s, event.data.insuranceType, '3', event.data);
+      return transition(state, event.data.insuranceType, '3', event.data);
     case 'DeathRecorded': {
       const d = event.data;
-      if (s.status === 'deceased') {
-        const sources = s.death.sources.includes(d.source) ? s.death.sources : [...s.death.sources, d.source];
-        return { ...s, death: { ...s.death, sources } };
+      const person = recorded(p, d, NO_CHANGE);
+      if (state.status === 'deceased') {
+        const sources = state.death.sources.includes(d.source) ? state.death.sources : [...state.death.sources, d.source];
+        return { ...state, person, death: { ...state.death, sources } };
       }
-      return { status: 'deceased', person: p, death: { dateOfDeath: d.dateOfDeath, source: d.source, sources: [d.source] } };
+      return { status: 'deceased', person, death: { dateOfDeath: d.dateOfDeath, source: d.source, sources: [d.source] } };
     }
-    case 'AnomalyDetected':
-      return s;
     case 'ExemptionRecorded': {
       const d = event.data;
-      return withPerson(s, { exemptions: { ...p.exemptions, [d.reason]: { since: d.since, ...(d.until !== undefined && { until: d.until }), source: d.source } } });
+      return withPerson(state, d, { exemptions: { ...p.exemptions, [d.reason]: { since: d.since, ...(d.until !== undefined && { until: d.until }), source: d.source } } });
     }
     default: {
       const unreachable: never = event;
@@ -101,16 +100,15 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
 
 function register(state: PersonState, d: Extract<PersonEvent, { type: 'PersonRegistered' }>['data']): PersonState {
   // A second PersonRegistered cannot come from decide; replaying one keeps the first.
-  if (state.status !== 'unregistered') return withProcessed(state, d);
-  const held = (value: string): HeldValue => ({ value, source: d.source, setAt: d.occurredAt, corrected: false });
+  if (state.status !== 'unregistered') return withPerson(state, d, NO_CHANGE);
   const fields: Partial<Record<IdentityField, HeldValue>> = {
-    birthDate: held(d.birthDate),
-    gender: held(d.gender),
+    birthDate: held(d.birthDate, d),
+    gender: held(d.gender, d),
   };
-  if (d.householdRegion !== undefined) fields.householdRegion = held(d.householdRegion);
-  if (d.personal.name !== undefined) fields.name = held(d.personal.name);
-  if (d.personal.phone !== undefined) fields.phone = held(d.personal.phone);
-  if (d.personal.householdAddress !== undefined) fields.householdAddress = held(d.personal.householdAddress);
+  if (d.householdRegion !== undefined) fields.householdRegion = held(d.householdRegion, d);
+  if (d.personal.name !== undefined) fields.name = held(d.personal.name, d);
+  if (d.personal.phone !== undefined) fields.phone = held(d.personal.phone, d);
+  if (d.personal.householdAddress !== undefined) fields.householdAddress = held(d.personal.householdAddress, d);
   const person: PersonRecord = {
     citizenId: d.personal.citizenId,
     fields,
@@ -119,21 +117,33 @@ function register(state: PersonState, d: Extract<PersonEvent, { type: 'PersonReg
     openConflicts: [],
     exemptions: {},
     reportedBy: [d.source],
-    processed: new Set([sourceRecordKey(d.source, d.sourceRecordId)]),
+    processed: ProcessedKeys.of(sourceRecordKey(d.source, d.sourceRecordId)),
   };
   return { status: 'living', person };
 }
 
-function withPerson(state: RegisteredPersonState, patch: Partial<PersonRecord>): RegisteredPersonState {
-  return { ...state, person: { ...state.person, ...patch } };
+function held(value: string, ref: SourceRef): HeldValue {
+  return { value, source: ref.source, setAt: ref.occurredAt, corrected: false };
 }
 
-function withProcessed(state: RegisteredPersonState, ref: SourceRef): RegisteredPersonState {
-  const key = sourceRecordKey(ref.source, ref.sourceRecordId);
-  const p = state.person;
-  if (p.processed.has(key) && p.reportedBy.includes(ref.source)) return state;
+/** The patch of events that change nothing but the record of which sources were applied. */
+const NO_CHANGE: Partial<PersonRecord> = Object.freeze({});
+
+/**
+ * The person after an event from `ref`: the event's own changes and the bookkeeping of
+ * every event (record processed, source reporting) in one copy, since a state is copied
+ * for each event folded. The person itself when neither changes anything.
+ */
+function recorded(p: PersonRecord, ref: SourceRef, patch: Partial<PersonRecord>): PersonRecord {
+  const processed = p.processed.with(sourceRecordKey(ref.source, ref.sourceRecordId));
   const reportedBy: readonly SourceKind[] = p.reportedBy.includes(ref.source) ? p.reportedBy : [...p.reportedBy, ref.source];
-  return withPerson(state, { processed: new Set(p.processed).add(key), reportedBy });
+  if (patch === NO_CHANGE && processed === p.processed && reportedBy === p.reportedBy) return p;
+  return { ...p, ...patch, processed, reportedBy };
+}
+
+function withPerson(state: RegisteredPersonState, ref: SourceRef, patch: Partial<PersonRecord>): RegisteredPersonState {
+  const person = recorded(state.person, ref, patch);
+  return person === state.person ? state : { ...state, person };
 }
 
 function setFields(
@@ -142,7 +152,8 @@ function setFields(
   ref: SourceRef,
   corrected: boolean,
 ): PersonRecord['fields'] {
-  const fields = { ...p.fields };
+  // Copied by Object.assign, not spread: adding a field the copy lacks to a spread copy is slow on Node 20.
+  const fields: Partial<Record<IdentityField, HeldValue>> = Object.assign({}, p.fields);
   for (const [field, change] of Object.entries(changes) as [IdentityField, { to: string } | undefined][]) {
     if (change) fields[field] = { value: change.to, source: ref.source, setAt: ref.occurredAt, corrected };
   }
@@ -150,14 +161,13 @@ function setFields(
 }
 
 function transition(
-  s: RegisteredPersonState,
+  state: RegisteredPersonState,
   type: string,
   contributionStatus: '1' | '2' | '3',
   ref: SourceRef,
 ): RegisteredPersonState {
-  if (!isInsuranceType(type)) return s;
-  const current = s.person.enrollments[type];
-  if (!current) return s;
+  const current = isInsuranceType(type) ? state.person.enrollments[type] : undefined;
+  if (!current) return withPerson(state, ref, NO_CHANGE);
   const next = { ...current, contributionStatus, lastChangedAt: ref.occurredAt, source: ref.source };
-  return withPerson(s, { enrollments: { ...s.person.enrollments, [type]: next } });
+  return withPerson(state, ref, { enrollments: { ...state.person.enrollments, [type]: next } });
 }

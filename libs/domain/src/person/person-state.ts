@@ -4,6 +4,7 @@ import { InsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
 import { CoverageStatus, ExemptionReason, RecordedExemptionReason } from '../codes/coverage-status';
 import { IdentityField } from './person-fields';
+import { ProcessedKeys } from './processed-keys';
 
 /** A field's current value and where it came from, so precedence can be applied. */
 export interface HeldValue {
@@ -71,7 +72,7 @@ export interface PersonRecord {
     readonly runId: string;
   };
   /** `sourceRecordKey`s already applied: re-sent records change nothing. */
-  readonly processed: ReadonlySet<string>;
+  readonly processed: ProcessedKeys;
 }
 
 export type PersonState =

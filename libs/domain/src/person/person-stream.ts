@@ -13,13 +13,16 @@ import { CitizenId } from '../identity/citizen-id';
 declare const personIdBrand: unique symbol;
 export type PersonId = string & { readonly [personIdBrand]: true };
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** The alphabet as character codes, written straight into the scratch buffer. */
+const BASE32 = Buffer.from('abcdefghijklmnopqrstuvwxyz234567', 'latin1');
 const PERSON_ID = /^p_[a-z2-7]{26}$/;
 const STREAM_PREFIX = 'person-';
 const MIN_KEY_BYTES = 16;
 
 /** Domain separation: the same key can never produce a person id that equals a blind index. */
 const PERSON_ID_LABEL = 'registry/person-id/v1';
+/** Encoded once: the person id is derived for every imported row. */
+const PERSON_ID_LABEL_BYTES = Buffer.from(`${PERSON_ID_LABEL}\0`, 'utf8');
 const BLIND_INDEX_LABEL = 'registry/blind-index/v1';
 
 export class WeakKeyError extends Error {
@@ -30,35 +33,40 @@ export class WeakKeyError extends Error {
   }
 }
 
-function keyed(key: Buffer | string, label: string, value: string): Buffer {
+/** HMAC-SHA256 of label, NUL, value: the label (with its NUL) keeps purposes apart. */
+function keyed(key: Buffer | string, labelAndSeparator: Buffer | string, value: string): Buffer {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
   if (bytes.length < MIN_KEY_BYTES) throw new WeakKeyError();
-  return createHmac('sha256', bytes).update(label).update('\0').update(value, 'utf8').digest();
+  return createHmac('sha256', bytes).update(labelAndSeparator).update(value, 'utf8').digest();
 }
 
-/** RFC 4648 base32, lower case, no padding; `chars` output characters. */
+/**
+ * Where base32 writes its characters before they become one string, instead of growing a
+ * string one character at a time. Encoding is synchronous, so two calls never overlap.
+ */
+const base32Scratch = Buffer.alloc(64);
+
+/** RFC 4648 base32, lower case, no padding; `chars` (at most 64) output characters. */
 function base32(bytes: Buffer, chars: number): string {
-  let out = '';
+  let length = 0;
   let buffer = 0;
   let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
+  for (let i = 0; i < bytes.length && length < chars; i++) {
+    buffer = ((buffer << 8) | bytes[i]) & 0xfff; // at most 4 bits are left over, plus the new 8
     bits += 8;
-    while (bits >= 5 && out.length < chars) {
-      out += BASE32[(buffer >>> (bits - 5)) & 31];
+    while (bits >= 5 && length < chars) {
       bits -= 5;
+      base32Scratch[length++] = BASE32[(buffer >>> bits) & 31];
     }
-    buffer &= (1 << bits) - 1;
-    if (out.length === chars) break;
   }
   // Leftover bits (256 is not a multiple of 5) fill one last, zero-padded character.
-  if (bits > 0 && out.length < chars) out += BASE32[(buffer << (5 - bits)) & 31];
-  return out;
+  if (bits > 0 && length < chars) base32Scratch[length++] = BASE32[(buffer << (5 - bits)) & 31];
+  return base32Scratch.toString('latin1', 0, length);
 }
 
 /** `p_` + 26 base32 characters (130 bits of HMAC-SHA256 over the normalised 18-digit ID). */
 export function personIdFor(citizenId: CitizenId, key: Buffer | string): PersonId {
-  return ('p_' + base32(keyed(key, PERSON_ID_LABEL, citizenId.value), 26)) as PersonId;
+  return ('p_' + base32(keyed(key, PERSON_ID_LABEL_BYTES, citizenId.value), 26)) as PersonId;
 }
 
 export function isPersonId(value: unknown): value is PersonId {
@@ -88,5 +96,5 @@ export function personIdFromStreamName(streamName: string): PersonId | undefined
  * be equal strings.
  */
 export function blindIndex(value: string, key: Buffer | string, purpose = 'default'): string {
-  return base32(keyed(key, `${BLIND_INDEX_LABEL}/${purpose}`, value), 52);
+  return base32(keyed(key, `${BLIND_INDEX_LABEL}/${purpose}\0`, value), 52);
 }

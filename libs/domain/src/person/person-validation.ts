@@ -4,7 +4,7 @@ import { isHouseholdCancellationReason } from '../codes/household-status';
 import { isInsuranceType } from '../codes/insurance-type';
 import { normalisePersonName } from '../identity/person-name';
 import { regionLevelOfCode } from '../regions/region-level';
-import { datePart, isIsoDate } from '../shared/dates';
+import { datePart, isIsoDate, startsWithIsoDate } from '../shared/dates';
 import { SourceRef } from './person-events';
 import { IdentityField } from './person-fields';
 import { InvalidFieldValueError } from './person-errors';
@@ -17,10 +17,12 @@ import { InvalidFieldValueError } from './person-errors';
 
 const MAX_NAME_LENGTH = 64;
 const PHONE = /^\+?[0-9][0-9 ()-]{4,23}$/;
+const PROVINCE_CODE = /^\d{2}$/;
+const WHITESPACE_RUNS = /[\s\u3000]+/gu;
 
 export function checkSourceRef(ref: SourceRef): void {
   if (ref.sourceRecordId.trim() === '') throw new InvalidFieldValueError('sourceRecordId', 'must not be empty');
-  if (!isIsoDate(datePart(ref.occurredAt))) throw new InvalidFieldValueError('occurredAt', 'must be an ISO date or timestamp');
+  if (!startsWithIsoDate(ref.occurredAt)) throw new InvalidFieldValueError('occurredAt', 'must be an ISO date or timestamp');
 }
 
 export function checkDate(field: string, value: string): void {
@@ -40,7 +42,7 @@ export function checkContributionStatus(value: string): void {
 }
 
 export function checkProvinceCode(field: string, value: string): void {
-  if (!/^\d{2}$/.test(value)) throw new InvalidFieldValueError(field, 'must be a two-digit province code');
+  if (!PROVINCE_CODE.test(value)) throw new InvalidFieldValueError(field, 'must be a two-digit province code');
 }
 
 export function checkRegion(field: string, value: string): void {
@@ -59,7 +61,10 @@ export function canonicalIdentityValue(field: IdentityField, value: string, occu
   switch (field) {
     case 'name': {
       const name = normalisePersonName(value);
-      if (name === '' || [...name].length > MAX_NAME_LENGTH) throw new InvalidFieldValueError(field, 'must be 1 to 64 characters');
+      // The limit counts characters (code points); UTF-16 length is never smaller, so only long names need counting.
+      if (name === '' || (name.length > MAX_NAME_LENGTH && [...name].length > MAX_NAME_LENGTH)) {
+        throw new InvalidFieldValueError(field, 'must be 1 to 64 characters');
+      }
       return name;
     }
     case 'gender':
@@ -78,7 +83,7 @@ export function canonicalIdentityValue(field: IdentityField, value: string, occu
       return phone;
     }
     case 'householdAddress': {
-      const address = value.normalize('NFC').replace(/[\s\u3000]+/gu, ' ').trim();
+      const address = value.normalize('NFC').replace(WHITESPACE_RUNS, ' ').trim();
       if (address === '') throw new InvalidFieldValueError(field, 'must not be empty');
       return address;
     }

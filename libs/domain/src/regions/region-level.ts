@@ -12,10 +12,14 @@ export const REGION_CODE_LENGTH: Readonly<Record<RegionLevel, number>> = {
 
 export const REGION_LEVELS: readonly RegionLevel[] = ['province', 'city', 'county', 'township', 'village'];
 
+const DIGITS = /^\d+$/;
+
 /** Level of a canonical short code (2/4/6/9/12 digits), or undefined for any other shape. */
 export function regionLevelOfCode(code: string): RegionLevel | undefined {
-  if (!/^\d+$/.test(code)) return undefined;
-  return REGION_LEVELS.find((level) => REGION_CODE_LENGTH[level] === code.length);
+  if (!DIGITS.test(code)) return undefined;
+  // A loop, not find(): this guards every region in every command, and find() needs a closure.
+  for (const level of REGION_LEVELS) if (REGION_CODE_LENGTH[level] === code.length) return level;
+  return undefined;
 }
 
 /**

@@ -1,20 +1,35 @@
 /** Calendar helpers on ISO date strings; the domain never reads a clock. */
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+import { digitsValue } from './digits';
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+const DASH = 45;
 
 /** True when `y-m-d` names a real day of the proleptic Gregorian calendar. */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
   if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
   if (month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-  return day <= days;
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
+}
+
+/**
+ * True when `text` begins with a strict `YYYY-MM-DD` naming a real day (a date or timestamp).
+ * Read by character code: this runs on every command, and a regular expression with
+ * capture groups allocates a match and three strings each time.
+ */
+export function startsWithIsoDate(text: string): boolean {
+  return (
+    text.length >= 10 &&
+    text.charCodeAt(4) === DASH &&
+    text.charCodeAt(7) === DASH &&
+    isCalendarDate(digitsValue(text, 0, 4), digitsValue(text, 5, 7), digitsValue(text, 8, 10))
+  );
 }
 
 /** True for a strict `YYYY-MM-DD` string naming a real day. */
 export function isIsoDate(value: string): boolean {
-  const m = ISO_DATE.exec(value);
-  return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  return value.length === 10 && startsWithIsoDate(value);
 }
 
 /**
