@@ -1,10 +1,13 @@
-import { citizenIdCheckCharacter, loadRegionTable } from '@registry/domain';
+import { citizenIdCheckCharacter, loadRegionTable, normalisePersonName } from '@registry/domain';
+import { createHash } from 'node:crypto';
 import { loadMapping } from '../mapping/mapping';
 import { RawRecord } from '../readers/types';
 import { IngestSourceKind } from '../source-kinds';
 import { CleanResult, createCleaner } from './cleaner';
 import { excelSerialToIso, parseDepartmentDate } from './dates';
+import { isPlainHanName, nameRule, phoneRule, RuleResult } from './field-rules';
 import { ALL_ISSUE_CODES, ISSUE_CODES } from './issues';
+import { RememberedRule } from './remembered-rule';
 
 const regions = loadRegionTable();
 const today = '2024-06-30';
@@ -239,5 +242,104 @@ describe('cleaning rules', () => {
 
   it('documents every issue code with a severity', () => {
     for (const code of ALL_ISSUE_CODES) expect(['error', 'warning']).toContain(ISSUE_CODES[code].severity);
+  });
+});
+
+describe('fast paths agree with the full rules', () => {
+  it('a plain Han name is one every step of the domain name normalisation leaves alone', () => {
+    // Pins isPlainHanName's premise against the domain rule and this Node's Unicode data.
+    for (let c = 0x4e00; c <= 0x9fa5; c++) {
+      const ch = String.fromCharCode(c);
+      for (const name of [ch, `${ch}·${ch}`, `·${ch}··`]) {
+        if (!isPlainHanName(name)) throw new Error(`U+${c.toString(16)} not plain`);
+        if (normalisePersonName(name) !== name || !/\p{L}/u.test(ch) || /\p{Nd}/u.test(ch)) throw new Error(`U+${c.toString(16)} changes`);
+      }
+    }
+    for (const name of ['', '·', '王 小明', '王\u3000明', '王小明1', '王𬌗', 'John', '王•明', '\uF900', '〇']) expect([name, isPlainHanName(name)]).toEqual([name, false]);
+    expect(nameRule('阿依古丽·买买提')).toEqual({ ok: true, value: '阿依古丽·买买提', warnings: [] });
+  });
+
+  it('a bare mobile number is kept as typed; other spellings still go through the full rule', () => {
+    expect(phoneRule('13800138000')).toEqual({ ok: true, value: '13800138000', warnings: [] });
+    expect(phoneRule(' 008613800138000 ')).toEqual({ ok: true, value: '13800138000', warnings: [] });
+    expect(phoneRule('12800138000')).toMatchObject({ ok: true, value: undefined, warnings: [{ code: 'PHONE_INVALID' }] });
+  });
+
+  it('dates in the common shapes read by character match the general patterns', () => {
+    const cases: [string, string | undefined][] = [
+      ['1990-01-02', '1990-01-02'],
+      ['19900102', '1990-01-02'],
+      ['１９９００１０２', '1990-01-02'],
+      [' 2000-02-29 ', '2000-02-29'],
+      ['1900-02-29', undefined],
+      ['19000229', undefined],
+      ['1849-12-31', undefined],
+      ['18500101', '1850-01-01'],
+      ['1990-00-10', undefined],
+      ['1990-1a-02', undefined],
+      ['199001x2', undefined],
+      ['1990-01-2x', undefined],
+      ['1990-01-2 ', '1990-01-02'],
+      ['12345678', undefined],
+    ];
+    for (const [raw, want] of cases) expect([raw, parseDepartmentDate(raw)]).toEqual([raw, want]);
+  });
+});
+
+describe('RememberedRule', () => {
+  const counting = () => {
+    const seen: string[] = [];
+    const rule = (cell: string): RuleResult<string> => {
+      seen.push(cell);
+      return { ok: true, value: cell.toUpperCase(), warnings: [] };
+    };
+    return { seen, rule };
+  };
+
+  it('asks the rule again unless the cell repeats the one above', () => {
+    const { seen, rule } = counting();
+    const r = new RememberedRule(rule);
+    const first = r.check('a');
+    expect(r.check('a')).toBe(first);
+    r.check('b');
+    expect(r.check('a')).toEqual(first);
+    expect(seen).toEqual(['a', 'b', 'a']);
+  });
+
+  it('remembers every cell of a few-valued field', () => {
+    const { seen, rule } = counting();
+    const r = new RememberedRule(rule, { fewValues: true });
+    for (const cell of ['a', 'b', 'a', 'c', 'b', 'a']) r.check(cell);
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('cleaner internals that must not show', () => {
+  it('rows of different header sets, interleaved, clean as each would alone', () => {
+    const full = () => hh();
+    const renamed = () => row({ 身份证号: ID, 姓名: '王小明', 性别: '女', 出生日期: '1990-01-02', 户籍地行政区划: '449999', 住址: '天河路1号' });
+    const shared = cleaner('household-registration', { dedupe: false });
+    for (const make of [full, renamed, full, renamed]) {
+      const alone = cleaner('household-registration', { dedupe: false }).clean(make());
+      expect({ ...shared.clean(make()), rowNumber: 0 }).toEqual({ ...alone, rowNumber: 0 });
+    }
+    const r = rejected(shared.clean(renamed()));
+    expect(r.reasons[0].message).toContain('householdRegion (户籍地行政区划)');
+    expect(r.warnings[0].message).toContain('gender (性别)');
+  });
+
+  it('builds records with their fields in a fixed order, absent optionals left out', () => {
+    const r = ok(cleaner('household-registration').clean(hh({ 户口状态: '死亡注销', 联系电话: '13800138000', 记录编号: 'R1' })));
+    expect(Object.keys(r.record)).toEqual(['kind', 'sourceRecordId', 'citizenId', 'name', 'gender', 'birthDate', 'householdRegion', 'householdAddress', 'householdStatus', 'cancellationReason', 'phone']);
+    const bare = ok(cleaner('household-registration').clean(row({ 公民身份号码: ID, 姓名: '王小明', 行政区划代码: '440106' })));
+    expect(Object.keys(bare.record)).toEqual(['kind', 'sourceRecordId', 'citizenId', 'name', 'gender', 'birthDate', 'householdRegion', 'householdStatus']);
+    expect(bare.record).toMatchObject({ householdStatus: 'active' });
+  });
+
+  it('derives the record id from the SHA-1 of the normalised fields, as stored ids were', () => {
+    const r = ok(cleaner('household-registration').clean(hh()));
+    // JSON of the values in field-spec order, absent ones null.
+    const json = JSON.stringify([ID, '王小明', '1', '1990-01-02', '440106001', '天河路1号', null, null, null]);
+    expect(r.record.sourceRecordId).toBe(`h${createHash('sha1').update(json).digest('hex').slice(0, 20)}`);
   });
 });

@@ -1,16 +1,9 @@
 import { normaliseCitizenIdInput } from '@registry/domain';
-import { createHash } from 'node:crypto';
-import type {
-  ContributionStatus,
-  Gender,
-  HouseholdCancellationReason,
-  HouseholdStatus,
-  InsuranceType,
-  RegionTable,
-} from '@registry/domain';
-import { fieldSpecsOf } from '../mapping/field-specs';
+import type { RegionTable } from '@registry/domain';
+import { hash } from 'node:crypto';
+import { FieldSpec, FieldType, fieldSpecsOf, HOUSEHOLD_STATUS_TARGETS } from '../mapping/field-specs';
 import { FieldMapping, SourceMapping, normaliseHeader } from '../mapping/mapping';
-import { RawRecord } from '../readers/types';
+import { RawRecord, RowProblem } from '../readers/types';
 import { HashSet64 } from '../shared/hash-set64';
 import { IngestSourceKind } from '../source-kinds';
 import { CanonicalRecord, CanonicalRecordOf } from './canonical-record';
@@ -24,9 +17,9 @@ import {
   provinceRule,
   regionRule,
   RuleIssue,
-  RuleResult,
 } from './field-rules';
 import { Issue, IssueCode, makeIssue, SeverityOverrides } from './issues';
+import { RememberedRule } from './remembered-rule';
 
 export interface CleanerOptions {
   readonly regions: RegionTable;
@@ -77,146 +70,225 @@ export interface Cleaner<K extends IngestSourceKind = IngestSourceKind> {
 
 type Out = Record<string, string>;
 
+/** Reasons and warnings of a row that raised none; shared, so it is frozen. */
+const NO_ISSUES: readonly Issue[] = Object.freeze([]);
+const NO_PROBLEMS: readonly RowProblem[] = [];
+
+/** One mapped field, in mapping order. */
+interface FieldPlan {
+  readonly field: string;
+  readonly type: FieldType;
+  readonly required: boolean;
+  readonly mapping: FieldMapping;
+  readonly spec: FieldSpec;
+}
+
+/**
+ * What depends on the row's header set (NDJSON rows may differ): per field, the row's
+ * header, its label for messages, and its rule (whose messages name the label).
+ */
+interface Layout {
+  readonly keys: readonly string[];
+  readonly headers: readonly (string | undefined)[];
+  readonly labels: readonly string[];
+  readonly rules: readonly (RememberedRule<string | undefined> | undefined)[];
+}
+
 export function createCleaner<K extends IngestSourceKind>(kind: K, mapping: SourceMapping, options: CleanerOptions): Cleaner<K> {
   if (mapping.kind !== kind) throw new Error(`mapping ${mapping.file} is for ${mapping.kind}, not ${kind}`);
-  const { regions, today } = options;
+  const { regions, today, severity } = options;
+  const idOptions = { regions, today };
   const specs = fieldSpecsOf(kind);
   const fieldOrder = Object.keys(specs);
+  const hasBirthDate = 'birthDate' in specs;
+  const hasGender = 'gender' in specs;
+  const plans: FieldPlan[] = Object.entries(mapping.fields).map(([field, fm]) => ({
+    field,
+    type: specs[field].type,
+    required: fm.required,
+    mapping: fm,
+    spec: specs[field],
+  }));
   const seen = options.dedupe === false ? undefined : new HashSet64();
-  const columnCache = new Map<string, Record<string, string>>();
+  const layouts = new Map<string, Layout>();
+  let lastLayout: Layout | undefined;
+  // By label (field and header), so header sets that differ elsewhere share what a rule remembers.
+  const rulesByLabel = new Map<string, RememberedRule<string | undefined>>();
+  const citizenIds = new RememberedRule((cell) => citizenIdRule(cell, idOptions));
+  // Reused for every row's digest: clean() is synchronous, so no two rows share it at once.
+  const digestValues: (string | null)[] = new Array(fieldOrder.length);
   const counts: Partial<Record<IssueCode, number>> = {};
   let rows = 0;
   let accepted = 0;
 
-  /** Field → the row's header, per distinct header set (NDJSON rows may differ). */
-  function columnsFor(values: Readonly<Record<string, string>>): Record<string, string> {
+  function newRule(plan: FieldPlan, label: string): RememberedRule<string | undefined> | undefined {
+    switch (plan.type) {
+      case 'name':
+        return new RememberedRule(nameRule);
+      case 'date':
+        return new RememberedRule((cell) => dateRule(cell, today, label));
+      case 'code': {
+        const domain = plan.spec.codeDomain ?? 'gender';
+        return new RememberedRule((cell) => codeRule(cell, domain, plan.mapping.values, label), { fewValues: true });
+      }
+      case 'region':
+        return new RememberedRule((cell) => regionRule(cell, regions, label), { fewValues: true });
+      case 'province':
+        return new RememberedRule((cell) => provinceRule(cell, regions, label), { fewValues: true });
+      case 'phone':
+        return new RememberedRule(phoneRule);
+      case 'citizen-id':
+      case 'text':
+        return undefined;
+      default: {
+        const never: never = plan.type;
+        throw new Error(`unhandled field type ${String(never)}`);
+      }
+    }
+  }
+
+  function ruleFor(plan: FieldPlan, label: string): RememberedRule<string | undefined> | undefined {
+    let rule = rulesByLabel.get(label);
+    if (rule === undefined) {
+      rule = newRule(plan, label);
+      if (rule) rulesByLabel.set(label, rule);
+    }
+    return rule;
+  }
+
+  function buildLayout(keys: readonly string[]): Layout {
+    const byNorm = new Map(keys.map((k) => [normaliseHeader(k), k] as const));
+    const headers = plans.map((plan) =>
+      plan.mapping.headers.map((h) => byNorm.get(normaliseHeader(h))).find((h) => h !== undefined),
+    );
+    const labels = plans.map((plan, i) => (headers[i] ? `${plan.field} (${headers[i]})` : plan.field));
+    return {
+      keys,
+      headers,
+      labels,
+      rules: plans.map((plan, i) => ruleFor(plan, labels[i])),
+    };
+  }
+
+  /** The layout of the row's header set; files keep one, so the previous row's usually fits. */
+  function layoutFor(values: Readonly<Record<string, string>>): Layout {
+    if (lastLayout !== undefined && hasKeys(values, lastLayout.keys)) return lastLayout;
     const keys = Object.keys(values);
     const signature = keys.join('\u0001');
-    const cached = columnCache.get(signature);
-    if (cached) return cached;
-    const byNorm = new Map(keys.map((k) => [normaliseHeader(k), k] as const));
-    const cols: Record<string, string> = {};
-    for (const fm of Object.values(mapping.fields) as FieldMapping[]) {
-      const hit = fm.headers.map((h) => byNorm.get(normaliseHeader(h))).find((h) => h !== undefined);
-      if (hit !== undefined) cols[fm.field] = hit;
+    let layout = layouts.get(signature);
+    if (layout === undefined) {
+      layout = buildLayout(keys);
+      if (layouts.size > 64) layouts.clear();
+      layouts.set(signature, layout);
     }
-    if (columnCache.size > 64) columnCache.clear();
-    columnCache.set(signature, cols);
-    return cols;
+    lastLayout = layout;
+    return layout;
+  }
+
+  function issue(code: IssueCode, message: string, field?: string): Issue {
+    return makeIssue(code, message, field, severity);
+  }
+
+  // Index loops in the per-row helpers: for...of allocated an iterator per call here.
+  function addAll(issues: Issue[], found: readonly RuleIssue[], field: string): void {
+    for (let i = 0; i < found.length; i++) issues.push(issue(found[i].code, found[i].message, field));
+  }
+
+  function count(list: readonly Issue[]): void {
+    for (let i = 0; i < list.length; i++) counts[list[i].code] = (counts[list[i].code] ?? 0) + 1;
+  }
+
+  function reject(rowNumber: number, reasons: readonly Issue[], warnings: readonly Issue[], out: Out): CleanResult<K> {
+    count(reasons);
+    count(warnings);
+    return { status: 'rejected', rowNumber, reasons, warnings, partial: { kind, fields: out } };
   }
 
   function clean(row: RawRecord): CleanResult<K> {
     rows++;
     const issues: Issue[] = [];
-    const erroredFields = new Set<string>();
-    const add = (ri: RuleIssue, field?: string): void => {
-      const issue = makeIssue(ri.code, ri.message, field, options.severity);
-      issues.push(issue);
-      if (issue.severity === 'error' && field) erroredFields.add(field);
-    };
-    for (const p of row.problems ?? []) add(p);
+    const problems = row.problems ?? NO_PROBLEMS;
+    for (let i = 0; i < problems.length; i++) issues.push(issue(problems[i].code, problems[i].message));
 
-    const cols = columnsFor(row.values);
+    const layout = layoutFor(row.values);
     const out: Out = {};
     let id: ParsedCitizenId | undefined;
-    const label = (field: string): string => (cols[field] ? `${field} (${cols[field]})` : field);
-    const take = <T>(field: string, r: RuleResult<T>): T | undefined => {
-      if (!r.ok) {
-        for (const e of r.errors) add(e, field);
-        return undefined;
-      }
-      for (const w of r.warnings) add(w, field);
-      return r.value;
-    };
-
-    for (const [field, fm] of Object.entries(mapping.fields)) {
-      const spec = specs[field];
-      const header = cols[field];
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i];
+      const header = layout.headers[i];
       const raw = header === undefined ? '' : (row.values[header] ?? '').trim();
       if (raw === '') {
-        if (fm.required) add({ code: 'REQUIRED_FIELD_MISSING', message: `${label(field)} is required but empty or absent` }, field);
+        if (plan.required) issues.push(issue('REQUIRED_FIELD_MISSING', `${layout.labels[i]} is required but empty or absent`, plan.field));
         continue;
       }
-      let value: string | undefined;
-      switch (spec.type) {
-        case 'citizen-id': {
-          const parsed = take(field, citizenIdRule(raw, regions, today));
-          if (parsed) {
-            id = parsed;
-            value = parsed.value;
-          } else {
-            // Unusable as an ID, still evidence for record linkage (a typo is one digit off).
-            const attempted = normaliseCitizenIdInput(raw);
-            if (attempted !== '') out.rawCitizenId = attempted;
-          }
-          break;
-        }
-        case 'name':
-          value = take(field, nameRule(raw));
-          break;
-        case 'date':
-          value = take(field, dateRule(raw, today, label(field)));
-          break;
-        case 'code':
-          value = take(field, codeRule(raw, spec.codeDomain ?? 'gender', fm.values, label(field)));
-          break;
-        case 'region':
-          value = take(field, regionRule(raw, regions, label(field)))?.code;
-          break;
-        case 'province':
-          value = take(field, provinceRule(raw, regions, label(field)));
-          break;
-        case 'phone':
-          value = take(field, phoneRule(raw));
-          break;
-        case 'text':
-          value = raw;
-          break;
-        default: {
-          const never: never = spec.type;
-          throw new Error(`unhandled field type ${String(never)}`);
-        }
+      if (plan.type === 'text') {
+        out[plan.field] = raw;
+        continue;
       }
-      if (value !== undefined) out[field] = value;
+      if (plan.type === 'citizen-id') {
+        const parsed = citizenIds.check(raw);
+        if (parsed.ok) {
+          addAll(issues, parsed.warnings, plan.field);
+          id = parsed.value;
+          out[plan.field] = id.value;
+        } else {
+          addAll(issues, parsed.errors, plan.field);
+          // Unusable as an ID, still evidence for record linkage (a typo is one digit off).
+          const attempted = normaliseCitizenIdInput(raw);
+          if (attempted !== '') out.rawCitizenId = attempted;
+        }
+        continue;
+      }
+      const verdict = (layout.rules[i] as RememberedRule<string | undefined>).check(raw);
+      if (verdict.ok) {
+        addAll(issues, verdict.warnings, plan.field);
+        if (verdict.value !== undefined) out[plan.field] = verdict.value;
+      } else {
+        addAll(issues, verdict.errors, plan.field);
+      }
     }
 
     // The ID is the better witness: it was checked by MOD 11-2; a column may be mistyped.
     if (id) {
-      if ('birthDate' in specs) {
+      if (hasBirthDate) {
         if (out.birthDate !== undefined && out.birthDate !== id.birthDate) {
-          add({ code: 'BIRTH_DATE_MISMATCH', message: `${label('birthDate')} disagrees with the citizen ID; the ID date is kept` }, 'birthDate');
+          issues.push(issue('BIRTH_DATE_MISMATCH', `${labelOf(layout, 'birthDate')} disagrees with the citizen ID; the ID date is kept`, 'birthDate'));
         }
         out.birthDate = id.birthDate;
       }
-      if ('gender' in specs) {
+      if (hasGender) {
         if ((out.gender === '1' || out.gender === '2') && out.gender !== id.gender) {
-          add({ code: 'GENDER_MISMATCH', message: `${label('gender')} disagrees with the citizen ID; the ID gender is kept` }, 'gender');
+          issues.push(issue('GENDER_MISMATCH', `${labelOf(layout, 'gender')} disagrees with the citizen ID; the ID gender is kept`, 'gender'));
         }
         out.gender = id.gender;
       }
     }
-    kindRules(kind, out, id, add, erroredFields);
+    kindRules(kind, out, id, issues, severity);
 
-    const reasons = issues.filter((i) => i.severity === 'error');
-    const warnings = issues.filter((i) => i.severity === 'warning');
-    const reject = (extra?: Issue): CleanResult<K> => {
-      for (const i of extra ? [...reasons, extra] : reasons) counts[i.code] = (counts[i.code] ?? 0) + 1;
-      for (const i of warnings) counts[i.code] = (counts[i.code] ?? 0) + 1;
-      return { status: 'rejected', rowNumber: row.rowNumber, reasons: extra ? [...reasons, extra] : reasons, warnings, partial: { kind, fields: out } };
-    };
-    if (reasons.length > 0) return reject();
+    let reasons = NO_ISSUES;
+    let warnings = NO_ISSUES;
+    if (issues.length > 0) {
+      reasons = issues.filter((i) => i.severity === 'error');
+      warnings = issues.filter((i) => i.severity === 'warning');
+      if (reasons.length > 0) return reject(row.rowNumber, reasons, warnings, out);
+    }
 
-    // One digest serves both the derived record id and the duplicate key.
-    const digest = createHash('sha1')
-      .update(JSON.stringify(fieldOrder.map((f) => out[f] ?? null)))
-      .digest();
-    if (out.sourceRecordId === undefined) out.sourceRecordId = `h${digest.toString('hex', 0, 10)}`;
-    if (seen && !seen.add(digest.readUInt32BE(0), digest.readUInt32BE(4))) {
-      return reject(makeIssue('DUPLICATE_ROW', 'an earlier row of this file has the same normalised content', undefined, options.severity));
+    // One SHA-1 serves both the derived record id (its first 10 bytes) and the duplicate key
+    // (its first 8). One-shot hash() (Node 20.12+) in hex: no Hash object or Buffer per row.
+    for (let i = 0; i < fieldOrder.length; i++) digestValues[i] = out[fieldOrder[i]] ?? null;
+    const digest = hash('sha1', JSON.stringify(digestValues), 'hex');
+    if (out.sourceRecordId === undefined) out.sourceRecordId = `h${digest.slice(0, 20)}`;
+    if (seen && !seen.add(parseInt(digest.slice(0, 8), 16), parseInt(digest.slice(8, 16), 16))) {
+      return reject(row.rowNumber, [...reasons, issue('DUPLICATE_ROW', 'an earlier row of this file has the same normalised content')], warnings, out);
     }
     accepted++;
-    for (const i of warnings) counts[i.code] = (counts[i.code] ?? 0) + 1;
+    count(warnings);
     return { status: 'ok', rowNumber: row.rowNumber, record: buildRecord(kind, out) as CanonicalRecordOf<K>, warnings };
+  }
+
+  function labelOf(layout: Layout, field: string): string {
+    const i = plans.findIndex((p) => p.field === field);
+    return i < 0 ? field : layout.labels[i];
   }
 
   return {
@@ -226,45 +298,56 @@ export function createCleaner<K extends IngestSourceKind>(kind: K, mapping: Sour
   };
 }
 
+/** True when the record's own keys are `keys`, in order; for...in allocates nothing (readers build plain records). */
+function hasKeys(values: Readonly<Record<string, string>>, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in values) {
+    if (k !== keys[i] || !Object.hasOwn(values, k)) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+function hasError(issues: readonly Issue[], field: string): boolean {
+  return issues.some((i) => i.field === field && i.severity === 'error');
+}
+
+/** A field another field's value requires; not reported again when its own rule already failed. */
+function need(out: Out, issues: Issue[], severity: SeverityOverrides | undefined, field: string, why: string): void {
+  if (out[field] === undefined && !hasError(issues, field)) {
+    issues.push(makeIssue('REQUIRED_FIELD_MISSING', `${field} is required ${why}`, field, severity));
+  }
+}
+
+function deathAfterBirth(out: Out, birth: string | undefined, issues: Issue[], severity: SeverityOverrides | undefined): void {
+  if (birth !== undefined && out.dateOfDeath !== undefined && out.dateOfDeath < birth) {
+    issues.push(makeIssue('DATE_ORDER', 'dateOfDeath is before the birth date', 'dateOfDeath', severity));
+  }
+}
+
 /** Requirements that depend on another field's value (which event the row reports). */
-function kindRules(
-  kind: IngestSourceKind,
-  out: Out,
-  id: ParsedCitizenId | undefined,
-  add: (ri: RuleIssue, field?: string) => void,
-  erroredFields: ReadonlySet<string>,
-): void {
-  const need = (field: string, why: string): void => {
-    if (out[field] === undefined && !erroredFields.has(field)) {
-      add({ code: 'REQUIRED_FIELD_MISSING', message: `${field} is required ${why}` }, field);
-    }
-  };
-  const deathAfterBirth = (birth: string | undefined): void => {
-    if (birth !== undefined && out.dateOfDeath !== undefined && out.dateOfDeath < birth) {
-      add({ code: 'DATE_ORDER', message: 'dateOfDeath is before the birth date' }, 'dateOfDeath');
-    }
-  };
+function kindRules(kind: IngestSourceKind, out: Out, id: ParsedCitizenId | undefined, issues: Issue[], severity: SeverityOverrides | undefined): void {
   switch (kind) {
     case 'household-registration':
-      need('gender', 'for a household record (from the column or the ID)');
-      need('birthDate', 'for a household record (from the column or the ID)');
+      need(out, issues, severity, 'gender', 'for a household record (from the column or the ID)');
+      need(out, issues, severity, 'birthDate', 'for a household record (from the column or the ID)');
       return;
     case 'card-library':
-      need('gender', 'for a card holder (from the column or the ID)');
-      need('birthDate', 'for a card holder (from the column or the ID)');
+      need(out, issues, severity, 'gender', 'for a card holder (from the column or the ID)');
+      need(out, issues, severity, 'birthDate', 'for a card holder (from the column or the ID)');
       return;
     case 'health':
-      if (out.event === 'birth') need('birthDate', 'for a birth');
+      if (out.event === 'birth') need(out, issues, severity, 'birthDate', 'for a birth');
       if (out.event === 'death') {
-        need('dateOfDeath', 'for a death');
-        need('citizenId', 'for a death (a deceased person is always registered)');
+        need(out, issues, severity, 'dateOfDeath', 'for a death');
+        need(out, issues, severity, 'citizenId', 'for a death (a deceased person is always registered)');
       }
-      deathAfterBirth(out.birthDate ?? id?.birthDate);
+      deathAfterBirth(out, out.birthDate ?? id?.birthDate, issues, severity);
       return;
     case 'civil-affairs':
-      if (out.event === 'death' || out.event === 'cremation') need('dateOfDeath', 'for a death or cremation');
-      if (out.event === 'minimum-living-allowance') need('since', 'for a minimum-living allowance');
-      deathAfterBirth(id?.birthDate);
+      if (out.event === 'death' || out.event === 'cremation') need(out, issues, severity, 'dateOfDeath', 'for a death or cremation');
+      if (out.event === 'minimum-living-allowance') need(out, issues, severity, 'since', 'for a minimum-living allowance');
+      deathAfterBirth(out, id?.birthDate, issues, severity);
       return;
     case 'insurance-enrollment':
     case 'disability':
@@ -276,96 +359,48 @@ function kindRules(
   }
 }
 
-function opt(out: Out, field: string): string | undefined {
-  return out[field];
+type RecordField<K extends IngestSourceKind> = Exclude<keyof CanonicalRecordOf<K>, 'kind' | 'sourceRecordId'>;
+
+/** Each kind's record fields after kind and sourceRecordId, in the order records serialise. */
+const RECORD_FIELDS: { readonly [K in IngestSourceKind]: readonly RecordField<K>[] } = {
+  'household-registration': ['citizenId', 'name', 'gender', 'birthDate', 'householdRegion', 'householdAddress', 'householdStatus', 'cancellationReason', 'phone'],
+  'insurance-enrollment': ['citizenId', 'name', 'insuranceType', 'contributionStatus', 'provinceCode', 'since', 'gender', 'birthDate'],
+  'card-library': ['citizenId', 'name', 'gender', 'birthDate', 'region'],
+  health: ['event', 'citizenId', 'name', 'gender', 'birthDate', 'dateOfDeath', 'region'],
+  'civil-affairs': ['event', 'citizenId', 'name', 'dateOfDeath', 'since', 'region'],
+  disability: ['citizenId', 'name', 'certificateNo', 'grade', 'region', 'since'],
+};
+
+/** 'cancelled:death' → status and reason, split once rather than per row. */
+const HOUSEHOLD_STATUS_PARTS: ReadonlyMap<string, readonly (string | undefined)[]> = new Map(
+  HOUSEHOLD_STATUS_TARGETS.map((target) => [target, target.split(':')] as const),
+);
+
+/** A record field's value: the household status column holds both status and reason. */
+function recordValue(o: Out, field: string): string | undefined {
+  switch (field) {
+    case 'householdStatus':
+    case 'cancellationReason': {
+      const status = o.householdStatus ?? 'active';
+      const [householdStatus, cancellationReason] = HOUSEHOLD_STATUS_PARTS.get(status) ?? status.split(':');
+      return field === 'householdStatus' ? householdStatus : cancellationReason;
+    }
+    default:
+      return o[field];
+  }
 }
 
-/** Values were validated against their code lists by the rules, so the narrowing casts hold. */
+/**
+ * Values were validated against their code lists by the rules, so the record's narrower
+ * types hold. Absent optionals are left out rather than set to undefined, so records
+ * compare and serialise cleanly; the object is built once, in field order.
+ */
 function buildRecord(kind: IngestSourceKind, o: Out): CanonicalRecord {
-  const sourceRecordId = o.sourceRecordId;
-  switch (kind) {
-    case 'household-registration': {
-      const [status, reason] = (o.householdStatus ?? 'active').split(':');
-      return strip({
-        kind,
-        sourceRecordId,
-        citizenId: o.citizenId,
-        name: o.name,
-        gender: o.gender as Gender,
-        birthDate: o.birthDate,
-        householdRegion: o.householdRegion,
-        householdAddress: opt(o, 'householdAddress'),
-        householdStatus: status as HouseholdStatus,
-        cancellationReason: reason as HouseholdCancellationReason | undefined,
-        phone: opt(o, 'phone'),
-      });
-    }
-    case 'insurance-enrollment':
-      return strip({
-        kind,
-        sourceRecordId,
-        citizenId: o.citizenId,
-        name: opt(o, 'name'),
-        insuranceType: o.insuranceType as InsuranceType,
-        contributionStatus: o.contributionStatus as ContributionStatus,
-        provinceCode: o.provinceCode,
-        since: opt(o, 'since'),
-        gender: opt(o, 'gender') as Gender | undefined,
-        birthDate: opt(o, 'birthDate'),
-      });
-    case 'card-library':
-      return strip({
-        kind,
-        sourceRecordId,
-        citizenId: o.citizenId,
-        name: o.name,
-        gender: o.gender as Gender,
-        birthDate: o.birthDate,
-        region: opt(o, 'region'),
-      });
-    case 'health':
-      return strip({
-        kind,
-        sourceRecordId,
-        event: o.event as 'birth' | 'death',
-        citizenId: opt(o, 'citizenId'),
-        name: o.name,
-        gender: opt(o, 'gender') as Gender | undefined,
-        birthDate: opt(o, 'birthDate'),
-        dateOfDeath: opt(o, 'dateOfDeath'),
-        region: opt(o, 'region'),
-      });
-    case 'civil-affairs':
-      return strip({
-        kind,
-        sourceRecordId,
-        event: o.event as 'death' | 'cremation' | 'minimum-living-allowance',
-        citizenId: o.citizenId,
-        name: opt(o, 'name'),
-        dateOfDeath: opt(o, 'dateOfDeath'),
-        since: opt(o, 'since'),
-        region: opt(o, 'region'),
-      });
-    case 'disability':
-      return strip({
-        kind,
-        sourceRecordId,
-        citizenId: o.citizenId,
-        name: opt(o, 'name'),
-        certificateNo: o.certificateNo,
-        grade: o.grade as '1' | '2' | '3' | '4',
-        region: opt(o, 'region'),
-        since: opt(o, 'since'),
-      });
-    default: {
-      const never: never = kind;
-      throw new Error(`unhandled kind ${String(never)}`);
-    }
+  const record: Out = { kind, sourceRecordId: o.sourceRecordId };
+  const fields = RECORD_FIELDS[kind] as readonly string[];
+  for (let i = 0; i < fields.length; i++) {
+    const value = recordValue(o, fields[i]);
+    if (value !== undefined) record[fields[i]] = value;
   }
-}
-
-/** Drops undefined optionals so records compare and serialise cleanly. */
-function strip<T extends object>(record: T): T {
-  for (const k of Object.keys(record) as (keyof T)[]) if (record[k] === undefined) delete record[k];
-  return record;
+  return record as unknown as CanonicalRecord;
 }

@@ -6,8 +6,29 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
+const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+const SEPARATED = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const COMPACT = /^(\d{4})(\d{2})(\d{2})$/;
+const CHINESE = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$/;
+const SERIAL = /^\d{4,5}(?:\.\d+)?$/;
+
 function halfWidthDigits(s: string): string {
-  return s.replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  return s.replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+}
+
+/** The number spelled by `length` ASCII digits at `start`, or -1 when one is not a digit. */
+function digitsAt(s: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function isAcceptedDay(y: number, mo: number, d: number): boolean {
+  return y >= EARLIEST_YEAR && isCalendarDate(y, mo, d);
 }
 
 /**
@@ -29,16 +50,28 @@ export function excelSerialToIso(serial: number): string | undefined {
  */
 export function parseDepartmentDate(raw: string): string | undefined {
   const s = halfWidthDigits(raw.trim());
-  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
-  m ??= /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-  m ??= /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$/.exec(s);
+  // Most cells are already YYYY-MM-DD, or YYYYMMDD: read those without regular expressions.
+  if (s.length === 10 && s.charCodeAt(4) === 0x2d && s.charCodeAt(7) === 0x2d) {
+    const y = digitsAt(s, 0, 4);
+    const mo = digitsAt(s, 5, 2);
+    const d = digitsAt(s, 8, 2);
+    if (y >= 0 && mo >= 0 && d >= 0) return isAcceptedDay(y, mo, d) ? s : undefined;
+  } else if (s.length === 8) {
+    const y = digitsAt(s, 0, 4);
+    const mo = digitsAt(s, 4, 2);
+    const d = digitsAt(s, 6, 2);
+    if (y >= 0 && mo >= 0 && d >= 0) return isAcceptedDay(y, mo, d) ? `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6)}` : undefined;
+  }
+  const m = SEPARATED.exec(s) ?? COMPACT.exec(s) ?? CHINESE.exec(s);
   if (m) {
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (y < EARLIEST_YEAR || !isCalendarDate(y, mo, d)) return undefined;
+    const y = Number(m[1]);
+    const mo = Number(m[2]);
+    const d = Number(m[3]);
+    if (!isAcceptedDay(y, mo, d)) return undefined;
     return `${pad(y, 4)}-${pad(mo)}-${pad(d)}`;
   }
-    // A bare four-digit year (1850–2999) is not a date, and must not be read as a serial:
+  // A bare four-digit year (1850–2999) is not a date, and must not be read as a serial:
   // serials are accepted from 3000 (1908-03-18) on, which covers every living person.
-  if (/^\d{4,5}(?:\.\d+)?$/.test(s) && Number(s) >= 3000) return excelSerialToIso(Number(s));
+  if (SERIAL.test(s) && Number(s) >= 3000) return excelSerialToIso(Number(s));
   return undefined;
 }

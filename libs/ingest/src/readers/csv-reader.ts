@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import { RawRecord, RowProblem } from './types';
 
 interface ParsedRow {
@@ -11,6 +11,7 @@ interface SkippedRow {
   readonly raw: string;
   readonly errorCode: string;
 }
+type Item = ParsedRow | SkippedRow;
 
 export interface TableSource {
   readonly headers: readonly string[];
@@ -21,20 +22,76 @@ export function cleanHeader(h: string): string {
   return h.replace(/^\uFEFF/, '').trim();
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
 function stripLineEnd(raw: string): string {
   // csv-parse hands CRLF rows over with the \r but without the \n.
-  return raw.replace(/\r?\n?$/, '');
+  let end = raw.length;
+  if (end > 0 && raw.charCodeAt(end - 1) === LF) end--;
+  if (end > 0 && raw.charCodeAt(end - 1) === CR) end--;
+  return end === raw.length ? raw : raw.slice(0, end);
 }
 
-/** Builds the values object; a header repeated in the file keeps its first cell. */
-export function zipRow(headers: readonly string[], cells: readonly string[]): Record<string, string> {
+/**
+ * The columns whose cells go into a row's values: a header repeated in the file keeps its
+ * first cell, an empty header is dropped, and so, as it always was, is a name that
+ * Object.prototype already has (`toString`, `__proto__`): storing it would shadow the
+ * member or, for `__proto__`, store nothing. Worked out once per file, not per row.
+ */
+export function cellColumns(headers: readonly string[]): readonly number[] {
+  const columns: number[] = [];
+  headers.forEach((h, i) => {
+    if (h !== '' && !(h in Object.prototype) && headers.indexOf(h) === i) columns.push(i);
+  });
+  return columns;
+}
+
+/** Builds the values object from the columns cellColumns kept; missing cells stay absent. */
+export function zipRow(headers: readonly string[], columns: readonly number[], cells: readonly string[]): Record<string, string> {
   const values: Record<string, string> = {};
-  const n = Math.min(headers.length, cells.length);
-  for (let i = 0; i < n; i++) {
-    const h = headers[i];
-    if (h !== '' && !(h in values)) values[h] = cells[i];
+  for (let c = 0; c < columns.length; c++) {
+    const i = columns[c];
+    if (i >= cells.length) break;
+    values[headers[i]] = cells[i];
   }
   return values;
+}
+
+/**
+ * The parser's output, read synchronously while it holds rows and awaited only when it is
+ * empty: Node's async iterator over the stream would cost a promise per row on top of the
+ * one the rows generator already costs. Ends and fails as that iterator does.
+ */
+class ParserOutput {
+  private wake: () => void = () => undefined;
+  /** undefined while running, null once ended, the error once failed. */
+  private outcome: Error | null | undefined;
+
+  constructor(private readonly parser: Readable) {
+    parser.on('readable', () => this.wake());
+    finished(parser, { writable: false }, (err) => {
+      this.outcome = err ?? null;
+      this.wake();
+    });
+  }
+
+  /** The next item if the parser has one buffered, else null. Throws once the parser failed. */
+  read(): Item | null {
+    const item = this.parser.destroyed ? null : (this.parser.read() as Item | null);
+    if (item === null && this.outcome) throw this.outcome;
+    return item;
+  }
+
+  /** The next item, waiting for the parser when it has none buffered; null once it has ended. */
+  async next(): Promise<Item | null> {
+    for (;;) {
+      const item = this.read();
+      if (item !== null) return item;
+      if (this.outcome === null) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
 }
 
 /**
@@ -58,19 +115,18 @@ export async function readCsv(text: Readable, onRow: () => void): Promise<TableS
   });
   text.on('error', (e) => parser.destroy(e));
   text.pipe(parser);
-  const it = (parser as AsyncIterable<ParsedRow | SkippedRow>)[Symbol.asyncIterator]();
-
-  let first = await it.next();
-  while (!first.done && 'skipped' in first.value) first = await it.next();
-  const headers = first.done ? [] : (first.value as ParsedRow).record.map(cleanHeader);
+  const output = new ParserOutput(parser);
+  let first = await output.next();
+  while (first !== null && 'skipped' in first) first = await output.next();
+  const headers = first === null ? [] : first.record.map(cleanHeader);
+  const columns = cellColumns(headers);
 
   async function* rows(): AsyncGenerator<RawRecord> {
     let rowNumber = 0;
     try {
       for (;;) {
-        const next = await it.next();
-        if (next.done) return;
-        const item = next.value;
+        const item = output.read() ?? (await output.next());
+        if (item === null) return;
         rowNumber++;
         onRow();
         if ('skipped' in item) {
@@ -82,7 +138,7 @@ export async function readCsv(text: Readable, onRow: () => void): Promise<TableS
           item.record.length !== headers.length
             ? [{ code: 'ROW_COLUMN_COUNT', message: `row has ${item.record.length} columns, header has ${headers.length}` }]
             : undefined;
-        yield { rowNumber, values: zipRow(headers, item.record), rawLine: stripLineEnd(item.raw), problems };
+        yield { rowNumber, values: zipRow(headers, columns, item.record), rawLine: stripLineEnd(item.raw), problems };
       }
     } finally {
       parser.destroy();

@@ -77,3 +77,8 @@ export function detectEncoding(sample: Buffer, truncated: boolean): EncodingGues
   if (isValidUtf8(sample, truncated)) return { encoding: 'utf-8', bom: false, chardet: null };
   return { encoding: 'gb18030', bom: false, chardet: chardet.detect(sample) };
 }
+
+/** detectEncoding's verdict without chardet's opinion, which costs 15–70 ms of CPU per GB18030 file. */
+export function encodingOf(sample: Buffer, truncated: boolean): TextEncoding {
+  return hasUtf8Bom(sample) || isValidUtf8(sample, truncated) ? 'utf-8' : 'gb18030';
+}

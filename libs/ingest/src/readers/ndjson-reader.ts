@@ -10,17 +10,17 @@ function scalarText(v: unknown): string {
   return JSON.stringify(v);
 }
 
-type Parsed = { ok: true; values: Record<string, string> } | { ok: false };
-
-function parseLine(line: string): Parsed {
+/** The line's object as header → cell text, or undefined when the line is not a JSON object. */
+function parseLine(line: string): Record<string, string> | undefined {
   try {
     const obj: unknown = JSON.parse(line);
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { ok: false };
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
     const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(obj)) values[k.trim()] = scalarText(v);
-    return { ok: true, values };
+    // JSON.parse builds plain objects, so for...in sees exactly Object.entries' keys, in order.
+    for (const k in obj) values[k.trim()] = scalarText((obj as Record<string, unknown>)[k]);
+    return values;
   } catch {
-    return { ok: false };
+    return undefined;
   }
 }
 
@@ -36,32 +36,28 @@ export async function readNdjson(text: Readable, onRow: () => void): Promise<Tab
     const line = n.value.replace(/^\uFEFF/, '');
     if (line.trim() === '') continue;
     pending.push(line);
-    const p = parseLine(line);
-    if (p.ok) {
-      headers = Object.keys(p.values);
+    const values = parseLine(line);
+    if (values) {
+      headers = Object.keys(values);
       break;
     }
   }
-
-  async function* source(): AsyncGenerator<string> {
-    yield* pending;
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return;
-      yield n.value;
-    }
+  let rowNumber = 0;
+  function record(line: string): RawRecord {
+    rowNumber++;
+    onRow();
+    const values = parseLine(line);
+    return values
+      ? { rowNumber, values, rawLine: line }
+      : { rowNumber, values: {}, rawLine: line, problems: [{ code: 'ROW_MALFORMED', message: 'line is not a JSON object' }] };
   }
-
   async function* rows(): AsyncGenerator<RawRecord> {
-    let rowNumber = 0;
     try {
-      for await (const line of source()) {
-        if (line.trim() === '') continue;
-        rowNumber++;
-        onRow();
-        const p = parseLine(line);
-        if (p.ok) yield { rowNumber, values: p.values, rawLine: line };
-        else yield { rowNumber, values: {}, rawLine: line, problems: [{ code: 'ROW_MALFORMED', message: 'line is not a JSON object' }] };
+      for (const line of pending) if (line.trim() !== '') yield record(line);
+      for (;;) {
+        const n = await it.next();
+        if (n.done) return;
+        if (n.value.trim() !== '') yield record(n.value);
       }
     } finally {
       lines.close();

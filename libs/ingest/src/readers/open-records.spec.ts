@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
+import { Readable } from 'node:stream';
+import { readCsv } from './csv-reader';
 import { openRecords } from './open-records';
 import { RawRecord } from './types';
 
@@ -143,5 +145,50 @@ describe('openRecords', () => {
     let n = 0;
     for await (const _ of opened.records) if (++n === 3) break;
     expect(n).toBe(3);
+  });
+
+  it('keeps the first of repeated headers and drops empty ones and Object.prototype names', async () => {
+    const path = join(dir, 'headers.csv');
+    writeFileSync(path, 'a,,a,toString,b\r\n1,2,3,4,5\r\n6\r\n');
+    const { rows } = await readAll(path);
+    expect(rows[0].values).toEqual({ a: '1', b: '5' });
+    expect(Object.keys(rows[0].values)).toEqual(['a', 'b']);
+    expect(rows[0].rawLine).toBe('1,2,3,4,5');
+    expect(rows[1].values).toEqual({ a: '6' });
+  });
+});
+
+describe('readCsv', () => {
+  /** The lines, then (once everything before has been parsed) a read error. */
+  async function* failing(lines: string[], error: Error): AsyncGenerator<string> {
+    yield* lines;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw error;
+  }
+
+  it('passes a read error on to the caller, before or after the header', async () => {
+    const late = await readCsv(Readable.from(failing(['a,b\n1,2\n3,4\n'], new Error('disk gone'))), () => undefined);
+    expect(late.headers).toEqual(['a', 'b']);
+    const seen: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const r of late.rows) seen.push(r.values);
+      })(),
+    ).rejects.toThrow('disk gone');
+    // The parser holds the last line back until it knows the line is complete.
+    expect(seen).toEqual([{ a: '1', b: '2' }]);
+    await expect(readCsv(Readable.from(failing([], new Error('no file'))), () => undefined)).rejects.toThrow('no file');
+  });
+
+  it('counts each row as it is handed over', async () => {
+    let n = 0;
+    const table = await readCsv(Readable.from(['a\n', '1\n2\n', '3']), () => n++);
+    const values: unknown[] = [];
+    for await (const r of table.rows) values.push([r.rowNumber, r.values.a, n]);
+    expect(values).toEqual([
+      [1, '1', 1],
+      [2, '2', 2],
+      [3, '3', 3],
+    ]);
   });
 });

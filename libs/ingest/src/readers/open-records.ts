@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { ByteCounter, progressOf } from './byte-counter';
 import { readCsv, TableSource } from './csv-reader';
-import { detectEncoding, detectFormat, readSample, SAMPLE_BYTES } from './detect';
+import { detectFormat, encodingOf, readSample, SAMPLE_BYTES } from './detect';
 import { readNdjson } from './ndjson-reader';
 import { OpenedRecords, OpenRecordsOptions, TextEncoding } from './types';
 import { readXlsx } from './xlsx-reader';
@@ -27,7 +27,7 @@ export async function openRecords(input: { path: string }, opts: OpenRecordsOpti
   const sample = await readSample(input.path);
   const format = opts.format ?? detectFormat(input.path, sample);
   const encoding: TextEncoding =
-    format === 'xlsx' ? 'utf-8' : (opts.encoding ?? detectEncoding(sample, size > SAMPLE_BYTES).encoding);
+    format === 'xlsx' ? 'utf-8' : (opts.encoding ?? encodingOf(sample, size > SAMPLE_BYTES));
 
   const counter = new ByteCounter();
   const file = createReadStream(input.path, { highWaterMark: 256 * 1024 });

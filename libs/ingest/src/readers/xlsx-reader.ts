@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { cleanHeader, TableSource, zipRow } from './csv-reader';
+import { cellColumns, cleanHeader, TableSource, zipRow } from './csv-reader';
 import { RawRecord } from './types';
 
 /**
@@ -21,6 +21,10 @@ export function cellText(value: ExcelJS.CellValue): string {
   if ('text' in value && typeof value.text === 'string') return value.text;
   if ('error' in value) return '';
   return '';
+}
+
+function isBlank(cell: string): boolean {
+  return cell.trim() === '';
 }
 
 function rowCells(row: ExcelJS.Row): string[] {
@@ -96,17 +100,18 @@ export async function readXlsx(file: Readable, onRow: () => void): Promise<Table
   }
   const source = allRows();
   let first = await source.next();
-  while (!first.done && first.value.every((c) => c.trim() === '')) first = await source.next();
+  while (!first.done && first.value.every(isBlank)) first = await source.next();
   const headers = first.done ? [] : first.value.map(cleanHeader);
+  const columns = cellColumns(headers);
 
   async function* rows(): AsyncGenerator<RawRecord> {
     let rowNumber = 0;
     try {
       for await (const cells of source) {
-        if (cells.every((c) => c.trim() === '')) continue;
+        if (cells.every(isBlank)) continue;
         rowNumber++;
         onRow();
-        const values = zipRow(headers, cells);
+        const values = zipRow(headers, columns, cells);
         const problems =
           cells.length > headers.length
             ? [{ code: 'ROW_COLUMN_COUNT' as const, message: `row has ${cells.length} columns, header has ${headers.length}` }]
