@@ -133,7 +133,12 @@ export class SqliteReadStore implements ReadStore {
       }
     });
     try {
-      apply(ops);
+      // IMMEDIATE: the write lock is taken at BEGIN, waiting up to busyTimeoutMs for another
+      // connection (the projection thread, another process). A deferred transaction that
+      // reads first (a table's columns, a row to patch) holds a snapshot, and if another
+      // connection commits before its first write, SQLite refuses the upgrade at once with
+      // SQLITE_BUSY, whatever the timeout.
+      apply.immediate(ops);
     } catch (err) {
       // A rolled-back batch may have created tables that no longer exist.
       this.knownTables.clear();
