@@ -226,7 +226,11 @@ export class ReviewService {
       if (error instanceof ReadModelNotReadyError) return { region, items: [] };
       throw error;
     }
-    const page = await collection.find({ regionPath: region, coverageStatus: { in: ['uninsured', 'unresolved'] } }, { sort: [['householdRegion', 1]], limit: 200, cursor });
+    // A region's persons are those whose household code starts with the region's code (see isWithinRegion).
+    const page = await collection.find(
+      { householdRegion: { prefix: region }, coverageStatus: { in: ['uninsured', 'unresolved'] } },
+      { sort: [['householdRegion', 1]], limit: 200, cursor },
+    );
     return {
       region,
       items: page.items.map((doc) => {

@@ -279,7 +279,8 @@ export class PersonsService {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
     }
     const scope = region ?? (caller.regionPrefix.length > 2 || caller.regionPrefix !== this.reference.provinceCode ? caller.regionPrefix : undefined);
-    if (scope) filter.regionPath = scope;
+    // Region codes nest by prefix (see isWithinRegion): one range of the household-region index.
+    if (scope) filter.householdRegion = { prefix: scope };
     if (query.coverageStatus) filter.coverageStatus = query.coverageStatus;
     if (query.insuranceType && query.contributionStatus) filter.enrollmentStatuses = `${query.insuranceType}:${query.contributionStatus}`;
     else if (query.insuranceType) filter.insuranceTypes = query.insuranceType;

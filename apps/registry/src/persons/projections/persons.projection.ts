@@ -43,16 +43,22 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
       if (after === null) {
         if (before !== null) ctx.delete(PERSONS_COLLECTION, idOf(event));
       } else {
-        ctx.put(PERSONS_COLLECTION, { ...after, _id: idOf(event) });
+        const id = idOf(event);
+        ctx.put(PERSONS_COLLECTION, after._id === id ? after : { ...after, _id: id });
       }
     };
     if (!moved) return finish();
     // One change per counter: regions both classifications count in get the difference.
-    const oldRegions = new Set(countedRegions(oldClass));
-    const newRegions = new Set(countedRegions(newClass));
     const changes: Change[] = [];
-    for (const code of oldRegions) changes.push([code, oldClass, newRegions.has(code) ? newClass : null]);
-    for (const code of newRegions) if (!oldRegions.has(code)) changes.push([code, null, newClass]);
+    if (oldClass !== null && newClass !== null && oldClass.region === newClass.region) {
+      // The usual case (a status or type changed in place): the same regions, no sets needed.
+      for (const code of countedRegions(newClass)) changes.push([code, oldClass, newClass]);
+    } else {
+      const oldRegions = new Set(countedRegions(oldClass));
+      const newRegions = new Set(countedRegions(newClass));
+      for (const code of oldRegions) changes.push([code, oldClass, newRegions.has(code) ? newClass : null]);
+      for (const code of newRegions) if (!oldRegions.has(code)) changes.push([code, null, newClass]);
+    }
     // Counters are usually loaded in this batch already: apply them without awaiting.
     let pending: Change[] | undefined;
     for (const change of changes) {
@@ -69,7 +75,7 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
 
   return {
     name: PERSONS_PROJECTION,
-    version: 2,
+    version: 3,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: ['person-'],
     // evolvePersonDocument builds new documents; RegionCounters changes only counter objects it created in this batch.
@@ -79,7 +85,8 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
       {
         name: PERSONS_COLLECTION,
         indexes: [
-          { name: 'region_path', fields: [['regionPath', 1]] },
+          // Region scopes are code prefixes (a county's townships start with its code): one range of this index.
+          { name: 'region', fields: [['householdRegion', 1]] },
           { name: 'coverage', fields: [['coverageStatus', 1]] },
           { name: 'types', fields: [['insuranceTypes', 1]] },
           { name: 'type_status', fields: [['enrollmentStatuses', 1]] },
