@@ -93,6 +93,7 @@ export class SqliteReadStore implements ReadStore {
   readonly kind = 'sqlite' as const;
   readonly transactional = true;
   private readonly db: Database.Database;
+  private readonly busyTimeoutMs: number;
   private readonly statements = new Map<string, Database.Statement>();
   /** Tables known to exist, so writes skip CREATE TABLE. Cleared whenever the schema changes. */
   private readonly knownTables = new Set<string>();
@@ -100,7 +101,8 @@ export class SqliteReadStore implements ReadStore {
   private readonly tableShapes = new Map<string, TableShape>();
 
   constructor(path: string, options: SqliteReadStoreOptions = {}) {
-    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.db = new Database(path, { timeout: this.busyTimeoutMs });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheSizeMiB ?? 32))}`);
@@ -138,11 +140,30 @@ export class SqliteReadStore implements ReadStore {
       // reads first (a table's columns, a row to patch) holds a snapshot, and if another
       // connection commits before its first write, SQLite refuses the upgrade at once with
       // SQLITE_BUSY, whatever the timeout.
-      apply.immediate(ops);
+      this.withWriteLock(() => apply.immediate(ops));
     } catch (err) {
       // A rolled-back batch may have created tables that no longer exist.
       this.knownTables.clear();
       throw err;
+    }
+  }
+
+  /**
+   * Runs `write`, trying again while SQLite answers SQLITE_BUSY until busyTimeoutMs of real
+   * time has passed. SQLite's own wait counts the sleeps it asked for, not the time that
+   * went by: a sleep cut short by a signal (a CPU profiler sends one every millisecond)
+   * still counts whole, and a writer then gave up after some 60 ms instead of 5 s.
+   */
+  private withWriteLock<T>(write: () => T): T {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (;;) {
+      try {
+        return write();
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+        // The attempt rolled back, tables it created included.
+        this.knownTables.clear();
+      }
     }
   }
 
