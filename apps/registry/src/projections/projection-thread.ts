@@ -17,6 +17,9 @@ import { KeyRing, KeyRingFile } from '../config/key-ring';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { registryProjections } from './catalogue';
 
+/** Page cache of the projection thread's read-store connection, in MiB. */
+const PROJECTION_READ_CACHE_MIB = 128;
+
 export interface ProjectionThreadData {
   dataDir: string;
   sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -40,7 +43,10 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
       send({ type: 'log', level, message: fields ? `${message} ${JSON.stringify(fields)}` : message });
   // Appends come from the main thread, which this connection does not hear: poll often.
   const events = new SqliteEventStore(join(data.dataDir, 'events.sqlite'), { synchronous: data.sqliteSynchronous, pollIntervalMs: 50 });
-  const reads = new SqliteReadStore(join(data.dataDir, 'read.sqlite'));
+  // The projections write every read model through this connection: a page cache large
+  // enough for a province's person-id index (measured at 1,000,000 persons: 12.0k → 13.9k
+  // rows/s end to end on the household file with 128 MiB instead of 32; 256 gained nothing).
+  const reads = new SqliteReadStore(join(data.dataDir, 'read.sqlite'), { cacheSizeMiB: PROJECTION_READ_CACHE_MIB });
   const protector = new PersonalDataProtector(new KeyRing(data.keyRing, '', false));
   const projections = registryProjections(protector, data.provinceCode);
   const runner = new ProjectionRunner({
