@@ -38,6 +38,27 @@ describe('BatchBuffer and the event context', () => {
     expect(buffer.writes()).toEqual([{ collection: 'persons', id: 'p1', doc: { _id: 'p1', name: 'x', _position: 7 }, position: 7 }]);
   });
 
+  it('for read-only projections, stamps a document it was given in place, and copies one it handed out (frozen)', async () => {
+    const { load } = loaderOver({ persons: [{ _id: 'p0', name: 'stored', _position: 3 }] });
+    const buffer = new BatchBuffer(collections, load, true);
+    const first = buffer.begin(event(7));
+    const fresh = { _id: 'p1', name: 'x' };
+    first.put('persons', fresh);
+    await first.commit();
+    expect(buffer.writes()[0].doc).toBe(fresh);
+    expect(fresh).toEqual({ _id: 'p1', name: 'x', _position: 7 });
+
+    const second = buffer.begin(event(8));
+    const read = (await second.get('persons', 'p0'))!;
+    expect(Object.isFrozen(read)).toBe(true);
+    second.put('persons', read);
+    await second.commit();
+    const written = buffer.writes().find((w) => w.id === 'p0')!.doc!;
+    expect(written).not.toBe(read);
+    expect(written).toEqual({ _id: 'p0', name: 'stored', _position: 8 });
+    expect(read._position).toBe(3);
+  });
+
   it('lets later events of the batch read earlier writes, and keeps one write per document', async () => {
     const buffer = new BatchBuffer(collections, loaderOver({}).load);
     const a = buffer.begin(event(1));

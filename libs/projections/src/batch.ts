@@ -160,7 +160,23 @@ export class EventContext implements ProjectionContext {
   put(collection: string, doc: Document): void {
     this.buffer.assertCollection(collection);
     if (typeof doc?._id !== 'string' || doc._id === '') throw new Error('a projected document needs a non-empty string _id');
-    this.stage(collection, doc._id, { ...doc, _position: this.event.position });
+    this.stage(collection, doc._id, this.stamped(doc));
+  }
+
+  /**
+   * The document with this event's position. A projection that declares readonlyDocuments
+   * hands over documents it has just built and never touches again: those are stamped in
+   * place instead of copied (one copy of every document per event saved). Frozen ones are
+   * documents it read from the batch, passed back unchanged: those are copied.
+   */
+  private stamped(doc: Document): Document {
+    const position = this.event.position;
+    if (doc._position === position) return doc;
+    if (this.buffer.shareDocuments && !Object.isFrozen(doc)) {
+      doc._position = position;
+      return doc;
+    }
+    return { ...doc, _position: position };
   }
 
   delete(collection: string, id: string): void {

@@ -50,7 +50,9 @@ export interface Projection {
   /**
    * Promise that `apply` never mutates a document it reads. The runner then hands out its own
    * objects (shallow-frozen, so a stray assignment throws) instead of a deep copy per read,
-   * which is a large share of the per-event cost. documentProjection sets it.
+   * which is a large share of the per-event cost. documentProjection sets it. It also
+   * promises that a document given to `put` is the projection's to give away: the runner
+   * stamps its position in place unless it is one of the frozen objects it handed out.
    */
   readonlyDocuments?: boolean;
   /**

@@ -18,6 +18,7 @@ export function prepareDocument<T extends Document>(doc: T, guard: WriteGuard | 
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new InvalidQueryError('document must be an object');
   assertId(doc._id);
   const position = guardPosition(guard);
-  return position === undefined ? doc : { ...doc, _position: position };
+  // Projections stamp `_position` themselves: no copy when it already says the same.
+  return position === undefined || doc._position === position ? doc : { ...doc, _position: position };
 }
 
