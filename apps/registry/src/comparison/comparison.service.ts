@@ -397,8 +397,8 @@ export class ComparisonService {
           personId: target,
           command: linkRecordCommand(ref, (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind, run.startedAt, { decidedBy: 'automatic', score: decision.score, fields: decision.fields }),
         });
-        for (const [type, e] of Object.entries(orphan.enrollments)) {
-          if (!e) continue;
+        for (const e of orphan.enrollments) {
+          const type = e.insuranceType;
           commands.push({
             key: ref,
             personId: target,
@@ -408,7 +408,7 @@ export class ComparisonService {
                 source: e.source as SourceKind,
                 sourceRecordId: `merged:${orphan._id}:${type}:${e.contributionStatus}:${e.since}`,
                 occurredAt: run.startedAt,
-                insuranceType: type as InsuranceType,
+                insuranceType: type,
                 contributionStatus: e.contributionStatus,
                 provinceCode: e.provinceCode,
                 since: e.since,

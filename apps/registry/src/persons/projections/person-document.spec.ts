@@ -77,15 +77,26 @@ describe('evolvePersonDocument', () => {
     });
   });
 
+  it('keeps one enrolment per type, in code order, whatever order they arrive in', () => {
+    const person = new PersonScript(keys, '440305');
+    const { doc } = project(person, [...person.register('周五', '440305001'), ...person.enrol('390'), ...person.enrol('110'), ...person.enrol('210'), ...person.enrol('110', '2')]);
+    expect(doc!.enrollments.map((e) => [e.insuranceType, e.contributionStatus])).toEqual([
+      ['110', '2'],
+      ['210', '1'],
+      ['390', '1'],
+    ]);
+    expect(doc).toMatchObject({ insuranceTypes: ['110', '210', '390'], enrollmentStatuses: ['110:2', '210:1', '390:1'] });
+  });
+
   it('follows an enrolment through suspension, resumption and termination', () => {
     const person = new PersonScript(keys, '440305');
     let { doc } = project(person, [...person.register('李四', '440305001'), ...person.enrol('110')]);
     expect(doc).toMatchObject({ insuranceTypes: ['110'], enrollmentStatuses: ['110:1'], coverageStatus: 'insured-local', coverageFlags: [] });
-    expect(doc!.enrollments['110']).toMatchObject({ contributionStatus: '1', provinceCode: '44', since: '2020-01-01', source: 'insurance-enrollment' });
+    expect(doc!.enrollments.find((e) => e.insuranceType === '110')).toMatchObject({ contributionStatus: '1', provinceCode: '44', since: '2020-01-01', source: 'insurance-enrollment' });
 
     ({ doc } = project(person, person.transition('SuspendEnrollment', '110', '2024-02-01'), doc));
     expect(doc).toMatchObject({ enrollmentStatuses: ['110:2'], coverageStatus: 'insured-local', coverageFlags: ['LAPSED_CONTRIBUTION'] });
-    expect(doc!.enrollments['110']).toMatchObject({ contributionStatus: '2', lastChangedAt: '2024-02-01' });
+    expect(doc!.enrollments.find((e) => e.insuranceType === '110')).toMatchObject({ contributionStatus: '2', lastChangedAt: '2024-02-01' });
 
     ({ doc } = project(person, person.transition('ResumeEnrollment', '110', '2024-03-01'), doc));
     expect(doc).toMatchObject({ enrollmentStatuses: ['110:1'], coverageFlags: [] });

@@ -23,6 +23,7 @@ export interface PersonalFields {
 }
 
 export interface EnrollmentView {
+  insuranceType: InsuranceType;
   contributionStatus: ContributionStatus;
   provinceCode: string;
   since: string;
@@ -49,7 +50,12 @@ export interface PersonDocument extends Document {
   toProvince?: string;
   deceased: boolean;
   dateOfDeath?: string;
-  enrollments: Partial<Record<InsuranceType, EnrollmentView>>;
+  /**
+   * One entry per insurance type, in code order. A list, not an object keyed by type: type
+   * codes ('110', '510') are array indices to JavaScript, so every copy of such an object
+   * came with a backing array as long as the largest code (4 KB per enrolment event).
+   */
+  enrollments: EnrollmentView[];
   /** Types with an enrolment in any status. */
   insuranceTypes: string[];
   /** `${type}:${contributionStatus}` pairs, for "type X in status Y" filters. */
@@ -90,21 +96,13 @@ const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'Re
  * of one per step, on the projection's hottest path).
  */
 function withCoverage(doc: PersonDocument, localProvince: string, asOf: string): PersonDocument {
-  // One pass over the enrolments (for-in: Object.entries' pair arrays were a large share of
-  // the projection's garbage). Insurance type codes are integer-like keys, which JavaScript
-  // already iterates in ascending order; the lists are sorted only if that ever changes.
-  const enrollments: Array<{ insuranceType: InsuranceType; contributionStatus: ContributionStatus; provinceCode: string }> = [];
+  // The enrolments are kept in code order (see withEnrollment), so the lists need no sort.
+  const enrollments = doc.enrollments;
   const insuranceTypes: string[] = [];
   const enrollmentStatuses: string[] = [];
-  for (const type in doc.enrollments) {
-    const e = doc.enrollments[type as InsuranceType]!;
-    enrollments.push({ insuranceType: type as InsuranceType, contributionStatus: e.contributionStatus, provinceCode: e.provinceCode });
-    insuranceTypes.push(type);
-    enrollmentStatuses.push(`${type}:${e.contributionStatus}`);
-  }
-  if (!isAscending(insuranceTypes)) {
-    insuranceTypes.sort();
-    enrollmentStatuses.sort();
+  for (const e of enrollments) {
+    insuranceTypes.push(e.insuranceType);
+    enrollmentStatuses.push(`${e.insuranceType}:${e.contributionStatus}`);
   }
   const a = assessRegistryCoverage(
     {
@@ -131,9 +129,20 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
   return doc;
 }
 
-function isAscending(list: readonly string[]): boolean {
-  for (let i = 1; i < list.length; i++) if (list[i - 1] > list[i]) return false;
-  return true;
+/** The list with `entry` in place of the entry of its type, or inserted in code order. */
+function withEnrollment(list: readonly EnrollmentView[], entry: EnrollmentView): EnrollmentView[] {
+  const out: EnrollmentView[] = [];
+  let placed = false;
+  for (const e of list) {
+    if (!placed && e.insuranceType >= entry.insuranceType) {
+      out.push(entry);
+      placed = true;
+      if (e.insuranceType === entry.insuranceType) continue;
+    }
+    out.push(e);
+  }
+  if (!placed) out.push(entry);
+  return out;
 }
 
 function regionFields(region: string | null | undefined): Pick<PersonDocument, 'householdRegion' | 'regionPath'> {
@@ -178,7 +187,7 @@ export function evolvePersonDocument(
         ...regionFields(event.data.householdRegion),
         householdStatus: 'active',
         deceased: false,
-        enrollments: {},
+        enrollments: [],
         insuranceTypes: [],
         enrollmentStatuses: [],
         coverageStatus: 'uninsured',
@@ -247,24 +256,22 @@ export function evolvePersonDocument(
       return withCoverage(next, localProvince, asOf);
     case 'EnrollmentRecorded':
       next.sources = addUnique(doc.sources, event.data.source);
-      next.enrollments = {
-        ...doc.enrollments,
-        [event.data.insuranceType]: {
-          contributionStatus: event.data.contributionStatus,
-          provinceCode: event.data.provinceCode,
-          since: event.data.since,
-          source: event.data.source,
-          lastChangedAt: event.data.occurredAt,
-        },
-      };
+      next.enrollments = withEnrollment(doc.enrollments, {
+        insuranceType: event.data.insuranceType,
+        contributionStatus: event.data.contributionStatus,
+        provinceCode: event.data.provinceCode,
+        since: event.data.since,
+        source: event.data.source,
+        lastChangedAt: event.data.occurredAt,
+      });
       return withCoverage(next, localProvince, asOf);
     case 'EnrollmentSuspended':
     case 'EnrollmentResumed':
     case 'EnrollmentTerminated': {
-      const current = doc.enrollments[event.data.insuranceType];
+      const current = doc.enrollments.find((e) => e.insuranceType === event.data.insuranceType);
       if (!current) return next;
       const status: ContributionStatus = event.type === 'EnrollmentSuspended' ? '2' : event.type === 'EnrollmentResumed' ? '1' : '3';
-      next.enrollments = { ...doc.enrollments, [event.data.insuranceType]: { ...current, contributionStatus: status, lastChangedAt: event.data.effectiveDate } };
+      next.enrollments = withEnrollment(doc.enrollments, { ...current, contributionStatus: status, lastChangedAt: event.data.effectiveDate });
       return withCoverage(next, localProvince, asOf);
     }
     case 'DeathRecorded':

@@ -28,12 +28,7 @@ export function classify(doc: PersonDocument | null): Classification | null {
   if (!doc) return null;
   const localTypes: string[] = [];
   if (doc.coverageStatus === 'insured-local') {
-    // for-in rather than Object.entries: this runs twice per event, and the entry arrays were
-    // a large share of the projection's garbage.
-    for (const type in doc.enrollments) {
-      const status = doc.enrollments[type as keyof PersonDocument['enrollments']]!.contributionStatus;
-      if (status === '1' || status === '2') localTypes.push(type);
-    }
+    for (const e of doc.enrollments) if (e.contributionStatus === '1' || e.contributionStatus === '2') localTypes.push(e.insuranceType);
   }
   return { region: doc.householdRegion, status: doc.coverageStatus, exemptionReason: doc.exemptionReason, localTypes, flags: doc.coverageFlags };
 }
