@@ -182,13 +182,19 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384))}`);
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      this.db.transaction(() => {
-        const version = this.db.pragma('user_version', { simple: true }) as number;
-        if (version > SCHEMA_VERSION) throw new Error(`the file has event-store layout ${version}; this version reads up to ${SCHEMA_VERSION}`);
-        if (version < SCHEMA_VERSION && hasV1Events(this.db)) migrateFromV1(this.db);
-        this.db.exec(SCHEMA);
-        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      }).immediate();
+      const layout = () => this.db.pragma('user_version', { simple: true }) as number;
+      // A file already in the current layout is opened without taking the write lock (a
+      // second process, the projection thread); otherwise the layout is set up once, under it.
+      if (layout() !== SCHEMA_VERSION) {
+        this.db.transaction(() => {
+          const version = layout();
+          if (version > SCHEMA_VERSION) throw new Error(`the file has event-store layout ${version}; this version reads up to ${SCHEMA_VERSION}`);
+          if (version === SCHEMA_VERSION) return; // another process set it up meanwhile
+          if (hasV1Events(this.db)) migrateFromV1(this.db);
+          this.db.exec(SCHEMA);
+          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        }).immediate();
+      }
     } catch (error) {
       throw new EventStoreUnavailableError(`Cannot open the SQLite event store: ${describe(error)}`, error);
     }
