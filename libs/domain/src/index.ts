@@ -3,6 +3,7 @@ export * from './shared/result';
 export * from './shared/domain-error';
 export * from './shared/decider';
 export * from './shared/dates';
+export * from './shared/digits';
 export * from './codes';
 export * from './regions';
 export * from './identity';

@@ -1,12 +1,6 @@
 import { CitizenId, PersonCommand, SourceKind } from '@registry/domain';
 import type { CanonicalRecord } from '@registry/ingest';
 
-export interface RecordRef {
-  source: SourceKind;
-  sourceRecordId: string;
-  occurredAt: string;
-}
-
 /** The region a record places the person in, for the importer's region scope. */
 export function recordRegion(record: CanonicalRecord): string | undefined {
   switch (record.kind) {
@@ -20,10 +14,6 @@ export function recordRegion(record: CanonicalRecord): string | undefined {
     case 'insurance-enrollment':
       return undefined;
   }
-}
-
-export function recordCitizenId(record: CanonicalRecord): string | undefined {
-  return record.citizenId;
 }
 
 /**

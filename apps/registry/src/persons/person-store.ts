@@ -132,25 +132,19 @@ export class PersonStore {
       command,
       expectedRevision,
       codec: { encode: (e) => this.protector.encodeEvent(e), decode: (e) => this.protector.decodeEvent(e) },
-      toNewEvent: this.storedEvent(stream, command, context),
+      toNewEvent: this.storedEvents(context)(stream, command),
     });
     for (const event of result.events) this.metrics.eventsAppended.inc({ type: event.type });
     return result;
   }
 
   /**
-   * How a decided event is stored, for `execute` and `executeBatch` alike. Ids derive from
-   * the source record: the same record decided again (a retry, a re-import, the same fact
-   * over HTTP and from a file) yields the same ids and is stored once.
-   */
-  private storedEvent(stream: string, command: PersonCommand, context: CommandContext): (event: PersonEvent, index: number) => NewEvent {
-    return this.storedEvents(context)(stream, command);
-  }
-
-  /**
-   * `storedEvent` for many commands under one context. Commands of the same source and
-   * time share one metadata object: an import's events all do, and the event store then
-   * serialises it once per batch. Without a correlation id each command gets its own.
+   * How decided events are stored under one context, for `execute` and `executeBatch`
+   * alike. Ids derive from the source record: the same record decided again (a retry, a
+   * re-import, the same fact over HTTP and from a file) yields the same ids and is stored
+   * once. Commands of the same source and time share one metadata object: an import's
+   * events all do, and the event store then serialises it once per batch. Without a
+   * correlation id each command gets its own.
    */
   private storedEvents(context: CommandContext): (stream: string, command: PersonCommand) => (event: PersonEvent, index: number) => NewEvent {
     const shared = new Map<string, EventMetadata>();

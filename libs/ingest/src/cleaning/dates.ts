@@ -1,4 +1,4 @@
-import { isCalendarDate } from '@registry/domain';
+import { digitsValue, isCalendarDate } from '@registry/domain';
 
 const EARLIEST_YEAR = 1850;
 
@@ -14,17 +14,6 @@ const SERIAL = /^\d{4,5}(?:\.\d+)?$/;
 
 function halfWidthDigits(s: string): string {
   return s.replace(FULL_WIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-}
-
-/** The number spelled by `length` ASCII digits at `start`, or -1 when one is not a digit. */
-function digitsAt(s: string, start: number, length: number): number {
-  let n = 0;
-  for (let i = start; i < start + length; i++) {
-    const d = s.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }
 
 function isAcceptedDay(y: number, mo: number, d: number): boolean {
@@ -51,16 +40,17 @@ export function excelSerialToIso(serial: number): string | undefined {
 export function parseDepartmentDate(raw: string): string | undefined {
   const s = halfWidthDigits(raw.trim());
   // Most cells are already YYYY-MM-DD, or YYYYMMDD: read those without regular expressions.
+  // (digitsValue is NaN when a character is not a digit; such cells go on to the patterns.)
   if (s.length === 10 && s.charCodeAt(4) === 0x2d && s.charCodeAt(7) === 0x2d) {
-    const y = digitsAt(s, 0, 4);
-    const mo = digitsAt(s, 5, 2);
-    const d = digitsAt(s, 8, 2);
-    if (y >= 0 && mo >= 0 && d >= 0) return isAcceptedDay(y, mo, d) ? s : undefined;
+    const y = digitsValue(s, 0, 4);
+    const mo = digitsValue(s, 5, 7);
+    const d = digitsValue(s, 8, 10);
+    if (!Number.isNaN(y + mo + d)) return isAcceptedDay(y, mo, d) ? s : undefined;
   } else if (s.length === 8) {
-    const y = digitsAt(s, 0, 4);
-    const mo = digitsAt(s, 4, 2);
-    const d = digitsAt(s, 6, 2);
-    if (y >= 0 && mo >= 0 && d >= 0) return isAcceptedDay(y, mo, d) ? `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6)}` : undefined;
+    const y = digitsValue(s, 0, 4);
+    const mo = digitsValue(s, 4, 6);
+    const d = digitsValue(s, 6, 8);
+    if (!Number.isNaN(y + mo + d)) return isAcceptedDay(y, mo, d) ? `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6)}` : undefined;
   }
   const m = SEPARATED.exec(s) ?? COMPACT.exec(s) ?? CHINESE.exec(s);
   if (m) {

@@ -42,7 +42,7 @@ interface Accessor {
  * which made most of the cost of a write with five indexes.
  */
 export type KeyedPaths = ReadonlySet<string>;
-const NO_KEYS: KeyedPaths = new Set();
+export const NO_KEYS: KeyedPaths = new Set();
 
 export function keyColumn(path: string): string {
   return `"k:${path}"`;
@@ -62,10 +62,6 @@ export function accessor(path: string, keyed: KeyedPaths = NO_KEYS): Accessor {
 /** What an index holds for a field; queries on the field read the same columns (see accessor). */
 export function indexExpression(path: string): string {
   return path === '_id' ? 'id' : keyColumn(path);
-}
-
-export function typeIndexExpression(path: string): string {
-  return typeColumn(path);
 }
 
 /** SQL that fills a field's key columns from the stored documents (when an index is added to a collection that has some). */

@@ -17,7 +17,7 @@ import { applyPatch, pickFields, validateFields, validatePatch } from '../query/
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { parseFilter } from '../query/filter';
 import { assertCollectionName, assertFieldPath, assertIndexName } from '../query/names';
-import { afterCursorSql, filterSql, indexExpression, indexKey, keyBackfill, keyColumn, KeyedPaths, orderBySql, SqlParam, typeColumn, typeIndexExpression } from './sql-filter';
+import { afterCursorSql, filterSql, indexExpression, indexKey, keyBackfill, keyColumn, KeyedPaths, NO_KEYS, orderBySql, SqlParam, typeColumn } from './sql-filter';
 
 export interface SqliteReadStoreOptions {
   /**
@@ -357,8 +357,6 @@ export class SqliteReadStore implements ReadStore {
   }
 }
 
-const NO_KEYED_PATHS: KeyedPaths = new Set();
-
 /** A collection table's key columns, and the write statements that fill them. */
 class TableShape {
   readonly keyed: KeyedPaths;
@@ -471,7 +469,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
 
   /** Fields with key columns; none while the table does not exist. */
   private keyed(): KeyedPaths {
-    return this.store.tableExists(this.table) ? this.store.shape(this.table).keyed : NO_KEYED_PATHS;
+    return this.store.tableExists(this.table) ? this.store.shape(this.table).keyed : NO_KEYS;
   }
 
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
@@ -500,7 +498,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
       const [leading] = spec.fields[0];
       if (leading !== '_id') {
         const typeName = `${name}__arrays`;
-        const type = typeIndexExpression(leading);
+        const type = typeColumn(leading);
         statements.push({
           name: typeName,
           sql: `CREATE INDEX ${quote(typeName)} ON ${quote(table)} (${type}) WHERE ${type} = 'array'`,

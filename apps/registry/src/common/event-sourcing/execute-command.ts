@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ConcurrencyError, EventStore, NewEvent, RecordedEvent } from '@registry/event-store';
 import type { Decider, DomainEvent } from '@registry/domain';
 
@@ -82,12 +82,9 @@ export async function executeCommand<C, S, E extends DomainEvent>(options: Execu
  * the same event ids, so a retried or re-imported fact is stored once.
  */
 export function deterministicEventId(...parts: Array<string | number>): string {
-  const hex = sha256Hex(parts.join('\u001f'));
+  // One-shot hash: an import derives an id per event, and it is under half the cost of a Hash object.
+  const hex = hash('sha256', parts.join('\u001f'), 'hex');
   // Version 8 (custom) UUID layout with the RFC 4122 variant bits.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-type OneShotHash = (algorithm: string, data: string, encoding: 'hex') => string;
-/** Node's one-shot hash (20.12+) where present: an import derives an id per event, and it is under half the cost of a Hash object. */
-const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
-const sha256Hex = (text: string): string => (oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex'));
