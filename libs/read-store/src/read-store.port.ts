@@ -62,6 +62,15 @@ export interface IndexSpec {
   name: string;
   fields: Array<[field: string, direction: SortDirection]>;
   unique?: boolean;
+  /**
+   * The (single) field holds an array in every document, and the index is there for "an
+   * element equals" filters. MongoDB builds a multikey index for it, as for any index. The
+   * SQLite store keeps none (and drops one an earlier version made): a B-tree over a
+   * column can only hold the whole array's JSON text, which no element filter can use, so
+   * such an index would only slow every write down. On SQLite these filters read the
+   * collection (or whatever range another condition's index gives).
+   */
+  multikey?: boolean;
 }
 
 export interface WriteGuard {

@@ -135,6 +135,30 @@ describe('SQL translation', () => {
       }
     });
 
+    it('a multikey index adds no index or key column, and drops the indexes an earlier declaration left', async () => {
+      const store = new SqliteReadStore(':memory:');
+      try {
+        const people = store.collection('people');
+        await people.upsert({ _id: 'a', tags: ['x', 'y'] });
+        await people.ensureIndexes([{ name: 'byTags', fields: [['tags', 1]] }]);
+        const db = (store as unknown as { db: Database.Database }).db;
+        const indexNames = () => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL ORDER BY name`).pluck().all();
+        expect(indexNames()).toEqual(['c_people__byTags', 'c_people__byTags__arrays']);
+        await people.ensureIndexes([{ name: 'byTags', fields: [['tags', 1]], multikey: true }]);
+        expect(indexNames()).toEqual([]);
+        await people.upsert({ _id: 'b', tags: ['y'] });
+        expect((await people.find({ tags: 'y' }, { sort: [['_id', 1]] })).items.map((d) => d._id)).toEqual(['a', 'b']);
+
+        const fresh = store.collection('fresh');
+        await fresh.ensureIndexes([{ name: 'byTags', fields: [['tags', 1]], multikey: true }]);
+        await fresh.upsert({ _id: 'a', tags: ['x'] });
+        expect(db.prepare(`SELECT name FROM pragma_table_info('c_fresh') ORDER BY cid`).pluck().all()).toEqual(['id', 'position', 'doc']);
+        expect(await fresh.count({ tags: 'x' })).toBe(1);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('indexes of the earlier layout (expressions over the JSON) are replaced by key-column indexes', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'read-store-'));
       try {

@@ -474,6 +474,8 @@ class SqliteCollection<T extends Document> implements Collection<T> {
 
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
     const statements: Array<{ name: string; sql: string }> = [];
+    /** Indexes this store keeps none of (multikey, see IndexSpec): dropped if an earlier version made them. */
+    const unwanted: string[] = [];
     const table = tableName(this.name);
     const keyedPaths = new Set<string>();
     for (const spec of indexes) {
@@ -481,13 +483,18 @@ class SqliteCollection<T extends Document> implements Collection<T> {
       if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
         throw new InvalidQueryError(`index "${spec.name}" needs at least one field`);
       }
+      if (spec.multikey && spec.fields.length !== 1) throw new InvalidQueryError(`index "${spec.name}": a multikey index has one field`);
       const columns = spec.fields.map(([path, direction]) => {
         assertFieldPath(path);
         if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
-        if (path !== '_id') keyedPaths.add(path);
+        if (path !== '_id' && !spec.multikey) keyedPaths.add(path);
         return `${indexExpression(path)} ${direction === 1 ? 'ASC' : 'DESC'}`;
       });
       const name = `${table}__${spec.name}`;
+      if (spec.multikey) {
+        unwanted.push(name, `${name}__arrays`);
+        continue;
+      }
       statements.push({
         name,
         sql: `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${quote(name)} ON ${quote(table)} (${columns.join(', ')})`,
@@ -508,6 +515,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
     this.store.ensureTable(this.name);
     this.store.addKeyColumns(table, [...keyedPaths]);
     this.store.schemaChange(() => {
+      for (const name of unwanted) this.store.exec(`DROP INDEX IF EXISTS ${quote(name)}`);
       for (const { name, sql } of statements) {
         const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
           | { sql: string }

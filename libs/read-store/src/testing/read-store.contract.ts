@@ -575,6 +575,19 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         expect(sortedIds((await c.find({ types: { in: ['medical'] } })).items)).toEqual(['b']);
       });
 
+      it('a multikey index serves element filters, and a multikey index over two fields is refused', async () => {
+        const c = store.collection(fresh('multi'));
+        await c.upsert({ _id: 'a', types: ['110', '310'] });
+        await c.ensureIndexes([{ name: 'byTypes', fields: [['types', 1]], multikey: true }]);
+        await c.ensureIndexes([{ name: 'byTypes', fields: [['types', 1]], multikey: true }]);
+        await c.upsert({ _id: 'b', types: ['310'] });
+        await c.upsert({ _id: 'c', types: [] });
+        expect(sortedIds((await c.find({ types: '310' })).items)).toEqual(['a', 'b']);
+        expect(sortedIds((await c.find({ types: { in: ['110', '999'] } })).items)).toEqual(['a']);
+        expect(await c.count({ types: '390' })).toBe(0);
+        await expect(c.ensureIndexes([{ name: 'two', fields: [['types', 1], ['_id', 1]], multikey: true }])).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+
       it('a unique index violation surfaces as DuplicateKeyError without the value', async () => {
         const c = store.collection(fresh('uniq'));
         await c.ensureIndexes([{ name: 'byCitizen', fields: [['citizenId', 1]], unique: true }]);

@@ -88,8 +88,9 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
           // Region scopes are code prefixes (a county's townships start with its code): one range of this index.
           { name: 'region', fields: [['householdRegion', 1]] },
           { name: 'coverage', fields: [['coverageStatus', 1]] },
-          { name: 'types', fields: [['insuranceTypes', 1]] },
-          { name: 'type_status', fields: [['enrollmentStatuses', 1]] },
+          // Arrays in every document: multikey on MongoDB, no index on SQLite (see IndexSpec.multikey).
+          { name: 'types', fields: [['insuranceTypes', 1]], multikey: true },
+          { name: 'type_status', fields: [['enrollmentStatuses', 1]], multikey: true },
           { name: 'updated', fields: [['updatedAt', 1]] },
         ],
       },
