@@ -143,6 +143,41 @@ describe('SqliteEventStore specifics', () => {
     expect(await store.headPosition({ eventTypes: ['Z'] })).toBe(0);
   });
 
+  it('filtered reads switch between scanning and the type index as the share of matches changes, and miss or repeat nothing', async () => {
+    const store = open(freshFile(), { pageSize: 5 });
+    // A dense stretch (every event matches), a sparse one (one in 40), then dense again.
+    const types = [
+      ...Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 'A' : 'B')),
+      ...Array.from({ length: 400 }, (_, i) => (i % 40 === 0 ? 'A' : 'Other')),
+      ...Array.from({ length: 60 }, () => 'B'),
+    ];
+    await store.appendMany(types.map((type, i) => ({ stream: `s-${i}`, events: [newEvent(type)] })));
+    const expected = types.flatMap((type, i) => (type === 'A' || type === 'B' ? [i + 1] : []));
+    // The plan object is changed after each page: record what each call was asked to do.
+    const plans: boolean[] = [];
+    const target = store as unknown as { readPage: (...args: unknown[]) => unknown };
+    const readPage = target.readPage.bind(store);
+    jest.spyOn(target, 'readPage').mockImplementation((...args: unknown[]) => {
+      plans.push((args[4] as { scan: boolean }).scan);
+      return readPage(...args);
+    });
+    const filter = { eventTypes: ['A', 'B'] };
+    expect((await collect(store.readAll({ filter }))).map((e) => e.position)).toEqual(expected);
+    // Scanned at first, the index in the sparse stretch, scanning again at the end.
+    expect(plans[0]).toBe(true);
+    expect(plans).toContain(false);
+    expect(plans[plans.length - 1]).toBe(true);
+
+    const subscription = store.subscribe({ filter, batchSize: 5 });
+    const iterator = subscription[Symbol.asyncIterator]();
+    const live: number[] = [];
+    while (live.length < expected.length) live.push((await nextEvent(iterator)).position);
+    expect(live).toEqual(expected);
+    await store.appendToStream('late', [newEvent('Other'), newEvent('B')]);
+    expect((await nextEvent(iterator)).position).toBe(types.length + 2);
+    await subscription.close();
+  });
+
   it('a subscription reads the next page only when the consumer has used up the previous one', async () => {
     const store = open(freshFile());
     await store.appendMany(Array.from({ length: 10 }, (_, i) => ({ stream: `s-${i}`, events: [newEvent('E')] })));

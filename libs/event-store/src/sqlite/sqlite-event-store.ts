@@ -17,7 +17,7 @@ import type {
 import { CloseSignal } from '../shared/close-signal';
 import { normalizeExpectedRevision } from '../shared/event-filter';
 import { PullSubscription } from '../shared/pull-subscription';
-import { EVENT_COLUMNS, EVENT_JOINS, headQuery, pageQuery } from './sqlite-filter';
+import { EVENT_COLUMNS, EVENT_JOINS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -125,6 +125,36 @@ const METADATA_CACHE_SIZE = 256;
 
 /** Streams per readStreams query. */
 const READ_STREAMS_CHUNK = 1000;
+
+/**
+ * How a reader (one readAll, one subscription) fetches its pages when the filter names
+ * event types, chosen from the share of rows that matched on its last page: a dense filter
+ * (a projection of every person event) is read by scanning positions, a sparse one (a
+ * type that is one event in thousands) through the type index. The thresholds leave a gap
+ * so a share near one of them does not switch plans on every page.
+ */
+class PagePlan {
+  /** A scan page covers at most limit × this many positions, so a sparse filter costs one bounded scan before the switch. */
+  static readonly SCAN_WINDOW = 8;
+  /** Scan while at least this share of the positions read match; below, use the index. */
+  static readonly SCAN_BELOW = 1 / 8;
+  /** Go back to scanning once the index plan's pages are at least this dense. */
+  static readonly SCAN_ABOVE = 1 / 4;
+  scan = true;
+
+  learn(matched: number, positions: number): void {
+    if (positions <= 0) return;
+    const share = matched / positions;
+    if (this.scan && share < PagePlan.SCAN_BELOW) this.scan = false;
+    else if (!this.scan && share >= PagePlan.SCAN_ABOVE) this.scan = true;
+  }
+}
+
+/** A page of a filtered read: its rows, and the position up to which every matching row has been returned. */
+interface Page {
+  rows: EventRow[];
+  readTo: number;
+}
 
 /**
  * The embedded event store: one SQLite file in WAL mode. Positions are the table's
@@ -279,13 +309,15 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     let after = options.fromPosition ?? 0;
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const plan = new PagePlan();
     while (remaining > 0) {
-      const limit = Math.min(this.pageSize, remaining);
-      const rows = this.readPage(after, Number.MAX_SAFE_INTEGER, options.filter, limit);
-      for (const row of rows) yield this.toRecordedEvent(row);
-      if (rows.length < limit) return;
-      after = rows[rows.length - 1].position;
-      remaining -= rows.length;
+      // Read again for every page, so events appended while the caller iterates are included.
+      const head = this.run(() => this.statements.head.get()) as number;
+      if (after >= head) return;
+      const page = this.readPage(after, head, options.filter, Math.min(this.pageSize, remaining), plan);
+      for (const row of page.rows) yield this.toRecordedEvent(row);
+      after = page.readTo;
+      remaining -= page.rows.length;
     }
   }
 
@@ -413,11 +445,21 @@ export class SqliteEventStore implements EventStore {
     return stored.length === ids.size;
   }
 
-  /** Rows matching the filter with after < position <= upTo, in order. */
-  private readPage(after: number, upTo: number, filter: EventFilter | undefined, limit: number): EventRow[] {
-    const query = pageQuery(filter);
+  /**
+   * Up to `limit` rows matching the filter with after < position <= upTo, in order, read
+   * the way `plan` says (and `plan` learns from this page). A scan page covers a bounded
+   * window, so it may end before upTo with fewer rows than the limit: `readTo` says where
+   * the next page starts.
+   */
+  private readPage(after: number, upTo: number, filter: EventFilter | undefined, limit: number, plan: PagePlan): Page {
+    const scan = plan.scan ? scanPageQuery(filter) : undefined;
+    const query = scan ?? pageQuery(filter);
+    const end = scan ? Math.min(upTo, after + limit * PagePlan.SCAN_WINDOW) : upTo;
     const statement = this.cachedStatement(`page:${query.shapeKey}`, () => this.db.prepare(query.sql));
-    return this.run(() => statement.all({ ...query.params, after, upTo, limit })) as EventRow[];
+    const rows = this.run(() => statement.all({ ...query.params, after, upTo: end, limit })) as EventRow[];
+    const readTo = rows.length === limit ? rows[rows.length - 1].position : end;
+    plan.learn(rows.length, readTo - after);
+    return { rows, readTo };
   }
 
   /**
@@ -432,22 +474,23 @@ export class SqliteEventStore implements EventStore {
     signal: CloseSignal,
   ): AsyncGenerator<RecordedEvent, void, undefined> {
     let after = fromPosition;
+    const plan = new PagePlan();
     while (!signal.closed && !this.isClosed) {
       // Taken before reading, so an append that lands after the read still wakes the wait below.
       const seenAppends = this.notifier.count;
       const head = this.run(() => this.statements.head.get()) as number;
-      const rows = head > after ? this.readPage(after, head, filter, batchSize) : [];
-      for (const row of rows) {
-        if (signal.closed) return;
-        yield this.toRecordedEvent(row);
-        after = row.position;
+      if (head > after) {
+        const page = this.readPage(after, head, filter, batchSize, plan);
+        for (const row of page.rows) {
+          if (signal.closed) return;
+          yield this.toRecordedEvent(row);
+        }
+        // Every row up to readTo has now been delivered or filtered out. Skipping past them
+        // keeps an idle filtered subscription from rescanning non-matching rows on every poll.
+        // Safe because a committed position <= head can never appear later (single writer).
+        after = page.readTo;
+        if (after < head || page.rows.length > 0) continue;
       }
-      if (rows.length === batchSize) continue;
-      // Every row up to `head` has now been delivered or filtered out. Skipping past them
-      // keeps an idle filtered subscription from rescanning non-matching rows on every poll.
-      // Safe because a committed position <= head can never appear later (single writer).
-      after = Math.max(after, head);
-      if (rows.length > 0) continue;
       await this.notifier.wait(seenAppends, this.pollIntervalMs, signal);
     }
   }

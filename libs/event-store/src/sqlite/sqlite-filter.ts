@@ -71,6 +71,30 @@ export function pageQuery(filter: EventFilter | undefined): FilteredQuery {
   return { sql, params, shapeKey };
 }
 
+/**
+ * The same rows as pageQuery, read from the table in position order with the types tested
+ * on each row (`+e.type` keeps SQLite off the type index). Per row this is a fraction of
+ * the index plan's cost (no index walk and table seek per row, no merge of one subquery per
+ * type), but it reads every row of @after..@upTo: callers bound the range when the filter
+ * may be sparse (see SqliteEventStore.readPage). Undefined for a filter without types,
+ * whose pageQuery already reads this way.
+ */
+export function scanPageQuery(filter: EventFilter | undefined): FilteredQuery | undefined {
+  const { eventTypes, streamPrefixes } = normalizeFilter(filter);
+  if (!eventTypes) return undefined;
+  const params: SqlParams = {};
+  const prefixSql = prefixCondition(streamPrefixes, params);
+  const types = eventTypes.map((type, i) => {
+    params[`t${i}`] = type;
+    return `@t${i}`;
+  });
+  return {
+    sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS} WHERE e.position > @after AND e.position <= @upTo AND +e.type IN (${types.join(', ')})${prefixSql} ORDER BY e.position LIMIT @limit`,
+    params,
+    shapeKey: `scan-t${eventTypes.length}p${streamPrefixes?.length ?? 0}`,
+  };
+}
+
 /** The position of the newest event matching the filter (no row when none matches). */
 export function headQuery(filter: EventFilter | undefined): FilteredQuery {
   const { eventTypes, streamPrefixes } = normalizeFilter(filter);
