@@ -99,6 +99,32 @@ describe('BatchBuffer and the event context', () => {
     expect(buffer.writes().map((w) => w.id)).toEqual(['p2']);
   });
 
+  it('does not load a created document: the write goes out guarded, and later events of the batch read it', async () => {
+    // The store holds a newer p1 (a replay): create does not look, the write's guard (position 11) is the store's to refuse.
+    const { load, calls } = loaderOver({ persons: [{ _id: 'p1', _position: 12 }] });
+    const buffer = new BatchBuffer(collections, load);
+    const first = buffer.begin(event(11));
+    first.create('persons', { _id: 'p1', v: 1 });
+    first.create('persons', { _id: 'p2', v: 1 });
+    expect(first.commitSync()).toBe(true);
+    const second = buffer.begin(event(13));
+    second.create('persons', { _id: 'p3', v: 1 });
+    await second.commit();
+    expect(calls).toEqual([]);
+    expect(buffer.writes()).toEqual([
+      { collection: 'persons', id: 'p1', doc: { _id: 'p1', v: 1, _position: 11 }, position: 11 },
+      { collection: 'persons', id: 'p2', doc: { _id: 'p2', v: 1, _position: 11 }, position: 11 },
+      { collection: 'persons', id: 'p3', doc: { _id: 'p3', v: 1, _position: 13 }, position: 13 },
+    ]);
+    const later = buffer.begin(event(14));
+    expect(later.getLoaded('persons', 'p2')).toEqual({ _id: 'p2', v: 1, _position: 11 });
+    // A plain put beside a create still loads its own document.
+    later.put('persons', { _id: 'p4' });
+    expect(later.commitSync()).toBe(false);
+    await later.commit();
+    expect(calls).toEqual([{ collection: 'persons', ids: ['p4'] }]);
+  });
+
   it('applies a document written by an older event', async () => {
     const stored = { persons: [{ _id: 'p1', v: 1, _position: 3 }] };
     const buffer = new BatchBuffer(collections, loaderOver(stored).load);

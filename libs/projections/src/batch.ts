@@ -93,6 +93,12 @@ export class BatchBuffer {
     this.byId(collection).set(id, { doc, position, dirty: true });
   }
 
+  /** @internal A document an event creates: absent from the store as far as this batch is concerned (see ProjectionContext.create). */
+  assumeAbsent(collection: string, id: string): void {
+    const byId = this.byId(collection);
+    if (!byId.has(id)) byId.set(id, { doc: null, position: 0, dirty: false });
+  }
+
   /** @internal */
   async loadInto(collection: string, ids: string[]): Promise<void> {
     this.assertCollection(collection);
@@ -120,6 +126,8 @@ interface OverlayWrite {
   collection: string;
   id: string;
   doc: Document | null;
+  /** Written with `create`: known absent from the store, so not loaded at commit. */
+  created: boolean;
 }
 
 /**
@@ -163,6 +171,12 @@ export class EventContext implements ProjectionContext {
     this.stage(collection, doc._id, this.stamped(doc));
   }
 
+  create(collection: string, doc: Document): void {
+    this.buffer.assertCollection(collection);
+    if (typeof doc?._id !== 'string' || doc._id === '') throw new Error('a projected document needs a non-empty string _id');
+    this.stage(collection, doc._id, this.stamped(doc), true);
+  }
+
   /**
    * The document with this event's position. A projection that declares readonlyDocuments
    * hands over documents it has just built and never touches again: those are stamped in
@@ -192,7 +206,9 @@ export class EventContext implements ProjectionContext {
     if (this.overlay.size === 0) return;
     const unknown: DocumentRef[] = [];
     for (const w of this.overlay.values()) {
-      if (this.buffer.entry(w.collection, w.id) === undefined) unknown.push(w);
+      if (this.buffer.entry(w.collection, w.id) !== undefined) continue;
+      if (w.created) this.buffer.assumeAbsent(w.collection, w.id);
+      else unknown.push(w);
     }
     if (unknown.length > 0) {
       try {
@@ -207,7 +223,8 @@ export class EventContext implements ProjectionContext {
 
   /** `commit` for when every written document is known to be loaded: no await. */
   commitSync(): boolean {
-    for (const w of this.overlay.values()) if (this.buffer.entry(w.collection, w.id) === undefined) return false;
+    for (const w of this.overlay.values()) if (!w.created && this.buffer.entry(w.collection, w.id) === undefined) return false;
+    for (const w of this.overlay.values()) if (w.created) this.buffer.assumeAbsent(w.collection, w.id);
     this.commitLoaded();
     return true;
   }
@@ -221,14 +238,14 @@ export class EventContext implements ProjectionContext {
     }
   }
 
-  private stage(collection: string, id: string, doc: Document | null): void {
+  private stage(collection: string, id: string, doc: Document | null, created = false): void {
     const before = this.buffer.entry(collection, id);
     // Already applied to this document: ignore, so applying an event twice changes nothing.
     if (before !== undefined && positionOf(before.doc) >= this.event.position) return;
     const k = key(collection, id);
     // Delete then re-insert keeps the map's order equal to the order of last writes.
     this.overlay.delete(k);
-    this.overlay.set(k, { collection, id, doc });
+    this.overlay.set(k, { collection, id, doc, created });
   }
 }
 

@@ -29,6 +29,15 @@ export interface ProjectionContext {
   getLoaded<T extends Document = Document>(collection: string, id: string): T | null | undefined;
   /** Insert or replace; the runner stamps `_position` with the event's position. */
   put(collection: string, doc: Document): void;
+  /**
+   * `put` for a document this event creates, such as the one a stream's first event starts:
+   * the store cannot hold it yet, except after a replay, where the stored one reflects this
+   * event or a later one and the store's position guard keeps it. So nothing is loaded for
+   * it (a put of an unloaded document is loaded first, for the replay guard); on a bulk
+   * load of new streams that is one index lookup per event saved. Later events of the batch
+   * see the created document as they would a put one.
+   */
+  create(collection: string, doc: Document): void;
   delete(collection: string, id: string): void;
 }
 

@@ -27,6 +27,12 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
   const idOf = (event: RecordedEvent) => event.stream.slice('person-'.length);
   const counters = new RegionCounters();
   /** Moves the person in one region's counters, unless this event is already counted there. */
+  /**
+   * A stream's first event starts the person's document: none is stored before it, so it is
+   * neither loaded nor looked up (ProjectionContext.create); a replay is refused by the store's
+   * position guard, and the counters by their own guard in `count`.
+   */
+  const startsStream = (event: RecordedEvent) => event.revision === 0;
   const count = (ctx: ProjectionContext, event: RecordedEvent, current: RegionCountsDocument | null, [code, from, to]: Change): void => {
     // Checked here, not left to put's replay guard: the counters are changed in place.
     if (current !== null && (current._position ?? -1) >= event.position) return;
@@ -44,7 +50,9 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
         if (before !== null) ctx.delete(PERSONS_COLLECTION, idOf(event));
       } else {
         const id = idOf(event);
-        ctx.put(PERSONS_COLLECTION, after._id === id ? after : { ...after, _id: id });
+        const doc = after._id === id ? after : { ...after, _id: id };
+        if (startsStream(event)) ctx.create(PERSONS_COLLECTION, doc);
+        else ctx.put(PERSONS_COLLECTION, doc);
       }
     };
     if (!moved) return finish();
@@ -98,15 +106,18 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
     // The province counter first, so counters reach the store before person documents (see above).
     documentIds: (event) =>
       event.stream.startsWith('person-')
-        ? [
-            { collection: REGION_COUNTS_COLLECTION, id: localProvince },
-            { collection: PERSONS_COLLECTION, id: idOf(event) },
-          ]
+        ? startsStream(event)
+          ? [{ collection: REGION_COUNTS_COLLECTION, id: localProvince }]
+          : [
+              { collection: REGION_COUNTS_COLLECTION, id: localProvince },
+              { collection: PERSONS_COLLECTION, id: idOf(event) },
+            ]
         : [],
     apply(event, ctx) {
       if (!event.stream.startsWith('person-')) return;
       const loaded = ctx.getLoaded<PersonDocument>(PERSONS_COLLECTION, idOf(event));
       if (loaded !== undefined) return step(event, ctx, loaded);
+      if (startsStream(event)) return step(event, ctx, null);
       return ctx.get<PersonDocument>(PERSONS_COLLECTION, idOf(event)).then((doc) => step(event, ctx, doc));
     },
   };
