@@ -308,7 +308,7 @@ describe('a generated province through the CLI', () => {
 
   it('resumes an import killed mid-file without duplicate or missing events', async () => {
     // Small batches, so that the kill lands between committed batches of a 3,000-row file.
-    const run = startCli(importArgs('household-registration', household), crashed, { IMPORT_BATCH_ROWS: '300' });
+    const run = startCli(importArgs('household-registration', household), crashed, { IMPORT_BATCH_ROWS: '300', IMPORT_PROGRESS_INTERVAL_MS: '0' });
     let exited = false;
     void run.done.then(() => (exited = true));
     const midway = await pollJob(crashed, (j) => j.committedRow > 0, () => !exited);

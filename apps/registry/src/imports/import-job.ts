@@ -23,7 +23,8 @@ export interface ImportCounts {
 
 /**
  * An import's state, kept in the read store (operational state, not a projection). It is
- * updated after every committed batch; `committedRow` is where a restarted import resumes.
+ * stored after committed batches, at most every IMPORT_PROGRESS_INTERVAL_MS, and at the end;
+ * `committedRow` is where a restarted import resumes.
  */
 export interface ImportJob extends Document {
   source: string;

@@ -29,6 +29,9 @@ import { ReferenceData } from '../reference/reference-data.module';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts, sealRejectionPartial } from './import-job';
 import { commandsForRecord, recordRegion } from './record-commands';
 
+/** Quarantined rows held in memory before the progress is stored anyway (each holds its sealed raw line). */
+const MAX_UNSTORED_REJECTIONS = 5000;
+
 
 export interface SubmitImport {
   source: string;
@@ -327,12 +330,26 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
           etaSeconds: progress.etaMs !== undefined ? Math.round(progress.etaMs / 1000) : undefined,
         },
       };
+      pending = [];
+      this.emit(job);
+      await storeProgress(false);
+    };
+
+    /**
+     * Stores the job (counts, resume point) with the rows quarantined since the last store, in
+     * one write, so the stored resume point never passes a quarantined row that is not stored.
+     * Between stores the progress lives in memory (and reaches followers through `emit`): the
+     * write waits for the read store's lock, which the projection thread holds while it writes.
+     */
+    let storedAt = Date.now();
+    const storeProgress = async (now: boolean) => {
+      const due = Date.now() - storedAt >= this.config.IMPORT_PROGRESS_INTERVAL_MS || rejections.length >= MAX_UNSTORED_REJECTIONS;
+      if (!now && !due) return;
       const ops: WriteOp[] = rejections.map((r) => ({ kind: 'upsert', collection: IMPORT_REJECTIONS, doc: r }));
       ops.push({ kind: 'upsert', collection: IMPORT_JOBS, doc: job });
       await this.reads.write(ops);
-      this.emit(job);
-      pending = [];
       rejections = [];
+      storedAt = Date.now();
     };
 
     // Department files list a person's rows together (an enrolment file has one per insurance
@@ -344,7 +361,11 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     };
 
     for await (const row of opened.records) {
-      if (this.stopping) return; // resumes from committedRow at the next start
+      if (this.stopping) {
+        // The batches committed so far are kept; the rows read since resume at the next start.
+        await storeProgress(true);
+        return;
+      }
       const result = cleaner.clean(row);
       if (row.rowNumber <= resumeAfter) continue; // cleaned only to rebuild the duplicate filter
       rowsThisRun++;
@@ -369,6 +390,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       if (pending.length + rejections.length >= this.config.IMPORT_BATCH_ROWS) await flush();
     }
     await flush();
+    await storeProgress(true);
     job = { ...job, state: 'completed', finishedAt: new Date().toISOString(), progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes } };
     // An uploaded copy holds a department's personal data in clear: once its rows are
     // events (sealed) and rejections (sealed), it goes. Files named on the CLI are the user's.
