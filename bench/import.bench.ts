@@ -20,6 +20,8 @@ import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
 import { ImportJob } from '../apps/registry/src/imports/import-job';
 import { ImportService } from '../apps/registry/src/imports/import.service';
+import { deprioritiseImportThread } from '../apps/registry/src/imports/import-priority';
+import { AppConfig } from '../apps/registry/src/config/app-config';
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 
 const RAW_TRANSACTION_ROWS = 10_000;
@@ -131,6 +133,9 @@ async function main(): Promise<void> {
         const imports = app.get(ImportService);
         const projections = app.get(ProjectionsService);
         const caller = new Principal('bench', ['province-admin'], '44');
+        // As `cli import` does (CLI_IMPORT_NICE): the projection thread gets a core first.
+        const nice = deprioritiseImportThread(app.get(AppConfig).CLI_IMPORT_NICE);
+        process.stdout.write(`import thread nice value: ${nice ?? 'unchanged'} (CLI_IMPORT_NICE)\n`);
         for (const source of files) {
           const entry = manifest.files.find((f) => f.kind === source)!;
           const path = join(provinceDir, entry.file);

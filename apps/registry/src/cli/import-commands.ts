@@ -9,6 +9,7 @@ import { READ_STORE, ReadStore } from '@registry/read-store';
 import { INGEST_SOURCE_KINDS, generateProvince } from '@registry/ingest';
 import { AppConfig } from '../config/app-config';
 import { withAppContext } from './app-context';
+import { deprioritiseImportThread } from '../imports/import-priority';
 
 function bar(): SingleBar {
   return new SingleBar({
@@ -95,6 +96,7 @@ export function registerImportCommands(program: Command): void {
           const progress = bar();
           progress.start(1, 0, { rows: 0, rate: 0, quarantined: 0 });
           const unsubscribe = imports.onProgress((job) => follow(job, progress));
+          deprioritiseImportThread(app.get(AppConfig).CLI_IMPORT_NICE);
           const started = Date.now();
           const submitted = await imports.submit({
             source: options.source!,

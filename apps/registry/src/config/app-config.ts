@@ -85,6 +85,18 @@ export class AppConfig {
   @Min(0)
   IMPORT_PROGRESS_INTERVAL_MS = 1000;
 
+  /**
+   * CLI_IMPORT_NICE: the nice value (0-19) `cli import` gives the thread that reads, cleans
+   * and appends, so that the projection thread, which has to replay every event it appends,
+   * gets a core first (on Linux a nice value is per thread). 0 leaves priorities alone.
+   * Imports submitted over HTTP run in the thread that answers requests and are not changed.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  CLI_IMPORT_NICE = 10;
+
   /** HEALTH_MAX_PROJECTION_LAG: /health reports down when a projection is more events behind than this. */
   @Transform(({ value }) => (value === undefined || value === '' ? 100000 : Number(value)))
   @IsInt()
