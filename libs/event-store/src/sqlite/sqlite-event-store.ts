@@ -65,7 +65,8 @@ interface EventRow {
   revision: number;
   type: string;
   data: string;
-  metadata: string;
+  /** Absent from pages of the log (see PAGE_COLUMNS): read by metadata_id when not known yet. */
+  metadata?: string;
   recorded_at: string;
   metadata_id: number;
 }
@@ -179,6 +180,7 @@ export class SqliteEventStore implements EventStore {
     streamHead: Statement;
     streamHeads: Statement;
     metadataId: Statement;
+    metadataJson: Statement;
     insertMetadata: Statement;
     insert: Statement;
     readStream: Statement;
@@ -239,6 +241,7 @@ export class SqliteEventStore implements EventStore {
         `SELECT s.name AS stream, s.id AS streamId, MAX(e.revision) AS revision, e.position AS position FROM streams AS s CROSS JOIN events AS e ON e.stream_id = s.id WHERE s.name IN (${byName}) GROUP BY s.id`,
       ),
       metadataId: this.db.prepare('SELECT id FROM metadata WHERE json = ?').pluck(),
+      metadataJson: this.db.prepare('SELECT json FROM metadata WHERE id = ?').pluck(),
       insertMetadata: this.db.prepare('INSERT INTO metadata (json) VALUES (?)'),
       insert: this.db.prepare(
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
@@ -430,7 +433,8 @@ export class SqliteEventStore implements EventStore {
     let metadata = this.parsedMetadata.get(row.metadata_id);
     if (!metadata) {
       if (this.parsedMetadata.size >= METADATA_CACHE_SIZE) this.parsedMetadata.clear();
-      metadata = Object.freeze(JSON.parse(row.metadata) as RecordedEvent['metadata']);
+      const json = row.metadata ?? (this.run(() => this.statements.metadataJson.get(row.metadata_id)) as string);
+      metadata = Object.freeze(JSON.parse(json) as RecordedEvent['metadata']);
       this.parsedMetadata.set(row.metadata_id, metadata);
     }
     return metadata;

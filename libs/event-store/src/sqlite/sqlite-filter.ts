@@ -47,6 +47,15 @@ export const EVENT_COLUMNS =
 export const EVENT_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id CROSS JOIN metadata AS m ON m.id = e.metadata_id';
 
 /**
+ * Pages of the log (readAll, subscriptions) leave the metadata text out: the store keeps
+ * parsed metadata by id, and a page of an import's events would otherwise look the same
+ * row up and copy the same text once per event. The store reads a value it has not seen by id.
+ */
+const PAGE_COLUMNS =
+  'e.position AS position, e.event_id AS event_id, s.name AS stream, e.revision AS revision, e.type AS type, e.data AS data, e.recorded_at AS recorded_at, e.metadata_id AS metadata_id';
+const PAGE_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id';
+
+/**
  * Rows with @after < position <= @upTo matching the filter, in position order, at most @limit.
  *
  * With several event types, `type IN (...)` makes SQLite read every matching row of the
@@ -61,11 +70,11 @@ export function pageQuery(filter: EventFilter | undefined): FilteredQuery {
   const range = 'e.position > @after AND e.position <= @upTo';
   const shapeKey = `t${eventTypes?.length ?? 0}p${streamPrefixes?.length ?? 0}`;
   if (!eventTypes) {
-    return { sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS} WHERE ${range}${prefixSql} ORDER BY e.position LIMIT @limit`, params, shapeKey };
+    return { sql: `SELECT ${PAGE_COLUMNS} FROM ${PAGE_JOINS} WHERE ${range}${prefixSql} ORDER BY e.position LIMIT @limit`, params, shapeKey };
   }
   const perType = eventTypes.map((type, i) => {
     params[`t${i}`] = type;
-    return `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS} WHERE e.type = @t${i} AND ${range}${prefixSql} ORDER BY e.position LIMIT @limit)`;
+    return `SELECT * FROM (SELECT ${PAGE_COLUMNS} FROM ${PAGE_JOINS} WHERE e.type = @t${i} AND ${range}${prefixSql} ORDER BY e.position LIMIT @limit)`;
   });
   const sql = perType.length === 1 ? perType[0] : `${perType.join(' UNION ALL ')} ORDER BY position LIMIT @limit`;
   return { sql, params, shapeKey };
@@ -89,7 +98,7 @@ export function scanPageQuery(filter: EventFilter | undefined): FilteredQuery | 
     return `@t${i}`;
   });
   return {
-    sql: `SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS} WHERE e.position > @after AND e.position <= @upTo AND +e.type IN (${types.join(', ')})${prefixSql} ORDER BY e.position LIMIT @limit`,
+    sql: `SELECT ${PAGE_COLUMNS} FROM ${PAGE_JOINS} WHERE e.position > @after AND e.position <= @upTo AND +e.type IN (${types.join(', ')})${prefixSql} ORDER BY e.position LIMIT @limit`,
     params,
     shapeKey: `scan-t${eventTypes.length}p${streamPrefixes?.length ?? 0}`,
   };
