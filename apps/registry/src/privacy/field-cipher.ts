@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Authenticated encryption of personal fields at rest, with the key id stored beside the
@@ -69,8 +69,15 @@ export function isSealed(value: unknown): value is Sealed {
   return typeof v.k === 'string' && typeof v.a === 'string' && typeof v.i === 'string' && typeof v.c === 'string' && typeof v.t === 'string';
 }
 
+/** `Buffer.concat([update, final])` without the copy when one side is empty (GCM and CTR finish with nothing). */
+function joined(head: Buffer, tail: Buffer): Buffer {
+  return tail.length === 0 ? head : head.length === 0 ? tail : Buffer.concat([head, tail]);
+}
+
 export class FieldCipher {
   private readonly keys: Map<string, CipherKey>;
+  /** The keys as KeyObjects for the synthetic-nonce HMAC: Node prepares a raw key again on every call. */
+  private readonly nonceKeys = new Map<string, KeyObject>();
 
   constructor(
     keys: CipherKey[],
@@ -102,18 +109,18 @@ export class FieldCipher {
     const key = this.keys.get(this.activeKeyId)!;
     const nonce = (length: number) =>
       options.deterministic
-        ? createHmac('sha256', key.key).update(`siv|${key.id}|${aad}|`).update(plain).digest().subarray(0, length)
+        ? createHmac('sha256', this.nonceKey(key)).update(`siv|${key.id}|${aad}|`).update(plain).digest().subarray(0, length)
         : randomNonce(length);
     if (key.algorithm === 'aes-256-gcm') {
       const iv = nonce(12);
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);
       cipher.setAAD(Buffer.from(`${key.id}|${aad}`));
-      const c = Buffer.concat([cipher.update(plain), cipher.final()]);
+      const c = joined(cipher.update(plain), cipher.final());
       return { k: key.id, a: key.algorithm, i: iv.toString('base64'), c: c.toString('base64'), t: cipher.getAuthTag().toString('base64') };
     }
     const iv = nonce(16);
     const cipher = createCipheriv('sm4-ctr', key.key, iv);
-    const c = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const c = joined(cipher.update(plain), cipher.final());
     const t = sm3Mac(key, iv, aad, c);
     return { k: key.id, a: key.algorithm, i: iv.toString('base64'), c: c.toString('base64'), t: t.toString('base64') };
   }
@@ -130,7 +137,7 @@ export class FieldCipher {
         const decipher = createDecipheriv('aes-256-gcm', key.key, iv);
         decipher.setAAD(Buffer.from(`${key.id}|${aad}`));
         decipher.setAuthTag(t);
-        return Buffer.concat([decipher.update(c), decipher.final()]);
+        return joined(decipher.update(c), decipher.final());
       } catch {
         throw new DecryptionError('authentication failed');
       }
@@ -138,7 +145,13 @@ export class FieldCipher {
     const expected = sm3Mac(key, iv, aad, c);
     if (expected.length !== t.length || !timingSafeEqual(expected, t)) throw new DecryptionError('authentication failed');
     const decipher = createDecipheriv('sm4-ctr', key.key, iv);
-    return Buffer.concat([decipher.update(c), decipher.final()]);
+    return joined(decipher.update(c), decipher.final());
+  }
+
+  private nonceKey(key: CipherKey): KeyObject {
+    let object = this.nonceKeys.get(key.id);
+    if (!object) this.nonceKeys.set(key.id, (object = createSecretKey(key.key)));
+    return object;
   }
 
   sealJson(value: unknown, aad: string, options: { deterministic?: boolean } = {}): Sealed {
