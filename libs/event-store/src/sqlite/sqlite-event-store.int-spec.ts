@@ -112,6 +112,33 @@ describe('SqliteEventStore specifics', () => {
     await expect(store.appendMany(conflicting)).rejects.toBeInstanceOf(ConcurrencyError);
   });
 
+  it('a large appendMany after readStreams checks revisions against the heads it read while nobody else appended', async () => {
+    const file = freshFile();
+    const store = open(file);
+    const other = open(file);
+    const names = Array.from({ length: 20 }, (_, i) => `h-${i}`);
+    await store.appendMany(names.slice(0, 10).map((stream) => ({ stream, events: [newEvent('E')] })));
+    const lookups = jest.spyOn((store as unknown as { statements: { streamHeads: { all: (...args: unknown[]) => unknown } } }).statements.streamHeads, 'all');
+
+    const read = await store.readStreams(names);
+    const expected = (stream: string) => (read.get(stream)!.length === 0 ? ('no_stream' as const) : read.get(stream)!.length - 1);
+    const first = await store.appendMany(names.map((stream) => ({ stream, events: [newEvent('F')], expectedRevision: expected(stream) })));
+    expect(first.map((r) => r.nextRevision)).toEqual(names.map((_, i) => (i < 10 ? 1 : 0)));
+    // The append kept what it knew current: a second one needs no lookup either.
+    const second = await store.appendMany(names.map((stream, i) => ({ stream, events: [newEvent('G')], expectedRevision: first[i].nextRevision })));
+    expect(second.map((r) => r.nextRevision)).toEqual(names.map((_, i) => (i < 10 ? 2 : 1)));
+    expect(lookups).not.toHaveBeenCalled();
+
+    // Another writer moves one stream: the remembered heads are not trusted any more.
+    await store.readStreams(names);
+    await other.appendToStream('h-3', [newEvent('Elsewhere')]);
+    const stale = store.appendMany(names.map((stream, i) => ({ stream, events: [newEvent('H')], expectedRevision: second[i].nextRevision })));
+    await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(lookups).toHaveBeenCalled();
+    expect((await store.readStream('h-3')).map((e) => e.type)).toEqual(['E', 'F', 'G', 'Elsewhere']);
+    expect((await store.readStream('h-4')).map((e) => e.type)).toEqual(['E', 'F', 'G']);
+  });
+
   it('appendMany may touch one stream twice; the second append sees the first', async () => {
     const store = open(freshFile());
     const results = await store.appendMany([

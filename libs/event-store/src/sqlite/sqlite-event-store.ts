@@ -127,6 +127,11 @@ const METADATA_CACHE_SIZE = 256;
 /** Streams per readStreams query. */
 const READ_STREAMS_CHUNK = 1000;
 
+interface KnownHeads {
+  at: number;
+  heads: Map<string, StreamHeadRow | null>;
+}
+
 /**
  * How a reader (one readAll, one subscription) fetches its pages when the filter names
  * event types, chosen from the share of rows that matched on its last page: a dense filter
@@ -195,6 +200,15 @@ export class SqliteEventStore implements EventStore {
    * import's events parses its one metadata value once instead of once per event.
    */
   private readonly parsedMetadata = new Map<number, RecordedEvent['metadata']>();
+  /**
+   * The heads of the streams the last readStreams read (null: no such stream), and the log's
+   * last position in the same snapshot. Until that position moves, nothing has been
+   * appended by anyone, so a large appendMany checks expected revisions against these
+   * instead of looking every stream up again (an import reads its batch's streams, decides,
+   * then appends to the same streams). This instance's own large appends keep it current;
+   * any other append moves the position and retires it.
+   */
+  private knownHeads: KnownHeads | undefined;
   private readonly toRecordedEvent: (row: EventRow) => RecordedEvent;
   private readonly appendTransaction: Database.Transaction<(appends: StreamAppend[], learned: Map<string, number>) => AppendResult[]>;
   private isClosed = false;
@@ -248,7 +262,7 @@ export class SqliteEventStore implements EventStore {
           'ON CONFLICT (stream_id, event_id) DO NOTHING',
       ),
       readStream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
-      readStreams: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`),
+      readStreams: this.db.prepare(`SELECT ${EVENT_COLUMNS}, e.stream_id AS stream_id FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
     };
@@ -279,6 +293,7 @@ export class SqliteEventStore implements EventStore {
       // that both read then try to write would deadlock and one would fail with SQLITE_BUSY.
       results = this.appendTransaction.immediate(appends, learned);
     } catch (error) {
+      this.knownHeads = undefined;
       throw toStoreError(error);
     }
     // Committed: the metadata rows met or created are there for good.
@@ -301,10 +316,22 @@ export class SqliteEventStore implements EventStore {
     const out = new Map<string, RecordedEvent[]>();
     for (const stream of streams) out.set(stream, []);
     const unique = [...out.keys()];
-    for (let i = 0; i < unique.length; i += READ_STREAMS_CHUNK) {
-      const rows = this.run(() => this.statements.readStreams.all(JSON.stringify(unique.slice(i, i + READ_STREAMS_CHUNK)))) as EventRow[];
-      for (const row of rows) out.get(row.stream)!.push(this.toRecordedEvent(row));
-    }
+    const heads = new Map<string, StreamHeadRow | null>();
+    // One read transaction: the rows and the log's last position come from one snapshot.
+    const at = this.run(() =>
+      this.db.transaction(() => {
+        for (let i = 0; i < unique.length; i += READ_STREAMS_CHUNK) {
+          const rows = this.statements.readStreams.all(JSON.stringify(unique.slice(i, i + READ_STREAMS_CHUNK))) as Array<EventRow & { stream_id: number }>;
+          for (const row of rows) {
+            out.get(row.stream)!.push(this.toRecordedEvent(row));
+            heads.set(row.stream, { streamId: row.stream_id, revision: row.revision, position: row.position });
+          }
+        }
+        return this.statements.head.get() as number;
+      })(),
+    );
+    for (const stream of unique) if (!heads.has(stream)) heads.set(stream, null);
+    this.knownHeads = { at, heads };
     return out;
   }
 
@@ -370,7 +397,9 @@ export class SqliteEventStore implements EventStore {
     const results: AppendResult[] = [];
     // Large batches (imports) look all their stream heads up at once instead of one query
     // per stream; the map is kept current as this call appends.
-    const heads = appends.length >= 16 ? this.streamHeads(appends) : undefined;
+    const known = appends.length >= 16 ? this.currentKnownHeads() : undefined;
+    this.knownHeads = undefined; // re-installed below once this append is done
+    const heads = appends.length >= 16 ? this.streamHeads(appends, known) : undefined;
     // Events of one command share their metadata object: serialised and looked up once.
     let lastMetadata: unknown;
     let lastMetadataId = 0;
@@ -404,7 +433,20 @@ export class SqliteEventStore implements EventStore {
       if (heads && streamId !== undefined) heads.set(append.stream, { streamId, revision, position });
       results.push({ nextRevision: revision, position });
     }
+    if (known && heads) {
+      // Still in the write transaction: nothing but these appends has moved the log since.
+      for (const append of appends) known.heads.set(append.stream, heads.get(append.stream) ?? null);
+      known.at = this.statements.head.get() as number;
+      this.knownHeads = known; // dropped again by appendMany if the commit fails
+    }
     return results;
+  }
+
+  /** The heads remembered by readStreams, if the log has not moved since (checked inside the write transaction). */
+  private currentKnownHeads(): KnownHeads | undefined {
+    const known = this.knownHeads;
+    if (!known) return undefined;
+    return (this.statements.head.get() as number) === known.at ? known : undefined;
   }
 
   private streamHead(stream: string): StreamHeadRow | undefined {
@@ -414,10 +456,20 @@ export class SqliteEventStore implements EventStore {
     return { streamId, revision: row.revision, position: row.position };
   }
 
-  private streamHeads(appends: StreamAppend[]): Map<string, StreamHeadRow> {
-    const streams = [...new Set(appends.map((a) => a.stream))];
-    const rows = this.statements.streamHeads.all(JSON.stringify(streams)) as Array<StreamHeadRow & { stream: string }>;
-    return new Map(rows.map((r) => [r.stream, { streamId: r.streamId, revision: r.revision, position: r.position }]));
+  /** The heads of the appends' streams (absent: no such stream), from `known` where it has them. */
+  private streamHeads(appends: StreamAppend[], known: KnownHeads | undefined): Map<string, StreamHeadRow> {
+    const out = new Map<string, StreamHeadRow>();
+    const unknown = new Set<string>();
+    for (const { stream } of appends) {
+      const head = known?.heads.get(stream);
+      if (head === undefined) unknown.add(stream);
+      else if (head !== null) out.set(stream, head);
+    }
+    if (unknown.size > 0) {
+      const rows = this.statements.streamHeads.all(JSON.stringify([...unknown])) as Array<StreamHeadRow & { stream: string }>;
+      for (const r of rows) out.set(r.stream, { streamId: r.streamId, revision: r.revision, position: r.position });
+    }
+    return out;
   }
 
   /** The row id of a metadata value, created when new; `learned` collects what the commit may cache. */
