@@ -263,6 +263,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
 
     type Pending = { rowNumber: number; rawLine: string; record: CanonicalRecord; citizenId: CitizenId; warnings: number; personId: PersonId };
     let pending: Pending[] = [];
+    let rowsSinceFlush = 0;
     let rejections: ImportRejection[] = [];
     let lastRow = resumeAfter;
     const counts = { ...job.counts };
@@ -331,6 +332,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
         },
       };
       pending = [];
+      rowsSinceFlush = 0;
       this.emit(job);
       await storeProgress(false);
     };
@@ -387,7 +389,8 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
           pending.push({ rowNumber: row.rowNumber, rawLine: row.rawLine, record, citizenId: parsed.value, warnings: warnings.length, personId: personIdOf(parsed.value) });
         }
       }
-      if (pending.length + rejections.length >= this.config.IMPORT_BATCH_ROWS) await flush();
+      // Quarantined rows count too: they are stored with the batch's progress.
+      if (++rowsSinceFlush >= this.config.IMPORT_BATCH_ROWS) await flush();
     }
     await flush();
     await storeProgress(true);
