@@ -22,7 +22,7 @@ import {
 import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../query/cursor';
 import { pickFields, validateFields, validatePatch } from '../query/documents';
 import { parseFilter } from '../query/filter';
-import { assertCollectionName, assertFieldPath, assertIndexName, COLLECTION_NAME } from '../query/names';
+import { assertCollectionName, assertFieldPath, assertIndexSpec, COLLECTION_NAME } from '../query/names';
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { mongoAfterCursor, mongoFilter, mongoProjection, mongoSort } from './mongo-filter';
 
@@ -377,16 +377,10 @@ class MongoReadCollection<T extends Document> implements Collection<T> {
 
   async ensureIndexes(indexes: IndexSpec[]): Promise<void> {
     const specs = indexes.map((spec) => {
-      assertIndexName(spec.name);
-      if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
-        throw new InvalidQueryError(`index "${spec.name}" needs at least one field`);
-      }
+      // MongoDB makes any index over an array field multikey by itself: `multikey` needs no option here.
+      assertIndexSpec(spec);
       const key: Record<string, 1 | -1> = {};
-      for (const [path, direction] of spec.fields) {
-        assertFieldPath(path);
-        if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
-        key[path] = direction;
-      }
+      for (const [path, direction] of spec.fields) key[path] = direction;
       return { name: spec.name, key, ...(spec.unique ? { unique: true } : {}) };
     });
     for (const spec of specs) {

@@ -1,4 +1,4 @@
-import { InvalidQueryError } from '../read-store.port';
+import { IndexSpec, InvalidQueryError } from '../read-store.port';
 
 /**
  * Names that reach SQL text or a MongoDB namespace. Both adapters validate with the same
@@ -43,6 +43,19 @@ export function assertIndexName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
     throw new InvalidQueryError(`invalid index name ${describeName(name)}`);
   }
+}
+
+/** An index declaration both adapters accept: a valid name, at least one field with a valid path and direction, one field when multikey. */
+export function assertIndexSpec(spec: IndexSpec): void {
+  assertIndexName(spec.name);
+  if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
+    throw new InvalidQueryError(`index "${spec.name}" needs at least one field`);
+  }
+  for (const [path, direction] of spec.fields) {
+    assertFieldPath(path);
+    if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
+  }
+  if (spec.multikey && spec.fields.length !== 1) throw new InvalidQueryError(`index "${spec.name}": a multikey index has one field`);
 }
 
 export function assertFieldPath(path: unknown): asserts path is string {

@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../qu
 import { applyPatch, pickFields, validateFields, validatePatch } from '../query/documents';
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { parseFilter } from '../query/filter';
-import { assertCollectionName, assertFieldPath, assertIndexName } from '../query/names';
+import { assertCollectionName, assertFieldPath, assertIndexSpec } from '../query/names';
 import { afterCursorSql, filterSql, indexExpression, indexKey, keyBackfill, keyColumn, KeyedPaths, NO_KEYS, orderBySql, SqlParam, typeColumn } from './sql-filter';
 
 export interface SqliteReadStoreOptions {
@@ -479,14 +479,8 @@ class SqliteCollection<T extends Document> implements Collection<T> {
     const table = tableName(this.name);
     const keyedPaths = new Set<string>();
     for (const spec of indexes) {
-      assertIndexName(spec.name);
-      if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
-        throw new InvalidQueryError(`index "${spec.name}" needs at least one field`);
-      }
-      if (spec.multikey && spec.fields.length !== 1) throw new InvalidQueryError(`index "${spec.name}": a multikey index has one field`);
+      assertIndexSpec(spec);
       const columns = spec.fields.map(([path, direction]) => {
-        assertFieldPath(path);
-        if (direction !== 1 && direction !== -1) throw new InvalidQueryError(`index "${spec.name}": direction must be 1 or -1`);
         if (path !== '_id' && !spec.multikey) keyedPaths.add(path);
         return `${indexExpression(path)} ${direction === 1 ? 'ASC' : 'DESC'}`;
       });
