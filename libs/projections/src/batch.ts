@@ -166,15 +166,17 @@ export class EventContext implements ProjectionContext {
   }
 
   put(collection: string, doc: Document): void {
-    this.buffer.assertCollection(collection);
-    if (typeof doc?._id !== 'string' || doc._id === '') throw new Error('a projected document needs a non-empty string _id');
-    this.stage(collection, doc._id, this.stamped(doc));
+    this.write(collection, doc, false);
   }
 
   create(collection: string, doc: Document): void {
+    this.write(collection, doc, true);
+  }
+
+  private write(collection: string, doc: Document, created: boolean): void {
     this.buffer.assertCollection(collection);
     if (typeof doc?._id !== 'string' || doc._id === '') throw new Error('a projected document needs a non-empty string _id');
-    this.stage(collection, doc._id, this.stamped(doc), true);
+    this.stage(collection, doc._id, this.stamped(doc), created);
   }
 
   /**

@@ -32,7 +32,6 @@ import { commandsForRecord, recordRegion } from './record-commands';
 /** Quarantined rows held in memory before the progress is stored anyway (each holds its sealed raw line). */
 const MAX_UNSTORED_REJECTIONS = 5000;
 
-
 export interface SubmitImport {
   source: string;
   filePath: string;

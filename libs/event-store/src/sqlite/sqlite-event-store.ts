@@ -17,7 +17,7 @@ import type {
 import { CloseSignal } from '../shared/close-signal';
 import { normalizeExpectedRevision } from '../shared/event-filter';
 import { PullSubscription } from '../shared/pull-subscription';
-import { EVENT_COLUMNS, EVENT_JOINS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
+import { EVENT_COLUMNS, EVENT_JOINS, ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -65,8 +65,6 @@ interface EventRow {
   revision: number;
   type: string;
   data: string;
-  /** Absent from pages of the log (see PAGE_COLUMNS): read by metadata_id when not known yet. */
-  metadata?: string;
   recorded_at: string;
   metadata_id: number;
 }
@@ -119,7 +117,7 @@ const SCHEMA = `
 `;
 
 /** Reads of named streams start from the stream's row, then its events in revision order. */
-const BY_STREAM_JOINS = 'streams AS s CROSS JOIN events AS e ON e.stream_id = s.id CROSS JOIN metadata AS m ON m.id = e.metadata_id';
+const BY_STREAM_JOINS = 'streams AS s CROSS JOIN events AS e ON e.stream_id = s.id';
 
 /** Distinct metadata values remembered per instance (an import has one; HTTP commands one each). */
 const METADATA_CACHE_SIZE = 256;
@@ -261,8 +259,8 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (stream_id, event_id) DO NOTHING',
       ),
-      readStream: this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
-      readStreams: this.db.prepare(`SELECT ${EVENT_COLUMNS}, e.stream_id AS stream_id FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`),
+      readStream: this.db.prepare(`SELECT ${ROW_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
+      readStreams: this.db.prepare(`SELECT ${ROW_COLUMNS}, e.stream_id AS stream_id FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
     };
@@ -397,9 +395,10 @@ export class SqliteEventStore implements EventStore {
     const results: AppendResult[] = [];
     // Large batches (imports) look all their stream heads up at once instead of one query
     // per stream; the map is kept current as this call appends.
-    const known = appends.length >= 16 ? this.currentKnownHeads() : undefined;
+    const large = appends.length >= 16;
+    const known = large ? this.currentKnownHeads() : undefined;
     this.knownHeads = undefined; // re-installed below once this append is done
-    const heads = appends.length >= 16 ? this.streamHeads(appends, known) : undefined;
+    const heads = large ? this.streamHeads(appends, known) : undefined;
     // Events of one command share their metadata object: serialised and looked up once.
     let lastMetadata: unknown;
     let lastMetadataId = 0;
@@ -485,7 +484,7 @@ export class SqliteEventStore implements EventStore {
     let metadata = this.parsedMetadata.get(row.metadata_id);
     if (!metadata) {
       if (this.parsedMetadata.size >= METADATA_CACHE_SIZE) this.parsedMetadata.clear();
-      const json = row.metadata ?? (this.run(() => this.statements.metadataJson.get(row.metadata_id)) as string);
+      const json = this.run(() => this.statements.metadataJson.get(row.metadata_id)) as string;
       metadata = Object.freeze(JSON.parse(json) as RecordedEvent['metadata']);
       this.parsedMetadata.set(row.metadata_id, metadata);
     }

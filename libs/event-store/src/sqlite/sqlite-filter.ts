@@ -47,13 +47,15 @@ export const EVENT_COLUMNS =
 export const EVENT_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id CROSS JOIN metadata AS m ON m.id = e.metadata_id';
 
 /**
- * Pages of the log (readAll, subscriptions) leave the metadata text out: the store keeps
- * parsed metadata by id, and a page of an import's events would otherwise look the same
- * row up and copy the same text once per event. The store reads a value it has not seen by id.
+ * An event row as the store reads it (pages of the log, streams): the metadata text is left
+ * out. The store keeps parsed metadata by id and reads a value it has not seen by id; an
+ * import's events would otherwise look the same row up and copy the same text once per event.
  */
-const PAGE_COLUMNS =
+export const ROW_COLUMNS =
   'e.position AS position, e.event_id AS event_id, s.name AS stream, e.revision AS revision, e.type AS type, e.data AS data, e.recorded_at AS recorded_at, e.metadata_id AS metadata_id';
-const PAGE_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id';
+const ROW_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id';
+/** Positions of a page: after @after, up to @upTo. */
+const PAGE_RANGE = 'e.position > @after AND e.position <= @upTo';
 
 /**
  * Rows with @after < position <= @upTo matching the filter, in position order, at most @limit.
@@ -67,14 +69,13 @@ export function pageQuery(filter: EventFilter | undefined): FilteredQuery {
   const { eventTypes, streamPrefixes } = normalizeFilter(filter);
   const params: SqlParams = {};
   const prefixSql = prefixCondition(streamPrefixes, params);
-  const range = 'e.position > @after AND e.position <= @upTo';
   const shapeKey = `t${eventTypes?.length ?? 0}p${streamPrefixes?.length ?? 0}`;
   if (!eventTypes) {
-    return { sql: `SELECT ${PAGE_COLUMNS} FROM ${PAGE_JOINS} WHERE ${range}${prefixSql} ORDER BY e.position LIMIT @limit`, params, shapeKey };
+    return { sql: `SELECT ${ROW_COLUMNS} FROM ${ROW_JOINS} WHERE ${PAGE_RANGE}${prefixSql} ORDER BY e.position LIMIT @limit`, params, shapeKey };
   }
   const perType = eventTypes.map((type, i) => {
     params[`t${i}`] = type;
-    return `SELECT * FROM (SELECT ${PAGE_COLUMNS} FROM ${PAGE_JOINS} WHERE e.type = @t${i} AND ${range}${prefixSql} ORDER BY e.position LIMIT @limit)`;
+    return `SELECT * FROM (SELECT ${ROW_COLUMNS} FROM ${ROW_JOINS} WHERE e.type = @t${i} AND ${PAGE_RANGE}${prefixSql} ORDER BY e.position LIMIT @limit)`;
   });
   const sql = perType.length === 1 ? perType[0] : `${perType.join(' UNION ALL ')} ORDER BY position LIMIT @limit`;
   return { sql, params, shapeKey };
@@ -98,7 +99,7 @@ export function scanPageQuery(filter: EventFilter | undefined): FilteredQuery | 
     return `@t${i}`;
   });
   return {
-    sql: `SELECT ${PAGE_COLUMNS} FROM ${PAGE_JOINS} WHERE e.position > @after AND e.position <= @upTo AND +e.type IN (${types.join(', ')})${prefixSql} ORDER BY e.position LIMIT @limit`,
+    sql: `SELECT ${ROW_COLUMNS} FROM ${ROW_JOINS} WHERE ${PAGE_RANGE} AND +e.type IN (${types.join(', ')})${prefixSql} ORDER BY e.position LIMIT @limit`,
     params,
     shapeKey: `scan-t${eventTypes.length}p${streamPrefixes?.length ?? 0}`,
   };

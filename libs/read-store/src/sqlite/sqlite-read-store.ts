@@ -480,15 +480,15 @@ class SqliteCollection<T extends Document> implements Collection<T> {
     const keyedPaths = new Set<string>();
     for (const spec of indexes) {
       assertIndexSpec(spec);
-      const columns = spec.fields.map(([path, direction]) => {
-        if (path !== '_id' && !spec.multikey) keyedPaths.add(path);
-        return `${indexExpression(path)} ${direction === 1 ? 'ASC' : 'DESC'}`;
-      });
       const name = `${table}__${spec.name}`;
       if (spec.multikey) {
         unwanted.push(name, `${name}__arrays`);
         continue;
       }
+      const columns = spec.fields.map(([path, direction]) => {
+        if (path !== '_id') keyedPaths.add(path);
+        return `${indexExpression(path)} ${direction === 1 ? 'ASC' : 'DESC'}`;
+      });
       statements.push({
         name,
         sql: `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${quote(name)} ON ${quote(table)} (${columns.join(', ')})`,

@@ -26,13 +26,13 @@ type Change = [region: string, from: Classification | null, to: Classification |
 export function personsProjection(codec: PersonDocumentCodec, localProvince: string): Projection {
   const idOf = (event: RecordedEvent) => event.stream.slice('person-'.length);
   const counters = new RegionCounters();
-  /** Moves the person in one region's counters, unless this event is already counted there. */
   /**
    * A stream's first event starts the person's document: none is stored before it, so it is
    * neither loaded nor looked up (ProjectionContext.create); a replay is refused by the store's
    * position guard, and the counters by their own guard in `count`.
    */
   const startsStream = (event: RecordedEvent) => event.revision === 0;
+  /** Moves the person in one region's counters, unless this event is already counted there. */
   const count = (ctx: ProjectionContext, event: RecordedEvent, current: RegionCountsDocument | null, [code, from, to]: Change): void => {
     // Checked here, not left to put's replay guard: the counters are changed in place.
     if (current !== null && (current._position ?? -1) >= event.position) return;
