@@ -7,6 +7,8 @@ import {
   foldPerson,
   initialPersonState,
   personStreamName,
+  readsPersonalValues,
+  withoutPersonalValues,
 } from '@registry/domain';
 import { ConcurrencyError, EVENT_STORE, EventMetadata, EventStore, NewEvent, RecordedEvent, StreamAppend } from '@registry/event-store';
 import { DomainError } from '@registry/domain';
@@ -62,6 +64,16 @@ export class PersonStore {
   }
 
   /**
+   * The state without opening the stream's personal data: it serves only the commands that
+   * decide without personal values (see readsPersonalValues), and skips a decryption per
+   * event that carries any, most of what an enrolment import spends reading persons back.
+   */
+  private foldWithheld(recorded: RecordedEvent[]): Pick<LoadedPerson, 'state' | 'revision'> {
+    const state = foldPerson(recorded.map((e) => withoutPersonalValues({ type: e.type, data: e.data } as PersonEvent)), initialPersonState());
+    return { state, revision: recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision };
+  }
+
+  /**
    * Many commands for many persons, appended in one call (one transaction on SQLite): the
    * same decide/evolve path as `execute`, for imports. Commands of one person apply in
    * order; a command the domain refuses is reported with its code and changes nothing,
@@ -83,7 +95,11 @@ export class PersonStore {
       const streams = await this.store.readStreams([...byPerson.keys()].map(personStreamName));
       for (const [personId, list] of byPerson) {
         const stream = personStreamName(personId);
-        const loaded = this.fold(personId, streams.get(stream) ?? []);
+        const recorded = streams.get(stream) ?? [];
+        // A registration that only ensures the person exists is skipped once they do, so
+        // only the other commands can need the stream's personal values opened.
+        const opened = list.some((c) => !c.onlyIfUnregistered && readsPersonalValues(c.command));
+        const loaded = opened ? this.fold(personId, recorded) : this.foldWithheld(recorded);
         let state = loaded.state;
         const toStore: NewEvent[] = [];
         for (const c of list) {

@@ -10,3 +10,4 @@ export * from './person-decider';
 export * from './person-stream';
 export * from './identity-reconciliation';
 export * from './person-coverage';
+export * from './personal-values';

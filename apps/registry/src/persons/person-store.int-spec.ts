@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PersonCommand, PersonId, personIdFor, personStreamName } from '@registry/domain';
+import { SqliteEventStore } from '@registry/event-store';
+import { citizenIdIn, freshKeys, Keys } from '../../../../test/support/person-events';
+import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import { BatchCommand, PersonStore } from './person-store';
+
+/**
+ * PersonStore over a real SQLite event store and the real field cipher: a batch opens a
+ * stream's personal data only for the persons with a command that reads personal values.
+ */
+describe('PersonStore.executeBatch and personal data', () => {
+  let dir: string;
+  let keys: Keys;
+  let events: SqliteEventStore;
+  let store: PersonStore;
+  let opened: number;
+  const context = { operator: 'spec', role: 'system', region: '44', channel: 'import' as const, correlationId: 'spec-batch' };
+  const ids = [citizenIdIn('440106'), citizenIdIn('440106', '2'), citizenIdIn('441481')];
+  let persons: PersonId[];
+
+  const at = '2024-03-01T08:00:00.000Z';
+  const register = (i: number, source: 'household-registration' | 'card-library', name: string, onlyIfUnregistered = false): BatchCommand<string> => ({
+    key: `${source}-${i}`,
+    personId: persons[i],
+    command: { type: 'RegisterPerson', data: { source, sourceRecordId: `${source}-${i}`, occurredAt: at, citizenId: ids[i], name } },
+    onlyIfUnregistered,
+  });
+  const enrol = (i: number, insuranceType: '110' | '390'): BatchCommand<string> => ({
+    key: `enrol-${i}-${insuranceType}`,
+    personId: persons[i],
+    command: {
+      type: 'RecordEnrollment',
+      data: { source: 'insurance-enrollment', sourceRecordId: `e-${i}-${insuranceType}`, occurredAt: at, insuranceType, contributionStatus: '1', provinceCode: '44', since: '2020-01-01' },
+    } as PersonCommand,
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'registry-person-store-'));
+    keys = freshKeys();
+    events = new SqliteEventStore(join(dir, 'events.sqlite'));
+    const reference = new ReferenceData({ PROVINCE_CODE: '44' } as AppConfig);
+    store = new PersonStore(events, keys.protector, reference, new MetricsService());
+    persons = ids.map((id) => personIdFor(id, keys.keys.personIdKey));
+    opened = 0;
+    const open = keys.protector.cipher.open.bind(keys.protector.cipher);
+    keys.protector.cipher.open = (sealed, aad) => {
+      opened++;
+      return open(sealed, aad);
+    };
+    const outcomes = await store.executeBatch([register(0, 'household-registration', '陈一'), register(1, 'household-registration', '陈二'), register(2, 'household-registration', '陈三')], context);
+    expect(outcomes.map((o) => o.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(opened).toBe(0); // new streams: nothing to open
+  });
+
+  afterEach(async () => {
+    await events.close();
+    keys.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an enrolment batch, as an import sends it, decides without opening any personal data and stores the same facts', async () => {
+    const outcomes = await store.executeBatch(
+      [register(0, 'household-registration', '陈一', true), enrol(0, '110'), register(1, 'household-registration', '陈二', true), enrol(1, '390'), enrol(2, '390')],
+      context,
+    );
+    expect(opened).toBe(0);
+    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([[], ['EnrollmentRecorded'], [], ['EnrollmentRecorded'], ['EnrollmentRecorded']]);
+
+    // Read back in full: the personal values are intact and the enrolment is there.
+    const loaded = await store.load(persons[0]);
+    expect(opened).toBeGreaterThan(0);
+    expect(loaded.state.status === 'living' && loaded.state.person.citizenId).toBe(ids[0].value);
+    expect(loaded.state.status === 'living' && loaded.state.person.fields.name?.value).toBe('陈一');
+    expect(loaded.state.status === 'living' && Object.keys(loaded.state.person.enrollments)).toEqual(['110']);
+    expect(loaded.revision).toBe(1);
+  });
+
+  it('a report of a known person opens that person’s stream only, and decides from the full state', async () => {
+    const outcomes = await store.executeBatch([register(0, 'card-library', '陈壹'), enrol(1, '110')], context);
+    // Person 0's one stored event carries a personal part; person 1's stream stays sealed.
+    expect(opened).toBe(1);
+    const [report, enrolment] = outcomes;
+    expect(report.status === 'applied' && report.events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'IdentityConflictDetected']);
+    expect(enrolment.status === 'applied' && enrolment.events.map((e) => e.type)).toEqual(['EnrollmentRecorded']);
+    const stream = await events.readStream(personStreamName(persons[0]));
+    expect(stream.map((e) => e.type)).toEqual(['PersonRegistered', 'PersonDetailsReported', 'IdentityConflictDetected']);
+  });
+});
