@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { ConcurrencyError } from '@registry/event-store';
 import { InvalidQueryError } from '@registry/read-store';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemException, problemType } from './problem';
-import { redactCitizenIds } from './redact';
+import { describeUnexpectedError, redactCitizenIds } from './redact';
 
 /** Errors that carry their own stable code (domain errors, store errors). */
 interface CodedError {
@@ -138,9 +138,10 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const problem = toProblem(error, request?.path === undefined ? undefined : redactCitizenIds(request.path));
     if (problem.status >= 500) {
-      // Log the error class and code, never a message that might quote input.
+      // Log the error class, code and frames, never a message that might quote input (the
+      // first line of a stack is the message).
       const name = error instanceof Error ? error.name : typeof error;
-      this.logger.error({ err: { name, code: (error as Partial<CodedError>)?.code }, stack: error instanceof Error ? error.stack : undefined }, 'Unhandled error');
+      this.logger.error({ err: { name, code: (error as Partial<CodedError>)?.code }, at: describeUnexpectedError(error) }, 'Unhandled error');
     }
     if (response.headersSent) return;
     if (isHealthReport(error)) {

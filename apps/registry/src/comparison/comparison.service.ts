@@ -18,6 +18,7 @@ import { ReferenceData } from '../reference/reference-data.module';
 import { COMPARISON_RUNS, ComparisonRun, IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc, RunPhase } from './comparison-run';
 import { LinkIndex, LinkInput, LinkPerson, RecordLinker } from './record-linker';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
+import { describeUnexpectedError } from '../common/redact';
 
 const BATCH = 2000;
 
@@ -164,7 +165,7 @@ export class ComparisonService {
       run.finishedAt = new Date().toISOString();
       run.error = { code: typeof code === 'string' ? code : 'COMPARISON_FAILED', message: 'The comparison run stopped; start a new run to continue.' };
       await this.runs.upsert(run);
-      this.logger.error(`Comparison ${run._id} failed: ${error instanceof Error ? error.name : 'error'} ${typeof code === 'string' ? code : ''}`);
+      this.logger.error(`Comparison ${run._id} failed: ${describeUnexpectedError(error)}`);
     }
   }
 

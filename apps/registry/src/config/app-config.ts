@@ -65,6 +65,18 @@ export class AppConfig {
   PROJECTION_THREAD: 'auto' | 'on' | 'off' = 'auto';
 
   /**
+   * PROJECTION_BATCH_EVENTS: most events a projection applies and writes in one read-store
+   * transaction. Live traffic makes small batches whatever this is; during a bulk load the
+   * projections run full batches, and a larger batch rewrites fewer pages of the documents'
+   * random id index per event. Memory grows with it.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 24000 : Number(value)))
+  @IsInt()
+  @Min(100)
+  @Max(100000)
+  PROJECTION_BATCH_EVENTS = 24000;
+
+  /**
    * IMPORT_BATCH_ROWS: rows per import batch: one event-store transaction. Larger is faster;
    * memory grows with it.
    */

@@ -21,6 +21,7 @@ import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { deterministicEventId } from '../common/event-sourcing/execute-command';
 import { ProblemException } from '../common/problem';
+import { describeUnexpectedError } from '../common/redact';
 import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { BatchCommand, PersonStore } from '../persons/person-store';
@@ -197,7 +198,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     this.queue = this.queue
       .then(() => this.run(id))
       .catch((error: unknown) => {
-        this.logger.error(`Import ${id} failed: ${error instanceof Error ? error.name : 'error'}`);
+        this.logger.error(`Import ${id} failed: ${describeUnexpectedError(error)}`);
       })
       .finally(() => this.active.delete(id));
   }

@@ -5,6 +5,7 @@ import { ExchangeLease } from './exchange-lease';
 import { MinistryClient } from './ministry-client';
 import { MinistryInteractionsService } from './ministry-interactions.service';
 import { MinistryUploadService } from './ministry-upload.service';
+import { describeUnexpectedError } from '../common/redact';
 
 export const UPLOAD_INTERVAL = 'ministry-upload';
 export const DOWNLOAD_INTERVAL = 'ministry-interactions';
@@ -42,7 +43,7 @@ export class MinistryScheduler implements OnApplicationBootstrap, OnApplicationS
     if (ms <= 0) return;
     const timer = setInterval(() => {
       // Outcomes are recorded in the exchange state; a thrown store error must not crash the timer.
-      run().catch((error: unknown) => this.logger.error(`${name} run failed: ${error instanceof Error ? error.name : typeof error}`));
+      run().catch((error: unknown) => this.logger.error(`${name} run failed: ${describeUnexpectedError(error)}`));
     }, ms);
     timer.unref();
     this.registry.addInterval(name, timer);

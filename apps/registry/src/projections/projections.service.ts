@@ -65,6 +65,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
         readStore: this.reads,
         readModels: this.readModels,
         instanceId: this.instanceId,
+        batchSize: this.config.PROJECTION_BATCH_EVENTS,
         logger: {
           info: (message: string, fields?: Record<string, unknown>) => log.log(withFields(message, fields)),
           warn: (message: string, fields?: Record<string, unknown>) => log.warn(withFields(message, fields)),
@@ -110,6 +111,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
       keyRing: this.keys.file,
       provinceCode: this.reference.provinceCode,
       instanceId: this.instanceId,
+      batchSize: this.config.PROJECTION_BATCH_EVENTS,
     };
     const worker = new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: { ...data, boot: threadBoot() } });
     let stoppedResolve!: () => void;

@@ -1,0 +1,26 @@
+import { loadConfig } from './app-config';
+
+describe('bulk-load settings', () => {
+  it('default to the measured values', () => {
+    const config = loadConfig({});
+    expect(config.IMPORT_BATCH_ROWS).toBe(8000);
+    expect(config.PROJECTION_BATCH_EVENTS).toBe(24000);
+    expect(config.CLI_IMPORT_NICE).toBe(19);
+    expect(config.IMPORT_PROGRESS_INTERVAL_MS).toBe(1000);
+  });
+
+  it('read numbers from the environment', () => {
+    const config = loadConfig({ PROJECTION_BATCH_EVENTS: '4000', IMPORT_BATCH_ROWS: '500', CLI_IMPORT_NICE: '0', IMPORT_PROGRESS_INTERVAL_MS: '0' });
+    expect([config.PROJECTION_BATCH_EVENTS, config.IMPORT_BATCH_ROWS, config.CLI_IMPORT_NICE, config.IMPORT_PROGRESS_INTERVAL_MS]).toEqual([4000, 500, 0, 0]);
+  });
+
+  it.each([
+    ['PROJECTION_BATCH_EVENTS', '99'],
+    ['PROJECTION_BATCH_EVENTS', '100001'],
+    ['PROJECTION_BATCH_EVENTS', 'lots'],
+    ['IMPORT_BATCH_ROWS', '0'],
+    ['CLI_IMPORT_NICE', '20'],
+  ])('refuse %s=%s, naming the setting', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});
