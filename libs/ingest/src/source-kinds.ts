@@ -19,3 +19,14 @@ export type IngestSourceKind = (typeof INGEST_SOURCE_KINDS)[number];
 export function isIngestSourceKind(value: unknown): value is IngestSourceKind {
   return typeof value === 'string' && (INGEST_SOURCE_KINDS as readonly string[]).includes(value);
 }
+
+/**
+ * The source kind as this module's constant: the same characters, one string. Kinds read
+ * back from a store or a request are copies; records, events and per-row comparisons use
+ * the constant. Throws on a value that is not a source kind.
+ */
+export function ingestSourceKind(value: string): IngestSourceKind {
+  const kind = INGEST_SOURCE_KINDS.find((k) => k === value);
+  if (kind === undefined) throw new Error(`not a source kind: ${JSON.stringify(value)}; kinds are ${INGEST_SOURCE_KINDS.join(', ')}`);
+  return kind;
+}

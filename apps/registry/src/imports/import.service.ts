@@ -8,9 +8,9 @@ import { EVENT_STORE, EventStore } from '@registry/event-store';
 import {
   CanonicalRecord,
   FileFormat,
-  IngestSourceKind,
   TextEncoding,
   createCleaner,
+  ingestSourceKind,
   isIngestSourceKind,
   loadMapping,
   openRecords,
@@ -231,7 +231,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async execute(initial: ImportJob): Promise<void> {
-    const kind = initial.source as IngestSourceKind;
+    const kind = ingestSourceKind(initial.source);
     const mapping = loadMapping(kind);
     const opened = await openRecords(
       { path: initial.filePath },

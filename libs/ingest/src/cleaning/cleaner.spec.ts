@@ -343,3 +343,23 @@ describe('cleaner internals that must not show', () => {
     expect(r.record.sourceRecordId).toBe(`h${createHash('sha1').update(json).digest('hex').slice(0, 20)}`);
   });
 });
+
+describe('the source kind a cleaner is given', () => {
+  it('may be a copy read back from a store: the cleaner works with the module constant and applies that kind’s own rules', () => {
+    const stored = JSON.parse(JSON.stringify({ source: ['household', 'registration'].join('-') })).source as 'household-registration';
+    const c = createCleaner(stored, loadMapping('household-registration'), { regions, today });
+    expect(c.kind).toBe('household-registration');
+    expect(ok(c.clean(hh())).record.kind).toBe('household-registration');
+    // The household rule: gender is required (from the column or the ID); a bad ID leaves neither.
+    const badCheck = ID.slice(0, 17) + (ID[17] === '0' ? '1' : '0');
+    expect(codes(rejected(c.clean(hh({ 公民身份号码: badCheck, 性别: '', 出生日期: '' }))))).toEqual(expect.arrayContaining(['ID_BAD_CHECK_CHARACTER', 'REQUIRED_FIELD_MISSING']));
+    // Enough rows for the row path to be optimised, still the same kind and rules.
+    const han = (k: number) => String.fromCharCode(0x4e00 + k);
+    for (let i = 0; i < 5000; i++) expect(ok(c.clean(hh({ 姓名: `王${han(i % 100)}${han(100 + Math.floor(i / 100))}` }, { rowNumber: i }))).record.kind).toBe('household-registration');
+    expect(c.stats().rows).toBe(5002);
+  });
+
+  it('must be a source kind', () => {
+    expect(() => createCleaner('household' as never, loadMapping('household-registration'), { regions, today })).toThrow(/not a source kind: "household"; kinds are household-registration, /);
+  });
+});

@@ -5,7 +5,7 @@ import { FieldSpec, FieldType, fieldSpecsOf, HOUSEHOLD_STATUS_TARGETS } from '..
 import { FieldMapping, SourceMapping, normaliseHeader } from '../mapping/mapping';
 import { RawRecord, RowProblem } from '../readers/types';
 import { HashSet64 } from '../shared/hash-set64';
-import { IngestSourceKind } from '../source-kinds';
+import { IngestSourceKind, ingestSourceKind } from '../source-kinds';
 import { CanonicalRecord, CanonicalRecordOf } from './canonical-record';
 import {
   citizenIdRule,
@@ -94,8 +94,12 @@ interface Layout {
   readonly rules: readonly (RememberedRule<string | undefined> | undefined)[];
 }
 
-export function createCleaner<K extends IngestSourceKind>(kind: K, mapping: SourceMapping, options: CleanerOptions): Cleaner<K> {
+export function createCleaner<K extends IngestSourceKind>(requested: K, mapping: SourceMapping, options: CleanerOptions): Cleaner<K> {
+  // The kind as this module spells it, not the caller's copy (read back from a store, say):
+  // every record carries it, and later steps compare it once per row.
+  const kind = ingestSourceKind(requested) as K;
   if (mapping.kind !== kind) throw new Error(`mapping ${mapping.file} is for ${mapping.kind}, not ${kind}`);
+  const kindRule = KIND_RULES[kind];
   const { regions, today, severity } = options;
   const idOptions = { regions, today };
   const specs = fieldSpecsOf(kind);
@@ -263,7 +267,7 @@ export function createCleaner<K extends IngestSourceKind>(kind: K, mapping: Sour
         out.gender = id.gender;
       }
     }
-    kindRules(kind, out, id, issues, severity);
+    kindRule(out, id, issues, severity);
 
     let reasons = NO_ISSUES;
     let warnings = NO_ISSUES;
@@ -325,39 +329,37 @@ function deathAfterBirth(out: Out, birth: string | undefined, issues: Issue[], s
   }
 }
 
-/** Requirements that depend on another field's value (which event the row reports). */
-function kindRules(kind: IngestSourceKind, out: Out, id: ParsedCitizenId | undefined, issues: Issue[], severity: SeverityOverrides | undefined): void {
-  switch (kind) {
-    case 'household-registration':
-      need(out, issues, severity, 'gender', 'for a household record (from the column or the ID)');
-      need(out, issues, severity, 'birthDate', 'for a household record (from the column or the ID)');
-      return;
-    case 'card-library':
-      need(out, issues, severity, 'gender', 'for a card holder (from the column or the ID)');
-      need(out, issues, severity, 'birthDate', 'for a card holder (from the column or the ID)');
-      return;
-    case 'health':
-      if (out.event === 'birth') need(out, issues, severity, 'birthDate', 'for a birth');
-      if (out.event === 'death') {
-        need(out, issues, severity, 'dateOfDeath', 'for a death');
-        need(out, issues, severity, 'citizenId', 'for a death (a deceased person is always registered)');
-      }
-      deathAfterBirth(out, out.birthDate ?? id?.birthDate, issues, severity);
-      return;
-    case 'civil-affairs':
-      if (out.event === 'death' || out.event === 'cremation') need(out, issues, severity, 'dateOfDeath', 'for a death or cremation');
-      if (out.event === 'minimum-living-allowance') need(out, issues, severity, 'since', 'for a minimum-living allowance');
-      deathAfterBirth(out, id?.birthDate, issues, severity);
-      return;
-    case 'insurance-enrollment':
-    case 'disability':
-      return;
-    default: {
-      const never: never = kind;
-      throw new Error(`unhandled kind ${String(never)}`);
+type KindRule = (out: Out, id: ParsedCitizenId | undefined, issues: Issue[], severity: SeverityOverrides | undefined) => void;
+
+/**
+ * Requirements that depend on another field's value (which event the row reports), per
+ * kind. A cleaner picks its kind's rule once; rows then call it without comparing kinds.
+ */
+const KIND_RULES: { readonly [K in IngestSourceKind]: KindRule } = {
+  'household-registration': (out, _id, issues, severity) => {
+    need(out, issues, severity, 'gender', 'for a household record (from the column or the ID)');
+    need(out, issues, severity, 'birthDate', 'for a household record (from the column or the ID)');
+  },
+  'card-library': (out, _id, issues, severity) => {
+    need(out, issues, severity, 'gender', 'for a card holder (from the column or the ID)');
+    need(out, issues, severity, 'birthDate', 'for a card holder (from the column or the ID)');
+  },
+  health: (out, id, issues, severity) => {
+    if (out.event === 'birth') need(out, issues, severity, 'birthDate', 'for a birth');
+    if (out.event === 'death') {
+      need(out, issues, severity, 'dateOfDeath', 'for a death');
+      need(out, issues, severity, 'citizenId', 'for a death (a deceased person is always registered)');
     }
-  }
-}
+    deathAfterBirth(out, out.birthDate ?? id?.birthDate, issues, severity);
+  },
+  'civil-affairs': (out, id, issues, severity) => {
+    if (out.event === 'death' || out.event === 'cremation') need(out, issues, severity, 'dateOfDeath', 'for a death or cremation');
+    if (out.event === 'minimum-living-allowance') need(out, issues, severity, 'since', 'for a minimum-living allowance');
+    deathAfterBirth(out, id?.birthDate, issues, severity);
+  },
+  'insurance-enrollment': () => undefined,
+  disability: () => undefined,
+};
 
 type RecordField<K extends IngestSourceKind> = Exclude<keyof CanonicalRecordOf<K>, 'kind' | 'sourceRecordId'>;
 
