@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { ConcurrencyError } from '@registry/event-store';
 import { InvalidQueryError } from '@registry/read-store';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemException, problemType } from './problem';
-import { describeUnexpectedError, redactCitizenIds } from './redact';
+import { errorFrames, redactCitizenIds } from './redact';
 
 /** Errors that carry their own stable code (domain errors, store errors). */
 interface CodedError {
@@ -141,7 +141,8 @@ export class ProblemFilter implements ExceptionFilter {
       // Log the error class, code and frames, never a message that might quote input (the
       // first line of a stack is the message).
       const name = error instanceof Error ? error.name : typeof error;
-      this.logger.error({ err: { name, code: (error as Partial<CodedError>)?.code }, at: describeUnexpectedError(error) }, 'Unhandled error');
+      const at = error instanceof Error ? errorFrames(error) : undefined;
+      this.logger.error({ err: { name, code: (error as Partial<CodedError>)?.code, at } }, 'Unhandled error');
     }
     if (response.headersSent) return;
     if (isHealthReport(error)) {

@@ -1,4 +1,4 @@
-import { describeUnexpectedError, redactCitizenIds } from './redact';
+import { describeUnexpectedError, errorFrames, redactCitizenIds } from './redact';
 
 describe('redactCitizenIds', () => {
   it('masks ID-shaped runs and leaves division codes alone', () => {
@@ -25,6 +25,7 @@ describe('describeUnexpectedError', () => {
     expect(text).toContain('decideRow (common/redact.spec.ts:');
     expect(text).not.toMatch(/11010519491231002X|张三|bad value/);
     expect(text.split(' < ')).toHaveLength(4);
+    expect(errorFrames(error as Error)[0]).toMatch(/^decideRow \(common\/redact\.spec\.ts:\d+:\d+\)$/);
   });
 
   it('describes a thrown non-error without showing it', () => {

@@ -11,17 +11,24 @@ export function redactCitizenIds(text: string): string {
 }
 
 /**
- * An unexpected error for the log: its class, its code and where it was thrown (the top
- * frames' functions and files), never its message, which may quote a value it was given.
+ * Where an error was thrown: the top stack frames' functions and the tail of their file
+ * paths ("fn (dir/file.ts:1:2)"). A stack's first line is the message, which is left out.
  */
-export function describeUnexpectedError(error: unknown, frames = 4): string {
-  if (!(error instanceof Error)) return 'non-error value thrown';
-  const code = (error as { code?: unknown }).code;
-  const at = (error.stack ?? '')
+export function errorFrames(error: Error, frames = 4): string[] {
+  return (error.stack ?? '')
     .split('\n')
     .filter((line) => line.startsWith('    at '))
     .slice(0, frames)
-    // "at fn (/path/to/dir/file.ts:1:2)" → "fn (dir/file.ts:1:2)": the tail of the path locates it.
     .map((line) => line.slice(7).replace(/(\(|^)[^()]*?([^/\\()]+[/\\][^/\\()]+:\d+:\d+)/, '$1$2'));
+}
+
+/**
+ * An unexpected error for the log: its class, its code and where it was thrown, never its
+ * message, which may quote a value it was given.
+ */
+export function describeUnexpectedError(error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error value thrown';
+  const code = (error as { code?: unknown }).code;
+  const at = errorFrames(error);
   return `${error.name}${typeof code === 'string' || typeof code === 'number' ? ` (${code})` : ''}${at.length > 0 ? ` at ${at.join(' < ')}` : ''}`;
 }
