@@ -36,13 +36,12 @@ export class EventPump {
   waitFor(count: number, ms: number): Promise<void> {
     if (this.queue.length >= count || this.ended) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.wakeConsumer === done) self.wakeConsumer = null;
+        if (this.wakeConsumer === done) this.wakeConsumer = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wanted = count;
       this.wakeConsumer = done;
     });

@@ -172,7 +172,6 @@ export class ProjectionRunner {
       switchMaxLag: options.switchMaxLag ?? 0,
       now: this.now,
     };
-    const self = this;
     this.host = {
       eventStore: options.eventStore,
       readStore: options.readStore,
@@ -180,14 +179,14 @@ export class ProjectionRunner {
       settings,
       holdsLease: () => false, // replaced per worker in newWorker
       onBatch: (w, p) => {
-        const slot = self.slots.get(w.projection.name);
+        const slot = this.slots.get(w.projection.name);
         // Parked events of a pending generation are counted from the store when it switches in.
         if (slot && slot.active === w) slot.parked += p.parked;
-        self.progress.next(p);
+        this.progress.next(p);
       },
-      onCaughtUp: (w) => self.caughtUp(w),
+      onCaughtUp: (w) => this.caughtUp(w),
       onError: (w, error) => {
-        const slot = self.slots.get(w.projection.name);
+        const slot = this.slots.get(w.projection.name);
         if (slot) slot.lastError = error;
       },
     };

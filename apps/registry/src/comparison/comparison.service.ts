@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CitizenId, CitizenIdRepairKind, InsuranceType, PersonCommand, PersonId, SourceKind, ancestorCodes, parsePersonId, personIdFor, repairCitizenId } from '@registry/domain';
+import { CitizenId, CitizenIdRepairKind, PersonCommand, PersonId, SourceKind, ancestorCodes, parsePersonId, personIdFor, repairCitizenId } from '@registry/domain';
 import { CanonicalRecord } from '@registry/ingest';
 import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';

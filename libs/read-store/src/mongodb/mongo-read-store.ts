@@ -22,7 +22,7 @@ import {
 import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../query/cursor';
 import { pickFields, validateFields, validatePatch } from '../query/documents';
 import { parseFilter } from '../query/filter';
-import { assertCollectionName, assertFieldPath, assertIndexSpec, COLLECTION_NAME } from '../query/names';
+import { assertCollectionName, assertIndexSpec, COLLECTION_NAME } from '../query/names';
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { mongoAfterCursor, mongoFilter, mongoProjection, mongoSort } from './mongo-filter';
 

@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../qu
 import { applyPatch, pickFields, validateFields, validatePatch } from '../query/documents';
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { parseFilter } from '../query/filter';
-import { assertCollectionName, assertFieldPath, assertIndexSpec } from '../query/names';
+import { assertCollectionName, assertIndexSpec } from '../query/names';
 import { afterCursorSql, filterSql, indexExpression, indexKey, keyBackfill, keyColumn, KeyedPaths, NO_KEYS, orderBySql, SqlParam, typeColumn } from './sql-filter';
 
 export interface SqliteReadStoreOptions {
