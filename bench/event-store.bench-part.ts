@@ -51,7 +51,15 @@ function rawInsertRate(file: string, synchronous: Synchronous, count: number, ro
     file,
     synchronous,
     count,
-    (i) => ({ eventId: events[i].id, stream: `person-${events[i].id}`, revision: 0, type: events[i].type, data, metadata, recordedAt: METADATA.occurredAt }),
+    (i) => ({
+      eventId: events[i].id,
+      stream: `person-${events[i].id}`,
+      revision: 0,
+      type: events[i].type,
+      data,
+      metadata,
+      recordedAt: METADATA.occurredAt,
+    }),
     rowsPerTransaction,
   );
 }

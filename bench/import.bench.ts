@@ -144,7 +144,8 @@ async function main(): Promise<void> {
           const submitted = await imports.submit({ source, filePath: path, fileName: entry.file, caller, channel: 'cli' });
           const job: ImportJob = await imports.waitFor(submitted._id);
           const importSeconds = (performance.now() - started) / 1000;
-          if (job.state !== 'completed') throw new Error(`import of ${entry.file} ended ${job.state}: ${job.error?.code} ${job.error?.message}`);
+          if (job.state !== 'completed')
+            throw new Error(`import of ${entry.file} ended ${job.state}: ${job.error?.code} ${job.error?.message}`);
           if (projectionsOn) await projections.waitUntilCaughtUp(undefined, 6 * 3_600_000);
           const endToEndSeconds = (performance.now() - started) / 1000;
           results.push({
@@ -156,7 +157,9 @@ async function main(): Promise<void> {
             endToEndSeconds,
             peakRss: rss.phase(),
           });
-          process.stdout.write(`${source}: ${int(job.counts.read)} rows imported in ${importSeconds.toFixed(1)} s, read models caught up at ${endToEndSeconds.toFixed(1)} s\n`);
+          process.stdout.write(
+            `${source}: ${int(job.counts.read)} rows imported in ${importSeconds.toFixed(1)} s, read models caught up at ${endToEndSeconds.toFixed(1)} s\n`,
+          );
         }
       },
       { projections: projectionsOn },

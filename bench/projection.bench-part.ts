@@ -48,27 +48,47 @@ const personView = (version = 1) =>
     collection: 'persons',
     eventTypes: ['PersonRegistered', 'EnrollmentRecorded', 'AddressChanged', 'EnrollmentSuspended'],
     streamPrefixes: ['person-'],
-    indexes: [{ name: 'by_region_status', fields: [['region', 1], ['status', 1]] }],
+    indexes: [
+      {
+        name: 'by_region_status',
+        fields: [
+          ['region', 1],
+          ['status', 1],
+        ],
+      },
+    ],
     documentId: (e) => (e.data as PersonEventData).personId,
     evolve(doc, e: RecordedEvent): PersonView | null {
       const d = e.data as PersonEventData;
       switch (e.type) {
         case 'PersonRegistered':
-          return { _id: d.personId, region: d.region!, status: 'registered', insurances: {}, registeredOn: d.on, updatedOn: d.on, changes: 0 };
-        case 'EnrollmentRecorded':
-          return doc && {
-            ...doc,
-            status: 'enrolled',
-            insurances: { ...doc.insurances, [d.insuranceType!]: { since: d.on, status: 'active' } },
+          return {
+            _id: d.personId,
+            region: d.region!,
+            status: 'registered',
+            insurances: {},
+            registeredOn: d.on,
             updatedOn: d.on,
-            changes: doc.changes + 1,
+            changes: 0,
           };
+        case 'EnrollmentRecorded':
+          return (
+            doc && {
+              ...doc,
+              status: 'enrolled',
+              insurances: { ...doc.insurances, [d.insuranceType!]: { since: d.on, status: 'active' } },
+              updatedOn: d.on,
+              changes: doc.changes + 1,
+            }
+          );
         case 'AddressChanged':
           return doc && { ...doc, region: d.region!, updatedOn: d.on, changes: doc.changes + 1 };
         case 'EnrollmentSuspended': {
           if (!doc) return null;
           const current = doc.insurances[d.insuranceType!];
-          const insurances = current ? { ...doc.insurances, [d.insuranceType!]: { ...current, status: 'suspended' as const } } : doc.insurances;
+          const insurances = current
+            ? { ...doc.insurances, [d.insuranceType!]: { ...current, status: 'suspended' as const } }
+            : doc.insurances;
           return { ...doc, status: 'suspended', insurances, updatedOn: d.on, changes: doc.changes + 1 };
         }
         default:
@@ -136,7 +156,11 @@ export async function benchProjection(dir: string): Promise<ProjectionBenchResul
     const appendStart = performance.now();
     const total = await appendHistory(eventStore);
     const appendMs = performance.now() - appendStart;
-    results.push({ name: 'setup: append history (appendMany, 5k streams per call)', eventsPerSec: perSec(total, appendMs), note: `${total} events` });
+    results.push({
+      name: 'setup: append history (appendMany, 5k streams per call)',
+      eventsPerSec: perSec(total, appendMs),
+      note: `${total} events`,
+    });
 
     for (const batchSize of [1000, 5000]) {
       const readStore = new SqliteReadStore(join(work, `read-${batchSize}.sqlite`));

@@ -20,7 +20,13 @@ export interface RawEventRow {
  * transaction's worth at a time, outside the timed part, so memory stays flat however
  * many rows are inserted. Returns rows per second.
  */
-export function rawEventInsertRate(file: string, synchronous: 'FULL' | 'NORMAL', count: number, rowAt: (i: number) => RawEventRow, rowsPerTransaction: number): number {
+export function rawEventInsertRate(
+  file: string,
+  synchronous: 'FULL' | 'NORMAL',
+  count: number,
+  rowAt: (i: number) => RawEventRow,
+  rowsPerTransaction: number,
+): number {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
@@ -38,7 +44,9 @@ export function rawEventInsertRate(file: string, synchronous: 'FULL' | 'NORMAL',
   const insertStream = db.prepare('INSERT INTO streams (name) VALUES (?)');
   const metadataId = db.prepare('SELECT id FROM metadata WHERE json = ?').pluck();
   const insertMetadata = db.prepare('INSERT INTO metadata (json) VALUES (?)');
-  const insert = db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   let lastMetadata = '';
   let lastMetadataId = 0;
   const insertChunk = db.transaction((chunk: RawEventRow[]) => {

@@ -14,7 +14,15 @@ import { Principal } from '../apps/registry/src/auth/principal';
 import type { Role } from '../apps/registry/src/auth/roles';
 import { ROLES } from '../apps/registry/src/auth/roles';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
-import { documentedRoutes, newReviewId, rowCallsRoute, seedReview, uploadImport, writeHouseholdFile, writeIdLessHouseholdFile } from './support/access-fixtures';
+import {
+  documentedRoutes,
+  newReviewId,
+  rowCallsRoute,
+  seedReview,
+  uploadImport,
+  writeHouseholdFile,
+  writeIdLessHouseholdFile,
+} from './support/access-fixtures';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES } from './support/citizens';
 import { expectProblem, registrationBody } from './support/requests';
@@ -45,7 +53,15 @@ const NOT_FOUND = '404 PERSON_NOT_FOUND'; // out of region: the same answer as a
 const OUT_OF_SCOPE = '403 REGION_OUT_OF_SCOPE'; // a region parameter outside the caller's region
 const NO_UNMASK = '403 UNMASK_NOT_ALLOWED';
 type Expected = string;
-type Row = [provinceAdmin: [Expected, Expected], cityOperator: [Expected, Expected], countyOperator: [Expected, Expected], townshipSurveyor: [Expected, Expected], auditor: [Expected, Expected], reportingConsumer: [Expected, Expected], serviceClient: [Expected, Expected]];
+type Row = [
+  provinceAdmin: [Expected, Expected],
+  cityOperator: [Expected, Expected],
+  countyOperator: [Expected, Expected],
+  townshipSurveyor: [Expected, Expected],
+  auditor: [Expected, Expected],
+  reportingConsumer: [Expected, Expected],
+  serviceClient: [Expected, Expected],
+];
 
 /**
  * Rows are endpoints in the order they run (reads first, then commands in an order each
@@ -53,28 +69,196 @@ type Row = [provinceAdmin: [Expected, Expected], cityOperator: [Expected, Expect
  */
 const MATRIX: Record<string, Row> = {
   //                                 province-admin   city-operator             county-operator           township-surveyor         auditor                   reporting-consumer    service-client
-  'GET /health':                   [[OK, OK],        [OK, OK],                 [OK, OK],                 [OK, OK],                 [OK, OK],                 [OK, OK],             [OK, OK]],
-  'GET /metrics':                  [[OK, OK],        [OK, OK],                 [OK, OK],                 [OK, OK],                 [OK, OK],                 [OK, OK],             [OK, OK]],
-  'GET /docs-json':                [[OK, OK],        [OK, OK],                 [OK, OK],                 [OK, OK],                 [OK, OK],                 [OK, OK],             [OK, OK]],
-  'POST /v1/persons/registrations':[[OK, OK],        [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [FORBIDDEN, FORBIDDEN],   [FORBIDDEN, FORBIDDEN], [OK, OUT_OF_SCOPE]],
-  'POST /v1/persons/lookup':       [[OK, OK],        [OK, NOT_FOUND],          [OK, NOT_FOUND],          [OK, NOT_FOUND],          [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'GET /v1/persons?region':        [[OK, OK],        [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [FORBIDDEN, FORBIDDEN], [OK, OUT_OF_SCOPE]],
-  'GET /v1/persons/:id':           [[OK, OK],        [OK, NOT_FOUND],          [OK, NOT_FOUND],          [OK, NOT_FOUND],          [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'GET /v1/persons/:id?asOf':      [[OK, OK],        [OK, NOT_FOUND],          [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN],   [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'GET /v1/persons/:id?unmask':    [[OK, OK],        [NO_UNMASK, NOT_FOUND],   [NO_UNMASK, NOT_FOUND],   [NO_UNMASK, NOT_FOUND],   [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN], [NO_UNMASK, NOT_FOUND]],
-  'GET /v1/persons/:id/history':   [[OK, OK],        [OK, NOT_FOUND],          [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN],   [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'GET /v1/persons/:id/history?unmask': [[OK, OK],   [NO_UNMASK, NOT_FOUND],   [NO_UNMASK, NOT_FOUND],   [FORBIDDEN, FORBIDDEN],   [OK, NOT_FOUND],          [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'GET /v1/reports/region-counts': [[OK, OK],        [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],       [OK, OUT_OF_SCOPE],   [FORBIDDEN, FORBIDDEN]],
-  'POST /v1/persons/:id/enrollments':                    [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'POST /v1/persons/:id/enrollments/110/suspension':     [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'POST /v1/persons/:id/enrollments/120/resumption':     [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'POST /v1/persons/:id/enrollments/170/termination':    [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'POST /v1/persons/:id/corrections':                    [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'POST /v1/persons/:id/household-moves':                [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'POST /v1/persons/:id/household-cancellations':        [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
+  'GET /health': [
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+  ],
+  'GET /metrics': [
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+  ],
+  'GET /docs-json': [
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+    [OK, OK],
+  ],
+  'POST /v1/persons/registrations': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, OUT_OF_SCOPE],
+  ],
+  'POST /v1/persons/lookup': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'GET /v1/persons?region': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, OUT_OF_SCOPE],
+  ],
+  'GET /v1/persons/:id': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'GET /v1/persons/:id?asOf': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/persons/:id?unmask': [
+    [OK, OK],
+    [NO_UNMASK, NOT_FOUND],
+    [NO_UNMASK, NOT_FOUND],
+    [NO_UNMASK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [NO_UNMASK, NOT_FOUND],
+  ],
+  'GET /v1/persons/:id/history': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/persons/:id/history?unmask': [
+    [OK, OK],
+    [NO_UNMASK, NOT_FOUND],
+    [NO_UNMASK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/reports/region-counts': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/persons/:id/enrollments': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'POST /v1/persons/:id/enrollments/110/suspension': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'POST /v1/persons/:id/enrollments/120/resumption': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'POST /v1/persons/:id/enrollments/170/termination': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'POST /v1/persons/:id/corrections': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/persons/:id/household-moves': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'POST /v1/persons/:id/household-cancellations': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
   // Before the death row: operators may not record exemptions for the deceased.
-  'POST /v1/persons/:id/exemptions':                     [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
-  'POST /v1/persons/:id/death':                          [[OK, OK], [OK, NOT_FOUND], [OK, NOT_FOUND], [OK, NOT_FOUND],        [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [OK, NOT_FOUND]],
+  'POST /v1/persons/:id/exemptions': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
+  'POST /v1/persons/:id/death': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+  ],
 };
 
 // ── Operations: imports, comparison runs, link reviews, survey worklists, ministry exchange ──
@@ -86,7 +270,15 @@ const UNLISTED = '200 UNLISTED'; // a list, and the target is not in it
 const MINISTRY_DISABLED = '503 MINISTRY_DISABLED'; // permitted; the tests run without MINISTRY_URL
 /** A role's cell: [in, out] where the endpoint has a region target, [answer] where it has none (called once). */
 type Cell = [inRegion: Expected, outOfRegion: Expected] | [noRegionTarget: Expected];
-type OpsRow = [provinceAdmin: Cell, cityOperator: Cell, countyOperator: Cell, townshipSurveyor: Cell, auditor: Cell, reportingConsumer: Cell, serviceClient: Cell];
+type OpsRow = [
+  provinceAdmin: Cell,
+  cityOperator: Cell,
+  countyOperator: Cell,
+  townshipSurveyor: Cell,
+  auditor: Cell,
+  reportingConsumer: Cell,
+  serviceClient: Cell,
+];
 
 /**
  * Targets of the operations rows:
@@ -103,21 +295,101 @@ type OpsRow = [provinceAdmin: Cell, cityOperator: Cell, countyOperator: Cell, to
  */
 const OPS_MATRIX: Record<string, OpsRow> = {
   //                                           province-admin        city-operator           county-operator         township-surveyor             auditor                 reporting-consumer      service-client
-  'GET /v1/imports/:id':                      [[OK, OK],             [OK, IMPORT_NOT_FOUND], [OK, IMPORT_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [OK, IMPORT_NOT_FOUND], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'GET /v1/imports/:id/rejections':           [[OK, OK],             [OK, IMPORT_NOT_FOUND], [OK, IMPORT_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'POST /v1/imports':                         [[ACCEPTED, ACCEPTED], [ACCEPTED, ACCEPTED],   [ACCEPTED, ACCEPTED],   [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'GET /v1/comparison-runs':                  [[OK],                 [OK],                   [OK],                   [OK],                         [OK],                   [OK],                   [FORBIDDEN]],
-  'GET /v1/comparison-runs/:id':              [[OK],                 [OK],                   [OK],                   [OK],                         [OK],                   [OK],                   [FORBIDDEN]],
-  'POST /v1/comparison-runs':                 [[ACCEPTED],           [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
-  'GET /v1/link-reviews':                     [[LISTED, LISTED],     [LISTED, UNLISTED],     [LISTED, UNLISTED],     [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'POST /v1/link-reviews/:id/confirm':        [[OK, OK],             [OK, REVIEW_NOT_FOUND], [OK, REVIEW_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'POST /v1/link-reviews/:id/reject':         [[OK, OK],             [OK, REVIEW_NOT_FOUND], [OK, REVIEW_NOT_FOUND], [FORBIDDEN, FORBIDDEN],       [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN], [FORBIDDEN, FORBIDDEN]],
-  'GET /v1/survey-worklists?region=township': [[LISTED, LISTED],     [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE],       [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
-  'GET /v1/survey-worklists/identity-checks?region=township': [[LISTED, LISTED], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
-  'GET /v1/survey-worklists?region=county':   [[LISTED, LISTED],     [LISTED, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [OUT_OF_SCOPE, OUT_OF_SCOPE], [LISTED, OUT_OF_SCOPE], [FORBIDDEN, FORBIDDEN], [LISTED, OUT_OF_SCOPE]],
-  'GET /v1/ministry/exchange':                [[OK],                 [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
-  'POST /v1/ministry/uploads/run':            [[MINISTRY_DISABLED],  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
-  'POST /v1/ministry/interactions/download':  [[MINISTRY_DISABLED],  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN],                  [FORBIDDEN],            [FORBIDDEN],            [FORBIDDEN]],
+  'GET /v1/imports/:id': [
+    [OK, OK],
+    [OK, IMPORT_NOT_FOUND],
+    [OK, IMPORT_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, IMPORT_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/imports/:id/rejections': [
+    [OK, OK],
+    [OK, IMPORT_NOT_FOUND],
+    [OK, IMPORT_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/imports': [
+    [ACCEPTED, ACCEPTED],
+    [ACCEPTED, ACCEPTED],
+    [ACCEPTED, ACCEPTED],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/comparison-runs': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN]],
+  'GET /v1/comparison-runs/:id': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN]],
+  'POST /v1/comparison-runs': [[ACCEPTED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/link-reviews': [
+    [LISTED, LISTED],
+    [LISTED, UNLISTED],
+    [LISTED, UNLISTED],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/link-reviews/:id/confirm': [
+    [OK, OK],
+    [OK, REVIEW_NOT_FOUND],
+    [OK, REVIEW_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/link-reviews/:id/reject': [
+    [OK, OK],
+    [OK, REVIEW_NOT_FOUND],
+    [OK, REVIEW_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/survey-worklists?region=township': [
+    [LISTED, LISTED],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [LISTED, OUT_OF_SCOPE],
+  ],
+  'GET /v1/survey-worklists/identity-checks?region=township': [
+    [LISTED, LISTED],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [LISTED, OUT_OF_SCOPE],
+  ],
+  'GET /v1/survey-worklists?region=county': [
+    [LISTED, LISTED],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [OUT_OF_SCOPE, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [LISTED, OUT_OF_SCOPE],
+  ],
+  'GET /v1/ministry/exchange': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/ministry/uploads/run': [[MINISTRY_DISABLED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/ministry/interactions/download': [
+    [MINISTRY_DISABLED],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+  ],
 };
 
 /** Both tables, persons and reports first: the order the cells run in. */
@@ -168,37 +440,104 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   'GET /metrics': ({ t, token }) => t.http().get('/metrics').set(bearer(token)),
   'GET /docs-json': ({ t, token }) => t.http().get('/docs-json').set(bearer(token)),
   'POST /v1/persons/registrations': ({ t, token, role, target }) =>
-    t.http().post('/v1/persons/registrations').set(bearer(token)).send(registrationBody(newCitizen(), { source: sourceOf(role), sourceRecordId: `MATRIX-${role}-${target}`, householdRegion: TARGET_REGION[side(target)] })),
-  'POST /v1/persons/lookup': ({ t, token, fixture }) => t.http().post('/v1/persons/lookup').set(bearer(token)).send({ citizenId: fixture.citizenId }),
-  'GET /v1/persons?region': ({ t, token, target }) => t.http().get('/v1/persons').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
+    t
+      .http()
+      .post('/v1/persons/registrations')
+      .set(bearer(token))
+      .send(
+        registrationBody(newCitizen(), {
+          source: sourceOf(role),
+          sourceRecordId: `MATRIX-${role}-${target}`,
+          householdRegion: TARGET_REGION[side(target)],
+        }),
+      ),
+  'POST /v1/persons/lookup': ({ t, token, fixture }) =>
+    t.http().post('/v1/persons/lookup').set(bearer(token)).send({ citizenId: fixture.citizenId }),
+  'GET /v1/persons?region': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/persons')
+      .query({ region: TARGET_REGION[side(target)] })
+      .set(bearer(token)),
   'GET /v1/persons/:id': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}`).set(bearer(token)),
-  'GET /v1/persons/:id?asOf': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}`).query({ asOf: new Date().toISOString() }).set(bearer(token)),
-  'GET /v1/persons/:id?unmask': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}`).query({ unmask: 'true' }).set(bearer(token)),
+  'GET /v1/persons/:id?asOf': ({ t, token, fixture }) =>
+    t.http().get(`/v1/persons/${fixture.personId}`).query({ asOf: new Date().toISOString() }).set(bearer(token)),
+  'GET /v1/persons/:id?unmask': ({ t, token, fixture }) =>
+    t.http().get(`/v1/persons/${fixture.personId}`).query({ unmask: 'true' }).set(bearer(token)),
   'GET /v1/persons/:id/history': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}/history`).set(bearer(token)),
-  'GET /v1/persons/:id/history?unmask': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}/history`).query({ unmask: 'true' }).set(bearer(token)),
+  'GET /v1/persons/:id/history?unmask': ({ t, token, fixture }) =>
+    t.http().get(`/v1/persons/${fixture.personId}/history`).query({ unmask: 'true' }).set(bearer(token)),
   'GET /v1/reports/region-counts': ({ t, token, target }) =>
-    t.http().get('/v1/reports/region-counts').query({ region: target === 'in' ? PLACES.nanshan.township : PLACES.tianhe.county }).set(bearer(token)),
+    t
+      .http()
+      .get('/v1/reports/region-counts')
+      .query({ region: target === 'in' ? PLACES.nanshan.township : PLACES.tianhe.county })
+      .set(bearer(token)),
   'POST /v1/persons/:id/enrollments': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/enrollments`).set(bearer(token)).send({ source: sourceOf(role), insuranceType: '170', contributionStatus: '1', provinceCode: '44', since: '2024-01-01' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/enrollments`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), insuranceType: '170', contributionStatus: '1', provinceCode: '44', since: '2024-01-01' }),
   'POST /v1/persons/:id/enrollments/110/suspension': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/enrollments/110/suspension`).set(bearer(token)).send({ source: sourceOf(role), effectiveDate: '2024-02-01' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/enrollments/110/suspension`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), effectiveDate: '2024-02-01' }),
   'POST /v1/persons/:id/enrollments/120/resumption': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/enrollments/120/resumption`).set(bearer(token)).send({ source: sourceOf(role), effectiveDate: '2024-03-01' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/enrollments/120/resumption`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), effectiveDate: '2024-03-01' }),
   'POST /v1/persons/:id/enrollments/170/termination': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/enrollments/170/termination`).set(bearer(token)).send({ source: sourceOf(role), effectiveDate: '2024-04-01' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/enrollments/170/termination`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), effectiveDate: '2024-04-01' }),
   'POST /v1/persons/:id/corrections': ({ t, token, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/corrections`).set(bearer(token)).send({ reason: '核对原件', corrections: { name: '更正后' } }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/corrections`)
+      .set(bearer(token))
+      .send({ reason: '核对原件', corrections: { name: '更正后' } }),
   'POST /v1/persons/:id/household-moves': ({ t, token, role, target, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/household-moves`).set(bearer(token)).send({ source: sourceOf(role), scope: 'within-province', toRegion: TARGET_REGION[side(target)] }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/household-moves`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), scope: 'within-province', toRegion: TARGET_REGION[side(target)] }),
   'POST /v1/persons/:id/household-cancellations': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/household-cancellations`).set(bearer(token)).send({ source: sourceOf(role), reason: 'emigration' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/household-cancellations`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), reason: 'emigration' }),
   'POST /v1/persons/:id/death': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/death`).set(bearer(token)).send({ source: sourceOf(role), dateOfDeath: '2024-05-01' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/death`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), dateOfDeath: '2024-05-01' }),
   'POST /v1/persons/:id/exemptions': ({ t, token, role, fixture }) =>
-    t.http().post(`/v1/persons/${fixture.personId}/exemptions`).set(bearer(token)).send({ source: sourceOf(role), reason: 'imprisoned', since: '2024-05-01' }),
+    t
+      .http()
+      .post(`/v1/persons/${fixture.personId}/exemptions`)
+      .set(bearer(token))
+      .send({ source: sourceOf(role), reason: 'imprisoned', since: '2024-05-01' }),
 
-  'GET /v1/imports/:id': ({ t, token, target, ops }) => t.http().get(`/v1/imports/${ops.imports[side(target)].importId}`).set(bearer(token)),
-  'GET /v1/imports/:id/rejections': ({ t, token, target, ops }) => t.http().get(`/v1/imports/${ops.imports[side(target)].importId}/rejections`).set(bearer(token)),
+  'GET /v1/imports/:id': ({ t, token, target, ops }) =>
+    t
+      .http()
+      .get(`/v1/imports/${ops.imports[side(target)].importId}`)
+      .set(bearer(token)),
+  'GET /v1/imports/:id/rejections': ({ t, token, target, ops }) =>
+    t
+      .http()
+      .get(`/v1/imports/${ops.imports[side(target)].importId}/rejections`)
+      .set(bearer(token)),
   'POST /v1/imports': ({ t, token, target, ops }) => uploadImport(t, token, ops.imports[side(target)].file),
   'GET /v1/comparison-runs': ({ t, token }) => t.http().get('/v1/comparison-runs').set(bearer(token)),
   'GET /v1/comparison-runs/:id': ({ t, token, ops }) => t.http().get(`/v1/comparison-runs/${ops.runId}`).set(bearer(token)),
@@ -210,29 +549,56 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   },
   'GET /v1/link-reviews': ({ t, token }) => t.http().get('/v1/link-reviews').set(bearer(token)),
   'POST /v1/link-reviews/:id/confirm': ({ t, token, role, target, ops }) =>
-    t.http().post(`/v1/link-reviews/${ops.reviews[role][side(target)].confirm}/confirm`).set(bearer(token)).send({ personId: ops.candidate[side(target)] }),
+    t
+      .http()
+      .post(`/v1/link-reviews/${ops.reviews[role][side(target)].confirm}/confirm`)
+      .set(bearer(token))
+      .send({ personId: ops.candidate[side(target)] }),
   'POST /v1/link-reviews/:id/reject': ({ t, token, role, target, ops }) =>
-    t.http().post(`/v1/link-reviews/${ops.reviews[role][side(target)].reject}/reject`).set(bearer(token)).send({ note: '均非同一人' }),
-  'GET /v1/survey-worklists?region=township': ({ t, token, target }) => t.http().get('/v1/survey-worklists').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
+    t
+      .http()
+      .post(`/v1/link-reviews/${ops.reviews[role][side(target)].reject}/reject`)
+      .set(bearer(token))
+      .send({ note: '均非同一人' }),
+  'GET /v1/survey-worklists?region=township': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/survey-worklists')
+      .query({ region: TARGET_REGION[side(target)] })
+      .set(bearer(token)),
   'GET /v1/survey-worklists/identity-checks?region=township': ({ t, token, target }) =>
-    t.http().get('/v1/survey-worklists/identity-checks').query({ region: TARGET_REGION[side(target)] }).set(bearer(token)),
+    t
+      .http()
+      .get('/v1/survey-worklists/identity-checks')
+      .query({ region: TARGET_REGION[side(target)] })
+      .set(bearer(token)),
   'GET /v1/survey-worklists?region=county': ({ t, token, target }) =>
-    t.http().get('/v1/survey-worklists').query({ region: target === 'out' ? PLACES.tianhe.county : PLACES.nanshan.county }).set(bearer(token)),
+    t
+      .http()
+      .get('/v1/survey-worklists')
+      .query({ region: target === 'out' ? PLACES.tianhe.county : PLACES.nanshan.county })
+      .set(bearer(token)),
   'GET /v1/ministry/exchange': ({ t, token }) => t.http().get('/v1/ministry/exchange').set(bearer(token)),
   'POST /v1/ministry/uploads/run': ({ t, token }) => t.http().post('/v1/ministry/uploads/run').set(bearer(token)),
-  'POST /v1/ministry/interactions/download': ({ t, token }) => t.http().post('/v1/ministry/interactions/download').set(bearer(token)).send({}),
+  'POST /v1/ministry/interactions/download': ({ t, token }) =>
+    t.http().post('/v1/ministry/interactions/download').set(bearer(token)).send({}),
 };
 
 /** For LISTED / UNLISTED cells: whether the cell's target is in the list answered. */
 const LISTS: Record<string, (body: any, c: CallContext) => boolean> = {
-  'GET /v1/link-reviews': (body, { target, ops }) => body.items.some((item: { reviewId: string }) => item.reviewId === ops.listedReview[side(target)]),
-  'GET /v1/survey-worklists?region=township': (body, { target, ops }) => body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
-  'GET /v1/survey-worklists?region=county': (body, { target, ops }) => body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
-  'GET /v1/survey-worklists/identity-checks?region=township': (body, { target, ops }) => body.items.some((item: { recordRef: string }) => item.recordRef === ops.identityCheck[side(target)]),
+  'GET /v1/link-reviews': (body, { target, ops }) =>
+    body.items.some((item: { reviewId: string }) => item.reviewId === ops.listedReview[side(target)]),
+  'GET /v1/survey-worklists?region=township': (body, { target, ops }) =>
+    body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
+  'GET /v1/survey-worklists?region=county': (body, { target, ops }) =>
+    body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
+  'GET /v1/survey-worklists/identity-checks?region=township': (body, { target, ops }) =>
+    body.items.some((item: { recordRef: string }) => item.recordRef === ops.identityCheck[side(target)]),
 };
 
 /** A comparison run's counts and progress figures are aggregates over the whole province. */
-const provinceFigures = (run: { counts?: unknown; progress?: { total?: unknown } }): string[] => (run.counts !== undefined || run.progress?.total !== undefined ? [PROVINCE] : []);
+const provinceFigures = (run: { counts?: unknown; progress?: { total?: unknown } }): string[] =>
+  run.counts !== undefined || run.progress?.total !== undefined ? [PROVINCE] : [];
 type Regions = Array<string | null | undefined>;
 
 /** The regions a 2xx answer shows something of; each must lie within the caller's region. */
@@ -244,10 +610,12 @@ const REVEALS: Record<string, (body: any) => Regions> = {
   'GET /v1/comparison-runs': (body) => (body as Array<Parameters<typeof provinceFigures>[0]>).flatMap(provinceFigures),
   'GET /v1/comparison-runs/:id': (body) => provinceFigures(body),
   'POST /v1/comparison-runs': (body) => provinceFigures(body),
-  'GET /v1/link-reviews': (body) => body.items.flatMap((r: { candidates: Array<{ householdRegion: string }> }) => r.candidates.map((c) => c.householdRegion)),
+  'GET /v1/link-reviews': (body) =>
+    body.items.flatMap((r: { candidates: Array<{ householdRegion: string }> }) => r.candidates.map((c) => c.householdRegion)),
   'GET /v1/survey-worklists?region=township': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
   'GET /v1/survey-worklists?region=county': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
-  'GET /v1/survey-worklists/identity-checks?region=township': (body) => body.items.map((c: { householdRegion: string }) => c.householdRegion),
+  'GET /v1/survey-worklists/identity-checks?region=township': (body) =>
+    body.items.map((c: { householdRegion: string }) => c.householdRegion),
 };
 
 /** The regions shown that the role's region does not cover (a person without a region counts as the province). */
@@ -267,7 +635,13 @@ const cells = Object.entries(ROWS).flatMap(([endpoint, row]) =>
   ROLES.flatMap((role, column) => {
     const cell: Cell = row[column];
     if (cell.length === 1) return [{ endpoint, role, target: 'any' as CellTarget, where: 'with no region target', expected: cell[0] }];
-    return TARGETS.map((target, i) => ({ endpoint, role, target: target as CellTarget, where: `on the ${target} target`, expected: cell[i] }));
+    return TARGETS.map((target, i) => ({
+      endpoint,
+      role,
+      target: target as CellTarget,
+      where: `on the ${target} target`,
+      expected: cell[i],
+    }));
   }),
 );
 
@@ -296,9 +670,19 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         const personId = registered.body.personId as string;
         // 110 contributing (to suspend), 120 suspended (to resume); 170 is recorded by the matrix, then terminated.
         for (const insuranceType of ['110', '120']) {
-          await t.http().post(`/v1/persons/${personId}/enrollments`).set(bearer(admin)).send({ source: 'operator', insuranceType, contributionStatus: '1', provinceCode: '44', since: '2010-01-01' }).expect(200);
+          await t
+            .http()
+            .post(`/v1/persons/${personId}/enrollments`)
+            .set(bearer(admin))
+            .send({ source: 'operator', insuranceType, contributionStatus: '1', provinceCode: '44', since: '2010-01-01' })
+            .expect(200);
         }
-        await t.http().post(`/v1/persons/${personId}/enrollments/120/suspension`).set(bearer(admin)).send({ source: 'operator', effectiveDate: '2023-01-01' }).expect(200);
+        await t
+          .http()
+          .post(`/v1/persons/${personId}/enrollments/120/suspension`)
+          .set(bearer(admin))
+          .send({ source: 'operator', effectiveDate: '2023-01-01' })
+          .expect(200);
         fixtures[role][target] = { personId, citizenId: citizen.id };
       }
     }
@@ -321,7 +705,11 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       const submitted = await uploadImport(t, submitter, file);
       expect(submitted.status).toBe(202);
       ops.imports[target] = { importId: submitted.body.importId, file };
-      const idless = await uploadImport(t, submitter, writeIdLessHouseholdFile(workDir, `household-idless-${target}.csv`, TARGET_REGION[target]));
+      const idless = await uploadImport(
+        t,
+        submitter,
+        writeIdLessHouseholdFile(workDir, `household-idless-${target}.csv`, TARGET_REGION[target]),
+      );
       expect(idless.status).toBe(202);
       ops.identityCheck[target] = `${idless.body.importId}:1`;
       for (const kind of ['candidate', 'uninsured'] as const) {
@@ -329,7 +717,13 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
           .http()
           .post('/v1/persons/registrations')
           .set(bearer(admin))
-          .send(registrationBody(newCitizen(county[target]), { source: 'operator', householdRegion: TARGET_REGION[target], name: kind === 'candidate' ? '候选人' : '未参保' }))
+          .send(
+            registrationBody(newCitizen(county[target]), {
+              source: 'operator',
+              householdRegion: TARGET_REGION[target],
+              name: kind === 'candidate' ? '候选人' : '未参保',
+            }),
+          )
           .expect(200);
         ops[kind][target] = registered.body.personId;
       }
@@ -337,7 +731,11 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     await t.caughtUp();
     // Listed-only reviews are the oldest, so they lead the (createdAt-ordered) first page.
     for (const target of TARGETS) {
-      ops.listedReview[target] = await seedReview(t, [{ personId: ops.candidate[target], region: TARGET_REGION[target] }], '2000-01-01T00:00:00.000Z');
+      ops.listedReview[target] = await seedReview(
+        t,
+        [{ personId: ops.candidate[target], region: TARGET_REGION[target] }],
+        '2000-01-01T00:00:00.000Z',
+      );
     }
     for (const role of ROLES) {
       ops.reviews[role] = {} as Record<Target, { confirm: string; reject: string }>;
@@ -359,7 +757,15 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
   it('has a call for every row, a column for every role, and a list check for every listed cell', () => {
     expect(Object.keys(CALLS).sort()).toEqual(Object.keys(ROWS).sort());
     expect(Object.keys(MATRIX).filter((e) => e in OPS_MATRIX)).toEqual([]);
-    expect(ROLES).toEqual(['province-admin', 'city-operator', 'county-operator', 'township-surveyor', 'auditor', 'reporting-consumer', 'service-client']);
+    expect(ROLES).toEqual([
+      'province-admin',
+      'city-operator',
+      'county-operator',
+      'township-surveyor',
+      'auditor',
+      'reporting-consumer',
+      'service-client',
+    ]);
     const opsCells = Object.values(OPS_MATRIX).reduce((n, row) => n + row.reduce((m, cell) => m + cell.length, 0), 0);
     expect(cells).toHaveLength(Object.keys(MATRIX).length * ROLES.length * 2 + opsCells);
     const listing = Object.keys(ROWS).filter((e) => ROWS[e].some((cell: Cell) => cell.some((x) => parse(x).listed !== undefined)));
@@ -374,10 +780,14 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     if (want.code) {
       expectProblem(res, want.status, want.code);
     } else {
-      expect({ status: res.status, body: res.status === want.status ? undefined : res.body }).toEqual({ status: want.status, body: undefined });
+      expect({ status: res.status, body: res.status === want.status ? undefined : res.body }).toEqual({
+        status: want.status,
+        body: undefined,
+      });
     }
     if (want.listed !== undefined) expect({ listed: LISTS[endpoint](res.body, context) }).toEqual({ listed: want.listed });
-    if (res.status < 300 && REVEALS[endpoint]) expect({ outsideCallerRegion: outsideOf(role, REVEALS[endpoint](res.body)) }).toEqual({ outsideCallerRegion: [] });
+    if (res.status < 300 && REVEALS[endpoint])
+      expect({ outsideCallerRegion: outsideOf(role, REVEALS[endpoint](res.body)) }).toEqual({ outsideCallerRegion: [] });
   });
 
   it('lists every /v1 route the matrix walks, and the OpenAPI document has no route without a row', async () => {
@@ -428,8 +838,19 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     const pairs: Array<[string, (id: string) => Promise<Response>]> = [
       ['GET', (id) => t.http().get(`/v1/persons/${id}`).set(bearer(token))],
       ['history', (id) => t.http().get(`/v1/persons/${id}/history`).set(bearer(token))],
-      ['enrol', (id) => t.http().post(`/v1/persons/${id}/enrollments`).set(bearer(token)).send({ source: 'operator', insuranceType: '390', contributionStatus: '1', provinceCode: '44', since: '2024-01-01' })],
-      ['death', (id) => t.http().post(`/v1/persons/${id}/death`).set(bearer(token)).send({ source: 'operator', dateOfDeath: '2024-01-01' })],
+      [
+        'enrol',
+        (id) =>
+          t
+            .http()
+            .post(`/v1/persons/${id}/enrollments`)
+            .set(bearer(token))
+            .send({ source: 'operator', insuranceType: '390', contributionStatus: '1', provinceCode: '44', since: '2024-01-01' }),
+      ],
+      [
+        'death',
+        (id) => t.http().post(`/v1/persons/${id}/death`).set(bearer(token)).send({ source: 'operator', dateOfDeath: '2024-01-01' }),
+      ],
     ];
     for (const [, call] of pairs) {
       const outside = await call(fixtures['city-operator'].out.personId);
@@ -438,7 +859,9 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       expect(strip(outside)).toEqual(strip(missing));
     }
     // A malformed id is also the same 404.
-    expect(strip(await t.http().get('/v1/persons/not-an-id').set(bearer(token)))).toEqual(strip(await t.http().get(`/v1/persons/${absent}`).set(bearer(token))));
+    expect(strip(await t.http().get('/v1/persons/not-an-id').set(bearer(token)))).toEqual(
+      strip(await t.http().get(`/v1/persons/${absent}`).set(bearer(token))),
+    );
   });
 
   it('lets the reporting consumer see only aggregates: region counts for its region, 403 on every person endpoint', async () => {
@@ -457,13 +880,22 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
 
   it('lets the auditor read history, as-of state and full IDs, and refuses every command', async () => {
     const column = ROLES.indexOf('auditor');
-    for (const endpoint of ['GET /v1/persons/:id/history', 'GET /v1/persons/:id?asOf', 'GET /v1/persons/:id?unmask', 'GET /v1/persons/:id/history?unmask']) {
+    for (const endpoint of [
+      'GET /v1/persons/:id/history',
+      'GET /v1/persons/:id?asOf',
+      'GET /v1/persons/:id?unmask',
+      'GET /v1/persons/:id/history?unmask',
+    ]) {
       expect(MATRIX[endpoint][column][0]).toBe(OK);
     }
     for (const endpoint of Object.keys(ROWS).filter((e) => e.startsWith('POST') && e !== 'POST /v1/persons/lookup')) {
       expect({ endpoint, answers: ROWS[endpoint][column].filter((x: Expected) => x !== FORBIDDEN) }).toEqual({ endpoint, answers: [] });
     }
-    const unmasked = await t.http().get(`/v1/persons/${fixtures.auditor.in.personId}`).query({ unmask: 'true' }).set(bearer(tokens.auditor));
+    const unmasked = await t
+      .http()
+      .get(`/v1/persons/${fixtures.auditor.in.personId}`)
+      .query({ unmask: 'true' })
+      .set(bearer(tokens.auditor));
     expect(unmasked.body.citizenId).toBe(fixtures.auditor.in.citizenId);
   });
 
@@ -476,7 +908,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       const out = [];
       let cursor: string | undefined;
       do {
-        const res = await t.http().get('/v1/link-reviews').query(cursor ? { cursor } : {}).set(bearer(token)).expect(200);
+        const res = await t
+          .http()
+          .get('/v1/link-reviews')
+          .query(cursor ? { cursor } : {})
+          .set(bearer(token))
+          .expect(200);
         out.push(...res.body.items);
         cursor = res.body.nextCursor;
       } while (cursor);
@@ -490,7 +927,11 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       const pairs: Array<[string, string, (id: string) => Promise<Response>]> = [
         [ops.imports.out.importId, absentImport, (id) => t.http().get(`/v1/imports/${id}`).set(bearer(token))],
         [ops.imports.out.importId, absentImport, (id) => t.http().get(`/v1/imports/${id}/rejections`).set(bearer(token))],
-        [outsideReview, absentReview, (id) => t.http().post(`/v1/link-reviews/${id}/confirm`).set(bearer(token)).send({ personId: ops.candidate.out })],
+        [
+          outsideReview,
+          absentReview,
+          (id) => t.http().post(`/v1/link-reviews/${id}/confirm`).set(bearer(token)).send({ personId: ops.candidate.out }),
+        ],
         [outsideReview, absentReview, (id) => t.http().post(`/v1/link-reviews/${id}/reject`).set(bearer(token)).send({})],
       ];
       for (const [outside, absent, call] of pairs) {
@@ -507,7 +948,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       expect(again.status).toBe(202);
       expect(again.body.importId).not.toBe(ops.imports.out.importId);
       const view = await t.http().get(`/v1/imports/${again.body.importId}`).set(bearer(token)).expect(200);
-      expect(view.body).toMatchObject({ state: 'completed', submittedBy: { region: PLACES.nanshan.county }, counts: { read: 3, imported: 0, quarantined: 3 }, reconciled: true });
+      expect(view.body).toMatchObject({
+        state: 'completed',
+        submittedBy: { region: PLACES.nanshan.county },
+        counts: { read: 3, imported: 0, quarantined: 3 },
+        reconciled: true,
+      });
       expect(view.body.reasonsByCode.REGION_OUT_OF_SCOPE).toBe(2);
       // The other region's import is still its own, and still invisible here.
       expectProblem(await t.http().get(`/v1/imports/${ops.imports.out.importId}`).set(bearer(token)), 404, 'IMPORT_NOT_FOUND');
@@ -523,7 +969,11 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       for (const role of ['city-operator', 'county-operator', 'township-surveyor', 'auditor', 'reporting-consumer'] as const) {
         const one = await t.http().get(`/v1/comparison-runs/${ops.runId}`).set(bearer(tokens[role])).expect(200);
         expect(one.body).toMatchObject({ _id: ops.runId, state: 'completed', phase: 'done', progress: { phase: 'done' } });
-        expect({ role, counts: one.body.counts, progress: one.body.progress }).toEqual({ role, counts: undefined, progress: { phase: 'done' } });
+        expect({ role, counts: one.body.counts, progress: one.body.progress }).toEqual({
+          role,
+          counts: undefined,
+          progress: { phase: 'done' },
+        });
         const list = await t.http().get('/v1/comparison-runs').set(bearer(tokens[role])).expect(200);
         expect(list.body.map((run: { _id: string }) => run._id)).toContain(ops.runId);
         expect(list.body.flatMap(provinceFigures)).toEqual([]);
@@ -616,11 +1066,28 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       ['no Authorization header', () => undefined, 'TOKEN_MISSING'],
       ['a non-Bearer scheme', () => 'Basic dXNlcjpwYXNz', 'TOKEN_MISSING'],
       ['a malformed token', () => 'Bearer not.a.jwt', 'TOKEN_MALFORMED'],
-      ['a token signed with another key', () => `Bearer ${sign({ roles: claims.roles, region: claims.region }, 'x'.repeat(32), { subject: claims.sub })}`, 'TOKEN_INVALID_SIGNATURE'],
-      ['an unsigned token (alg none)', () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: 'registry', aud: 'registry-api', exp: Math.floor(Date.now() / 1000) + 600 })}.`, 'TOKEN_UNSIGNED'],
+      [
+        'a token signed with another key',
+        () => `Bearer ${sign({ roles: claims.roles, region: claims.region }, 'x'.repeat(32), { subject: claims.sub })}`,
+        'TOKEN_INVALID_SIGNATURE',
+      ],
+      [
+        'an unsigned token (alg none)',
+        () =>
+          `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: 'registry', aud: 'registry-api', exp: Math.floor(Date.now() / 1000) + 600 })}.`,
+        'TOKEN_UNSIGNED',
+      ],
       ['an unknown role', () => `Bearer ${signWithServiceKey({ roles: ['superuser'], region: '4403' })}`, 'TOKEN_CLAIMS_INVALID'],
-      ['a malformed region', () => `Bearer ${signWithServiceKey({ roles: ['city-operator'], region: 'shenzhen' })}`, 'TOKEN_CLAIMS_INVALID'],
-      ['a wrong audience', () => `Bearer ${signWithServiceKey({ roles: ['city-operator'], region: '4403' }, { audience: 'other-api' })}`, 'TOKEN_INVALID_SIGNATURE'],
+      [
+        'a malformed region',
+        () => `Bearer ${signWithServiceKey({ roles: ['city-operator'], region: 'shenzhen' })}`,
+        'TOKEN_CLAIMS_INVALID',
+      ],
+      [
+        'a wrong audience',
+        () => `Bearer ${signWithServiceKey({ roles: ['city-operator'], region: '4403' }, { audience: 'other-api' })}`,
+        'TOKEN_INVALID_SIGNATURE',
+      ],
     ] as Array<[string, () => string | undefined, string]>)('refuses %s with 401', async (_label, header, code) => {
       expectProblem(await call(header()), 401, code);
     });
@@ -668,7 +1135,13 @@ describe('RS256 tokens (JWT_ALGORITHM=RS256)', () => {
   });
 
   it('refuses an HS256 token, even one signed with the key file secret', async () => {
-    const hs = jwt.sign({ roles: ['city-operator'], region: '4403' }, hsSecret, { algorithm: 'HS256', subject: 'x', issuer: 'registry', audience: 'registry-api', expiresIn: 600 });
+    const hs = jwt.sign({ roles: ['city-operator'], region: '4403' }, hsSecret, {
+      algorithm: 'HS256',
+      subject: 'x',
+      issuer: 'registry',
+      audience: 'registry-api',
+      expiresIn: 600,
+    });
     expectProblem(await t.http().get('/v1/persons').set(bearer(hs)), 401, 'TOKEN_INVALID_SIGNATURE');
   });
 });

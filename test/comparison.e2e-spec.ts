@@ -44,14 +44,24 @@ beforeAll(async () => {
   await generateProvince({ persons: PERSONS, seed: 'comparison-e2e', outDir: out });
   sim = await createMinistrySim({ token: 'e2e-sim-token', truthDir: out });
   const url = await sim.listen(0);
-  t = await startApp({ MINISTRY_URL: url, MINISTRY_TOKEN: 'e2e-sim-token', MINISTRY_UPLOAD_INTERVAL_MS: '0', MINISTRY_DOWNLOAD_INTERVAL_MS: '0' });
+  t = await startApp({
+    MINISTRY_URL: url,
+    MINISTRY_TOKEN: 'e2e-sim-token',
+    MINISTRY_UPLOAD_INTERVAL_MS: '0',
+    MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
+  });
   admin = t.token({ role: 'province-admin', sub: 'comparison-admin', region: '44' });
   for (const [source, file] of [
     ['household-registration', 'household-registration.csv'],
     ['insurance-enrollment', 'insurance-enrollment.csv'],
     ['card-library', 'card-library.xlsx'],
   ]) {
-    const res = await t.http().post('/v1/imports').set(bearer(admin)).field('source', source).attach('file', join(out, file), { filename: file });
+    const res = await t
+      .http()
+      .post('/v1/imports')
+      .set(bearer(admin))
+      .field('source', source)
+      .attach('file', join(out, file), { filename: file });
     expect(res.status).toBe(202);
     await t.app.get(ImportService).waitFor(res.body.importId);
   }
@@ -92,8 +102,12 @@ describe('a comparison run on a generated province', () => {
       const types = history.body.events.map((e: { type: string }) => e.type);
       expect(types[0]).toBe('PersonRegistered');
       expect(types).toContain('RecordLinked');
-      const anomalies = history.body.events.filter((e: { type: string }) => e.type === 'AnomalyDetected').map((e: { data: { anomaly: string } }) => e.data.anomaly);
-      expect(anomalies.some((a: string) => a === 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED' || a === 'CITIZEN_ID_BIRTH_DATE_REPAIRED')).toBe(true);
+      const anomalies = history.body.events
+        .filter((e: { type: string }) => e.type === 'AnomalyDetected')
+        .map((e: { data: { anomaly: string } }) => e.data.anomaly);
+      expect(anomalies.some((a: string) => a === 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED' || a === 'CITIZEN_ID_BIRTH_DATE_REPAIRED')).toBe(
+        true,
+      );
     }
   });
 
@@ -101,7 +115,12 @@ describe('a comparison run on a generated province', () => {
     const checks: Array<{ recordRef: string; householdRegion: string; reasons: string[]; name?: string; maskedCitizenId?: string }> = [];
     let cursor: string | undefined;
     do {
-      const page = await t.http().get('/v1/survey-worklists/identity-checks').query({ region: '44', ...(cursor ? { cursor } : {}) }).set(bearer(admin)).expect(200);
+      const page = await t
+        .http()
+        .get('/v1/survey-worklists/identity-checks')
+        .query({ region: '44', ...(cursor ? { cursor } : {}) })
+        .set(bearer(admin))
+        .expect(200);
       checks.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -116,7 +135,12 @@ describe('a comparison run on a generated province', () => {
     // A township surveyor sees the checks of their township only.
     const one = checks[0];
     const surveyor = t.token({ role: 'township-surveyor', sub: 'surveyor-2', region: one.householdRegion });
-    const own = await t.http().get('/v1/survey-worklists/identity-checks').query({ region: one.householdRegion }).set(bearer(surveyor)).expect(200);
+    const own = await t
+      .http()
+      .get('/v1/survey-worklists/identity-checks')
+      .query({ region: one.householdRegion })
+      .set(bearer(surveyor))
+      .expect(200);
     expect(own.body.items.map((c: { recordRef: string }) => c.recordRef)).toContain(one.recordRef);
     expect(own.body.items.every((c: { householdRegion: string }) => c.householdRegion === one.householdRegion)).toBe(true);
     await t.http().get('/v1/survey-worklists/identity-checks').query({ region: '44' }).set(bearer(surveyor)).expect(403);
@@ -140,11 +164,19 @@ describe('a comparison run on a generated province', () => {
       .set(bearer(surveyor))
       .send({ source: 'operator', sourceRecordId: 'survey-2024-001', reason: 'imprisoned', since: '2024-01-01' });
     expect(recorded.status).toBe(200);
-    const bad = await t.http().post(`/v1/persons/${target.personId}/exemptions`).set(bearer(surveyor)).send({ source: 'operator', reason: 'deceased', since: '2024-01-01' });
+    const bad = await t
+      .http()
+      .post(`/v1/persons/${target.personId}/exemptions`)
+      .set(bearer(surveyor))
+      .send({ source: 'operator', reason: 'deceased', since: '2024-01-01' });
     expect(bad.status).toBe(400);
 
     const view = await t.http().get(`/v1/persons/${target.personId}`).set(bearer(admin)).expect(200);
-    expect(view.body.coverage).toMatchObject({ status: 'exempt', exemptionReason: 'imprisoned', evidence: ['EXEMPTION_RECORDED_IMPRISONED'] });
+    expect(view.body.coverage).toMatchObject({
+      status: 'exempt',
+      exemptionReason: 'imprisoned',
+      evidence: ['EXEMPTION_RECORDED_IMPRISONED'],
+    });
     expect(view.body.exemptions).toEqual([{ reason: 'imprisoned', since: '2024-01-01', source: 'operator' }]);
     await t.caughtUp();
     const township = await t.http().get('/v1/survey-worklists').query({ region: target.householdRegion }).set(bearer(surveyor)).expect(200);
@@ -177,7 +209,11 @@ describe('persons only other departments know of', () => {
       namesake.id = namesake17 + citizenIdCheckCharacter(namesake17);
       const ids: Record<string, string> = {};
       const hr = app.token({ role: 'service-client', sub: 'hr-system', region: '44', source: 'household-registration' });
-      const registered = await app.http().post('/v1/persons/registrations').set(bearer(hr)).send(registrationBody(household, { name: '张伟', sourceRecordId: 'ORPHAN-hr' }));
+      const registered = await app
+        .http()
+        .post('/v1/persons/registrations')
+        .set(bearer(hr))
+        .send(registrationBody(household, { name: '张伟', sourceRecordId: 'ORPHAN-hr' }));
       expect(registered.status).toBe(200);
       ids.household = registered.body.personId;
       for (const [key, citizen, name] of [

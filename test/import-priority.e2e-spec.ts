@@ -20,7 +20,11 @@ worker.postMessage('priority?');
 `;
 
 const run = (nice: number) => {
-  const child = spawnSync(process.execPath, ['-e', SCRIPT, join(REPO_ROOT, 'dist/apps/registry/src/imports/import-priority.js'), String(nice)], { encoding: 'utf8', timeout: 30_000 });
+  const child = spawnSync(
+    process.execPath,
+    ['-e', SCRIPT, join(REPO_ROOT, 'dist/apps/registry/src/imports/import-priority.js'), String(nice)],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   expect(child.stderr).toBe('');
   return JSON.parse(child.stdout) as { before: number; result?: number; again?: number; main: number; other: number };
 };

@@ -69,7 +69,10 @@ describe('imports over HTTP', () => {
   }
 
   /** Uploads, waits for the import and returns its view over HTTP. */
-  async function importFile(path: string, fields?: Record<string, string>): Promise<{ importId: string } & ImportJob & { reconciled: boolean }> {
+  async function importFile(
+    path: string,
+    fields?: Record<string, string>,
+  ): Promise<{ importId: string } & ImportJob & { reconciled: boolean }> {
     const res = await upload(path, fields);
     expect(res.status).toBe(202);
     expect(res.body.importId).toMatch(/^imp_[0-9a-f]{24}$/);
@@ -102,12 +105,36 @@ describe('imports over HTTP', () => {
     };
     const csv = (encoding: TextEncodingCase) => (path: string, rows: string[][]) => writeCsv(path, HOUSEHOLD_HEADER, rows, encoding);
     const cases: Case[] = [
-      { label: 'CSV, UTF-8 with BOM', names: ['张伟', '李娜'], write: csv('utf-8-bom'), ext: 'csv', detected: { format: 'csv', encoding: 'utf-8' } },
-      { label: 'CSV, UTF-8 without BOM', names: ['王芳', '刘洋'], write: csv('utf-8'), ext: 'csv', detected: { format: 'csv', encoding: 'utf-8' } },
+      {
+        label: 'CSV, UTF-8 with BOM',
+        names: ['张伟', '李娜'],
+        write: csv('utf-8-bom'),
+        ext: 'csv',
+        detected: { format: 'csv', encoding: 'utf-8' },
+      },
+      {
+        label: 'CSV, UTF-8 without BOM',
+        names: ['王芳', '刘洋'],
+        write: csv('utf-8'),
+        ext: 'csv',
+        detected: { format: 'csv', encoding: 'utf-8' },
+      },
       // 㐀 (U+3400) is outside GBK, 𠀀 (U+20000) outside the BMP: both only in GB18030.
-      { label: 'CSV, GB18030 beyond GBK', names: ['王𠀀', '李㐀', '陈静'], write: csv('gb18030'), ext: 'csv', detected: { format: 'csv', encoding: 'gb18030' } },
+      {
+        label: 'CSV, GB18030 beyond GBK',
+        names: ['王𠀀', '李㐀', '陈静'],
+        write: csv('gb18030'),
+        ext: 'csv',
+        detected: { format: 'csv', encoding: 'gb18030' },
+      },
       // GBK is read as GB18030, its superset.
-      { label: 'CSV, GBK (detected)', names: ['赵堃', '钱喆'], write: csv('gbk'), ext: 'csv', detected: { format: 'csv', encoding: 'gb18030' } },
+      {
+        label: 'CSV, GBK (detected)',
+        names: ['赵堃', '钱喆'],
+        write: csv('gbk'),
+        ext: 'csv',
+        detected: { format: 'csv', encoding: 'gb18030' },
+      },
       {
         label: 'CSV, GBK (stated)',
         names: ['孙犇', '周敏'],
@@ -116,18 +143,37 @@ describe('imports over HTTP', () => {
         fields: { source: 'household-registration', format: 'csv', encoding: 'gbk' },
         detected: { format: 'csv', encoding: 'gbk' },
       },
-      { label: 'XLSX', names: ['吴磊', '郑𠀀'], write: (p, rows) => writeXlsx(p, HOUSEHOLD_HEADER, rows), ext: 'xlsx', detected: { format: 'xlsx', encoding: 'utf-8' } },
-      { label: 'NDJSON', names: ['冯雪', '陈𠀀'], write: (p, rows) => writeNdjson(p, HOUSEHOLD_HEADER, rows), ext: 'ndjson', detected: { format: 'ndjson', encoding: 'utf-8' } },
+      {
+        label: 'XLSX',
+        names: ['吴磊', '郑𠀀'],
+        write: (p, rows) => writeXlsx(p, HOUSEHOLD_HEADER, rows),
+        ext: 'xlsx',
+        detected: { format: 'xlsx', encoding: 'utf-8' },
+      },
+      {
+        label: 'NDJSON',
+        names: ['冯雪', '陈𠀀'],
+        write: (p, rows) => writeNdjson(p, HOUSEHOLD_HEADER, rows),
+        ext: 'ndjson',
+        detected: { format: 'ndjson', encoding: 'utf-8' },
+      },
     ];
 
     it.each(cases)('$label', async ({ label, names, write, ext, fields, detected }) => {
       const people = names.map((n) => person(n));
       remember(people);
       const path = join(work, `${label.replace(/\W+/g, '-')}.${ext}`);
-      await write(path, people.map((p) => householdRow(p)));
+      await write(
+        path,
+        people.map((p) => householdRow(p)),
+      );
 
       const job = await importFile(path, fields);
-      expect({ state: job.state, format: job.format, encoding: job.encoding, error: job.error }).toEqual({ state: 'completed', ...detected, error: undefined });
+      expect({ state: job.state, format: job.format, encoding: job.encoding, error: job.error }).toEqual({
+        state: 'completed',
+        ...detected,
+        error: undefined,
+      });
       expect(job.counts).toMatchObject({ read: people.length, imported: people.length, quarantined: 0 });
       expect(job.reconciled).toBe(true);
       expect(job.progress).toMatchObject({ fraction: 1, bytesRead: job.fileBytes, totalBytes: job.fileBytes });
@@ -308,10 +354,17 @@ describe('a generated province through the CLI', () => {
 
   it('resumes an import killed mid-file without duplicate or missing events', async () => {
     // Small batches, so that the kill lands between committed batches of a 3,000-row file.
-    const run = startCli(importArgs('household-registration', household), crashed, { IMPORT_BATCH_ROWS: '300', IMPORT_PROGRESS_INTERVAL_MS: '0' });
+    const run = startCli(importArgs('household-registration', household), crashed, {
+      IMPORT_BATCH_ROWS: '300',
+      IMPORT_PROGRESS_INTERVAL_MS: '0',
+    });
     let exited = false;
     void run.done.then(() => (exited = true));
-    const midway = await pollJob(crashed, (j) => j.committedRow > 0, () => !exited);
+    const midway = await pollJob(
+      crashed,
+      (j) => j.committedRow > 0,
+      () => !exited,
+    );
     run.child.kill('SIGKILL');
     const killed = await run.done;
     output += killed.stdout + killed.stderr;
@@ -328,7 +381,12 @@ describe('a generated province through the CLI', () => {
     expect(job._id).toBe(referenceJob._id);
     expect(job.state).toBe('completed');
     expect(job.counts.read).toBe(job.counts.imported + job.counts.quarantined);
-    expect({ read: job.counts.read, imported: job.counts.imported, quarantined: job.counts.quarantined, reasons: job.reasonsByCode }).toEqual({
+    expect({
+      read: job.counts.read,
+      imported: job.counts.imported,
+      quarantined: job.counts.quarantined,
+      reasons: job.reasonsByCode,
+    }).toEqual({
       read: referenceJob.counts.read,
       imported: referenceJob.counts.imported,
       quarantined: referenceJob.counts.quarantined,

@@ -33,10 +33,37 @@ beforeAll(async () => {
   sim = await createMinistrySim({
     apiKeys: { [KEY]: '44' },
     records: [
-      { citizenId: insuredElsewhere.id, kind: 'insured-elsewhere', provinceCode: '45', insuranceType: '110', contributionStatus: '1', since: '2019-03-01' },
-      { citizenId: insuredElsewhere.id, kind: 'insured-elsewhere', provinceCode: '45', insuranceType: '310', contributionStatus: '1', since: '2019-03-01' },
-      { citizenId: diedElsewhere.id, kind: 'deceased-elsewhere', provinceCode: '11', dateOfDeath: '2023-05-06', recordedAt: '2023-06-01T00:00:00.000Z' },
-      { citizenId: notYetRegistered.id, kind: 'insured-elsewhere', provinceCode: '33', insuranceType: '390', contributionStatus: '1', since: '2020-01-01' },
+      {
+        citizenId: insuredElsewhere.id,
+        kind: 'insured-elsewhere',
+        provinceCode: '45',
+        insuranceType: '110',
+        contributionStatus: '1',
+        since: '2019-03-01',
+      },
+      {
+        citizenId: insuredElsewhere.id,
+        kind: 'insured-elsewhere',
+        provinceCode: '45',
+        insuranceType: '310',
+        contributionStatus: '1',
+        since: '2019-03-01',
+      },
+      {
+        citizenId: diedElsewhere.id,
+        kind: 'deceased-elsewhere',
+        provinceCode: '11',
+        dateOfDeath: '2023-05-06',
+        recordedAt: '2023-06-01T00:00:00.000Z',
+      },
+      {
+        citizenId: notYetRegistered.id,
+        kind: 'insured-elsewhere',
+        provinceCode: '33',
+        insuranceType: '390',
+        contributionStatus: '1',
+        since: '2020-01-01',
+      },
     ],
   });
   const url = await sim.listen(0);
@@ -78,7 +105,14 @@ async function enrol(personId: string, insuranceType: string): Promise<void> {
     .http()
     .post(`/v1/persons/${personId}/enrollments`)
     .set(bearer(tokens.ins))
-    .send({ source: 'insurance-enrollment', sourceRecordId: `YW-M-${++recordNo}`, insuranceType, contributionStatus: '1', provinceCode: '44', since: '2021-01-01' });
+    .send({
+      source: 'insurance-enrollment',
+      sourceRecordId: `YW-M-${++recordNo}`,
+      insuranceType,
+      contributionStatus: '1',
+      provinceCode: '44',
+      since: '2021-01-01',
+    });
   expect(res.status).toBe(200);
 }
 
@@ -88,7 +122,8 @@ const exchange = async () => {
   return res.body;
 };
 const uploadRun = () => t.http().post('/v1/ministry/uploads/run').set(bearer(tokens.admin));
-const download = (body: Record<string, unknown> = {}) => t.http().post('/v1/ministry/interactions/download').set(bearer(tokens.admin)).send(body);
+const download = (body: Record<string, unknown> = {}) =>
+  t.http().post('/v1/ministry/interactions/download').set(bearer(tokens.admin)).send(body);
 const person = async (personId: string) => (await t.http().get(`/v1/persons/${personId}`).set(bearer(tokens.admin)).expect(200)).body;
 
 /** The registry's person events, in log order. */
@@ -120,7 +155,12 @@ describe('exchange state and access', () => {
     personIds.local = await register(localOnly);
     await enrol(personIds.local, '390');
     const state = await exchange();
-    expect(state).toMatchObject({ enabled: true, province: '44', upload: { lastAcknowledgedPosition: 0, consecutiveFailures: 0 }, interactions: { cursor: null } });
+    expect(state).toMatchObject({
+      enabled: true,
+      province: '44',
+      upload: { lastAcknowledgedPosition: 0, consecutiveFailures: 0 },
+      interactions: { cursor: null },
+    });
     expect(state.upload.pendingEvents).toBeGreaterThan(0);
     const city = await t.http().get('/v1/ministry/exchange').set(bearer(tokens.city));
     expect(city.status).toBe(403);
@@ -166,13 +206,23 @@ describe('upload of verified registration data', () => {
     expect(res.body.batches).toBeGreaterThanOrEqual(2);
     await expectUploadedExactly(head);
     const state = await exchange();
-    expect(state.upload).toMatchObject({ lastAcknowledgedPosition: head, pendingEvents: 0, consecutiveFailures: 0, lastError: null, batchesAcknowledged: res.body.batches });
+    expect(state.upload).toMatchObject({
+      lastAcknowledgedPosition: head,
+      pendingEvents: 0,
+      consecutiveFailures: 0,
+      lastError: null,
+      batchesAcknowledged: res.body.batches,
+    });
     expect(state.upload.lastSuccessAt).toEqual(expect.any(String));
   });
 
   it('sends the citizen ID and name but never phone numbers or addresses', async () => {
     const registered = sim.state.uploadedRecords('44').find((r) => r.personId === personIds.insured && r.eventType === 'PersonRegistered');
-    expect(registered).toMatchObject({ citizenId: insuredElsewhere.id, source: 'household-registration', facts: { name: '测试人', gender: insuredElsewhere.gender } });
+    expect(registered).toMatchObject({
+      citizenId: insuredElsewhere.id,
+      source: 'household-registration',
+      facts: { name: '测试人', gender: insuredElsewhere.gender },
+    });
     const everything = JSON.stringify(sim.state.uploadedRecords('44'));
     expect(everything).not.toContain('13912345678');
     expect(everything).not.toContain('测试路');
@@ -194,18 +244,37 @@ describe('interaction download', () => {
   it('records enrolments and deaths elsewhere on the persons concerned and parks the unknown', async () => {
     const res = await download();
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ outcome: 'completed', received: 4, applied: 3, unmatched: 1, alreadyApplied: 0, refused: 0, skipped: 0 });
+    expect(res.body).toMatchObject({
+      outcome: 'completed',
+      received: 4,
+      applied: 3,
+      unmatched: 1,
+      alreadyApplied: 0,
+      refused: 0,
+      skipped: 0,
+    });
     const insured = await person(personIds.insured);
     expect(insured.enrollments).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ insuranceType: '110', provinceCode: '45', contributionStatus: '1', since: '2019-03-01', source: 'ministry' }),
+        expect.objectContaining({
+          insuranceType: '110',
+          provinceCode: '45',
+          contributionStatus: '1',
+          since: '2019-03-01',
+          source: 'ministry',
+        }),
         expect.objectContaining({ insuranceType: '310', provinceCode: '45', source: 'ministry' }),
       ]),
     );
     const died = await person(personIds.died);
     expect(died).toMatchObject({ deceased: true, dateOfDeath: '2023-05-06' });
     const history = (await t.http().get(`/v1/persons/${personIds.died}/history`).set(bearer(tokens.admin)).expect(200)).body;
-    expect(history.events.at(-1)).toMatchObject({ type: 'DeathRecorded', source: 'ministry', operator: 'ministry-exchange', channel: 'system' });
+    expect(history.events.at(-1)).toMatchObject({
+      type: 'DeathRecorded',
+      source: 'ministry',
+      operator: 'ministry-exchange',
+      channel: 'system',
+    });
     revisions = { insured: insured.revision, died: died.revision };
     const state = await exchange();
     expect(state.interactions).toMatchObject({ applied: 3, unmatched: 1, parkedUnmatched: 1, consecutiveFailures: 0 });
@@ -225,7 +294,9 @@ describe('interaction download', () => {
     personIds.later = await register(notYetRegistered);
     const res = await download();
     expect(res.body).toMatchObject({ outcome: 'completed', matchedLater: 1 });
-    expect((await person(personIds.later)).enrollments).toEqual([expect.objectContaining({ insuranceType: '390', provinceCode: '33', source: 'ministry' })]);
+    expect((await person(personIds.later)).enrollments).toEqual([
+      expect.objectContaining({ insuranceType: '390', provinceCode: '33', source: 'ministry' }),
+    ]);
     expect((await exchange()).interactions.parkedUnmatched).toBe(0);
   });
 
@@ -267,15 +338,29 @@ describe('failures', () => {
     for (let run = 1; run <= 3; run++) {
       const res = await uploadRun();
       expect(res.status).toBe(502);
-      expect(res.body).toMatchObject({ code: 'MINISTRY_EXCHANGE_FAILED', cause: { code: 'SERVICE_UNAVAILABLE', status: 503 }, position: acknowledged });
+      expect(res.body).toMatchObject({
+        code: 'MINISTRY_EXCHANGE_FAILED',
+        cause: { code: 'SERVICE_UNAVAILABLE', status: 503 },
+        position: acknowledged,
+      });
     }
     const state = await exchange();
-    expect(state.upload).toMatchObject({ lastAcknowledgedPosition: acknowledged, consecutiveFailures: 3, lastError: { code: 'SERVICE_UNAVAILABLE', status: 503 } });
+    expect(state.upload).toMatchObject({
+      lastAcknowledgedPosition: acknowledged,
+      consecutiveFailures: 3,
+      lastError: { code: 'SERVICE_UNAVAILABLE', status: 503 },
+    });
     expect(state.upload.pendingEvents).toBeGreaterThan(0);
     expect(sim.state.stats().batches).toBe(batchesBefore);
     const health = await t.http().get('/health');
     expect(health.status).toBe(503);
-    expect(health.body.details.ministry).toMatchObject({ status: 'down', state: 'degraded', problems: ['upload-failing'], uploadFailures: 3, uploadLastError: 'SERVICE_UNAVAILABLE' });
+    expect(health.body.details.ministry).toMatchObject({
+      status: 'down',
+      state: 'degraded',
+      problems: ['upload-failing'],
+      uploadFailures: 3,
+      uploadLastError: 'SERVICE_UNAVAILABLE',
+    });
 
     sim.setFault({ mode: 'none' });
     const recovered = await uploadRun();

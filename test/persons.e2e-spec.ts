@@ -87,7 +87,11 @@ describe('registration from two sources', () => {
 
   it('records a lower-precedence disagreeing name as a conflict and keeps the household-registration value', async () => {
     personal.push('张玮');
-    const res = await post('/v1/persons/registrations', tokens.card, registrationBody(citizen, { source: 'card-library', sourceRecordId: 'CARD-77', name: '张玮' }));
+    const res = await post(
+      '/v1/persons/registrations',
+      tokens.card,
+      registrationBody(citizen, { source: 'card-library', sourceRecordId: 'CARD-77', name: '张玮' }),
+    );
     expect(res.status).toBe(200);
     expect(res.body.personId).toBe(personId);
     expect(res.body.recorded).toEqual(['PersonDetailsReported', 'IdentityConflictDetected']);
@@ -130,13 +134,22 @@ describe('registration from two sources', () => {
     const again = await post(
       '/v1/persons/registrations',
       tokens.hr,
-      registrationBody(citizen, { sourceRecordId: 'HR-0001', name: '张伟', phone: '13800138001', householdAddress: '深圳市南山区南头街道深南大道1号' }),
+      registrationBody(citizen, {
+        sourceRecordId: 'HR-0001',
+        name: '张伟',
+        phone: '13800138001',
+        householdAddress: '深圳市南山区南头街道深南大道1号',
+      }),
     );
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ personId, recorded: [], revision: before.body.revision });
     expect(again.headers.etag).toBe(before.headers.etag);
     // Even with other values, the same source record changes nothing.
-    const changed = await post('/v1/persons/registrations', tokens.hr, registrationBody(citizen, { sourceRecordId: 'HR-0001', name: '张三' }));
+    const changed = await post(
+      '/v1/persons/registrations',
+      tokens.hr,
+      registrationBody(citizen, { sourceRecordId: 'HR-0001', name: '张三' }),
+    );
     expect(changed.body.recorded).toEqual([]);
     expect((await getPerson(personId)).body.revision).toBe(before.body.revision);
   });
@@ -151,11 +164,25 @@ describe('enrolment lifecycle', () => {
   });
 
   it('records, suspends, resumes and terminates an enrolment', async () => {
-    const recorded = await post(path(), tokens.ins, { source: 'insurance-enrollment', insuranceType: '110', contributionStatus: '1', provinceCode: '440000', since: '2015-07-01' });
+    const recorded = await post(path(), tokens.ins, {
+      source: 'insurance-enrollment',
+      insuranceType: '110',
+      contributionStatus: '1',
+      provinceCode: '440000',
+      since: '2015-07-01',
+    });
     expect(recorded.status).toBe(200);
     expect(recorded.body.recorded).toEqual(['EnrollmentRecorded']);
     let person = await getPerson(personId);
-    expect(person.body.enrollments).toEqual([expect.objectContaining({ insuranceType: '110', contributionStatus: '1', provinceCode: '44', since: '2015-07-01', source: 'insurance-enrollment' })]);
+    expect(person.body.enrollments).toEqual([
+      expect.objectContaining({
+        insuranceType: '110',
+        contributionStatus: '1',
+        provinceCode: '44',
+        since: '2015-07-01',
+        source: 'insurance-enrollment',
+      }),
+    ]);
     expect(person.body.coverage).toMatchObject({ status: 'insured-local', localTypes: ['110'] });
 
     const suspended = await post(`${path()}/110/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2023-01-01' });
@@ -183,16 +210,46 @@ describe('enrolment lifecycle', () => {
   });
 
   it('refuses transitions that do not fit the enrolment, each with its code', async () => {
-    await post(path(), tokens.ins, { source: 'insurance-enrollment', insuranceType: '390', contributionStatus: '1', provinceCode: '44', since: '2020-01-01' }).expect(200);
+    await post(path(), tokens.ins, {
+      source: 'insurance-enrollment',
+      insuranceType: '390',
+      contributionStatus: '1',
+      provinceCode: '44',
+      since: '2020-01-01',
+    }).expect(200);
     await post(`${path()}/390/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-02-01' }).expect(200);
-    expectProblem(await post(`${path()}/390/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-03-01' }), 409, 'ENROLLMENT_ALREADY_SUSPENDED');
+    expectProblem(
+      await post(`${path()}/390/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-03-01' }),
+      409,
+      'ENROLLMENT_ALREADY_SUSPENDED',
+    );
     await post(`${path()}/390/resumption`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-04-01' }).expect(200);
-    expectProblem(await post(`${path()}/390/resumption`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }), 409, 'ENROLLMENT_NOT_SUSPENDED');
+    expectProblem(
+      await post(`${path()}/390/resumption`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }),
+      409,
+      'ENROLLMENT_NOT_SUSPENDED',
+    );
     // 110 was terminated above.
-    expectProblem(await post(`${path()}/110/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }), 409, 'ENROLLMENT_TERMINATED');
-    expectProblem(await post(`${path()}/210/termination`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }), 404, 'ENROLLMENT_NOT_FOUND');
-    expectProblem(await post(`${path()}/390/pause`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }), 404, 'NOT_FOUND');
-    expectProblem(await post(`${path()}/999/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }), 400, 'INVALID_INSURANCE_TYPE');
+    expectProblem(
+      await post(`${path()}/110/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }),
+      409,
+      'ENROLLMENT_TERMINATED',
+    );
+    expectProblem(
+      await post(`${path()}/210/termination`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }),
+      404,
+      'ENROLLMENT_NOT_FOUND',
+    );
+    expectProblem(
+      await post(`${path()}/390/pause`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      await post(`${path()}/999/suspension`, tokens.ins, { source: 'insurance-enrollment', effectiveDate: '2024-05-01' }),
+      400,
+      'INVALID_INSURANCE_TYPE',
+    );
     // Refusals record nothing: the stream holds exactly the accepted facts.
     const history = await t.http().get(`/v1/persons/${personId}/history`).set(bearer(tokens.auditor));
     expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
@@ -213,15 +270,29 @@ describe('death, then a contribution reported later', () => {
 
   beforeAll(async () => {
     personId = (await register(newCitizen(PLACES.nanshan.county, '2'), '黄秀英')).body.personId;
-    await post(`/v1/persons/${personId}/enrollments`, tokens.ins, { source: 'insurance-enrollment', insuranceType: '170', contributionStatus: '1', provinceCode: '44', since: '2012-01-01' }).expect(200);
+    await post(`/v1/persons/${personId}/enrollments`, tokens.ins, {
+      source: 'insurance-enrollment',
+      insuranceType: '170',
+      contributionStatus: '1',
+      provinceCode: '44',
+      since: '2012-01-01',
+    }).expect(200);
   });
 
   it('records the death and makes the person exempt', async () => {
-    const death = await post(`/v1/persons/${personId}/death`, tokens.health, { source: 'health', dateOfDeath: '2024-03-01', occurredAt: '2024-03-02T09:00:00Z' });
+    const death = await post(`/v1/persons/${personId}/death`, tokens.health, {
+      source: 'health',
+      dateOfDeath: '2024-03-01',
+      occurredAt: '2024-03-02T09:00:00Z',
+    });
     expect(death.status).toBe(200);
     expect(death.body.recorded).toEqual(['DeathRecorded']);
     const person = await getPerson(personId);
-    expect(person.body).toMatchObject({ deceased: true, dateOfDeath: '2024-03-01', coverage: { status: 'exempt', exemptionReason: 'deceased' } });
+    expect(person.body).toMatchObject({
+      deceased: true,
+      dateOfDeath: '2024-03-01',
+      coverage: { status: 'exempt', exemptionReason: 'deceased' },
+    });
   });
 
   it('records a later contribution from the business system with a CONTRIBUTION_AFTER_DEATH anomaly', async () => {
@@ -239,18 +310,31 @@ describe('death, then a contribution reported later', () => {
 
     const history = await t.http().get(`/v1/persons/${personId}/history`).set(bearer(tokens.auditor));
     const anomaly = history.body.events.find((e: { type: string }) => e.type === 'AnomalyDetected');
-    expect(anomaly).toMatchObject({ data: { anomaly: 'CONTRIBUTION_AFTER_DEATH', insuranceType: '170', source: 'insurance-enrollment' }, occurredAt: '2024-05-10T00:00:00Z' });
+    expect(anomaly).toMatchObject({
+      data: { anomaly: 'CONTRIBUTION_AFTER_DEATH', insuranceType: '170', source: 'insurance-enrollment' },
+      occurredAt: '2024-05-10T00:00:00Z',
+    });
 
     await t.caughtUp();
     const flagged = await listAll(t, tokens.admin, { hasAnomalies: 'true' });
-    expect(flagged.find((p) => p.personId === personId)).toMatchObject({ anomalies: ['CONTRIBUTION_AFTER_DEATH'], coverageStatus: 'exempt', deceased: true });
+    expect(flagged.find((p) => p.personId === personId)).toMatchObject({
+      anomalies: ['CONTRIBUTION_AFTER_DEATH'],
+      coverageStatus: 'exempt',
+      deceased: true,
+    });
     const unflagged = await listAll(t, tokens.admin, { hasAnomalies: 'false' });
     expect(unflagged.map((p) => p.personId)).not.toContain(personId);
   });
 
   it('refuses the same contribution typed by an operator (an interactive channel)', async () => {
     expectProblem(
-      await post(`/v1/persons/${personId}/enrollments`, tokens.admin, { source: 'operator', insuranceType: '390', contributionStatus: '1', provinceCode: '44', since: '2024-06-01' }),
+      await post(`/v1/persons/${personId}/enrollments`, tokens.admin, {
+        source: 'operator',
+        insuranceType: '390',
+        contributionStatus: '1',
+        provinceCode: '44',
+        since: '2024-06-01',
+      }),
       409,
       'PERSON_DECEASED',
     );
@@ -260,7 +344,11 @@ describe('death, then a contribution reported later', () => {
 describe('household moves', () => {
   it('moves a household within the province: the new region lists the person, the old one does not', async () => {
     const personId = (await register(newCitizen(), '周杰')).body.personId;
-    const moved = await post(`/v1/persons/${personId}/household-moves`, tokens.hr, { source: 'household-registration', scope: 'within-province', toRegion: PLACES.tianhe.township });
+    const moved = await post(`/v1/persons/${personId}/household-moves`, tokens.hr, {
+      source: 'household-registration',
+      scope: 'within-province',
+      toRegion: PLACES.tianhe.township,
+    });
     expect(moved.status).toBe(200);
     expect(moved.body.recorded).toEqual(['HouseholdMoved']);
     regionOf.set(personId, PLACES.tianhe.township);
@@ -276,7 +364,11 @@ describe('household moves', () => {
 
   it('moves a household out of the province: the person becomes exempt', async () => {
     const personId = (await register(newCitizen(), '吴磊')).body.personId;
-    const moved = await post(`/v1/persons/${personId}/household-moves`, tokens.hr, { source: 'household-registration', scope: 'out-of-province', toProvince: '320000' });
+    const moved = await post(`/v1/persons/${personId}/household-moves`, tokens.hr, {
+      source: 'household-registration',
+      scope: 'out-of-province',
+      toProvince: '320000',
+    });
     expect(moved.status).toBe(200);
     const person = await getPerson(personId);
     expect(person.body).toMatchObject({
@@ -285,13 +377,24 @@ describe('household moves', () => {
     });
     await t.caughtUp();
     const exempt = await listAll(t, tokens.admin, { coverageStatus: 'exempt' });
-    expect(exempt.find((p) => p.personId === personId)).toMatchObject({ householdStatus: 'moved-out', exemptionReason: 'household-cancelled' });
+    expect(exempt.find((p) => p.personId === personId)).toMatchObject({
+      householdStatus: 'moved-out',
+      exemptionReason: 'household-cancelled',
+    });
   });
 
   it('refuses a move within the province without toRegion, or to an unknown region', async () => {
     const personId = (await register(newCitizen(), '郑爽')).body.personId;
-    expectProblem(await post(`/v1/persons/${personId}/household-moves`, tokens.hr, { source: 'household-registration', scope: 'within-province' }), 400, 'VALIDATION_FAILED');
-    const unknown = await post(`/v1/persons/${personId}/household-moves`, tokens.hr, { source: 'household-registration', scope: 'within-province', toRegion: '449999' });
+    expectProblem(
+      await post(`/v1/persons/${personId}/household-moves`, tokens.hr, { source: 'household-registration', scope: 'within-province' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const unknown = await post(`/v1/persons/${personId}/household-moves`, tokens.hr, {
+      source: 'household-registration',
+      scope: 'within-province',
+      toRegion: '449999',
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.code).toMatch(/^REGION_/);
   });
@@ -305,14 +408,22 @@ describe('corrections', () => {
     const citizen = newCitizen(PLACES.nanshan.county, '2');
     personId = (await register(citizen, '林芳')).body.personId;
     personal.push('林方', reason);
-    await post('/v1/persons/registrations', tokens.card, registrationBody(citizen, { source: 'card-library', sourceRecordId: 'CARD-LF', name: '林方', gender: '2' })).expect(200);
+    await post(
+      '/v1/persons/registrations',
+      tokens.card,
+      registrationBody(citizen, { source: 'card-library', sourceRecordId: 'CARD-LF', name: '林方', gender: '2' }),
+    ).expect(200);
   });
 
   it('needs a reason', async () => {
     const missing = await post(`/v1/persons/${personId}/corrections`, tokens.admin, { corrections: { name: '林芳' } });
     expectProblem(missing, 400, 'VALIDATION_FAILED');
     expect(missing.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'reason' })]));
-    expectProblem(await post(`/v1/persons/${personId}/corrections`, tokens.admin, { reason: '   ', corrections: { name: '林芳' } }), 400, 'CORRECTION_REASON_REQUIRED');
+    expectProblem(
+      await post(`/v1/persons/${personId}/corrections`, tokens.admin, { reason: '   ', corrections: { name: '林芳' } }),
+      400,
+      'CORRECTION_REASON_REQUIRED',
+    );
     expect((await getPerson(personId)).body.openConflicts).toHaveLength(1);
   });
 
@@ -321,11 +432,20 @@ describe('corrections', () => {
     expect(res.status).toBe(200);
     expect(res.body.recorded).toEqual(['RecordCorrected']);
     const person = await getPerson(personId);
-    expect(person.body).toMatchObject({ name: '林芳', openConflicts: [], fieldSources: { name: { source: 'operator', corrected: true } }, coverage: { status: 'uninsured' } });
+    expect(person.body).toMatchObject({
+      name: '林芳',
+      openConflicts: [],
+      fieldSources: { name: { source: 'operator', corrected: true } },
+      coverage: { status: 'uninsured' },
+    });
     await t.caughtUp();
     expect((await listAll(t, tokens.admin, { hasConflicts: 'true' })).map((p) => p.personId)).not.toContain(personId);
     // A correction that changes nothing and resolves nothing is refused.
-    expectProblem(await post(`/v1/persons/${personId}/corrections`, tokens.admin, { reason, corrections: { name: '林芳' } }), 422, 'CORRECTION_NO_CHANGE');
+    expectProblem(
+      await post(`/v1/persons/${personId}/corrections`, tokens.admin, { reason, corrections: { name: '林芳' } }),
+      422,
+      'CORRECTION_NO_CHANGE',
+    );
   });
 });
 
@@ -334,7 +454,11 @@ describe('history', () => {
     const citizen = newCitizen();
     const personId = (await register(citizen, '孙丽', PLACES.nanshan.township, tokens.hr)).body.personId;
     personal.push('孙莉');
-    await post('/v1/persons/registrations', tokens.card, registrationBody(citizen, { source: 'card-library', sourceRecordId: 'CARD-SL', name: '孙莉' })).expect(200);
+    await post(
+      '/v1/persons/registrations',
+      tokens.card,
+      registrationBody(citizen, { source: 'card-library', sourceRecordId: 'CARD-SL', name: '孙莉' }),
+    ).expect(200);
     await post(`/v1/persons/${personId}/corrections`, tokens.admin, { reason: '现场核实', corrections: { name: '孙丽' } }).expect(200);
     personal.push('现场核实');
 
@@ -352,7 +476,12 @@ describe('history', () => {
       expect(e.channel).toBe('http');
     }
     expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
-    expect(events[0]).toMatchObject({ operator: 'hr-system', role: 'service-client', source: 'household-registration', personalFields: ['citizenId', 'name'] });
+    expect(events[0]).toMatchObject({
+      operator: 'hr-system',
+      role: 'service-client',
+      source: 'household-registration',
+      personalFields: ['citizenId', 'name'],
+    });
     expect(events[1]).toMatchObject({ operator: 'card-system', source: 'card-library' });
     expect(events[3]).toMatchObject({ operator: 'admin-li', role: 'province-admin', source: 'operator', data: { operatorId: 'admin-li' } });
     expect(events[3].personalFields).toEqual(expect.arrayContaining(['name', 'reason']));
@@ -366,7 +495,13 @@ describe('as-of reads', () => {
     await new Promise((r) => setTimeout(r, 15));
     const between = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 15));
-    await post(`/v1/persons/${personId}/enrollments`, tokens.ins, { source: 'insurance-enrollment', insuranceType: '390', contributionStatus: '1', provinceCode: '44', since: '2024-01-01' }).expect(200);
+    await post(`/v1/persons/${personId}/enrollments`, tokens.ins, {
+      source: 'insurance-enrollment',
+      insuranceType: '390',
+      contributionStatus: '1',
+      provinceCode: '44',
+      since: '2024-01-01',
+    }).expect(200);
 
     const now = await getPerson(personId, tokens.auditor);
     expect(now.body).toMatchObject({ revision: 1, coverage: { status: 'insured-local' } });
@@ -389,7 +524,11 @@ describe('paging', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 25; i++) {
-      const res = await register(newCitizen(PLACES.luohu.county, i % 2 === 0 ? '1' : '2'), `罗湖居民${String.fromCharCode(0x4e00 + i)}`, PLACES.luohu.township);
+      const res = await register(
+        newCitizen(PLACES.luohu.county, i % 2 === 0 ? '1' : '2'),
+        `罗湖居民${String.fromCharCode(0x4e00 + i)}`,
+        PLACES.luohu.township,
+      );
       registered.push(res.body.personId);
     }
     await t.caughtUp();
@@ -438,7 +577,11 @@ describe('concurrency', () => {
     expect(first.headers.etag).toBe('"1"');
     const stale = await post(`/v1/persons/${personId}/enrollments`, tokens.ins, { ...body, insuranceType: '210' }, { 'If-Match': '"0"' });
     expectProblem(stale, 412, 'REVISION_MISMATCH');
-    expectProblem(await post(`/v1/persons/${personId}/enrollments`, tokens.ins, body, { 'If-Match': 'yesterday' }), 400, 'INVALID_IF_MATCH');
+    expectProblem(
+      await post(`/v1/persons/${personId}/enrollments`, tokens.ins, body, { 'If-Match': 'yesterday' }),
+      400,
+      'INVALID_IF_MATCH',
+    );
     expect((await getPerson(personId)).body.revision).toBe(1);
   });
 
@@ -446,7 +589,13 @@ describe('concurrency', () => {
     const types = ['110', '120', '170', '210', '310', '390', '410', '510'];
     const results = await Promise.all(
       types.map((insuranceType) =>
-        post(`/v1/persons/${personId}/enrollments`, tokens.ins, { source: 'insurance-enrollment', insuranceType, contributionStatus: '1', provinceCode: '44', since: '2022-01-01' }),
+        post(`/v1/persons/${personId}/enrollments`, tokens.ins, {
+          source: 'insurance-enrollment',
+          insuranceType,
+          contributionStatus: '1',
+          provinceCode: '44',
+          since: '2022-01-01',
+        }),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(types.map(() => 200));
@@ -473,7 +622,10 @@ describe('validation', () => {
   it('refuses an unknown field with UNKNOWN_FIELD', async () => {
     const citizen = newCitizen();
     personal.push(...personalForms(citizen), '何平');
-    const res = await post('/v1/persons/registrations', tokens.hr, { ...registrationBody(citizen, { name: '何平', sourceRecordId: 'HR-UNK' }), nickname: 'x' });
+    const res = await post('/v1/persons/registrations', tokens.hr, {
+      ...registrationBody(citizen, { name: '何平', sourceRecordId: 'HR-UNK' }),
+      nickname: 'x',
+    });
     expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'nickname', code: 'UNKNOWN_FIELD' })]);
     expect(res.text).not.toContain(citizen.id);
@@ -483,7 +635,11 @@ describe('validation', () => {
     const citizen = newCitizen();
     const bad = withBadCheckCharacter(citizen.id);
     personal.push(bad, ...personalForms(citizen), '何安');
-    const res = await post('/v1/persons/registrations', tokens.hr, registrationBody({ ...citizen, id: bad }, { name: '何安', sourceRecordId: 'HR-BAD' }));
+    const res = await post(
+      '/v1/persons/registrations',
+      tokens.hr,
+      registrationBody({ ...citizen, id: bad }, { name: '何安', sourceRecordId: 'HR-BAD' }),
+    );
     expectProblem(res, 400, 'ID_BAD_CHECK_CHARACTER');
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'citizenId', code: 'ID_BAD_CHECK_CHARACTER' })]);
     expect(res.text).not.toContain(bad);
@@ -528,7 +684,13 @@ describe('region counts', () => {
     await t.caughtUp();
     const luohu = await t.http().get('/v1/reports/region-counts').query({ region: PLACES.luohu.county }).set(bearer(tokens.admin));
     expect(luohu.status).toBe(200);
-    expect(luohu.body).toMatchObject({ region: PLACES.luohu.county, name: '罗湖区', level: 'county', total: 25, coverage: { uninsured: 25 } });
+    expect(luohu.body).toMatchObject({
+      region: PLACES.luohu.county,
+      name: '罗湖区',
+      level: 'county',
+      total: 25,
+      coverage: { uninsured: 25 },
+    });
     expect(luohu.body.children).toEqual([expect.objectContaining({ region: PLACES.luohu.township, level: 'township', total: 25 })]);
 
     const expected = (prefix: string) => [...regionOf.values()].filter((r) => r.startsWith(prefix)).length;
@@ -536,9 +698,15 @@ describe('region counts', () => {
     expect(shenzhen.body.total).toBe(expected('4403'));
     const coverageSum = Object.values(shenzhen.body.coverage as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(coverageSum).toBe(shenzhen.body.total);
-    expect(shenzhen.body.coverage).toMatchObject({ exempt: expect.any(Number), 'insured-local': expect.any(Number), uninsured: expect.any(Number) });
+    expect(shenzhen.body.coverage).toMatchObject({
+      exempt: expect.any(Number),
+      'insured-local': expect.any(Number),
+      uninsured: expect.any(Number),
+    });
     expect(shenzhen.body.exempt).toMatchObject({ deceased: 1, 'household-cancelled': 1 });
-    const children = Object.fromEntries((shenzhen.body.children as Array<{ region: string; total: number }>).map((c) => [c.region, c.total]));
+    const children = Object.fromEntries(
+      (shenzhen.body.children as Array<{ region: string; total: number }>).map((c) => [c.region, c.total]),
+    );
     expect(children).toEqual({ [PLACES.luohu.county]: 25, [PLACES.nanshan.county]: expected(PLACES.nanshan.county) });
 
     const province = await t.http().get('/v1/reports/region-counts').set(bearer(tokens.admin));

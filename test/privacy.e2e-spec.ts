@@ -56,8 +56,18 @@ beforeAll(async () => {
   }
   // A conflict pairs two names, a correction carries free text: both personal.
   otherPersonal.push('王𠀁', '据户籍底册王某某本人确认');
-  await t.http().post('/v1/persons/registrations').set(bearer(card)).send(registrationBody(people[0].citizen, { source: 'card-library', name: '王𠀁' })).expect(200);
-  await t.http().post(`/v1/persons/${people[0].personId}/corrections`).set(bearer(admin)).send({ reason: '据户籍底册王某某本人确认', corrections: { name: '王𠀀' } }).expect(200);
+  await t
+    .http()
+    .post('/v1/persons/registrations')
+    .set(bearer(card))
+    .send(registrationBody(people[0].citizen, { source: 'card-library', name: '王𠀁' }))
+    .expect(200);
+  await t
+    .http()
+    .post(`/v1/persons/${people[0].personId}/corrections`)
+    .set(bearer(admin))
+    .send({ reason: '据户籍底册王某某本人确认', corrections: { name: '王𠀀' } })
+    .expect(200);
   await t.caughtUp();
 });
 
@@ -112,7 +122,11 @@ describe('unmasking', () => {
     const res = await t.http().get(`/v1/persons/${personId}`).query({ unmask: 'true' }).set(bearer(cityOperator));
     expectProblem(res, 403, 'UNMASK_NOT_ALLOWED');
     expect(res.text).not.toContain(citizen.id);
-    expectProblem(await t.http().get(`/v1/persons/${personId}/history`).query({ unmask: 'true' }).set(bearer(cityOperator)), 403, 'UNMASK_NOT_ALLOWED');
+    expectProblem(
+      await t.http().get(`/v1/persons/${personId}/history`).query({ unmask: 'true' }).set(bearer(cityOperator)),
+      403,
+      'UNMASK_NOT_ALLOWED',
+    );
     const history = await t.http().get(`/v1/persons/${personId}/history`).set(bearer(cityOperator));
     expect(history.status).toBe(200);
     expect(history.body.disclosures).toEqual([]);
@@ -176,7 +190,11 @@ describe('HTTP hardening', () => {
     expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
     expect(res.text).not.toContain(citizen.id);
     // Just under the limit is read (and then validated as usual).
-    const fits = await t.http().post('/v1/persons/registrations').set(bearer(admin)).send(registrationBody(citizen, { source: 'operator', householdAddress: '短地址' }));
+    const fits = await t
+      .http()
+      .post('/v1/persons/registrations')
+      .set(bearer(admin))
+      .send(registrationBody(citizen, { source: 'operator', householdAddress: '短地址' }));
     expect(fits.status).toBe(200);
     people.push({ citizen, name: '测试', personId: fits.body.personId });
     otherPersonal.push('短地址');
@@ -196,7 +214,9 @@ describe('at rest', () => {
   function dump(file: string): { tables: string[]; text: string } {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map(
+        (r) => r.name,
+      );
       const parts: string[] = [];
       for (const table of tables) {
         for (const row of db.prepare(`SELECT * FROM "${table.replace(/"/g, '""')}"`).all() as Array<Record<string, unknown>>) {
@@ -214,7 +234,16 @@ describe('at rest', () => {
 
   /** A value and the forms a JSON encoder might have escaped it to. */
   function forms(value: string): string[] {
-    const escaped = [...value].map((ch) => (ch.charCodeAt(0) < 128 ? ch : ch.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''))).join('');
+    const escaped = [...value]
+      .map((ch) =>
+        ch.charCodeAt(0) < 128
+          ? ch
+          : ch
+              .split('')
+              .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+              .join(''),
+      )
+      .join('');
     return [value, escaped, escaped.toUpperCase().replace(/\\U/g, '\\u')];
   }
 

@@ -21,7 +21,12 @@ let recordSeq = 0;
  */
 export function writeHouseholdFile(dir: string, name: string, county: string, township: string): string {
   const path = join(dir, name);
-  const person = (personName: string) => ({ recordId: `AM${String(++recordSeq).padStart(6, '0')}`, citizen: newCitizen(county), name: personName, region: township });
+  const person = (personName: string) => ({
+    recordId: `AM${String(++recordSeq).padStart(6, '0')}`,
+    citizen: newCitizen(county),
+    name: personName,
+    region: township,
+  });
   const rows = [householdRow(person('甲某')), householdRow(person('乙某')), householdRow(person('丙某'), { 姓名: '' })];
   writeCsv(path, HOUSEHOLD_HEADER, rows, 'utf-8');
   return path;
@@ -30,7 +35,12 @@ export function writeHouseholdFile(dir: string, name: string, county: string, to
 /** A household file of one row without a citizen ID in `township`: after a comparison run, that township's identity check. */
 export function writeIdLessHouseholdFile(dir: string, name: string, township: string): string {
   const path = join(dir, name);
-  const person = { recordId: `AM${String(++recordSeq).padStart(6, '0')}`, citizen: newCitizen(township.slice(0, 6)), name: '无证某', region: township };
+  const person = {
+    recordId: `AM${String(++recordSeq).padStart(6, '0')}`,
+    citizen: newCitizen(township.slice(0, 6)),
+    name: '无证某',
+    region: township,
+  };
   writeCsv(path, HOUSEHOLD_HEADER, [householdRow(person, { 公民身份号码: '' })], 'utf-8');
   return path;
 }
@@ -73,7 +83,11 @@ export async function seedReview(t: TestApp, candidates: ReviewCandidate[], crea
     runId: 'run_00000000-0000-4000-8000-000000000000',
     createdAt,
     regions: candidates.map((c) => c.region),
-    candidates: candidates.map((c) => ({ personId: c.personId, score: 0.82, fields: { name: { level: 'exact', weight: 4.1 }, birthDate: { level: 'exact', weight: 5.2 } } })),
+    candidates: candidates.map((c) => ({
+      personId: c.personId,
+      score: 0.82,
+      fields: { name: { level: 'exact', weight: 4.1 }, birthDate: { level: 'exact', weight: 5.2 } },
+    })),
   };
   await t.app.get<ReadStore>(READ_STORE).collection<LinkReviewDoc>(LINK_REVIEWS).upsert(doc);
   return id;
@@ -96,6 +110,11 @@ export function rowCallsRoute(row: string, route: string): boolean {
   const [routeMethod, routePath] = route.split(' ');
   if (rowMethod !== routeMethod) return false;
   const rowPath = rowTarget.split('?')[0];
-  const pattern = new RegExp(`^${routePath.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+  const pattern = new RegExp(
+    `^${routePath
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
   return pattern.test(rowPath);
 }

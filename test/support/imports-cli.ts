@@ -25,7 +25,8 @@ export function ensureBuilt(): void {
   if (!existsSync(join(REPO_ROOT, 'dist', CLI_ENTRY))) {
     throw new Error(`build failed, no dist/${CLI_ENTRY}:\n${build.stdout}${build.stderr}`);
   }
-  if (build.status !== 0) process.stderr.write(`[imports e2e] tsc reported errors (output still emitted):\n${build.stdout.slice(0, 2000)}\n`);
+  if (build.status !== 0)
+    process.stderr.write(`[imports e2e] tsc reported errors (output still emitted):\n${build.stdout.slice(0, 2000)}\n`);
 }
 
 export interface CliRun {
@@ -61,10 +62,12 @@ export function startCli(args: string[], dataDir: string, env: Record<string, st
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolveDone, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
-  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolveDone, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, done };
 }
 
@@ -106,7 +109,12 @@ export function readJobs(dataDir: string): ImportJob[] {
 }
 
 /** Polls the jobs every `everyMs` until one satisfies the predicate; undefined if the process ends first. */
-export async function pollJob(dataDir: string, until: (job: ImportJob) => boolean, stillRunning: () => boolean, everyMs = 15): Promise<ImportJob | undefined> {
+export async function pollJob(
+  dataDir: string,
+  until: (job: ImportJob) => boolean,
+  stillRunning: () => boolean,
+  everyMs = 15,
+): Promise<ImportJob | undefined> {
   for (;;) {
     const job = readJobs(dataDir).find(until);
     if (job) return job;
@@ -133,7 +141,10 @@ export function eventStats(dataDir: string): EventStats {
   try {
     const one = (sql: string) => db.prepare(sql).pluck().get() as number;
     const byType = Object.fromEntries(
-      (db.prepare('SELECT type, COUNT(*) AS n FROM event_log GROUP BY type').all() as Array<{ type: string; n: number }>).map((r) => [r.type, r.n]),
+      (db.prepare('SELECT type, COUNT(*) AS n FROM event_log GROUP BY type').all() as Array<{ type: string; n: number }>).map((r) => [
+        r.type,
+        r.n,
+      ]),
     );
     return {
       total: one('SELECT COUNT(*) FROM event_log'),

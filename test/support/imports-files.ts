@@ -7,7 +7,17 @@ import { IngestSourceKind, createCleaner, loadMapping, openRecords } from '@regi
 import { TestCitizen } from './citizens';
 
 /** The 公安户籍 layout the generator also writes. */
-export const HOUSEHOLD_HEADER = ['记录编号', '公民身份号码', '姓名', '性别', '出生日期', '行政区划代码', '户籍地址', '户口状态', '联系电话'];
+export const HOUSEHOLD_HEADER = [
+  '记录编号',
+  '公民身份号码',
+  '姓名',
+  '性别',
+  '出生日期',
+  '行政区划代码',
+  '户籍地址',
+  '户口状态',
+  '联系电话',
+];
 
 export interface HouseholdPerson {
   recordId: string;

@@ -94,7 +94,13 @@ export class PersonScript {
         id: randomUUID(),
         type: event.type,
         data: event.data,
-        metadata: { occurredAt: command.data.occurredAt, operator: 'spec', role: 'system', channel: 'system', sourceSystem: command.data.source },
+        metadata: {
+          occurredAt: command.data.occurredAt,
+          operator: 'spec',
+          role: 'system',
+          channel: 'system',
+          sourceSystem: command.data.source,
+        },
       }),
     );
   }
@@ -108,10 +114,17 @@ export class PersonScript {
   }
 
   enrol(insuranceType: InsuranceType, contributionStatus: ContributionStatus = '1', provinceCode = '44', occurredAt?: string): NewEvent[] {
-    return this.run({ type: 'RecordEnrollment', data: { ...ref('insurance-enrollment', occurredAt), insuranceType, contributionStatus, provinceCode, since: '2020-01-01' } });
+    return this.run({
+      type: 'RecordEnrollment',
+      data: { ...ref('insurance-enrollment', occurredAt), insuranceType, contributionStatus, provinceCode, since: '2020-01-01' },
+    });
   }
 
-  transition(type: 'SuspendEnrollment' | 'ResumeEnrollment' | 'TerminateEnrollment', insuranceType: InsuranceType, effectiveDate = '2024-02-01'): NewEvent[] {
+  transition(
+    type: 'SuspendEnrollment' | 'ResumeEnrollment' | 'TerminateEnrollment',
+    insuranceType: InsuranceType,
+    effectiveDate = '2024-02-01',
+  ): NewEvent[] {
     return this.run({ type, data: { ...ref('insurance-enrollment'), insuranceType, effectiveDate } });
   }
 

@@ -60,7 +60,15 @@ export class FaultInjector {
           res
             .status(status)
             .type('application/problem+json')
-            .send(JSON.stringify({ type: `urn:ministry:problem:${code.toLowerCase().replace(/_/g, '-')}`, title: 'Simulated failure', status, code, detail: 'The simulator was told to fail this request.' }));
+            .send(
+              JSON.stringify({
+                type: `urn:ministry:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+                title: 'Simulated failure',
+                status,
+                code,
+                detail: 'The simulator was told to fail this request.',
+              }),
+            );
           return;
         }
         case 'slow': {
@@ -91,7 +99,13 @@ export class FaultInjector {
           const end = res.end.bind(res) as (...args: unknown[]) => Response;
           (res as unknown as { end: (...args: unknown[]) => Response }).end = (..._args: unknown[]) => {
             if (fault.status !== undefined) {
-              const body = JSON.stringify({ type: 'urn:ministry:problem:sim-fault', title: 'Simulated failure', status: fault.status, code: 'SIM_FAULT', detail: 'The simulator stored the request and then failed.' });
+              const body = JSON.stringify({
+                type: 'urn:ministry:problem:sim-fault',
+                title: 'Simulated failure',
+                status: fault.status,
+                code: 'SIM_FAULT',
+                detail: 'The simulator stored the request and then failed.',
+              });
               res.statusCode = fault.status;
               res.setHeader('Content-Type', 'application/problem+json');
               res.setHeader('Content-Length', Buffer.byteLength(body));

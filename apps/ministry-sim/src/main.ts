@@ -13,7 +13,11 @@ async function main(): Promise<void> {
     .name('ministry-sim')
     .option('--port <n>', 'port (MINISTRY_SIM_PORT)', process.env.MINISTRY_SIM_PORT ?? '3100')
     .option('--host <address>', 'interface to listen on (MINISTRY_SIM_HOST)', process.env.MINISTRY_SIM_HOST ?? '127.0.0.1')
-    .option('--truth <dir>', 'generated province directory whose truth/persons.ndjson seeds the ministry (MINISTRY_SIM_TRUTH)', process.env.MINISTRY_SIM_TRUTH)
+    .option(
+      '--truth <dir>',
+      'generated province directory whose truth/persons.ndjson seeds the ministry (MINISTRY_SIM_TRUTH)',
+      process.env.MINISTRY_SIM_TRUTH,
+    )
     .option('--token <key>', 'API key accepted for every province (MINISTRY_SIM_TOKEN)', process.env.MINISTRY_SIM_TOKEN ?? 'sim-token')
     .parse(process.argv);
   const options = program.opts<{ port: string; host: string; truth?: string; token: string }>();

@@ -39,7 +39,9 @@ function uploadBody(from: number, to: number, positions: number[], id: string) {
 
 describe('canonical JSON', () => {
   it('sorts keys, drops absent members, keeps array order and non-ASCII text', () => {
-    expect(canonicalJson({ b: 1, a: [3, 1, { z: null, y: undefined, x: '䶮·𠀀' }], c: true })).toBe('{"a":[3,1,{"x":"䶮·𠀀","z":null}],"b":1,"c":true}');
+    expect(canonicalJson({ b: 1, a: [3, 1, { z: null, y: undefined, x: '䶮·𠀀' }], c: true })).toBe(
+      '{"a":[3,1,{"x":"䶮·𠀀","z":null}],"b":1,"c":true}',
+    );
   });
 
   it('gives the checksum of the body without its checksum member', () => {
@@ -60,7 +62,14 @@ describe('ministry simulator', () => {
     sim = await createMinistrySim({
       apiKeys: { [TOKEN]: '44', 'other-key': '45' },
       records: [
-        { citizenId: elsewhere, kind: 'insured-elsewhere', provinceCode: '45', insuranceType: '110', contributionStatus: '1', since: '2019-03-01' },
+        {
+          citizenId: elsewhere,
+          kind: 'insured-elsewhere',
+          provinceCode: '45',
+          insuranceType: '110',
+          contributionStatus: '1',
+          since: '2019-03-01',
+        },
         { citizenId: dead, kind: 'deceased-elsewhere', provinceCode: '11', dateOfDeath: '2023-05-06' },
       ],
     });
@@ -79,7 +88,10 @@ describe('ministry simulator', () => {
 
   it('answers an inquiry with the enrolments elsewhere, one result per ID', async () => {
     const body = { batchId: 'Q44-1', province: '44', citizenIds: [elsewhere, citizen(13)] };
-    const res = await http().post('/ministry/v1/inquiries').set(auth).send({ ...body, checksum: bodyChecksum(body) });
+    const res = await http()
+      .post('/ministry/v1/inquiries')
+      .set(auth)
+      .send({ ...body, checksum: bodyChecksum(body) });
     expect(res.status).toBe(200);
     expect(res.headers['ministry-api-version']).toBe('1.0');
     expect(res.body).toEqual({
@@ -93,7 +105,10 @@ describe('ministry simulator', () => {
   });
 
   it('refuses bad IDs without echoing them, oversized inquiries and a reused batch id', async () => {
-    const bad = await http().post('/ministry/v1/inquiries').set(auth).send({ batchId: 'Q44-2', province: '44', citizenIds: ['440305198001010010'] });
+    const bad = await http()
+      .post('/ministry/v1/inquiries')
+      .set(auth)
+      .send({ batchId: 'Q44-2', province: '44', citizenIds: ['440305198001010010'] });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'citizenIds[0]', code: 'INVALID_CITIZEN_ID' }]);
     expect(JSON.stringify(bad.body)).not.toContain('440305198001010010');
@@ -103,7 +118,10 @@ describe('ministry simulator', () => {
       .send({ batchId: 'Q44-3', province: '44', citizenIds: Array.from({ length: 1001 }, (_, i) => citizen(i)) });
     expect(big.status).toBe(413);
     expect(big.body.code).toBe('BATCH_TOO_LARGE');
-    const reused = await http().post('/ministry/v1/inquiries').set(auth).send({ batchId: 'Q44-1', province: '44', citizenIds: [citizen(14)] });
+    const reused = await http()
+      .post('/ministry/v1/inquiries')
+      .set(auth)
+      .send({ batchId: 'Q44-1', province: '44', citizenIds: [citizen(14)] });
     expect(reused.status).toBe(409);
     expect(reused.body.code).toBe('BATCH_CONFLICT');
   });
@@ -115,10 +133,16 @@ describe('ministry simulator', () => {
     expect(ok.body).toMatchObject({ batchId: 'U44-0-5', acknowledged: true, position: 5, duplicate: false, records: 3 });
     const again = await http().post('/ministry/v1/uploads/U44-0-5').set(auth).send(first);
     expect(again.body).toMatchObject({ acknowledged: true, position: 5, duplicate: true });
-    const changed = await http().post('/ministry/v1/uploads/U44-0-5').set(auth).send(uploadBody(0, 5, [1, 3], 'a'));
+    const changed = await http()
+      .post('/ministry/v1/uploads/U44-0-5')
+      .set(auth)
+      .send(uploadBody(0, 5, [1, 3], 'a'));
     expect(changed.status).toBe(409);
     expect(changed.body.code).toBe('BATCH_CONFLICT');
-    const gap = await http().post('/ministry/v1/uploads/U44-6-9').set(auth).send(uploadBody(6, 9, [7], 'b'));
+    const gap = await http()
+      .post('/ministry/v1/uploads/U44-6-9')
+      .set(auth)
+      .send(uploadBody(6, 9, [7], 'b'));
     expect(gap.status).toBe(409);
     expect(gap.body).toMatchObject({ code: 'POSITION_MISMATCH', lastPosition: 5 });
     const tampered = uploadBody(5, 9, [7], 'b');
@@ -127,7 +151,14 @@ describe('ministry simulator', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('CHECKSUM_MISMATCH');
     const stats = await http().get('/ministry/v1/uploads/stats');
-    expect(stats.body).toMatchObject({ batches: 1, records: 3, duplicateBatches: 1, conflictsRefused: 1, positionMismatches: 1, duplicateRecords: 0 });
+    expect(stats.body).toMatchObject({
+      batches: 1,
+      records: 3,
+      duplicateBatches: 1,
+      conflictsRefused: 1,
+      positionMismatches: 1,
+      duplicateRecords: 0,
+    });
     const progress = await http().get('/ministry/v1/uploads/progress').query({ province: '44' }).set(auth);
     expect(progress.body).toMatchObject({ province: '44', lastPosition: 5, lastBatchId: 'U44-0-5' });
   });
@@ -135,10 +166,20 @@ describe('ministry simulator', () => {
   it('pages interactions by cursor', async () => {
     const first = await http().get('/ministry/v1/interactions').query({ province: '44', limit: 1 }).set(auth);
     expect(first.body.items).toHaveLength(1);
-    expect(first.body.items[0]).toMatchObject({ kind: 'insured-elsewhere', citizenId: elsewhere, provinceCode: '45', insuranceType: '110' });
+    expect(first.body.items[0]).toMatchObject({
+      kind: 'insured-elsewhere',
+      citizenId: elsewhere,
+      provinceCode: '45',
+      insuranceType: '110',
+    });
     expect(first.body.hasMore).toBe(true);
-    const second = await http().get('/ministry/v1/interactions').query({ province: '44', after: first.body.nextCursor, limit: 10 }).set(auth);
-    expect(second.body.items).toEqual([expect.objectContaining({ kind: 'deceased-elsewhere', citizenId: dead, dateOfDeath: '2023-05-06' })]);
+    const second = await http()
+      .get('/ministry/v1/interactions')
+      .query({ province: '44', after: first.body.nextCursor, limit: 10 })
+      .set(auth);
+    expect(second.body.items).toEqual([
+      expect.objectContaining({ kind: 'deceased-elsewhere', citizenId: dead, dateOfDeath: '2023-05-06' }),
+    ]);
     expect(second.body.hasMore).toBe(false);
     const empty = await http().get('/ministry/v1/interactions').query({ province: '44', after: second.body.nextCursor }).set(auth);
     expect(empty.body).toEqual({ province: '44', items: [], nextCursor: second.body.nextCursor, hasMore: false });
@@ -158,9 +199,17 @@ describe('ministry simulator', () => {
 
   it('stores a batch and then loses the response in store-then-fail mode', async () => {
     sim.setFault({ mode: 'store-then-fail', count: 1 });
-    await expect(http().post('/ministry/v1/uploads/U44-5-9').set(auth).send(uploadBody(5, 9, [7, 9], 'c'))).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(
+      http()
+        .post('/ministry/v1/uploads/U44-5-9')
+        .set(auth)
+        .send(uploadBody(5, 9, [7, 9], 'c')),
+    ).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect(sim.state.progress('44')).toMatchObject({ lastPosition: 9, lastBatchId: 'U44-5-9' });
-    const retry = await http().post('/ministry/v1/uploads/U44-5-9').set(auth).send(uploadBody(5, 9, [7, 9], 'c'));
+    const retry = await http()
+      .post('/ministry/v1/uploads/U44-5-9')
+      .set(auth)
+      .send(uploadBody(5, 9, [7, 9], 'c'));
     expect(retry.body).toMatchObject({ acknowledged: true, position: 9, duplicate: true });
     expect(sim.state.stats()).toMatchObject({ records: 5, duplicateRecords: 0 });
   });
@@ -191,11 +240,20 @@ describe('seeding from a generated province', () => {
       const one = elsewhere[0];
       const result = res.body.results.find((r: { citizenId: string }) => r.citizenId === one.citizenId);
       expect(result.records.map((r: { insuranceType: string }) => r.insuranceType).sort()).toEqual([...one.coverage.types!].sort());
-      expect(result.records.every((r: { provinceCode: string; since: string }) => r.provinceCode === one.coverage.province && /^\d{4}-\d{2}-\d{2}$/.test(r.since))).toBe(true);
-      const page = await supertest(sim.app.getHttpServer()).get('/ministry/v1/interactions').query({ province: '44', limit: 1000 }).set(auth);
+      expect(
+        result.records.every(
+          (r: { provinceCode: string; since: string }) => r.provinceCode === one.coverage.province && /^\d{4}-\d{2}-\d{2}$/.test(r.since),
+        ),
+      ).toBe(true);
+      const page = await supertest(sim.app.getHttpServer())
+        .get('/ministry/v1/interactions')
+        .query({ province: '44', limit: 1000 })
+        .set(auth);
       const kinds = new Set(page.body.items.map((i: { kind: string }) => i.kind));
       expect(kinds.has('insured-elsewhere')).toBe(true);
-      expect(page.body.items.filter((i: { kind: string }) => i.kind === 'insured-elsewhere')).toHaveLength(elsewhere.reduce((n, p) => n + p.coverage.types!.length, 0));
+      expect(page.body.items.filter((i: { kind: string }) => i.kind === 'insured-elsewhere')).toHaveLength(
+        elsewhere.reduce((n, p) => n + p.coverage.types!.length, 0),
+      );
     } finally {
       await sim.close();
     }

@@ -14,7 +14,10 @@ export class SimProblemFilter implements ExceptionFilter {
     if (problem.status >= 500) this.logger.error(`Unhandled ${error instanceof Error ? error.name : typeof error}`);
     if (res.headersSent) return;
     // `instance` is the path only: batch ids are safe there, query strings are never echoed.
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body(req.path)));
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .send(JSON.stringify(problem.body(req.path)));
   }
 }
 

@@ -7,8 +7,37 @@ import type { SeedRecord } from './sim-state';
 
 /** GB/T 2260 province-level codes (mainland). */
 const PROVINCES = [
-  '11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50',
-  '51', '52', '53', '54', '61', '62', '63', '64', '65',
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
 ];
 const EARLIEST_ENROLMENT = '2008-01-01';
 const DAY_MS = 86_400_000;
@@ -80,7 +109,9 @@ export async function seedRecordsFromTruth(dir: string): Promise<SeedRecord[]> {
   const file = join(dir, 'truth', 'persons.ndjson');
   if (!existsSync(file)) throw new Error(`No ground truth at ${file}: generate a province first`);
   const manifestFile = join(dir, 'manifest.json');
-  const today = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { today?: string }).today ?? '2024-06-30' : '2024-06-30';
+  const today = existsSync(manifestFile)
+    ? ((JSON.parse(readFileSync(manifestFile, 'utf8')) as { today?: string }).today ?? '2024-06-30')
+    : '2024-06-30';
   const out: SeedRecord[] = [];
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) {

@@ -67,7 +67,15 @@ export class SimState {
   private readonly uploads = new Map<string, ProvinceUploads>();
   private readonly inquiries = new Map<string, string>();
   private sequence = 0;
-  private readonly counters = { duplicateBatches: 0, conflictsRefused: 0, positionMismatches: 0, duplicateRecords: 0, inquiries: 0, inquiredIds: 0, inquiryConflicts: 0 };
+  private readonly counters = {
+    duplicateBatches: 0,
+    conflictsRefused: 0,
+    positionMismatches: 0,
+    duplicateRecords: 0,
+    inquiries: 0,
+    inquiredIds: 0,
+    inquiryConflicts: 0,
+  };
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -97,7 +105,11 @@ export class SimState {
         provinceCode: r.provinceCode,
         recordedAt: r.recordedAt ?? this.now().toISOString(),
         ...(r.kind === 'insured-elsewhere'
-          ? { insuranceType: r.insuranceType ?? '390', contributionStatus: r.contributionStatus ?? '1', since: r.since ?? this.now().toISOString().slice(0, 10) }
+          ? {
+              insuranceType: r.insuranceType ?? '390',
+              contributionStatus: r.contributionStatus ?? '1',
+              since: r.since ?? this.now().toISOString().slice(0, 10),
+            }
           : { dateOfDeath: r.dateOfDeath }),
       });
       added++;
@@ -105,7 +117,12 @@ export class SimState {
     return added;
   }
 
-  inquire(province: string, batchId: string, checksum: string, citizenIds: string[]): Array<{ citizenId: string; records: EnrolmentElsewhere[] }> {
+  inquire(
+    province: string,
+    batchId: string,
+    checksum: string,
+    citizenIds: string[],
+  ): Array<{ citizenId: string; records: EnrolmentElsewhere[] }> {
     const known = this.inquiries.get(batchId);
     if (known !== undefined && known !== checksum) {
       this.counters.inquiryConflicts++;
@@ -123,7 +140,11 @@ export class SimState {
     }));
   }
 
-  interactionsAfter(province: string, after: string | undefined, limit: number): { items: Interaction[]; nextCursor: string | null; hasMore: boolean } {
+  interactionsAfter(
+    province: string,
+    after: string | undefined,
+    limit: number,
+  ): { items: Interaction[]; nextCursor: string | null; hasMore: boolean } {
     const mine = this.interactions.filter((i) => i.homeProvince === province && (after === undefined || i.cursor > after));
     const page = mine.slice(0, limit).map(({ homeProvince: _home, ...i }) => i);
     return {
@@ -148,7 +169,14 @@ export class SimState {
    * another checksum it is refused. A new batch must continue from the last acknowledged
    * position, which is what makes the upload gap-free.
    */
-  acceptUpload(province: string, batchId: string, checksum: string, fromPosition: number, toPosition: number, records: UploadRecord[]): AcceptedUpload {
+  acceptUpload(
+    province: string,
+    batchId: string,
+    checksum: string,
+    fromPosition: number,
+    toPosition: number,
+    records: UploadRecord[],
+  ): AcceptedUpload {
     const p = this.provinceUploads(province);
     const stored = p.batches.get(batchId);
     if (stored) {

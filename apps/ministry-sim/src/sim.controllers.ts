@@ -42,8 +42,22 @@ export class ExchangeController {
     requireJson(req);
     const upload = parseUpload(batchId, body);
     checkProvince(req, upload.province);
-    const accepted = this.state.acceptUpload(upload.province, batchId, upload.checksum, upload.fromPosition, upload.toPosition, upload.records);
-    return { batchId, acknowledged: true, position: accepted.position, records: accepted.records, duplicate: accepted.duplicate, receivedAt: accepted.receivedAt };
+    const accepted = this.state.acceptUpload(
+      upload.province,
+      batchId,
+      upload.checksum,
+      upload.fromPosition,
+      upload.toPosition,
+      upload.records,
+    );
+    return {
+      batchId,
+      acknowledged: true,
+      position: accepted.position,
+      records: accepted.records,
+      duplicate: accepted.duplicate,
+      receivedAt: accepted.receivedAt,
+    };
   }
 
   @Get('uploads/progress')
@@ -90,7 +104,8 @@ export class SimAdminController {
       if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) errors.push({ field: f, code: 'INVALID_NUMBER' });
     }
     const status = body?.status;
-    if (status !== undefined && (!Number.isInteger(status) || status < 400 || status > 599)) errors.push({ field: 'status', code: 'INVALID_STATUS' });
+    if (status !== undefined && (!Number.isInteger(status) || status < 400 || status > 599))
+      errors.push({ field: 'status', code: 'INVALID_STATUS' });
     if (errors.length > 0) throw validationFailed(errors);
     return this.faults.set({ mode: mode!, count: body?.count, delayMs: body?.delayMs, status });
   }
@@ -108,7 +123,9 @@ export class SimAdminController {
     const province = parseProvince(query);
     return {
       province,
-      records: this.state.uploadedRecords(province).map((r) => ({ position: r.position, eventId: r.eventId, eventType: r.eventType, personId: r.personId })),
+      records: this.state
+        .uploadedRecords(province)
+        .map((r) => ({ position: r.position, eventId: r.eventId, eventType: r.eventType, personId: r.personId })),
     };
   }
 

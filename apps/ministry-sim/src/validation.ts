@@ -27,7 +27,8 @@ function isNonNegativeInteger(value: unknown): value is number {
 function checkChecksum(body: Record<string, unknown>, required: boolean): string {
   const actual = bodyChecksum(body);
   if (body.checksum === undefined && !required) return actual;
-  if (typeof body.checksum !== 'string' || !HEX64.test(body.checksum)) throw validationFailed([{ field: 'checksum', code: 'INVALID_CHECKSUM_FORMAT' }]);
+  if (typeof body.checksum !== 'string' || !HEX64.test(body.checksum))
+    throw validationFailed([{ field: 'checksum', code: 'INVALID_CHECKSUM_FORMAT' }]);
   if (body.checksum !== actual) {
     throw new MinistryProblem(400, 'CHECKSUM_MISMATCH', 'The checksum does not match the canonical JSON of the body.');
   }
@@ -76,7 +77,8 @@ export function parseUpload(batchId: string, body: unknown): UploadRequest {
   if (!Array.isArray(body.records)) errors.push({ field: 'records', code: 'REQUIRED' });
   if (errors.length > 0) throw validationFailed(errors);
   const records = body.records as unknown[];
-  if (records.length > MAX_UPLOAD_RECORDS) throw new MinistryProblem(413, 'BATCH_TOO_LARGE', `An upload carries at most ${MAX_UPLOAD_RECORDS} records.`);
+  if (records.length > MAX_UPLOAD_RECORDS)
+    throw new MinistryProblem(413, 'BATCH_TOO_LARGE', `An upload carries at most ${MAX_UPLOAD_RECORDS} records.`);
   if (body.count !== records.length) throw new MinistryProblem(400, 'COUNT_MISMATCH', 'count differs from the number of records.');
   const from = body.fromPosition as number;
   const to = body.toPosition as number;
@@ -84,7 +86,8 @@ export function parseUpload(batchId: string, body: unknown): UploadRequest {
   records.forEach((r, i) => {
     const at = `records[${i}]`;
     if (!isObject(r)) return errors.push({ field: at, code: 'NOT_AN_OBJECT' });
-    if (!isNonNegativeInteger(r.position) || r.position <= previous || r.position > to) errors.push({ field: `${at}.position`, code: 'POSITION_OUT_OF_ORDER' });
+    if (!isNonNegativeInteger(r.position) || r.position <= previous || r.position > to)
+      errors.push({ field: `${at}.position`, code: 'POSITION_OUT_OF_ORDER' });
     else previous = r.position;
     for (const f of ['eventId', 'eventType', 'personId', 'source', 'occurredAt', 'recordedAt'] as const) {
       if (typeof r[f] !== 'string' || r[f] === '') errors.push({ field: `${at}.${f}`, code: 'REQUIRED' });
@@ -114,6 +117,7 @@ export function parseInteractionsQuery(query: Record<string, unknown>): { provin
 }
 
 export function parseProvince(query: Record<string, unknown>): string {
-  if (typeof query.province !== 'string' || !PROVINCE.test(query.province)) throw validationFailed([{ field: 'province', code: 'INVALID_PROVINCE' }]);
+  if (typeof query.province !== 'string' || !PROVINCE.test(query.province))
+    throw validationFailed([{ field: 'province', code: 'INVALID_PROVINCE' }]);
   return query.province;
 }

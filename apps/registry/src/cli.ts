@@ -22,7 +22,8 @@ main(process.argv).then(
   (error: unknown) => {
     if (error instanceof CommanderError) process.exit(error.exitCode);
     if (error instanceof ConfigValidationError) process.stderr.write(`${error.message}\n`);
-    else if (error instanceof Error && 'code' in error) process.stderr.write(`error ${String((error as { code: unknown }).code)}: ${error.message}\n`);
+    else if (error instanceof Error && 'code' in error)
+      process.stderr.write(`error ${String((error as { code: unknown }).code)}: ${error.message}\n`);
     else process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },

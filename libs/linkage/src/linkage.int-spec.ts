@@ -61,7 +61,9 @@ describe('linkage of a synthetic province (3 000 persons)', () => {
       const linked = rows.filter((r) => r.decision.outcome === 'link' && r.decision.personId === r.truePersonId);
       expect(linked.length / rows.length).toBeGreaterThanOrEqual(0.95);
     }
-    const cardsWithoutId = run.rows.filter((r) => r.file === 'card-library.xlsx' && r.truePersonId !== null && r.noise.includes('missing-id'));
+    const cardsWithoutId = run.rows.filter(
+      (r) => r.file === 'card-library.xlsx' && r.truePersonId !== null && r.noise.includes('missing-id'),
+    );
     expect(cardsWithoutId.every((r) => r.decision.outcome !== 'link' || r.decision.personId === r.truePersonId)).toBe(true);
   });
 

@@ -5,9 +5,30 @@ import { LinkagePerson, Linker } from './linker';
 const id = (first17: string): string => first17 + citizenIdCheckCharacter(first17);
 const config = loadLinkageConfig();
 
-const ZHANG: LinkagePerson = { personId: 'P1', citizenId: id('44030319900307123'), name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303001' };
-const LI: LinkagePerson = { personId: 'P2', citizenId: id('44030419851120002'), name: '李丽', birthDate: '1985-11-20', gender: '2', region: '440304002' };
-const WANG: LinkagePerson = { personId: 'P3', citizenId: id('44010619700101335'), name: '王小华', birthDate: '1970-01-01', gender: '1', region: '440106003' };
+const ZHANG: LinkagePerson = {
+  personId: 'P1',
+  citizenId: id('44030319900307123'),
+  name: '张明',
+  birthDate: '1990-03-07',
+  gender: '1',
+  region: '440303001',
+};
+const LI: LinkagePerson = {
+  personId: 'P2',
+  citizenId: id('44030419851120002'),
+  name: '李丽',
+  birthDate: '1985-11-20',
+  gender: '2',
+  region: '440304002',
+};
+const WANG: LinkagePerson = {
+  personId: 'P3',
+  citizenId: id('44010619700101335'),
+  name: '王小华',
+  birthDate: '1970-01-01',
+  gender: '1',
+  region: '440106003',
+};
 
 function linkerWith(persons: readonly LinkagePerson[], c: LinkageConfig = config): Linker {
   const linker = new Linker(c);
@@ -28,8 +49,15 @@ describe('Linker', () => {
   });
 
   it('links a bad check character, a missing one and an impossible birth date in the ID by their parts', () => {
-    expect(linker.link({ citizenId: wrongCheck(LI.citizenId as string), name: '李丽' })).toMatchObject({ outcome: 'link', personId: 'P2', method: 'scored' });
-    expect(linker.link({ citizenId: (LI.citizenId as string).slice(0, 17), name: '李莉' })).toMatchObject({ outcome: 'link', personId: 'P2' });
+    expect(linker.link({ citizenId: wrongCheck(LI.citizenId as string), name: '李丽' })).toMatchObject({
+      outcome: 'link',
+      personId: 'P2',
+      method: 'scored',
+    });
+    expect(linker.link({ citizenId: (LI.citizenId as string).slice(0, 17), name: '李莉' })).toMatchObject({
+      outcome: 'link',
+      personId: 'P2',
+    });
     const impossible = id('440303' + '1990' + '1301' + '123');
     expect(linker.link({ citizenId: impossible, name: '张名' })).toMatchObject({ outcome: 'link', personId: 'P1' });
   });
@@ -37,12 +65,25 @@ describe('Linker', () => {
   it('links a record without an ID by name, birth date, gender and region, homophones included', () => {
     const d = linker.link({ name: '王小化', birthDate: '1970-01-01', gender: '1', region: '440106' });
     expect(d).toMatchObject({ outcome: 'link', personId: 'P3' });
-    expect(d.fields).toMatchObject({ name: { level: 'pinyin' }, birthDate: { level: 'exact' }, region: { level: 'same-county' }, citizenId: { level: 'missing', weight: 0 } });
-    expect(d.score).toBeCloseTo(Object.values(d.fields).reduce((s, f) => s + f.weight, 0), 10);
+    expect(d.fields).toMatchObject({
+      name: { level: 'pinyin' },
+      birthDate: { level: 'exact' },
+      region: { level: 'same-county' },
+      citizenId: { level: 'missing', weight: 0 },
+    });
+    expect(d.score).toBeCloseTo(
+      Object.values(d.fields).reduce((s, f) => s + f.weight, 0),
+      10,
+    );
   });
 
   it('answers none when nothing shares a block, and for an unknown valid ID with other details', () => {
-    expect(linker.link({ name: '赵六', birthDate: '2001-02-03', gender: '2' })).toMatchObject({ outcome: 'none', candidates: 0, score: 0, fields: {} });
+    expect(linker.link({ name: '赵六', birthDate: '2001-02-03', gender: '2' })).toMatchObject({
+      outcome: 'none',
+      candidates: 0,
+      score: 0,
+      fields: {},
+    });
     expect(linker.link({})).toMatchObject({ outcome: 'none', candidates: 0 });
     // Same birth date and gender as 张明 but another valid ID and another name: a different person.
     const stranger = linker.link({ citizenId: id('11010119900307457'), name: '刘强', birthDate: '1990-03-07', gender: '1' });
@@ -77,7 +118,12 @@ describe('Linker', () => {
 
   it('skips blocks above maxBlockSize and counts them', () => {
     const small = { ...config, blocking: { ...config.blocking, maxBlockSize: 2 } };
-    const crowd = Array.from({ length: 5 }, (_, i) => ({ ...ZHANG, personId: `C${i}`, citizenId: id(`4403031990030712${i}`.slice(0, 17)), name: `张${'伟强军杰涛'[i]}` }));
+    const crowd = Array.from({ length: 5 }, (_, i) => ({
+      ...ZHANG,
+      personId: `C${i}`,
+      citizenId: id(`4403031990030712${i}`.slice(0, 17)),
+      name: `张${'伟强军杰涛'[i]}`,
+    }));
     const l = linkerWith(crowd, small);
     const d = l.link({ name: '张三', birthDate: '1990-03-07', gender: '1' });
     expect(d.skippedBlocks).toBeGreaterThanOrEqual(1);
@@ -93,9 +139,17 @@ describe('Linker', () => {
   });
 
   it('lists candidates with their levels for weight estimation', () => {
-    const c = linker.compareCandidates({ citizenId: wrongCheck(LI.citizenId as string), name: '李莉', birthDate: '1985-11-20', gender: '2' });
+    const c = linker.compareCandidates({
+      citizenId: wrongCheck(LI.citizenId as string),
+      name: '李莉',
+      birthDate: '1985-11-20',
+      gender: '2',
+    });
     expect(c).toHaveLength(1);
-    expect(c[0]).toMatchObject({ personId: 'P2', levels: { citizenId: 'same-first-17', name: 'pinyin', birthDate: 'exact', gender: 'equal', region: 'missing' } });
+    expect(c[0]).toMatchObject({
+      personId: 'P2',
+      levels: { citizenId: 'same-first-17', name: 'pinyin', birthDate: 'exact', gender: 'equal', region: 'missing' },
+    });
   });
 
   it('rejects a person without an id and never puts values in the message', () => {
@@ -107,7 +161,14 @@ describe('Linker', () => {
     const n = 20_000;
     for (let i = 0; i < n; i++) {
       const body = `440303${1950 + (i % 50)}0${1 + (i % 9)}1${i % 10}${String(i % 1000).padStart(3, '0')}`;
-      l.add({ personId: `Q${i}`, citizenId: id(body), name: `张${i % 97}`, birthDate: `${body.slice(6, 10)}-${body.slice(10, 12)}-${body.slice(12, 14)}`, gender: '1', region: '440303001' });
+      l.add({
+        personId: `Q${i}`,
+        citizenId: id(body),
+        name: `张${i % 97}`,
+        birthDate: `${body.slice(6, 10)}-${body.slice(10, 12)}-${body.slice(12, 14)}`,
+        gender: '1',
+        region: '440303001',
+      });
     }
     l.link({ name: '张1', birthDate: '1951-02-11', gender: '1' });
     expect(l.indexBytes() / n).toBeLessThan(160);

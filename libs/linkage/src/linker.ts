@@ -3,7 +3,18 @@ import { BlockIndex } from './blocking/block-index';
 import { BLOCK_KEY_RULES, BlockKeyRule } from './blocking/block-keys';
 import { hash32 } from './blocking/hash';
 import { COMPARATORS, ComparatorDefinition } from './compare/comparators';
-import { defaultPinyinOf, LinkageInput, LinkageValues, linkageBirthDate, linkageCitizenId, linkageGender, linkageName, linkageRegion, PinyinOf, prepareValues } from './compare/values';
+import {
+  defaultPinyinOf,
+  LinkageInput,
+  LinkageValues,
+  linkageBirthDate,
+  linkageCitizenId,
+  linkageGender,
+  linkageName,
+  linkageRegion,
+  PinyinOf,
+  prepareValues,
+} from './compare/values';
 import { LinkageConfig, levelWeights } from './config/linkage-config';
 
 /** A registry person as the linker indexes it. */
@@ -133,7 +144,12 @@ export class Linker {
 
   /** Bytes held by typed columns and block indices (strings and maps not counted). */
   indexBytes(): number {
-    const cols = this.nameIdx.data.byteLength + this.birth.data.byteLength + this.gender.data.byteLength + this.regionIdx.data.byteLength + this.seen.byteLength;
+    const cols =
+      this.nameIdx.data.byteLength +
+      this.birth.data.byteLength +
+      this.gender.data.byteLength +
+      this.regionIdx.data.byteLength +
+      this.seen.byteLength;
     return cols + this.exact.bytes + this.blockKeys.reduce((s, b) => s + b.index.bytes, 0);
   }
 
@@ -176,7 +192,15 @@ export class Linker {
     const exact = this.exactMatches(v);
     if (exact.length === 1) {
       const { total, fields } = this.score(v, exact[0]);
-      return { outcome: 'link', personId: this.personIds[exact[0]], score: total, fields, candidates: 1, skippedBlocks: 0, method: 'exact-id' };
+      return {
+        outcome: 'link',
+        personId: this.personIds[exact[0]],
+        score: total,
+        fields,
+        candidates: 1,
+        skippedBlocks: 0,
+        method: 'exact-id',
+      };
     }
     const { candidates, skippedBlocks } = this.candidatesOf(v, exact);
     let best = -1;
@@ -195,7 +219,8 @@ export class Linker {
     if (best < 0) return { outcome: 'none', score: 0, fields: {}, candidates: 0, skippedBlocks, method: 'scored' };
     const { thresholds } = this.config;
     const clearWinner = second < 0 || bestScore - secondScore >= thresholds.margin;
-    const outcome: LinkOutcome = bestScore >= thresholds.link && clearWinner ? 'link' : bestScore >= thresholds.possible ? 'possible' : 'none';
+    const outcome: LinkOutcome =
+      bestScore >= thresholds.link && clearWinner ? 'link' : bestScore >= thresholds.possible ? 'possible' : 'none';
     return {
       outcome,
       ...(outcome !== 'none' ? { personId: this.personIds[best] } : {}),

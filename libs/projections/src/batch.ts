@@ -17,7 +17,10 @@ export interface PendingWrite {
 /** Thrown by the context when the store could not load a document: a store outage, not a poison event. */
 export class DocumentLoadError extends Error {
   readonly code = 'PROJECTION_LOAD_FAILED';
-  constructor(collection: string, override readonly cause: unknown) {
+  constructor(
+    collection: string,
+    override readonly cause: unknown,
+  ) {
     super(`Could not load documents of ${collection}: ${errorText(cause)}`);
     this.name = 'DocumentLoadError';
   }

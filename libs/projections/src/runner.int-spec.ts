@@ -73,7 +73,13 @@ function runnerSuite(readStores: ReadStoreFactory): void {
       rebuild: null,
     });
     expect(await stores.readStore.listCollections()).toEqual(
-      expect.arrayContaining(['tally_v1_g1_streams', 'tally_v1_g1_totals', 'projection_state', 'projection_checkpoints', 'projection_leases']),
+      expect.arrayContaining([
+        'tally_v1_g1_streams',
+        'tally_v1_g1_totals',
+        'projection_state',
+        'projection_checkpoints',
+        'projection_leases',
+      ]),
     );
   });
 

@@ -213,9 +213,16 @@ export class ProjectionRunner {
         switching: false,
       });
     }
-    await this.options.readStore
-      .collection(PARKED_COLLECTION)
-      .ensureIndexes([{ name: 'by_generation', fields: [['projection', 1], ['generation', 1], ['position', 1]] }]);
+    await this.options.readStore.collection(PARKED_COLLECTION).ensureIndexes([
+      {
+        name: 'by_generation',
+        fields: [
+          ['projection', 1],
+          ['generation', 1],
+          ['position', 1],
+        ],
+      },
+    ]);
     this.started = true;
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.leaseRenewMs);
@@ -260,7 +267,12 @@ export class ProjectionRunner {
    */
   async waitUntilCaughtUp(name?: string, timeoutMs = 30_000): Promise<void> {
     const slots = name === undefined ? [...this.slots.values()] : [this.slot(name)];
-    await waitForProjections(this.options.eventStore, this.options.readStore, slots.map((s) => s.projection), timeoutMs);
+    await waitForProjections(
+      this.options.eventStore,
+      this.options.readStore,
+      slots.map((s) => s.projection),
+      timeoutMs,
+    );
   }
 
   /**
@@ -383,7 +395,9 @@ export class ProjectionRunner {
   private holdsLease(slot: Slot): boolean {
     // A safety margin so a writer stops before another instance may legally take over.
     const margin = Math.min(1000, this.leaseTtlMs / 5);
-    return this.started && slot.held && slot.lease !== null && slot.lease.owner === this.instanceId && slot.lease.expiresAt - margin > this.now();
+    return (
+      this.started && slot.held && slot.lease !== null && slot.lease.owner === this.instanceId && slot.lease.expiresAt - margin > this.now()
+    );
   }
 
   // ---- generations ----------------------------------------------------------------------
@@ -526,10 +540,12 @@ export class ProjectionRunner {
           }
         }
         await this.saveRegistry(slot, { ...slot.registry, retired: [] });
-      }).catch((err) => this.logger.warn('dropping old projection collections failed; retried at next start', {
-        projection: slot.projection.name,
-        error: errorText(err),
-      }));
+      }).catch((err) =>
+        this.logger.warn('dropping old projection collections failed; retried at next start', {
+          projection: slot.projection.name,
+          error: errorText(err),
+        }),
+      );
     }, this.dropDelayMs);
     t.unref();
     this.dropTimers.add(t);

@@ -242,7 +242,13 @@ export class GenerationWorker {
       const failure = await this.applyWithRetries(buffer, event);
       if (failure !== null) parkedOps.push(this.parkOp(event, failure));
     }
-    await this.write([...this.documentOps(buffer), ...parkedOps], events[events.length - 1].position, events.length, started, parkedOps.length);
+    await this.write(
+      [...this.documentOps(buffer), ...parkedOps],
+      events[events.length - 1].position,
+      events.length,
+      started,
+      parkedOps.length,
+    );
   }
 
   /**

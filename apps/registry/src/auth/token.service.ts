@@ -9,7 +9,8 @@ import { Role, isRole } from './roles';
 /** Token problems, each with its own stable code; all of them answer 401. */
 export class AuthenticationError extends Error {
   constructor(
-    readonly code: 'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID_SIGNATURE' | 'TOKEN_UNSIGNED' | 'TOKEN_CLAIMS_INVALID',
+    readonly code:
+      'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID_SIGNATURE' | 'TOKEN_UNSIGNED' | 'TOKEN_CLAIMS_INVALID',
     message: string,
   ) {
     super(message);
@@ -69,11 +70,19 @@ export class TokenService {
       throw new AuthenticationError('TOKEN_INVALID_SIGNATURE', 'The bearer token is not signed by a trusted key.');
     }
     const roles = Array.isArray(payload.roles) ? payload.roles : [];
-    if (typeof payload.sub !== 'string' || roles.length === 0 || !roles.every(isRole) || typeof payload.region !== 'string' || !REGION.test(payload.region)) {
+    if (
+      typeof payload.sub !== 'string' ||
+      roles.length === 0 ||
+      !roles.every(isRole) ||
+      typeof payload.region !== 'string' ||
+      !REGION.test(payload.region)
+    ) {
       throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token must name a subject, known roles and a region code.');
     }
     const source = typeof payload.source === 'string' ? payload.source : undefined;
-    const types = Array.isArray(payload.insuranceTypes) ? payload.insuranceTypes.filter((t): t is string => typeof t === 'string') : undefined;
+    const types = Array.isArray(payload.insuranceTypes)
+      ? payload.insuranceTypes.filter((t): t is string => typeof t === 'string')
+      : undefined;
     return new Principal(payload.sub, roles as Role[], payload.region, source, types);
   }
 

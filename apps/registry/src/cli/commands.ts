@@ -37,7 +37,9 @@ export function registerCommands(program: Command): void {
       const config = loadConfig();
       const path = config.KEYS_FILE ?? KeyRing.defaultPath(config.DATA_DIR);
       const { keyId, previous } = KeyRing.rotate(path, options.algorithm);
-      process.stdout.write(`key ${keyId} (${options.algorithm}) is now active in ${path}; ${previous} and older keys still decrypt. Restart the service to use it.\n`);
+      process.stdout.write(
+        `key ${keyId} (${options.algorithm}) is now active in ${path}; ${previous} and older keys still decrypt. Restart the service to use it.\n`,
+      );
     });
 
   program
@@ -53,7 +55,8 @@ export function registerCommands(program: Command): void {
       const roles = options.role.split(',').map((r) => r.trim());
       const unknown = roles.filter((r) => !isRole(r));
       if (unknown.length > 0) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
-      if (!/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/.test(options.region)) throw new Error('--region must be a 2, 4, 6, 9 or 12 digit division code');
+      if (!/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/.test(options.region))
+        throw new Error('--region must be a 2, 4, 6, 9 or 12 digit division code');
       const hours = Number(options.hours);
       if (!Number.isFinite(hours) || hours <= 0) throw new Error('--hours must be a positive number');
       await withAppContext(async (app) => {
@@ -68,7 +71,9 @@ export function registerCommands(program: Command): void {
           Math.round(hours * 3600),
         );
         const principal = new Principal(options.subject, roles as Role[], options.region);
-        process.stderr.write(`token for ${roles.join(',')} in ${options.region} (${[...principal.permissions].join(' ')}), valid ${hours} h\n`);
+        process.stderr.write(
+          `token for ${roles.join(',')} in ${options.region} (${[...principal.permissions].join(' ')}), valid ${hours} h\n`,
+        );
         process.stdout.write(`${token}\n`);
       });
     });

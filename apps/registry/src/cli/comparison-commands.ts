@@ -43,7 +43,9 @@ export function registerComparisonCommands(program: Command): void {
               `comparison ${done._id}: ${done.state} in ${seconds.toFixed(1)} s (${Math.round(c.persons / Math.max(seconds, 0.001))} persons/s)`,
               `  household-registered persons  ${c.persons}`,
               `  status changes recorded       ${c.statusChanges}`,
-              `  by status                     ${Object.entries(c.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+              `  by status                     ${Object.entries(c.byStatus)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`,
               `  ministry inquiry              ${c.inquired} asked, ${c.insuredElsewhereFound} insured-elsewhere records`,
               `  record linkage                ${c.recordsConsidered} rows: ${c.linked} linked (${c.repaired ?? 0} by repairing their ID), ${c.possibleLinks} to review, ${c.notLinked} not linked`,
               ...(done.error ? [`  error ${done.error.code}: ${done.error.message}`] : []),
@@ -79,8 +81,14 @@ export function registerComparisonCommands(program: Command): void {
               `  of which carry more than a name ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)} (name-only rows go to review)`,
               `  waiting for review             ${l.pendingReview}`,
               `  rows without an ID whose person no row identifies (nothing to link to, not counted) ${l.unplaceable}; counted as misses, recall ${pct(l.hardRecallCountingUnplaceable)}`,
-              ...Object.entries(l.hardMissesByKind).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `    missed: ${k.padEnd(40)} ${v}`),
-              ...Object.entries(l.falsePositivesByKind).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `    wrong:  ${k.padEnd(40)} ${v}`),
+              ...Object.entries(l.hardMissesByKind)
+                .sort((a, b) => b[1] - a[1])
+                .slice(0, 8)
+                .map(([k, v]) => `    missed: ${k.padEnd(40)} ${v}`),
+              ...Object.entries(l.falsePositivesByKind)
+                .sort((a, b) => b[1] - a[1])
+                .slice(0, 5)
+                .map(([k, v]) => `    wrong:  ${k.padEnd(40)} ${v}`),
               'coverage status',
               `  in-scope persons               ${report.coverage.persons}`,
               `  agreement with the truth       ${pct(report.coverage.agreement)}`,

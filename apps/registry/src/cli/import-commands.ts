@@ -66,62 +66,75 @@ export function registerImportCommands(program: Command): void {
     .option('--operator <name>', 'who runs the import (recorded in every event)', 'cli')
     .option('--follow <importId>', 'show the progress of an import started elsewhere until it ends')
     .option('--no-wait-projections', 'do not wait for the read models to catch up before reporting')
-    .action(async (options: { source?: string; file?: string; format?: string; encoding?: string; region: string; operator: string; follow?: string; waitProjections: boolean }) => {
-      if (options.follow) {
-        await withAppContext(async (app) => {
-          const jobs = app.get<ReadStore>(READ_STORE).collection<ImportJob>(IMPORT_JOBS);
-          const progress = bar();
-          progress.start(1, 0, { rows: 0, rate: 0, quarantined: 0 });
-          for (;;) {
-            const job = await jobs.get(options.follow!);
-            if (!job) throw new Error(`no import ${options.follow}`);
-            follow(job, progress);
-            if (job.state === 'completed' || job.state === 'failed') {
-              progress.stop();
-              process.stdout.write(report(job));
-              if (job.state === 'failed') process.exitCode = 1;
-              return;
+    .action(
+      async (options: {
+        source?: string;
+        file?: string;
+        format?: string;
+        encoding?: string;
+        region: string;
+        operator: string;
+        follow?: string;
+        waitProjections: boolean;
+      }) => {
+        if (options.follow) {
+          await withAppContext(async (app) => {
+            const jobs = app.get<ReadStore>(READ_STORE).collection<ImportJob>(IMPORT_JOBS);
+            const progress = bar();
+            progress.start(1, 0, { rows: 0, rate: 0, quarantined: 0 });
+            for (;;) {
+              const job = await jobs.get(options.follow!);
+              if (!job) throw new Error(`no import ${options.follow}`);
+              follow(job, progress);
+              if (job.state === 'completed' || job.state === 'failed') {
+                progress.stop();
+                process.stdout.write(report(job));
+                if (job.state === 'failed') process.exitCode = 1;
+                return;
+              }
+              await new Promise((r) => setTimeout(r, 500));
             }
-            await new Promise((r) => setTimeout(r, 500));
-          }
-        });
-        return;
-      }
-      if (!options.source || !options.file) throw new Error('import needs --source and --file (or --follow <importId>)');
-      await withAppContext(
-        async (app) => {
-          const imports = app.get(ImportService);
-          const region = options.region || app.get(AppConfig).PROVINCE_CODE;
-          const caller = new Principal(options.operator, ['province-admin'], region);
-          const progress = bar();
-          progress.start(1, 0, { rows: 0, rate: 0, quarantined: 0 });
-          const unsubscribe = imports.onProgress((job) => follow(job, progress));
-          deprioritiseImportThread(app.get(AppConfig).CLI_IMPORT_NICE);
-          const started = Date.now();
-          const submitted = await imports.submit({
-            source: options.source!,
-            filePath: resolve(options.file!),
-            fileName: options.file!,
-            format: options.format,
-            encoding: options.encoding,
-            caller,
-            channel: 'cli',
           });
-          const job = await imports.waitFor(submitted._id);
-          unsubscribe();
-          progress.stop();
-          process.stdout.write(report(job));
-          if (options.waitProjections && job.state === 'completed') {
-            const t = Date.now();
-            await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
-            const total = (Date.now() - started) / 1000;
-            process.stdout.write(`  read models caught up in ${((Date.now() - t) / 1000).toFixed(1)} s; end to end ${total.toFixed(1)} s (${Math.round(job.counts.read / total)} rows/s)\n`);
-          }
-          if (job.state === 'failed') process.exitCode = 1;
-        },
-        { projections: options.waitProjections },
-      );
-    });
+          return;
+        }
+        if (!options.source || !options.file) throw new Error('import needs --source and --file (or --follow <importId>)');
+        await withAppContext(
+          async (app) => {
+            const imports = app.get(ImportService);
+            const region = options.region || app.get(AppConfig).PROVINCE_CODE;
+            const caller = new Principal(options.operator, ['province-admin'], region);
+            const progress = bar();
+            progress.start(1, 0, { rows: 0, rate: 0, quarantined: 0 });
+            const unsubscribe = imports.onProgress((job) => follow(job, progress));
+            deprioritiseImportThread(app.get(AppConfig).CLI_IMPORT_NICE);
+            const started = Date.now();
+            const submitted = await imports.submit({
+              source: options.source!,
+              filePath: resolve(options.file!),
+              fileName: options.file!,
+              format: options.format,
+              encoding: options.encoding,
+              caller,
+              channel: 'cli',
+            });
+            const job = await imports.waitFor(submitted._id);
+            unsubscribe();
+            progress.stop();
+            process.stdout.write(report(job));
+            if (options.waitProjections && job.state === 'completed') {
+              const t = Date.now();
+              await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
+              const total = (Date.now() - started) / 1000;
+              process.stdout.write(
+                `  read models caught up in ${((Date.now() - t) / 1000).toFixed(1)} s; end to end ${total.toFixed(1)} s (${Math.round(job.counts.read / total)} rows/s)\n`,
+              );
+            }
+            if (job.state === 'failed') process.exitCode = 1;
+          },
+          { projections: options.waitProjections },
+        );
+      },
+    );
 
   program
     .command('generate')
@@ -135,8 +148,13 @@ export function registerImportCommands(program: Command): void {
       if (!Number.isInteger(persons) || persons <= 0) throw new Error('--persons must be a positive whole number');
       const started = Date.now();
       const manifest = await generateProvince({ persons, seed: options.seed, outDir: resolve(options.out), province: options.province });
-      process.stdout.write(`generated ${manifest.persons} persons of ${manifest.provinceName} (seed ${manifest.seed}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      for (const f of manifest.files) process.stdout.write(`  ${f.file.padEnd(34)} ${String(f.rows).padStart(9)} rows  ${f.format} ${f.encoding}${f.bom ? ' (BOM)' : ''}\n`);
+      process.stdout.write(
+        `generated ${manifest.persons} persons of ${manifest.provinceName} (seed ${manifest.seed}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+      for (const f of manifest.files)
+        process.stdout.write(
+          `  ${f.file.padEnd(34)} ${String(f.rows).padStart(9)} rows  ${f.format} ${f.encoding}${f.bom ? ' (BOM)' : ''}\n`,
+        );
       process.stdout.write(`  ground truth: ${manifest.truth.persons}, ${manifest.truth.records}\n`);
     });
 }

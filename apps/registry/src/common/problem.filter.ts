@@ -14,7 +14,10 @@ interface CodedError {
 /** Maps a domain error code to an HTTP status; everything unlisted is 422 (rule refused). */
 const STATUS_BY_CODE_PREFIX: Array<[RegExp, HttpStatus]> = [
   [/_NOT_FOUND$|^PERSON_NOT_REGISTERED$/, HttpStatus.NOT_FOUND],
-  [/_ALREADY_|^ENROLLMENT_NOT_SUSPENDED$|^ENROLLMENT_TERMINATED$|^PERSON_DECEASED$|^HOUSEHOLD_CANCELLED$|^DUPLICATE_KEY$/, HttpStatus.CONFLICT],
+  [
+    /_ALREADY_|^ENROLLMENT_NOT_SUSPENDED$|^ENROLLMENT_TERMINATED$|^PERSON_DECEASED$|^HOUSEHOLD_CANCELLED$|^DUPLICATE_KEY$/,
+    HttpStatus.CONFLICT,
+  ],
   [/^READ_MODEL_NOT_READY$|^EVENT_STORE_UNAVAILABLE$/, HttpStatus.SERVICE_UNAVAILABLE],
   [/^ID_|^REGION_|^INVALID_|_REQUIRED$|^VALIDATION_/, HttpStatus.BAD_REQUEST],
 ];
@@ -62,7 +65,9 @@ function middlewareClientStatus(error: unknown): number | undefined {
 
 function isCoded(error: unknown): error is CodedError {
   return (
-    error instanceof Error && typeof (error as unknown as Partial<CodedError>).code === 'string' && /^[A-Z][A-Z0-9_]+$/.test((error as unknown as CodedError).code)
+    error instanceof Error &&
+    typeof (error as unknown as Partial<CodedError>).code === 'string' &&
+    /^[A-Z][A-Z0-9_]+$/.test((error as unknown as CodedError).code)
   );
 }
 
@@ -98,13 +103,15 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
     const code = HTTP_CODES[status] ?? `HTTP_${status}`;
     // Nest's own errors (body parser, 404 routes, throttler) carry no personal data, but
     // a body-parser message may quote the body: keep only the generic text.
-    const detail = status === 400 ? 'The request body could not be read.' : redactCitizenIds(typeof body === 'string' ? body : error.message);
+    const detail =
+      status === 400 ? 'The request body could not be read.' : redactCitizenIds(typeof body === 'string' ? body : error.message);
     return { type: problemType(code), title: TITLES[status] ?? 'Error', status, code, detail, instance };
   }
   const middlewareStatus = middlewareClientStatus(error);
   if (middlewareStatus !== undefined) {
     const code = HTTP_CODES[middlewareStatus] ?? `HTTP_${middlewareStatus}`;
-    const detail = middlewareStatus === 413 ? 'The request body is larger than the service accepts.' : 'The request body could not be read.';
+    const detail =
+      middlewareStatus === 413 ? 'The request body is larger than the service accepts.' : 'The request body could not be read.';
     return { type: problemType(code), title: TITLES[middlewareStatus] ?? 'Error', status: middlewareStatus, code, detail, instance };
   }
   if (isCoded(error)) {

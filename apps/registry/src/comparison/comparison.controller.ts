@@ -118,7 +118,8 @@ export class ComparisonController {
   @Get('survey-worklists/identity-checks')
   @RequirePermission('person:read')
   @ApiOperation({
-    summary: 'Household-survey identity checks: household-register rows of a township (or larger region) with no usable ID that no person could be found for',
+    summary:
+      'Household-survey identity checks: household-register rows of a township (or larger region) with no usable ID that no person could be found for',
   })
   identityChecks(@Caller() caller: Principal, @Query() query: WorklistQueryDto) {
     return this.reviews.identityChecks(caller, query.region, query.cursor);
@@ -126,7 +127,9 @@ export class ComparisonController {
 
   @Get('survey-worklists')
   @RequirePermission('person:read')
-  @ApiOperation({ summary: 'Household-survey worklist: uninsured and unresolved persons of a township (or larger region), with what is known about them' })
+  @ApiOperation({
+    summary: 'Household-survey worklist: uninsured and unresolved persons of a township (or larger region), with what is known about them',
+  })
   worklist(@Caller() caller: Principal, @Query() query: WorklistQueryDto) {
     return this.reviews.worklist(caller, query.region, query.cursor);
   }

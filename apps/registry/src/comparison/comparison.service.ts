@@ -1,6 +1,16 @@
 import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CitizenId, CitizenIdRepairKind, PersonCommand, PersonId, SourceKind, ancestorCodes, parsePersonId, personIdFor, repairCitizenId } from '@registry/domain';
+import {
+  CitizenId,
+  CitizenIdRepairKind,
+  PersonCommand,
+  PersonId,
+  SourceKind,
+  ancestorCodes,
+  parsePersonId,
+  personIdFor,
+  repairCitizenId,
+} from '@registry/domain';
 import { CanonicalRecord } from '@registry/ingest';
 import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -15,7 +25,17 @@ import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/p
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { COMPARISON_RUNS, ComparisonRun, IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc, RunPhase } from './comparison-run';
+import {
+  COMPARISON_RUNS,
+  ComparisonRun,
+  IDENTITY_CHECKS,
+  IdentityCheckDoc,
+  LINK_DECISIONS,
+  LINK_REVIEWS,
+  LinkDecisionDoc,
+  LinkReviewDoc,
+  RunPhase,
+} from './comparison-run';
 import { LinkIndex, LinkInput, LinkPerson, RecordLinker } from './record-linker';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
 import { describeUnexpectedError } from '../common/redact';
@@ -23,7 +43,15 @@ import { describeUnexpectedError } from '../common/redact';
 const BATCH = 2000;
 
 /** ID-related reasons: the rows record linkage may still place. */
-const LINKABLE_REASONS = new Set(['ID_BAD_CHECK_CHARACTER', 'ID_MISSING_CHECK_CHARACTER', 'ID_BAD_LENGTH', 'ID_BAD_CHARACTERS', 'ID_BAD_BIRTH_DATE', 'ID_MISSING', 'ID_BIRTH_DATE_IN_FUTURE']);
+const LINKABLE_REASONS = new Set([
+  'ID_BAD_CHECK_CHARACTER',
+  'ID_MISSING_CHECK_CHARACTER',
+  'ID_BAD_LENGTH',
+  'ID_BAD_CHARACTERS',
+  'ID_BAD_BIRTH_DATE',
+  'ID_MISSING',
+  'ID_BIRTH_DATE_IN_FUTURE',
+]);
 
 /** A missing citizen ID is as linkable as a mistyped one. */
 function idReason(reason: { code: string; field?: string }): boolean {
@@ -52,7 +80,12 @@ function linkRecordCommand(
   recordRef: string,
   recordSource: SourceKind,
   occurredAt: string,
-  decision: { decidedBy: 'automatic' | 'reviewer'; reviewer?: string; score: number; fields: Record<string, { level: string; weight: number }> },
+  decision: {
+    decidedBy: 'automatic' | 'reviewer';
+    reviewer?: string;
+    score: number;
+    fields: Record<string, { level: string; weight: number }>;
+  },
 ): PersonCommand {
   return {
     type: 'LinkRecord',
@@ -113,9 +146,14 @@ export class ComparisonService {
   async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
     const active = await this.runs.find({ state: 'running' }, { limit: 1 });
     if (this.running || active.items.length > 0) {
-      throw new ProblemException(HttpStatus.CONFLICT, 'COMPARISON_RUNNING', 'A comparison run is already in progress; follow it or wait for it to end.', {
-        runId: active.items[0]?._id,
-      });
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'COMPARISON_RUNNING',
+        'A comparison run is already in progress; follow it or wait for it to end.',
+        {
+          runId: active.items[0]?._id,
+        },
+      );
     }
     const run: ComparisonRun = {
       _id: `run_${randomUUID()}`,
@@ -124,7 +162,18 @@ export class ComparisonService {
       startedBy: { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel },
       startedAt: new Date().toISOString(),
       progress: { phase: 'starting', done: 0, total: 0 },
-      counts: { persons: 0, statusChanges: 0, byStatus: {}, inquired: 0, insuredElsewhereFound: 0, recordsConsidered: 0, linked: 0, repaired: 0, possibleLinks: 0, notLinked: 0 },
+      counts: {
+        persons: 0,
+        statusChanges: 0,
+        byStatus: {},
+        inquired: 0,
+        insuredElsewhereFound: 0,
+        recordsConsidered: 0,
+        linked: 0,
+        repaired: 0,
+        possibleLinks: 0,
+        notLinked: 0,
+      },
     };
     await this.runs.upsert(run);
     this.running = this.execute(run).finally(() => (this.running = undefined));
@@ -137,7 +186,14 @@ export class ComparisonService {
   }
 
   private context(run: ComparisonRun): CommandContext {
-    return { operator: run.startedBy.operator, role: run.startedBy.role, region: run.startedBy.region, channel: 'comparison', sourceSystem: 'comparison', correlationId: run._id };
+    return {
+      operator: run.startedBy.operator,
+      role: run.startedBy.role,
+      region: run.startedBy.region,
+      channel: 'comparison',
+      sourceSystem: 'comparison',
+      correlationId: run._id,
+    };
   }
 
   private async progress(run: ComparisonRun, phase: RunPhase, done: number, total: number): Promise<void> {
@@ -158,12 +214,17 @@ export class ComparisonService {
       run.state = 'completed';
       run.finishedAt = new Date().toISOString();
       await this.progress(run, 'done', run.progress.total, run.progress.total);
-      this.logger.log(`Comparison ${run._id} completed: ${run.counts.persons} persons, ${run.counts.statusChanges} status changes, ${run.counts.linked} records linked`);
+      this.logger.log(
+        `Comparison ${run._id} completed: ${run.counts.persons} persons, ${run.counts.statusChanges} status changes, ${run.counts.linked} records linked`,
+      );
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       run.state = 'failed';
       run.finishedAt = new Date().toISOString();
-      run.error = { code: typeof code === 'string' ? code : 'COMPARISON_FAILED', message: 'The comparison run stopped; start a new run to continue.' };
+      run.error = {
+        code: typeof code === 'string' ? code : 'COMPARISON_FAILED',
+        message: 'The comparison run stopped; start a new run to continue.',
+      };
       await this.runs.upsert(run);
       this.logger.error(`Comparison ${run._id} failed: ${describeUnexpectedError(error)}`);
     }
@@ -229,7 +290,15 @@ export class ComparisonService {
   private async link(run: ComparisonRun, collection: Awaited<ReturnType<ProjectionsService['collection']>>): Promise<void> {
     const decisions = this.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
     await decisions.ensureIndexes([{ name: 'person', fields: [['personId', 1]] }]);
-    await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).ensureIndexes([{ name: 'state', fields: [['state', 1], ['createdAt', 1]] }]);
+    await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).ensureIndexes([
+      {
+        name: 'state',
+        fields: [
+          ['state', 1],
+          ['createdAt', 1],
+        ],
+      },
+    ]);
     await this.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).ensureIndexes([{ name: 'region_path', fields: [['regionPath', 1]] }]);
 
     // Candidates: quarantined rows of completed imports that failed on their ID only.
@@ -303,7 +372,9 @@ export class ComparisonService {
         if (decision.outcome === 'link' && decision.personId) {
           run.counts.linked++;
           const personId = decision.personId as PersonId;
-          commands.push(...this.linkCommands(rejection, source, personId, decision.score, decision.fields, 'automatic', run.startedAt, fields));
+          commands.push(
+            ...this.linkCommands(rejection, source, personId, decision.score, decision.fields, 'automatic', run.startedAt, fields),
+          );
         } else if (repair) {
           run.counts.linked++;
           run.counts.repaired = (run.counts.repaired ?? 0) + 1;
@@ -311,7 +382,14 @@ export class ComparisonService {
           base.personId = repair.personId;
           base.method = 'id-repair';
           commands.push(...this.repairCommands(rejection, repair, run.startedAt, fields));
-          index.add({ personId: repair.personId, citizenId: repair.citizenId.value, name: fields.name, birthDate: fields.birthDate, gender: fields.gender, region: fields.householdRegion });
+          index.add({
+            personId: repair.personId,
+            citizenId: repair.citizenId.value,
+            name: fields.name,
+            birthDate: fields.birthDate,
+            gender: fields.gender,
+            region: fields.householdRegion,
+          });
         } else if (decision.outcome === 'possible') {
           run.counts.possibleLinks++;
           const review: LinkReviewDoc = {
@@ -350,10 +428,21 @@ export class ComparisonService {
    */
   private linkPerson(doc: PersonDocument): LinkPerson {
     const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
-    return { personId: doc._id, citizenId: personal?.citizenId, name: personal?.name, birthDate: doc.birthDate, gender: doc.gender, region: doc.householdRegion ?? undefined };
+    return {
+      personId: doc._id,
+      citizenId: personal?.citizenId,
+      name: personal?.name,
+      birthDate: doc.birthDate,
+      gender: doc.gender,
+      region: doc.householdRegion ?? undefined,
+    };
   }
 
-  private async linkOrphans(run: ComparisonRun, index: LinkIndex, orphans: Array<{ doc: PersonDocument; person: LinkPerson }>): Promise<void> {
+  private async linkOrphans(
+    run: ComparisonRun,
+    index: LinkIndex,
+    orphans: Array<{ doc: PersonDocument; person: LinkPerson }>,
+  ): Promise<void> {
     const now = new Date().toISOString();
     for (let i = 0; i < orphans.length; i += BATCH) {
       const ops: WriteOp[] = [];
@@ -368,7 +457,11 @@ export class ComparisonService {
         // the same county hold IDs one sequence digit apart, which also carry that birth date
         // and gender, so a near ID with a different name is two people, not a typo.
         const level = (field: string) => decision.fields[field]?.level;
-        const typedWrongly = level('citizenId') !== undefined && level('citizenId') !== 'different' && level('name') !== undefined && level('name') !== 'different';
+        const typedWrongly =
+          level('citizenId') !== undefined &&
+          level('citizenId') !== 'different' &&
+          level('name') !== undefined &&
+          level('name') !== 'different';
         const outcome = decision.outcome === 'link' && decision.personId && typedWrongly ? 'link' : 'none';
         ops.push({
           kind: 'upsert',
@@ -396,7 +489,11 @@ export class ComparisonService {
         commands.push({
           key: ref,
           personId: target,
-          command: linkRecordCommand(ref, (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind, run.startedAt, { decidedBy: 'automatic', score: decision.score, fields: decision.fields }),
+          command: linkRecordCommand(ref, (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind, run.startedAt, {
+            decidedBy: 'automatic',
+            score: decision.score,
+            fields: decision.fields,
+          }),
         });
         for (const e of orphan.enrollments) {
           const type = e.insuranceType;
@@ -425,7 +522,13 @@ export class ComparisonService {
   }
 
   /** The survey's entry for a household row without a person (see IdentityCheckDoc); undefined for other sources or rows without a known region. */
-  identityCheck(rejection: Pick<ImportRejection, '_id' | 'importId' | 'rowNumber' | 'reasons'>, source: string, fields: Record<string, string>, runId: string, now: string): IdentityCheckDoc | undefined {
+  identityCheck(
+    rejection: Pick<ImportRejection, '_id' | 'importId' | 'rowNumber' | 'reasons'>,
+    source: string,
+    fields: Record<string, string>,
+    runId: string,
+    now: string,
+  ): IdentityCheckDoc | undefined {
     const region = fields.householdRegion;
     if (source !== 'household-registration' || !region || !this.reference.regions.get(region)) return undefined;
     return {
@@ -450,7 +553,12 @@ export class ComparisonService {
    * says `id-repair`. Rows with other faults, or whose repaired ID someone already holds
    * (the linker did not take them for that person), are left alone.
    */
-  private repairable(index: LinkIndex, rejection: ImportRejection, source: string, fields: Record<string, string>): { personId: PersonId; citizenId: CitizenId; kind: CitizenIdRepairKind } | undefined {
+  private repairable(
+    index: LinkIndex,
+    rejection: ImportRejection,
+    source: string,
+    fields: Record<string, string>,
+  ): { personId: PersonId; citizenId: CitizenId; kind: CitizenIdRepairKind } | undefined {
     if (source !== 'household-registration' || !identityOnly(rejection.reasons) || !fields.householdRegion) return undefined;
     const repaired = repairCitizenId(fields.rawCitizenId ?? '', { birthDate: fields.birthDate, gender: fields.gender });
     if (!repaired) return undefined;
@@ -465,10 +573,15 @@ export class ComparisonService {
     occurredAt: string,
     recordFields: Record<string, string>,
   ): Array<{ key: string; personId: PersonId; command: PersonCommand }> {
-    const record = { ...recordFields, kind: 'household-registration', sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}` } as unknown as CanonicalRecord;
+    const record = {
+      ...recordFields,
+      kind: 'household-registration',
+      sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}`,
+    } as unknown as CanonicalRecord;
     const out: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [];
     for (const rc of commandsForRecord(record, repair.citizenId, occurredAt)) {
-      const command = rc.command.type === 'RegisterPerson' ? { ...rc.command, data: { ...rc.command.data, idRepair: repair.kind } } : rc.command;
+      const command =
+        rc.command.type === 'RegisterPerson' ? { ...rc.command, data: { ...rc.command.data, idRepair: repair.kind } } : rc.command;
       out.push({ key: rejection._id, personId: repair.personId, command });
     }
     out.push({
@@ -496,11 +609,17 @@ export class ComparisonService {
     reviewer?: string,
   ): Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> {
     const link = linkRecordCommand(rejection._id, source as SourceKind, occurredAt, { decidedBy, reviewer, score, fields });
-    const out: Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> = [{ key: rejection._id, personId, command: link }];
+    const out: Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> = [
+      { key: rejection._id, personId, command: link },
+    ];
     // The row's facts other than identity (an enrolment, a death) now have a person,
     // unless the row was faulty beyond its ID: then the link only says whose row it is.
     if (!identityOnly(rejection.reasons)) return out;
-    const record = { ...recordFields, kind: source, sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}` } as unknown as CanonicalRecord;
+    const record = {
+      ...recordFields,
+      kind: source,
+      sourceRecordId: recordFields.sourceRecordId ?? `row:${rejection._id}`,
+    } as unknown as CanonicalRecord;
     if (source === 'insurance-enrollment' || source === 'health' || source === 'civil-affairs') {
       const placeholder = { value: '', masked: '' } as unknown as CitizenId;
       for (const rc of commandsForRecord(record, placeholder, occurredAt)) {
@@ -539,7 +658,13 @@ export class ComparisonService {
         personId,
         command: {
           type: 'DetermineCoverage',
-          data: { source: 'comparison', sourceRecordId: run._id, occurredAt: run.startedAt, runId: run._id, localProvince: this.reference.provinceCode },
+          data: {
+            source: 'comparison',
+            sourceRecordId: run._id,
+            occurredAt: run.startedAt,
+            runId: run._id,
+            localProvince: this.reference.provinceCode,
+          },
         },
       });
       if (batch.length >= BATCH) await flush();

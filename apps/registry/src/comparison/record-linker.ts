@@ -59,7 +59,10 @@ export class RecordLinker {
             .map((c) => ({
               personId: c.personId,
               score: Math.round(c.score * 1000) / 1000,
-              fields: c.personId === decision.personId ? fields : Object.fromEntries(Object.entries(c.levels).map(([k, level]) => [k, { level }])),
+              fields:
+                c.personId === decision.personId
+                  ? fields
+                  : Object.fromEntries(Object.entries(c.levels).map(([k, level]) => [k, { level }])),
               region: regions.get(c.personId),
             }));
         }

@@ -102,7 +102,8 @@ export class ReviewService {
       throw new ProblemException(HttpStatus.CONFLICT, 'REVIEW_ALREADY_DECIDED', 'This review has already been decided.');
     }
     const candidate = review.candidates.find((c) => c.personId === rawPersonId);
-    if (!candidate) throw new ProblemException(HttpStatus.BAD_REQUEST, 'NOT_A_CANDIDATE', 'personId must be one of the review’s candidates.');
+    if (!candidate)
+      throw new ProblemException(HttpStatus.BAD_REQUEST, 'NOT_A_CANDIDATE', 'personId must be one of the review’s candidates.');
     const personId = parsePersonId(rawPersonId) as PersonId;
     await this.personsService.loadVisible(caller, personId).catch(() => {
       throw notFound();
@@ -161,7 +162,9 @@ export class ReviewService {
     const now = new Date().toISOString();
     // None of the candidates: a household row then has nobody, and goes to the township survey.
     const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
-    const check = rejection ? this.comparison.identityCheck(rejection, review.source, rejectionFields(this.protector, rejection), review.runId, now) : undefined;
+    const check = rejection
+      ? this.comparison.identityCheck(rejection, review.source, rejectionFields(this.protector, rejection), review.runId, now)
+      : undefined;
     await this.reads.write([
       ...(check ? [{ kind: 'upsert' as const, collection: IDENTITY_CHECKS, doc: check }] : []),
       { kind: 'upsert', collection: LINK_REVIEWS, doc: { ...review, state: 'rejected', decidedBy: caller.subject, decidedAt: now } },
@@ -191,7 +194,9 @@ export class ReviewService {
    */
   async identityChecks(caller: Principal, region: string, cursor?: string) {
     assertCovers(caller, region);
-    const page = await this.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).find({ regionPath: region }, { sort: [['_id', 1]], limit: 200, cursor });
+    const page = await this.reads
+      .collection<IdentityCheckDoc>(IDENTITY_CHECKS)
+      .find({ regionPath: region }, { sort: [['_id', 1]], limit: 200, cursor });
     const rows = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).getMany(page.items.map((c) => c.recordRef));
     return {
       region,

@@ -88,7 +88,9 @@ export class ScoreService {
     const personsPath = join(truthDir, 'truth', 'persons.ndjson');
     const recordsPath = join(truthDir, 'truth', 'records.ndjson');
     if (!existsSync(personsPath) || !existsSync(recordsPath)) {
-      throw Object.assign(new Error(`no ground truth under ${truthDir}: expected truth/persons.ndjson and truth/records.ndjson`), { code: 'TRUTH_NOT_FOUND' });
+      throw Object.assign(new Error(`no ground truth under ${truthDir}: expected truth/persons.ndjson and truth/records.ndjson`), {
+        code: 'TRUTH_NOT_FOUND',
+      });
     }
     const truePersonIds = new Map<string, string>();
     const truth: TruthPerson[] = [];
@@ -99,12 +101,17 @@ export class ScoreService {
     }
 
     // Imports of the truth's files (the latest completed import of each file name).
-    const jobs = (await this.reads.collection<ImportJob>(IMPORT_JOBS).find({ state: 'completed' }, { sort: [['createdAt', 1]], limit: 1000 })).items;
+    const jobs = (
+      await this.reads.collection<ImportJob>(IMPORT_JOBS).find({ state: 'completed' }, { sort: [['createdAt', 1]], limit: 1000 })
+    ).items;
     const byFile = new Map<string, ImportJob>();
     for (const job of jobs) byFile.set(basename(job.fileName), job);
 
     // For every row: the person the registry attributed it to (or null), and whether it was hard.
-    const attribution = new Map<string, { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean; noId: boolean; why: string }>();
+    const attribution = new Map<
+      string,
+      { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean; noId: boolean; why: string }
+    >();
     const files: ScoreReport['files'] = [];
     const rejections = this.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
     const decisions = this.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
@@ -112,7 +119,10 @@ export class ScoreService {
       const path = existsSync(job.filePath) ? job.filePath : join(truthDir, file);
       if (!existsSync(path)) continue;
       const kind = job.source as IngestSourceKind;
-      const cleaner = createCleaner(kind, loadMapping(kind), { regions: this.reference.regions, today: new Date().toISOString().slice(0, 10) });
+      const cleaner = createCleaner(kind, loadMapping(kind), {
+        regions: this.reference.regions,
+        today: new Date().toISOString().slice(0, 10),
+      });
       const opened = await openRecords({ path }, { format: job.format as never, encoding: job.encoding as never });
       let rows = 0;
       for await (const row of opened.records) {
@@ -132,7 +142,15 @@ export class ScoreService {
           const personId = parsed?.ok ? personIdFor(parsed.value, this.keys.personIdKey) : null;
           const noId = !fields.citizenId && !fields.rawCitizenId;
           const nameOnly = noId && !fields.birthDate;
-          attribution.set(key, { personId, hard: personId === null, duplicate, pending: false, nameOnly, noId, why: [...new Set(result.reasons.map((r) => r.code))].sort().join('+') });
+          attribution.set(key, {
+            personId,
+            hard: personId === null,
+            duplicate,
+            pending: false,
+            nameOnly,
+            noId,
+            why: [...new Set(result.reasons.map((r) => r.code))].sort().join('+'),
+          });
         }
       }
       files.push({ file, importId: job._id, rows });
@@ -157,7 +175,8 @@ export class ScoreService {
     const mergedInto = new Map<string, string>();
     for (let i = 0; i < personIds.length; i += 1000) {
       const found = await decisions.getMany(personIds.slice(i, i + 1000).map((id) => `person:${id}`));
-      for (const d of found.values()) if (d.outcome === 'link' && d.personId) mergedInto.set(d.recordRef.slice('person:'.length), d.personId);
+      for (const d of found.values())
+        if (d.outcome === 'link' && d.personId) mergedInto.set(d.recordRef.slice('person:'.length), d.personId);
     }
     for (const entry of attribution.values()) {
       const target = entry.personId ? mergedInto.get(entry.personId) : undefined;

@@ -10,8 +10,15 @@ describe('bulk-load settings', () => {
   });
 
   it('read numbers from the environment', () => {
-    const config = loadConfig({ PROJECTION_BATCH_EVENTS: '4000', IMPORT_BATCH_ROWS: '500', CLI_IMPORT_NICE: '0', IMPORT_PROGRESS_INTERVAL_MS: '0' });
-    expect([config.PROJECTION_BATCH_EVENTS, config.IMPORT_BATCH_ROWS, config.CLI_IMPORT_NICE, config.IMPORT_PROGRESS_INTERVAL_MS]).toEqual([4000, 500, 0, 0]);
+    const config = loadConfig({
+      PROJECTION_BATCH_EVENTS: '4000',
+      IMPORT_BATCH_ROWS: '500',
+      CLI_IMPORT_NICE: '0',
+      IMPORT_PROGRESS_INTERVAL_MS: '0',
+    });
+    expect([config.PROJECTION_BATCH_EVENTS, config.IMPORT_BATCH_ROWS, config.CLI_IMPORT_NICE, config.IMPORT_PROGRESS_INTERVAL_MS]).toEqual([
+      4000, 500, 0, 0,
+    ]);
   });
 
   it.each([

@@ -262,16 +262,28 @@ export class ConfigValidationError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'EVENTSTORE_CONNECTION_STRING', 'MONGODB_URI', 'INSTANCE_ID', 'KEYS_FILE', 'CORS_ORIGINS', 'JWT_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'PRECEDENCE_FILE', 'LOG_FILE', 'MINISTRY_URL', 'MINISTRY_TOKEN', 'MINISTRY_MAX_PENDING_AGE_MS']) {
+  for (const key of [
+    ...known,
+    'EVENTSTORE_CONNECTION_STRING',
+    'MONGODB_URI',
+    'INSTANCE_ID',
+    'KEYS_FILE',
+    'CORS_ORIGINS',
+    'JWT_PUBLIC_KEY_FILE',
+    'JWT_PRIVATE_KEY_FILE',
+    'PRECEDENCE_FILE',
+    'LOG_FILE',
+    'MINISTRY_URL',
+    'MINISTRY_TOKEN',
+    'MINISTRY_MAX_PENDING_AGE_MS',
+  ]) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) {
-    throw new ConfigValidationError(
-      errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })),
-    );
+    throw new ConfigValidationError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
   }
   return config;
 }

@@ -30,7 +30,12 @@ describe('KeyRing', () => {
   it('rotates: new data is sealed with the new key, data sealed before still opens', () => {
     const path = join(dir, 'keys.json');
     const before = new PersonalDataProtector(KeyRing.loadOrCreate(path));
-    const event = { id: 'e1', type: 'PersonRegistered', data: { personal: { citizenId: '11010519491231002X', name: '王𠀀' } }, metadata: { occurredAt: 'x' } };
+    const event = {
+      id: 'e1',
+      type: 'PersonRegistered',
+      data: { personal: { citizenId: '11010519491231002X', name: '王𠀀' } },
+      metadata: { occurredAt: 'x' },
+    };
     const sealedBefore = before.encodeEvent(event);
 
     const { keyId, previous } = KeyRing.rotate(path, 'sm4-ctr-hmac-sm3');

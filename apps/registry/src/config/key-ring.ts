@@ -27,7 +27,11 @@ function newDataKey(algorithm: EncryptionAlgorithm): KeyRingFile['encryption']['
 }
 
 export class KeyRing {
-  constructor(readonly file: KeyRingFile, readonly path: string, readonly generated: boolean) {}
+  constructor(
+    readonly file: KeyRingFile,
+    readonly path: string,
+    readonly generated: boolean,
+  ) {}
 
   // Decoded once: an import derives a person id per row. Callers only ever read these.
   private personIdKeyBytes?: Buffer;

@@ -45,7 +45,16 @@ export class HealthController {
     const details = Object.fromEntries(
       statuses.map((s) => [
         s.name,
-        { state: s.state, version: s.version, checkpoint: s.checkpoint, head: s.head, lag: s.lag, parked: s.parked, leaseHeld: s.leaseHeld, rebuilding: s.rebuild !== null },
+        {
+          state: s.state,
+          version: s.version,
+          checkpoint: s.checkpoint,
+          head: s.head,
+          lag: s.lag,
+          parked: s.parked,
+          leaseHeld: s.leaseHeld,
+          rebuilding: s.rebuild !== null,
+        },
       ]),
     );
     const unhealthy = statuses.filter((s) => s.parked > 0 || s.lag > this.config.HEALTH_MAX_PROJECTION_LAG || s.state === 'failing');

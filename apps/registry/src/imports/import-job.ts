@@ -70,9 +70,15 @@ export function sealRejectionPartial(protector: PersonalDataProtector, rejection
 }
 
 /** The fields a quarantined row kept for record linkage (see sealRejectionPartial); {} when it kept none. */
-export function rejectionFields(protector: PersonalDataProtector, rejection: Pick<ImportRejection, '_id' | 'partial'>): Record<string, string> {
+export function rejectionFields(
+  protector: PersonalDataProtector,
+  rejection: Pick<ImportRejection, '_id' | 'partial'>,
+): Record<string, string> {
   if (rejection.partial === undefined) return {};
-  return protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial)?.partial.fields ?? {};
+  return (
+    protector.openFromDocument<{ partial: { fields: Record<string, string> } }>(`${rejection._id}:partial`, rejection.partial)?.partial
+      .fields ?? {}
+  );
 }
 
 export function emptyCounts(): ImportCounts {

@@ -88,7 +88,15 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
   /** Imports interrupted by a stop or crash resume when the service starts again. */
   async onApplicationBootstrap(): Promise<void> {
     await this.jobs.ensureIndexes([{ name: 'state', fields: [['state', 1]] }]);
-    await this.reads.collection(IMPORT_REJECTIONS).ensureIndexes([{ name: 'import_row', fields: [['importId', 1], ['rowNumber', 1]] }]);
+    await this.reads.collection(IMPORT_REJECTIONS).ensureIndexes([
+      {
+        name: 'import_row',
+        fields: [
+          ['importId', 1],
+          ['rowNumber', 1],
+        ],
+      },
+    ]);
     if (process.env.REGISTRY_CLI === '1') return; // the CLI runs the imports it is asked to, not leftovers
     await this.sweepUploads();
     const pending = await this.jobs.find({ state: { in: ['queued', 'running'] } }, { sort: [['createdAt', 1]], limit: 100 });
@@ -125,7 +133,11 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
   /** Registers an import (or finds the same file's earlier one) and queues it. */
   async submit(input: SubmitImport): Promise<ImportJob> {
     if (!isIngestSourceKind(input.source)) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_UNKNOWN_SOURCE', 'source must be one of the source kinds listed in the README.');
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'IMPORT_UNKNOWN_SOURCE',
+        'source must be one of the source kinds listed in the README.',
+      );
     }
     if (input.format && !['csv', 'xlsx', 'ndjson'].includes(input.format)) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_UNKNOWN_FORMAT', 'format must be csv, xlsx or ndjson.');
@@ -162,7 +174,12 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       requestedFormat: input.format,
       requestedEncoding: input.encoding,
       state: 'queued',
-      submittedBy: { operator: input.caller.subject, role: input.caller.roles.join(','), region: input.caller.region, channel: input.channel },
+      submittedBy: {
+        operator: input.caller.subject,
+        role: input.caller.roles.join(','),
+        region: input.caller.region,
+        channel: input.channel,
+      },
       createdAt: new Date().toISOString(),
       committedRow: 0,
       counts: emptyCounts(),
@@ -217,7 +234,10 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
         error: {
           code: typeof code === 'string' ? code : 'IMPORT_FAILED',
           // Messages of the ingest and mapping errors name columns and files, never cell values.
-          message: error instanceof Error && typeof code === 'string' ? error.message : 'The import stopped on an unexpected error; it resumes where it stopped when submitted again.',
+          message:
+            error instanceof Error && typeof code === 'string'
+              ? error.message
+              : 'The import stopped on an unexpected error; it resumes where it stopped when submitted again.',
         },
       };
       await this.jobs.upsert(failed);
@@ -254,14 +274,27 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       correlationId: initial._id,
     };
 
-    let job: ImportJob = { ...initial, state: 'running', startedAt: initial.startedAt ?? new Date().toISOString(), format: opened.format, encoding: opened.encoding };
+    let job: ImportJob = {
+      ...initial,
+      state: 'running',
+      startedAt: initial.startedAt ?? new Date().toISOString(),
+      format: opened.format,
+      encoding: opened.encoding,
+    };
     await this.jobs.upsert(job);
     const resumeAfter = job.committedRow;
     const started = Date.now();
     let rowsThisRun = 0;
     const occurredAt = job.createdAt;
 
-    type Pending = { rowNumber: number; rawLine: string; record: CanonicalRecord; citizenId: CitizenId; warnings: number; personId: PersonId };
+    type Pending = {
+      rowNumber: number;
+      rawLine: string;
+      record: CanonicalRecord;
+      citizenId: CitizenId;
+      warnings: number;
+      personId: PersonId;
+    };
     let pending: Pending[] = [];
     let rowsSinceFlush = 0;
     let rejections: ImportRejection[] = [];
@@ -270,7 +303,13 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     const reasonsByCode = { ...job.reasonsByCode };
     const warningsByCode = { ...job.warningsByCode };
 
-    const reject = (rowNumber: number, rawLine: string, reasons: ImportRejection['reasons'], warnings: ImportRejection['warnings'], partial?: unknown) => {
+    const reject = (
+      rowNumber: number,
+      rawLine: string,
+      reasons: ImportRejection['reasons'],
+      warnings: ImportRejection['warnings'],
+      partial?: unknown,
+    ) => {
       const id = `${initial._id}:${rowNumber}`;
       rejections.push({
         _id: id,
@@ -358,7 +397,8 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     // type): the keyed hash of the last ID is kept rather than computed again.
     let lastPerson: { citizenId: string; personId: PersonId } | undefined;
     const personIdOf = (citizenId: CitizenId): PersonId => {
-      if (lastPerson?.citizenId !== citizenId.value) lastPerson = { citizenId: citizenId.value, personId: personIdFor(citizenId, this.keys.personIdKey) };
+      if (lastPerson?.citizenId !== citizenId.value)
+        lastPerson = { citizenId: citizenId.value, personId: personIdFor(citizenId, this.keys.personIdKey) };
       return lastPerson.personId;
     };
 
@@ -376,17 +416,48 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       for (const w of result.warnings) warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
       const warnings = result.warnings.map((w) => ({ code: w.code, field: w.field }));
       if (result.status === 'rejected') {
-        reject(row.rowNumber, row.rawLine, result.reasons.map((r) => ({ code: r.code, severity: r.severity, field: r.field, message: r.message })), warnings, result.partial);
+        reject(
+          row.rowNumber,
+          row.rawLine,
+          result.reasons.map((r) => ({ code: r.code, severity: r.severity, field: r.field, message: r.message })),
+          warnings,
+          result.partial,
+        );
       } else {
         const record = result.record as CanonicalRecord;
         const region = recordRegion(record);
         const parsed = record.citizenId ? CitizenId.parse(record.citizenId) : undefined;
         if (!parsed || !parsed.ok) {
-          reject(row.rowNumber, row.rawLine, [{ code: 'ID_MISSING', severity: 'error', field: 'citizenId', message: 'The row has no usable citizen ID; kept for record linkage.' }], warnings, { kind: record.kind, fields: record });
+          reject(
+            row.rowNumber,
+            row.rawLine,
+            [
+              {
+                code: 'ID_MISSING',
+                severity: 'error',
+                field: 'citizenId',
+                message: 'The row has no usable citizen ID; kept for record linkage.',
+              },
+            ],
+            warnings,
+            { kind: record.kind, fields: record },
+          );
         } else if (region ? !scope.covers(region) : !provinceWide) {
-          reject(row.rowNumber, row.rawLine, [{ code: 'REGION_OUT_OF_SCOPE', severity: 'error', message: "The row's region lies outside the importer's region." }], warnings);
+          reject(
+            row.rowNumber,
+            row.rawLine,
+            [{ code: 'REGION_OUT_OF_SCOPE', severity: 'error', message: "The row's region lies outside the importer's region." }],
+            warnings,
+          );
         } else {
-          pending.push({ rowNumber: row.rowNumber, rawLine: row.rawLine, record, citizenId: parsed.value, warnings: warnings.length, personId: personIdOf(parsed.value) });
+          pending.push({
+            rowNumber: row.rowNumber,
+            rawLine: row.rawLine,
+            record,
+            citizenId: parsed.value,
+            warnings: warnings.length,
+            personId: personIdOf(parsed.value),
+          });
         }
       }
       // Quarantined rows count too: they are stored with the batch's progress.
@@ -394,7 +465,12 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     }
     await flush();
     await storeProgress(true);
-    job = { ...job, state: 'completed', finishedAt: new Date().toISOString(), progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes } };
+    job = {
+      ...job,
+      state: 'completed',
+      finishedAt: new Date().toISOString(),
+      progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes },
+    };
     // An uploaded copy holds a department's personal data in clear: once its rows are
     // events (sealed) and rejections (sealed), it goes. Files named on the CLI are the user's.
     if (job.submittedBy.channel === 'http') {
@@ -407,11 +483,20 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       {
         id: deterministicEventId('import-completed', job._id),
         type: 'ImportCompleted',
-        data: { importId: job._id, source: job.source, fileHash: job.fileHash, counts: job.counts, reasonsByCode: job.reasonsByCode, warningsByCode: job.warningsByCode },
+        data: {
+          importId: job._id,
+          source: job.source,
+          fileHash: job.fileHash,
+          counts: job.counts,
+          reasonsByCode: job.reasonsByCode,
+          warningsByCode: job.warningsByCode,
+        },
         metadata: { ...context, occurredAt: job.finishedAt! },
       },
     ]);
-    this.logger.log(`Import ${job._id} completed: ${job.counts.read} read, ${job.counts.imported} imported, ${job.counts.quarantined} quarantined`);
+    this.logger.log(
+      `Import ${job._id} completed: ${job.counts.read} read, ${job.counts.imported} imported, ${job.counts.quarantined} quarantined`,
+    );
   }
 
   /** Quarantined rows of an import, opened for download. */
@@ -422,7 +507,12 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       const page = await collection.find({ importId: id }, { sort: [['rowNumber', 1]], limit: 1000, cursor });
       for (const r of page.items) {
         const raw = this.protector.openFromDocument<{ raw: string }>(r._id, r.raw)?.raw ?? '';
-        yield { rowNumber: r.rowNumber, codes: r.reasons.map((x) => x.code).join(' '), messages: r.reasons.map((x) => x.message).join('; '), raw };
+        yield {
+          rowNumber: r.rowNumber,
+          codes: r.reasons.map((x) => x.code).join(' '),
+          messages: r.reasons.map((x) => x.message).join('; '),
+          raw,
+        };
       }
       cursor = page.nextCursor;
     } while (cursor);

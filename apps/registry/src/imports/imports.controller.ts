@@ -29,7 +29,13 @@ class ImportRequestDto {
 
 export function importView(job: ImportJob) {
   const { filePath: _path, fileHash, ...rest } = job;
-  return { importId: job._id, ...rest, _id: undefined, fileHash, reconciled: job.counts.read === job.counts.imported + job.counts.quarantined };
+  return {
+    importId: job._id,
+    ...rest,
+    _id: undefined,
+    fileHash,
+    reconciled: job.counts.read === job.counts.imported + job.counts.quarantined,
+  };
 }
 
 function csvCell(value: string | number): string {

@@ -61,14 +61,22 @@ export function commandsForRecord(record: CanonicalRecord, citizenId: CitizenId,
       ];
       if (record.householdStatus === 'cancelled') {
         commands.push(
-          report({ type: 'CancelHousehold', data: { source, sourceRecordId: `${recordId}#cancelled`, occurredAt, reason: record.cancellationReason ?? 'other' } }),
+          report({
+            type: 'CancelHousehold',
+            data: { source, sourceRecordId: `${recordId}#cancelled`, occurredAt, reason: record.cancellationReason ?? 'other' },
+          }),
         );
       } else if (record.householdStatus === 'moved-out') {
         // Household files say "moved out" without the destination: '00' = province not stated.
         commands.push(
           report({
             type: 'MoveHousehold',
-            data: { source, sourceRecordId: `${recordId}#moved-out`, occurredAt, destination: { scope: 'out-of-province', toProvince: '00' } },
+            data: {
+              source,
+              sourceRecordId: `${recordId}#moved-out`,
+              occurredAt,
+              destination: { scope: 'out-of-province', toProvince: '00' },
+            },
           }),
         );
       }
@@ -78,14 +86,30 @@ export function commandsForRecord(record: CanonicalRecord, citizenId: CitizenId,
       return [
         report({
           type: 'RegisterPerson',
-          data: { source, sourceRecordId: recordId, occurredAt, citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate },
+          data: {
+            source,
+            sourceRecordId: recordId,
+            occurredAt,
+            citizenId,
+            name: record.name,
+            gender: record.gender,
+            birthDate: record.birthDate,
+          },
         }),
       ];
     case 'insurance-enrollment':
       return [
         ensure({
           type: 'RegisterPerson',
-          data: { source, sourceRecordId: `${recordId}#person`, occurredAt, citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate },
+          data: {
+            source,
+            sourceRecordId: `${recordId}#person`,
+            occurredAt,
+            citizenId,
+            name: record.name,
+            gender: record.gender,
+            birthDate: record.birthDate,
+          },
         }),
         report({
           type: 'RecordEnrollment',
@@ -103,21 +127,36 @@ export function commandsForRecord(record: CanonicalRecord, citizenId: CitizenId,
     case 'health': {
       const register: PersonCommand = {
         type: 'RegisterPerson',
-        data: { source, sourceRecordId: `${recordId}#person`, occurredAt, citizenId, name: record.name, gender: record.gender, birthDate: record.birthDate },
+        data: {
+          source,
+          sourceRecordId: `${recordId}#person`,
+          occurredAt,
+          citizenId,
+          name: record.name,
+          gender: record.gender,
+          birthDate: record.birthDate,
+        },
       };
       // A birth certificate reports the person; a death certificate only needs them to exist.
       const commands: RecordCommand[] = [record.event === 'birth' ? report(register) : ensure(register)];
       if (record.event === 'death' && record.dateOfDeath) {
-        commands.push(report({ type: 'RecordDeath', data: { source, sourceRecordId: recordId, occurredAt, dateOfDeath: record.dateOfDeath } }));
+        commands.push(
+          report({ type: 'RecordDeath', data: { source, sourceRecordId: recordId, occurredAt, dateOfDeath: record.dateOfDeath } }),
+        );
       }
       return commands;
     }
     case 'civil-affairs': {
       const commands: RecordCommand[] = [
-        ensure({ type: 'RegisterPerson', data: { source, sourceRecordId: `${recordId}#person`, occurredAt, citizenId, name: record.name } }),
+        ensure({
+          type: 'RegisterPerson',
+          data: { source, sourceRecordId: `${recordId}#person`, occurredAt, citizenId, name: record.name },
+        }),
       ];
       if ((record.event === 'death' || record.event === 'cremation') && record.dateOfDeath) {
-        commands.push(report({ type: 'RecordDeath', data: { source, sourceRecordId: recordId, occurredAt, dateOfDeath: record.dateOfDeath } }));
+        commands.push(
+          report({ type: 'RecordDeath', data: { source, sourceRecordId: recordId, occurredAt, dateOfDeath: record.dateOfDeath } }),
+        );
       }
       return commands;
     }

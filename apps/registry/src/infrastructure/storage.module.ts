@@ -53,7 +53,8 @@ class StoreLifecycle implements OnApplicationShutdown {
     {
       provide: KeyRing,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => KeyRing.loadOrCreate(config.KEYS_FILE ?? KeyRing.defaultPath(config.DATA_DIR), config.ENCRYPTION_ALGORITHM),
+      useFactory: (config: AppConfig) =>
+        KeyRing.loadOrCreate(config.KEYS_FILE ?? KeyRing.defaultPath(config.DATA_DIR), config.ENCRYPTION_ALGORITHM),
     },
     StoreLifecycle,
   ],

@@ -120,7 +120,11 @@ describe('upload records', () => {
         personal: { name: { from: '张三', to: '张叁' }, phone: { to: '139' }, reason: '本人申请' },
       }),
     ).toEqual({ fields: ['name', 'phone'], name: '张叁' });
-    const r = toUploadRecord(event('DeathRecorded', { source: 'health', occurredAt: '2024-03-01', dateOfDeath: '2024-03-01', corroborating: false }), 'p_x', citizen(5));
+    const r = toUploadRecord(
+      event('DeathRecorded', { source: 'health', occurredAt: '2024-03-01', dateOfDeath: '2024-03-01', corroborating: false }),
+      'p_x',
+      citizen(5),
+    );
     expect(r).toEqual({
       position: 9,
       eventId: 'e1',
@@ -139,7 +143,16 @@ describe('MinistryClient against the simulator', () => {
   let sim: MinistrySim;
   let url: string;
   const client = (env: Record<string, string> = {}) =>
-    new MinistryClient(loadConfig({ MINISTRY_URL: url, MINISTRY_TOKEN: KEY, MINISTRY_RETRY_BASE_MS: '5', MINISTRY_TIMEOUT_MS: '200', MINISTRY_RETRIES: '2', ...env }));
+    new MinistryClient(
+      loadConfig({
+        MINISTRY_URL: url,
+        MINISTRY_TOKEN: KEY,
+        MINISTRY_RETRY_BASE_MS: '5',
+        MINISTRY_TIMEOUT_MS: '200',
+        MINISTRY_RETRIES: '2',
+        ...env,
+      }),
+    );
 
   beforeAll(async () => {
     sim = await createMinistrySim({ apiKeys: { [KEY]: '44' } });
@@ -150,13 +163,20 @@ describe('MinistryClient against the simulator', () => {
 
   it('uploads a batch whose checksum the ministry verifies, rare characters and all', async () => {
     const batch = buildUploadBatch('44', 0, 7, [record(3), record(7)]);
-    await expect(client().upload(batch)).resolves.toMatchObject({ batchId: batch.batchId, acknowledged: true, position: 7, duplicate: false });
+    await expect(client().upload(batch)).resolves.toMatchObject({
+      batchId: batch.batchId,
+      acknowledged: true,
+      position: 7,
+      duplicate: false,
+    });
     await expect(client().upload(batch)).resolves.toMatchObject({ acknowledged: true, position: 7, duplicate: true });
   });
 
   it('does not retry a 4xx: the same request cannot succeed', async () => {
     const tampered = { ...buildUploadBatch('44', 7, 9, [record(9)]), checksum: '0'.repeat(64) };
-    const error = await client().upload(tampered).catch((e: unknown) => e);
+    const error = await client()
+      .upload(tampered)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MinistryError);
     expect(error).toMatchObject({ code: 'CHECKSUM_MISMATCH', status: 400, retryable: false, attempts: 1 });
     sim.setFault({ mode: 'fail', status: 403, count: 5 });
@@ -165,14 +185,23 @@ describe('MinistryClient against the simulator', () => {
   });
 
   it('refuses a wrong key with UNAUTHENTICATED, without retrying', async () => {
-    await expect(client({ MINISTRY_TOKEN: 'wrong' }).uploadProgress()).rejects.toMatchObject({ code: 'UNAUTHENTICATED', status: 401, attempts: 1 });
+    await expect(client({ MINISTRY_TOKEN: 'wrong' }).uploadProgress()).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      attempts: 1,
+    });
   });
 
   it('retries 5xx and 429 with back-off, and gives up after MINISTRY_RETRIES', async () => {
     sim.setFault({ mode: 'fail', status: 429, count: 2 });
     await expect(client().uploadProgress()).resolves.toMatchObject({ province: '44', lastPosition: 7 });
     sim.setFault({ mode: 'fail' });
-    await expect(client().uploadProgress()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, retryable: true, attempts: 3 });
+    await expect(client().uploadProgress()).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      status: 503,
+      retryable: true,
+      attempts: 3,
+    });
     expect(sim.faults.state().applied).toBe(3);
   });
 
@@ -207,8 +236,12 @@ describe('MinistryClient against the simulator', () => {
   });
 
   it('insists on TLS except to a loopback simulator, and on a key', () => {
-    expect(() => loadConfig({ MINISTRY_URL: 'http://ministry.example.gov.cn', MINISTRY_TOKEN: 'k' })).toThrow(/MINISTRY_URL must be an https/);
+    expect(() => loadConfig({ MINISTRY_URL: 'http://ministry.example.gov.cn', MINISTRY_TOKEN: 'k' })).toThrow(
+      /MINISTRY_URL must be an https/,
+    );
     expect(() => loadConfig({ MINISTRY_URL: 'https://ministry.example.gov.cn' })).toThrow(/MINISTRY_TOKEN is required/);
-    expect(loadConfig({ MINISTRY_URL: 'https://ministry.example.gov.cn/', MINISTRY_TOKEN: 'k' }).MINISTRY_URL).toBe('https://ministry.example.gov.cn/');
+    expect(loadConfig({ MINISTRY_URL: 'https://ministry.example.gov.cn/', MINISTRY_TOKEN: 'k' }).MINISTRY_URL).toBe(
+      'https://ministry.example.gov.cn/',
+    );
   });
 });

@@ -136,7 +136,12 @@ export class MinistryClient {
   /** Uploads one batch (§3.2). Resolves only with an acknowledgement of exactly this batch. */
   async upload(batch: UploadBatch): Promise<UploadAck> {
     const { batchId, ...body } = batch;
-    const ack = await this.request<UploadAck>({ method: 'POST', path: `/uploads/${encodeURIComponent(batchId)}`, body, endpoint: 'uploads' });
+    const ack = await this.request<UploadAck>({
+      method: 'POST',
+      path: `/uploads/${encodeURIComponent(batchId)}`,
+      body,
+      endpoint: 'uploads',
+    });
     if (ack?.acknowledged !== true || ack.batchId !== batchId || ack.position !== batch.toPosition) {
       throw new MinistryError('INVALID_RESPONSE', 'The upload answer does not acknowledge the batch sent', false);
     }
@@ -151,7 +156,8 @@ export class MinistryClient {
       query: { province: this.settings.province },
       endpoint: 'uploads/progress',
     });
-    if (typeof progress?.lastPosition !== 'number') throw new MinistryError('INVALID_RESPONSE', 'The progress answer has no lastPosition', false);
+    if (typeof progress?.lastPosition !== 'number')
+      throw new MinistryError('INVALID_RESPONSE', 'The progress answer has no lastPosition', false);
     return progress;
   }
 
@@ -190,7 +196,8 @@ export class MinistryClient {
         this.requests?.inc({ endpoint: options.endpoint, outcome: 'ok' });
         return result;
       } catch (raw) {
-        const error = raw instanceof MinistryError ? raw : new MinistryError('INVALID_RESPONSE', 'Unexpected failure reading the answer', false);
+        const error =
+          raw instanceof MinistryError ? raw : new MinistryError('INVALID_RESPONSE', 'Unexpected failure reading the answer', false);
         this.requests?.inc({ endpoint: options.endpoint, outcome: error.code });
         if (!error.retryable || attempt > retries) {
           throw new MinistryError(error.code, error.message, error.retryable, error.status, error.problem, attempt);
@@ -198,7 +205,9 @@ export class MinistryClient {
         retryAfterMs = error.retryAfterMs;
         const backoff = Math.random() * Math.min(MAX_BACKOFF_MS, this.settings.retryBaseMs * 2 ** (attempt - 1));
         const delay = Math.min(MAX_BACKOFF_MS, Math.max(backoff, retryAfterMs ?? 0));
-        this.logger.warn(`${options.method} ${options.endpoint} failed (${error.code}); retry ${attempt}/${retries} in ${Math.round(delay)} ms`);
+        this.logger.warn(
+          `${options.method} ${options.endpoint} failed (${error.code}); retry ${attempt}/${retries} in ${Math.round(delay)} ms`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -220,7 +229,8 @@ export class MinistryClient {
       try {
         text = await response.text();
       } catch {
-        if (controller.signal.aborted) throw new MinistryError('MINISTRY_TIMEOUT', `No complete answer within ${this.settings.timeoutMs} ms`, true);
+        if (controller.signal.aborted)
+          throw new MinistryError('MINISTRY_TIMEOUT', `No complete answer within ${this.settings.timeoutMs} ms`, true);
         throw new MinistryError('MINISTRY_UNREACHABLE', 'The connection broke while reading the answer', true);
       }
       if (response.ok) {

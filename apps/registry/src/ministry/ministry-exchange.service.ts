@@ -99,7 +99,8 @@ export class MinistryExchangeService {
 
   /** When the first person event after the acknowledged position was recorded (null: nothing pending). */
   private async oldestPending(acknowledged: number): Promise<string | null> {
-    for await (const event of this.events.readAll({ fromPosition: acknowledged, filter: PERSON_EVENTS, maxCount: 1 })) return event.recordedAt;
+    for await (const event of this.events.readAll({ fromPosition: acknowledged, filter: PERSON_EVENTS, maxCount: 1 }))
+      return event.recordedAt;
     return null;
   }
 }

@@ -29,7 +29,6 @@ export interface DownloadRunResult {
 
 type RunCounts = Omit<DownloadRunResult, 'outcome' | 'cursor' | 'error'>;
 
-
 /**
  * Download of interaction data (spec §3.3): this province's people registered as insured
  * or deceased in another province. Each item goes through the one person command path
@@ -69,7 +68,11 @@ export class MinistryInteractionsService {
       skipped: 0,
     });
     if (!this.client.enabled) return Promise.resolve(idle('disabled'));
-    return this.lease.run('interactions', (renew) => this.run(options.restart === true, renew), () => idle('busy'));
+    return this.lease.run(
+      'interactions',
+      (renew) => this.run(options.restart === true, renew),
+      () => idle('busy'),
+    );
   }
 
   private context(): CommandContext {

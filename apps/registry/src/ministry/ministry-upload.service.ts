@@ -51,9 +51,20 @@ export class MinistryUploadService {
 
   /** Uploads everything not yet acknowledged. Never throws for an exchange failure: the outcome and the stored state say what happened. */
   uploadNow(): Promise<UploadRunResult> {
-    const idle = (outcome: 'busy' | 'disabled'): UploadRunResult => ({ outcome, fromPosition: 0, position: 0, batches: 0, records: 0, pendingEvents: 0 });
+    const idle = (outcome: 'busy' | 'disabled'): UploadRunResult => ({
+      outcome,
+      fromPosition: 0,
+      position: 0,
+      batches: 0,
+      records: 0,
+      pendingEvents: 0,
+    });
     if (!this.client.enabled) return Promise.resolve(idle('disabled'));
-    return this.lease.run('upload', (renew) => this.run(renew), () => idle('busy'));
+    return this.lease.run(
+      'upload',
+      (renew) => this.run(renew),
+      () => idle('busy'),
+    );
   }
 
   private async run(renew: () => Promise<boolean>): Promise<UploadRunResult> {
@@ -75,8 +86,16 @@ export class MinistryUploadService {
           // of our state, continue from its position (receivers deduplicate by event id).
           if (error instanceof MinistryError && error.code === 'POSITION_MISMATCH' && resyncedThisRun < 2) {
             const theirs = error.problem.lastPosition;
-            if (theirs !== undefined && Number.isSafeInteger(theirs) && theirs >= 0 && theirs <= head && theirs !== state.lastAcknowledgedPosition) {
-              this.logger.warn(`Ministry holds uploads up to position ${theirs}, registry state said ${state.lastAcknowledgedPosition}: continuing from the ministry's position`);
+            if (
+              theirs !== undefined &&
+              Number.isSafeInteger(theirs) &&
+              theirs >= 0 &&
+              theirs <= head &&
+              theirs !== state.lastAcknowledgedPosition
+            ) {
+              this.logger.warn(
+                `Ministry holds uploads up to position ${theirs}, registry state said ${state.lastAcknowledgedPosition}: continuing from the ministry's position`,
+              );
               state.lastAcknowledgedPosition = theirs;
               state.resyncs++;
               resyncedThisRun++;
@@ -110,12 +129,24 @@ export class MinistryUploadService {
       state.lastError = { code, ...(status !== undefined ? { status } : {}), at: new Date().toISOString() };
       // The error's class and code only: a message from below might quote data.
       const cause = error instanceof MinistryError ? code : `${code}: ${error instanceof Error ? error.name : typeof error}`;
-      this.logger.error(`Upload to the ministry failed (${cause}) after position ${state.lastAcknowledgedPosition}; ${state.consecutiveFailures} failed run(s) in a row`);
-      return this.finish(state, head, { outcome: 'failed', fromPosition, batches, records, error: { code, ...(status !== undefined ? { status } : {}) } });
+      this.logger.error(
+        `Upload to the ministry failed (${cause}) after position ${state.lastAcknowledgedPosition}; ${state.consecutiveFailures} failed run(s) in a row`,
+      );
+      return this.finish(state, head, {
+        outcome: 'failed',
+        fromPosition,
+        batches,
+        records,
+        error: { code, ...(status !== undefined ? { status } : {}) },
+      });
     }
   }
 
-  private async finish(state: UploadState, head: number, result: Omit<UploadRunResult, 'position' | 'pendingEvents'>): Promise<UploadRunResult> {
+  private async finish(
+    state: UploadState,
+    head: number,
+    result: Omit<UploadRunResult, 'position' | 'pendingEvents'>,
+  ): Promise<UploadRunResult> {
     state.headPosition = head;
     state.pendingEvents = Math.max(0, head - state.lastAcknowledgedPosition);
     await this.state.save(state);
@@ -163,7 +194,8 @@ export class MinistryUploadService {
     if (cached) return cached;
     const name = personStreamName(personId);
     const head = await this.events.readStream(name, { maxCount: 1 });
-    const first = head[0]?.type === 'PersonRegistered' ? head[0] : (await this.events.readStream(name)).find((e) => e.type === 'PersonRegistered');
+    const first =
+      head[0]?.type === 'PersonRegistered' ? head[0] : (await this.events.readStream(name)).find((e) => e.type === 'PersonRegistered');
     const citizenId = first ? citizenIdOf(this.protector.decodeEvent(first)) : undefined;
     if (citizenId) this.remember(personId, citizenId);
     return citizenId;

@@ -14,14 +14,29 @@ export class DownloadInteractionsDto {
   restart?: boolean;
 }
 
-function outcomeProblem(outcome: string, error?: { code: string; status?: number }, extensions: Record<string, unknown> = {}): ProblemException | undefined {
-  if (outcome === 'disabled') return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, 'MINISTRY_DISABLED', 'The ministry exchange is not configured (MINISTRY_URL is unset).');
-  if (outcome === 'busy') return new ProblemException(HttpStatus.CONFLICT, 'EXCHANGE_BUSY', 'Another instance is running this exchange; try again later.');
+function outcomeProblem(
+  outcome: string,
+  error?: { code: string; status?: number },
+  extensions: Record<string, unknown> = {},
+): ProblemException | undefined {
+  if (outcome === 'disabled')
+    return new ProblemException(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'MINISTRY_DISABLED',
+      'The ministry exchange is not configured (MINISTRY_URL is unset).',
+    );
+  if (outcome === 'busy')
+    return new ProblemException(HttpStatus.CONFLICT, 'EXCHANGE_BUSY', 'Another instance is running this exchange; try again later.');
   if (outcome === 'failed') {
-    return new ProblemException(HttpStatus.BAD_GATEWAY, 'MINISTRY_EXCHANGE_FAILED', `The ministry exchange failed (${error?.code ?? 'unknown'}); progress up to the last acknowledgement is kept.`, {
-      cause: error,
-      ...extensions,
-    });
+    return new ProblemException(
+      HttpStatus.BAD_GATEWAY,
+      'MINISTRY_EXCHANGE_FAILED',
+      `The ministry exchange failed (${error?.code ?? 'unknown'}); progress up to the last acknowledgement is kept.`,
+      {
+        cause: error,
+        ...extensions,
+      },
+    );
   }
   return undefined;
 }

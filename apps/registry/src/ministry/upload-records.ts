@@ -60,7 +60,12 @@ export function factsOf(type: string, data: Data): Data {
         householdRegion: to(changes.householdRegion),
       });
     case 'EnrollmentRecorded':
-      return defined({ insuranceType: data.insuranceType, contributionStatus: data.contributionStatus, provinceCode: data.provinceCode, since: data.since });
+      return defined({
+        insuranceType: data.insuranceType,
+        contributionStatus: data.contributionStatus,
+        provinceCode: data.provinceCode,
+        since: data.since,
+      });
     case 'EnrollmentSuspended':
     case 'EnrollmentResumed':
     case 'EnrollmentTerminated':

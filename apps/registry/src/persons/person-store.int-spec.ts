@@ -24,7 +24,12 @@ describe('PersonStore.executeBatch and personal data', () => {
   let persons: PersonId[];
 
   const at = '2024-03-01T08:00:00.000Z';
-  const register = (i: number, source: 'household-registration' | 'card-library', name: string, onlyIfUnregistered = false): BatchCommand<string> => ({
+  const register = (
+    i: number,
+    source: 'household-registration' | 'card-library',
+    name: string,
+    onlyIfUnregistered = false,
+  ): BatchCommand<string> => ({
     key: `${source}-${i}`,
     personId: persons[i],
     command: { type: 'RegisterPerson', data: { source, sourceRecordId: `${source}-${i}`, occurredAt: at, citizenId: ids[i], name } },
@@ -35,7 +40,15 @@ describe('PersonStore.executeBatch and personal data', () => {
     personId: persons[i],
     command: {
       type: 'RecordEnrollment',
-      data: { source: 'insurance-enrollment', sourceRecordId: `e-${i}-${insuranceType}`, occurredAt: at, insuranceType, contributionStatus: '1', provinceCode: '44', since: '2020-01-01' },
+      data: {
+        source: 'insurance-enrollment',
+        sourceRecordId: `e-${i}-${insuranceType}`,
+        occurredAt: at,
+        insuranceType,
+        contributionStatus: '1',
+        provinceCode: '44',
+        since: '2020-01-01',
+      },
     } as PersonCommand,
   });
 
@@ -52,7 +65,14 @@ describe('PersonStore.executeBatch and personal data', () => {
       opened++;
       return open(sealed, aad);
     };
-    const outcomes = await store.executeBatch([register(0, 'household-registration', '陈一'), register(1, 'household-registration', '陈二'), register(2, 'household-registration', '陈三')], context);
+    const outcomes = await store.executeBatch(
+      [
+        register(0, 'household-registration', '陈一'),
+        register(1, 'household-registration', '陈二'),
+        register(2, 'household-registration', '陈三'),
+      ],
+      context,
+    );
     expect(outcomes.map((o) => o.status)).toEqual(['applied', 'applied', 'applied']);
     expect(opened).toBe(0); // new streams: nothing to open
   });
@@ -65,11 +85,23 @@ describe('PersonStore.executeBatch and personal data', () => {
 
   it('an enrolment batch, as an import sends it, decides without opening any personal data and stores the same facts', async () => {
     const outcomes = await store.executeBatch(
-      [register(0, 'household-registration', '陈一', true), enrol(0, '110'), register(1, 'household-registration', '陈二', true), enrol(1, '390'), enrol(2, '390')],
+      [
+        register(0, 'household-registration', '陈一', true),
+        enrol(0, '110'),
+        register(1, 'household-registration', '陈二', true),
+        enrol(1, '390'),
+        enrol(2, '390'),
+      ],
       context,
     );
     expect(opened).toBe(0);
-    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([[], ['EnrollmentRecorded'], [], ['EnrollmentRecorded'], ['EnrollmentRecorded']]);
+    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([
+      [],
+      ['EnrollmentRecorded'],
+      [],
+      ['EnrollmentRecorded'],
+      ['EnrollmentRecorded'],
+    ]);
 
     // Read back in full: the personal values are intact and the enrolment is there.
     const loaded = await store.load(persons[0]);

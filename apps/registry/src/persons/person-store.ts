@@ -28,8 +28,7 @@ export interface BatchCommand<K> {
 }
 
 export type BatchOutcome<K> =
-  | { key: K; status: 'applied'; events: PersonEvent[] }
-  | { key: K; status: 'refused'; code: string; message: string };
+  { key: K; status: 'applied'; events: PersonEvent[] } | { key: K; status: 'refused'; code: string; message: string };
 
 export interface LoadedPerson {
   personId: PersonId;
@@ -59,7 +58,10 @@ export class PersonStore {
   private fold(personId: PersonId, recorded: RecordedEvent[], asOf?: Date): LoadedPerson {
     const visible = asOf ? recorded.filter((e) => Date.parse(e.recordedAt) <= asOf.getTime()) : recorded;
     const events = visible.map((e) => this.protector.decodeEvent(e));
-    const state = foldPerson(events.map((e) => ({ type: e.type, data: e.data }) as PersonEvent), initialPersonState());
+    const state = foldPerson(
+      events.map((e) => ({ type: e.type, data: e.data }) as PersonEvent),
+      initialPersonState(),
+    );
     return { personId, state, events, revision: events.length === 0 ? -1 : events[events.length - 1].revision };
   }
 
@@ -69,7 +71,10 @@ export class PersonStore {
    * event that carries any, most of what an enrolment import spends reading persons back.
    */
   private foldWithheld(recorded: RecordedEvent[]): Pick<LoadedPerson, 'state' | 'revision'> {
-    const state = foldPerson(recorded.map((e) => withoutPersonalValues({ type: e.type, data: e.data } as PersonEvent)), initialPersonState());
+    const state = foldPerson(
+      recorded.map((e) => withoutPersonalValues({ type: e.type, data: e.data } as PersonEvent)),
+      initialPersonState(),
+    );
     return { state, revision: recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision };
   }
 
@@ -162,10 +167,13 @@ export class PersonStore {
    * events all do, and the event store then serialises it once per batch. Without a
    * correlation id each command gets its own.
    */
-  private storedEvents(context: CommandContext): (stream: string, command: PersonCommand) => (event: PersonEvent, index: number) => NewEvent {
+  private storedEvents(
+    context: CommandContext,
+  ): (stream: string, command: PersonCommand) => (event: PersonEvent, index: number) => NewEvent {
     const shared = new Map<string, EventMetadata>();
     const metadataFor = (source: string, occurredAt: string): EventMetadata => {
-      if (context.correlationId === undefined) return eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? source }, occurredAt);
+      if (context.correlationId === undefined)
+        return eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? source }, occurredAt);
       const key = `${source}\u0000${occurredAt}`;
       let metadata = shared.get(key);
       if (!metadata) shared.set(key, (metadata = eventMetadata({ ...context, sourceSystem: context.sourceSystem ?? source }, occurredAt)));

@@ -37,7 +37,13 @@ export function personView(personId: string, state: PersonState, revision: numbe
     dateOfDeath: state.status === 'deceased' ? state.death.dateOfDeath : undefined,
     enrollments,
     coverage,
-    openConflicts: p.openConflicts.map((c) => ({ conflictId: c.conflictId, field: c.field, currentSource: c.currentSource, reportedSource: c.reportedSource, detectedAt: c.detectedAt })),
+    openConflicts: p.openConflicts.map((c) => ({
+      conflictId: c.conflictId,
+      field: c.field,
+      currentSource: c.currentSource,
+      reportedSource: c.reportedSource,
+      detectedAt: c.detectedAt,
+    })),
     fieldSources: Object.fromEntries(Object.entries(p.fields).map(([k, v]) => [k, { source: v!.source, corrected: v!.corrected }])),
     reportedBy: [...p.reportedBy],
   };

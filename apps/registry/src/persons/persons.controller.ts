@@ -25,7 +25,8 @@ import { CommandOutcome, PersonsService } from './persons.service';
 function expectedRevision(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined || ifMatch === '*') return undefined;
   const m = /^(?:W\/)?"?(-?\d+)"?$/.exec(ifMatch.trim());
-  if (!m) throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_IF_MATCH', 'If-Match must be an ETag from GET /v1/persons/{personId}.');
+  if (!m)
+    throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_IF_MATCH', 'If-Match must be an ETag from GET /v1/persons/{personId}.');
   return Number(m[1]);
 }
 
@@ -34,7 +35,11 @@ function answer(res: Response, outcome: CommandOutcome): CommandOutcome {
   return outcome;
 }
 
-const IF_MATCH = { name: 'If-Match', required: false, description: 'ETag (stream revision) the caller last read; 412 when the person has changed since' };
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'ETag (stream revision) the caller last read; 412 when the person has changed since',
+};
 
 @ApiTags('persons')
 @ApiBearerAuth()
@@ -69,7 +74,12 @@ export class PersonsController {
   @Get(':personId')
   @RequirePermission('person:read')
   @ApiOperation({ summary: 'A person’s current state (ETag = stream revision), or the state held at `asOf`' })
-  async get(@Caller() caller: Principal, @Param('personId') personId: string, @Query() query: GetPersonQueryDto, @Res({ passthrough: true }) res: Response) {
+  async get(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Query() query: GetPersonQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const asOf = this.persons.parseAsOf(query.asOf);
     if (asOf && !caller.can('person:history')) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'FORBIDDEN', "The caller's role does not allow person:history.");
@@ -92,14 +102,26 @@ export class PersonsController {
   @RequirePermission('enrollment:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report an enrolment (insurance type, contribution status, province, since)' })
-  async enroll(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: EnrollmentDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async enroll(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: EnrollmentDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const insuranceType = PersonsService.insuranceType(dto.insuranceType);
     const outcome = await this.persons.report(
       caller,
       personId,
       (ref) => ({
         type: 'RecordEnrollment',
-        data: { ...ref, insuranceType, contributionStatus: PersonsService.contributionStatus(dto.contributionStatus), provinceCode: dto.provinceCode.slice(0, 2), since: dto.since },
+        data: {
+          ...ref,
+          insuranceType,
+          contributionStatus: PersonsService.contributionStatus(dto.contributionStatus),
+          provinceCode: dto.provinceCode.slice(0, 2),
+          since: dto.since,
+        },
       }),
       { ...dto, insuranceType },
       expectedRevision(ifMatch),
@@ -123,7 +145,12 @@ export class PersonsController {
   ) {
     const types = { suspension: 'SuspendEnrollment', resumption: 'ResumeEnrollment', termination: 'TerminateEnrollment' } as const;
     const type = types[transition as keyof typeof types];
-    if (!type) throw new ProblemException(HttpStatus.NOT_FOUND, 'NOT_FOUND', 'Unknown enrolment transition; use suspension, resumption or termination.');
+    if (!type)
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        'NOT_FOUND',
+        'Unknown enrolment transition; use suspension, resumption or termination.',
+      );
     const insuranceType = PersonsService.insuranceType(rawType);
     const outcome = await this.persons.report(
       caller,
@@ -140,8 +167,20 @@ export class PersonsController {
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report a death' })
-  async death(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: DeathDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
-    const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'RecordDeath', data: { ...ref, dateOfDeath: dto.dateOfDeath } }), dto, expectedRevision(ifMatch));
+  async death(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: DeathDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({ type: 'RecordDeath', data: { ...ref, dateOfDeath: dto.dateOfDeath } }),
+      dto,
+      expectedRevision(ifMatch),
+    );
     return answer(res, outcome);
   }
 
@@ -149,13 +188,24 @@ export class PersonsController {
   @HttpCode(HttpStatus.OK)
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
-  @ApiOperation({ summary: 'Record an exemption a household survey found (imprisoned, military service), in effect from since until until' })
-  async exemption(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: ExemptionDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  @ApiOperation({
+    summary: 'Record an exemption a household survey found (imprisoned, military service), in effect from since until until',
+  })
+  async exemption(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: ExemptionDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const reason = dto.reason as RecordedExemptionReason;
     const outcome = await this.persons.report(
       caller,
       personId,
-      (ref) => ({ type: 'RecordExemption', data: { ...ref, reason, since: dto.since, ...(dto.until !== undefined && { until: dto.until }) } }),
+      (ref) => ({
+        type: 'RecordExemption',
+        data: { ...ref, reason, since: dto.since, ...(dto.until !== undefined && { until: dto.until }) },
+      }),
       dto,
       expectedRevision(ifMatch),
     );
@@ -167,16 +217,30 @@ export class PersonsController {
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report a household move within the province (toRegion) or out of it (toProvince)' })
-  async move(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: HouseholdMoveDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async move(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: HouseholdMoveDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     let destination: { scope: 'within-province'; toRegion: string } | { scope: 'out-of-province'; toProvince: string };
     if (dto.scope === 'within-province') {
-      if (!dto.toRegion) throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move within the province needs toRegion.');
+      if (!dto.toRegion)
+        throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move within the province needs toRegion.');
       destination = { scope: 'within-province', toRegion: this.persons.parseRegion(dto.toRegion, 'toRegion') };
     } else {
-      if (!dto.toProvince) throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move out of the province needs toProvince.');
+      if (!dto.toProvince)
+        throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move out of the province needs toProvince.');
       destination = { scope: 'out-of-province', toProvince: dto.toProvince.slice(0, 2) };
     }
-    const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'MoveHousehold', data: { ...ref, destination } }), dto, expectedRevision(ifMatch));
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({ type: 'MoveHousehold', data: { ...ref, destination } }),
+      dto,
+      expectedRevision(ifMatch),
+    );
     return answer(res, outcome);
   }
 
@@ -185,9 +249,21 @@ export class PersonsController {
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report a household cancellation (death, emigration, military service, other)' })
-  async cancel(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: HouseholdCancellationDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async cancel(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: HouseholdCancellationDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const reason = PersonsService.cancellationReason(dto.reason);
-    const outcome = await this.persons.report(caller, personId, (ref) => ({ type: 'CancelHousehold', data: { ...ref, reason } }), dto, expectedRevision(ifMatch));
+    const outcome = await this.persons.report(
+      caller,
+      personId,
+      (ref) => ({ type: 'CancelHousehold', data: { ...ref, reason } }),
+      dto,
+      expectedRevision(ifMatch),
+    );
     return answer(res, outcome);
   }
 
@@ -196,13 +272,23 @@ export class PersonsController {
   @RequirePermission('person:correct')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Correct identity fields (operator, with a reason); resolves conflicts on those fields' })
-  async correct(@Caller() caller: Principal, @Param('personId') personId: string, @Body() dto: CorrectionDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async correct(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: CorrectionDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const corrections = { ...dto.corrections };
-    if (corrections.householdRegion) corrections.householdRegion = this.persons.parseRegion(corrections.householdRegion, 'corrections.householdRegion');
+    if (corrections.householdRegion)
+      corrections.householdRegion = this.persons.parseRegion(corrections.householdRegion, 'corrections.householdRegion');
     const outcome = await this.persons.report(
       caller,
       personId,
-      (ref) => ({ type: 'CorrectRecord', data: { ...ref, source: 'operator', operatorId: caller.subject, reason: dto.reason, corrections } }),
+      (ref) => ({
+        type: 'CorrectRecord',
+        data: { ...ref, source: 'operator', operatorId: caller.subject, reason: dto.reason, corrections },
+      }),
       { source: 'operator', sourceRecordId: dto.sourceRecordId },
       expectedRevision(ifMatch),
     );

@@ -68,7 +68,14 @@ export class PersonsService {
   ) {}
 
   context(caller: Principal, channel: CommandContext['channel'] = 'http', correlationId?: string): CommandContext {
-    return { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel, sourceSystem: caller.source, correlationId };
+    return {
+      operator: caller.subject,
+      role: caller.roles.join(','),
+      region: caller.region,
+      channel,
+      sourceSystem: caller.source,
+      correlationId,
+    };
   }
 
   parseCitizenId(raw: string): CitizenId {
@@ -109,8 +116,17 @@ export class PersonsService {
     if (!allowed.has(source)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'SOURCE_NOT_OWNED', 'The caller may not report facts for this source system.');
     }
-    if (insuranceType && caller.roles.includes('service-client') && caller.insuranceTypes && !caller.insuranceTypes.includes(insuranceType)) {
-      throw new ProblemException(HttpStatus.FORBIDDEN, 'INSURANCE_TYPE_NOT_OWNED', "The caller's business system does not own this insurance type.");
+    if (
+      insuranceType &&
+      caller.roles.includes('service-client') &&
+      caller.insuranceTypes &&
+      !caller.insuranceTypes.includes(insuranceType)
+    ) {
+      throw new ProblemException(
+        HttpStatus.FORBIDDEN,
+        'INSURANCE_TYPE_NOT_OWNED',
+        "The caller's business system does not own this insurance type.",
+      );
     }
   }
 
@@ -144,15 +160,26 @@ export class PersonsService {
   ): Promise<CommandOutcome> {
     let result: ExecuteResult<PersonState, PersonEvent>;
     try {
-      result = await this.commands.execute(new ExecutePersonCommand(personId, command, this.context(caller, 'http', correlationId), expectedRevision));
+      result = await this.commands.execute(
+        new ExecutePersonCommand(personId, command, this.context(caller, 'http', correlationId), expectedRevision),
+      );
     } catch (error) {
       if (error instanceof ConcurrencyError && expectedRevision !== undefined) {
-        throw new ProblemException(HttpStatus.PRECONDITION_FAILED, 'REVISION_MISMATCH', 'The person has changed since the revision given in If-Match.');
+        throw new ProblemException(
+          HttpStatus.PRECONDITION_FAILED,
+          'REVISION_MISMATCH',
+          'The person has changed since the revision given in If-Match.',
+        );
       }
       throw error;
     }
     const citizenId = result.state.status === 'unregistered' ? '' : result.state.person.citizenId;
-    return { personId, revision: result.revision, maskedCitizenId: maskCitizenIdText(citizenId), recorded: result.events.map((e) => e.type) };
+    return {
+      personId,
+      revision: result.revision,
+      maskedCitizenId: maskCitizenIdText(citizenId),
+      recorded: result.events.map((e) => e.type),
+    };
   }
 
   /** A fact about an existing person: visible to the caller, reported for a source it owns. */
@@ -200,7 +227,11 @@ export class PersonsService {
       throw new ProblemException(HttpStatus.BAD_REQUEST, 'REGION_OUTSIDE_PROVINCE', 'The household region is not in this province.');
     }
     if (!['active', 'moved-out', 'cancelled'].includes(dto.householdStatus)) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_HOUSEHOLD_STATUS', 'householdStatus must be active, moved-out or cancelled.');
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'INVALID_HOUSEHOLD_STATUS',
+        'householdStatus must be active, moved-out or cancelled.',
+      );
     }
     const personId = this.personIdOf(citizenId);
     const occurredAt = dto.occurredAt ?? new Date().toISOString();
@@ -233,7 +264,14 @@ export class PersonsService {
     const personId = this.parsePersonIdParam(rawPersonId);
     const loaded = await this.loadVisible(caller, personId, asOf);
     if (unmask) await this.recordDisclosure(caller, personId, 'person');
-    const view = personView(personId, loaded.state, loaded.revision, this.reference.provinceCode, unmask, (asOf ?? new Date()).toISOString().slice(0, 10));
+    const view = personView(
+      personId,
+      loaded.state,
+      loaded.revision,
+      this.reference.provinceCode,
+      unmask,
+      (asOf ?? new Date()).toISOString().slice(0, 10),
+    );
     if (!view) throw notFound();
     return view;
   }
@@ -278,7 +316,8 @@ export class PersonsService {
     if (region && !caller.covers(region)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
     }
-    const scope = region ?? (caller.regionPrefix.length > 2 || caller.regionPrefix !== this.reference.provinceCode ? caller.regionPrefix : undefined);
+    const scope =
+      region ?? (caller.regionPrefix.length > 2 || caller.regionPrefix !== this.reference.provinceCode ? caller.regionPrefix : undefined);
     // Region codes nest by prefix (see isWithinRegion): one range of the household-region index.
     if (scope) filter.householdRegion = { prefix: scope };
     if (query.coverageStatus) filter.coverageStatus = query.coverageStatus;
@@ -337,7 +376,11 @@ export class PersonsService {
 
   static insuranceType(raw: string): InsuranceType {
     if (!['110', '120', '170', '210', '310', '390', '410', '510'].includes(raw)) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_INSURANCE_TYPE', 'insuranceType must be an AAE140 code such as 110 or 390.');
+      throw new ProblemException(
+        HttpStatus.BAD_REQUEST,
+        'INVALID_INSURANCE_TYPE',
+        'insuranceType must be an AAE140 code such as 110 or 390.',
+      );
     }
     return raw as InsuranceType;
   }

@@ -57,7 +57,9 @@ export class ReportsController {
 
   @Get('region-counts')
   @RequirePermission('report:read')
-  @ApiOperation({ summary: 'Persons by coverage status, exemption reason, local insurance type and flag for a region and each region one level below' })
+  @ApiOperation({
+    summary: 'Persons by coverage status, exemption reason, local insurance type and flag for a region and each region one level below',
+  })
   async regionCounts(@Caller() caller: Principal, @Query() query: RegionCountsQueryDto) {
     const region = query.region ?? caller.regionPrefix;
     if (!caller.covers(region)) {

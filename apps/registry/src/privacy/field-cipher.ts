@@ -66,7 +66,9 @@ function randomNonce(length: number): Buffer {
 export function isSealed(value: unknown): value is Sealed {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.k === 'string' && typeof v.a === 'string' && typeof v.i === 'string' && typeof v.c === 'string' && typeof v.t === 'string';
+  return (
+    typeof v.k === 'string' && typeof v.a === 'string' && typeof v.i === 'string' && typeof v.c === 'string' && typeof v.t === 'string'
+  );
 }
 
 /** `Buffer.concat([update, final])` without the copy when one side is empty (GCM and CTR finish with nothing). */
@@ -164,10 +166,5 @@ export class FieldCipher {
 }
 
 function sm3Mac(key: CipherKey, iv: Buffer, aad: string, c: Buffer): Buffer {
-  return createHmac('sm3', key.macKey!)
-    .update(`${key.algorithm}|${key.id}|`)
-    .update(iv)
-    .update(`|${aad}|`)
-    .update(c)
-    .digest();
+  return createHmac('sm3', key.macKey!).update(`${key.algorithm}|${key.id}|`).update(iv).update(`|${aad}|`).update(c).digest();
 }

@@ -88,6 +88,9 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
 if (parentPort) {
   const port = parentPort;
   main(port, workerData as ProjectionThreadData).catch((error: unknown) => {
-    port.postMessage({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : 'projection thread failed' } satisfies ProjectionThreadMessage);
+    port.postMessage({
+      type: 'failed',
+      message: error instanceof Error ? `${error.name}: ${error.message}` : 'projection thread failed',
+    } satisfies ProjectionThreadMessage);
   });
 }

@@ -24,7 +24,10 @@ describe('repairCitizenId', () => {
   it('puts the record birth date in place of an impossible one whose check character fits', () => {
     // A system recomputed the check character after the date was typed wrong.
     const typed17 = '11010119901307123';
-    expect(repairCitizenId(typed17 + citizenIdCheckCharacter(typed17), evidence)).toEqual({ citizenId: expect.objectContaining({ value: MALE }), kind: 'birth-date' });
+    expect(repairCitizenId(typed17 + citizenIdCheckCharacter(typed17), evidence)).toEqual({
+      citizenId: expect.objectContaining({ value: MALE }),
+      kind: 'birth-date',
+    });
     // Only the date was typed wrong: the original check character fits the repaired number.
     expect(repairCitizenId(typed17 + MALE[17], evidence)?.citizenId.value).toBe(MALE);
     // Neither fits: two faults, refused.

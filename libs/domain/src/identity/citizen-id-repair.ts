@@ -47,7 +47,8 @@ export function repairCitizenId(raw: string, evidence: CitizenIdRepairEvidence):
     // The check character must vouch for the other digits: it fits either the faulty ones
     // (a system recomputed it after the typo) or the repaired ones (only the date was typed wrong).
     const repaired = first17.slice(0, 6) + birthDate.replace(/-/g, '') + first17.slice(14);
-    if (text.length !== 18 || (citizenIdCheckCharacter(first17) !== text[17] && citizenIdCheckCharacter(repaired) !== text[17])) return undefined;
+    if (text.length !== 18 || (citizenIdCheckCharacter(first17) !== text[17] && citizenIdCheckCharacter(repaired) !== text[17]))
+      return undefined;
     first17 = repaired;
     kind = 'birth-date';
   }

@@ -25,9 +25,18 @@ function warningCodes(result: CitizenIdResult): string[] {
 
 const regions = RegionTable.fromRows(
   {
-    provinces: [{ code: '11', name: '北京市' }, { code: '44', name: '广东省' }],
-    cities: [{ code: '1101', name: '市辖区' }, { code: '4405', name: '汕头市' }],
-    counties: [{ code: '110101', name: '东城区' }, { code: '110105', name: '朝阳区' }],
+    provinces: [
+      { code: '11', name: '北京市' },
+      { code: '44', name: '广东省' },
+    ],
+    cities: [
+      { code: '1101', name: '市辖区' },
+      { code: '4405', name: '汕头市' },
+    ],
+    counties: [
+      { code: '110101', name: '东城区' },
+      { code: '110105', name: '朝阳区' },
+    ],
   },
   [{ code: '110103', name: '崇文区', abolished: 2010, successor: '110101' }],
 );

@@ -8,18 +8,9 @@ import { checkCharacterOfDigits, upgradeFifteenDigitId } from './citizen-id-chec
 import { normaliseCitizenIdInput } from './citizen-id-normalise';
 
 export type CitizenIdRejectionCode =
-  | 'ID_EMPTY'
-  | 'ID_BAD_LENGTH'
-  | 'ID_BAD_CHARACTERS'
-  | 'ID_BAD_BIRTH_DATE'
-  | 'ID_BIRTH_DATE_IN_FUTURE'
-  | 'ID_BAD_CHECK_CHARACTER';
+  'ID_EMPTY' | 'ID_BAD_LENGTH' | 'ID_BAD_CHARACTERS' | 'ID_BAD_BIRTH_DATE' | 'ID_BIRTH_DATE_IN_FUTURE' | 'ID_BAD_CHECK_CHARACTER';
 
-export type CitizenIdWarningCode =
-  | 'ID_NORMALISED'
-  | 'ID_UPGRADED_FROM_15'
-  | 'ID_UNKNOWN_REGION_PREFIX'
-  | 'ID_HISTORICAL_REGION_PREFIX';
+export type CitizenIdWarningCode = 'ID_NORMALISED' | 'ID_UPGRADED_FROM_15' | 'ID_UNKNOWN_REGION_PREFIX' | 'ID_HISTORICAL_REGION_PREFIX';
 
 export type CitizenIdRejection = Issue<CitizenIdRejectionCode>;
 export type CitizenIdWarning = Issue<CitizenIdWarningCode>;
@@ -90,7 +81,8 @@ export class CitizenId {
     const badDate = birthDateRejection(citizenId, opts.today);
     if (badCheckCharacter || badDate) {
       const reasons: CitizenIdRejection[] = [];
-      if (badCheckCharacter) reasons.push({ code: 'ID_BAD_CHECK_CHARACTER', message: 'citizen ID check character does not match (MOD 11-2)' });
+      if (badCheckCharacter)
+        reasons.push({ code: 'ID_BAD_CHECK_CHARACTER', message: 'citizen ID check character does not match (MOD 11-2)' });
       if (badDate) reasons.push(badDate);
       return reject(reasons);
     }

@@ -14,7 +14,13 @@ import { HeldValue, PersonRecord } from './person-state';
  */
 export type FieldOutcome = 'same' | 'change' | 'conflict';
 
-export function outcomeFor(field: IdentityField, held: HeldValue | undefined, reported: string, ref: SourceRef, precedence: PrecedenceConfig): FieldOutcome {
+export function outcomeFor(
+  field: IdentityField,
+  held: HeldValue | undefined,
+  reported: string,
+  ref: SourceRef,
+  precedence: PrecedenceConfig,
+): FieldOutcome {
   if (held === undefined) return 'change';
   if (held.value === reported) return 'same';
   if (held.corrected) return 'conflict';
@@ -83,6 +89,8 @@ export function reconcile(
 
   const fields = Object.keys(changes) as IdentityField[];
   const changed: PersonDetailsChanged[] =
-    fields.length === 0 ? [] : [{ type: 'PersonDetailsChanged', data: eventData(ref, { fields, previousSources, ...splitChanges(changes) }) }];
+    fields.length === 0
+      ? []
+      : [{ type: 'PersonDetailsChanged', data: eventData(ref, { fields, previousSources, ...splitChanges(changes) }) }];
   return [...changed, ...conflicts];
 }

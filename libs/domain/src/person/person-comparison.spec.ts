@@ -16,7 +16,12 @@ const enrolled: EnrollmentRecorded = {
   type: 'EnrollmentRecorded',
   data: { ...ref('insurance-enrollment', 'e-1'), insuranceType: '390', contributionStatus: '1', provinceCode: '11', since: '2020-01-01' },
 };
-const verdict = (runId: string, status: 'uninsured' | 'insured-local', evidence: string[], extra: Partial<Record<string, unknown>> = {}): PersonEvent =>
+const verdict = (
+  runId: string,
+  status: 'uninsured' | 'insured-local',
+  evidence: string[],
+  extra: Partial<Record<string, unknown>> = {},
+): PersonEvent =>
   ({
     type: 'CoverageStatusDetermined',
     data: {
@@ -34,11 +39,17 @@ const verdict = (runId: string, status: 'uninsured' | 'insured-local', evidence:
 
 describe('DetermineCoverage', () => {
   it('records the first verdict with its evidence', () => {
-    spec.given([registered]).when(determine('run-1')).then([verdict('run-1', 'uninsured', ['NO_ACTIVE_BASIC_ENROLLMENT'])]);
+    spec
+      .given([registered])
+      .when(determine('run-1'))
+      .then([verdict('run-1', 'uninsured', ['NO_ACTIVE_BASIC_ENROLLMENT'])]);
   });
 
   it('records nothing when a later run reaches the same verdict', () => {
-    spec.given([registered, verdict('run-1', 'uninsured', ['NO_ACTIVE_BASIC_ENROLLMENT'])]).when(determine('run-2')).then([]);
+    spec
+      .given([registered, verdict('run-1', 'uninsured', ['NO_ACTIVE_BASIC_ENROLLMENT'])])
+      .when(determine('run-2'))
+      .then([]);
   });
 
   it('records a changed verdict with the previous status', () => {
@@ -53,11 +64,20 @@ describe('DetermineCoverage', () => {
   });
 
   it('judges a recorded exemption as of the run date', () => {
-    const imprisoned: PersonEvent = { type: 'ExemptionRecorded', data: { ...ref('operator', 'survey-1'), reason: 'imprisoned', since: '2024-01-01', until: '2026-01-01' } };
+    const imprisoned: PersonEvent = {
+      type: 'ExemptionRecorded',
+      data: { ...ref('operator', 'survey-1'), reason: 'imprisoned', since: '2024-01-01', until: '2026-01-01' },
+    };
     spec
       .given([registered, imprisoned])
       .when(determine('run-1'))
-      .then([verdict('run-1', 'uninsured', ['EXEMPTION_RECORDED_IMPRISONED'], { status: 'exempt', exemptionReason: 'imprisoned', localTypes: [] })]);
+      .then([
+        verdict('run-1', 'uninsured', ['EXEMPTION_RECORDED_IMPRISONED'], {
+          status: 'exempt',
+          exemptionReason: 'imprisoned',
+          localTypes: [],
+        }),
+      ]);
   });
 });
 
@@ -69,13 +89,27 @@ describe('RecordExemption', () => {
     spec
       .given([registered])
       .when(exemption({ until: '2027-01-01' }))
-      .then([{ type: 'ExemptionRecorded', data: { ...ref('operator', 'survey-7'), reason: 'imprisoned', since: '2024-01-01', until: '2027-01-01' } }]);
+      .then([
+        {
+          type: 'ExemptionRecorded',
+          data: { ...ref('operator', 'survey-7'), reason: 'imprisoned', since: '2024-01-01', until: '2027-01-01' },
+        },
+      ]);
   });
 
   it('refuses a reason that is not recorded on its own, bad dates and an empty period', () => {
-    spec.given([registered]).when(exemption({ reason: 'deceased' })).thenThrows(InvalidFieldValueError);
-    spec.given([registered]).when(exemption({ since: '2024-02-30' })).thenThrows(InvalidFieldValueError);
-    spec.given([registered]).when(exemption({ until: '2024-01-01' })).thenThrows(InvalidFieldValueError);
+    spec
+      .given([registered])
+      .when(exemption({ reason: 'deceased' }))
+      .thenThrows(InvalidFieldValueError);
+    spec
+      .given([registered])
+      .when(exemption({ since: '2024-02-30' }))
+      .thenThrows(InvalidFieldValueError);
+    spec
+      .given([registered])
+      .when(exemption({ until: '2024-01-01' }))
+      .thenThrows(InvalidFieldValueError);
   });
 
   it('refuses an operator recording it for a deceased person, and needs a registered person', () => {
@@ -85,7 +119,10 @@ describe('RecordExemption', () => {
   });
 
   it('is applied once per source record', () => {
-    const recorded: PersonEvent = { type: 'ExemptionRecorded', data: { ...ref('operator', 'survey-7'), reason: 'imprisoned', since: '2024-01-01' } };
+    const recorded: PersonEvent = {
+      type: 'ExemptionRecorded',
+      data: { ...ref('operator', 'survey-7'), reason: 'imprisoned', since: '2024-01-01' },
+    };
     spec.given([registered, recorded]).when(exemption({})).then([]);
   });
 });
@@ -104,24 +141,33 @@ describe('LinkRecord', () => {
   });
 
   it('records the link with its score and the fields that drove it', () => {
-    spec.given([registered]).when(link('imp_1:7')).then([
-      {
-        type: 'RecordLinked',
-        data: {
-          ...ref('comparison', 'imp_1:7', AT),
-          recordSource: 'insurance-enrollment',
-          recordRef: 'imp_1:7',
-          decidedBy: 'automatic',
-          score: 21.5,
-          fields: { name: { level: 'pinyin-equal', weight: 6.1 } },
+    spec
+      .given([registered])
+      .when(link('imp_1:7'))
+      .then([
+        {
+          type: 'RecordLinked',
+          data: {
+            ...ref('comparison', 'imp_1:7', AT),
+            recordSource: 'insurance-enrollment',
+            recordRef: 'imp_1:7',
+            decidedBy: 'automatic',
+            score: 21.5,
+            fields: { name: { level: 'pinyin-equal', weight: 6.1 } },
+          },
         },
-      },
-    ]);
+      ]);
   });
 
   it('links the same record once', () => {
-    const first = createPersonDecider().decide(link('imp_1:7'), createPersonDecider().evolve(createPersonDecider().initialState(), registered));
-    spec.given([registered, ...first]).when(link('imp_1:7')).then([]);
+    const first = createPersonDecider().decide(
+      link('imp_1:7'),
+      createPersonDecider().evolve(createPersonDecider().initialState(), registered),
+    );
+    spec
+      .given([registered, ...first])
+      .when(link('imp_1:7'))
+      .then([]);
   });
 
   it('needs a registered person', () => {

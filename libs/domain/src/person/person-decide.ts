@@ -93,7 +93,12 @@ export function decidePerson(command: PersonCommand, state: PersonState, config:
     case 'LinkRecord': {
       registered(state);
       const { recordSource, recordRef, decidedBy, reviewer, score, fields } = command.data;
-      return [{ type: 'RecordLinked', data: eventData(ref, { recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields }) }];
+      return [
+        {
+          type: 'RecordLinked',
+          data: eventData(ref, { recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields }),
+        },
+      ];
     }
     default: {
       const unreachable: never = command;
@@ -127,7 +132,10 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
   if (state.status !== 'unregistered') {
     if (state.person.citizenId !== citizenId.value) throw new CitizenIdMismatchError();
     const fields = Object.keys(reported) as IdentityField[];
-    return [{ type: 'PersonDetailsReported', data: eventData(ref, { fields }) }, ...reconcile(state.person, reported, ref, config.precedence)];
+    return [
+      { type: 'PersonDetailsReported', data: eventData(ref, { fields }) },
+      ...reconcile(state.person, reported, ref, config.precedence),
+    ];
   }
 
   const idBirthDate = citizenId.birthDate;
@@ -211,7 +219,9 @@ function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonStat
   checkContributionStatus(contributionStatus);
   checkProvinceCode('provinceCode', provinceCode);
   checkDate('since', since);
-  const events: PersonEvent[] = [{ type: 'EnrollmentRecorded', data: eventData(ref, { insuranceType, contributionStatus, provinceCode, since }) }];
+  const events: PersonEvent[] = [
+    { type: 'EnrollmentRecorded', data: eventData(ref, { insuranceType, contributionStatus, provinceCode, since }) },
+  ];
   if (contributionStatus === '1') addContributionAnomalies(events, state, ref, insuranceType, provinceCode);
   return events;
 }
@@ -261,7 +271,8 @@ function recordDeath(command: RecordDeath, state: RegisteredPersonState, ref: So
 
 function recordExemption(command: RecordExemption, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { reason, since, until } = command.data;
-  if (!isRecordedExemptionReason(reason)) throw new InvalidFieldValueError('reason', `must be one of ${RECORDED_EXEMPTION_REASONS.join(', ')}`);
+  if (!isRecordedExemptionReason(reason))
+    throw new InvalidFieldValueError('reason', `must be one of ${RECORDED_EXEMPTION_REASONS.join(', ')}`);
   checkDate('since', since);
   if (until !== undefined) {
     checkDate('until', until);
@@ -282,7 +293,10 @@ function moveHousehold(command: MoveHousehold, state: RegisteredPersonState, ref
   const fromRegion = state.person.fields.householdRegion?.value;
   const moved = { ...destination };
   const events: PersonEvent[] = [
-    { type: 'HouseholdMoved', data: eventData(ref, fromRegion !== undefined ? { fromRegion, destination: moved } : { destination: moved }) },
+    {
+      type: 'HouseholdMoved',
+      data: eventData(ref, fromRegion !== undefined ? { fromRegion, destination: moved } : { destination: moved }),
+    },
   ];
   if (state.status === 'deceased') events.push(anomaly(ref, 'HOUSEHOLD_MOVED_AFTER_DEATH'));
   return events;

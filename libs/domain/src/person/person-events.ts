@@ -81,8 +81,7 @@ export type IdentityConflictDetected = DomainEvent<
 >;
 
 export type HouseholdDestination =
-  | { readonly scope: 'within-province'; readonly toRegion: string }
-  | { readonly scope: 'out-of-province'; readonly toProvince: string };
+  { readonly scope: 'within-province'; readonly toRegion: string } | { readonly scope: 'out-of-province'; readonly toProvince: string };
 
 export type HouseholdMoved = DomainEvent<
   'HouseholdMoved',

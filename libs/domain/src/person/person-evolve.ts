@@ -89,7 +89,9 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
     }
     case 'ExemptionRecorded': {
       const d = event.data;
-      return withPerson(state, d, { exemptions: { ...p.exemptions, [d.reason]: { since: d.since, ...(d.until !== undefined && { until: d.until }), source: d.source } } });
+      return withPerson(state, d, {
+        exemptions: { ...p.exemptions, [d.reason]: { since: d.since, ...(d.until !== undefined && { until: d.until }), source: d.source } },
+      });
     }
     default: {
       const unreachable: never = event;

@@ -59,5 +59,14 @@ export const DEFAULT_PRECEDENCE: PrecedenceConfig = {
   householdRegion: IDENTITY_AUTHORITIES,
   householdAddress: IDENTITY_AUTHORITIES,
   // The person themselves knows their current phone number best.
-  phone: ['self-service', 'operator', 'card-library', 'insurance-enrollment', 'household-registration', 'health', 'civil-affairs', 'disability'],
+  phone: [
+    'self-service',
+    'operator',
+    'card-library',
+    'insurance-enrollment',
+    'household-registration',
+    'health',
+    'civil-affairs',
+    'disability',
+  ],
 };

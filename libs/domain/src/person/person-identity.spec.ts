@@ -9,7 +9,12 @@ import { DEFAULT_PRECEDENCE } from './person-fields';
 const decider = createPersonDecider({ precedence: DEFAULT_PRECEDENCE });
 const spec = DeciderSpecification.for(decider);
 
-function register(source: RegisterPerson['data']['source'], id: string, fields: Omit<RegisterPerson['data'], 'citizenId' | 'source' | 'sourceRecordId' | 'occurredAt'>, occurredAt = '2024-02-01T00:00:00Z'): RegisterPerson {
+function register(
+  source: RegisterPerson['data']['source'],
+  id: string,
+  fields: Omit<RegisterPerson['data'], 'citizenId' | 'source' | 'sourceRecordId' | 'occurredAt'>,
+  occurredAt = '2024-02-01T00:00:00Z',
+): RegisterPerson {
   return { type: 'RegisterPerson', data: { ...ref(source, id, occurredAt), citizenId: citizenId(), ...fields } };
 }
 
@@ -28,7 +33,14 @@ describe('RegisterPerson', () => {
   it('registers a new person, deriving birth date and gender from the ID when not reported', () => {
     spec
       .given([])
-      .when(register('household-registration', 'hr-1', { name: '  张𬌗 ', householdRegion: '110101001', householdAddress: '东华门大街1号' }, '2024-01-01T00:00:00Z'))
+      .when(
+        register(
+          'household-registration',
+          'hr-1',
+          { name: '  张𬌗 ', householdRegion: '110101001', householdAddress: '东华门大街1号' },
+          '2024-01-01T00:00:00Z',
+        ),
+      )
       .then([registered]);
   });
 
@@ -89,7 +101,10 @@ describe('RegisterPerson', () => {
       .when(register('card-library', 'card-7', { phone: '13800000000' }))
       .then([
         { type: 'PersonDetailsReported', data: { ...r, fields: ['phone'] } },
-        { type: 'PersonDetailsChanged', data: { ...r, fields: ['phone'], previousSources: {}, changes: {}, personal: { phone: { to: '13800000000' } } } },
+        {
+          type: 'PersonDetailsChanged',
+          data: { ...r, fields: ['phone'], previousSources: {}, changes: {}, personal: { phone: { to: '13800000000' } } },
+        },
       ]);
   });
 
@@ -97,13 +112,22 @@ describe('RegisterPerson', () => {
     spec
       .given([registered])
       .when(register('card-library', 'card-7', { name: '张河' }))
-      .then([{ type: 'PersonDetailsReported', data: { ...ref('card-library', 'card-7', '2024-02-01T00:00:00Z'), fields: ['name'] } }, cardConflict]);
+      .then([
+        { type: 'PersonDetailsReported', data: { ...ref('card-library', 'card-7', '2024-02-01T00:00:00Z'), fields: ['name'] } },
+        cardConflict,
+      ]);
   });
 
   it('a higher-precedence source overwrites, naming the previous source', () => {
     const byCard: PersonEvent = {
       type: 'PersonRegistered',
-      data: { ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'), birthDate: '1949-12-31', gender: '2', householdRegion: '110101', personal: { citizenId: CITIZEN_ID_TEXT, name: '张河' } },
+      data: {
+        ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'),
+        birthDate: '1949-12-31',
+        gender: '2',
+        householdRegion: '110101',
+        personal: { citizenId: CITIZEN_ID_TEXT, name: '张河' },
+      },
     };
     const r = ref('household-registration', 'hr-9', '2024-02-01T00:00:00Z');
     spec
@@ -126,19 +150,31 @@ describe('RegisterPerson', () => {
 
   it('the same source with a newer record updates its own value; an older one conflicts', () => {
     const newer = register('household-registration', 'hr-2', { name: '张新' }, '2024-03-01T00:00:00Z');
-    spec.given([registered]).when(newer).thenEvents((events) => {
-      expect(events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'PersonDetailsChanged']);
-    });
+    spec
+      .given([registered])
+      .when(newer)
+      .thenEvents((events) => {
+        expect(events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'PersonDetailsChanged']);
+      });
     const older = register('household-registration', 'hr-0', { name: '张旧' }, '2023-01-01T00:00:00Z');
-    spec.given([registered]).when(older).thenEvents((events) => {
-      expect(events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'IdentityConflictDetected']);
-    });
+    spec
+      .given([registered])
+      .when(older)
+      .thenEvents((events) => {
+        expect(events.map((e) => e.type)).toEqual(['PersonDetailsReported', 'IdentityConflictDetected']);
+      });
   });
 
   it('keeps the open conflict in state', () => {
     const state = foldPerson([registered, cardConflict]);
     expect(state.status === 'living' && state.person.openConflicts).toEqual([
-      { conflictId: 'name:card-library:card-7', field: 'name', currentSource: 'household-registration', reportedSource: 'card-library', detectedAt: '2024-02-01T00:00:00Z' },
+      {
+        conflictId: 'name:card-library:card-7',
+        field: 'name',
+        currentSource: 'household-registration',
+        reportedSource: 'card-library',
+        detectedAt: '2024-02-01T00:00:00Z',
+      },
     ]);
     expect(state.status === 'living' && state.person.reportedBy).toEqual(['household-registration', 'card-library']);
   });
@@ -164,16 +200,33 @@ describe('RegisterPerson', () => {
   });
 
   it('rejects an empty source record id and a malformed occurredAt', () => {
-    spec.given([]).when(register('health', ' ', {})).thenThrows('INVALID_FIELD_VALUE');
-    spec.given([]).when(register('health', 'h-1', {}, 'yesterday')).thenThrows('INVALID_FIELD_VALUE');
+    spec
+      .given([])
+      .when(register('health', ' ', {}))
+      .thenThrows('INVALID_FIELD_VALUE');
+    spec
+      .given([])
+      .when(register('health', 'h-1', {}, 'yesterday'))
+      .thenThrows('INVALID_FIELD_VALUE');
   });
 });
 
 describe('personal data stays under `personal`', () => {
   it('no event carries the ID number, name, phone or address outside data.personal', () => {
     const events = [
-      ...decider.decide(register('household-registration', 'hr-1', { name: '张𬌗', phone: '13800000000', householdAddress: '东华门大街1号', householdRegion: '110101' }), decider.initialState()),
-      ...decider.decide(register('card-library', 'card-7', { name: '张河', phone: '13900000000', householdAddress: '别处' }), foldPerson([registered])),
+      ...decider.decide(
+        register('household-registration', 'hr-1', {
+          name: '张𬌗',
+          phone: '13800000000',
+          householdAddress: '东华门大街1号',
+          householdRegion: '110101',
+        }),
+        decider.initialState(),
+      ),
+      ...decider.decide(
+        register('card-library', 'card-7', { name: '张河', phone: '13900000000', householdAddress: '别处' }),
+        foldPerson([registered]),
+      ),
     ];
     for (const event of events) {
       const { personal: _personal, ...rest } = event.data as { personal?: unknown };

@@ -87,8 +87,7 @@ export class RegionCode {
     }
 
     // Below the loaded depth we can check only that the parent exists.
-    const unverified =
-      (level === 'village' && !table.includesVillages) || (level === 'township' && !table.includesTownships);
+    const unverified = (level === 'village' && !table.includesVillages) || (level === 'township' && !table.includesTownships);
     const checkable = level === 'village' && table.includesTownships ? code.slice(0, 9) : code.slice(0, 6);
     if (unverified && table.has(checkable)) {
       const warning: RegionWarningCode = level === 'village' ? 'REGION_VILLAGE_UNVERIFIED' : 'REGION_TOWNSHIP_UNVERIFIED';

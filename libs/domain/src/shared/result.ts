@@ -9,5 +9,4 @@ export interface Issue<C extends string = string> {
 }
 
 export type ParseResult<T, R extends Issue, W extends Issue = Issue> =
-  | { readonly ok: true; readonly value: T; readonly warnings: readonly W[] }
-  | { readonly ok: false; readonly reasons: readonly R[] };
+  { readonly ok: true; readonly value: T; readonly warnings: readonly W[] } | { readonly ok: false; readonly reasons: readonly R[] };

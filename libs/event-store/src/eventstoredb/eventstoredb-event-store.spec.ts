@@ -4,12 +4,7 @@
  * The real-server behaviour is covered by eventstoredb-event-store.int-spec.ts.
  */
 import { PassThrough, Readable } from 'node:stream';
-import {
-  EventStoreDBClient,
-  StreamNotFoundError,
-  UnavailableError,
-  WrongExpectedVersionError,
-} from '@eventstore/db-client';
+import { EventStoreDBClient, StreamNotFoundError, UnavailableError, WrongExpectedVersionError } from '@eventstore/db-client';
 import type { RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
 import { ConcurrencyError } from '../errors';
 import { nextEvent, newEvent, within } from '../testing/event-store.contract';
@@ -128,7 +123,9 @@ describe('EventStoreDbEventStore with a fake client', () => {
     client.appendToStream.mockRejectedValue(
       new WrongExpectedVersionError(undefined, { streamName: 'person-1', expected: BigInt(0), current: BigInt(1) }),
     );
-    client.readStream.mockImplementation(() => Readable.from([resolved(7, { id: 'other', revision: BigInt(1) }), resolved(5, { id: event.id, revision: BigInt(0) })]));
+    client.readStream.mockImplementation(() =>
+      Readable.from([resolved(7, { id: 'other', revision: BigInt(1) }), resolved(5, { id: event.id, revision: BigInt(0) })]),
+    );
     await expect(store.appendToStream('person-1', [event], { expectedRevision: 0 })).resolves.toEqual({ nextRevision: 1, position: 7 });
 
     const conflict = store.appendToStream('person-1', [newEvent('PersonMoved')], { expectedRevision: 0 });
@@ -139,7 +136,11 @@ describe('EventStoreDbEventStore with a fake client', () => {
   it('appendMany drops ids repeated across the call and appends stream by stream', async () => {
     const client = new FakeClient();
     const store = storeWith(client);
-    client.appendToStream.mockResolvedValue({ success: true, nextExpectedRevision: BigInt(0), position: { commit: BigInt(9), prepare: BigInt(9) } });
+    client.appendToStream.mockResolvedValue({
+      success: true,
+      nextExpectedRevision: BigInt(0),
+      position: { commit: BigInt(9), prepare: BigInt(9) },
+    });
     client.readStream.mockImplementation(() => Readable.from([]));
     const shared = newEvent('A');
     const results = await store.appendMany([

@@ -113,7 +113,10 @@ describe('resolved event → RecordedEvent', () => {
 
 describe('server filter', () => {
   it('filters on stream prefixes when given (types are then checked client-side)', () => {
-    expect(toServerFilter({ streamPrefixes: ['person-'], eventTypes: ['A'] })).toMatchObject({ filterOn: 'streamName', prefixes: ['person-'] });
+    expect(toServerFilter({ streamPrefixes: ['person-'], eventTypes: ['A'] })).toMatchObject({
+      filterOn: 'streamName',
+      prefixes: ['person-'],
+    });
   });
 
   it('filters event types by an anchored, escaped alternation, not by prefix', () => {

@@ -101,14 +101,22 @@ describe('SqliteEventStore specifics', () => {
   it('a large appendMany (heads looked up at once) checks revisions per stream and sees its own appends', async () => {
     const store = open(freshFile());
     await store.appendToStream('big-0', [newEvent('A'), newEvent('B')]);
-    const appends = Array.from({ length: 20 }, (_, i) => ({ stream: `big-${i}`, events: [newEvent('C')], expectedRevision: i === 0 ? 1 : ('no_stream' as const) }));
+    const appends = Array.from({ length: 20 }, (_, i) => ({
+      stream: `big-${i}`,
+      events: [newEvent('C')],
+      expectedRevision: i === 0 ? 1 : ('no_stream' as const),
+    }));
     appends.push({ stream: 'big-1', events: [newEvent('D')], expectedRevision: 0 as never });
     const results = await store.appendMany(appends);
     expect(results[0].nextRevision).toBe(2);
     expect(results[1].nextRevision).toBe(0);
     expect(results[20].nextRevision).toBe(1);
     expect((await store.readStream('big-1')).map((e) => e.type)).toEqual(['C', 'D']);
-    const conflicting = Array.from({ length: 20 }, (_, i) => ({ stream: `big-${i}`, events: [newEvent('E')], expectedRevision: 'no_stream' as const }));
+    const conflicting = Array.from({ length: 20 }, (_, i) => ({
+      stream: `big-${i}`,
+      events: [newEvent('E')],
+      expectedRevision: 'no_stream' as const,
+    }));
     await expect(store.appendMany(conflicting)).rejects.toBeInstanceOf(ConcurrencyError);
   });
 
@@ -118,21 +126,28 @@ describe('SqliteEventStore specifics', () => {
     const other = open(file);
     const names = Array.from({ length: 20 }, (_, i) => `h-${i}`);
     await store.appendMany(names.slice(0, 10).map((stream) => ({ stream, events: [newEvent('E')] })));
-    const lookups = jest.spyOn((store as unknown as { statements: { streamHeads: { all: (...args: unknown[]) => unknown } } }).statements.streamHeads, 'all');
+    const lookups = jest.spyOn(
+      (store as unknown as { statements: { streamHeads: { all: (...args: unknown[]) => unknown } } }).statements.streamHeads,
+      'all',
+    );
 
     const read = await store.readStreams(names);
     const expected = (stream: string) => (read.get(stream)!.length === 0 ? ('no_stream' as const) : read.get(stream)!.length - 1);
     const first = await store.appendMany(names.map((stream) => ({ stream, events: [newEvent('F')], expectedRevision: expected(stream) })));
     expect(first.map((r) => r.nextRevision)).toEqual(names.map((_, i) => (i < 10 ? 1 : 0)));
     // The append kept what it knew current: a second one needs no lookup either.
-    const second = await store.appendMany(names.map((stream, i) => ({ stream, events: [newEvent('G')], expectedRevision: first[i].nextRevision })));
+    const second = await store.appendMany(
+      names.map((stream, i) => ({ stream, events: [newEvent('G')], expectedRevision: first[i].nextRevision })),
+    );
     expect(second.map((r) => r.nextRevision)).toEqual(names.map((_, i) => (i < 10 ? 2 : 1)));
     expect(lookups).not.toHaveBeenCalled();
 
     // Another writer moves one stream: the remembered heads are not trusted any more.
     await store.readStreams(names);
     await other.appendToStream('h-3', [newEvent('Elsewhere')]);
-    const stale = store.appendMany(names.map((stream, i) => ({ stream, events: [newEvent('H')], expectedRevision: second[i].nextRevision })));
+    const stale = store.appendMany(
+      names.map((stream, i) => ({ stream, events: [newEvent('H')], expectedRevision: second[i].nextRevision })),
+    );
     await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
     expect(lookups).toHaveBeenCalled();
     expect((await store.readStream('h-3')).map((e) => e.type)).toEqual(['E', 'F', 'G', 'Elsewhere']);
@@ -164,7 +179,9 @@ describe('SqliteEventStore specifics', () => {
     await store.appendMany(Array.from({ length: 50 }, (_, i) => ({ stream: `s-${i}`, events: [newEvent(types[i % 3])] })));
     const read = await collect(store.readAll({ filter: { eventTypes: ['A', 'C'] } }));
     expect(read.map((event) => event.stream)).toEqual(
-      Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 3 !== 1).map((i) => `s-${i}`),
+      Array.from({ length: 50 }, (_, i) => i)
+        .filter((i) => i % 3 !== 1)
+        .map((i) => `s-${i}`),
     );
     expect(await store.headPosition({ eventTypes: ['A', 'B'] })).toBe(50);
     expect(await store.headPosition({ eventTypes: ['Z'] })).toBe(0);
@@ -240,7 +257,9 @@ describe('SqliteEventStore specifics', () => {
     const file = freshFile();
     const store = open(file);
     const metadata = { occurredAt: '2024-03-01T08:00:00.000Z', operator: 'op-1', correlationId: 'imp-1' };
-    await store.appendMany(Array.from({ length: 20 }, (_, i) => ({ stream: `s-${i % 4}`, events: [{ ...newEvent('A', { i }), metadata: { ...metadata } }] })));
+    await store.appendMany(
+      Array.from({ length: 20 }, (_, i) => ({ stream: `s-${i % 4}`, events: [{ ...newEvent('A', { i }), metadata: { ...metadata } }] })),
+    );
     await store.appendToStream('s-0', [newEvent('B')]);
     const db = new Database(file, { readonly: true });
     try {
@@ -292,7 +311,9 @@ describe('SqliteEventStore specifics', () => {
         position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL, revision INTEGER NOT NULL,
         type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, UNIQUE (stream, revision)) STRICT;
       CREATE INDEX events_type ON events (type);`);
-    const insert = v1.prepare('INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = v1.prepare(
+      'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const old = [
       [3, 'id-a', 'person-x', 0, 'PersonRegistered', '{"n":1}', '{"occurredAt":"2024-01-01T00:00:00.000Z","operator":"op-1"}'],
       [4, 'id-b', 'person-y', 0, 'PersonRegistered', '{"n":2}', '{"occurredAt":"2024-01-01T00:00:00.000Z","operator":"op-1"}'],
@@ -306,7 +327,15 @@ describe('SqliteEventStore specifics', () => {
     const store = open(file);
     const read = await collect(store.readAll());
     expect(read.map((e) => [e.position, e.id, e.stream, e.revision, e.type, e.data, e.metadata.operator])).toEqual(
-      old.map(([position, id, stream, revision, type, data, metadata]) => [position, id, stream, revision, type, JSON.parse(data), JSON.parse(metadata).operator]),
+      old.map(([position, id, stream, revision, type, data, metadata]) => [
+        position,
+        id,
+        stream,
+        revision,
+        type,
+        JSON.parse(data),
+        JSON.parse(metadata).operator,
+      ]),
     );
     expect((await store.readStream('person-x')).map((e) => e.revision)).toEqual([0, 1]);
     expect(await collect(store.readAll({ filter: { eventTypes: ['EnrollmentRecorded'], streamPrefixes: ['person-'] } }))).toHaveLength(1);

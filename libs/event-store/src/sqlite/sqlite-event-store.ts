@@ -230,21 +230,26 @@ export class SqliteEventStore implements EventStore {
       // A file already in the current layout is opened without taking the write lock (a
       // second process, the projection thread); otherwise the layout is set up once, under it.
       if (layout() !== SCHEMA_VERSION) {
-        this.db.transaction(() => {
-          const version = layout();
-          if (version > SCHEMA_VERSION) throw new Error(`the file has event-store layout ${version}; this version reads up to ${SCHEMA_VERSION}`);
-          if (version === SCHEMA_VERSION) return; // another process set it up meanwhile
-          if (hasV1Events(this.db)) migrateFromV1(this.db);
-          this.db.exec(SCHEMA);
-          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-        }).immediate();
+        this.db
+          .transaction(() => {
+            const version = layout();
+            if (version > SCHEMA_VERSION)
+              throw new Error(`the file has event-store layout ${version}; this version reads up to ${SCHEMA_VERSION}`);
+            if (version === SCHEMA_VERSION) return; // another process set it up meanwhile
+            if (hasV1Events(this.db)) migrateFromV1(this.db);
+            this.db.exec(SCHEMA);
+            this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+          })
+          .immediate();
       }
     } catch (error) {
       throw new EventStoreUnavailableError(`Cannot open the SQLite event store: ${describe(error)}`, error);
     }
     const byName = 'SELECT value FROM json_each(?)';
     this.statements = {
-      existingIds: this.db.prepare('SELECT event_id FROM events WHERE stream_id = ? AND event_id IN (SELECT value FROM json_each(?))').pluck(),
+      existingIds: this.db
+        .prepare('SELECT event_id FROM events WHERE stream_id = ? AND event_id IN (SELECT value FROM json_each(?))')
+        .pluck(),
       streamId: this.db.prepare('SELECT id FROM streams WHERE name = ?').pluck(),
       insertStream: this.db.prepare('INSERT INTO streams (name) VALUES (?)'),
       streamHead: this.db.prepare('SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
@@ -259,8 +264,12 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (stream_id, event_id) DO NOTHING',
       ),
-      readStream: this.db.prepare(`SELECT ${ROW_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`),
-      readStreams: this.db.prepare(`SELECT ${ROW_COLUMNS}, e.stream_id AS stream_id FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`),
+      readStream: this.db.prepare(
+        `SELECT ${ROW_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`,
+      ),
+      readStreams: this.db.prepare(
+        `SELECT ${ROW_COLUMNS}, e.stream_id AS stream_id FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`,
+      ),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
     };
@@ -274,7 +283,9 @@ export class SqliteEventStore implements EventStore {
       metadata: this.metadataOf(row),
       recordedAt: row.recorded_at,
     });
-    this.appendTransaction = this.db.transaction((appends: StreamAppend[], learned: Map<string, number>) => this.appendInTransaction(appends, learned));
+    this.appendTransaction = this.db.transaction((appends: StreamAppend[], learned: Map<string, number>) =>
+      this.appendInTransaction(appends, learned),
+    );
   }
 
   async appendToStream(stream: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -303,9 +314,7 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
-    const rows = this.run(() =>
-      this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? -1),
-    ) as EventRow[];
+    const rows = this.run(() => this.statements.readStream.all(stream, options.fromRevision ?? 0, options.maxCount ?? -1)) as EventRow[];
     return rows.map(this.toRecordedEvent);
   }
 
@@ -319,7 +328,9 @@ export class SqliteEventStore implements EventStore {
     const at = this.run(() =>
       this.db.transaction(() => {
         for (let i = 0; i < unique.length; i += READ_STREAMS_CHUNK) {
-          const rows = this.statements.readStreams.all(JSON.stringify(unique.slice(i, i + READ_STREAMS_CHUNK))) as Array<EventRow & { stream_id: number }>;
+          const rows = this.statements.readStreams.all(JSON.stringify(unique.slice(i, i + READ_STREAMS_CHUNK))) as Array<
+            EventRow & { stream_id: number }
+          >;
           for (const row of rows) {
             out.get(row.stream)!.push(this.toRecordedEvent(row));
             heads.set(row.stream, { streamId: row.stream_id, revision: row.revision, position: row.position });
@@ -424,7 +435,15 @@ export class SqliteEventStore implements EventStore {
           lastMetadata = event.metadata;
           lastMetadataId = this.metadataId(JSON.stringify(event.metadata), learned);
         }
-        const info = this.statements.insert.run(streamId, revision + 1, event.id, event.type, JSON.stringify(event.data), lastMetadataId, recordedAt);
+        const info = this.statements.insert.run(
+          streamId,
+          revision + 1,
+          event.id,
+          event.type,
+          JSON.stringify(event.data),
+          lastMetadataId,
+          recordedAt,
+        );
         if (info.changes === 0) continue; // the id is already in the stream: dropped
         revision += 1;
         position = Number(info.lastInsertRowid);
@@ -613,7 +632,6 @@ function expectedRevisionHolds(expected: ExpectedRevision, current: number | und
     (typeof expected === 'number' && current === expected)
   );
 }
-
 
 /**
  * Storage failures become EventStoreUnavailableError; conflicts and programming errors

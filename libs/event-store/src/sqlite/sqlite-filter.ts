@@ -71,7 +71,11 @@ export function pageQuery(filter: EventFilter | undefined): FilteredQuery {
   const prefixSql = prefixCondition(streamPrefixes, params);
   const shapeKey = `t${eventTypes?.length ?? 0}p${streamPrefixes?.length ?? 0}`;
   if (!eventTypes) {
-    return { sql: `SELECT ${ROW_COLUMNS} FROM ${ROW_JOINS} WHERE ${PAGE_RANGE}${prefixSql} ORDER BY e.position LIMIT @limit`, params, shapeKey };
+    return {
+      sql: `SELECT ${ROW_COLUMNS} FROM ${ROW_JOINS} WHERE ${PAGE_RANGE}${prefixSql} ORDER BY e.position LIMIT @limit`,
+      params,
+      shapeKey,
+    };
   }
   const perType = eventTypes.map((type, i) => {
     params[`t${i}`] = type;

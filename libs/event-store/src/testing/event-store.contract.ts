@@ -209,7 +209,10 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
 
       it('readStream from a revision, with maxCount; a missing stream reads as []', async () => {
         const s = stream('person-1');
-        await store.appendToStream(s, Array.from({ length: 5 }, (_, i) => newEvent(type('E'), { i })));
+        await store.appendToStream(
+          s,
+          Array.from({ length: 5 }, (_, i) => newEvent(type('E'), { i })),
+        );
         expect((await store.readStream(s, { fromRevision: 2 })).map((event) => event.revision)).toEqual([2, 3, 4]);
         expect((await store.readStream(s, { fromRevision: 1, maxCount: 2 })).map((event) => event.revision)).toEqual([1, 2]);
         expect(await store.readStream(stream('missing'))).toEqual([]);
@@ -314,20 +317,17 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
     });
 
     describe('appendMany when one append conflicts', () => {
-      it(
-        'throws ConcurrencyError; SQLite stores nothing, EventStoreDB keeps the appends made before the conflict (documented)',
-        async () => {
-          const [s1, s2] = [stream('p-1'), stream('p-2')];
-          await store.appendToStream(s2, [newEvent(type('A'))]);
-          const call = store.appendMany([
-            { stream: s1, events: [newEvent(type('A'))], expectedRevision: 'no_stream' },
-            { stream: s2, events: [newEvent(type('B'))], expectedRevision: 'no_stream' },
-          ]);
-          await expect(call).rejects.toBeInstanceOf(ConcurrencyError);
-          expect(await store.readStream(s1)).toHaveLength(store.kind === 'sqlite' ? 0 : 1);
-          expect(await store.readStream(s2)).toHaveLength(1);
-        },
-      );
+      it('throws ConcurrencyError; SQLite stores nothing, EventStoreDB keeps the appends made before the conflict (documented)', async () => {
+        const [s1, s2] = [stream('p-1'), stream('p-2')];
+        await store.appendToStream(s2, [newEvent(type('A'))]);
+        const call = store.appendMany([
+          { stream: s1, events: [newEvent(type('A'))], expectedRevision: 'no_stream' },
+          { stream: s2, events: [newEvent(type('B'))], expectedRevision: 'no_stream' },
+        ]);
+        await expect(call).rejects.toBeInstanceOf(ConcurrencyError);
+        expect(await store.readStream(s1)).toHaveLength(store.kind === 'sqlite' ? 0 : 1);
+        expect(await store.readStream(s2)).toHaveLength(1);
+      });
     });
 
     describe('subscriptions', () => {
@@ -380,7 +380,11 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const s = stream('person-1');
         const events = Array.from({ length: 4 }, (_, i) => newEvent(type('E'), { i }));
         await store.appendToStream(s, events.slice(0, 2));
-        const received = firstValueFrom(subscribe({ filter: { streamPrefixes: [prefix] } }).asObservable().pipe(take(4), toArray()));
+        const received = firstValueFrom(
+          subscribe({ filter: { streamPrefixes: [prefix] } })
+            .asObservable()
+            .pipe(take(4), toArray()),
+        );
         await new Promise((resolve) => setTimeout(resolve, 20));
         await store.appendToStream(s, events.slice(2));
         expect(ids(await within(received))).toEqual(ids(events));

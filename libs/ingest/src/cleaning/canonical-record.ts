@@ -86,11 +86,6 @@ export interface DisabilityRecord {
 }
 
 export type CanonicalRecord =
-  | HouseholdRegistrationRecord
-  | InsuranceEnrollmentRecord
-  | CardLibraryRecord
-  | HealthRecord
-  | CivilAffairsRecord
-  | DisabilityRecord;
+  HouseholdRegistrationRecord | InsuranceEnrollmentRecord | CardLibraryRecord | HealthRecord | CivilAffairsRecord | DisabilityRecord;
 
 export type CanonicalRecordOf<K extends IngestSourceKind> = Extract<CanonicalRecord, { kind: K }>;

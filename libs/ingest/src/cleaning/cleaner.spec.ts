@@ -24,7 +24,10 @@ function cleaner<K extends IngestSourceKind>(kind: K, opts = {}) {
   return createCleaner(kind, loadMapping(kind), { regions, today, ...opts });
 }
 const hh = (over: Record<string, string> = {}, extra: Partial<RawRecord> = {}) =>
-  row({ 公民身份号码: ID, 姓名: '王小明', 性别: '男', 出生日期: '1990-01-02', 行政区划代码: '440106001', 户籍地址: '天河路1号', ...over }, extra);
+  row(
+    { 公民身份号码: ID, 姓名: '王小明', 性别: '男', 出生日期: '1990-01-02', 行政区划代码: '440106001', 户籍地址: '天河路1号', ...over },
+    extra,
+  );
 const codes = (r: CleanResult) => (r.status === 'ok' ? r.warnings : [...r.reasons, ...r.warnings]).map((i) => i.code);
 const ok = (r: CleanResult) => {
   if (r.status !== 'ok') throw new Error(`expected ok, got ${codes(r).join(',')}`);
@@ -87,7 +90,14 @@ describe('cleaning rules', () => {
     expect(r.reasons[0].severity).toBe('error');
     expect(r.partial).toEqual({
       kind: 'household-registration',
-      fields: { name: '王小明', gender: '1', birthDate: '1990-01-02', householdRegion: '440106001', householdAddress: '天河路1号', rawCitizenId: wrong },
+      fields: {
+        name: '王小明',
+        gender: '1',
+        birthDate: '1990-01-02',
+        householdRegion: '440106001',
+        householdAddress: '天河路1号',
+        rawCitizenId: wrong,
+      },
     });
     expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: ID.slice(0, 17) })))).toEqual(['ID_MISSING_CHECK_CHARACTER']);
     const fullWidth17 = ID.slice(0, 17).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
@@ -97,8 +107,12 @@ describe('cleaning rules', () => {
   });
 
   it('ID_BAD_BIRTH_DATE / ID_BIRTH_DATE_IN_FUTURE (error)', () => {
-    expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: id17('44010619900230123'), 出生日期: '' })))).toContain('ID_BAD_BIRTH_DATE');
-    expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: id17('44010620300102123'), 出生日期: '' })))).toContain('ID_BIRTH_DATE_IN_FUTURE');
+    expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: id17('44010619900230123'), 出生日期: '' })))).toContain(
+      'ID_BAD_BIRTH_DATE',
+    );
+    expect(codes(cleaner('household-registration').clean(hh({ 公民身份号码: id17('44010620300102123'), 出生日期: '' })))).toContain(
+      'ID_BIRTH_DATE_IN_FUTURE',
+    );
   });
 
   it('BIRTH_DATE_MISMATCH (warning): the ID date wins', () => {
@@ -149,7 +163,16 @@ describe('cleaning rules', () => {
   });
 
   it('dates: every department format, Excel serials, DATE_INVALID and DATE_IN_FUTURE (error)', () => {
-    for (const raw of ['1990-01-02', '1990/1/2', '19900102', '1990年1月2日', '1990.01.02', '1990-1-2 00:00:00', '１９９０-０１-０２', '32875']) {
+    for (const raw of [
+      '1990-01-02',
+      '1990/1/2',
+      '19900102',
+      '1990年1月2日',
+      '1990.01.02',
+      '1990-1-2 00:00:00',
+      '１９９０-０１-０２',
+      '32875',
+    ]) {
       expect([raw, parseDepartmentDate(raw)]).toEqual([raw, '1990-01-02']);
     }
     expect(excelSerialToIso(61)).toBe('1900-03-01');
@@ -173,10 +196,15 @@ describe('cleaning rules', () => {
 
   it('CODE_UNKNOWN (error): 险种类型 999, gender X; names and codes both accepted', () => {
     const c = cleaner('insurance-enrollment');
-    const enrol = (type: string, status = '1') => row({ 公民身份号码: ID, 险种类型: type, 缴费状态: status, 参保省份: '440000', 业务流水号: `S${n}` });
+    const enrol = (type: string, status = '1') =>
+      row({ 公民身份号码: ID, 险种类型: type, 缴费状态: status, 参保省份: '440000', 业务流水号: `S${n}` });
     expect(codes(c.clean(enrol('999')))).toEqual(['CODE_UNKNOWN']);
     expect(codes(c.clean(enrol('110', '4')))).toEqual(['CODE_UNKNOWN']);
-    expect(ok(c.clean(enrol('城乡居民基本医疗保险', '暂停缴费'))).record).toMatchObject({ insuranceType: '390', contributionStatus: '2', provinceCode: '44' });
+    expect(ok(c.clean(enrol('城乡居民基本医疗保险', '暂停缴费'))).record).toMatchObject({
+      insuranceType: '390',
+      contributionStatus: '2',
+      provinceCode: '44',
+    });
     expect(codes(c.clean(row({ 公民身份号码: ID, 险种类型: '110', 缴费状态: '1', 参保省份: '99' })))).toEqual(['PROVINCE_UNKNOWN']);
     expect(codes(cleaner('household-registration').clean(hh({ 性别: 'X' })))).toEqual(['CODE_UNKNOWN']);
   });
@@ -198,7 +226,9 @@ describe('cleaning rules', () => {
   });
 
   it('ROW_COLUMN_COUNT / ROW_MALFORMED (error) from the reader', () => {
-    const r = cleaner('household-registration').clean(hh({}, { problems: [{ code: 'ROW_COLUMN_COUNT', message: 'row has 5 columns, header has 6' }] }));
+    const r = cleaner('household-registration').clean(
+      hh({}, { problems: [{ code: 'ROW_COLUMN_COUNT', message: 'row has 5 columns, header has 6' }] }),
+    );
     expect(codes(r)).toEqual(['ROW_COLUMN_COUNT']);
     const m = cleaner('household-registration').clean(row({}, { problems: [{ code: 'ROW_MALFORMED', message: 'x' }] }));
     expect(codes(m)).toContain('ROW_MALFORMED');
@@ -206,21 +236,46 @@ describe('cleaning rules', () => {
 
   it('builds records of the other kinds, with event-dependent requirements', () => {
     expect(ok(cleaner('card-library').clean(row({ 公民身份号码: ID, 姓名: '王小明', 发卡地区: '440106', 卡号: 'K1' }))).record).toEqual({
-      kind: 'card-library', sourceRecordId: 'K1', citizenId: ID, name: '王小明', gender: '1', birthDate: '1990-01-02', region: '440106',
+      kind: 'card-library',
+      sourceRecordId: 'K1',
+      citizenId: ID,
+      name: '王小明',
+      gender: '1',
+      birthDate: '1990-01-02',
+      region: '440106',
     });
     const health = cleaner('health');
     expect(ok(health.clean(row({ 事件类型: '出生', 姓名: '王宝宝', 性别: '女', 出生日期: '2024/5/1', 证明编号: 'B1' }))).record).toEqual({
-      kind: 'health', sourceRecordId: 'B1', event: 'birth', name: '王宝宝', gender: '2', birthDate: '2024-05-01',
+      kind: 'health',
+      sourceRecordId: 'B1',
+      event: 'birth',
+      name: '王宝宝',
+      gender: '2',
+      birthDate: '2024-05-01',
     });
-    expect(codes(health.clean(row({ 事件类型: '死亡', 姓名: '王小明', 证明编号: 'D1' })))).toEqual(['REQUIRED_FIELD_MISSING', 'REQUIRED_FIELD_MISSING']);
-    expect(codes(health.clean(row({ 事件类型: '死亡', 公民身份号码: ID, 姓名: '王小明', 死亡日期: '1980-01-01' })))).toEqual(['DATE_ORDER']);
+    expect(codes(health.clean(row({ 事件类型: '死亡', 姓名: '王小明', 证明编号: 'D1' })))).toEqual([
+      'REQUIRED_FIELD_MISSING',
+      'REQUIRED_FIELD_MISSING',
+    ]);
+    expect(codes(health.clean(row({ 事件类型: '死亡', 公民身份号码: ID, 姓名: '王小明', 死亡日期: '1980-01-01' })))).toEqual([
+      'DATE_ORDER',
+    ]);
     const civil = cleaner('civil-affairs');
     expect(ok(civil.clean(row({ 事项: '低保', 公民身份号码: ID, 低保开始日期: '20200101', 业务编号: 'M1' }))).record).toEqual({
-      kind: 'civil-affairs', sourceRecordId: 'M1', event: 'minimum-living-allowance', citizenId: ID, since: '2020-01-01',
+      kind: 'civil-affairs',
+      sourceRecordId: 'M1',
+      event: 'minimum-living-allowance',
+      citizenId: ID,
+      since: '2020-01-01',
     });
     expect(codes(civil.clean(row({ 事项: '火化', 公民身份号码: ID })))).toEqual(['REQUIRED_FIELD_MISSING']);
-    expect(ok(cleaner('disability').clean(row({ 公民身份号码: ID, 残疾证号: `${ID}42`, 残疾等级: '二级', 发证日期: '2015-06-01' }))).record).toMatchObject({
-      kind: 'disability', certificateNo: `${ID}42`, grade: '2', since: '2015-06-01',
+    expect(
+      ok(cleaner('disability').clean(row({ 公民身份号码: ID, 残疾证号: `${ID}42`, 残疾等级: '二级', 发证日期: '2015-06-01' }))).record,
+    ).toMatchObject({
+      kind: 'disability',
+      certificateNo: `${ID}42`,
+      grade: '2',
+      since: '2015-06-01',
     });
   });
 
@@ -255,7 +310,8 @@ describe('fast paths agree with the full rules', () => {
         if (normalisePersonName(name) !== name || !/\p{L}/u.test(ch) || /\p{Nd}/u.test(ch)) throw new Error(`U+${c.toString(16)} changes`);
       }
     }
-    for (const name of ['', '·', '王 小明', '王\u3000明', '王小明1', '王𬌗', 'John', '王•明', '\uF900', '〇']) expect([name, isPlainHanName(name)]).toEqual([name, false]);
+    for (const name of ['', '·', '王 小明', '王\u3000明', '王小明1', '王𬌗', 'John', '王•明', '\uF900', '〇'])
+      expect([name, isPlainHanName(name)]).toEqual([name, false]);
     expect(nameRule('阿依古丽·买买提')).toEqual({ ok: true, value: '阿依古丽·买买提', warnings: [] });
   });
 
@@ -317,7 +373,8 @@ describe('RememberedRule', () => {
 describe('cleaner internals that must not show', () => {
   it('rows of different header sets, interleaved, clean as each would alone', () => {
     const full = () => hh();
-    const renamed = () => row({ 身份证号: ID, 姓名: '王小明', 性别: '女', 出生日期: '1990-01-02', 户籍地行政区划: '449999', 住址: '天河路1号' });
+    const renamed = () =>
+      row({ 身份证号: ID, 姓名: '王小明', 性别: '女', 出生日期: '1990-01-02', 户籍地行政区划: '449999', 住址: '天河路1号' });
     const shared = cleaner('household-registration', { dedupe: false });
     for (const make of [full, renamed, full, renamed]) {
       const alone = cleaner('household-registration', { dedupe: false }).clean(make());
@@ -330,9 +387,30 @@ describe('cleaner internals that must not show', () => {
 
   it('builds records with their fields in a fixed order, absent optionals left out', () => {
     const r = ok(cleaner('household-registration').clean(hh({ 户口状态: '死亡注销', 联系电话: '13800138000', 记录编号: 'R1' })));
-    expect(Object.keys(r.record)).toEqual(['kind', 'sourceRecordId', 'citizenId', 'name', 'gender', 'birthDate', 'householdRegion', 'householdAddress', 'householdStatus', 'cancellationReason', 'phone']);
+    expect(Object.keys(r.record)).toEqual([
+      'kind',
+      'sourceRecordId',
+      'citizenId',
+      'name',
+      'gender',
+      'birthDate',
+      'householdRegion',
+      'householdAddress',
+      'householdStatus',
+      'cancellationReason',
+      'phone',
+    ]);
     const bare = ok(cleaner('household-registration').clean(row({ 公民身份号码: ID, 姓名: '王小明', 行政区划代码: '440106' })));
-    expect(Object.keys(bare.record)).toEqual(['kind', 'sourceRecordId', 'citizenId', 'name', 'gender', 'birthDate', 'householdRegion', 'householdStatus']);
+    expect(Object.keys(bare.record)).toEqual([
+      'kind',
+      'sourceRecordId',
+      'citizenId',
+      'name',
+      'gender',
+      'birthDate',
+      'householdRegion',
+      'householdStatus',
+    ]);
     expect(bare.record).toMatchObject({ householdStatus: 'active' });
   });
 
@@ -352,14 +430,21 @@ describe('the source kind a cleaner is given', () => {
     expect(ok(c.clean(hh())).record.kind).toBe('household-registration');
     // The household rule: gender is required (from the column or the ID); a bad ID leaves neither.
     const badCheck = ID.slice(0, 17) + (ID[17] === '0' ? '1' : '0');
-    expect(codes(rejected(c.clean(hh({ 公民身份号码: badCheck, 性别: '', 出生日期: '' }))))).toEqual(expect.arrayContaining(['ID_BAD_CHECK_CHARACTER', 'REQUIRED_FIELD_MISSING']));
+    expect(codes(rejected(c.clean(hh({ 公民身份号码: badCheck, 性别: '', 出生日期: '' }))))).toEqual(
+      expect.arrayContaining(['ID_BAD_CHECK_CHARACTER', 'REQUIRED_FIELD_MISSING']),
+    );
     // Enough rows for the row path to be optimised, still the same kind and rules.
     const han = (k: number) => String.fromCharCode(0x4e00 + k);
-    for (let i = 0; i < 5000; i++) expect(ok(c.clean(hh({ 姓名: `王${han(i % 100)}${han(100 + Math.floor(i / 100))}` }, { rowNumber: i }))).record.kind).toBe('household-registration');
+    for (let i = 0; i < 5000; i++)
+      expect(ok(c.clean(hh({ 姓名: `王${han(i % 100)}${han(100 + Math.floor(i / 100))}` }, { rowNumber: i }))).record.kind).toBe(
+        'household-registration',
+      );
     expect(c.stats().rows).toBe(5002);
   });
 
   it('must be a source kind', () => {
-    expect(() => createCleaner('household' as never, loadMapping('household-registration'), { regions, today })).toThrow(/not a source kind: "household"; kinds are household-registration, /);
+    expect(() => createCleaner('household' as never, loadMapping('household-registration'), { regions, today })).toThrow(
+      /not a source kind: "household"; kinds are household-registration, /,
+    );
   });
 });

@@ -162,9 +162,7 @@ export function createCleaner<K extends IngestSourceKind>(requested: K, mapping:
 
   function buildLayout(keys: readonly string[]): Layout {
     const byNorm = new Map(keys.map((k) => [normaliseHeader(k), k] as const));
-    const headers = plans.map((plan) =>
-      plan.mapping.headers.map((h) => byNorm.get(normaliseHeader(h))).find((h) => h !== undefined),
-    );
+    const headers = plans.map((plan) => plan.mapping.headers.map((h) => byNorm.get(normaliseHeader(h))).find((h) => h !== undefined));
     const labels = plans.map((plan, i) => (headers[i] ? `${plan.field} (${headers[i]})` : plan.field));
     return {
       keys,
@@ -256,13 +254,17 @@ export function createCleaner<K extends IngestSourceKind>(requested: K, mapping:
     if (id) {
       if (hasBirthDate) {
         if (out.birthDate !== undefined && out.birthDate !== id.birthDate) {
-          issues.push(issue('BIRTH_DATE_MISMATCH', `${labelOf(layout, 'birthDate')} disagrees with the citizen ID; the ID date is kept`, 'birthDate'));
+          issues.push(
+            issue('BIRTH_DATE_MISMATCH', `${labelOf(layout, 'birthDate')} disagrees with the citizen ID; the ID date is kept`, 'birthDate'),
+          );
         }
         out.birthDate = id.birthDate;
       }
       if (hasGender) {
         if ((out.gender === '1' || out.gender === '2') && out.gender !== id.gender) {
-          issues.push(issue('GENDER_MISMATCH', `${labelOf(layout, 'gender')} disagrees with the citizen ID; the ID gender is kept`, 'gender'));
+          issues.push(
+            issue('GENDER_MISMATCH', `${labelOf(layout, 'gender')} disagrees with the citizen ID; the ID gender is kept`, 'gender'),
+          );
         }
         out.gender = id.gender;
       }
@@ -283,7 +285,12 @@ export function createCleaner<K extends IngestSourceKind>(requested: K, mapping:
     const digest = hash('sha1', JSON.stringify(digestValues), 'hex');
     if (out.sourceRecordId === undefined) out.sourceRecordId = `h${digest.slice(0, 20)}`;
     if (seen && !seen.add(parseInt(digest.slice(0, 8), 16), parseInt(digest.slice(8, 16), 16))) {
-      return reject(row.rowNumber, [...reasons, issue('DUPLICATE_ROW', 'an earlier row of this file has the same normalised content')], warnings, out);
+      return reject(
+        row.rowNumber,
+        [...reasons, issue('DUPLICATE_ROW', 'an earlier row of this file has the same normalised content')],
+        warnings,
+        out,
+      );
     }
     accepted++;
     count(warnings);
@@ -365,7 +372,17 @@ type RecordField<K extends IngestSourceKind> = Exclude<keyof CanonicalRecordOf<K
 
 /** Each kind's record fields after kind and sourceRecordId, in the order records serialise. */
 const RECORD_FIELDS: { readonly [K in IngestSourceKind]: readonly RecordField<K>[] } = {
-  'household-registration': ['citizenId', 'name', 'gender', 'birthDate', 'householdRegion', 'householdAddress', 'householdStatus', 'cancellationReason', 'phone'],
+  'household-registration': [
+    'citizenId',
+    'name',
+    'gender',
+    'birthDate',
+    'householdRegion',
+    'householdAddress',
+    'householdStatus',
+    'cancellationReason',
+    'phone',
+  ],
   'insurance-enrollment': ['citizenId', 'name', 'insuranceType', 'contributionStatus', 'provinceCode', 'since', 'gender', 'birthDate'],
   'card-library': ['citizenId', 'name', 'gender', 'birthDate', 'region'],
   health: ['event', 'citizenId', 'name', 'gender', 'birthDate', 'dateOfDeath', 'region'],

@@ -1,11 +1,4 @@
-import {
-  CitizenId,
-  CitizenIdParseOptions,
-  normaliseCitizenIdInput,
-  normalisePersonName,
-  RegionCode,
-  RegionTable,
-} from '@registry/domain';
+import { CitizenId, CitizenIdParseOptions, normaliseCitizenIdInput, normalisePersonName, RegionCode, RegionTable } from '@registry/domain';
 import { CODE_DOMAIN_TARGETS, CodeDomain } from '../mapping/field-specs';
 import { parseDepartmentDate } from './dates';
 import { IssueCode } from './issues';
@@ -99,7 +92,12 @@ function halfWidth(s: string): string {
  * Mapping value list first (exact, trimmed), then the value itself when it already is a
  * valid code, so a province need not list '110' → '110'.
  */
-export function codeRule(raw: string, domain: CodeDomain, values: ReadonlyMap<string, string> | undefined, label: string): RuleResult<string> {
+export function codeRule(
+  raw: string,
+  domain: CodeDomain,
+  values: ReadonlyMap<string, string> | undefined,
+  label: string,
+): RuleResult<string> {
   const s = raw.trim();
   const mapped = values?.get(s) ?? values?.get(halfWidth(s));
   if (mapped !== undefined) return ok(mapped);
@@ -116,7 +114,10 @@ export function regionRule(raw: string, regions: RegionTable, label: string): Ru
     const code: IssueCode = reason.code === 'REGION_EMPTY' ? 'REQUIRED_FIELD_MISSING' : reason.code;
     return fail(code, `${label}: ${reason.message}`);
   }
-  return ok(r.value.code, r.warnings.map((w) => ({ code: w.code, message: `${label}: ${w.message}` })));
+  return ok(
+    r.value.code,
+    r.warnings.map((w) => ({ code: w.code, message: `${label}: ${w.message}` })),
+  );
 }
 
 const PROVINCE_CODE = /^(\d{2})(?:0000)?$/;

@@ -32,7 +32,14 @@ const ndjson = <T>(path: string): T[] =>
     .map((l) => JSON.parse(l) as T);
 
 /** Noise that cleaning must quarantine, and noise that must import with a given warning. */
-const ERROR_NOISE = ['bad-check-character', 'missing-check-character', 'bad-id-birth-date', 'missing-id', 'unknown-region', 'duplicate-row'];
+const ERROR_NOISE = [
+  'bad-check-character',
+  'missing-check-character',
+  'bad-id-birth-date',
+  'missing-id',
+  'unknown-region',
+  'duplicate-row',
+];
 const WARNING_FOR: Record<string, string> = {
   'fifteen-digit-id': 'ID_UPGRADED_FROM_15',
   'full-width-digits': 'ID_NORMALISED',
@@ -59,7 +66,14 @@ describe('generateProvince', () => {
   it('is deterministic: the same seed gives byte-identical files', async () => {
     const a = hashes(dirA);
     expect(Object.keys(a)).toEqual(
-      expect.arrayContaining(['household-registration.csv', 'card-library.xlsx', 'health.ndjson', 'manifest.json', 'truth/persons.ndjson', 'truth/records.ndjson']),
+      expect.arrayContaining([
+        'household-registration.csv',
+        'card-library.xlsx',
+        'health.ndjson',
+        'manifest.json',
+        'truth/persons.ndjson',
+        'truth/records.ndjson',
+      ]),
     );
     expect(hashes(dirB)).toEqual(a);
     const dirC = mkdtempSync(join(tmpdir(), 'province-c-'));
@@ -117,9 +131,15 @@ describe('generateProvince', () => {
         }
         const person = t.truePersonId ? persons.get(t.truePersonId) : undefined;
         const record = result.record;
-        if (person && 'citizenId' in record && record.citizenId !== undefined) expect([where, record.citizenId]).toEqual([where, person.citizenId]);
+        if (person && 'citizenId' in record && record.citizenId !== undefined)
+          expect([where, record.citizenId]).toEqual([where, person.citizenId]);
         if (person && record.kind === 'household-registration') {
-          expect([where, record.name, record.birthDate, record.householdStatus]).toEqual([where, person.name, person.birthDate, person.householdStatus]);
+          expect([where, record.name, record.birthDate, record.householdStatus]).toEqual([
+            where,
+            person.name,
+            person.birthDate,
+            person.householdStatus,
+          ]);
           if (/[\u{10000}-\u{10FFFF}]/u.test(person.name)) rareSeen++;
         }
         if (record.kind === 'insurance-enrollment' && person) enrolledIds.add(person.truePersonId);
@@ -148,11 +168,28 @@ describe('generateProvince', () => {
     expect(share('coverage:insured-elsewhere')).toBeGreaterThan(0.04);
     expect(share('coverage:uninsured')).toBeGreaterThan(0.04);
     expect(c.deceased).toBeGreaterThan(5);
-    for (const flag of ['minority-name', 'rare-character', 'duplicate-enrolment', 'lapsed', 'moved-out', 'minimum-living-allowance', 'disabled']) {
+    for (const flag of [
+      'minority-name',
+      'rare-character',
+      'duplicate-enrolment',
+      'lapsed',
+      'moved-out',
+      'minimum-living-allowance',
+      'disabled',
+    ]) {
       expect([flag, c[`flag:${flag}`] ?? 0]).toEqual([flag, expect.any(Number)]);
       expect(c[`flag:${flag}`]).toBeGreaterThan(0);
     }
-    for (const n of ['fifteen-digit-id', 'bad-check-character', 'name-homophone', 'dot-variant', 'duplicate-row', 'full-width-digits', 'leading-apostrophe', 'date-format']) {
+    for (const n of [
+      'fifteen-digit-id',
+      'bad-check-character',
+      'name-homophone',
+      'dot-variant',
+      'duplicate-row',
+      'full-width-digits',
+      'leading-apostrophe',
+      'date-format',
+    ]) {
       expect([n, (manifest.noiseCounts[n] ?? 0) > 0]).toEqual([n, true]);
     }
   });

@@ -169,14 +169,26 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
   const nextSerial = (): string => String(++serial).padStart(10, '0');
 
   /** Writes a row (and maybe its duplicate) and the matching truth lines. */
-  function emit(kind: IngestSourceKind, rng: Rng, truePersonId: string | null, cells: readonly Cell[] | Record<string, string>, noise: string[]): void {
+  function emit(
+    kind: IngestSourceKind,
+    rng: Rng,
+    truePersonId: string | null,
+    cells: readonly Cell[] | Record<string, string>,
+    noise: string[],
+  ): void {
     const file = files[kind];
     const write = (): number => {
       if (kind === 'health') {
         health.write(cells as Record<string, string>);
         return health.rows;
       }
-      const sink = { 'household-registration': household, 'insurance-enrollment': enrolment, 'card-library': cards, 'civil-affairs': civil, disability }[kind];
+      const sink = {
+        'household-registration': household,
+        'insurance-enrollment': enrolment,
+        'card-library': cards,
+        'civil-affairs': civil,
+        disability,
+      }[kind];
       sink.write(cells as readonly Cell[]);
       return sink.rows;
     };
@@ -268,7 +280,9 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
       const status = { active: '正常', 'moved-out': '迁出省外', cancelled: '注销' }[p.householdStatus];
       const statusText =
         p.householdStatus === 'cancelled'
-          ? ({ death: '死亡注销', emigration: '出国(境)定居', 'military-service': '服兵役', other: '注销' } as const)[p.cancellationReason ?? 'other']
+          ? ({ death: '死亡注销', emigration: '出国(境)定居', 'military-service': '服兵役', other: '注销' } as const)[
+              p.cancellationReason ?? 'other'
+            ]
           : status;
       const phone = ageYears >= 16 && rng.chance(0.7) ? `1${rng.pick(['3', '5', '8', '9'])}${String(rng.int(1e9)).padStart(9, '0')}` : '';
       const cells: Cell[] = [
@@ -306,7 +320,8 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
     }
 
     // 社保卡库 (XLSX, dates as Excel serial numbers)
-    const cardChance = p.coverage.status === 'insured-local' ? 0.85 : p.coverage.status === 'insured-elsewhere' ? 0.3 : p.alive ? 0.15 : 0.5;
+    const cardChance =
+      p.coverage.status === 'insured-local' ? 0.85 : p.coverage.status === 'insured-elsewhere' ? 0.3 : p.alive ? 0.15 : 0.5;
     if (ageYears >= 1 && rng.chance(cardChance)) {
       const noise: string[] = [];
       const cells: Cell[] = [
@@ -357,7 +372,15 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
 
     // 民政: deaths/cremations (70% of deaths), minimum-living allowance (GB18030, 年月日 dates)
     const civilRow = (event: string, death: string, since: string, noise: string[]): Cell[] => {
-      const cells: Cell[] = [`MZ${nextSerial()}`, event, renderCitizenId(rng, p.citizenId, rates, noise), nameFor(rng, p, noise, false), death, since, county.code];
+      const cells: Cell[] = [
+        `MZ${nextSerial()}`,
+        event,
+        renderCitizenId(rng, p.citizenId, rates, noise),
+        nameFor(rng, p, noise, false),
+        death,
+        since,
+        county.code,
+      ];
       blank('civil-affairs', rng, HEADERS['civil-affairs'], cells, noise);
       return cells;
     };
@@ -369,7 +392,13 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
     if (p.flags.includes('minimum-living-allowance')) {
       const noise: string[] = [];
       const since = dayToIso(todayDay - rng.between(30, 1800));
-      emit('civil-affairs', rng, p.truePersonId, civilRow('低保', '', String(dateIn(rng, since, DATE_STYLE['civil-affairs'], rates.dateFormat, noise)), noise), noise);
+      emit(
+        'civil-affairs',
+        rng,
+        p.truePersonId,
+        civilRow('低保', '', String(dateIn(rng, since, DATE_STYLE['civil-affairs'], rates.dateFormat, noise)), noise),
+        noise,
+      );
     }
 
     // 残联: certificate number = ID + category + grade; no record-id column on purpose
@@ -393,12 +422,35 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
     if (rng.chance(rates.orphanRow)) {
       const outsider = outsiderId(rng, div, todayDay);
       const name = generateName(rng, outsider.gender, { minority: 0, rare: 0 }).name;
-      emit('card-library', rng, null, [`K${nextSerial()}`, outsider.id, name, outsider.gender === '1' ? '男' : '女', renderDate(outsider.birthDate, 'serial'), rng.pick(div.counties).code], ['orphan']);
+      emit(
+        'card-library',
+        rng,
+        null,
+        [
+          `K${nextSerial()}`,
+          outsider.id,
+          name,
+          outsider.gender === '1' ? '男' : '女',
+          renderDate(outsider.birthDate, 'serial'),
+          rng.pick(div.counties).code,
+        ],
+        ['orphan'],
+      );
       emit(
         'insurance-enrollment',
         rng,
         null,
-        [`YW${nextSerial()}`, outsider.id, name, outsider.gender === '1' ? '男' : '女', outsider.birthDate, '390', '1', province, dayToIso(todayDay - rng.between(30, 3000))],
+        [
+          `YW${nextSerial()}`,
+          outsider.id,
+          name,
+          outsider.gender === '1' ? '男' : '女',
+          outsider.birthDate,
+          '390',
+          '1',
+          province,
+          dayToIso(todayDay - rng.between(30, 3000)),
+        ],
         ['orphan'],
       );
     }
@@ -408,8 +460,22 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
   for (const s of sinks) await s.close();
 
   const generated: GeneratedFile[] = [
-    { kind: 'household-registration', file: files['household-registration'], format: 'csv', encoding: 'gb18030', bom: false, rows: household.rows },
-    { kind: 'insurance-enrollment', file: files['insurance-enrollment'], format: 'csv', encoding: 'utf-8', bom: true, rows: enrolment.rows },
+    {
+      kind: 'household-registration',
+      file: files['household-registration'],
+      format: 'csv',
+      encoding: 'gb18030',
+      bom: false,
+      rows: household.rows,
+    },
+    {
+      kind: 'insurance-enrollment',
+      file: files['insurance-enrollment'],
+      format: 'csv',
+      encoding: 'utf-8',
+      bom: true,
+      rows: enrolment.rows,
+    },
     { kind: 'card-library', file: files['card-library'], format: 'xlsx', encoding: 'utf-8', bom: false, rows: cards.rows },
     { kind: 'health', file: files.health, format: 'ndjson', encoding: 'utf-8', bom: false, rows: health.rows },
     { kind: 'civil-affairs', file: files['civil-affairs'], format: 'csv', encoding: 'gb18030', bom: false, rows: civil.rows },
@@ -563,6 +629,7 @@ function makePerson(i: number, rng: Rng, div: ProvinceDivisions, todayDay: numbe
 function outsiderId(rng: Rng, div: ProvinceDivisions, todayDay: number): { id: string; gender: '1' | '2'; birthDate: string } {
   const gender: '1' | '2' = rng.chance(0.5) ? '1' : '2';
   const birthDate = dayToIso(todayDay - rng.between(18 * 365, 70 * 365));
-  const first17 = rng.pick(div.foreignCounties) + birthDate.replace(/-/g, '') + String(rng.int(500) * 2 + (gender === '1' ? 1 : 0)).padStart(3, '0');
+  const first17 =
+    rng.pick(div.foreignCounties) + birthDate.replace(/-/g, '') + String(rng.int(500) * 2 + (gender === '1' ? 1 : 0)).padStart(3, '0');
   return { id: first17 + citizenIdCheckCharacter(first17), gender, birthDate };
 }

@@ -50,7 +50,8 @@ export type DateStyle = 'iso' | 'slash' | 'compact' | 'chinese' | 'dot' | 'seria
 const TEXT_STYLES: readonly DateStyle[] = ['iso', 'slash', 'compact', 'chinese', 'dot'];
 
 const DAY_MS = 86_400_000;
-export const isoToDay = (iso: string): number => Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS;
+export const isoToDay = (iso: string): number =>
+  Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS;
 export const dayToIso = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 /** Excel 1900-system serial of a day (valid from 1900-03-01). */
 const EXCEL_EPOCH_DAY = Date.UTC(1899, 11, 30) / DAY_MS;

@@ -6,13 +6,7 @@ export type FieldType = 'citizen-id' | 'name' | 'date' | 'code' | 'region' | 'pr
 
 /** Closed code lists a `values` map may translate into. */
 export type CodeDomain =
-  | 'gender'
-  | 'household-status'
-  | 'insurance-type'
-  | 'contribution-status'
-  | 'health-event'
-  | 'civil-event'
-  | 'disability-grade';
+  'gender' | 'household-status' | 'insurance-type' | 'contribution-status' | 'health-event' | 'civil-event' | 'disability-grade';
 
 export interface FieldSpec {
   readonly type: FieldType;

@@ -25,7 +25,10 @@ describe('loadMapping', () => {
   function loadMappingDoc(): Record<string, unknown> {
     const m = loadMapping('household-registration');
     return Object.fromEntries(
-      Object.values(m.fields).map((f) => [f.field, { headers: f.headers, required: f.required, ...(f.values ? { values: Object.fromEntries(f.values) } : {}) }]),
+      Object.values(m.fields).map((f) => [
+        f.field,
+        { headers: f.headers, required: f.required, ...(f.values ? { values: Object.fromEntries(f.values) } : {}) },
+      ]),
     );
   }
 

@@ -44,7 +44,12 @@ export interface LoadMappingOptions {
 
 export function loadMapping(kind: IngestSourceKind, options: LoadMappingOptions = {}): SourceMapping {
   if (!isIngestSourceKind(kind)) {
-    throw new MappingError('MAPPING_INVALID', String(kind), undefined, `unknown source kind; expected one of ${INGEST_SOURCE_KINDS.join(', ')}`);
+    throw new MappingError(
+      'MAPPING_INVALID',
+      String(kind),
+      undefined,
+      `unknown source kind; expected one of ${INGEST_SOURCE_KINDS.join(', ')}`,
+    );
   }
   const file = join(options.dir ?? defaultMappingDir(), `${kind}.json`);
   let parsed: unknown;
@@ -67,7 +72,8 @@ export function parseMapping(doc: unknown, file = '<inline>', expectedKind?: Ing
   };
   if (!isRecord(doc)) return bad(undefined, 'the mapping must be a JSON object');
   for (const key of Object.keys(doc)) {
-    if (!['kind', 'description', 'fields', '$comment'].includes(key)) bad(key, 'unknown top-level key; allowed: kind, description, fields, $comment');
+    if (!['kind', 'description', 'fields', '$comment'].includes(key))
+      bad(key, 'unknown top-level key; allowed: kind, description, fields, $comment');
   }
   const kind = doc.kind;
   if (!isIngestSourceKind(kind)) return bad('kind', `must be one of ${INGEST_SOURCE_KINDS.join(', ')}`);
@@ -84,7 +90,8 @@ export function parseMapping(doc: unknown, file = '<inline>', expectedKind?: Ing
     if (!spec) bad(key, `unknown field for ${kind}; known fields: ${Object.keys(specs).join(', ')}`);
     if (!isRecord(raw)) return bad(key, 'must be an object with headers, required and optional values');
     for (const k of Object.keys(raw)) {
-      if (!['headers', 'required', 'values', '$comment'].includes(k)) bad(`${key}.${k}`, 'unknown key; allowed: headers, required, values, $comment');
+      if (!['headers', 'required', 'values', '$comment'].includes(k))
+        bad(`${key}.${k}`, 'unknown key; allowed: headers, required, values, $comment');
     }
     const headers = raw.headers;
     if (!Array.isArray(headers) || headers.length === 0) return bad(`${key}.headers`, 'must be a non-empty array of header names');
@@ -93,13 +100,15 @@ export function parseMapping(doc: unknown, file = '<inline>', expectedKind?: Ing
       if (typeof h !== 'string' || normaliseHeader(h) === '') bad(`${key}.headers[${i}]`, 'must be a non-empty string');
       const norm = normaliseHeader(h as string);
       const owner = headerOwner.get(norm);
-      if (owner !== undefined && owner !== field) bad(`${key}.headers[${i}]`, `header '${h as string}' is also listed for field '${owner}'`);
+      if (owner !== undefined && owner !== field)
+        bad(`${key}.headers[${i}]`, `header '${h as string}' is also listed for field '${owner}'`);
       headerOwner.set(norm, field);
       cleanHeaders.push((h as string).trim());
     });
     const required = raw.required ?? false;
     if (typeof required !== 'boolean') bad(`${key}.required`, 'must be true or false');
-    if (spec.mustBeRequired && required !== true) bad(`${key}.required`, `the ${kind} record cannot exist without this field; it must be required`);
+    if (spec.mustBeRequired && required !== true)
+      bad(`${key}.required`, `the ${kind} record cannot exist without this field; it must be required`);
     let values: Map<string, string> | undefined;
     if (raw.values !== undefined) {
       if (spec.type !== 'code' || !spec.codeDomain) return bad(`${key}.values`, 'value maps are only allowed on code fields');

@@ -19,9 +19,7 @@ async function readAll(path: string, opts = {}) {
 }
 
 const csvText =
-  '公民身份号码, 姓名 ,地址\r\n' +
-  `110101199001011237,王${RARE},"广东省,广州市\r\n天河区"\r\n` +
-  '110101199001011238,"李""四",普通\r\n';
+  '公民身份号码, 姓名 ,地址\r\n' + `110101199001011237,王${RARE},"广东省,广州市\r\n天河区"\r\n` + '110101199001011238,"李""四",普通\r\n';
 
 describe('openRecords', () => {
   it('reads UTF-8 with BOM: BOM stripped from the header, quoted newlines and CRLF kept', async () => {
@@ -85,7 +83,14 @@ describe('openRecords', () => {
     const path = join(dir, 'bad.csv');
     writeFileSync(path, 'a,b,c\n1,2,3\n1,2\n1,2,3,4\n"x"y,2,3\n7,8,9\n1,"unclosed,3\n5,6,7\n');
     const { rows } = await readAll(path);
-    expect(rows.map((r) => r.problems?.[0]?.code)).toEqual([undefined, 'ROW_COLUMN_COUNT', 'ROW_COLUMN_COUNT', undefined, undefined, 'ROW_MALFORMED']);
+    expect(rows.map((r) => r.problems?.[0]?.code)).toEqual([
+      undefined,
+      'ROW_COLUMN_COUNT',
+      'ROW_COLUMN_COUNT',
+      undefined,
+      undefined,
+      'ROW_MALFORMED',
+    ]);
     expect(rows.map((r) => r.rowNumber)).toEqual([1, 2, 3, 4, 5, 6]);
     // A stray quote inside an unquoted cell is tolerated (relax_quotes): kept as text.
     expect(rows[3].values.a).toBe('"x"y');

@@ -26,8 +26,7 @@ export async function openRecords(input: { path: string }, opts: OpenRecordsOpti
   const { size } = await stat(input.path);
   const sample = await readSample(input.path);
   const format = opts.format ?? detectFormat(input.path, sample);
-  const encoding: TextEncoding =
-    format === 'xlsx' ? 'utf-8' : (opts.encoding ?? encodingOf(sample, size > SAMPLE_BYTES));
+  const encoding: TextEncoding = format === 'xlsx' ? 'utf-8' : (opts.encoding ?? encodingOf(sample, size > SAMPLE_BYTES));
 
   const counter = new ByteCounter();
   const file = createReadStream(input.path, { highWaterMark: 256 * 1024 });

@@ -12,7 +12,7 @@ const members = (index: BlockIndex, key: number, cap = 1000): number[] | number 
 describe('BlockIndex', () => {
   it('finds every member of a key, in insertion order, across the radix sort', () => {
     const index = new BlockIndex();
-    for (let i = 0; i < 50_000; i++) index.add((i * 2654435761) % 1000 >>> 0, i);
+    for (let i = 0; i < 50_000; i++) index.add(((i * 2654435761) % 1000) >>> 0, i);
     const got = members(index, 7) as number[];
     expect(got.length).toBe(50);
     expect(got).toEqual([...got].sort((a, b) => a - b));
@@ -53,7 +53,13 @@ describe('BlockIndex', () => {
 });
 
 describe('block keys', () => {
-  const person = prepareValues({ citizenId: '440303199003071234', name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303001' });
+  const person = prepareValues({
+    citizenId: '440303199003071234',
+    name: '张明',
+    birthDate: '1990-03-07',
+    gender: '1',
+    region: '440303001',
+  });
   const key = (rule: string, v = person): string | undefined => BLOCK_KEY_RULES[rule].record(v);
 
   it('derive demographic and ID-part keys', () => {

@@ -130,7 +130,12 @@ describe('citizen IDs for linkage', () => {
   it('equal, also across full-width digits, spaces and 15-digit input', () => {
     expect(compareCitizenIdsForLinkage(ID, ID)).toBe('equal');
     expect(compareCitizenIdsForLinkage(` ${ID.slice(0, 6)} ${ID.slice(6)}`, ID)).toBe('equal');
-    expect(compareCitizenIdsForLinkage(ID.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))), ID)).toBe('equal');
+    expect(
+      compareCitizenIdsForLinkage(
+        ID.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))),
+        ID,
+      ),
+    ).toBe('equal');
   });
 
   it('same first 17 for a wrong or missing check character and for a 15-digit number', () => {
@@ -165,7 +170,14 @@ describe('citizen IDs for linkage', () => {
 describe('prepared values and the comparator table', () => {
   it('normalises every field once', () => {
     const v = prepareValues({ citizenId: ` ${BODY}x`, name: ' 张\u3000明 ', birthDate: '1990-03-07', gender: '1', region: '440303001' });
-    expect(v).toEqual({ citizenId: `${BODY}X`, name: '张明', namePinyin: 'zhangming', birthDate: '19900307', gender: '1', region: '440303001' });
+    expect(v).toEqual({
+      citizenId: `${BODY}X`,
+      name: '张明',
+      namePinyin: 'zhangming',
+      birthDate: '19900307',
+      gender: '1',
+      region: '440303001',
+    });
     expect(prepareValues({ gender: '9', birthDate: '1990-3-7' })).toEqual({
       citizenId: undefined,
       name: undefined,

@@ -76,7 +76,11 @@ export function compareLinkageNames(
 }
 
 /** Raw-text convenience over `compareLinkageNames`. */
-export function compareNames(a: string | undefined, b: string | undefined, options: NameComparisonOptions = DEFAULT_NAME_OPTIONS): NameLevel | Missing {
+export function compareNames(
+  a: string | undefined,
+  b: string | undefined,
+  options: NameComparisonOptions = DEFAULT_NAME_OPTIONS,
+): NameLevel | Missing {
   const prep = (s: string | undefined): { name?: string; namePinyin?: string } => {
     const name = linkageName(s);
     return name === undefined ? {} : { name, namePinyin: personNamePinyinKey(name) || undefined };
@@ -157,7 +161,12 @@ const nameOptions = (o: Readonly<Record<string, unknown>>): NameComparisonOption
 /** Comparators by configuration name. */
 export const COMPARATORS: Readonly<Record<string, ComparatorDefinition>> = {
   'citizen-id': { name: 'citizen-id', levels: CITIZEN_ID_LEVELS, compare: (r, p) => compareLinkageCitizenIds(r.citizenId, p.citizenId) },
-  name: { name: 'name', levels: NAME_LEVELS, options: { similarThreshold: threshold }, compare: (r, p, o) => compareLinkageNames(r, p, nameOptions(o)) },
+  name: {
+    name: 'name',
+    levels: NAME_LEVELS,
+    options: { similarThreshold: threshold },
+    compare: (r, p, o) => compareLinkageNames(r, p, nameOptions(o)),
+  },
   'name-exact': {
     name: 'name-exact',
     levels: ['exact', 'different'],
@@ -166,14 +175,19 @@ export const COMPARATORS: Readonly<Record<string, ComparatorDefinition>> = {
   'name-pinyin': {
     name: 'name-pinyin',
     levels: ['equal', 'different'],
-    compare: (r, p) => (r.namePinyin === undefined || p.namePinyin === undefined ? MISSING : r.namePinyin === p.namePinyin ? 'equal' : 'different'),
+    compare: (r, p) =>
+      r.namePinyin === undefined || p.namePinyin === undefined ? MISSING : r.namePinyin === p.namePinyin ? 'equal' : 'different',
   },
   'name-jaro-winkler': {
     name: 'name-jaro-winkler',
     levels: ['similar', 'different'],
     options: { similarThreshold: threshold },
     compare: (r, p, o) =>
-      r.name === undefined || p.name === undefined ? MISSING : jaroWinkler(r.name, p.name) >= nameOptions(o).similarThreshold ? 'similar' : 'different',
+      r.name === undefined || p.name === undefined
+        ? MISSING
+        : jaroWinkler(r.name, p.name) >= nameOptions(o).similarThreshold
+          ? 'similar'
+          : 'different',
   },
   'birth-date': { name: 'birth-date', levels: BIRTH_DATE_LEVELS, compare: (r, p) => compareLinkageBirthDates(r.birthDate, p.birthDate) },
   gender: {

@@ -1,7 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultLinkageConfigPath, levelWeights, LinkageConfig, LinkageConfigError, loadLinkageConfig, parseLinkageConfig } from './linkage-config';
+import {
+  defaultLinkageConfigPath,
+  levelWeights,
+  LinkageConfig,
+  LinkageConfigError,
+  loadLinkageConfig,
+  parseLinkageConfig,
+} from './linkage-config';
 
 const shipped = (): Record<string, unknown> => JSON.parse(JSON.stringify(loadLinkageConfig())) as Record<string, unknown>;
 

@@ -65,7 +65,8 @@ export function parseLinkageConfig(doc: unknown, source = '<inline>'): LinkageCo
       if (k !== '$comment' && !allowed.includes(k)) bad(prefix ? `${prefix}.${k}` : k, `unknown key; allowed: ${allowed.join(', ')}`);
     }
   };
-  const finite = (v: unknown, key: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : bad(key, 'must be a finite number'));
+  const finite = (v: unknown, key: string): number =>
+    typeof v === 'number' && Number.isFinite(v) ? v : bad(key, 'must be a finite number');
   const object = (v: unknown, key: string): Record<string, unknown> => (isRecord(v) ? v : bad(key, 'must be an object'));
 
   const root = isRecord(doc) ? doc : bad(undefined, 'the configuration must be a JSON object');
@@ -89,7 +90,8 @@ export function parseLinkageConfig(doc: unknown, source = '<inline>'): LinkageCo
     }
     for (const [level, lw] of Object.entries(levelsDoc)) {
       if (level === '$comment') continue;
-      if (!def.levels.includes(level)) bad(`${at}.levels.${level}`, `not a level of comparator ${def.name} (${def.levels.join(', ')}); 'missing' is implicit`);
+      if (!def.levels.includes(level))
+        bad(`${at}.levels.${level}`, `not a level of comparator ${def.name} (${def.levels.join(', ')}); 'missing' is implicit`);
       const w = object(lw, `${at}.levels.${level}`);
       onlyKeys(w, `${at}.levels.${level}`, ['m', 'u']);
       const prob = (k: 'm' | 'u'): number => {
@@ -108,7 +110,11 @@ export function parseLinkageConfig(doc: unknown, source = '<inline>'): LinkageCo
       options = object(f.options, `${at}.options`);
       for (const [k, v] of Object.entries(options)) {
         const check = def.options?.[k];
-        if (!check) bad(`${at}.options.${k}`, `comparator ${def.name} has ${def.options ? `options ${Object.keys(def.options).join(', ')}` : 'no options'}`);
+        if (!check)
+          bad(
+            `${at}.options.${k}`,
+            `comparator ${def.name} has ${def.options ? `options ${Object.keys(def.options).join(', ')}` : 'no options'}`,
+          );
         const problem = check?.(v);
         if (problem) bad(`${at}.options.${k}`, problem);
       }
@@ -121,7 +127,9 @@ export function parseLinkageConfig(doc: unknown, source = '<inline>'): LinkageCo
   onlyKeys(b, 'blocking', ['keys', 'maxBlockSize']);
   if (!Array.isArray(b.keys) || b.keys.length === 0) bad('blocking.keys', 'must be a non-empty array of key names');
   const keys = (b.keys as unknown[]).map((k, i) =>
-    typeof k === 'string' && BLOCK_KEY_RULES[k] ? k : bad(`blocking.keys[${i}]`, `must be one of ${Object.keys(BLOCK_KEY_RULES).join(', ')}`),
+    typeof k === 'string' && BLOCK_KEY_RULES[k]
+      ? k
+      : bad(`blocking.keys[${i}]`, `must be one of ${Object.keys(BLOCK_KEY_RULES).join(', ')}`),
   );
   if (new Set(keys).size !== keys.length) bad('blocking.keys', 'lists a key twice');
   const maxBlockSize = finite(b.maxBlockSize, 'blocking.maxBlockSize');
@@ -129,7 +137,11 @@ export function parseLinkageConfig(doc: unknown, source = '<inline>'): LinkageCo
 
   const t = object(root.thresholds, 'thresholds');
   onlyKeys(t, 'thresholds', ['link', 'possible', 'margin']);
-  const thresholds = { link: finite(t.link, 'thresholds.link'), possible: finite(t.possible, 'thresholds.possible'), margin: finite(t.margin, 'thresholds.margin') };
+  const thresholds = {
+    link: finite(t.link, 'thresholds.link'),
+    possible: finite(t.possible, 'thresholds.possible'),
+    margin: finite(t.margin, 'thresholds.margin'),
+  };
   if (thresholds.possible > thresholds.link) bad('thresholds.possible', 'must not exceed thresholds.link');
   if (thresholds.margin < 0) bad('thresholds.margin', 'must be zero or more');
 

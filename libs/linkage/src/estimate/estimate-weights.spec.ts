@@ -66,10 +66,17 @@ describe('estimateWeights', () => {
   });
 
   it('keeps the u of fields it is told to hold, and returns the input for no pairs', () => {
-    const est = estimateWeights([{ name: 'exact', gender: 'equal', birthDate: 'exact' }, { name: 'different', gender: 'different', birthDate: 'different' }], config, {
-      fixU: ['name'],
-      maxIterations: 5,
-    });
+    const est = estimateWeights(
+      [
+        { name: 'exact', gender: 'equal', birthDate: 'exact' },
+        { name: 'different', gender: 'different', birthDate: 'different' },
+      ],
+      config,
+      {
+        fixU: ['name'],
+        maxIterations: 5,
+      },
+    );
     expect(est.config.fields.name.levels.exact.u).toBeCloseTo(0.3, 10);
     expect(estimateWeights([], config).config).toBe(config);
   });

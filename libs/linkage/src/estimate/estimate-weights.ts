@@ -83,7 +83,10 @@ export function estimateWeights(
       });
     const nextM = normalise(mAcc);
     const nextU = normalise(uAcc).map((row, k) => (fixU.has(fields[k]) ? u[k] : row));
-    const delta = Math.max(...nextM.flatMap((row, k) => row.map((x, l) => Math.abs(x - m[k][l]))), ...nextU.flatMap((row, k) => row.map((x, l) => Math.abs(x - u[k][l]))));
+    const delta = Math.max(
+      ...nextM.flatMap((row, k) => row.map((x, l) => Math.abs(x - m[k][l]))),
+      ...nextU.flatMap((row, k) => row.map((x, l) => Math.abs(x - u[k][l]))),
+    );
     m = nextM;
     u = nextU;
     p = Math.min(1 - 1e-12, Math.max(1e-12, matchMass / total));

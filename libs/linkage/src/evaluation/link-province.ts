@@ -7,7 +7,17 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadRegionTable } from '@registry/domain';
-import { createCleaner, generateProvince, IngestSourceKind, loadMapping, openRecords, ProvinceManifest, resolveHeaders, TruePerson, TrueRecord } from '@registry/ingest';
+import {
+  createCleaner,
+  generateProvince,
+  IngestSourceKind,
+  loadMapping,
+  openRecords,
+  ProvinceManifest,
+  resolveHeaders,
+  TruePerson,
+  TrueRecord,
+} from '@registry/ingest';
 import { LinkageConfig, loadLinkageConfig } from '../config/linkage-config';
 import { linkageCitizenId, LinkageInput } from '../compare/values';
 import { LinkDecision, Linker } from '../linker';
@@ -32,7 +42,14 @@ export interface ProvinceLinkage {
    * birth date. An enrolment row without an ID has only a name, which cannot be
    * auto-linked at the precision wanted; those go to review and are counted apart.
    */
-  readonly beyondName: { readonly hardRecords: number; readonly hardCorrectLinks: number; readonly hardRecall: number; readonly nameOnly: number; readonly nameOnlyAutoLinked: number; readonly nameOnlyProposedCorrectly: number };
+  readonly beyondName: {
+    readonly hardRecords: number;
+    readonly hardCorrectLinks: number;
+    readonly hardRecall: number;
+    readonly nameOnly: number;
+    readonly nameOnlyAutoLinked: number;
+    readonly nameOnlyProposedCorrectly: number;
+  };
   readonly indexSeconds: number;
   readonly linkSeconds: number;
   readonly linker: Linker;
@@ -79,7 +96,14 @@ export async function linkProvince(options: LinkProvinceOptions): Promise<Provin
   let t = now();
   const linker = new Linker(config);
   for await (const p of ndjson<TruePerson>(join(options.dir, 'truth', 'persons.ndjson'))) {
-    linker.add({ personId: p.truePersonId, citizenId: p.citizenId, name: p.name, birthDate: p.birthDate, gender: p.gender, region: p.region });
+    linker.add({
+      personId: p.truePersonId,
+      citizenId: p.citizenId,
+      name: p.name,
+      birthDate: p.birthDate,
+      gender: p.gender,
+      region: p.region,
+    });
   }
   const indexSeconds = (now() - t) / 1000;
 
@@ -128,7 +152,15 @@ export async function linkProvince(options: LinkProvinceOptions): Promise<Provin
       decisions.push(decision);
       truthIds.push(truePersonId);
       if (options.keepRows) {
-        rows.push({ file, input, rowNumber: row.rowNumber, cleaned: result.status === 'ok', decision, truePersonId, noise: tr?.noise ?? [] });
+        rows.push({
+          file,
+          input,
+          rowNumber: row.rowNumber,
+          cleaned: result.status === 'ok',
+          decision,
+          truePersonId,
+          noise: tr?.noise ?? [],
+        });
       }
     }
   }

@@ -31,7 +31,8 @@ export interface LinkageScore {
  * a result.
  */
 export function scoreLinkage(decisions: readonly LinkDecision[], truth: readonly (string | null)[]): LinkageScore {
-  if (decisions.length !== truth.length) throw new RangeError(`scoreLinkage: ${decisions.length} decisions but ${truth.length} truth entries`);
+  if (decisions.length !== truth.length)
+    throw new RangeError(`scoreLinkage: ${decisions.length} decisions but ${truth.length} truth entries`);
   let withTruePerson = 0;
   let links = 0;
   let correctLinks = 0;

@@ -107,7 +107,10 @@ export function tally(options: TallyOptions = {}): Projection {
   };
 }
 
-export function runnerOptions(stores: { eventStore: EventStore; readStore: ReadStore }, extra: Partial<ProjectionRunnerOptions> = {}): ProjectionRunnerOptions {
+export function runnerOptions(
+  stores: { eventStore: EventStore; readStore: ReadStore },
+  extra: Partial<ProjectionRunnerOptions> = {},
+): ProjectionRunnerOptions {
   return {
     ...stores,
     leaseTtlMs: 800,

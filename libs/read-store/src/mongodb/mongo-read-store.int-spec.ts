@@ -24,7 +24,9 @@ if (uri) {
 } else if (process.env.CI) {
   describe('MongoReadStore', () => {
     it('needs MONGODB_URI on CI', () => {
-      throw new Error('MONGODB_URI is not set: CI must start a MongoDB-compatible server (scripts/ferretdb.sh start) and export MONGODB_URI');
+      throw new Error(
+        'MONGODB_URI is not set: CI must start a MongoDB-compatible server (scripts/ferretdb.sh start) and export MONGODB_URI',
+      );
     });
   });
 } else {

@@ -403,4 +403,3 @@ class MongoReadCollection<T extends Document> implements Collection<T> {
     }
   }
 }
-

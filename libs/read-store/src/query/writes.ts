@@ -21,4 +21,3 @@ export function prepareDocument<T extends Document>(doc: T, guard: WriteGuard | 
   // Projections stamp `_position` themselves: no copy when it already says the same.
   return position === undefined || doc._position === position ? doc : { ...doc, _position: position };
 }
-

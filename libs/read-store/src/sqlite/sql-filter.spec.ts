@@ -97,10 +97,31 @@ describe('SQL translation', () => {
           nan: Number.NaN,
           undef: undefined,
         };
-        const paths = ['s', 'i', 'r', 'neg', 't', 'f', 'n', 'arr', 'obj', 'nested.deep.v', 'nested.deep', 'nested.list.v', 'missing', 'missing.x', 's.length', 'nan', 'undef'];
+        const paths = [
+          's',
+          'i',
+          'r',
+          'neg',
+          't',
+          'f',
+          'n',
+          'arr',
+          'obj',
+          'nested.deep.v',
+          'nested.deep',
+          'nested.list.v',
+          'missing',
+          'missing.x',
+          's.length',
+          'nan',
+          'undef',
+        ];
         const json = JSON.stringify(doc);
         for (const path of paths) {
-          const fromSql = db.prepare(`SELECT json_extract(?, '$.${path}') AS v, json_type(?, '$.${path}') AS t`).get(json, json) as { v: unknown; t: unknown };
+          const fromSql = db.prepare(`SELECT json_extract(?, '$.${path}') AS v, json_type(?, '$.${path}') AS t`).get(json, json) as {
+            v: unknown;
+            t: unknown;
+          };
           expect([path, ...indexKey(doc, path)]).toEqual([path, fromSql.v, fromSql.t]);
         }
       } finally {
@@ -114,10 +135,22 @@ describe('SQL translation', () => {
         const people = store.collection('people');
         await people.upsert({ _id: 'a', region: '330100', tags: ['x', 'y'], active: true });
         await people.upsert({ _id: 'b', region: '330200', tags: 'y', active: false });
-        await people.ensureIndexes([{ name: 'byRegion', fields: [['region', 1]] }, { name: 'byTags', fields: [['tags', 1]] }, { name: 'byActive', fields: [['active', 1]] }]);
+        await people.ensureIndexes([
+          { name: 'byRegion', fields: [['region', 1]] },
+          { name: 'byTags', fields: [['tags', 1]] },
+          { name: 'byActive', fields: [['active', 1]] },
+        ]);
         await people.upsert({ _id: 'c', region: '330100', tags: ['y'], active: true });
         await people.patch('b', { region: '330100' });
-        const ids = async (filter: Filter) => (await people.find(filter, { sort: [['region', 1], ['_id', 1]] })).items.map((d) => d._id);
+        const ids = async (filter: Filter) =>
+          (
+            await people.find(filter, {
+              sort: [
+                ['region', 1],
+                ['_id', 1],
+              ],
+            })
+          ).items.map((d) => d._id);
         expect(await ids({ region: '330100' })).toEqual(['a', 'b', 'c']);
         expect(await ids({ tags: 'y' })).toEqual(['a', 'b', 'c']);
         expect(await ids({ tags: 'x' })).toEqual(['a']);
@@ -127,7 +160,10 @@ describe('SQL translation', () => {
         const db = (store as unknown as { db: Database.Database }).db;
         expect(db.prepare(`SELECT "k:region" FROM c_people ORDER BY id`).pluck().all()).toEqual(['330100', '330100', '330100']);
         // No index reads the documents' JSON any more.
-        const indexSql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL`).pluck().all() as string[];
+        const indexSql = db
+          .prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL`)
+          .pluck()
+          .all() as string[];
         expect(indexSql.length).toBe(6);
         for (const sql of indexSql) expect(sql).not.toMatch(/json_/);
       } finally {
@@ -142,7 +178,11 @@ describe('SQL translation', () => {
         await people.upsert({ _id: 'a', tags: ['x', 'y'] });
         await people.ensureIndexes([{ name: 'byTags', fields: [['tags', 1]] }]);
         const db = (store as unknown as { db: Database.Database }).db;
-        const indexNames = () => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL ORDER BY name`).pluck().all();
+        const indexNames = () =>
+          db
+            .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL ORDER BY name`)
+            .pluck()
+            .all();
         expect(indexNames()).toEqual(['c_people__byTags', 'c_people__byTags__arrays']);
         await people.ensureIndexes([{ name: 'byTags', fields: [['tags', 1]], multikey: true }]);
         expect(indexNames()).toEqual([]);
@@ -167,7 +207,9 @@ describe('SQL translation', () => {
         old.exec(`CREATE TABLE "c_people" (id TEXT PRIMARY KEY NOT NULL, position INTEGER, doc TEXT NOT NULL);
           CREATE INDEX "c_people__byRegion" ON "c_people" (json_extract(doc, '$.region') ASC);
           CREATE INDEX "c_people__byRegion__arrays" ON "c_people" (json_type(doc, '$.region')) WHERE json_type(doc, '$.region') = 'array';`);
-        old.prepare('INSERT INTO c_people (id, position, doc) VALUES (?, NULL, ?)').run('a', JSON.stringify({ _id: 'a', region: '330100' }));
+        old
+          .prepare('INSERT INTO c_people (id, position, doc) VALUES (?, NULL, ?)')
+          .run('a', JSON.stringify({ _id: 'a', region: '330100' }));
         old.close();
         const store = new SqliteReadStore(file);
         try {
@@ -175,7 +217,10 @@ describe('SQL translation', () => {
           await people.ensureIndexes([{ name: 'byRegion', fields: [['region', 1]] }]);
           expect((await people.find({ region: '330100' })).items.map((d) => d._id)).toEqual(['a']);
           const db = (store as unknown as { db: Database.Database }).db;
-          const indexSql = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL`).pluck().all() as string[];
+          const indexSql = db
+            .prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_people' AND sql IS NOT NULL`)
+            .pluck()
+            .all() as string[];
           expect(indexSql.join('\n')).toContain('"k:region"');
           expect(indexSql.join('\n')).not.toMatch(/json_/);
         } finally {

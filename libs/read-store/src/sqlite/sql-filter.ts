@@ -171,7 +171,13 @@ function equalsAny(path: string, values: Scalar[], params: SqlParam[], keyed: Ke
 const COMPARATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /** Range test on a value or any element; may be NULL only where NULL means "no match". */
-function compare(path: string, tests: Array<[op: string, value: string | number]>, cls: 'text' | 'number', params: SqlParam[], keyed: KeyedPaths): string {
+function compare(
+  path: string,
+  tests: Array<[op: string, value: string | number]>,
+  cls: 'text' | 'number',
+  params: SqlParam[],
+  keyed: KeyedPaths,
+): string {
   const a = accessor(path, keyed);
   if (path === '_id' && cls !== 'text') return '0';
   const scalar = tests.map(([op]) => `${a.value} ${op} ?`);

@@ -17,7 +17,19 @@ import { applyPatch, pickFields, validateFields, validatePatch } from '../query/
 import { assertId, guardPosition, prepareDocument } from '../query/writes';
 import { parseFilter } from '../query/filter';
 import { assertCollectionName, assertIndexSpec } from '../query/names';
-import { afterCursorSql, filterSql, indexExpression, indexKey, keyBackfill, keyColumn, KeyedPaths, NO_KEYS, orderBySql, SqlParam, typeColumn } from './sql-filter';
+import {
+  afterCursorSql,
+  filterSql,
+  indexExpression,
+  indexKey,
+  keyBackfill,
+  keyColumn,
+  KeyedPaths,
+  NO_KEYS,
+  orderBySql,
+  SqlParam,
+  typeColumn,
+} from './sql-filter';
 
 export interface SqliteReadStoreOptions {
   /**
@@ -168,7 +180,9 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async listCollections(): Promise<string[]> {
-    const rows = this.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ${TABLE_PREFIX.length}) = '${TABLE_PREFIX}' ORDER BY name`).all() as Array<{ name: string }>;
+    const rows = this.prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, ${TABLE_PREFIX.length}) = '${TABLE_PREFIX}' ORDER BY name`,
+    ).all() as Array<{ name: string }>;
     return rows.map((r) => r.name.slice(TABLE_PREFIX.length));
   }
 
@@ -350,8 +364,7 @@ export class SqliteReadStore implements ReadStore {
     const position = guardPosition(guard);
     const table = tableName(collection);
     if (!this.tableExists(table)) return false;
-    const sql =
-      `DELETE FROM ${quote(table)} WHERE id = ?` + (position !== undefined ? ' AND (position IS NULL OR position < ?)' : '');
+    const sql = `DELETE FROM ${quote(table)} WHERE id = ?` + (position !== undefined ? ' AND (position IS NULL OR position < ?)' : '');
     const params: SqlParam[] = position !== undefined ? [id, position] : [id];
     return this.prepare(sql).run(...params).changes > 0;
   }
@@ -463,7 +476,9 @@ class SqliteCollection<T extends Document> implements Collection<T> {
   async count(filter?: Filter): Promise<number> {
     const where = filterSql(parseFilter(filter), this.keyed());
     if (!this.store.tableExists(this.table)) return 0;
-    const row = this.store.prepare(`SELECT count(*) AS n FROM ${quote(this.table)} AS t WHERE ${where.sql}`).get(...where.params) as { n: number };
+    const row = this.store.prepare(`SELECT count(*) AS n FROM ${quote(this.table)} AS t WHERE ${where.sql}`).get(...where.params) as {
+      n: number;
+    };
     return row.n;
   }
 
@@ -512,8 +527,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
       for (const name of unwanted) this.store.exec(`DROP INDEX IF EXISTS ${quote(name)}`);
       for (const { name, sql } of statements) {
         const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
-          | { sql: string }
-          | undefined;
+          { sql: string } | undefined;
         if (existing?.sql === sql) continue; // idempotent: same name, same definition
         // Same name, new definition: replace, as a redeployed projection expects.
         if (existing) this.store.exec(`DROP INDEX ${quote(name)}`);

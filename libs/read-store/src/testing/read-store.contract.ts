@@ -233,7 +233,7 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         const a = fresh('batch_bad');
         const ops = [
           { kind: 'upsert', collection: a, doc: { _id: 'x', n: 1 } },
-          { kind: 'patch', collection: a, id: 'x', set: { '$set': 1 } },
+          { kind: 'patch', collection: a, id: 'x', set: { $set: 1 } },
         ] as WriteOp[];
         await expect(store.write(ops)).rejects.toBeInstanceOf(InvalidQueryError);
         expect(await store.collection(a).get('x')).toBeNull();
@@ -246,7 +246,16 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
     describe('filters', () => {
       let coll: string;
       const people: Document[] = [
-        { _id: 'p1', name: 'Zhang San', age: 30, region: { code: '330100', city: 'Hangzhou' }, types: ['pension', 'medical'], active: true, note: null, score: 1.5 },
+        {
+          _id: 'p1',
+          name: 'Zhang San',
+          age: 30,
+          region: { code: '330100', city: 'Hangzhou' },
+          types: ['pension', 'medical'],
+          active: true,
+          note: null,
+          score: 1.5,
+        },
         { _id: 'p2', name: 'Li Si', age: 45, region: { code: '330200', city: 'Ningbo' }, types: ['medical'], active: false, score: 2 },
         { _id: 'p3', name: 'Wang Wu', age: 18, region: { code: '330102', city: 'Hangzhou' }, types: [], active: true, note: 'n' },
         { _id: 'p4', name: 'Zhao Liu', age: 62, region: { code: '110000', city: 'Beijing' }, types: ['pension'], active: 1, score: 0 },
@@ -362,7 +371,12 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       beforeAll(async () => {
         coll = fresh('paging');
         for (let i = 0; i < 57; i++) {
-          const doc: Document = { _id: `d${String((i * 37) % 57).padStart(2, '0')}`, score: i % 5, name: `n${i % 7}`, nested: { rank: i % 3 } };
+          const doc: Document = {
+            _id: `d${String((i * 37) % 57).padStart(2, '0')}`,
+            score: i % 5,
+            name: `n${i % 7}`,
+            nested: { rank: i % 3 },
+          };
           if (i % 11 === 0) delete doc.score; // missing sort values sort first ascending
           if (i % 13 === 0) doc.score = null;
           docs.push(doc);
@@ -411,7 +425,11 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       });
 
       it('sorts on several keys including a nested path, with a filter and a projection', async () => {
-        const keys: Array<[string, 1 | -1]> = [['nested.rank', -1], ['name', 1], ['score', -1]];
+        const keys: Array<[string, 1 | -1]> = [
+          ['nested.rank', -1],
+          ['name', 1],
+          ['score', -1],
+        ];
         const all = await findAll(coll, { 'nested.rank': { in: [0, 2] } }, { sort: keys, limit: 5, fields: ['name'] });
         const subset = docs.filter((d) => (d.nested as { rank: number }).rank !== 1);
         expect(ids(all)).toEqual(expected(keys, subset));
@@ -538,7 +556,9 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       it('round-trip byte for byte and match by eq, in, prefix and range', async () => {
         const c = store.collection(fresh('astral'));
         const names = ['𠀀', '𪚥', '𠀀𪚥', '王𠀀', '\uFFFD', '\uE000', 'a', 'z', '𪚥a'];
-        await store.write(names.map((name, i) => ({ kind: 'upsert' as const, collection: c.name, doc: { _id: `n${i}`, name, tags: [name] } })));
+        await store.write(
+          names.map((name, i) => ({ kind: 'upsert' as const, collection: c.name, doc: { _id: `n${i}`, name, tags: [name] } })),
+        );
         for (let i = 0; i < names.length; i++) {
           const doc = await c.get(`n${i}`);
           expect(Buffer.from(String(doc?.name), 'utf8').equals(Buffer.from(names[i], 'utf8'))).toBe(true);
@@ -563,7 +583,13 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         const c = store.collection(fresh('idx'));
         await c.upsert({ _id: 'a', citizenId: 'C1', region: '330100', types: ['pension'] });
         const specs = [
-          { name: 'byRegion', fields: [['region', 1], ['_id', 1]] as Array<[string, 1 | -1]> },
+          {
+            name: 'byRegion',
+            fields: [
+              ['region', 1],
+              ['_id', 1],
+            ] as Array<[string, 1 | -1]>,
+          },
           { name: 'byCitizen', fields: [['citizenId', 1]] as Array<[string, 1 | -1]>, unique: true },
           { name: 'byTypes', fields: [['types', 1]] as Array<[string, 1 | -1]> },
         ];
@@ -585,7 +611,18 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         expect(sortedIds((await c.find({ types: '310' })).items)).toEqual(['a', 'b']);
         expect(sortedIds((await c.find({ types: { in: ['110', '999'] } })).items)).toEqual(['a']);
         expect(await c.count({ types: '390' })).toBe(0);
-        await expect(c.ensureIndexes([{ name: 'two', fields: [['types', 1], ['_id', 1]], multikey: true }])).rejects.toBeInstanceOf(InvalidQueryError);
+        await expect(
+          c.ensureIndexes([
+            {
+              name: 'two',
+              fields: [
+                ['types', 1],
+                ['_id', 1],
+              ],
+              multikey: true,
+            },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidQueryError);
       });
 
       it('a unique index violation surfaces as DuplicateKeyError without the value', async () => {

@@ -87,4 +87,3 @@ export function deterministicEventId(...parts: Array<string | number>): string {
   // Version 8 (custom) UUID layout with the RFC 4122 variant bits.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
-

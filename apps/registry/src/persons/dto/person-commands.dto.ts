@@ -12,7 +12,9 @@ export class SourceFactDto {
   @IsIn(SOURCE_KINDS_ACCEPTED)
   source: string;
 
-  @ApiPropertyOptional({ description: "The source's record id; resending it changes nothing. Generated when absent (then not idempotent)." })
+  @ApiPropertyOptional({
+    description: "The source's record id; resending it changes nothing. Generated when absent (then not idempotent).",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -64,7 +66,10 @@ export class ExemptionDto extends SourceFactDto {
   @Matches(DATE, { message: 'since must be YYYY-MM-DD' })
   since: string;
 
-  @ApiPropertyOptional({ example: '2027-02-28', description: 'First day it no longer applies (release, discharge); open-ended when absent' })
+  @ApiPropertyOptional({
+    example: '2027-02-28',
+    description: 'First day it no longer applies (release, discharge); open-ended when absent',
+  })
   @IsOptional()
   @Matches(DATE, { message: 'until must be YYYY-MM-DD' })
   until?: string;
@@ -96,8 +101,14 @@ export class CorrectionFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) name?: string;
   @ApiPropertyOptional({ enum: ['0', '1', '2', '9'] }) @IsOptional() @IsIn(['0', '1', '2', '9']) gender?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(DATE, { message: 'birthDate must be YYYY-MM-DD' }) birthDate?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(REGION_CODE, { message: 'householdRegion must be a 6, 9 or 12 digit division code' }) householdRegion?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(/^[0-9+\- ]{5,20}$/, { message: 'phone must be 5-20 digits, spaces, + or -' }) phone?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(REGION_CODE, { message: 'householdRegion must be a 6, 9 or 12 digit division code' })
+  householdRegion?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^[0-9+\- ]{5,20}$/, { message: 'phone must be 5-20 digits, spaces, + or -' })
+  phone?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) householdAddress?: string;
 }
 

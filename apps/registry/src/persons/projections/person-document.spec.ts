@@ -15,7 +15,11 @@ describe('evolvePersonDocument', () => {
   afterEach(() => keys.cleanup());
 
   /** Records the script's events and folds them into the document, from `start`. */
-  function project(person: PersonScript, events: NewEvent[], start: PersonDocument | null = null): { doc: PersonDocument | null; recorded: RecordedEvent[] } {
+  function project(
+    person: PersonScript,
+    events: NewEvent[],
+    start: PersonDocument | null = null,
+  ): { doc: PersonDocument | null; recorded: RecordedEvent[] } {
     const recorded = log.record(person.stream, events);
     const doc = recorded.reduce<PersonDocument | null>((d, e) => evolvePersonDocument(d, e, keys.codec, '44'), start);
     return { doc, recorded };
@@ -56,16 +60,52 @@ describe('evolvePersonDocument', () => {
     type Step = (p: PersonScript) => NewEvent[];
     const cases: Array<[label: string, steps: Step[], expected: Partial<PersonDocument>]> = [
       ['uninsured without enrolment', [], { coverageStatus: 'uninsured', evidence: ['NO_ACTIVE_BASIC_ENROLLMENT'] }],
-      ['insured-local by a contributing medical enrolment here', [(p) => p.enrol('390')], { coverageStatus: 'insured-local', evidence: ['ENROLLED_390'] }],
-      ['insured-local by a suspended pension (flagged as a lapse)', [(p) => p.enrol('110'), (p) => p.transition('SuspendEnrollment', '110')], { coverageStatus: 'insured-local', coverageFlags: ['LAPSED_CONTRIBUTION'] }],
-      ['insured-elsewhere by an enrolment in another province', [(p) => p.enrol('170', '1', '32')], { coverageStatus: 'insured-elsewhere', evidence: ['ENROLLED_IN_32'] }],
+      [
+        'insured-local by a contributing medical enrolment here',
+        [(p) => p.enrol('390')],
+        { coverageStatus: 'insured-local', evidence: ['ENROLLED_390'] },
+      ],
+      [
+        'insured-local by a suspended pension (flagged as a lapse)',
+        [(p) => p.enrol('110'), (p) => p.transition('SuspendEnrollment', '110')],
+        { coverageStatus: 'insured-local', coverageFlags: ['LAPSED_CONTRIBUTION'] },
+      ],
+      [
+        'insured-elsewhere by an enrolment in another province',
+        [(p) => p.enrol('170', '1', '32')],
+        { coverageStatus: 'insured-elsewhere', evidence: ['ENROLLED_IN_32'] },
+      ],
       ['uninsured with only a non-basic type', [(p) => p.enrol('410')], { coverageStatus: 'uninsured', insuranceTypes: ['410'] }],
-      ['exempt when deceased', [(p) => p.enrol('390'), (p) => p.die()], { coverageStatus: 'exempt', exemptionReason: 'deceased', deceased: true, dateOfDeath: '2024-01-15' }],
-      ['exempt for military service', [(p) => p.cancel('military-service')], { coverageStatus: 'exempt', exemptionReason: 'military-service', householdStatus: 'cancelled' }],
-      ['exempt when the household is cancelled for emigration', [(p) => p.cancel('emigration')], { coverageStatus: 'exempt', exemptionReason: 'household-cancelled' }],
-      ['exempt as deceased when the household is cancelled for death', [(p) => p.cancel('death')], { coverageStatus: 'exempt', exemptionReason: 'deceased' }],
-      ['exempt when moved out of the province', [(p) => p.move({ scope: 'out-of-province', toProvince: '32' })], { coverageStatus: 'exempt', exemptionReason: 'household-cancelled', householdStatus: 'moved-out', toProvince: '32' }],
-      ['unresolved with an open identity conflict', [(p) => p.reportName('王二', 'card-library')], { coverageStatus: 'unresolved', evidence: ['OPEN_IDENTITY_CONFLICT'], hasConflicts: true }],
+      [
+        'exempt when deceased',
+        [(p) => p.enrol('390'), (p) => p.die()],
+        { coverageStatus: 'exempt', exemptionReason: 'deceased', deceased: true, dateOfDeath: '2024-01-15' },
+      ],
+      [
+        'exempt for military service',
+        [(p) => p.cancel('military-service')],
+        { coverageStatus: 'exempt', exemptionReason: 'military-service', householdStatus: 'cancelled' },
+      ],
+      [
+        'exempt when the household is cancelled for emigration',
+        [(p) => p.cancel('emigration')],
+        { coverageStatus: 'exempt', exemptionReason: 'household-cancelled' },
+      ],
+      [
+        'exempt as deceased when the household is cancelled for death',
+        [(p) => p.cancel('death')],
+        { coverageStatus: 'exempt', exemptionReason: 'deceased' },
+      ],
+      [
+        'exempt when moved out of the province',
+        [(p) => p.move({ scope: 'out-of-province', toProvince: '32' })],
+        { coverageStatus: 'exempt', exemptionReason: 'household-cancelled', householdStatus: 'moved-out', toProvince: '32' },
+      ],
+      [
+        'unresolved with an open identity conflict',
+        [(p) => p.reportName('王二', 'card-library')],
+        { coverageStatus: 'unresolved', evidence: ['OPEN_IDENTITY_CONFLICT'], hasConflicts: true },
+      ],
     ];
 
     it.each(cases)('%s', (_label, steps, expected) => {
@@ -79,7 +119,13 @@ describe('evolvePersonDocument', () => {
 
   it('keeps one enrolment per type, in code order, whatever order they arrive in', () => {
     const person = new PersonScript(keys, '440305');
-    const { doc } = project(person, [...person.register('周五', '440305001'), ...person.enrol('390'), ...person.enrol('110'), ...person.enrol('210'), ...person.enrol('110', '2')]);
+    const { doc } = project(person, [
+      ...person.register('周五', '440305001'),
+      ...person.enrol('390'),
+      ...person.enrol('110'),
+      ...person.enrol('210'),
+      ...person.enrol('110', '2'),
+    ]);
     expect(doc!.enrollments.map((e) => [e.insuranceType, e.contributionStatus])).toEqual([
       ['110', '2'],
       ['210', '1'],
@@ -91,8 +137,18 @@ describe('evolvePersonDocument', () => {
   it('follows an enrolment through suspension, resumption and termination', () => {
     const person = new PersonScript(keys, '440305');
     let { doc } = project(person, [...person.register('李四', '440305001'), ...person.enrol('110')]);
-    expect(doc).toMatchObject({ insuranceTypes: ['110'], enrollmentStatuses: ['110:1'], coverageStatus: 'insured-local', coverageFlags: [] });
-    expect(doc!.enrollments.find((e) => e.insuranceType === '110')).toMatchObject({ contributionStatus: '1', provinceCode: '44', since: '2020-01-01', source: 'insurance-enrollment' });
+    expect(doc).toMatchObject({
+      insuranceTypes: ['110'],
+      enrollmentStatuses: ['110:1'],
+      coverageStatus: 'insured-local',
+      coverageFlags: [],
+    });
+    expect(doc!.enrollments.find((e) => e.insuranceType === '110')).toMatchObject({
+      contributionStatus: '1',
+      provinceCode: '44',
+      since: '2020-01-01',
+      source: 'insurance-enrollment',
+    });
 
     ({ doc } = project(person, person.transition('SuspendEnrollment', '110', '2024-02-01'), doc));
     expect(doc).toMatchObject({ enrollmentStatuses: ['110:2'], coverageStatus: 'insured-local', coverageFlags: ['LAPSED_CONTRIBUTION'] });
@@ -109,7 +165,12 @@ describe('evolvePersonDocument', () => {
   it('flags duplicate enrolment and records the anomaly', () => {
     const person = new PersonScript(keys, '440305');
     const { doc } = project(person, [...person.register('赵六', '440305001'), ...person.enrol('310'), ...person.enrol('390')]);
-    expect(doc).toMatchObject({ insuranceTypes: ['310', '390'], coverageFlags: ['DUPLICATE_MEDICAL_ENROLLMENT'], anomalies: ['DUPLICATE_ENROLLMENT'], hasAnomalies: true });
+    expect(doc).toMatchObject({
+      insuranceTypes: ['310', '390'],
+      coverageFlags: ['DUPLICATE_MEDICAL_ENROLLMENT'],
+      anomalies: ['DUPLICATE_ENROLLMENT'],
+      hasAnomalies: true,
+    });
   });
 
   it('records a contribution after death as an anomaly, once', () => {
@@ -128,27 +189,44 @@ describe('evolvePersonDocument', () => {
   it('opens a conflict without changing the held value, and a correction resolves it and changes the sealed name', () => {
     const person = new PersonScript(keys, '440303', '2');
     let { doc } = project(person, [...person.register('孙丽', '440303001'), ...person.reportName('孙莉', 'card-library')]);
-    expect(doc!.openConflicts).toEqual([{ conflictId: expect.stringMatching(/^name:card-library:/), field: 'name', reportedSource: 'card-library' }]);
+    expect(doc!.openConflicts).toEqual([
+      { conflictId: expect.stringMatching(/^name:card-library:/), field: 'name', reportedSource: 'card-library' },
+    ]);
     expect(doc).toMatchObject({ hasConflicts: true, coverageStatus: 'unresolved', sources: ['household-registration', 'card-library'] });
     expect(open(doc!).name).toBe('孙丽');
 
     ({ doc } = project(person, person.correct({ name: '孙莉' }), doc));
-    expect(doc).toMatchObject({ openConflicts: [], hasConflicts: false, coverageStatus: 'uninsured', sources: ['household-registration', 'card-library', 'operator'] });
+    expect(doc).toMatchObject({
+      openConflicts: [],
+      hasConflicts: false,
+      coverageStatus: 'uninsured',
+      sources: ['household-registration', 'card-library', 'operator'],
+    });
     expect(open(doc!)).toEqual({ citizenId: person.citizenId.value, name: '孙莉' });
     expect(JSON.stringify(doc)).not.toContain('孙莉');
   });
 
   it('lets a higher-precedence report change name and region, and updates the region path', () => {
     const person = new PersonScript(keys, '440305');
-    const { doc } = project(person, [...person.register('周五', '440305001', 'card-library'), ...person.register('周伍', '440106001', 'household-registration')]);
+    const { doc } = project(person, [
+      ...person.register('周五', '440305001', 'card-library'),
+      ...person.register('周伍', '440106001', 'household-registration'),
+    ]);
     expect(doc).toMatchObject({ householdRegion: '440106001', regionPath: ['44', '4401', '440106', '440106001'], hasConflicts: false });
     expect(open(doc!).name).toBe('周伍');
   });
 
   it('moves the household within the province', () => {
     const person = new PersonScript(keys, '440305');
-    const { doc } = project(person, [...person.register('吴九', '440305001'), ...person.move({ scope: 'within-province', toRegion: '440303001' })]);
-    expect(doc).toMatchObject({ householdRegion: '440303001', regionPath: ['44', '4403', '440303', '440303001'], householdStatus: 'active' });
+    const { doc } = project(person, [
+      ...person.register('吴九', '440305001'),
+      ...person.move({ scope: 'within-province', toRegion: '440303001' }),
+    ]);
+    expect(doc).toMatchObject({
+      householdRegion: '440303001',
+      regionPath: ['44', '4403', '440303', '440303001'],
+      householdStatus: 'active',
+    });
   });
 
   it('ignores other event types, and person events before a registration', () => {
@@ -165,7 +243,12 @@ describe('evolvePersonDocument', () => {
 
   it('gives the same documents when the same events are evolved again (deterministic sealing)', () => {
     const person = new PersonScript(keys, '440305');
-    const events = [...person.register('冯十一', '440305001'), ...person.reportName('冯拾壹', 'card-library'), ...person.correct({ name: '冯拾壹' }), ...person.enrol('390')];
+    const events = [
+      ...person.register('冯十一', '440305001'),
+      ...person.reportName('冯拾壹', 'card-library'),
+      ...person.correct({ name: '冯拾壹' }),
+      ...person.enrol('390'),
+    ];
     const recorded = log.record(person.stream, events);
     const fold = () => recorded.reduce<PersonDocument | null>((d, e) => evolvePersonDocument(d, e, keys.codec, '44'), null);
     expect(fold()).toEqual(fold());
@@ -201,8 +284,21 @@ describe('evolvePersonDocument', () => {
       for (const e of recorded) doc = evolvePersonDocument(doc, e, keys.codec, '44');
       const decoded = all.map((e) => keys.protector.decodeEvent(e));
       const state = foldPerson(decoded.map((e) => ({ type: e.type, data: e.data }) as PersonEvent));
-      const view = personView(person.personId, state, all[all.length - 1].revision, '44', false, all[all.length - 1].recordedAt.slice(0, 10))!;
-      expect({ status: doc!.coverageStatus, reason: doc!.exemptionReason, flags: doc!.coverageFlags, region: doc!.householdRegion, revision: doc!.revision }).toEqual({
+      const view = personView(
+        person.personId,
+        state,
+        all[all.length - 1].revision,
+        '44',
+        false,
+        all[all.length - 1].recordedAt.slice(0, 10),
+      )!;
+      expect({
+        status: doc!.coverageStatus,
+        reason: doc!.exemptionReason,
+        flags: doc!.coverageFlags,
+        region: doc!.householdRegion,
+        revision: doc!.revision,
+      }).toEqual({
         status: view.coverage.status,
         reason: view.coverage.exemptionReason,
         flags: view.coverage.flags,
@@ -212,7 +308,16 @@ describe('evolvePersonDocument', () => {
       seen.push(`${doc!.coverageStatus}${doc!.exemptionReason ? `:${doc!.exemptionReason}` : ''}`);
     }
     // The steps pass through every status the rules give here, the recorded exemption included.
-    expect([...new Set(seen)]).toEqual(['uninsured', 'unresolved', 'insured-elsewhere', 'insured-local', 'exempt:imprisoned', 'exempt:household-cancelled', 'exempt:military-service', 'exempt:deceased']);
+    expect([...new Set(seen)]).toEqual([
+      'uninsured',
+      'unresolved',
+      'insured-elsewhere',
+      'insured-local',
+      'exempt:imprisoned',
+      'exempt:household-cancelled',
+      'exempt:military-service',
+      'exempt:deceased',
+    ]);
     // Every event type a source or operator causes took part (PersonDetailsChanged is covered above).
     const types = new Set(all.map((e) => e.type));
     expect([...types].sort()).toEqual(

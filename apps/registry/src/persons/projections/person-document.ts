@@ -237,7 +237,10 @@ export function evolvePersonDocument(
     }
     case 'IdentityConflictDetected':
       next.sources = addUnique(doc.sources, event.data.source);
-      next.openConflicts = [...doc.openConflicts, { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source }];
+      next.openConflicts = [
+        ...doc.openConflicts,
+        { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source },
+      ];
       return withCoverage(next, localProvince, asOf);
     case 'HouseholdMoved': {
       const d = event.data.destination;
@@ -271,7 +274,11 @@ export function evolvePersonDocument(
       const current = doc.enrollments.find((e) => e.insuranceType === event.data.insuranceType);
       if (!current) return next;
       const status: ContributionStatus = event.type === 'EnrollmentSuspended' ? '2' : event.type === 'EnrollmentResumed' ? '1' : '3';
-      next.enrollments = withEnrollment(doc.enrollments, { ...current, contributionStatus: status, lastChangedAt: event.data.effectiveDate });
+      next.enrollments = withEnrollment(doc.enrollments, {
+        ...current,
+        contributionStatus: status,
+        lastChangedAt: event.data.effectiveDate,
+      });
       return withCoverage(next, localProvince, asOf);
     }
     case 'DeathRecorded':
@@ -284,7 +291,10 @@ export function evolvePersonDocument(
       return withCoverage(next, localProvince, asOf);
     case 'ExemptionRecorded':
       next.sources = addUnique(doc.sources, event.data.source);
-      next.exemptions = { ...doc.exemptions, [event.data.reason]: { since: event.data.since, ...(event.data.until !== undefined && { until: event.data.until }) } };
+      next.exemptions = {
+        ...doc.exemptions,
+        [event.data.reason]: { since: event.data.since, ...(event.data.until !== undefined && { until: event.data.until }) },
+      };
       return withCoverage(next, localProvince, asOf);
     case 'CoverageStatusDetermined':
       next.lastDetermination = {

@@ -1,6 +1,13 @@
 import type { NewEvent } from '@registry/event-store';
 import { CHECKPOINT_COLLECTION, Projection, ProjectionRunner, type ProjectionRunnerOptions } from '@registry/projections';
-import { NonTransactionalReadStore, allDocs, logicalDocs, runnerOptions, tempStores, type TempStores } from '@registry/projections/testing/fixtures';
+import {
+  NonTransactionalReadStore,
+  allDocs,
+  logicalDocs,
+  runnerOptions,
+  tempStores,
+  type TempStores,
+} from '@registry/projections/testing/fixtures';
 import { SqliteReadStore, type ReadStore, type WriteOp } from '@registry/read-store';
 import { join } from 'node:path';
 import { freshKeys, Keys, PersonScript } from '../../../../../test/support/person-events';
@@ -32,7 +39,11 @@ describe('persons projection on the runner: person documents and region counts',
 
   const projections = (): Projection[] => [personsProjection(keys.codec, '44')];
 
-  async function run(readStore: ReadStore = stores.readStore, only?: Projection[], extra: Partial<ProjectionRunnerOptions> = {}): Promise<ProjectionRunner> {
+  async function run(
+    readStore: ReadStore = stores.readStore,
+    only?: Projection[],
+    extra: Partial<ProjectionRunnerOptions> = {},
+  ): Promise<ProjectionRunner> {
     const runner = new ProjectionRunner(runnerOptions({ eventStore: stores.eventStore, readStore }, extra));
     runners.push(runner);
     await runner.start(only ?? projections());
@@ -86,7 +97,9 @@ describe('persons projection on the runner: person documents and region counts',
   }
 
   const counts = async (runner: ProjectionRunner) =>
-    Object.fromEntries(((await logicalDocs(runner, PERSONS_PROJECTION, REGION_COUNTS_COLLECTION)) as RegionCountsDocument[]).map((d) => [d._id, d]));
+    Object.fromEntries(
+      ((await logicalDocs(runner, PERSONS_PROJECTION, REGION_COUNTS_COLLECTION)) as RegionCountsDocument[]).map((d) => [d._id, d]),
+    );
 
   /** The counts a region must show, computed from the persons read model alone. */
   async function countsFromPersons(runner: ProjectionRunner): Promise<Record<string, { total: number; coverage: Record<string, number> }>> {
@@ -105,7 +118,11 @@ describe('persons projection on the runner: person documents and region counts',
   // Counters back at zero stay in the documents as 0; the API leaves them out, and so does this.
   const nonZero = (counter: Record<string, number>) => Object.fromEntries(Object.entries(counter).filter(([, n]) => n !== 0));
   const withoutEmpty = (docs: Record<string, RegionCountsDocument>) =>
-    Object.fromEntries(Object.entries(docs).filter(([, d]) => d.total > 0).map(([id, d]) => [id, { total: d.total, coverage: nonZero(d.coverage) }]));
+    Object.fromEntries(
+      Object.entries(docs)
+        .filter(([, d]) => d.total > 0)
+        .map(([id, d]) => [id, { total: d.total, coverage: nonZero(d.coverage) }]),
+    );
 
   it('counts persons by region and level, coverage, exemption, local type and flag', async () => {
     const { people } = await appendScenario();

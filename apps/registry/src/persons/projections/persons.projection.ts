@@ -2,7 +2,16 @@ import { PERSON_EVENT_TYPES } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 import { Projection, ProjectionContext } from '@registry/projections';
 import { PersonDocument, PersonDocumentCodec, evolvePersonDocument } from './person-document';
-import { Classification, REGION_COUNTS_COLLECTION, RegionCounters, RegionCountsDocument, classify, countedRegions, emptyRegionCounts, sameClassification } from './region-counts';
+import {
+  Classification,
+  REGION_COUNTS_COLLECTION,
+  RegionCounters,
+  RegionCountsDocument,
+  classify,
+  countedRegions,
+  emptyRegionCounts,
+  sameClassification,
+} from './region-counts';
 
 export const PERSONS_PROJECTION = 'persons';
 export const PERSONS_COLLECTION = 'persons';

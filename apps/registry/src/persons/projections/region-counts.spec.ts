@@ -16,7 +16,12 @@ describe('RegionCounters', () => {
     deepFreeze(frozen);
     const next = new RegionCounters().applyChange(frozen, uninsured, local);
     expect(frozen).toEqual(stored);
-    expect(next).toMatchObject({ total: 3, coverage: { uninsured: 2, 'insured-local': 1 }, localTypes: { '110': 1, '390': 1 }, flags: { LAPSED_CONTRIBUTION: 1 } });
+    expect(next).toMatchObject({
+      total: 3,
+      coverage: { uninsured: 2, 'insured-local': 1 },
+      localTypes: { '110': 1, '390': 1 },
+      flags: { LAPSED_CONTRIBUTION: 1 },
+    });
   });
 
   it('copies counters once per batch and then adds to its own copies, giving every event a new top level', () => {
@@ -42,7 +47,11 @@ describe('persons projection counters in one batch', () => {
   /** Applies events in the given order to one batch buffer, as the runner does, and returns its pending writes. */
   async function applyInOrder(events: ReturnType<FakeLog['record']>, stored: Map<string, Document> = new Map()) {
     const projection = personsProjection(keys.codec, '44');
-    const buffer = new BatchBuffer(new Set([PERSONS_COLLECTION, REGION_COUNTS_COLLECTION]), async (_c, ids) => new Map(ids.flatMap((id) => (stored.has(id) ? [[id, structuredClone(stored.get(id)!)]] : []))), true);
+    const buffer = new BatchBuffer(
+      new Set([PERSONS_COLLECTION, REGION_COUNTS_COLLECTION]),
+      async (_c, ids) => new Map(ids.flatMap((id) => (stored.has(id) ? [[id, structuredClone(stored.get(id)!)]] : []))),
+      true,
+    );
     await buffer.prefetch(events.flatMap((e) => projection.documentIds!(e)));
     for (const event of events) {
       const ctx = buffer.begin(event);
@@ -58,7 +67,8 @@ describe('persons projection counters in one batch', () => {
     const b = new PersonScript(keys, '440305');
     const events = [...log.record(a.stream, a.register('甲', '440305001')), ...log.record(b.stream, b.register('乙', '440305001'))];
     const writes = await applyInOrder(events);
-    for (const code of ['44', '4403', '440305', '440305001']) expect(writes.get(code)).toMatchObject({ total: 2, coverage: { uninsured: 2 } });
+    for (const code of ['44', '4403', '440305', '440305001'])
+      expect(writes.get(code)).toMatchObject({ total: 2, coverage: { uninsured: 2 } });
   });
 
   it('an event older than the counters it would move (parked events re-applied out of order) changes nothing there', async () => {

@@ -30,7 +30,13 @@ export function classify(doc: PersonDocument | null): Classification | null {
   if (doc.coverageStatus === 'insured-local') {
     for (const e of doc.enrollments) if (e.contributionStatus === '1' || e.contributionStatus === '2') localTypes.push(e.insuranceType);
   }
-  return { region: doc.householdRegion, status: doc.coverageStatus, exemptionReason: doc.exemptionReason, localTypes, flags: doc.coverageFlags };
+  return {
+    region: doc.householdRegion,
+    status: doc.coverageStatus,
+    exemptionReason: doc.exemptionReason,
+    localTypes,
+    flags: doc.coverageFlags,
+  };
 }
 
 export function sameClassification(a: Classification | null, b: Classification | null): boolean {
