@@ -868,7 +868,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     const token = tokens['reporting-consumer'];
     const counts = await t.http().get('/v1/reports/region-counts').set(bearer(token));
     expect(counts.status).toBe(200);
-    expect(counts.body).toMatchObject({ region: '4403', level: 'city' });
+    expect(counts.body).toMatchObject({ region: '440300', level: 'city' });
     expect(counts.body.total).toBeGreaterThanOrEqual(ROLES.length);
     expect(JSON.stringify(counts.body)).not.toMatch(/p_[a-z2-7]{26}/);
     // Every endpoint that shows persons or person-level records: imports, reviews, worklists.

@@ -108,8 +108,8 @@ describe('unmasking', () => {
 
     const after = await t.http().get(`/v1/persons/${personId}/history`).set(bearer(admin));
     expect(after.body.disclosures).toEqual([
-      expect.objectContaining({ operator: 'admin-privacy', role: 'province-admin', region: '44', view: 'person' }),
-      expect.objectContaining({ operator: 'admin-privacy', role: 'province-admin', region: '44', view: 'history' }),
+      expect.objectContaining({ operator: 'admin-privacy', role: 'province-admin', region: '440000', view: 'person' }),
+      expect.objectContaining({ operator: 'admin-privacy', role: 'province-admin', region: '440000', view: 'history' }),
     ]);
     for (const d of after.body.disclosures) expect(Date.parse(d.at)).not.toBeNaN();
     // The plain history read names the personal fields but shows none of them.

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
+import { RegionCode } from '@registry/domain';
 import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
+import { ReferenceData } from '../reference/reference-data.module';
 import { Principal } from './principal';
 import { Role, isRole } from './roles';
 
@@ -41,6 +43,7 @@ export class TokenService {
   constructor(
     private readonly config: AppConfig,
     keys: KeyRing,
+    private readonly reference: ReferenceData,
   ) {
     this.algorithm = config.JWT_ALGORITHM;
     if (this.algorithm === 'RS256') {
@@ -79,11 +82,15 @@ export class TokenService {
     ) {
       throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token must name a subject, known roles and a region code.');
     }
+    // A region the division tables do not know would scope the caller to nothing at all.
+    const region = RegionCode.parse(payload.region, this.reference.regions);
+    if (!region.ok)
+      throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token names a region the division tables do not know.');
     const source = typeof payload.source === 'string' ? payload.source : undefined;
     const types = Array.isArray(payload.insuranceTypes)
       ? payload.insuranceTypes.filter((t): t is string => typeof t === 'string')
       : undefined;
-    return new Principal(payload.sub, roles as Role[], payload.region, source, types);
+    return new Principal(payload.sub, roles as Role[], region.value.code, source, types);
   }
 
   sign(claims: TokenClaims, expiresInSeconds = 8 * 3600): string {

@@ -1,3 +1,5 @@
+import { RegionCode } from '@registry/domain';
+import { ReferenceData } from '../reference/reference-data.module';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
@@ -19,4 +21,11 @@ export async function withAppContext<T>(
   } finally {
     await app.close();
   }
+}
+
+/** A `--region` option: any spelling GB/T 2260 users write, checked against the division tables; the canonical code. */
+export function cliRegion(reference: ReferenceData, raw: string): string {
+  const parsed = RegionCode.parse(raw, reference.regions);
+  if (!parsed.ok) throw new Error(`--region: ${parsed.reasons[0].message} (${parsed.reasons[0].code})`);
+  return parsed.value.code;
 }

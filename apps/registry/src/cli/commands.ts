@@ -1,11 +1,13 @@
 import { Command } from 'commander';
+import { displayRegionCode } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { Principal } from '../auth/principal';
 import { ROLES, Role, isRole } from '../auth/roles';
 import { TokenService } from '../auth/token.service';
 import { loadConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
-import { withAppContext } from './app-context';
+import { ReferenceData } from '../reference/reference-data.module';
+import { cliRegion, withAppContext } from './app-context';
 import { registerComparisonCommands } from './comparison-commands';
 import { registerImportCommands } from './import-commands';
 import { registerMinistryCommands } from '../ministry/ministry-commands';
@@ -55,24 +57,23 @@ export function registerCommands(program: Command): void {
       const roles = options.role.split(',').map((r) => r.trim());
       const unknown = roles.filter((r) => !isRole(r));
       if (unknown.length > 0) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
-      if (!/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/.test(options.region))
-        throw new Error('--region must be a 2, 4, 6, 9 or 12 digit division code');
       const hours = Number(options.hours);
       if (!Number.isFinite(hours) || hours <= 0) throw new Error('--hours must be a positive number');
       await withAppContext(async (app) => {
+        const region = cliRegion(app.get(ReferenceData), options.region);
         const token = app.get(TokenService).sign(
           {
             sub: options.subject,
             roles: roles as Role[],
-            region: options.region,
+            region: displayRegionCode(region),
             source: options.source,
             insuranceTypes: options.insuranceTypes?.split(',').map((t) => t.trim()),
           },
           Math.round(hours * 3600),
         );
-        const principal = new Principal(options.subject, roles as Role[], options.region);
+        const principal = new Principal(options.subject, roles as Role[], region);
         process.stderr.write(
-          `token for ${roles.join(',')} in ${options.region} (${[...principal.permissions].join(' ')}), valid ${hours} h\n`,
+          `token for ${roles.join(',')} in ${principal.region} (${[...principal.permissions].join(' ')}), valid ${hours} h\n`,
         );
         process.stdout.write(`${token}\n`);
       });

@@ -8,7 +8,8 @@ import { ProjectionsService } from '../projections/projections.service';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { INGEST_SOURCE_KINDS, generateProvince } from '@registry/ingest';
 import { AppConfig } from '../config/app-config';
-import { withAppContext } from './app-context';
+import { cliRegion, withAppContext } from './app-context';
+import { ReferenceData } from '../reference/reference-data.module';
 import { deprioritiseImportThread } from '../imports/import-priority';
 
 function bar(): SingleBar {
@@ -101,7 +102,7 @@ export function registerImportCommands(program: Command): void {
         await withAppContext(
           async (app) => {
             const imports = app.get(ImportService);
-            const region = options.region || app.get(AppConfig).PROVINCE_CODE;
+            const region = options.region ? cliRegion(app.get(ReferenceData), options.region) : app.get(AppConfig).PROVINCE_CODE;
             const caller = new Principal(options.operator, ['province-admin'], region);
             const progress = bar();
             progress.start(1, 0, { rows: 0, rate: 0, quarantined: 0 });

@@ -7,7 +7,7 @@ import { maskCitizenIdText } from '@registry/domain';
  * Division codes (at most 12 digits) and person ids are left alone.
  */
 export function redactCitizenIds(text: string): string {
-  return text.replace(/\d{14,}[\dXx]/g, maskCitizenIdText);
+  return text.replace(/\d{14,}[\dXx]/g, (match) => maskCitizenIdText(match));
 }
 
 /**

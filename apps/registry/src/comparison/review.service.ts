@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { PersonId, maskCitizenIdText, parsePersonId } from '@registry/domain';
+import { PersonId, displayRegionCode, parsePersonId } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -9,6 +9,7 @@ import { PersonStore } from '../persons/person-store';
 import { notFound, PersonsService } from '../persons/persons.service';
 import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/persons.projection';
+import { IdentityDisclosure } from '../privacy/identity-disclosure';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -19,11 +20,13 @@ function reviewNotFound(): ProblemException {
   return new ProblemException(HttpStatus.NOT_FOUND, 'REVIEW_NOT_FOUND', 'No review with this id is visible to the caller.');
 }
 
-/** Survey lists are asked for by region: one the caller covers. */
-function assertCovers(caller: Principal, region: string): void {
+/** Survey lists are asked for by region: a known one (any spelling), which the caller covers; the canonical code. */
+function coveredRegion(caller: Principal, reference: ReferenceData, raw: string): string {
+  const region = reference.regionParam(raw, 'region');
   if (!caller.covers(region)) {
     throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
   }
+  return region;
 }
 
 /** The review queue of possible links, and the survey worklists. */
@@ -70,6 +73,7 @@ export class ReviewService {
   /** Candidates the caller may see, with masked ID and the fields that drove the score. */
   private async describe(caller: Principal, review: LinkReviewDoc) {
     const out = [];
+    const disclosure = IdentityDisclosure.for(caller);
     for (const c of review.candidates) {
       const id = parsePersonId(c.personId);
       if (!id) continue;
@@ -80,11 +84,11 @@ export class ReviewService {
         personId: c.personId,
         score: c.score,
         fields: c.fields,
-        maskedCitizenId: maskCitizenIdText(p.citizenId),
+        maskedCitizenId: disclosure.maskId(p.citizenId),
         name: p.fields.name?.value,
-        birthDate: p.fields.birthDate?.value,
+        ...disclosure.birth(p.fields.birthDate?.value),
         gender: p.fields.gender?.value,
-        householdRegion: p.fields.householdRegion?.value,
+        householdRegion: p.fields.householdRegion && displayRegionCode(p.fields.householdRegion.value),
       });
     }
     return out;
@@ -192,14 +196,15 @@ export class ReviewService {
    * Household-register rows the registry cannot name by ID (see IdentityCheckDoc) in a
    * region and below, with what the row says, for the township survey to visit.
    */
-  async identityChecks(caller: Principal, region: string, cursor?: string) {
-    assertCovers(caller, region);
+  async identityChecks(caller: Principal, rawRegion: string, cursor?: string) {
+    const region = coveredRegion(caller, this.reference, rawRegion);
     const page = await this.reads
       .collection<IdentityCheckDoc>(IDENTITY_CHECKS)
       .find({ regionPath: region }, { sort: [['_id', 1]], limit: 200, cursor });
     const rows = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).getMany(page.items.map((c) => c.recordRef));
+    const disclosure = IdentityDisclosure.for(caller);
     return {
-      region,
+      region: displayRegionCode(region),
       items: page.items.map((check) => {
         const row = rows.get(check.recordRef);
         const fields = row ? rejectionFields(this.protector, row) : {};
@@ -207,14 +212,14 @@ export class ReviewService {
           recordRef: check.recordRef,
           importId: check.importId,
           rowNumber: check.rowNumber,
-          householdRegion: check.householdRegion,
+          householdRegion: displayRegionCode(check.householdRegion),
           reasons: check.reasons,
           name: fields.name,
           gender: fields.gender,
-          birthDate: fields.birthDate,
+          ...disclosure.birth(fields.birthDate),
           householdAddress: fields.householdAddress,
           // What the register holds in place of an ID, masked like any ID-shaped value.
-          maskedCitizenId: fields.rawCitizenId ? maskCitizenIdText(fields.rawCitizenId) : undefined,
+          maskedCitizenId: fields.rawCitizenId ? disclosure.maskId(fields.rawCitizenId) : undefined,
           runId: check.runId,
         };
       }),
@@ -222,13 +227,13 @@ export class ReviewService {
     };
   }
 
-  async worklist(caller: Principal, region: string, cursor?: string) {
-    assertCovers(caller, region);
+  async worklist(caller: Principal, rawRegion: string, cursor?: string) {
+    const region = coveredRegion(caller, this.reference, rawRegion);
     let collection;
     try {
       collection = await this.projections.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
     } catch (error) {
-      if (error instanceof ReadModelNotReadyError) return { region, items: [] };
+      if (error instanceof ReadModelNotReadyError) return { region: displayRegionCode(region), items: [] };
       throw error;
     }
     // A region's persons are those whose household code starts with the region's code (see isWithinRegion).
@@ -236,17 +241,18 @@ export class ReviewService {
       { householdRegion: { prefix: region }, coverageStatus: { in: ['uninsured', 'unresolved'] } },
       { sort: [['householdRegion', 1]], limit: 200, cursor },
     );
+    const disclosure = IdentityDisclosure.for(caller);
     return {
-      region,
+      region: displayRegionCode(region),
       items: page.items.map((doc) => {
         const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
         return {
           personId: doc._id,
-          maskedCitizenId: doc.maskedCitizenId,
+          maskedCitizenId: disclosure.remask(doc.maskedCitizenId),
           name: personal?.name,
           gender: doc.gender,
-          birthDate: doc.birthDate,
-          householdRegion: doc.householdRegion,
+          ...disclosure.birth(doc.birthDate),
+          householdRegion: doc.householdRegion && displayRegionCode(doc.householdRegion),
           householdAddress: personal?.householdAddress,
           phone: personal?.phone,
           coverageStatus: doc.coverageStatus,

@@ -1,11 +1,20 @@
-import { PersonState, assessPersonCoverage, maskCitizenIdText, InsuranceTypes, ContributionStatuses } from '@registry/domain';
+import { PersonState, assessPersonCoverage, InsuranceTypes, ContributionStatuses, displayRegionCode } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
+import { IdentityDisclosure } from '../privacy/identity-disclosure';
 
 /**
  * The response shape of GET /v1/persons/{personId}, folded from the person's events; the
  * coverage is assessed as of `asOf` (`YYYY-MM-DD`: today, or the date an as-of read asks for).
  */
-export function personView(personId: string, state: PersonState, revision: number, localProvince: string, unmasked: boolean, asOf: string) {
+export function personView(
+  personId: string,
+  state: PersonState,
+  revision: number,
+  localProvince: string,
+  disclosure: IdentityDisclosure,
+  unmasked: boolean,
+  asOf: string,
+) {
   if (state.status === 'unregistered') return null;
   const p = state.person;
   const field = (name: keyof typeof p.fields) => p.fields[name]?.value;
@@ -23,12 +32,12 @@ export function personView(personId: string, state: PersonState, revision: numbe
   return {
     personId,
     revision,
-    maskedCitizenId: maskCitizenIdText(p.citizenId),
+    maskedCitizenId: disclosure.maskId(p.citizenId),
     ...(unmasked ? { citizenId: p.citizenId } : {}),
     name: field('name'),
     gender: field('gender'),
-    birthDate: field('birthDate'),
-    householdRegion: field('householdRegion'),
+    ...disclosure.birth(field('birthDate')),
+    householdRegion: regionField(field('householdRegion')),
     householdAddress: field('householdAddress'),
     phone: field('phone'),
     household: { ...p.household },
@@ -49,12 +58,31 @@ export function personView(personId: string, state: PersonState, revision: numbe
   };
 }
 
+function regionField(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : displayRegionCode(code);
+}
+
+/** Event data with its birth dates (registration, field changes) as the caller may see them. */
+function disclosedFacts(facts: Record<string, unknown>, disclosure: IdentityDisclosure): Record<string, unknown> {
+  if (disclosure.fullBirthDate) return facts;
+  const out = { ...facts };
+  if ('birthDate' in out) out.birthDate = disclosure.birthValue(out.birthDate);
+  const changes = out.changes as Record<string, { from?: unknown; to?: unknown }> | undefined;
+  if (changes?.birthDate) {
+    out.changes = {
+      ...changes,
+      birthDate: { from: disclosure.birthValue(changes.birthDate.from), to: disclosure.birthValue(changes.birthDate.to) },
+    };
+  }
+  return out;
+}
+
 /**
  * One history entry for auditors: what happened, when it happened and was recorded, by
  * whom, from which source and channel, and the non-personal facts. Personal values are
  * shown only to callers allowed to unmask; otherwise the changed field names are listed.
  */
-export function historyEntry(event: RecordedEvent, unmasked: boolean) {
+export function historyEntry(event: RecordedEvent, disclosure: IdentityDisclosure, unmasked: boolean) {
   const { personal, ...facts } = (event.data ?? {}) as Record<string, unknown>;
   const m = event.metadata;
   return {
@@ -68,7 +96,7 @@ export function historyEntry(event: RecordedEvent, unmasked: boolean) {
     source: (facts.source as string | undefined) ?? m.sourceSystem,
     channel: m.channel,
     correlationId: m.correlationId,
-    data: facts,
+    data: disclosedFacts(facts, disclosure),
     personalFields: personal && typeof personal === 'object' ? Object.keys(personal) : [],
     ...(unmasked && personal ? { personal } : {}),
   };

@@ -10,9 +10,8 @@ import {
   PersonEvent,
   PersonId,
   PersonState,
-  RegionCode,
-  maskCitizenIdText,
   SourceKind,
+  displayRegionCode,
   parsePersonId,
   personIdFor,
 } from '@registry/domain';
@@ -25,6 +24,7 @@ import { CommandContext } from '../common/event-sourcing/command-context';
 import { ExecuteResult } from '../common/event-sourcing/execute-command';
 import { ProblemException } from '../common/problem';
 import { KeyRing } from '../config/key-ring';
+import { IdentityDisclosure } from '../privacy/identity-disclosure';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -89,13 +89,7 @@ export class PersonsService {
   }
 
   parseRegion(raw: string, field: string): string {
-    const parsed = RegionCode.parse(raw, this.reference.regions);
-    if (!parsed.ok) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, parsed.reasons[0].code, `${field} is not a known division code.`, {
-        errors: parsed.reasons.map((r) => ({ field, code: r.code, message: r.message })),
-      });
-    }
-    return parsed.value.code;
+    return this.reference.regionParam(raw, field);
   }
 
   personIdOf(citizenId: CitizenId): PersonId {
@@ -177,7 +171,7 @@ export class PersonsService {
     return {
       personId,
       revision: result.revision,
-      maskedCitizenId: maskCitizenIdText(citizenId),
+      maskedCitizenId: IdentityDisclosure.for(caller).maskId(citizenId),
       recorded: result.events.map((e) => e.type),
     };
   }
@@ -257,7 +251,7 @@ export class PersonsService {
     const citizenId = this.parseCitizenId(rawCitizenId);
     const personId = this.personIdOf(citizenId);
     await this.loadVisible(caller, personId);
-    return { personId, maskedCitizenId: citizenId.masked };
+    return { personId, maskedCitizenId: IdentityDisclosure.for(caller).maskId(citizenId.value) };
   }
 
   async get(caller: Principal, rawPersonId: string, asOf: Date | undefined, unmask: boolean) {
@@ -269,6 +263,7 @@ export class PersonsService {
       loaded.state,
       loaded.revision,
       this.reference.provinceCode,
+      IdentityDisclosure.for(caller),
       unmask,
       (asOf ?? new Date()).toISOString().slice(0, 10),
     );
@@ -284,7 +279,7 @@ export class PersonsService {
     return {
       personId,
       revision: loaded.revision,
-      events: loaded.events.map((e) => historyEntry(e, unmask)),
+      events: loaded.events.map((e) => historyEntry(e, IdentityDisclosure.for(caller), unmask)),
       disclosures: disclosures.map((d) => ({
         at: d.recordedAt,
         operator: d.metadata.operator,
@@ -312,7 +307,7 @@ export class PersonsService {
 
   async list(caller: Principal, query: ListPersonsQueryDto) {
     const filter: Filter = {};
-    const region = query.region;
+    const region = query.region === undefined ? undefined : this.reference.regionParam(query.region, 'region');
     if (region && !caller.covers(region)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
     }
@@ -337,17 +332,18 @@ export class PersonsService {
       throw error;
     }
     const page = await collection.find(filter, { sort: [['_id', 1]], limit, cursor: query.cursor });
+    const disclosure = IdentityDisclosure.for(caller);
     return {
       items: page.items.map((doc) => {
         const personal = this.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
         return {
           personId: doc._id,
           revision: doc.revision,
-          maskedCitizenId: doc.maskedCitizenId,
+          maskedCitizenId: disclosure.remask(doc.maskedCitizenId),
           name: personal?.name,
           gender: doc.gender,
-          birthDate: doc.birthDate,
-          householdRegion: doc.householdRegion,
+          ...disclosure.birth(doc.birthDate),
+          householdRegion: doc.householdRegion && displayRegionCode(doc.householdRegion),
           householdStatus: doc.householdStatus,
           deceased: doc.deceased,
           coverageStatus: doc.coverageStatus,

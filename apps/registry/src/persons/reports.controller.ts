@@ -1,7 +1,7 @@
 import { Controller, Get, HttpStatus, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { REGION_LEVELS, RegionLevel, regionLevelOfCode } from '@registry/domain';
+import { REGION_LEVELS, RegionLevel, displayRegionCode, regionLevelOfCode } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
@@ -12,7 +12,9 @@ import { PERSONS_PROJECTION, REGION_COUNTS_COLLECTION } from './projections/pers
 import { RegionCountsDocument } from './projections/region-counts';
 
 class RegionCountsQueryDto {
-  @ApiPropertyOptional({ description: 'Region (2, 4, 6 or 9 digits); default the caller’s region' })
+  @ApiPropertyOptional({
+    description: 'Region (440000 or 44 for a province, 440100 or 4401 for a city, 6 or 9 digits below); default the caller’s region',
+  })
   @IsOptional()
   @Matches(/^(\d{2}|\d{4}|\d{6}|\d{9})$/, { message: 'region must be a 2, 4, 6 or 9 digit division code' })
   region?: string;
@@ -29,7 +31,7 @@ export function coverageRate(doc: RegionCountsDocument | null): number | null {
 function view(doc: RegionCountsDocument | null, code: string, name: string | undefined) {
   return {
     coverageRate: coverageRate(doc),
-    region: code,
+    region: displayRegionCode(code),
     name,
     level: doc?.level ?? regionLevelOfCode(code),
     total: doc?.total ?? 0,
@@ -61,7 +63,7 @@ export class ReportsController {
     summary: 'Persons by coverage status, exemption reason, local insurance type and flag for a region and each region one level below',
   })
   async regionCounts(@Caller() caller: Principal, @Query() query: RegionCountsQueryDto) {
-    const region = query.region ?? caller.regionPrefix;
+    const region = query.region === undefined ? caller.regionPrefix : this.reference.regionParam(query.region, 'region');
     if (!caller.covers(region)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");
     }

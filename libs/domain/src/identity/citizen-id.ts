@@ -171,10 +171,14 @@ function reject(reasons: CitizenIdRejection[]): CitizenIdResult {
 }
 
 /**
- * The display form of an ID-shaped text (first 6 and last 4 kept), for stored or echoed
- * values that are not parsed into a CitizenId: the one masking rule for every response,
- * read model and log line.
+ * The display form of an ID-shaped text: the first 6 and the last `keepLast` characters
+ * kept (4 by default, the convention; 2 where a full birth date is shown beside it would
+ * otherwise give the hidden digits away, see the README's masking rules). The one masking
+ * rule for every response, read model and log line.
  */
-export function maskCitizenIdText(value: string): string {
-  return value.length >= 10 ? `${value.slice(0, 6)}${'*'.repeat(value.length - 10)}${value.slice(-4)}` : '*'.repeat(value.length);
+export function maskCitizenIdText(value: string, keepLast: 2 | 4 = 4): string {
+  const kept = 6 + keepLast;
+  return value.length >= kept
+    ? `${value.slice(0, 6)}${'*'.repeat(value.length - kept)}${value.slice(-keepLast)}`
+    : '*'.repeat(value.length);
 }

@@ -1,7 +1,7 @@
 import { loadRegionTable } from './division-tables';
 import { HISTORICAL_REGIONS } from './historical-regions.data';
 import { RegionCode, RegionCodeResult } from './region-code';
-import { ancestorCodes, isWithinRegion, regionLevelOfCode, toSixDigitForm } from './region-level';
+import { ancestorCodes, displayRegionCode, isWithinRegion, regionLevelOfCode, toSixDigitForm } from './region-level';
 import { RegionTable } from './region-table';
 
 function ok(result: RegionCodeResult): RegionCode {
@@ -29,6 +29,10 @@ describe('region code helpers', () => {
     expect(toSixDigitForm('11')).toBe('110000');
     expect(toSixDigitForm('1101')).toBe('110100');
     expect(toSixDigitForm('110101001')).toBe('110101');
+    expect(displayRegionCode('11')).toBe('110000');
+    expect(displayRegionCode('1101')).toBe('110100');
+    expect(displayRegionCode('110101')).toBe('110101');
+    expect(displayRegionCode('110101001')).toBe('110101001');
   });
 });
 

@@ -42,3 +42,12 @@ export function isWithinRegion(code: string, container: string): boolean {
 export function toSixDigitForm(code: string): string {
   return code.length >= 6 ? code.slice(0, 6) : code.padEnd(6, '0');
 }
+
+/**
+ * How users write a region: provinces and cities in their six-digit GB/T 2260 form (44 →
+ * 440000, 4401 → 440100), counties, townships and villages as they are. Responses name
+ * regions so; comparisons use the canonical short code.
+ */
+export function displayRegionCode(code: string): string {
+  return code.length < 6 ? code.padEnd(6, '0') : code;
+}

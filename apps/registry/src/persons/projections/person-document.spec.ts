@@ -1,6 +1,7 @@
 import { PERSON_EVENT_TYPES, foldPerson, PersonEvent } from '@registry/domain';
 import type { NewEvent, RecordedEvent } from '@registry/event-store';
 import { FakeLog, freshKeys, Keys, PersonScript } from '../../../../../test/support/person-events';
+import { IdentityDisclosure } from '../../privacy/identity-disclosure';
 import { personView } from '../person-view';
 import { evolvePersonDocument, PersonDocument } from './person-document';
 
@@ -289,6 +290,7 @@ describe('evolvePersonDocument', () => {
         state,
         all[all.length - 1].revision,
         '44',
+        IdentityDisclosure.FULL,
         false,
         all[all.length - 1].recordedAt.slice(0, 10),
       )!;
