@@ -194,7 +194,7 @@ describe('imports over HTTP', () => {
     const badCheck = person('周杰');
     const noName = person('');
     const unknownRegion = person('林峰', '440305999');
-    const badDate = person('何洁');
+    const badStatus = person('何洁');
     const alsoGood = person('高圆圆', PLACES.tianhe.township, PLACES.tianhe.county);
     const rows = [
       householdRow(good),
@@ -202,14 +202,15 @@ describe('imports over HTTP', () => {
       householdRow(noName),
       householdRow(unknownRegion),
       householdRow(good),
-      householdRow(badDate, { 出生日期: '19901345' }),
+      // The household status is what the register says about the person: unreadable, the row waits.
+      householdRow(badStatus, { 户口状态: '失踪' }),
       householdRow(alsoGood),
     ];
     const path = join(work, 'quarantine.csv');
     let importId: string;
 
     beforeAll(() => {
-      remember([good, badCheck, noName, unknownRegion, badDate, alsoGood]);
+      remember([good, badCheck, noName, unknownRegion, badStatus, alsoGood]);
       sent.add(withBadCheckCharacter(badCheck.citizen.id));
       writeCsv(path, HOUSEHOLD_HEADER, rows, 'utf-8');
     });
@@ -226,13 +227,13 @@ describe('imports over HTTP', () => {
         REQUIRED_FIELD_MISSING: 1,
         REGION_UNKNOWN: 1,
         DUPLICATE_ROW: 1,
-        DATE_INVALID: 1,
+        CODE_UNKNOWN: 1,
       });
       await t.caughtUp();
       expect(await nameOf(good.citizen.id)).toBe('黄晓明');
       expect(await nameOf(alsoGood.citizen.id)).toBe('高圆圆');
       // A quarantined row registers nobody.
-      for (const p of [noName, unknownRegion, badDate]) expect((await lookup(p.citizen.id)).status).toBe(404);
+      for (const p of [noName, unknownRegion, badStatus]) expect((await lookup(p.citizen.id)).status).toBe(404);
     });
 
     it('lists every quarantined row with its number, codes and raw content', async () => {
@@ -258,7 +259,7 @@ describe('imports over HTTP', () => {
         { rowNumber: 3, codes: 'REQUIRED_FIELD_MISSING', raw: csvLine(rows[2]) },
         { rowNumber: 4, codes: 'REGION_UNKNOWN', raw: csvLine(rows[3]) },
         { rowNumber: 5, codes: 'DUPLICATE_ROW', raw: csvLine(rows[4]) },
-        { rowNumber: 6, codes: 'DATE_INVALID', raw: csvLine(rows[5]) },
+        { rowNumber: 6, codes: 'CODE_UNKNOWN', raw: csvLine(rows[5]) },
       ]);
       for (const r of records) expect(r.messages.length).toBeGreaterThan(0);
     });
@@ -281,6 +282,91 @@ describe('imports over HTTP', () => {
       expect(left).toEqual([]);
       const view = await t.http().get(`/v1/imports/${importId}`).set(bearer(token));
       expect(view.body.fileRemoved).toBe(true);
+    });
+  });
+
+  describe('side columns beside a valid citizen ID', () => {
+    const ENROLMENT_HEADER = ['业务流水号', '公民身份号码', '姓名', '性别', '出生日期', '险种类型', '缴费状态', '参保省份', '参保日期'];
+    const swapped = person('孙丽华');
+    const wrongGender = person('钱志强');
+    const homophone = person('李晓燕');
+    const clean = person('周建国');
+    const enrolment = (p: HouseholdPerson, over: Partial<Record<string, string>> = {}) => {
+      const cells: Record<string, string> = {
+        业务流水号: `YW-${p.recordId}`,
+        公民身份号码: p.citizen.id,
+        姓名: p.name,
+        性别: p.citizen.gender === '1' ? '男' : '女',
+        出生日期: p.citizen.birthDate,
+        险种类型: '310',
+        缴费状态: '1',
+        参保省份: '44',
+        参保日期: '2015-07-01',
+        ...over,
+      };
+      return ENROLMENT_HEADER.map((h) => cells[h]);
+    };
+    const ids: Record<string, string> = {};
+
+    beforeAll(async () => {
+      const people = [swapped, wrongGender, homophone, clean];
+      remember(people);
+      const household = join(work, 'side-household.csv');
+      writeCsv(
+        household,
+        HOUSEHOLD_HEADER,
+        people.map((p) => householdRow(p)),
+        'utf-8',
+      );
+      expect((await importFile(household)).counts).toMatchObject({ imported: 4, quarantined: 0 });
+      await t.caughtUp();
+      for (const p of people) ids[p.name] = (await lookup(p.citizen.id)).body.personId;
+    });
+
+    it('imports enrolments whose birth date is impossible, whose gender disagrees or whose name is a homophone: warnings, not quarantine', async () => {
+      const [y, m, d] = swapped.citizen.birthDate.split('-');
+      const file = join(work, 'side-enrolment.csv');
+      writeCsv(
+        file,
+        ENROLMENT_HEADER,
+        [
+          // A day written where the month goes, as swapped columns do, and past 12: no such date.
+          enrolment(swapped, { 出生日期: `${y}-${String(Number(d) + 12).padStart(2, '0')}-${m}` }),
+          enrolment(wrongGender, { 性别: wrongGender.citizen.gender === '1' ? '女' : '男' }),
+          enrolment(homophone, { 姓名: '李小燕' }),
+          enrolment(clean),
+        ],
+        'utf-8-bom',
+      );
+      const job = await importFile(file, { source: 'insurance-enrollment' });
+      expect(job.state).toBe('completed');
+      expect(job.counts).toMatchObject({ read: 4, imported: 4, quarantined: 0 });
+      expect(job.warningsByCode).toMatchObject({ DATE_INVALID: 1, GENDER_MISMATCH: 1 });
+      await t.caughtUp();
+      for (const p of [swapped, wrongGender, homophone, clean]) {
+        const view = await t.http().get(`/v1/persons/${ids[p.name]}`).set(bearer(token));
+        expect([p.name, view.body.enrollments.map((e: { insuranceType: string }) => e.insuranceType)]).toEqual([p.name, ['310']]);
+        expect([p.name, view.body.coverage.status]).toEqual([p.name, 'insured-local']);
+        // The ID's values are held whatever the enrolment file said.
+        expect([p.name, view.body.birthDate, view.body.gender]).toEqual([p.name, p.citizen.birthDate, p.citizen.gender]);
+      }
+    });
+
+    it('records the disagreements on the person: the gender as an anomaly against the ID, the homophone name as a conflict', async () => {
+      const history = async (p: HouseholdPerson) =>
+        (await t.http().get(`/v1/persons/${ids[p.name]}/history`).set(bearer(token))).body.events.map(
+          (e: { type: string; data: { anomaly?: string } }) => (e.data.anomaly ? `${e.type}:${e.data.anomaly}` : e.type),
+        );
+      expect(await history(wrongGender)).toEqual(['PersonRegistered', 'AnomalyDetected:GENDER_DIFFERS_FROM_ID', 'EnrollmentRecorded']);
+      expect(await history(homophone)).toEqual(['PersonRegistered', 'IdentityConflictDetected', 'EnrollmentRecorded']);
+      const conflicted = await t.http().get(`/v1/persons/${ids[homophone.name]}`).set(bearer(token));
+      expect(conflicted.body.name).toBe('李晓燕');
+      expect(conflicted.body.openConflicts).toEqual([
+        expect.objectContaining({ field: 'name', currentSource: 'household-registration', reportedSource: 'insurance-enrollment' }),
+      ]);
+      // An unreadable date has no value to compare: the import's warning is its record; a clean row adds nothing.
+      expect(await history(swapped)).toEqual(['PersonRegistered', 'EnrollmentRecorded']);
+      expect(await history(clean)).toEqual(['PersonRegistered', 'EnrollmentRecorded']);
     });
   });
 

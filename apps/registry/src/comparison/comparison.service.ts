@@ -607,11 +607,9 @@ export class ComparisonService {
     occurredAt: string,
     recordFields: Record<string, string>,
     reviewer?: string,
-  ): Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> {
+  ): Array<{ key: string; personId: PersonId; command: PersonCommand }> {
     const link = linkRecordCommand(rejection._id, source as SourceKind, occurredAt, { decidedBy, reviewer, score, fields });
-    const out: Array<{ key: string; personId: PersonId; command: PersonCommand; onlyIfUnregistered?: boolean }> = [
-      { key: rejection._id, personId, command: link },
-    ];
+    const out: Array<{ key: string; personId: PersonId; command: PersonCommand }> = [{ key: rejection._id, personId, command: link }];
     // The row's facts other than identity (an enrolment, a death) now have a person,
     // unless the row was faulty beyond its ID: then the link only says whose row it is.
     if (!identityOnly(rejection.reasons)) return out;

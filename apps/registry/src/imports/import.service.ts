@@ -330,7 +330,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       for (const p of pending) {
         rowsOfBatch.set(p.rowNumber, p);
         for (const rc of commandsForRecord(p.record, p.citizenId, occurredAt)) {
-          batch.push({ key: p.rowNumber, personId: p.personId, command: rc.command, onlyIfUnregistered: rc.onlyIfUnregistered });
+          batch.push({ key: p.rowNumber, personId: p.personId, command: rc.command });
         }
       }
       const outcomes = batch.length > 0 ? await this.persons.executeBatch(batch, context) : [];

@@ -1,4 +1,4 @@
-import { CitizenId, PersonCommand, SourceKind } from '@registry/domain';
+import { CitizenId, PersonCommand, RegisterPerson, SourceKind } from '@registry/domain';
 import type { CanonicalRecord } from '@registry/ingest';
 
 /** The region a record places the person in, for the importer's region scope. */
@@ -20,16 +20,18 @@ export function recordRegion(record: CanonicalRecord): string | undefined {
  * What a cleaned department record means in registry commands: the same commands the
  * HTTP API issues. A record from any source first registers (or re-reports) the person it
  * names, so facts never wait for another department's file; the decider records the
- * source as holding the person and applies precedence to the fields it reports.
+ * source as holding the person and applies precedence to the fields it reports. Records
+ * whose point is another fact (an enrolment, a death) only ensure the person exists: a
+ * known person then gets only what the record's values disagree with.
  */
 export interface RecordCommand {
   command: PersonCommand;
-  /** Only to make sure the person exists: skipped when already registered. */
-  onlyIfUnregistered?: boolean;
 }
 
-const ensure = (command: PersonCommand): RecordCommand => ({ command, onlyIfUnregistered: true });
 const report = (command: PersonCommand): RecordCommand => ({ command });
+const ensure = (command: RegisterPerson): RecordCommand => ({
+  command: { type: 'RegisterPerson', data: { ...command.data, ensure: true } },
+});
 
 /**
  * Every row of an import passes through here, so the command data is written out field by
@@ -125,7 +127,7 @@ export function commandsForRecord(record: CanonicalRecord, citizenId: CitizenId,
         }),
       ];
     case 'health': {
-      const register: PersonCommand = {
+      const register: RegisterPerson = {
         type: 'RegisterPerson',
         data: {
           source,

@@ -24,16 +24,13 @@ describe('PersonStore.executeBatch and personal data', () => {
   let persons: PersonId[];
 
   const at = '2024-03-01T08:00:00.000Z';
-  const register = (
-    i: number,
-    source: 'household-registration' | 'card-library',
-    name: string,
-    onlyIfUnregistered = false,
-  ): BatchCommand<string> => ({
+  const register = (i: number, source: 'household-registration' | 'card-library', name: string, ensure = false): BatchCommand<string> => ({
     key: `${source}-${i}`,
     personId: persons[i],
-    command: { type: 'RegisterPerson', data: { source, sourceRecordId: `${source}-${i}`, occurredAt: at, citizenId: ids[i], name } },
-    onlyIfUnregistered,
+    command: {
+      type: 'RegisterPerson',
+      data: { source, sourceRecordId: `${source}-${i}`, occurredAt: at, citizenId: ids[i], name, ...(ensure && { ensure }) },
+    },
   });
   const enrol = (i: number, insuranceType: '110' | '390'): BatchCommand<string> => ({
     key: `enrol-${i}-${insuranceType}`,
@@ -83,7 +80,7 @@ describe('PersonStore.executeBatch and personal data', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an enrolment batch, as an import sends it, decides without opening any personal data and stores the same facts', async () => {
+  it('an enrolment batch opens only the persons its rows name (to compare their names), and none for enrolments alone', async () => {
     const outcomes = await store.executeBatch(
       [
         register(0, 'household-registration', '陈一', true),
@@ -94,7 +91,8 @@ describe('PersonStore.executeBatch and personal data', () => {
       ],
       context,
     );
-    expect(opened).toBe(0);
+    // Persons 0 and 1 hold one sealed event each; person 2's stream stays sealed.
+    expect(opened).toBe(2);
     expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([
       [],
       ['EnrollmentRecorded'],
@@ -105,11 +103,33 @@ describe('PersonStore.executeBatch and personal data', () => {
 
     // Read back in full: the personal values are intact and the enrolment is there.
     const loaded = await store.load(persons[0]);
-    expect(opened).toBeGreaterThan(0);
     expect(loaded.state.status === 'living' && loaded.state.person.citizenId).toBe(ids[0].value);
     expect(loaded.state.status === 'living' && loaded.state.person.fields.name?.value).toBe('陈一');
     expect(loaded.state.status === 'living' && Object.keys(loaded.state.person.enrollments)).toEqual(['110']);
     expect(loaded.revision).toBe(1);
+  });
+
+  it('an enrolment row whose name disagrees records the conflict beside the enrolment', async () => {
+    const row: BatchCommand<string> = {
+      key: 'row-1',
+      personId: persons[0],
+      command: {
+        type: 'RegisterPerson',
+        data: {
+          source: 'insurance-enrollment',
+          sourceRecordId: 'e-0#person',
+          occurredAt: at,
+          citizenId: ids[0],
+          name: '陈壹',
+          ensure: true,
+        },
+      },
+    };
+    const outcomes = await store.executeBatch([row, enrol(0, '110')], context);
+    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([
+      ['IdentityConflictDetected'],
+      ['EnrollmentRecorded'],
+    ]);
   });
 
   it('a report of a known person opens that person’s stream only, and decides from the full state', async () => {

@@ -23,8 +23,6 @@ export interface BatchCommand<K> {
   key: K;
   personId: PersonId;
   command: PersonCommand;
-  /** Skip (as applied, no events) when the person is already registered: a source naming a known person adds nothing. */
-  onlyIfUnregistered?: boolean;
 }
 
 export type BatchOutcome<K> =
@@ -101,18 +99,12 @@ export class PersonStore {
       for (const [personId, list] of byPerson) {
         const stream = personStreamName(personId);
         const recorded = streams.get(stream) ?? [];
-        // A registration that only ensures the person exists is skipped once they do, so
-        // only the other commands can need the stream's personal values opened.
-        const opened = list.some((c) => !c.onlyIfUnregistered && readsPersonalValues(c.command));
+        const opened = list.some((c) => readsPersonalValues(c.command));
         const loaded = opened ? this.fold(personId, recorded) : this.foldWithheld(recorded);
         let state = loaded.state;
         const toStore: NewEvent[] = [];
         for (const c of list) {
           try {
-            if (c.onlyIfUnregistered && state.status !== 'unregistered') {
-              outcomes.set(c, { key: c.key, status: 'applied', events: [] });
-              continue;
-            }
             const decided = decider.decide(c.command, state);
             for (const event of decided) state = decider.evolve(state, event);
             const toNewEvent = stored(stream, c.command);

@@ -27,6 +27,12 @@ export type RegisterPerson = DomainCommand<
     readonly householdAddress?: string;
     /** Set when citizenId was rebuilt from a faulty one (repairCitizenId): recorded as an anomaly at registration. */
     readonly idRepair?: CitizenIdRepairKind;
+    /**
+     * Only makes sure the person exists (a department record whose point is another fact, an
+     * enrolment or a death): a known person gets no report of it, only what its values
+     * disagree with (conflicts, changes precedence allows, anomalies against the ID).
+     */
+    readonly ensure?: boolean;
   }
 >;
 

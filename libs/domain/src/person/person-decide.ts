@@ -128,20 +128,28 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
     const value = command.data[field];
     if (value !== undefined) reported[field] = canonicalIdentityValue(field, value, ref.occurredAt);
   }
+  // The ID is check-digit protected and encodes birth date and gender: a source saying
+  // otherwise is a data-quality fact to show, never the value held (nor a conflict to review).
+  const anomalies: PersonEvent[] = [];
+  if (reported.birthDate !== undefined && reported.birthDate !== citizenId.birthDate) {
+    anomalies.push(anomaly(ref, 'BIRTH_DATE_DIFFERS_FROM_ID'));
+  }
+  if ((reported.gender === '1' || reported.gender === '2') && reported.gender !== citizenId.gender) {
+    anomalies.push(anomaly(ref, 'GENDER_DIFFERS_FROM_ID'));
+  }
+  if (reported.birthDate !== undefined) reported.birthDate = citizenId.birthDate;
+  if (reported.gender !== undefined) reported.gender = citizenId.gender;
 
   if (state.status !== 'unregistered') {
     if (state.person.citizenId !== citizenId.value) throw new CitizenIdMismatchError();
+    const reconciled = reconcile(state.person, reported, ref, config.precedence);
+    if (command.data.ensure) return [...reconciled, ...anomalies];
     const fields = Object.keys(reported) as IdentityField[];
-    return [
-      { type: 'PersonDetailsReported', data: eventData(ref, { fields }) },
-      ...reconcile(state.person, reported, ref, config.precedence),
-    ];
+    return [{ type: 'PersonDetailsReported', data: eventData(ref, { fields }) }, ...reconciled, ...anomalies];
   }
 
-  const idBirthDate = citizenId.birthDate;
-  const idGender = citizenId.gender;
-  const birthDate = reported.birthDate ?? idBirthDate;
-  const gender = (reported.gender as RegisterPerson['data']['gender']) ?? idGender;
+  const birthDate = citizenId.birthDate;
+  const gender = citizenId.gender;
   const personal: Mutable<PersonalIdentity> = { citizenId: citizenId.value };
   if (reported.name !== undefined) personal.name = reported.name;
   if (reported.phone !== undefined) personal.phone = reported.phone;
@@ -150,16 +158,13 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
   const events: PersonEvent[] = [
     {
       type: 'PersonRegistered',
-      // householdRegion, when known, sits before personal (the stored order of the data).
       data:
         householdRegion === undefined
           ? eventData(ref, { birthDate, gender, personal })
           : eventData(ref, { birthDate, gender, householdRegion, personal }),
     },
+    ...anomalies,
   ];
-  // The ID encodes birth date and gender; a source saying otherwise is a data-quality fact.
-  if (birthDate !== idBirthDate) events.push(anomaly(ref, 'BIRTH_DATE_DIFFERS_FROM_ID'));
-  if ((gender === '1' || gender === '2') && gender !== idGender) events.push(anomaly(ref, 'GENDER_DIFFERS_FROM_ID'));
   if (command.data.idRepair === 'check-character') events.push(anomaly(ref, 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED'));
   if (command.data.idRepair === 'birth-date') events.push(anomaly(ref, 'CITIZEN_ID_BIRTH_DATE_REPAIRED'));
   return events;

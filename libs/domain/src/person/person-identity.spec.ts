@@ -53,16 +53,66 @@ describe('RegisterPerson', () => {
       });
   });
 
-  it('records reported birth date and gender that contradict the ID, with anomalies', () => {
+  it('holds the ID’s birth date and gender when a source contradicts them, and records anomalies', () => {
     const r = ref('card-library', 'c-1', '2024-02-01T00:00:00Z');
     spec
       .given([])
       .when(register('card-library', 'c-1', { birthDate: '1949-12-30', gender: '1' }))
       .then([
-        { type: 'PersonRegistered', data: { ...r, birthDate: '1949-12-30', gender: '1', personal: { citizenId: CITIZEN_ID_TEXT } } },
+        { type: 'PersonRegistered', data: { ...r, birthDate: '1949-12-31', gender: '2', personal: { citizenId: CITIZEN_ID_TEXT } } },
         { type: 'AnomalyDetected', data: { ...r, anomaly: 'BIRTH_DATE_DIFFERS_FROM_ID' } },
         { type: 'AnomalyDetected', data: { ...r, anomaly: 'GENDER_DIFFERS_FROM_ID' } },
       ]);
+  });
+
+  it('takes gender 0 or 9 (unknown, not stated) as no contradiction, holding the ID’s', () => {
+    spec
+      .given([])
+      .when(register('card-library', 'c-1', { gender: '9' }))
+      .thenEvents((events) => {
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({ type: 'PersonRegistered', data: { gender: '2' } });
+      });
+  });
+
+  describe('ensure (a department record whose point is another fact)', () => {
+    const ensure = (id: string, fields: Parameters<typeof register>[2]) =>
+      register('insurance-enrollment', id, { ...fields, ensure: true });
+    const r = ref('insurance-enrollment', 'ins-1#person', '2024-02-01T00:00:00Z');
+
+    it('registers an unknown person as a report would', () => {
+      spec
+        .given([])
+        .when(ensure('ins-1#person', { name: '张𬌗' }))
+        .thenEvents((events) => expect(events.map((e) => e.type)).toEqual(['PersonRegistered']));
+    });
+
+    it('records nothing for a known person whose values agree', () => {
+      spec
+        .given([registered])
+        .when(ensure('ins-1#person', { name: '张𬌗', birthDate: '1949-12-31', gender: '2' }))
+        .then([]);
+    });
+
+    it('records only what disagrees: a homophone name as a conflict, a swapped birth date and a wrong gender as anomalies', () => {
+      spec
+        .given([registered])
+        .when(ensure('ins-1#person', { name: '张河', birthDate: '1949-12-13', gender: '1' }))
+        .then([
+          {
+            type: 'IdentityConflictDetected',
+            data: {
+              ...r,
+              conflictId: 'name:insurance-enrollment:ins-1#person',
+              field: 'name',
+              currentSource: 'household-registration',
+              personal: { current: '张𬌗', reported: '张河' },
+            },
+          },
+          { type: 'AnomalyDetected', data: { ...r, anomaly: 'BIRTH_DATE_DIFFERS_FROM_ID' } },
+          { type: 'AnomalyDetected', data: { ...r, anomaly: 'GENDER_DIFFERS_FROM_ID' } },
+        ]);
+    });
   });
 
   it('records a registration under a repaired ID with the anomaly naming the repair', () => {

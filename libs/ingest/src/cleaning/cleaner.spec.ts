@@ -115,19 +115,23 @@ describe('cleaning rules', () => {
     );
   });
 
-  it('BIRTH_DATE_MISMATCH (warning): the ID date wins', () => {
+  it('BIRTH_DATE_MISMATCH (warning): the record keeps what the column says, for the registry to hold the ID date and record the anomaly', () => {
     const r = ok(cleaner('household-registration').clean(hh({ 出生日期: '1990-01-03' })));
     expect(codes(r)).toEqual(['BIRTH_DATE_MISMATCH']);
-    expect(r.record.kind === 'household-registration' && r.record.birthDate).toBe('1990-01-02');
+    expect(r.record.kind === 'household-registration' && r.record.birthDate).toBe('1990-01-03');
+    const empty = ok(cleaner('household-registration').clean(hh({ 出生日期: '' })));
+    expect(empty.record.kind === 'household-registration' && empty.record.birthDate).toBe('1990-01-02');
     const strict = cleaner('household-registration', { severity: { BIRTH_DATE_MISMATCH: 'error' } });
     expect(strict.clean(hh({ 出生日期: '1990-01-03' })).status).toBe('rejected');
   });
 
-  it('GENDER_MISMATCH (warning): the ID gender wins; 0/9 are not a mismatch', () => {
+  it('GENDER_MISMATCH (warning): the record keeps the column, the registry holds the ID gender; 0/9 are not a mismatch and take the ID gender', () => {
     const r = ok(cleaner('household-registration').clean(hh({ 性别: '女' })));
     expect(codes(r)).toEqual(['GENDER_MISMATCH']);
-    expect(r.record.kind === 'household-registration' && r.record.gender).toBe('1');
-    expect(codes(ok(cleaner('household-registration').clean(hh({ 性别: '9' }))))).toEqual([]);
+    expect(r.record.kind === 'household-registration' && r.record.gender).toBe('2');
+    const unstated = ok(cleaner('household-registration').clean(hh({ 性别: '9' })));
+    expect(codes(unstated)).toEqual([]);
+    expect(unstated.record.kind === 'household-registration' && unstated.record.gender).toBe('1');
     expect(ok(cleaner('household-registration').clean(hh({ 公民身份号码: ID_F, 性别: '2' }))).warnings).toEqual([]);
   });
 
@@ -159,10 +163,17 @@ describe('cleaning rules', () => {
       expect(r.warnings).toEqual([]);
       expect(Buffer.from(r.record.kind === 'household-registration' ? r.record.name : '', 'utf8')).toEqual(Buffer.from(rare, 'utf8'));
     }
-    expect(codes(cleaner('household-registration').clean(hh({ 姓名: '王2明' })))).toEqual(['NAME_INVALID']);
+    // With a valid ID the name is a side column: its fault is a warning (see 'side faults' below).
+    expect(ok(cleaner('household-registration').clean(hh({ 姓名: '王2明' }))).warnings).toEqual([
+      expect.objectContaining({ code: 'NAME_INVALID', severity: 'warning' }),
+    ]);
+    expect(rejected(cleaner('household-registration').clean(hh({ 公民身份号码: '', 姓名: '王2明' }))).reasons.map((i) => i.code)).toEqual([
+      'REQUIRED_FIELD_MISSING',
+      'NAME_INVALID',
+    ]);
   });
 
-  it('dates: every department format, Excel serials, DATE_INVALID and DATE_IN_FUTURE (error)', () => {
+  it('dates: every department format, Excel serials, DATE_INVALID and DATE_IN_FUTURE (an error where the row needs the date)', () => {
     for (const raw of [
       '1990-01-02',
       '1990/1/2',
@@ -180,9 +191,13 @@ describe('cleaning rules', () => {
     expect(parseDepartmentDate('2000')).toBeUndefined();
     for (const raw of ['1990-02-30', '1990-13-01', '02/01/1990', 'yesterday', '1990']) expect(parseDepartmentDate(raw)).toBeUndefined();
     const c = cleaner('insurance-enrollment');
-    const enrol = (since: string) => row({ 公民身份号码: ID, 险种类型: '110', 缴费状态: '1', 参保省份: '44', 参保日期: since });
-    expect(codes(c.clean(enrol('2019-02-29')))).toEqual(['DATE_INVALID']);
-    expect(codes(c.clean(enrol('2025-01-01')))).toEqual(['DATE_IN_FUTURE']);
+    const enrol = (since: string) =>
+      row({ 业务流水号: `S${++n}`, 公民身份号码: ID, 险种类型: '110', 缴费状态: '1', 参保省份: '44', 参保日期: since });
+    // 参保日期 is a side field of an enrolment row: a broken one is dropped with a warning.
+    expect(ok(c.clean(enrol('2019-02-29'))).warnings.map((i) => [i.code, i.severity])).toEqual([['DATE_INVALID', 'warning']]);
+    expect(ok(c.clean(enrol('2025-01-01'))).warnings.map((i) => [i.code, i.severity])).toEqual([['DATE_IN_FUTURE', 'warning']]);
+    const death = (date: string) => row({ 证明编号: `D${++n}`, 事件类型: '死亡', 公民身份号码: ID, 姓名: '王小明', 死亡日期: date });
+    expect(rejected(cleaner('health').clean(death('2023-13-01'))).reasons.map((i) => i.code)).toEqual(['DATE_INVALID']);
     expect(ok(c.clean(enrol('2019年3月1日'))).record).toMatchObject({ since: '2019-03-01' });
   });
 
@@ -206,7 +221,52 @@ describe('cleaning rules', () => {
       provinceCode: '44',
     });
     expect(codes(c.clean(row({ 公民身份号码: ID, 险种类型: '110', 缴费状态: '1', 参保省份: '99' })))).toEqual(['PROVINCE_UNKNOWN']);
-    expect(codes(cleaner('household-registration').clean(hh({ 性别: 'X' })))).toEqual(['CODE_UNKNOWN']);
+    const genderX = ok(cleaner('household-registration').clean(hh({ 性别: 'X' })));
+    expect(genderX.warnings.map((i) => [i.code, i.severity])).toEqual([['CODE_UNKNOWN', 'warning']]);
+    expect(genderX.record.kind === 'household-registration' && genderX.record.gender).toBe('1');
+    expect(codes(cleaner('household-registration').clean(hh({ 户口状态: '失踪' })))).toEqual(['CODE_UNKNOWN']);
+  });
+
+  describe('side faults: with a valid citizen ID only a field the row cannot be used without quarantines it', () => {
+    const enrolment = (over: Record<string, string>) =>
+      row({
+        业务流水号: `S${++n}`,
+        公民身份号码: ID,
+        姓名: '王小明',
+        性别: '男',
+        出生日期: '1990-01-02',
+        险种类型: '110',
+        缴费状态: '1',
+        参保省份: '44',
+        ...over,
+      });
+
+    it('imports an enrolment whose birth date column has day and month swapped into an impossible date, with a warning', () => {
+      const r = ok(cleaner('insurance-enrollment').clean(enrolment({ 出生日期: '1990-31-01' })));
+      expect(r.warnings).toEqual([expect.objectContaining({ code: 'DATE_INVALID', severity: 'warning', field: 'birthDate' })]);
+      expect(r.record).toMatchObject({ insuranceType: '110', birthDate: '1990-01-02' });
+    });
+
+    it('gives the same outcome when the swap happens to make a real date: imported, the disagreement a warning', () => {
+      const r = ok(cleaner('insurance-enrollment').clean(enrolment({ 出生日期: '1990-02-01' })));
+      expect(r.warnings.map((i) => [i.code, i.severity])).toEqual([['BIRTH_DATE_MISMATCH', 'warning']]);
+    });
+
+    it('keeps quarantining a fault in an essential field, and every fault when the ID itself is unusable', () => {
+      expect(rejected(cleaner('insurance-enrollment').clean(enrolment({ 险种类型: '999' }))).reasons.map((i) => i.code)).toEqual([
+        'CODE_UNKNOWN',
+      ]);
+      const noId = rejected(cleaner('insurance-enrollment').clean(enrolment({ 公民身份号码: ID.slice(0, 17), 出生日期: '1990-31-01' })));
+      expect(noId.reasons.map((i) => i.code)).toEqual(['ID_MISSING_CHECK_CHARACTER', 'DATE_INVALID']);
+      expect(rejected(cleaner('household-registration').clean(hh({ 行政区划代码: '449999' }))).reasons.map((i) => i.code)).toEqual([
+        'REGION_UNKNOWN',
+      ]);
+    });
+
+    it('leaves the severity overrides in charge: a province can make a side fault quarantine again', () => {
+      const strict = cleaner('insurance-enrollment', { severity: { BIRTH_DATE_MISMATCH: 'error' } });
+      expect(strict.clean(enrolment({ 出生日期: '1990-02-01' })).status).toBe('rejected');
+    });
   });
 
   it('DUPLICATE_ROW (error): the later of two rows with the same normalised content', () => {

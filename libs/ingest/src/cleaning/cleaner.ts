@@ -250,26 +250,32 @@ export function createCleaner<K extends IngestSourceKind>(requested: K, mapping:
       }
     }
 
-    // The ID is the better witness: it was checked by MOD 11-2; a column may be mistyped.
+    // The ID is the better witness: it was checked by MOD 11-2; a column may be mistyped. The
+    // record keeps what the column says, and the registry holds the ID's values and records
+    // the disagreement as an anomaly on the person; an empty or broken column takes the ID's.
     if (id) {
       if (hasBirthDate) {
-        if (out.birthDate !== undefined && out.birthDate !== id.birthDate) {
+        if (out.birthDate === undefined) out.birthDate = id.birthDate;
+        else if (out.birthDate !== id.birthDate) {
           issues.push(
-            issue('BIRTH_DATE_MISMATCH', `${labelOf(layout, 'birthDate')} disagrees with the citizen ID; the ID date is kept`, 'birthDate'),
+            issue('BIRTH_DATE_MISMATCH', `${labelOf(layout, 'birthDate')} disagrees with the citizen ID; the ID date is held`, 'birthDate'),
           );
         }
-        out.birthDate = id.birthDate;
       }
       if (hasGender) {
-        if ((out.gender === '1' || out.gender === '2') && out.gender !== id.gender) {
+        if (out.gender === undefined || out.gender === '0' || out.gender === '9') out.gender = id.gender;
+        else if (out.gender !== id.gender) {
           issues.push(
-            issue('GENDER_MISMATCH', `${labelOf(layout, 'gender')} disagrees with the citizen ID; the ID gender is kept`, 'gender'),
+            issue('GENDER_MISMATCH', `${labelOf(layout, 'gender')} disagrees with the citizen ID; the ID gender is held`, 'gender'),
           );
         }
-        out.gender = id.gender;
       }
     }
-    kindRule(out, id, issues, severity);
+    kindRule.needs(out, id, issues, severity);
+    // With a valid ID the row names its person: a broken side column (a name with digits, a
+    // day and month swapped into an impossible date, an unknown code) loses that value, not
+    // the row. Only a fault in a field the row cannot be used without quarantines it.
+    if (id && issues.length > 0) tolerateSideFaults(issues, kindRule.essential(out));
 
     let reasons = NO_ISSUES;
     let warnings = NO_ISSUES;
@@ -336,37 +342,101 @@ function deathAfterBirth(out: Out, birth: string | undefined, issues: Issue[], s
   }
 }
 
-type KindRule = (out: Out, id: ParsedCitizenId | undefined, issues: Issue[], severity: SeverityOverrides | undefined) => void;
+/**
+ * Per kind: the fields a row cannot be used without (its `essential` fields; any other
+ * field's broken value is dropped with a warning when the ID is valid), and the requirements
+ * that depend on another field's value (which event the row reports). A cleaner picks its
+ * kind's rule once; rows then call it without comparing kinds.
+ */
+interface KindRule {
+  needs(out: Out, id: ParsedCitizenId | undefined, issues: Issue[], severity: SeverityOverrides | undefined): void;
+  essential(out: Out): ReadonlySet<string>;
+}
+
+const fixed = (...fields: string[]): (() => ReadonlySet<string>) => {
+  const set = new Set(fields);
+  return () => set;
+};
+
+const HEALTH_BIRTH = new Set(['event', 'citizenId', 'birthDate']);
+const HEALTH_DEATH = new Set(['event', 'citizenId', 'dateOfDeath']);
+const HEALTH_OTHER = new Set(['event', 'citizenId']);
+const CIVIL_DEATH = new Set(['event', 'citizenId', 'dateOfDeath']);
+const CIVIL_ALLOWANCE = new Set(['event', 'citizenId', 'since']);
+const CIVIL_OTHER = HEALTH_OTHER;
+
+const KIND_RULES: { readonly [K in IngestSourceKind]: KindRule } = {
+  'household-registration': {
+    needs: (out, _id, issues, severity) => {
+      need(out, issues, severity, 'gender', 'for a household record (from the column or the ID)');
+      need(out, issues, severity, 'birthDate', 'for a household record (from the column or the ID)');
+    },
+    // The household's region and status are what the register says about the person.
+    essential: fixed('citizenId', 'householdRegion', 'householdStatus'),
+  },
+  'card-library': {
+    needs: (out, _id, issues, severity) => {
+      need(out, issues, severity, 'gender', 'for a card holder (from the column or the ID)');
+      need(out, issues, severity, 'birthDate', 'for a card holder (from the column or the ID)');
+    },
+    essential: fixed('citizenId'),
+  },
+  health: {
+    needs: (out, id, issues, severity) => {
+      if (out.event === 'birth') need(out, issues, severity, 'birthDate', 'for a birth');
+      if (out.event === 'death') {
+        need(out, issues, severity, 'dateOfDeath', 'for a death');
+        need(out, issues, severity, 'citizenId', 'for a death (a deceased person is always registered)');
+      }
+      deathAfterBirth(out, out.birthDate ?? id?.birthDate, issues, severity);
+    },
+    essential: (out) => (out.event === 'birth' ? HEALTH_BIRTH : out.event === 'death' ? HEALTH_DEATH : HEALTH_OTHER),
+  },
+  'civil-affairs': {
+    needs: (out, id, issues, severity) => {
+      if (out.event === 'death' || out.event === 'cremation') need(out, issues, severity, 'dateOfDeath', 'for a death or cremation');
+      if (out.event === 'minimum-living-allowance') need(out, issues, severity, 'since', 'for a minimum-living allowance');
+      deathAfterBirth(out, id?.birthDate, issues, severity);
+    },
+    essential: (out) =>
+      out.event === 'death' || out.event === 'cremation'
+        ? CIVIL_DEATH
+        : out.event === 'minimum-living-allowance'
+          ? CIVIL_ALLOWANCE
+          : CIVIL_OTHER,
+  },
+  'insurance-enrollment': {
+    needs: () => undefined,
+    essential: fixed('citizenId', 'insuranceType', 'contributionStatus', 'provinceCode'),
+  },
+  disability: {
+    needs: () => undefined,
+    essential: fixed('citizenId', 'certificateNo', 'grade'),
+  },
+};
+
+/** Faults of a value that was there but could not be read; a missing required value is another matter (the mapping's `required`). */
+const VALUE_FAULTS: ReadonlySet<IssueCode> = new Set<IssueCode>([
+  'DATE_INVALID',
+  'DATE_IN_FUTURE',
+  'CODE_UNKNOWN',
+  'NAME_INVALID',
+  'REGION_BAD_FORMAT',
+  'REGION_UNKNOWN',
+  'PROVINCE_UNKNOWN',
+]);
 
 /**
- * Requirements that depend on another field's value (which event the row reports), per
- * kind. A cleaner picks its kind's rule once; rows then call it without comparing kinds.
+ * Turns the errors of side fields into warnings, in place: the field's value was never put
+ * in the record (its rule failed), so the record goes on without it.
  */
-const KIND_RULES: { readonly [K in IngestSourceKind]: KindRule } = {
-  'household-registration': (out, _id, issues, severity) => {
-    need(out, issues, severity, 'gender', 'for a household record (from the column or the ID)');
-    need(out, issues, severity, 'birthDate', 'for a household record (from the column or the ID)');
-  },
-  'card-library': (out, _id, issues, severity) => {
-    need(out, issues, severity, 'gender', 'for a card holder (from the column or the ID)');
-    need(out, issues, severity, 'birthDate', 'for a card holder (from the column or the ID)');
-  },
-  health: (out, id, issues, severity) => {
-    if (out.event === 'birth') need(out, issues, severity, 'birthDate', 'for a birth');
-    if (out.event === 'death') {
-      need(out, issues, severity, 'dateOfDeath', 'for a death');
-      need(out, issues, severity, 'citizenId', 'for a death (a deceased person is always registered)');
-    }
-    deathAfterBirth(out, out.birthDate ?? id?.birthDate, issues, severity);
-  },
-  'civil-affairs': (out, id, issues, severity) => {
-    if (out.event === 'death' || out.event === 'cremation') need(out, issues, severity, 'dateOfDeath', 'for a death or cremation');
-    if (out.event === 'minimum-living-allowance') need(out, issues, severity, 'since', 'for a minimum-living allowance');
-    deathAfterBirth(out, id?.birthDate, issues, severity);
-  },
-  'insurance-enrollment': () => undefined,
-  disability: () => undefined,
-};
+function tolerateSideFaults(issues: Issue[], essential: ReadonlySet<string>): void {
+  for (let i = 0; i < issues.length; i++) {
+    const found = issues[i];
+    if (found.severity !== 'error' || found.field === undefined || essential.has(found.field) || !VALUE_FAULTS.has(found.code)) continue;
+    issues[i] = { ...found, severity: 'warning', message: `${found.message}; value dropped, the citizen ID identifies the person` };
+  }
+}
 
 type RecordField<K extends IngestSourceKind> = Exclude<keyof CanonicalRecordOf<K>, 'kind' | 'sourceRecordId'>;
 

@@ -254,6 +254,13 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
     return dateIn(rng, iso, DATE_STYLE[kind], rates.dateFormat, noise);
   }
 
+  function enrolmentBirthDate(rng: Rng, p: Person, noise: string[]): Cell {
+    const iso = p.birthDate;
+    if (iso.slice(5, 7) === iso.slice(8, 10) || !rng.chance(rates.birthDateSwap)) return iso;
+    noise.push('birth-date-swapped');
+    return `${iso.slice(0, 4)}-${iso.slice(8, 10)}-${iso.slice(5, 7)}`;
+  }
+
   for (let i = 0; i < options.persons; i++) {
     const rng = new Rng(hashString(`${seed}\u0000${i}`));
     const p = makePerson(i, rng, div, todayDay, rates, usedIds);
@@ -307,9 +314,9 @@ export async function generateProvince(options: GenerateProvinceOptions): Promis
         `YW${nextSerial()}`,
         renderCitizenId(rng, p.citizenId, rates, noise),
         nameFor(rng, p, noise, false),
-        // Business systems keep gender and birth date as registered at enrolment.
+        // Business systems keep gender and birth date as registered at enrolment, now and then with day and month swapped.
         p.gender === '1' ? '男' : '女',
-        p.birthDate,
+        enrolmentBirthDate(rng, p, noise),
         e.type,
         e.status,
         rng.chance(0.5) ? province : `${province}0000`,

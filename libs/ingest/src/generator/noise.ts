@@ -36,6 +36,12 @@ export const DEFAULT_NOISE_RATES = {
   dateFormat: 0.05,
   duplicateRow: 0.005,
   birthDateMismatch: 0.003,
+  /**
+   * Enrolment rows: the birth date column with day and month swapped (seen in real enrolment
+   * files): an impossible date (DATE_INVALID, a warning beside a valid ID) when the day is
+   * above 12, otherwise a real but different one (BIRTH_DATE_MISMATCH).
+   */
+  birthDateSwap: 0.006,
   genderMismatch: 0.003,
   /** Household rows: an abolished county code of the province → REGION_HISTORICAL. */
   historicalRegion: 0.003,
