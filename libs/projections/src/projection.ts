@@ -72,10 +72,30 @@ export interface Projection {
   apply(event: RecordedEvent, ctx: ProjectionContext): void | Promise<void>;
 }
 
+/**
+ * Aggregates kept from a projection's documents (counts per region, say). A pure function of a
+ * document says which summary documents it counts in and what it adds there; when an event
+ * changes that, the runtime takes the document's old contribution out of the summaries and puts
+ * its new one in, each summary with a pure `apply`.
+ */
+export interface SummarySpec<D extends Document, V, S extends Document = Document> {
+  /** The logical collection of the summary documents. */
+  collection: string;
+  indexes?: IndexSpec[];
+  /** What the document contributes, and to which summary ids; null when it counts nowhere. */
+  contribution(doc: D): { ids: readonly string[]; value: V } | null;
+  /** Whether two contributions are the same (then nothing moves). */
+  same(a: V, b: V): boolean;
+  /** Pure: the summary `id` with `value` added (sign 1) or taken out (-1); `summary` is null when none is stored yet. */
+  apply(summary: S | null, id: string, value: V, sign: 1 | -1): S;
+  /** Summaries most events touch (the whole province's), loaded with the batch instead of one by one. */
+  usual?(event: RecordedEvent): readonly string[];
+}
+
 export interface DocumentProjectionOptions<D extends Document> {
   name: string;
   version: number;
-  /** The one logical collection this projection writes. */
+  /** The one logical collection of documents this projection writes. */
   collection: string;
   eventTypes: string[];
   streamPrefixes?: string[];
@@ -87,24 +107,84 @@ export interface DocumentProjectionOptions<D extends Document> {
    * the runner's shallow-frozen object, shared with the batch): return a new object.
    */
   evolve(doc: D | null, event: RecordedEvent): D | null;
+  /**
+   * Whether the event starts its document (a stream's first event): no document can be stored
+   * before it, so none is looked up (see ProjectionContext.create). A replay is refused by the
+   * store's position guard.
+   */
+  startsDocument?(event: RecordedEvent): boolean;
+  summaries?: SummarySpec<D, unknown>;
 }
 
 /**
- * The common case: one document per id, a pure `evolve(doc, event)`, null deletes.
- * Prefetches its documents so a batch is applied without one await per event.
+ * The common case: one document per id, a pure `evolve(doc, event)`, null deletes, and
+ * optionally summaries kept from the documents. The runtime owns the I/O: it prefetches a
+ * batch's documents, creates or puts, guards positions (an event already applied to a document,
+ * or counted in a summary, is not applied again), and writes summaries before documents, so on
+ * a store without transactions a replay after a crash derives the same change from the old
+ * document and the summaries' guards refuse what was already counted.
  */
 export function documentProjection<D extends Document>(options: DocumentProjectionOptions<D>): Projection {
-  const { collection, documentId, evolve } = options;
+  const { collection, documentId, evolve, summaries } = options;
+  const starts = options.startsDocument ?? (() => false);
+  const applied = (doc: Document | null, event: RecordedEvent) => doc !== null && (doc._position ?? -1) >= event.position;
 
-  const step = (event: RecordedEvent, ctx: ProjectionContext, id: string, current: D | null): void => {
-    // Already applied (a replay after a crash or a checkpoint reset): evolving again would be wasted work.
-    if (current !== null && (current._position ?? -1) >= event.position) return;
-    const next = evolve(current, event);
-    if (next === null) {
-      if (current !== null) ctx.delete(collection, id);
+  /** The summary ids whose documents this change moves, with what leaves and what enters each. */
+  const summaryChanges = (before: D | null, after: D | null) => {
+    if (!summaries) return [];
+    const from = before === null ? null : summaries.contribution(before);
+    const to = after === null ? null : summaries.contribution(after);
+    if (from === null && to === null) return [];
+    if (from !== null && to !== null && summaries.same(from.value, to.value) && sameIds(from.ids, to.ids)) return [];
+    const changes = new Map<string, { out?: unknown; in?: unknown }>();
+    for (const id of from?.ids ?? []) changes.set(id, { out: from!.value });
+    for (const id of to?.ids ?? []) changes.set(id, { ...changes.get(id), in: to!.value });
+    return [...changes];
+  };
+
+  const moveSummary = (
+    ctx: ProjectionContext,
+    event: RecordedEvent,
+    id: string,
+    summary: Document | null,
+    change: { out?: unknown; in?: unknown },
+  ) => {
+    // Counted already (a replay after a crash): the summary's own guard, since it is read and changed.
+    if (applied(summary, event)) return;
+    let next = summary;
+    if (change.out !== undefined) next = summaries!.apply(next, id, change.out, -1);
+    if (change.in !== undefined) next = summaries!.apply(next, id, change.in, 1);
+    ctx.put(summaries!.collection, next!._id === id ? next! : { ...next!, _id: id });
+  };
+
+  const writeDocument = (ctx: ProjectionContext, event: RecordedEvent, id: string, before: D | null, after: D | null) => {
+    if (after === null) {
+      if (before !== null) ctx.delete(collection, id);
       return;
     }
-    ctx.put(collection, { ...next, _id: id });
+    const doc = after._id === id ? after : { ...after, _id: id };
+    if (starts(event)) ctx.create(collection, doc);
+    else ctx.put(collection, doc);
+  };
+
+  const step = (event: RecordedEvent, ctx: ProjectionContext, id: string, before: D | null): void | Promise<void> => {
+    // Already applied (a replay after a crash or a checkpoint reset): evolving again would be wasted work.
+    if (applied(before, event)) return;
+    const after = evolve(before, event);
+    const changes = summaryChanges(before, after);
+    // Summaries are usually loaded in this batch already: applied without awaiting.
+    let pending: typeof changes | undefined;
+    for (const entry of changes) {
+      const loaded = pending ? undefined : ctx.getLoaded(summaries!.collection, entry[0]);
+      if (loaded === undefined) (pending ??= []).push(entry);
+      else moveSummary(ctx, event, entry[0], loaded, entry[1]);
+    }
+    if (!pending) return writeDocument(ctx, event, id, before, after);
+    return (async () => {
+      for (const [summaryId, change] of pending)
+        moveSummary(ctx, event, summaryId, await ctx.get(summaries!.collection, summaryId), change);
+      writeDocument(ctx, event, id, before, after);
+    })();
   };
 
   return {
@@ -112,11 +192,17 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     version: options.version,
     eventTypes: options.eventTypes,
     streamPrefixes: options.streamPrefixes,
-    collections: [{ name: collection, indexes: options.indexes }],
+    // Summaries first: the batch writes collections in the order the prefetch first names them.
+    collections: [
+      ...(summaries ? [{ name: summaries.collection, indexes: summaries.indexes }] : []),
+      { name: collection, indexes: options.indexes },
+    ],
     readonlyDocuments: true,
     documentIds(event) {
       const id = documentId(event);
-      return id === null ? [] : [{ collection, id }];
+      if (id === null) return [];
+      const usual = summaries?.usual?.(event).map((s) => ({ collection: summaries.collection, id: s })) ?? [];
+      return starts(event) ? usual : [...usual, { collection, id }];
     },
     apply(event, ctx) {
       const id = documentId(event);
@@ -124,7 +210,12 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
       const loaded = ctx.getLoaded<D>(collection, id);
       // Synchronous when prefetched (the usual case): no promise, no microtask per event.
       if (loaded !== undefined) return step(event, ctx, id, loaded);
+      if (starts(event)) return step(event, ctx, id, null);
       return ctx.get<D>(collection, id).then((doc) => step(event, ctx, id, doc));
     },
   };
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }

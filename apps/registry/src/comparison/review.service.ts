@@ -1,3 +1,4 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { PersonId, displayRegionCode, parsePersonId } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
@@ -5,7 +6,8 @@ import { Filter, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { ProblemException } from '../common/problem';
 import { IMPORT_REJECTIONS, ImportRejection, rejectionFields } from '../imports/import-job';
-import { PersonStore } from '../persons/person-store';
+import { ExecutePersonCommands } from '../persons/execute-person-commands';
+import { PersonStreams } from '../persons/person-aggregate';
 import { notFound, PersonsService } from '../persons/persons.service';
 import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/persons.projection';
@@ -14,7 +16,8 @@ import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
 import { IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc } from './comparison-run';
-import { ComparisonService } from './comparison.service';
+import { linkCommands } from './link-commands';
+import { identityCheck } from './phase-context';
 
 function reviewNotFound(): ProblemException {
   return new ProblemException(HttpStatus.NOT_FOUND, 'REVIEW_NOT_FOUND', 'No review with this id is visible to the caller.');
@@ -34,8 +37,8 @@ function coveredRegion(caller: Principal, reference: ReferenceData, raw: string)
 export class ReviewService {
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
-    private readonly comparison: ComparisonService,
-    private readonly persons: PersonStore,
+    private readonly commands: CommandBus,
+    private readonly persons: PersonStreams,
     private readonly personsService: PersonsService,
     private readonly protector: PersonalDataProtector,
     private readonly projections: ProjectionsService,
@@ -114,24 +117,23 @@ export class ReviewService {
     });
     const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
     const now = new Date().toISOString();
-    const commands = this.comparison.linkCommands(
+    const evidence = {
+      decidedBy: 'reviewer' as const,
+      reviewer: caller.subject,
+      score: candidate.score,
+      fields: Object.fromEntries(Object.entries(candidate.fields).map(([k, v]) => [k, { level: v.level, weight: v.weight ?? 0 }])),
+    };
+    const requests = linkCommands(
       { _id: review._id, reasons: rejection?.reasons ?? [] },
       review.source,
       personId,
-      candidate.score,
-      Object.fromEntries(Object.entries(candidate.fields).map(([k, v]) => [k, { level: v.level, weight: v.weight ?? 0 }])),
-      'reviewer',
       now,
+      evidence,
       rejection ? rejectionFields(this.protector, rejection) : {},
-      caller.subject,
     );
-    const outcomes = await this.persons.executeBatch(commands, {
-      operator: caller.subject,
-      role: caller.roles.join(','),
-      region: caller.region,
-      channel: 'http',
-      sourceSystem: 'comparison',
-    });
+    const outcomes = await this.commands.execute(
+      new ExecutePersonCommands(requests, { ...this.personsService.context(caller), sourceSystem: 'comparison' }),
+    );
     const decided: LinkReviewDoc = { ...review, state: 'confirmed', decidedBy: caller.subject, decidedAt: now, personId: rawPersonId };
     const decision: LinkDecisionDoc = {
       _id: review._id,
@@ -167,7 +169,7 @@ export class ReviewService {
     // None of the candidates: a household row then has nobody, and goes to the township survey.
     const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
     const check = rejection
-      ? this.comparison.identityCheck(rejection, review.source, rejectionFields(this.protector, rejection), review.runId, now)
+      ? identityCheck(rejection, review.source, rejectionFields(this.protector, rejection), this.reference, review.runId, now)
       : undefined;
     await this.reads.write([
       ...(check ? [{ kind: 'upsert' as const, collection: IDENTITY_CHECKS, doc: check }] : []),

@@ -1,37 +1,22 @@
 import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CitizenId, PersonId, personIdFor } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
-import {
-  CanonicalRecord,
-  FileFormat,
-  TextEncoding,
-  createCleaner,
-  ingestSourceKind,
-  isIngestSourceKind,
-  loadMapping,
-  openRecords,
-  resolveHeaders,
-} from '@registry/ingest';
-import { READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
+import { isIngestSourceKind } from '@registry/ingest';
+import { READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
-import { CommandContext } from '../common/event-sourcing/command-context';
-import { deterministicEventId } from '../common/event-sourcing/execute-command';
+import { deterministicEventId } from '../common/event-sourcing/command-handling';
 import { ProblemException } from '../common/problem';
 import { describeUnexpectedError } from '../common/redact';
 import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
-import { BatchCommand, PersonStore } from '../persons/person-store';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
-import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts, sealRejectionPartial } from './import-job';
-import { commandsForRecord, recordRegion } from './record-commands';
-
-/** Quarantined rows held in memory before the progress is stored anyway (each holds its sealed raw line). */
-const MAX_UNSTORED_REJECTIONS = 5000;
+import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts } from './import-job';
+import { ImportRun } from './import-run';
 
 export interface SubmitImport {
   source: string;
@@ -69,7 +54,7 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    private readonly persons: PersonStore,
+    private readonly commands: CommandBus,
     private readonly protector: PersonalDataProtector,
     private readonly reference: ReferenceData,
     private readonly keys: KeyRing,
@@ -251,226 +236,20 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async execute(initial: ImportJob): Promise<void> {
-    const kind = ingestSourceKind(initial.source);
-    const mapping = loadMapping(kind);
-    const opened = await openRecords(
-      { path: initial.filePath },
-      { format: initial.requestedFormat as FileFormat | undefined, encoding: initial.requestedEncoding as TextEncoding | undefined },
-    );
-    const headers = resolveHeaders(mapping, opened.headers);
-    if (!headers.ok) {
-      const first = headers.errors[0];
-      throw Object.assign(new Error(headers.errors.map((e) => e.message).join('; ')), { code: first.code });
-    }
-    const cleaner = createCleaner(kind, mapping, { regions: this.reference.regions, today: new Date().toISOString().slice(0, 10) });
-    const scope = new Principal(initial.submittedBy.operator, [], initial.submittedBy.region);
-    const provinceWide = scope.regionPrefix === this.reference.provinceCode;
-    const context: CommandContext = {
-      operator: initial.submittedBy.operator,
-      role: initial.submittedBy.role,
-      region: initial.submittedBy.region,
-      channel: 'import',
-      sourceSystem: kind,
-      correlationId: initial._id,
-    };
-
-    let job: ImportJob = {
-      ...initial,
-      state: 'running',
-      startedAt: initial.startedAt ?? new Date().toISOString(),
-      format: opened.format,
-      encoding: opened.encoding,
-    };
-    await this.jobs.upsert(job);
-    const resumeAfter = job.committedRow;
-    const started = Date.now();
-    let rowsThisRun = 0;
-    const occurredAt = job.createdAt;
-
-    type Pending = {
-      rowNumber: number;
-      rawLine: string;
-      record: CanonicalRecord;
-      citizenId: CitizenId;
-      warnings: number;
-      personId: PersonId;
-    };
-    let pending: Pending[] = [];
-    let rowsSinceFlush = 0;
-    let rejections: ImportRejection[] = [];
-    let lastRow = resumeAfter;
-    const counts = { ...job.counts };
-    const reasonsByCode = { ...job.reasonsByCode };
-    const warningsByCode = { ...job.warningsByCode };
-
-    const reject = (
-      rowNumber: number,
-      rawLine: string,
-      reasons: ImportRejection['reasons'],
-      warnings: ImportRejection['warnings'],
-      partial?: unknown,
-    ) => {
-      const id = `${initial._id}:${rowNumber}`;
-      rejections.push({
-        _id: id,
-        importId: initial._id,
-        rowNumber,
-        reasons,
-        warnings,
-        raw: this.protector.sealForDocument(id, { raw: rawLine }),
-        partial: partial ? sealRejectionPartial(this.protector, id, partial) : undefined,
-      });
-      counts.quarantined++;
-      for (const r of reasons) reasonsByCode[r.code] = (reasonsByCode[r.code] ?? 0) + 1;
-    };
-
-    const flush = async () => {
-      const batch: BatchCommand<number>[] = [];
-      const rowsOfBatch = new Map<number, Pending>();
-      for (const p of pending) {
-        rowsOfBatch.set(p.rowNumber, p);
-        for (const rc of commandsForRecord(p.record, p.citizenId, occurredAt)) {
-          batch.push({ key: p.rowNumber, personId: p.personId, command: rc.command });
-        }
-      }
-      const outcomes = batch.length > 0 ? await this.persons.executeBatch(batch, context) : [];
-      const refusedRows = new Map<number, { code: string; message: string }>();
-      const eventsByRow = new Map<number, number>();
-      for (const o of outcomes) {
-        if (o.status === 'refused') refusedRows.set(o.key, { code: o.code, message: o.message });
-        else eventsByRow.set(o.key, (eventsByRow.get(o.key) ?? 0) + o.events.length);
-      }
-      for (const p of pending) {
-        const refused = refusedRows.get(p.rowNumber);
-        const events = eventsByRow.get(p.rowNumber) ?? 0;
-        counts.events += events;
-        if (refused && events === 0) {
-          // The domain refused every command of the row: keep it aside with the rule it broke.
-          reject(p.rowNumber, p.rawLine, [{ code: refused.code, severity: 'error', message: refused.message }], []);
-        } else {
-          counts.imported++;
-          if (events === 0) counts.unchanged++;
-          if (p.warnings > 0) counts.withWarnings++;
-        }
-      }
-      const elapsed = (Date.now() - started) / 1000;
-      const progress = opened.progress();
-      const rate = elapsed > 0 ? rowsThisRun / elapsed : 0;
-      job = {
-        ...job,
-        committedRow: lastRow,
-        counts: { ...counts },
-        reasonsByCode: { ...reasonsByCode },
-        warningsByCode: { ...warningsByCode },
-        progress: {
-          bytesRead: progress.bytesRead,
-          totalBytes: progress.totalBytes,
-          fraction: progress.fraction,
-          rowsPerSecond: Math.round(rate),
-          etaSeconds: progress.etaMs !== undefined ? Math.round(progress.etaMs / 1000) : undefined,
-        },
-      };
-      pending = [];
-      rowsSinceFlush = 0;
-      this.emit(job);
-      await storeProgress(false);
-    };
-
-    /**
-     * Stores the job (counts, resume point) with the rows quarantined since the last store, in
-     * one write, so the stored resume point never passes a quarantined row that is not stored.
-     * Between stores the progress lives in memory (and reaches followers through `emit`): the
-     * write waits for the read store's lock, which the projection thread holds while it writes.
-     */
-    let storedAt = Date.now();
-    const storeProgress = async (now: boolean) => {
-      const due = Date.now() - storedAt >= this.config.IMPORT_PROGRESS_INTERVAL_MS || rejections.length >= MAX_UNSTORED_REJECTIONS;
-      if (!now && !due) return;
-      const ops: WriteOp[] = rejections.map((r) => ({ kind: 'upsert', collection: IMPORT_REJECTIONS, doc: r }));
-      ops.push({ kind: 'upsert', collection: IMPORT_JOBS, doc: job });
-      await this.reads.write(ops);
-      rejections = [];
-      storedAt = Date.now();
-    };
-
-    // Department files list a person's rows together (an enrolment file has one per insurance
-    // type): the keyed hash of the last ID is kept rather than computed again.
-    let lastPerson: { citizenId: string; personId: PersonId } | undefined;
-    const personIdOf = (citizenId: CitizenId): PersonId => {
-      if (lastPerson?.citizenId !== citizenId.value)
-        lastPerson = { citizenId: citizenId.value, personId: personIdFor(citizenId, this.keys.personIdKey) };
-      return lastPerson.personId;
-    };
-
-    for await (const row of opened.records) {
-      if (this.stopping) {
-        // The batches committed so far are kept; the rows read since resume at the next start.
-        await storeProgress(true);
-        return;
-      }
-      const result = cleaner.clean(row);
-      if (row.rowNumber <= resumeAfter) continue; // cleaned only to rebuild the duplicate filter
-      rowsThisRun++;
-      counts.read++;
-      lastRow = row.rowNumber;
-      for (const w of result.warnings) warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
-      const warnings = result.warnings.map((w) => ({ code: w.code, field: w.field }));
-      if (result.status === 'rejected') {
-        reject(
-          row.rowNumber,
-          row.rawLine,
-          result.reasons.map((r) => ({ code: r.code, severity: r.severity, field: r.field, message: r.message })),
-          warnings,
-          result.partial,
-        );
-      } else {
-        const record = result.record as CanonicalRecord;
-        const region = recordRegion(record);
-        const parsed = record.citizenId ? CitizenId.parse(record.citizenId) : undefined;
-        if (!parsed || !parsed.ok) {
-          reject(
-            row.rowNumber,
-            row.rawLine,
-            [
-              {
-                code: 'ID_MISSING',
-                severity: 'error',
-                field: 'citizenId',
-                message: 'The row has no usable citizen ID; kept for record linkage.',
-              },
-            ],
-            warnings,
-            { kind: record.kind, fields: record },
-          );
-        } else if (region ? !scope.covers(region) : !provinceWide) {
-          reject(
-            row.rowNumber,
-            row.rawLine,
-            [{ code: 'REGION_OUT_OF_SCOPE', severity: 'error', message: "The row's region lies outside the importer's region." }],
-            warnings,
-          );
-        } else {
-          pending.push({
-            rowNumber: row.rowNumber,
-            rawLine: row.rawLine,
-            record,
-            citizenId: parsed.value,
-            warnings: warnings.length,
-            personId: personIdOf(parsed.value),
-          });
-        }
-      }
-      // Quarantined rows count too: they are stored with the batch's progress.
-      if (++rowsSinceFlush >= this.config.IMPORT_BATCH_ROWS) await flush();
-    }
-    await flush();
-    await storeProgress(true);
-    job = {
-      ...job,
-      state: 'completed',
-      finishedAt: new Date().toISOString(),
-      progress: { ...job.progress, fraction: 1, bytesRead: job.progress.totalBytes },
-    };
+    const run = new ImportRun(initial, {
+      commands: this.commands,
+      reads: this.reads,
+      protector: this.protector,
+      regions: this.reference.regions,
+      provinceCode: this.reference.provinceCode,
+      personIdKey: this.keys.personIdKey,
+      batchRows: this.config.IMPORT_BATCH_ROWS,
+      progressIntervalMs: this.config.IMPORT_PROGRESS_INTERVAL_MS,
+      stopping: () => this.stopping,
+      emit: (job) => this.emit(job),
+    });
+    const job = await run.run();
+    if (!job) return;
     // An uploaded copy holds a department's personal data in clear: once its rows are
     // events (sealed) and rejections (sealed), it goes. Files named on the CLI are the user's.
     if (job.submittedBy.channel === 'http') {
@@ -491,7 +270,15 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
           reasonsByCode: job.reasonsByCode,
           warningsByCode: job.warningsByCode,
         },
-        metadata: { ...context, occurredAt: job.finishedAt! },
+        metadata: {
+          operator: job.submittedBy.operator,
+          role: job.submittedBy.role,
+          region: job.submittedBy.region,
+          channel: 'import',
+          sourceSystem: job.source,
+          correlationId: job._id,
+          occurredAt: job.finishedAt!,
+        },
       },
     ]);
     this.logger.log(

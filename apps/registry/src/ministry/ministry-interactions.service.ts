@@ -1,10 +1,11 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Injectable, Logger } from '@nestjs/common';
 import { CitizenId, ContributionStatus, InsuranceType, PersonCommand, PersonId, personIdFor } from '@registry/domain';
 import { randomUUID } from 'node:crypto';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
-import { BatchCommand, PersonStore } from '../persons/person-store';
+import { ExecutePersonCommands, PersonCommandRequest } from '../persons/execute-person-commands';
 import { ExchangeLease } from './exchange-lease';
 import { ExchangeStateStore, InteractionFacts, InteractionsState, UnmatchedInteraction } from './exchange-state';
 import { MinistryClient, MinistryError } from './ministry-client';
@@ -42,7 +43,7 @@ export class MinistryInteractionsService {
 
   constructor(
     private readonly client: MinistryClient,
-    private readonly persons: PersonStore,
+    private readonly commands: CommandBus,
     private readonly keys: KeyRing,
     private readonly state: ExchangeStateStore,
     private readonly lease: ExchangeLease,
@@ -123,7 +124,7 @@ export class MinistryInteractionsService {
   }
 
   private async applyPage(items: Interaction[], state: InteractionsState, counts: RunCounts, context: CommandContext): Promise<void> {
-    const commands: Array<BatchCommand<number>> = [];
+    const commands: PersonCommandRequest<number>[] = [];
     const facts: InteractionFacts[] = [];
     const skip = (reason: string) => {
       state.skipped[reason] = (state.skipped[reason] ?? 0) + 1;
@@ -143,10 +144,10 @@ export class MinistryInteractionsService {
         continue;
       }
       facts.push(f);
-      commands.push({ key: facts.length - 1, personId: personIdFor(parsed.value, this.keys.personIdKey), command: commandOf(f) });
+      commands.push({ key: facts.length - 1, id: personIdFor(parsed.value, this.keys.personIdKey), command: commandOf(f) });
     }
     if (commands.length === 0) return;
-    const outcomes = await this.persons.executeBatch(commands, context);
+    const outcomes = await this.commands.execute(new ExecutePersonCommands(commands, context));
     const parked: UnmatchedInteraction[] = [];
     const parkedAt = new Date().toISOString();
     for (const [i, outcome] of outcomes.entries()) {
@@ -158,13 +159,13 @@ export class MinistryInteractionsService {
           state.alreadyApplied++;
           counts.alreadyApplied++;
         }
-      } else if (outcome.code === 'PERSON_NOT_REGISTERED') {
+      } else if (outcome.error.code === 'PERSON_NOT_REGISTERED') {
         state.unmatched++;
         counts.unmatched++;
-        const personId = commands[i].personId;
+        const personId = commands[i].id;
         parked.push({ _id: `${personId}:${facts[outcome.key].cursor}`, personId, ...facts[outcome.key], parkedAt });
       } else {
-        state.refused[outcome.code] = (state.refused[outcome.code] ?? 0) + 1;
+        state.refused[outcome.error.code] = (state.refused[outcome.error.code] ?? 0) + 1;
         counts.refused++;
       }
     }
@@ -180,14 +181,14 @@ export class MinistryInteractionsService {
       const page = await unmatched.find({}, { limit: UNMATCHED_RETRY_PAGE, cursor });
       cursor = page.nextCursor;
       if (page.items.length === 0) break;
-      const commands = page.items.map((doc, key) => ({ key, personId: doc.personId as PersonId, command: commandOf(doc) }));
-      const outcomes = await this.persons.executeBatch(commands, context);
+      const commands = page.items.map((doc, key) => ({ key, id: doc.personId as PersonId, command: commandOf(doc) }));
+      const outcomes = await this.commands.execute(new ExecutePersonCommands(commands, context));
       for (const outcome of outcomes) {
-        if (outcome.status === 'refused' && outcome.code === 'PERSON_NOT_REGISTERED') continue;
+        if (outcome.status === 'refused' && outcome.error.code === 'PERSON_NOT_REGISTERED') continue;
         if (outcome.status === 'applied') {
           state.matchedLater++;
           counts.matchedLater++;
-        } else state.refused[outcome.code] = (state.refused[outcome.code] ?? 0) + 1;
+        } else state.refused[outcome.error.code] = (state.refused[outcome.error.code] ?? 0) + 1;
         await unmatched.delete(page.items[outcome.key]._id);
       }
     } while (cursor);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { RecordedExemptionReason } from '@registry/domain';
+import type { HouseholdDestination, RecordedExemptionReason, SourceRef } from '@registry/domain';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { LookupThrottle } from '../auth/throttle';
@@ -19,6 +19,17 @@ import {
   LookupDto,
 } from './dto/person-commands.dto';
 import { RegistrationDto } from './dto/registration.dto';
+import {
+  ENROLLMENT_TRANSITIONS,
+  EnrollmentTransition,
+  correction,
+  death,
+  enrollment,
+  enrollmentTransition,
+  exemption,
+  householdCancellation,
+  householdMove,
+} from './person-commands';
 import { CommandOutcome, PersonsService } from './persons.service';
 
 /** `If-Match: "3"` (or W/"3") → 3. */
@@ -110,20 +121,17 @@ export class PersonsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const insuranceType = PersonsService.insuranceType(dto.insuranceType);
+    const fields = {
+      insuranceType,
+      contributionStatus: PersonsService.contributionStatus(dto.contributionStatus),
+      provinceCode: dto.provinceCode.slice(0, 2),
+      since: dto.since,
+    };
     const outcome = await this.persons.report(
       caller,
       personId,
-      (ref) => ({
-        type: 'RecordEnrollment',
-        data: {
-          ...ref,
-          insuranceType,
-          contributionStatus: PersonsService.contributionStatus(dto.contributionStatus),
-          provinceCode: dto.provinceCode.slice(0, 2),
-          since: dto.since,
-        },
-      }),
       { ...dto, insuranceType },
+      (ref) => enrollment(ref, fields),
       expectedRevision(ifMatch),
     );
     return answer(res, outcome);
@@ -143,22 +151,16 @@ export class PersonsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const types = { suspension: 'SuspendEnrollment', resumption: 'ResumeEnrollment', termination: 'TerminateEnrollment' } as const;
-    const type = types[transition as keyof typeof types];
-    if (!type)
+    if (!(transition in ENROLLMENT_TRANSITIONS)) {
       throw new ProblemException(
         HttpStatus.NOT_FOUND,
         'NOT_FOUND',
         'Unknown enrolment transition; use suspension, resumption or termination.',
       );
+    }
     const insuranceType = PersonsService.insuranceType(rawType);
-    const outcome = await this.persons.report(
-      caller,
-      personId,
-      (ref) => ({ type, data: { ...ref, insuranceType, effectiveDate: dto.effectiveDate } }),
-      { ...dto, insuranceType },
-      expectedRevision(ifMatch),
-    );
+    const build = (ref: SourceRef) => enrollmentTransition(ref, transition as EnrollmentTransition, insuranceType, dto.effectiveDate);
+    const outcome = await this.persons.report(caller, personId, { ...dto, insuranceType }, build, expectedRevision(ifMatch));
     return answer(res, outcome);
   }
 
@@ -174,14 +176,7 @@ export class PersonsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const outcome = await this.persons.report(
-      caller,
-      personId,
-      (ref) => ({ type: 'RecordDeath', data: { ...ref, dateOfDeath: dto.dateOfDeath } }),
-      dto,
-      expectedRevision(ifMatch),
-    );
-    return answer(res, outcome);
+    return answer(res, await this.persons.report(caller, personId, dto, (ref) => death(ref, dto.dateOfDeath), expectedRevision(ifMatch)));
   }
 
   @Post(':personId/exemptions')
@@ -199,17 +194,8 @@ export class PersonsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const reason = dto.reason as RecordedExemptionReason;
-    const outcome = await this.persons.report(
-      caller,
-      personId,
-      (ref) => ({
-        type: 'RecordExemption',
-        data: { ...ref, reason, since: dto.since, ...(dto.until !== undefined && { until: dto.until }) },
-      }),
-      dto,
-      expectedRevision(ifMatch),
-    );
-    return answer(res, outcome);
+    const build = (ref: SourceRef) => exemption(ref, reason, dto.since, dto.until);
+    return answer(res, await this.persons.report(caller, personId, dto, build, expectedRevision(ifMatch)));
   }
 
   @Post(':personId/household-moves')
@@ -224,7 +210,7 @@ export class PersonsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    let destination: { scope: 'within-province'; toRegion: string } | { scope: 'out-of-province'; toProvince: string };
+    let destination: HouseholdDestination;
     if (dto.scope === 'within-province') {
       if (!dto.toRegion)
         throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move within the province needs toRegion.');
@@ -234,14 +220,10 @@ export class PersonsController {
         throw new ProblemException(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A move out of the province needs toProvince.');
       destination = { scope: 'out-of-province', toProvince: dto.toProvince.slice(0, 2) };
     }
-    const outcome = await this.persons.report(
-      caller,
-      personId,
-      (ref) => ({ type: 'MoveHousehold', data: { ...ref, destination } }),
-      dto,
-      expectedRevision(ifMatch),
+    return answer(
+      res,
+      await this.persons.report(caller, personId, dto, (ref) => householdMove(ref, destination), expectedRevision(ifMatch)),
     );
-    return answer(res, outcome);
   }
 
   @Post(':personId/household-cancellations')
@@ -257,14 +239,10 @@ export class PersonsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const reason = PersonsService.cancellationReason(dto.reason);
-    const outcome = await this.persons.report(
-      caller,
-      personId,
-      (ref) => ({ type: 'CancelHousehold', data: { ...ref, reason } }),
-      dto,
-      expectedRevision(ifMatch),
+    return answer(
+      res,
+      await this.persons.report(caller, personId, dto, (ref) => householdCancellation(ref, reason), expectedRevision(ifMatch)),
     );
-    return answer(res, outcome);
   }
 
   @Post(':personId/corrections')
@@ -280,18 +258,11 @@ export class PersonsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const corrections = { ...dto.corrections };
-    if (corrections.householdRegion)
+    if (corrections.householdRegion) {
       corrections.householdRegion = this.persons.parseRegion(corrections.householdRegion, 'corrections.householdRegion');
-    const outcome = await this.persons.report(
-      caller,
-      personId,
-      (ref) => ({
-        type: 'CorrectRecord',
-        data: { ...ref, source: 'operator', operatorId: caller.subject, reason: dto.reason, corrections },
-      }),
-      { source: 'operator', sourceRecordId: dto.sourceRecordId },
-      expectedRevision(ifMatch),
-    );
-    return answer(res, outcome);
+    }
+    const build = (ref: SourceRef) => correction(ref, caller.subject, dto.reason, corrections);
+    const fact = { source: 'operator', sourceRecordId: dto.sourceRecordId };
+    return answer(res, await this.persons.report(caller, personId, fact, build, expectedRevision(ifMatch)));
   }
 }

@@ -5,8 +5,8 @@ import { PersonalDataProtector } from '../privacy/personal-data';
 import { registryProjections } from '../projections/catalogue';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { ExecutePersonCommandHandler } from './execute-person-command';
-import { PersonStore } from './person-store';
+import { ExecutePersonCommandsHandler } from './execute-person-commands';
+import { PersonStreams } from './person-aggregate';
 import { PersonsController } from './persons.controller';
 import { PersonsService } from './persons.service';
 import { ReportsController } from './reports.controller';
@@ -19,8 +19,8 @@ import { ReportsController } from './reports.controller';
     }),
   ],
   controllers: [PersonsController, ReportsController],
-  providers: [PersonStore, PersonsService, ExecutePersonCommandHandler, PersonalDataProtector],
-  exports: [PersonStore, PersonsService, PersonalDataProtector],
+  providers: [PersonStreams, PersonsService, ExecutePersonCommandsHandler, PersonalDataProtector],
+  exports: [PersonStreams, PersonsService, PersonalDataProtector],
 })
 export class PersonsModule implements OnModuleInit {
   constructor(

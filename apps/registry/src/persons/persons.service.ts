@@ -7,10 +7,10 @@ import {
   HouseholdCancellationReason,
   InsuranceType,
   PersonCommand,
-  PersonEvent,
   PersonId,
   PersonState,
   SourceKind,
+  SourceRef,
   displayRegionCode,
   parsePersonId,
   personIdFor,
@@ -21,7 +21,6 @@ import { Filter } from '@registry/read-store';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
-import { ExecuteResult } from '../common/event-sourcing/execute-command';
 import { ProblemException } from '../common/problem';
 import { KeyRing } from '../config/key-ring';
 import { IdentityDisclosure } from '../privacy/identity-disclosure';
@@ -29,8 +28,10 @@ import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
 import { ListPersonsQueryDto } from './dto/person-commands.dto';
-import { ExecutePersonCommand } from './execute-person-command';
-import { PersonStore } from './person-store';
+import { RegistrationDto } from './dto/registration.dto';
+import { ExecutePersonCommands } from './execute-person-commands';
+import { PersonStreams } from './person-aggregate';
+import { registrationCommands } from './person-commands';
 import { historyEntry, personView } from './person-view';
 import { PersonDocument, PersonalFields } from './projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from './projections/persons.projection';
@@ -59,7 +60,7 @@ export function notFound(): ProblemException {
 export class PersonsService {
   constructor(
     private readonly commands: CommandBus,
-    private readonly store: PersonStore,
+    private readonly persons: PersonStreams,
     private readonly reference: ReferenceData,
     private readonly keys: KeyRing,
     private readonly protector: PersonalDataProtector,
@@ -129,36 +130,57 @@ export class PersonsService {
     return state.person.fields.householdRegion?.value ?? this.reference.provinceCode;
   }
 
+  /** Whether the caller may see a person in this state: registered, and within the caller's region. */
+  visibleTo(caller: Principal, state: PersonState): boolean {
+    return state.status !== 'unregistered' && caller.covers(this.regionOf(state));
+  }
+
   /** Loads a person the caller may see, or answers 404 whether it does not exist or lies outside. */
   async loadVisible(caller: Principal, personId: PersonId, asOf?: Date) {
-    const loaded = await this.store.load(personId, asOf);
-    if (loaded.state.status === 'unregistered') {
-      if (asOf) {
-        // A person that exists now but did not then: visible only if in scope now.
-        const now = await this.store.load(personId);
-        if (now.state.status === 'unregistered' || !caller.covers(this.regionOf(now.state))) throw notFound();
-        return loaded;
-      }
-      throw notFound();
+    const loaded = await this.persons.load(personId, asOf);
+    if (loaded.state.status === 'unregistered' && asOf) {
+      // A person that exists now but did not then: visible only if in scope now.
+      if (!this.visibleTo(caller, (await this.persons.load(personId)).state)) throw notFound();
+      return loaded;
     }
-    if (!caller.covers(this.regionOf(loaded.state))) throw notFound();
+    if (!this.visibleTo(caller, loaded.state)) throw notFound();
     return loaded;
   }
 
-  async run(
+  /**
+   * Commands for one person from one request, through the one command path. With
+   * `mustBeVisible` they apply only to a person the caller may see, checked on the state the
+   * commands are decided on (one read of the stream); a refusal is thrown for the problem filter.
+   */
+  private async execute(
     caller: Principal,
     personId: PersonId,
-    command: PersonCommand,
-    expectedRevision: number | undefined,
-    correlationId?: string,
+    commands: PersonCommand[],
+    options: { expectedRevision?: number; mustBeVisible: boolean },
   ): Promise<CommandOutcome> {
-    let result: ExecuteResult<PersonState, PersonEvent>;
+    const authorize = options.mustBeVisible
+      ? (state: PersonState) => {
+          if (!this.visibleTo(caller, state)) throw notFound();
+        }
+      : undefined;
+    let outcomes;
     try {
-      result = await this.commands.execute(
-        new ExecutePersonCommand(personId, command, this.context(caller, 'http', correlationId), expectedRevision),
+      outcomes = await this.commands.execute(
+        new ExecutePersonCommands(
+          commands.map((command) => ({
+            key: null,
+            id: personId,
+            command,
+            expectedRevision: options.expectedRevision,
+            authorize,
+            // The answer shows the (masked) citizen ID.
+            openSealed: true,
+          })),
+          this.context(caller),
+        ),
       );
     } catch (error) {
-      if (error instanceof ConcurrencyError && expectedRevision !== undefined) {
+      if (error instanceof ConcurrencyError && options.expectedRevision !== undefined) {
         throw new ProblemException(
           HttpStatus.PRECONDITION_FAILED,
           'REVISION_MISMATCH',
@@ -167,12 +189,16 @@ export class PersonsService {
       }
       throw error;
     }
-    const citizenId = result.state.status === 'unregistered' ? '' : result.state.person.citizenId;
+    const refused = outcomes.find((o) => o.status === 'refused');
+    if (refused?.status === 'refused') throw refused.error;
+    const applied = outcomes.filter((o) => o.status === 'applied');
+    const last = applied[applied.length - 1];
+    const citizenId = !last || last.state.status === 'unregistered' ? '' : last.state.person.citizenId;
     return {
       personId,
-      revision: result.revision,
+      revision: last?.revision ?? -1,
       maskedCitizenId: IdentityDisclosure.for(caller).maskId(citizenId),
-      recorded: result.events.map((e) => e.type),
+      recorded: applied.flatMap((o) => o.events.map((e) => e.type)),
     };
   }
 
@@ -180,37 +206,21 @@ export class PersonsService {
   async report(
     caller: Principal,
     rawPersonId: string,
-    build: (ref: { source: SourceKind; sourceRecordId: string; occurredAt: string }) => PersonCommand,
     fact: { source: string; sourceRecordId?: string; occurredAt?: string; insuranceType?: string },
+    build: (ref: SourceRef) => PersonCommand,
     expectedRevision: number | undefined,
   ): Promise<CommandOutcome> {
     const personId = this.parsePersonIdParam(rawPersonId);
-    await this.loadVisible(caller, personId);
     this.checkSource(caller, fact.source, fact.insuranceType);
-    const ref = {
+    const ref: SourceRef = {
       source: fact.source as SourceKind,
       sourceRecordId: fact.sourceRecordId ?? `http-${randomUUID()}`,
       occurredAt: fact.occurredAt ?? new Date().toISOString(),
     };
-    return this.run(caller, personId, build(ref), expectedRevision);
+    return this.execute(caller, personId, [build(ref)], { expectedRevision, mustBeVisible: true });
   }
 
-  async register(
-    caller: Principal,
-    dto: {
-      source: string;
-      sourceRecordId: string;
-      citizenId: string;
-      name: string;
-      gender: string;
-      birthDate: string;
-      householdRegion: string;
-      householdAddress?: string;
-      householdStatus: string;
-      phone?: string;
-      occurredAt?: string;
-    },
-  ): Promise<CommandOutcome> {
+  async register(caller: Principal, dto: RegistrationDto): Promise<CommandOutcome> {
     this.checkSource(caller, dto.source);
     const citizenId = this.parseCitizenId(dto.citizenId);
     const region = this.parseRegion(dto.householdRegion, 'householdRegion');
@@ -220,31 +230,23 @@ export class PersonsService {
     if (region.slice(0, 2) !== this.reference.provinceCode) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, 'REGION_OUTSIDE_PROVINCE', 'The household region is not in this province.');
     }
-    if (!['active', 'moved-out', 'cancelled'].includes(dto.householdStatus)) {
-      throw new ProblemException(
-        HttpStatus.BAD_REQUEST,
-        'INVALID_HOUSEHOLD_STATUS',
-        'householdStatus must be active, moved-out or cancelled.',
-      );
-    }
-    const personId = this.personIdOf(citizenId);
-    const occurredAt = dto.occurredAt ?? new Date().toISOString();
-    const command: PersonCommand = {
-      type: 'RegisterPerson',
-      data: {
-        source: dto.source as SourceKind,
-        sourceRecordId: dto.sourceRecordId,
-        occurredAt,
-        citizenId,
-        name: dto.name,
-        gender: dto.gender as Gender,
-        birthDate: dto.birthDate,
-        householdRegion: region,
-        householdAddress: dto.householdAddress,
-        phone: dto.phone,
-      },
+    const ref: SourceRef = {
+      source: dto.source as SourceKind,
+      sourceRecordId: dto.sourceRecordId,
+      occurredAt: dto.occurredAt ?? new Date().toISOString(),
     };
-    return this.run(caller, personId, command, undefined);
+    const commands = registrationCommands(ref, {
+      citizenId,
+      name: dto.name,
+      gender: dto.gender as Gender,
+      birthDate: dto.birthDate,
+      householdRegion: region,
+      householdAddress: dto.householdAddress,
+      phone: dto.phone,
+      householdStatus: dto.householdStatus,
+      cancellationReason: dto.cancellationReason as HouseholdCancellationReason | undefined,
+    });
+    return this.execute(caller, this.personIdOf(citizenId), commands, { mustBeVisible: false });
   }
 
   async lookup(caller: Principal, rawCitizenId: string): Promise<{ personId: string; maskedCitizenId: string }> {

@@ -9,7 +9,7 @@ import { ProblemException } from '../common/problem';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
 import { PERSONS_PROJECTION, REGION_COUNTS_COLLECTION } from './projections/persons.projection';
-import { RegionCountsDocument } from './projections/region-counts';
+import { RegionCountsDocument, localTypeCounts } from './projections/region-counts';
 
 class RegionCountsQueryDto {
   @ApiPropertyOptional({
@@ -37,7 +37,7 @@ function view(doc: RegionCountsDocument | null, code: string, name: string | und
     total: doc?.total ?? 0,
     coverage: nonZero(doc?.coverage),
     exempt: nonZero(doc?.exempt),
-    localTypes: nonZero(doc?.localTypes),
+    localTypes: nonZero(doc ? localTypeCounts(doc) : undefined),
     flags: nonZero(doc?.flags),
   };
 }

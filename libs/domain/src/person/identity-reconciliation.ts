@@ -1,5 +1,5 @@
 import { SourceKind } from '../codes/source-kind';
-import { eventData } from './event-data';
+import { sourced } from './sourced';
 import { IdentityConflictDetected, PersonDetailsChanged, PersonalChanges, SourceRef, StatisticalChanges } from './person-events';
 import { FieldChange, IdentityField, IdentityValues, PrecedenceConfig, isPersonalField } from './person-fields';
 import { HeldValue, PersonRecord } from './person-state';
@@ -77,7 +77,7 @@ export function reconcile(
     } else if (outcome === 'conflict' && held) {
       conflicts.push({
         type: 'IdentityConflictDetected',
-        data: eventData(ref, {
+        data: sourced(ref, {
           conflictId: conflictIdFor(field, ref),
           field,
           currentSource: held.source,
@@ -91,6 +91,6 @@ export function reconcile(
   const changed: PersonDetailsChanged[] =
     fields.length === 0
       ? []
-      : [{ type: 'PersonDetailsChanged', data: eventData(ref, { fields, previousSources, ...splitChanges(changes) }) }];
+      : [{ type: 'PersonDetailsChanged', data: sourced(ref, { fields, previousSources, ...splitChanges(changes) }) }];
   return [...changed, ...conflicts];
 }

@@ -1,4 +1,5 @@
 export * from './person-fields';
+export * from './sourced';
 export * from './person-events';
 export * from './person-commands';
 export * from './person-errors';

@@ -31,7 +31,7 @@ import {
   PersonDeceasedError,
   PersonNotRegisteredError,
 } from './person-errors';
-import { eventData } from './event-data';
+import { sourced } from './sourced';
 import { AnomalyCode, AnomalyDetected, PersonEvent, PersonalIdentity, SourceRef } from './person-events';
 import { FieldChange, IDENTITY_FIELDS, IdentityField, IdentityValues, PrecedenceConfig } from './person-fields';
 import { Enrollment, PersonRecord, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
@@ -96,7 +96,7 @@ export function decidePerson(command: PersonCommand, state: PersonState, config:
       return [
         {
           type: 'RecordLinked',
-          data: eventData(ref, { recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields }),
+          data: sourced(ref, { recordSource, recordRef, decidedBy, ...(reviewer ? { reviewer } : {}), score, fields }),
         },
       ];
     }
@@ -118,7 +118,7 @@ function registered(state: PersonState): RegisteredPersonState {
 }
 
 function anomaly(ref: SourceRef, code: AnomalyCode, insuranceType?: InsuranceType): AnomalyDetected {
-  return { type: 'AnomalyDetected', data: eventData(ref, insuranceType ? { anomaly: code, insuranceType } : { anomaly: code }) };
+  return { type: 'AnomalyDetected', data: sourced(ref, insuranceType ? { anomaly: code, insuranceType } : { anomaly: code }) };
 }
 
 function registerPerson(command: RegisterPerson, state: PersonState, ref: SourceRef, config: PersonDeciderConfig): PersonEvent[] {
@@ -145,7 +145,7 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
     const reconciled = reconcile(state.person, reported, ref, config.precedence);
     if (command.data.ensure) return [...reconciled, ...anomalies];
     const fields = Object.keys(reported) as IdentityField[];
-    return [{ type: 'PersonDetailsReported', data: eventData(ref, { fields }) }, ...reconciled, ...anomalies];
+    return [{ type: 'PersonDetailsReported', data: sourced(ref, { fields }) }, ...reconciled, ...anomalies];
   }
 
   const birthDate = citizenId.birthDate;
@@ -154,15 +154,8 @@ function registerPerson(command: RegisterPerson, state: PersonState, ref: Source
   if (reported.name !== undefined) personal.name = reported.name;
   if (reported.phone !== undefined) personal.phone = reported.phone;
   if (reported.householdAddress !== undefined) personal.householdAddress = reported.householdAddress;
-  const { householdRegion } = reported;
   const events: PersonEvent[] = [
-    {
-      type: 'PersonRegistered',
-      data:
-        householdRegion === undefined
-          ? eventData(ref, { birthDate, gender, personal })
-          : eventData(ref, { birthDate, gender, householdRegion, personal }),
-    },
+    { type: 'PersonRegistered', data: sourced(ref, { birthDate, gender, householdRegion: reported.householdRegion, personal }) },
     ...anomalies,
   ];
   if (command.data.idRepair === 'check-character') events.push(anomaly(ref, 'CITIZEN_ID_CHECK_CHARACTER_REPAIRED'));
@@ -198,24 +191,11 @@ function addContributionAnomalies(
   }
 }
 
-/**
- * The insurance types of each family, built once. A plain array on purpose: iterating the
- * frozen code list itself allocates a step result for every type.
- */
-const TYPES_BY_FAMILY = new Map<InsuranceFamily, InsuranceType[]>();
-for (const type of InsuranceTypes.codes) {
-  const family = insuranceFamilyOf(type);
-  const types = TYPES_BY_FAMILY.get(family);
-  if (types) types.push(type);
-  else TYPES_BY_FAMILY.set(family, [type]);
-}
-
-/** Whether another type of the family is contributing: looks up each one, builds no list. */
+/** Whether another type of the family (pension, medical) is contributing. */
 function contributesToOtherOfFamily(enrollments: PersonRecord['enrollments'], type: InsuranceType, family: InsuranceFamily): boolean {
-  for (const other of TYPES_BY_FAMILY.get(family) ?? []) {
-    if (other !== type && enrollments[other]?.contributionStatus === '1') return true;
-  }
-  return false;
+  return InsuranceTypes.codes.some(
+    (other) => other !== type && insuranceFamilyOf(other) === family && enrollments[other]?.contributionStatus === '1',
+  );
 }
 
 function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -225,7 +205,7 @@ function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonStat
   checkProvinceCode('provinceCode', provinceCode);
   checkDate('since', since);
   const events: PersonEvent[] = [
-    { type: 'EnrollmentRecorded', data: eventData(ref, { insuranceType, contributionStatus, provinceCode, since }) },
+    { type: 'EnrollmentRecorded', data: sourced(ref, { insuranceType, contributionStatus, provinceCode, since }) },
   ];
   if (contributionStatus === '1') addContributionAnomalies(events, state, ref, insuranceType, provinceCode);
   return events;
@@ -244,14 +224,14 @@ function suspendEnrollment(command: SuspendEnrollment, state: RegisteredPersonSt
   const { insuranceType, effectiveDate } = command.data;
   const enrollment = existingEnrollment(state, insuranceType, effectiveDate);
   if (enrollment.contributionStatus === '2') throw new EnrollmentAlreadySuspendedError(insuranceType);
-  return [{ type: 'EnrollmentSuspended', data: eventData(ref, { insuranceType, effectiveDate }) }];
+  return [{ type: 'EnrollmentSuspended', data: sourced(ref, { insuranceType, effectiveDate }) }];
 }
 
 function resumeEnrollment(command: ResumeEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { insuranceType, effectiveDate } = command.data;
   const enrollment = existingEnrollment(state, insuranceType, effectiveDate);
   if (enrollment.contributionStatus !== '2') throw new EnrollmentNotSuspendedError(insuranceType);
-  const events: PersonEvent[] = [{ type: 'EnrollmentResumed', data: eventData(ref, { insuranceType, effectiveDate }) }];
+  const events: PersonEvent[] = [{ type: 'EnrollmentResumed', data: sourced(ref, { insuranceType, effectiveDate }) }];
   addContributionAnomalies(events, state, ref, insuranceType);
   return events;
 }
@@ -259,17 +239,17 @@ function resumeEnrollment(command: ResumeEnrollment, state: RegisteredPersonStat
 function terminateEnrollment(command: TerminateEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { insuranceType, effectiveDate } = command.data;
   existingEnrollment(state, insuranceType, effectiveDate);
-  return [{ type: 'EnrollmentTerminated', data: eventData(ref, { insuranceType, effectiveDate }) }];
+  return [{ type: 'EnrollmentTerminated', data: sourced(ref, { insuranceType, effectiveDate }) }];
 }
 
 function recordDeath(command: RecordDeath, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
   const { dateOfDeath } = command.data;
   checkDate('dateOfDeath', dateOfDeath);
   checkNotAfter('dateOfDeath', dateOfDeath, ref.occurredAt);
-  if (state.status === 'living') return [{ type: 'DeathRecorded', data: eventData(ref, { dateOfDeath, corroborating: false }) }];
+  if (state.status === 'living') return [{ type: 'DeathRecorded', data: sourced(ref, { dateOfDeath, corroborating: false }) }];
   // Already deceased: an operator doing it again is a mistake; another source confirming is evidence.
   if (isInteractiveSource(ref.source)) throw new PersonAlreadyDeceasedError();
-  const events: PersonEvent[] = [{ type: 'DeathRecorded', data: eventData(ref, { dateOfDeath, corroborating: true }) }];
+  const events: PersonEvent[] = [{ type: 'DeathRecorded', data: sourced(ref, { dateOfDeath, corroborating: true }) }];
   if (dateOfDeath !== state.death.dateOfDeath) events.push(anomaly(ref, 'DEATH_DATE_MISMATCH'));
   return events;
 }
@@ -284,7 +264,7 @@ function recordExemption(command: RecordExemption, state: RegisteredPersonState,
     if (until <= since) throw new InvalidFieldValueError('until', 'must be after since');
   }
   if (state.status === 'deceased' && isInteractiveSource(ref.source)) throw new PersonDeceasedError();
-  return [{ type: 'ExemptionRecorded', data: eventData(ref, { reason, since, ...(until !== undefined && { until }) }) }];
+  return [{ type: 'ExemptionRecorded', data: sourced(ref, { reason, since, ...(until !== undefined && { until }) }) }];
 }
 
 function moveHousehold(command: MoveHousehold, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -300,7 +280,7 @@ function moveHousehold(command: MoveHousehold, state: RegisteredPersonState, ref
   const events: PersonEvent[] = [
     {
       type: 'HouseholdMoved',
-      data: eventData(ref, fromRegion !== undefined ? { fromRegion, destination: moved } : { destination: moved }),
+      data: sourced(ref, fromRegion !== undefined ? { fromRegion, destination: moved } : { destination: moved }),
     },
   ];
   if (state.status === 'deceased') events.push(anomaly(ref, 'HOUSEHOLD_MOVED_AFTER_DEATH'));
@@ -311,7 +291,7 @@ function cancelHousehold(command: CancelHousehold, state: RegisteredPersonState,
   const { reason } = command.data;
   checkCancellationReason(reason);
   if (state.person.household.status === 'cancelled') throw new HouseholdAlreadyCancelledError();
-  return [{ type: 'HouseholdCancelled', data: eventData(ref, { reason }) }];
+  return [{ type: 'HouseholdCancelled', data: sourced(ref, { reason }) }];
 }
 
 function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -339,7 +319,7 @@ function correctRecord(command: CorrectRecord, state: RegisteredPersonState, ref
   return [
     {
       type: 'RecordCorrected',
-      data: eventData(ref, {
+      data: sourced(ref, {
         source: 'operator' as const,
         operatorId: operatorId.trim(),
         fields,
@@ -369,7 +349,7 @@ function determineCoverage(command: DetermineCoverage, state: RegisteredPersonSt
   return [
     {
       type: 'CoverageStatusDetermined',
-      data: eventData(ref, {
+      data: sourced(ref, {
         runId: command.data.runId,
         status: assessment.status,
         ...(assessment.exemptionReason ? { exemptionReason: assessment.exemptionReason } : {}),

@@ -1,9 +1,6 @@
 /** Calendar helpers on ISO date strings; the domain never reads a clock. */
 
-import { digitsValue } from './digits';
-
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
-const DASH = 45;
 
 /** True when `y-m-d` names a real day of the proleptic Gregorian calendar. */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
@@ -13,18 +10,12 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
   return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 
-/**
- * True when `text` begins with a strict `YYYY-MM-DD` naming a real day (a date or timestamp).
- * Read by character code: this runs on every command, and a regular expression with
- * capture groups allocates a match and three strings each time.
- */
+const ISO_DATE_START = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/** True when `text` begins with a strict `YYYY-MM-DD` naming a real day (a date or timestamp). */
 export function startsWithIsoDate(text: string): boolean {
-  return (
-    text.length >= 10 &&
-    text.charCodeAt(4) === DASH &&
-    text.charCodeAt(7) === DASH &&
-    isCalendarDate(digitsValue(text, 0, 4), digitsValue(text, 5, 7), digitsValue(text, 8, 10))
-  );
+  const m = ISO_DATE_START.exec(text);
+  return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 /** True for a strict `YYYY-MM-DD` string naming a real day. */

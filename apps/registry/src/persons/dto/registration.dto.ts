@@ -48,10 +48,21 @@ export class RegistrationDto {
   @MaxLength(256)
   householdAddress?: string;
 
-  @ApiProperty({ description: 'Household status code', example: 'active' })
-  @IsString()
-  @Length(1, 32)
-  householdStatus: string;
+  @ApiProperty({
+    enum: ['active', 'moved-out', 'cancelled'],
+    description: 'What the household register says: moved-out and cancelled are recorded as household events, as imports do',
+    example: 'active',
+  })
+  @IsIn(['active', 'moved-out', 'cancelled'])
+  householdStatus: 'active' | 'moved-out' | 'cancelled';
+
+  @ApiPropertyOptional({
+    enum: ['death', 'emigration', 'military-service', 'other'],
+    description: 'Why the household was cancelled (with householdStatus cancelled; default other)',
+  })
+  @IsOptional()
+  @IsIn(['death', 'emigration', 'military-service', 'other'])
+  cancellationReason?: string;
 
   @ApiPropertyOptional({ example: '13800138000' })
   @IsOptional()

@@ -2,40 +2,39 @@ import { BatchBuffer } from '@registry/projections';
 import type { Document } from '@registry/read-store';
 import { FakeLog, PersonScript, freshKeys, type Keys } from '../../../../../test/support/person-events';
 import { PERSONS_COLLECTION, REGION_COUNTS_COLLECTION, personsProjection } from './persons.projection';
-import { Classification, RegionCounters, RegionCountsDocument, emptyRegionCounts } from './region-counts';
+import type { PersonDocument } from './person-document';
+import { Classification, RegionCountsDocument, countPerson, emptyRegionCounts, localTypeCounts, regionCounts } from './region-counts';
 
-const uninsured: Classification = { region: '440305001', status: 'uninsured', localTypes: [], flags: [] };
-const local: Classification = { region: '440305001', status: 'insured-local', localTypes: ['110', '390'], flags: ['LAPSED_CONTRIBUTION'] };
+const uninsured: Classification = { status: 'uninsured', localTypes: [], flags: [] };
+const local: Classification = { status: 'insured-local', localTypes: ['110', '390'], flags: ['LAPSED_CONTRIBUTION'] };
 
-describe('RegionCounters', () => {
-  it('never changes a document it did not create, however deep', () => {
+describe('countPerson', () => {
+  it('is pure: never changes the counts it is given, however deep', () => {
     const stored = emptyRegionCounts('440305001');
     stored.total = 3;
     stored.coverage = { uninsured: 3 };
     const frozen = structuredClone(stored);
     deepFreeze(frozen);
-    const next = new RegionCounters().applyChange(frozen, uninsured, local);
+    const next = countPerson(countPerson(frozen, '440305001', uninsured, -1), '440305001', local, 1);
     expect(frozen).toEqual(stored);
-    expect(next).toMatchObject({
-      total: 3,
-      coverage: { uninsured: 2, 'insured-local': 1 },
-      localTypes: { '110': 1, '390': 1 },
-      flags: { LAPSED_CONTRIBUTION: 1 },
-    });
+    expect(next).toMatchObject({ total: 3, coverage: { uninsured: 2, 'insured-local': 1 }, flags: { LAPSED_CONTRIBUTION: 1 } });
+    expect(localTypeCounts(next)).toMatchObject({ '110': 1, '390': 1, '310': 0 });
   });
 
-  it('copies counters once per batch and then adds to its own copies, giving every event a new top level', () => {
-    const counters = new RegionCounters();
-    const first = counters.applyChange(emptyRegionCounts('44'), null, uninsured);
-    const second = counters.applyChange(Object.freeze(first), uninsured, local);
-    expect(second).not.toBe(first);
-    expect(second.coverage).toBe(first.coverage);
-    expect(second).toMatchObject({ total: 1, coverage: { uninsured: 0, 'insured-local': 1 } });
-    // Another instance (another batch) does not know these objects: it copies them again.
-    const third = new RegionCounters().applyChange(second, local, null);
-    expect(third.coverage).not.toBe(second.coverage);
-    expect(second.coverage).toEqual({ uninsured: 0, 'insured-local': 1 });
-    expect(third).toMatchObject({ total: 0, coverage: { uninsured: 0, 'insured-local': 0 } });
+  it('starts the counts of a region nobody counted in yet, at the region’s level', () => {
+    expect(countPerson(null, '4403', uninsured, 1)).toMatchObject({ _id: '4403', level: 'city', total: 1, coverage: { uninsured: 1 } });
+  });
+
+  it('counts a person in their region and every region above it, and nowhere without a region', () => {
+    const spec = regionCounts('44');
+    const doc = {
+      householdRegion: '440305001',
+      coverageStatus: 'uninsured',
+      enrollments: [],
+      coverageFlags: [],
+    } as unknown as PersonDocument;
+    expect(spec.contribution(doc)).toEqual({ ids: ['44', '4403', '440305', '440305001'], value: uninsured });
+    expect(spec.contribution({ ...doc, householdRegion: null })).toBeNull();
   });
 });
 

@@ -1,23 +1,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PersonCommand, PersonId, personIdFor, personStreamName } from '@registry/domain';
+import { PersonCommand, PersonId, PersonState, personIdFor, personStreamName } from '@registry/domain';
 import { SqliteEventStore } from '@registry/event-store';
 import { citizenIdIn, freshKeys, Keys } from '../../../../test/support/person-events';
 import type { AppConfig } from '../config/app-config';
-import { MetricsService } from '../metrics/metrics.service';
+import { CommandRequest, handleCommands } from '../common/event-sourcing/command-handling';
 import { ReferenceData } from '../reference/reference-data.module';
-import { BatchCommand, PersonStore } from './person-store';
+import { PersonAggregate, personAggregate } from './person-aggregate';
+
+type BatchCommand<K> = CommandRequest<K, PersonCommand, PersonState>;
 
 /**
- * PersonStore over a real SQLite event store and the real field cipher: a batch opens a
- * stream's personal data only for the persons with a command that reads personal values.
+ * The person aggregate on the one command path, over a real SQLite event store and the real
+ * field cipher: a batch opens a stream's personal data only for the persons with a command
+ * that reads personal values.
  */
-describe('PersonStore.executeBatch and personal data', () => {
+describe('person commands and personal data', () => {
   let dir: string;
   let keys: Keys;
   let events: SqliteEventStore;
-  let store: PersonStore;
+  let aggregate: PersonAggregate;
+  const execute = <K>(requests: BatchCommand<K>[]) => handleCommands(events, aggregate, requests, context);
   let opened: number;
   const context = { operator: 'spec', role: 'system', region: '44', channel: 'import' as const, correlationId: 'spec-batch' };
   const ids = [citizenIdIn('440106'), citizenIdIn('440106', '2'), citizenIdIn('441481')];
@@ -26,7 +30,7 @@ describe('PersonStore.executeBatch and personal data', () => {
   const at = '2024-03-01T08:00:00.000Z';
   const register = (i: number, source: 'household-registration' | 'card-library', name: string, ensure = false): BatchCommand<string> => ({
     key: `${source}-${i}`,
-    personId: persons[i],
+    id: persons[i],
     command: {
       type: 'RegisterPerson',
       data: { source, sourceRecordId: `${source}-${i}`, occurredAt: at, citizenId: ids[i], name, ...(ensure && { ensure }) },
@@ -34,7 +38,7 @@ describe('PersonStore.executeBatch and personal data', () => {
   });
   const enrol = (i: number, insuranceType: '110' | '390'): BatchCommand<string> => ({
     key: `enrol-${i}-${insuranceType}`,
-    personId: persons[i],
+    id: persons[i],
     command: {
       type: 'RecordEnrollment',
       data: {
@@ -54,7 +58,7 @@ describe('PersonStore.executeBatch and personal data', () => {
     keys = freshKeys();
     events = new SqliteEventStore(join(dir, 'events.sqlite'));
     const reference = new ReferenceData({ PROVINCE_CODE: '44' } as AppConfig);
-    store = new PersonStore(events, keys.protector, reference, new MetricsService());
+    aggregate = personAggregate(reference.personDecider, keys.protector);
     persons = ids.map((id) => personIdFor(id, keys.keys.personIdKey));
     opened = 0;
     const open = keys.protector.cipher.open.bind(keys.protector.cipher);
@@ -62,14 +66,11 @@ describe('PersonStore.executeBatch and personal data', () => {
       opened++;
       return open(sealed, aad);
     };
-    const outcomes = await store.executeBatch(
-      [
-        register(0, 'household-registration', '陈一'),
-        register(1, 'household-registration', '陈二'),
-        register(2, 'household-registration', '陈三'),
-      ],
-      context,
-    );
+    const outcomes = await execute([
+      register(0, 'household-registration', '陈一'),
+      register(1, 'household-registration', '陈二'),
+      register(2, 'household-registration', '陈三'),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['applied', 'applied', 'applied']);
     expect(opened).toBe(0); // new streams: nothing to open
   });
@@ -81,19 +82,16 @@ describe('PersonStore.executeBatch and personal data', () => {
   });
 
   it('an enrolment batch opens only the persons its rows name (to compare their names), and none for enrolments alone', async () => {
-    const outcomes = await store.executeBatch(
-      [
-        register(0, 'household-registration', '陈一', true),
-        enrol(0, '110'),
-        register(1, 'household-registration', '陈二', true),
-        enrol(1, '390'),
-        enrol(2, '390'),
-      ],
-      context,
-    );
+    const outcomes = await execute([
+      register(0, 'household-registration', '陈一', true),
+      enrol(0, '110'),
+      register(1, 'household-registration', '陈二', true),
+      enrol(1, '390'),
+      enrol(2, '390'),
+    ]);
     // Persons 0 and 1 hold one sealed event each; person 2's stream stays sealed.
     expect(opened).toBe(2);
-    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([
+    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.error.code))).toEqual([
       [],
       ['EnrollmentRecorded'],
       [],
@@ -102,17 +100,18 @@ describe('PersonStore.executeBatch and personal data', () => {
     ]);
 
     // Read back in full: the personal values are intact and the enrolment is there.
-    const loaded = await store.load(persons[0]);
-    expect(loaded.state.status === 'living' && loaded.state.person.citizenId).toBe(ids[0].value);
-    expect(loaded.state.status === 'living' && loaded.state.person.fields.name?.value).toBe('陈一');
-    expect(loaded.state.status === 'living' && Object.keys(loaded.state.person.enrollments)).toEqual(['110']);
-    expect(loaded.revision).toBe(1);
+    const stream = await events.readStream(personStreamName(persons[0]));
+    const state = aggregate.fromStored(stream, true).reduce(aggregate.decider.evolve, aggregate.decider.initialState());
+    expect(state.status === 'living' && state.person.citizenId).toBe(ids[0].value);
+    expect(state.status === 'living' && state.person.fields.name?.value).toBe('陈一');
+    expect(state.status === 'living' && Object.keys(state.person.enrollments)).toEqual(['110']);
+    expect(stream[stream.length - 1].revision).toBe(1);
   });
 
   it('an enrolment row whose name disagrees records the conflict beside the enrolment', async () => {
     const row: BatchCommand<string> = {
       key: 'row-1',
-      personId: persons[0],
+      id: persons[0],
       command: {
         type: 'RegisterPerson',
         data: {
@@ -125,15 +124,15 @@ describe('PersonStore.executeBatch and personal data', () => {
         },
       },
     };
-    const outcomes = await store.executeBatch([row, enrol(0, '110')], context);
-    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.code))).toEqual([
+    const outcomes = await execute([row, enrol(0, '110')]);
+    expect(outcomes.map((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : o.error.code))).toEqual([
       ['IdentityConflictDetected'],
       ['EnrollmentRecorded'],
     ]);
   });
 
   it('a report of a known person opens that person’s stream only, and decides from the full state', async () => {
-    const outcomes = await store.executeBatch([register(0, 'card-library', '陈壹'), enrol(1, '110')], context);
+    const outcomes = await execute([register(0, 'card-library', '陈壹'), enrol(1, '110')]);
     // Person 0's one stored event carries a personal part; person 1's stream stays sealed.
     expect(opened).toBe(1);
     const [report, enrolment] = outcomes;

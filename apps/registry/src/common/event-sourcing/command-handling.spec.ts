@@ -1,4 +1,4 @@
-import { deterministicEventId } from './execute-command';
+import { deterministicEventId } from './command-handling';
 
 describe('deterministicEventId', () => {
   it('derives the same id as every earlier version did: a re-import after an upgrade must find its events stored', () => {

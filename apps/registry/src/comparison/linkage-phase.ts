@@ -1,0 +1,267 @@
+import { PersonId, SourceKind, personIdFor, repairCitizenId } from '@registry/domain';
+import { WriteOp } from '@registry/read-store';
+import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, rejectionFields } from '../imports/import-job';
+import { PersonCommandRequest } from '../persons/execute-person-commands';
+import { enrollment } from '../persons/person-commands';
+import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
+import { IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc } from './comparison-run';
+import { IdRepair, identityOnly, linkableRow, linkCommands, linkRecordCommand, repairCommands } from './link-commands';
+import { PhaseContext, allPersons, identityCheck } from './phase-context';
+import { LinkIndex, LinkInput, LinkPerson, RecordLinker } from './record-linker';
+
+const LINK_BATCH = 2000;
+
+interface Candidate {
+  rejection: ImportRejection;
+  source: string;
+}
+
+/**
+ * Record linkage: quarantined rows whose ID was unusable are linked to persons (automatically
+ * above the link threshold, to the review queue between the thresholds), and a linked row's
+ * facts are applied to the person through the same commands as an import. Household rows that
+ * link to nobody but whose ID can be repaired register their person; the rest become identity
+ * checks for the township survey. Persons known only from departments other than the
+ * household register are linked the same way (a mistyped but valid-looking ID creates one).
+ */
+export async function runLinkage(ctx: PhaseContext, linker: RecordLinker): Promise<void> {
+  const decisions = ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
+  await decisions.ensureIndexes([{ name: 'person', fields: [['personId', 1]] }]);
+  await ctx.reads.collection<LinkReviewDoc>(LINK_REVIEWS).ensureIndexes([
+    {
+      name: 'state',
+      fields: [
+        ['state', 1],
+        ['createdAt', 1],
+      ],
+    },
+  ]);
+  await ctx.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).ensureIndexes([{ name: 'region_path', fields: [['regionPath', 1]] }]);
+
+  const pending = await undecidedRows(ctx);
+  // Each person's personal part is opened once here and kept as the linker's input.
+  const orphans: Array<{ doc: PersonDocument; person: LinkPerson }> = [];
+  const index = linker.create();
+  for await (const doc of allPersons(ctx.persons)) {
+    const personal = ctx.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+    const person: LinkPerson = {
+      personId: doc._id,
+      citizenId: personal?.citizenId,
+      name: personal?.name,
+      birthDate: doc.birthDate,
+      gender: doc.gender,
+      region: doc.householdRegion ?? undefined,
+    };
+    if (doc.sources.includes('household-registration')) index.add(person);
+    else orphans.push({ doc, person });
+  }
+  const decidedOrphans = await decisions.getMany(orphans.map((o) => `person:${o.doc._id}`));
+  const openOrphans = orphans.filter((o) => (decidedOrphans.get(`person:${o.doc._id}`)?.outcome ?? 'none') === 'none');
+
+  ctx.run.counts.recordsConsidered = pending.length + openOrphans.length;
+  await ctx.progress('linkage', 0, ctx.run.counts.recordsConsidered);
+  await linkOrphans(ctx, index, openOrphans);
+  if (pending.length === 0) return;
+  // Quarantined rows may belong to any known person, those without a household here too.
+  for (const { person } of orphans) index.add(person);
+  for (let i = 0; i < pending.length; i += LINK_BATCH) {
+    await linkRows(ctx, index, pending.slice(i, i + LINK_BATCH));
+    await ctx.progress('linkage', openOrphans.length + Math.min(i + LINK_BATCH, pending.length), ctx.run.counts.recordsConsidered);
+  }
+}
+
+/** Quarantined rows of completed imports that failed on their ID and have no decision yet (or only "none"). */
+async function undecidedRows(ctx: PhaseContext): Promise<Candidate[]> {
+  const decisions = ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
+  const jobs = await ctx.reads.collection<ImportJob>(IMPORT_JOBS).find({ state: 'completed' }, { limit: 1000 });
+  const rejections = ctx.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
+  const pending: Candidate[] = [];
+  for (const job of jobs.items) {
+    let cursor: string | undefined;
+    do {
+      const page = await rejections.find({ importId: job._id }, { sort: [['rowNumber', 1]], limit: 1000, cursor });
+      const decided = await decisions.getMany(page.items.map((r) => r._id));
+      for (const r of page.items) {
+        const prior = decided.get(r._id);
+        if (prior && prior.outcome !== 'none') continue;
+        if (r.partial === undefined || !linkableRow(r.reasons)) continue;
+        pending.push({ rejection: r, source: job.source });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return pending;
+}
+
+async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[]): Promise<void> {
+  const { run } = ctx;
+  const now = new Date().toISOString();
+  const ops: WriteOp[] = [];
+  const requests: PersonCommandRequest<string>[] = [];
+  for (const { rejection, source } of slice) {
+    const fields = rejectionFields(ctx.protector, rejection);
+    const input: LinkInput = {
+      citizenId: fields.citizenId ?? fields.rawCitizenId,
+      name: fields.name,
+      birthDate: fields.birthDate,
+      gender: fields.gender,
+      region: fields.householdRegion ?? fields.region,
+    };
+    const decision = index.link(input);
+    const base: LinkDecisionDoc = {
+      _id: rejection._id,
+      recordRef: rejection._id,
+      importId: rejection.importId,
+      rowNumber: rejection.rowNumber,
+      source,
+      outcome: decision.outcome,
+      personId: decision.outcome === 'link' ? decision.personId : undefined,
+      score: decision.score,
+      decidedBy: 'automatic',
+      runId: run._id,
+      decidedAt: now,
+    };
+    ops.push({ kind: 'upsert', collection: LINK_DECISIONS, doc: base });
+    const repair = decision.outcome === 'none' ? repairable(ctx, index, rejection, source, fields) : undefined;
+    if (decision.outcome === 'link' && decision.personId) {
+      run.counts.linked++;
+      const evidence = { decidedBy: 'automatic' as const, score: decision.score, fields: decision.fields };
+      requests.push(...linkCommands(rejection, source, decision.personId as PersonId, run.startedAt, evidence, fields));
+    } else if (repair) {
+      run.counts.linked++;
+      run.counts.repaired = (run.counts.repaired ?? 0) + 1;
+      Object.assign(base, { outcome: 'link', personId: repair.personId, method: 'id-repair' });
+      requests.push(...repairCommands(rejection, repair, run.startedAt, fields));
+      index.add({
+        personId: repair.personId,
+        citizenId: repair.citizenId.value,
+        name: fields.name,
+        birthDate: fields.birthDate,
+        gender: fields.gender,
+        region: fields.householdRegion,
+      });
+    } else if (decision.outcome === 'possible') {
+      run.counts.possibleLinks++;
+      const review: LinkReviewDoc = {
+        _id: rejection._id,
+        recordRef: rejection._id,
+        importId: rejection.importId,
+        rowNumber: rejection.rowNumber,
+        source,
+        state: 'pending',
+        runId: run._id,
+        createdAt: now,
+        regions: decision.candidates.map((c) => c.region ?? ctx.reference.provinceCode),
+        candidates: decision.candidates.map((c) => ({ personId: c.personId, score: c.score, fields: c.fields })),
+      };
+      ops.push({ kind: 'upsert', collection: LINK_REVIEWS, doc: review });
+    } else {
+      run.counts.notLinked++;
+    }
+    // A household row nobody could be found for goes to the township survey; one that found
+    // its person (or a reviewer's queue) leaves it.
+    const check =
+      decision.outcome === 'none' && !repair ? identityCheck(rejection, source, fields, ctx.reference, run._id, now) : undefined;
+    if (check) ops.push({ kind: 'upsert', collection: IDENTITY_CHECKS, doc: check });
+    else if (source === 'household-registration') ops.push({ kind: 'delete', collection: IDENTITY_CHECKS, id: rejection._id });
+  }
+  if (requests.length > 0) await ctx.execute(requests);
+  await ctx.reads.write(ops);
+}
+
+/**
+ * A person known only from non-household sources whose record links to a household person
+ * is taken to be that person typed wrongly: the link is recorded on the household person with
+ * its evidence, and the enrolments the orphan holds are recorded there too. The orphan stream
+ * stays as the departments reported it.
+ */
+async function linkOrphans(
+  ctx: PhaseContext,
+  index: LinkIndex,
+  orphans: Array<{ doc: PersonDocument; person: LinkPerson }>,
+): Promise<void> {
+  const { run } = ctx;
+  const now = new Date().toISOString();
+  for (let i = 0; i < orphans.length; i += LINK_BATCH) {
+    const ops: WriteOp[] = [];
+    const requests: PersonCommandRequest<string>[] = [];
+    for (const { doc: orphan, person } of orphans.slice(i, i + LINK_BATCH)) {
+      // Region left out: an orphan's region, if any, is where its own source placed it.
+      const decision = index.link({ citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender });
+      const ref = `person:${orphan._id}`;
+      // Both sides hold a valid ID here, so "the same person typed wrongly" needs both the IDs
+      // near each other and the names agreeing. Name, birth date and gender alone are shared
+      // by different people in a province of millions; and two people born the same day in
+      // the same county hold IDs one sequence digit apart, which also carry that birth date
+      // and gender, so a near ID with a different name is two people, not a typo.
+      const level = (field: string) => decision.fields[field]?.level;
+      const typedWrongly =
+        level('citizenId') !== undefined &&
+        level('citizenId') !== 'different' &&
+        level('name') !== undefined &&
+        level('name') !== 'different';
+      const outcome = decision.outcome === 'link' && decision.personId && typedWrongly ? 'link' : 'none';
+      const recordSource = (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind;
+      ops.push({
+        kind: 'upsert',
+        collection: LINK_DECISIONS,
+        doc: {
+          _id: ref,
+          recordRef: ref,
+          importId: '',
+          rowNumber: 0,
+          source: recordSource,
+          outcome,
+          personId: outcome === 'link' ? decision.personId : undefined,
+          score: decision.score,
+          decidedBy: 'automatic',
+          runId: run._id,
+          decidedAt: now,
+        } satisfies LinkDecisionDoc,
+      });
+      if (outcome !== 'link') {
+        run.counts.notLinked++;
+        continue;
+      }
+      run.counts.linked++;
+      const target = decision.personId as PersonId;
+      const evidence = { decidedBy: 'automatic' as const, score: decision.score, fields: decision.fields };
+      requests.push({ key: ref, id: target, command: linkRecordCommand(ref, recordSource, run.startedAt, evidence) });
+      for (const e of orphan.enrollments) {
+        const source = {
+          source: e.source as SourceKind,
+          sourceRecordId: `merged:${orphan._id}:${e.insuranceType}:${e.contributionStatus}:${e.since}`,
+          occurredAt: run.startedAt,
+        };
+        const { insuranceType, contributionStatus, provinceCode, since } = e;
+        requests.push({ key: ref, id: target, command: enrollment(source, { insuranceType, contributionStatus, provinceCode, since }) });
+      }
+    }
+    if (requests.length > 0) await ctx.execute(requests);
+    await ctx.reads.write(ops);
+    await ctx.progress('linkage', Math.min(i + LINK_BATCH, orphans.length), run.counts.recordsConsidered);
+  }
+}
+
+/**
+ * A household row that links to nobody is the register saying a person lives here: when its
+ * ID's fault can be undone from the row itself (repairCitizenId: check character, or an
+ * impossible birth date with the row's birth date to put in its place) and no person holds the
+ * repaired ID yet, the person is registered under it. The registration carries an anomaly
+ * naming the repair, for public security to confirm. Rows with other faults, or whose repaired
+ * ID someone already holds (the linker did not take them for that person), are left alone.
+ */
+function repairable(
+  ctx: PhaseContext,
+  index: LinkIndex,
+  rejection: ImportRejection,
+  source: string,
+  fields: Record<string, string>,
+): IdRepair | undefined {
+  if (source !== 'household-registration' || !identityOnly(rejection.reasons) || !fields.householdRegion) return undefined;
+  const repaired = repairCitizenId(fields.rawCitizenId ?? '', { birthDate: fields.birthDate, gender: fields.gender });
+  if (!repaired) return undefined;
+  const personId = personIdFor(repaired.citizenId, ctx.personIdKey);
+  if (index.has(personId)) return undefined;
+  return { personId, citizenId: repaired.citizenId, kind: repaired.kind };
+}

@@ -1,0 +1,66 @@
+import { ancestorCodes } from '@registry/domain';
+import type { Collection, ReadStore } from '@registry/read-store';
+import type { PersonCommandOutcome, PersonCommandRequest } from '../persons/execute-person-commands';
+import type { PersonDocument } from '../persons/projections/person-document';
+import type { PersonalDataProtector } from '../privacy/personal-data';
+import type { ReferenceData } from '../reference/reference-data.module';
+import type { ComparisonRun, IdentityCheckDoc, RunPhase } from './comparison-run';
+import type { ImportRejection } from '../imports/import-job';
+
+/** What each phase of a comparison run works with. */
+export interface PhaseContext {
+  run: ComparisonRun;
+  reads: ReadStore;
+  /** The person read model. */
+  persons: Collection<PersonDocument>;
+  protector: PersonalDataProtector;
+  reference: ReferenceData;
+  personIdKey: Buffer | string;
+  /** Person commands through the one command path, under the run's context. */
+  execute<K>(requests: PersonCommandRequest<K>[]): Promise<PersonCommandOutcome<K>[]>;
+  /** Stores the run's phase and progress (visible over HTTP and the CLI). */
+  progress(phase: RunPhase, done: number, total: number): Promise<void>;
+  /** Resolves once the read models hold everything appended so far. */
+  caughtUp(): Promise<void>;
+}
+
+/** Every document of the persons read model, page by page. */
+export async function* allPersons(collection: Collection<PersonDocument>): AsyncGenerator<PersonDocument> {
+  let cursor: string | undefined;
+  do {
+    const page = await collection.find({}, { sort: [['_id', 1]], limit: 1000, cursor });
+    for (const doc of page.items) yield doc;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+export function inProvince(doc: PersonDocument, provinceCode: string): boolean {
+  return doc.householdRegion !== null && doc.householdRegion.startsWith(provinceCode);
+}
+
+/**
+ * The survey's entry for a household row without a person (see IdentityCheckDoc); undefined for
+ * other sources or rows without a known region.
+ */
+export function identityCheck(
+  rejection: Pick<ImportRejection, '_id' | 'importId' | 'rowNumber' | 'reasons'>,
+  source: string,
+  fields: Record<string, string>,
+  reference: ReferenceData,
+  runId: string,
+  now: string,
+): IdentityCheckDoc | undefined {
+  const region = fields.householdRegion;
+  if (source !== 'household-registration' || !region || !reference.regions.get(region)) return undefined;
+  return {
+    _id: rejection._id,
+    recordRef: rejection._id,
+    importId: rejection.importId,
+    rowNumber: rejection.rowNumber,
+    householdRegion: region,
+    regionPath: [...ancestorCodes(region), region],
+    reasons: [...new Set(rejection.reasons.map((r) => r.code))],
+    runId,
+    createdAt: now,
+  };
+}
