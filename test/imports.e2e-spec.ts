@@ -5,7 +5,7 @@
  * to end against the region counts, mapping errors, and no citizen ID in any log.
  */
 import { parse } from 'csv-parse/sync';
-import { mkdtempSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
@@ -383,6 +383,28 @@ describe('imports over HTTP', () => {
       expect(job.error?.code).toBe('MAPPING_MISSING_COLUMN');
       expect(job.error?.message).toContain('公民身份号码');
       expect(job.counts.read).toBe(0);
+    });
+
+    it('a file that is not a workbook fails with FILE_UNREADABLE; sent again, its view drops the old error', async () => {
+      const path = join(work, 'scan.xlsx');
+      writeFileSync(path, Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010800000000', 'hex'));
+      const fields = { source: 'card-library', format: 'xlsx' };
+      const failed = await importFile(path, fields);
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toEqual({ code: 'FILE_UNREADABLE', message: 'The file is not a readable XLSX file.' });
+      expect(failed.finishedAt).toEqual(expect.any(String));
+
+      const again = await upload(path, fields);
+      expect(again.status).toBe(202);
+      expect(again.body.importId).toBe(failed.importId);
+      // Queued (or already running) again: the last run's error and end no longer describe it.
+      if (again.body.state !== 'failed') {
+        expect(again.body).not.toHaveProperty('error');
+        expect(again.body).not.toHaveProperty('finishedAt');
+      }
+      await t.app.get(ImportService).waitFor(failed.importId);
+      const view = await t.http().get(`/v1/imports/${failed.importId}`).set(bearer(token));
+      expect(view.body.error).toEqual(failed.error);
     });
 
     it('an unknown source is a 400 problem', async () => {

@@ -1,14 +1,31 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { Inject } from '@nestjs/common';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ApiProblems } from '../common/api-responses';
 import { ProblemException } from '../common/problem';
 import { ReferenceData } from '../reference/reference-data.module';
 import { ComparisonRun } from './comparison-run';
 import { ComparisonService } from './comparison.service';
+import {
+  ComparisonRunDto,
+  IdentityCheckPageDto,
+  LinkReviewPageDto,
+  ReviewConfirmedDto,
+  ReviewRejectedDto,
+  WorklistPageDto,
+} from './dto/comparison.responses';
 import { ReviewService } from './review.service';
 
 class ReviewListQueryDto {
@@ -17,7 +34,7 @@ class ReviewListQueryDto {
   @IsIn(['pending', 'confirmed', 'rejected'])
   state?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 2048 })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -25,13 +42,13 @@ class ReviewListQueryDto {
 }
 
 class ConfirmDto {
-  @ApiProperty({ description: 'The candidate person the record belongs to' })
+  @ApiProperty({ description: 'The candidate person the record belongs to', pattern: '^p_[a-z2-7]{26}$' })
   @Matches(/^p_[a-z2-7]{26}$/, { message: 'personId must be a person id' })
   personId: string;
 }
 
 class RejectDto {
-  @ApiPropertyOptional({ description: 'Why none of the candidates is the person' })
+  @ApiPropertyOptional({ description: 'Why none of the candidates is the person', maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -39,11 +56,14 @@ class RejectDto {
 }
 
 class WorklistQueryDto {
-  @ApiProperty({ description: 'Township (9 digits) or any larger region the caller covers' })
+  @ApiProperty({
+    description: 'Township (9 digits) or any larger region the caller covers',
+    pattern: '^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9})$',
+  })
   @Matches(/^(\d{2}|\d{4}|\d{6}|\d{9})$/, { message: 'region must be a 2, 4, 6 or 9 digit division code' })
   region: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 2048 })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -72,21 +92,27 @@ export class ComparisonController {
   @HttpCode(HttpStatus.ACCEPTED)
   @RequirePermission('ops:manage')
   @ApiOperation({ summary: 'Start a comparison run (one at a time; 409 COMPARISON_RUNNING while one runs)' })
-  async start(@Caller() caller: Principal) {
+  @ApiAcceptedResponse({ type: ComparisonRunDto, description: 'Started; follow it at GET /v1/comparison-runs/{runId}' })
+  @ApiProblems(400, 401, 403, { status: 409, description: '`COMPARISON_RUNNING`: one run at a time' })
+  async start(@Caller() caller: Principal): Promise<ComparisonRunDto> {
     return this.view(caller, await this.comparison.start(caller, 'http'));
   }
 
   @Get('comparison-runs')
   @RequirePermission('report:read')
   @ApiOperation({ summary: 'Recent comparison runs with progress and counts' })
-  async list(@Caller() caller: Principal) {
+  @ApiOkResponse({ type: [ComparisonRunDto] })
+  @ApiProblems(401, 403)
+  async list(@Caller() caller: Principal): Promise<ComparisonRunDto[]> {
     return (await this.comparison.list()).map((run) => this.view(caller, run));
   }
 
   @Get('comparison-runs/:runId')
   @RequirePermission('report:read')
   @ApiOperation({ summary: 'A comparison run: phase, progress, counts' })
-  async get(@Caller() caller: Principal, @Param('runId') runId: string) {
+  @ApiOkResponse({ type: ComparisonRunDto })
+  @ApiProblems(400, 401, 403, 404, 431)
+  async get(@Caller() caller: Principal, @Param('runId') runId: string): Promise<ComparisonRunDto> {
     const run = await this.comparison.get(runId);
     if (!run) throw new ProblemException(HttpStatus.NOT_FOUND, 'RUN_NOT_FOUND', 'No comparison run with this id.');
     return this.view(caller, run);
@@ -95,7 +121,9 @@ export class ComparisonController {
   @Get('link-reviews')
   @RequirePermission('review:decide')
   @ApiOperation({ summary: 'Possible links waiting for review in the caller’s region' })
-  reviewsList(@Caller() caller: Principal, @Query() query: ReviewListQueryDto) {
+  @ApiOkResponse({ type: LinkReviewPageDto })
+  @ApiProblems(400, 401, 403, 431)
+  reviewsList(@Caller() caller: Principal, @Query() query: ReviewListQueryDto): Promise<LinkReviewPageDto> {
     return this.reviews.list(caller, query.state ?? 'pending', query.cursor);
   }
 
@@ -103,7 +131,19 @@ export class ComparisonController {
   @HttpCode(HttpStatus.OK)
   @RequirePermission('review:decide')
   @ApiOperation({ summary: 'Confirm that the record belongs to one of the candidates (recorded as a RecordLinked event)' })
-  confirm(@Caller() caller: Principal, @Param('reviewId') id: string, @Body() dto: ConfirmDto) {
+  @ApiOkResponse({ type: ReviewConfirmedDto })
+  @ApiProblems(
+    { status: 400, description: '`VALIDATION_FAILED`, or `NOT_A_CANDIDATE`: personId is not one of the review’s candidates' },
+    401,
+    403,
+    404,
+    { status: 409, description: '`REVIEW_ALREADY_DECIDED`, or the link contradicts the person’s state' },
+    413,
+    422,
+    431,
+    503,
+  )
+  confirm(@Caller() caller: Principal, @Param('reviewId') id: string, @Body() dto: ConfirmDto): Promise<ReviewConfirmedDto> {
     return this.reviews.confirm(caller, id, dto.personId);
   }
 
@@ -111,7 +151,9 @@ export class ComparisonController {
   @HttpCode(HttpStatus.OK)
   @RequirePermission('review:decide')
   @ApiOperation({ summary: 'Reject all candidates: the record stays unlinked' })
-  reject(@Caller() caller: Principal, @Param('reviewId') id: string, @Body() _dto: RejectDto) {
+  @ApiOkResponse({ type: ReviewRejectedDto })
+  @ApiProblems(400, 401, 403, 404, { status: 409, description: '`REVIEW_ALREADY_DECIDED`' }, 413, 431)
+  reject(@Caller() caller: Principal, @Param('reviewId') id: string, @Body() _dto: RejectDto): Promise<ReviewRejectedDto> {
     return this.reviews.reject(caller, id);
   }
 
@@ -121,7 +163,9 @@ export class ComparisonController {
     summary:
       'Household-survey identity checks: household-register rows of a township (or larger region) with no usable ID that no person could be found for',
   })
-  identityChecks(@Caller() caller: Principal, @Query() query: WorklistQueryDto) {
+  @ApiOkResponse({ type: IdentityCheckPageDto })
+  @ApiProblems(400, 401, 403, 431)
+  identityChecks(@Caller() caller: Principal, @Query() query: WorklistQueryDto): Promise<IdentityCheckPageDto> {
     return this.reviews.identityChecks(caller, query.region, query.cursor);
   }
 
@@ -130,7 +174,9 @@ export class ComparisonController {
   @ApiOperation({
     summary: 'Household-survey worklist: uninsured and unresolved persons of a township (or larger region), with what is known about them',
   })
-  worklist(@Caller() caller: Principal, @Query() query: WorklistQueryDto) {
+  @ApiOkResponse({ type: WorklistPageDto })
+  @ApiProblems(400, 401, 403, 431)
+  worklist(@Caller() caller: Principal, @Query() query: WorklistQueryDto): Promise<WorklistPageDto> {
     return this.reviews.worklist(caller, query.region, query.cursor);
   }
 }

@@ -137,7 +137,9 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     const existing = await this.jobs.get(id);
     if (existing) {
       if (existing.state === 'failed') {
-        await this.jobs.patch(id, { state: 'queued', error: null, filePath: input.filePath });
+        // Queued again: the failed run's error and end time no longer describe it (a patch cannot remove fields).
+        const { error: _error, finishedAt: _finishedAt, ...retry } = existing;
+        await this.jobs.upsert({ ...retry, state: 'queued', filePath: input.filePath });
         this.enqueue(id);
         return (await this.jobs.get(id))!;
       }

@@ -1,13 +1,25 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Response } from 'express';
 import { rm } from 'node:fs/promises';
 import { INGEST_SOURCE_KINDS } from '@registry/ingest';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ApiDownload, ApiProblems, CSV_CONTENT_TYPE } from '../common/api-responses';
 import { ProblemException } from '../common/problem';
+import { ImportViewDto } from './dto/imports.responses';
 import { ImportJob } from './import-job';
 import { ImportService } from './import.service';
 
@@ -67,7 +79,18 @@ export class ImportsController {
     },
   })
   @ApiOperation({ summary: 'Start an import of a department file (202 with the import id; the same file again is the same import)' })
-  async start(@Caller() caller: Principal, @Body() dto: ImportRequestDto, @UploadedFile() file: Express.Multer.File | undefined) {
+  @ApiAcceptedResponse({ type: ImportViewDto, description: 'Queued (or the earlier import of the same file)' })
+  @ApiProblems(
+    { status: 400, description: 'No file (`IMPORT_FILE_MISSING`), or an unknown source, format or encoding (`VALIDATION_FAILED`)' },
+    401,
+    403,
+    { status: 413, description: 'The file is larger than IMPORT_MAX_BYTES (`PAYLOAD_TOO_LARGE`)' },
+  )
+  async start(
+    @Caller() caller: Principal,
+    @Body() dto: ImportRequestDto,
+    @UploadedFile() file: Express.Multer.File | undefined,
+  ): Promise<ImportViewDto> {
     if (!file) throw new ProblemException(HttpStatus.BAD_REQUEST, 'IMPORT_FILE_MISSING', 'Send the file in the multipart field "file".');
     let job: ImportJob;
     try {
@@ -100,14 +123,18 @@ export class ImportsController {
   @Get(':importId')
   @RequirePermission('import:read')
   @ApiOperation({ summary: 'State, progress (bytes, rows/s, ETA) and counts of an import' })
-  async get(@Caller() caller: Principal, @Param('importId') id: string) {
+  @ApiOkResponse({ type: ImportViewDto })
+  @ApiProblems(400, 401, 403, 404, 431)
+  async get(@Caller() caller: Principal, @Param('importId') id: string): Promise<ImportViewDto> {
     return importView(await this.visible(caller, id));
   }
 
   @Get(':importId/rejections')
   @RequirePermission('import:run')
   @ApiOperation({ summary: 'Download the quarantined rows with their reasons (CSV, UTF-8 with BOM)' })
-  async rejections(@Caller() caller: Principal, @Param('importId') id: string, @Res() res: Response) {
+  @ApiDownload('Quarantined rows: rowNumber, codes, messages, raw (UTF-8 with BOM)', CSV_CONTENT_TYPE)
+  @ApiProblems(400, 401, 403, 404, 431)
+  async rejections(@Caller() caller: Principal, @Param('importId') id: string, @Res() res: Response): Promise<void> {
     await this.visible(caller, id);
     res.status(200).type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${id}-rejections.csv"`);

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { HouseholdDestination, RecordedExemptionReason, SourceRef } from '@registry/domain';
+import { InsuranceTypes, type HouseholdDestination, type RecordedExemptionReason, type SourceRef } from '@registry/domain';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { LookupThrottle } from '../auth/throttle';
+import { ApiProblems } from '../common/api-responses';
 import { ProblemException } from '../common/problem';
 import {
   CorrectionDto,
@@ -18,6 +19,7 @@ import {
   ListPersonsQueryDto,
   LookupDto,
 } from './dto/person-commands.dto';
+import { CommandOutcomeDto, LookupResultDto, PersonHistoryDto, PersonListPageDto, PersonViewDto } from './dto/persons.responses';
 import { RegistrationDto } from './dto/registration.dto';
 import {
   ENROLLMENT_TRANSITIONS,
@@ -46,10 +48,19 @@ function answer(res: Response, outcome: CommandOutcome): CommandOutcome {
   return outcome;
 }
 
+const ETAG = { ETag: { description: 'The stream revision, quoted: send it back as If-Match', schema: { type: 'string' } } };
+const COMMAND_ANSWER = { type: CommandOutcomeDto, description: 'Recorded (or a repeat that changed nothing)', headers: ETAG };
+const CONFLICT = {
+  status: 409,
+  description:
+    'The fact contradicts the person’s state (`PERSON_DECEASED`, `ENROLLMENT_ALREADY_SUSPENDED`, …) or a concurrent change outlasted the retries (`CONCURRENCY_CONFLICT`)',
+} as const;
+
 const IF_MATCH = {
   name: 'If-Match',
   required: false,
   description: 'ETag (stream revision) the caller last read; 412 when the person has changed since',
+  schema: { type: 'string', pattern: '^(\\*|(W/)?"?-?[0-9]+"?)$', example: '"3"' },
 };
 
 @ApiTags('persons')
@@ -62,7 +73,13 @@ export class PersonsController {
   @HttpCode(HttpStatus.OK)
   @RequirePermission('person:register')
   @ApiOperation({ summary: 'Report a person record from a source (idempotent per source record)' })
-  async register(@Caller() caller: Principal, @Body() dto: RegistrationDto, @Res({ passthrough: true }) res: Response) {
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, CONFLICT, 413, 422, 503)
+  async register(
+    @Caller() caller: Principal,
+    @Body() dto: RegistrationDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CommandOutcomeDto> {
     return answer(res, await this.persons.register(caller, dto));
   }
 
@@ -71,26 +88,43 @@ export class PersonsController {
   @RequirePermission('person:read')
   @UseGuards(LookupThrottle)
   @ApiOperation({ summary: 'Find the person id for a citizen ID sent in the body (rate-limited per client)' })
-  lookup(@Caller() caller: Principal, @Body() dto: LookupDto) {
+  @ApiOkResponse({ type: LookupResultDto })
+  @ApiProblems(400, 401, 403, 404, 413, 429, 503)
+  lookup(@Caller() caller: Principal, @Body() dto: LookupDto): Promise<LookupResultDto> {
     return this.persons.lookup(caller, dto.citizenId);
   }
 
   @Get()
   @RequirePermission('person:read')
   @ApiOperation({ summary: 'List persons in the caller’s region from the enrolment read model, with filters and cursor paging' })
-  list(@Caller() caller: Principal, @Query() query: ListPersonsQueryDto) {
+  @ApiOkResponse({ type: PersonListPageDto })
+  @ApiProblems(400, 401, 403, 431)
+  list(@Caller() caller: Principal, @Query() query: ListPersonsQueryDto): Promise<PersonListPageDto> {
     return this.persons.list(caller, query);
   }
 
   @Get(':personId')
   @RequirePermission('person:read')
   @ApiOperation({ summary: 'A person’s current state (ETag = stream revision), or the state held at `asOf`' })
+  @ApiOkResponse({ type: PersonViewDto, headers: ETAG })
+  @ApiProblems(
+    400,
+    401,
+    {
+      status: 403,
+      description:
+        'The role lacks person:read (`FORBIDDEN`), person:history for `asOf` (`FORBIDDEN`) or person:unmask (`UNMASK_NOT_ALLOWED`)',
+    },
+    404,
+    431,
+    503,
+  )
   async get(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Query() query: GetPersonQueryDto,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<PersonViewDto> {
     const asOf = this.persons.parseAsOf(query.asOf);
     if (asOf && !caller.can('person:history')) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'FORBIDDEN', "The caller's role does not allow person:history.");
@@ -104,7 +138,9 @@ export class PersonsController {
   @Get(':personId/history')
   @RequirePermission('person:history')
   @ApiOperation({ summary: 'Every event on the person’s stream: type, when it happened and was recorded, by whom, source and channel' })
-  history(@Caller() caller: Principal, @Param('personId') personId: string, @Query() query: GetPersonQueryDto) {
+  @ApiOkResponse({ type: PersonHistoryDto })
+  @ApiProblems(400, 401, 403, 404, 431, 503)
+  history(@Caller() caller: Principal, @Param('personId') personId: string, @Query() query: GetPersonQueryDto): Promise<PersonHistoryDto> {
     return this.persons.history(caller, personId, query.unmask === 'true');
   }
 
@@ -113,13 +149,15 @@ export class PersonsController {
   @RequirePermission('enrollment:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report an enrolment (insurance type, contribution status, province, since)' })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async enroll(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Body() dto: EnrollmentDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     const insuranceType = PersonsService.insuranceType(dto.insuranceType);
     const fields = {
       insuranceType,
@@ -142,6 +180,10 @@ export class PersonsController {
   @RequirePermission('enrollment:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Suspend, resume or terminate an enrolment (transition = suspension | resumption | termination)' })
+  @ApiParam({ name: 'insuranceType', enum: InsuranceTypes.codes, description: 'AAE140 insurance type of the enrolment' })
+  @ApiParam({ name: 'transition', enum: Object.keys(ENROLLMENT_TRANSITIONS) })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async transition(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
@@ -150,7 +192,7 @@ export class PersonsController {
     @Body() dto: EnrollmentTransitionDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     if (!(transition in ENROLLMENT_TRANSITIONS)) {
       throw new ProblemException(
         HttpStatus.NOT_FOUND,
@@ -169,13 +211,15 @@ export class PersonsController {
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report a death' })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async death(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Body() dto: DeathDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     return answer(res, await this.persons.report(caller, personId, dto, (ref) => death(ref, dto.dateOfDeath), expectedRevision(ifMatch)));
   }
 
@@ -186,13 +230,15 @@ export class PersonsController {
   @ApiOperation({
     summary: 'Record an exemption a household survey found (imprisoned, military service), in effect from since until until',
   })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async exemption(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Body() dto: ExemptionDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     const reason = dto.reason as RecordedExemptionReason;
     const build = (ref: SourceRef) => exemption(ref, reason, dto.since, dto.until);
     return answer(res, await this.persons.report(caller, personId, dto, build, expectedRevision(ifMatch)));
@@ -203,13 +249,15 @@ export class PersonsController {
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report a household move within the province (toRegion) or out of it (toProvince)' })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async move(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Body() dto: HouseholdMoveDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     let destination: HouseholdDestination;
     if (dto.scope === 'within-province') {
       if (!dto.toRegion)
@@ -231,13 +279,15 @@ export class PersonsController {
   @RequirePermission('life-event:report')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Report a household cancellation (death, emigration, military service, other)' })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async cancel(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Body() dto: HouseholdCancellationDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     const reason = PersonsService.cancellationReason(dto.reason);
     return answer(
       res,
@@ -250,13 +300,15 @@ export class PersonsController {
   @RequirePermission('person:correct')
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Correct identity fields (operator, with a reason); resolves conflicts on those fields' })
+  @ApiOkResponse(COMMAND_ANSWER)
+  @ApiProblems(400, 401, 403, 404, CONFLICT, 412, 413, 422, 431, 503)
   async correct(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
     @Body() dto: CorrectionDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<CommandOutcomeDto> {
     const corrections = { ...dto.corrections };
     if (corrections.householdRegion) {
       corrections.householdRegion = this.persons.parseRegion(corrections.householdRegion, 'corrections.householdRegion');

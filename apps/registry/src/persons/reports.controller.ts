@@ -1,19 +1,22 @@
 import { Controller, Get, HttpStatus, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { REGION_LEVELS, RegionLevel, displayRegionCode, regionLevelOfCode } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ApiProblems } from '../common/api-responses';
 import { ProblemException } from '../common/problem';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
+import { RegionCountsDto } from './dto/reports.responses';
 import { PERSONS_PROJECTION, REGION_COUNTS_COLLECTION } from './projections/persons.projection';
 import { RegionCountsDocument, localTypeCounts } from './projections/region-counts';
 
 class RegionCountsQueryDto {
   @ApiPropertyOptional({
     description: 'Region (440000 or 44 for a province, 440100 or 4401 for a city, 6 or 9 digits below); default the caller’s region',
+    pattern: '^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9})$',
   })
   @IsOptional()
   @Matches(/^(\d{2}|\d{4}|\d{6}|\d{9})$/, { message: 'region must be a 2, 4, 6 or 9 digit division code' })
@@ -62,7 +65,9 @@ export class ReportsController {
   @ApiOperation({
     summary: 'Persons by coverage status, exemption reason, local insurance type and flag for a region and each region one level below',
   })
-  async regionCounts(@Caller() caller: Principal, @Query() query: RegionCountsQueryDto) {
+  @ApiOkResponse({ type: RegionCountsDto })
+  @ApiProblems(400, 401, 403, 431)
+  async regionCounts(@Caller() caller: Principal, @Query() query: RegionCountsQueryDto): Promise<RegionCountsDto> {
     const region = query.region === undefined ? caller.regionPrefix : this.reference.regionParam(query.region, 'region');
     if (!caller.covers(region)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'REGION_OUT_OF_SCOPE', "The requested region lies outside the caller's region.");

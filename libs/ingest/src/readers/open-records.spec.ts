@@ -6,7 +6,7 @@ import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import { readCsv } from './csv-reader';
 import { openRecords } from './open-records';
-import { RawRecord } from './types';
+import { FileUnreadableError, RawRecord } from './types';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-readers-'));
 const RARE = '𠀀𪚥𬌗'; // outside the BMP, and outside GBK
@@ -114,6 +114,15 @@ describe('openRecords', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0].values).toEqual({ 公民身份号码: '440104199001011234', 姓名: `阿依古丽·${RARE}`, 出生日期: '32875' });
     expect(JSON.parse(rows[1].rawLine)).toEqual(rows[1].values);
+  });
+
+  it('stops on a file that is not a workbook with FILE_UNREADABLE, not the zip layer’s own error', async () => {
+    const path = join(dir, 'not-a-workbook.xlsx');
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010800000000', 'hex');
+    writeFileSync(path, png);
+    const read = readAll(path, { format: 'xlsx' });
+    await expect(read).rejects.toBeInstanceOf(FileUnreadableError);
+    await expect(read).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: 'The file is not a readable XLSX file.' });
   });
 
   it('reads long Chinese XLSX sheets without breaking characters at chunk boundaries (inline and shared strings)', async () => {

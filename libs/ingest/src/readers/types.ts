@@ -4,6 +4,19 @@ export type TextEncoding = 'utf-8' | 'gb18030' | 'gbk';
 /** A problem with the row's shape, found while reading; the cleaner turns it into an Issue. */
 export type RowProblemCode = 'ROW_COLUMN_COUNT' | 'ROW_MALFORMED';
 
+/**
+ * The file as a whole cannot be read in its format (an XLSX that is not a zip package of
+ * worksheets): the import stops with this code instead of an unexpected error. The message
+ * names the format, never content.
+ */
+export class FileUnreadableError extends Error {
+  readonly code = 'FILE_UNREADABLE';
+  constructor(readonly format: FileFormat) {
+    super(`The file is not a readable ${format.toUpperCase()} file.`);
+    this.name = 'FileUnreadableError';
+  }
+}
+
 export interface RowProblem {
   readonly code: RowProblemCode;
   /** Never contains cell content. */

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { cellColumns, cleanHeader, TableSource, zipRow } from './csv-reader';
-import { RawRecord } from './types';
+import { FileUnreadableError, RawRecord } from './types';
 
 /**
  * Cell text as a department meant it. Numbers stay as typed (an Excel date serial
@@ -93,9 +93,16 @@ export async function readXlsx(file: Readable, onRow: () => void): Promise<Table
   fixChunkDecoding(reader);
 
   async function* allRows(): AsyncGenerator<string[]> {
-    for await (const sheet of reader) {
-      for await (const row of sheet) yield rowCells(row);
-      return;
+    try {
+      for await (const sheet of reader) {
+        for await (const row of sheet) yield rowCells(row);
+        return;
+      }
+    } catch (error) {
+      // I/O errors (they name the failed system call) stay what they are; the zip, inflate and
+      // XML layers fail on anything that is not a workbook, each in its own words.
+      if ((error as NodeJS.ErrnoException | undefined)?.syscall !== undefined) throw error;
+      throw new FileUnreadableError('xlsx');
     }
   }
   const source = allRows();

@@ -1,0 +1,213 @@
+/**
+ * The OpenAPI document declares every answer (issue #13): for each operation in
+ * /docs-json — whatever routes exist, so new ones are held to it without being listed
+ * here — a 2xx response with a schema (or a file download's content type), 401 when it
+ * is behind a token, 400 when it takes parameters or a body, 431 when a path or query
+ * value can make the request too long, and every error as the problem+json schema
+ * ProblemFilter writes. scripts/api-fuzz.sh checks the service's
+ * answers against the same document.
+ */
+import { bearer, startApp, TestApp } from './support/app';
+
+jest.setTimeout(60_000);
+
+interface Schema {
+  $ref?: string;
+  type?: string;
+  format?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+}
+interface MediaType {
+  schema?: Schema;
+}
+interface ResponseObject {
+  description?: string;
+  content?: Record<string, MediaType>;
+}
+interface Operation {
+  parameters?: Array<{ name: string; in: string }>;
+  requestBody?: unknown;
+  security?: Array<Record<string, string[]>>;
+  responses: Record<string, ResponseObject>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_REF = '#/components/schemas/ProblemDto';
+/** Files an operation hands out to save: declared as binary strings of these content types. */
+const DOWNLOAD_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream'];
+/**
+ * /health answers 503 with Terminus's health report (the per-check details monitoring
+ * reads), not a problem: it is the check's result, not an error of the request.
+ */
+const NOT_PROBLEMS = new Set(['GET /health 503']);
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+
+let t: TestApp;
+let doc: OpenApiDocument;
+let operations: Array<{ label: string; method: string; path: string; op: Operation }>;
+
+beforeAll(async () => {
+  t = await startApp();
+  const res = await t.http().get('/docs-json').expect(200);
+  doc = res.body as OpenApiDocument;
+  operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, op]) => ({ label: `${method.toUpperCase()} ${path}`, method, path, op })),
+  );
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+function resolve(schema: Schema | undefined): Schema | undefined {
+  if (!schema?.$ref) return schema;
+  const name = schema.$ref.replace('#/components/schemas/', '');
+  return doc.components.schemas[name];
+}
+
+/** Why a 2xx content entry does not describe the answer, or undefined when it does. */
+function successProblem(type: string, media: MediaType): string | undefined {
+  if (DOWNLOAD_TYPES.includes(type)) {
+    return media.schema?.type === 'string' && media.schema.format === 'binary' ? undefined : `${type} is not declared as a binary string`;
+  }
+  if (!/json/.test(type)) return `${type} is neither JSON nor a known download type`;
+  const schema = resolve(media.schema);
+  if (!schema) return `${type} has no schema${media.schema?.$ref ? ` (${media.schema.$ref} does not resolve)` : ''}`;
+  if (schema.type === 'array') return resolve(schema.items)?.properties ? undefined : 'an array without an item schema';
+  if (!schema.properties || Object.keys(schema.properties).length === 0) return `${type} schema declares no properties`;
+  const items = schema.properties.items;
+  if (items?.type === 'array') {
+    if (!resolve(items.items)?.properties) return 'a list without an item schema';
+    if (!schema.properties.nextCursor) return 'a list without nextCursor';
+  }
+  return undefined;
+}
+
+describe('OpenAPI document', () => {
+  it('lists the service’s operations (the checks below cover each of them)', () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    const labels = operations.map((o) => o.label);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'GET /health',
+        'POST /v1/persons/registrations',
+        'GET /v1/persons/{personId}',
+        'GET /v1/imports/{importId}/rejections',
+        'POST /v1/comparison-runs',
+        'POST /v1/ministry/uploads/run',
+      ]),
+    );
+    expect(labels.length).toBeGreaterThanOrEqual(28);
+  });
+
+  it('gives every operation a 2xx response with a schema, or a download’s content type', () => {
+    const missing: string[] = [];
+    for (const { label, op } of operations) {
+      const successes = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
+      if (successes.length === 0) missing.push(`${label}: no 2xx response`);
+      for (const [status, response] of successes) {
+        const content = Object.entries(response.content ?? {});
+        if (content.length === 0) missing.push(`${label} ${status}: no content`);
+        for (const [type, media] of content) {
+          const why = successProblem(type, media);
+          if (why) missing.push(`${label} ${status}: ${why}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('declares 400 wherever an operation takes parameters or a body', () => {
+    const missing = operations
+      .filter(({ op }) => (op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined)
+      .filter(({ op }) => !op.responses['400'])
+      .map(({ label }) => label);
+    expect(missing).toEqual([]);
+  });
+
+  it('declares 431 wherever a path or query parameter can make the request head longer than the service reads', () => {
+    const missing = operations
+      .filter(({ op }) => (op.parameters ?? []).some((p) => p.in === 'path' || p.in === 'query'))
+      .filter(({ op }) => !op.responses['431'])
+      .map(({ label }) => label);
+    expect(missing).toEqual([]);
+  });
+
+  it('declares every error as application/problem+json with the Problem schema', () => {
+    const wrong: string[] = [];
+    for (const { label, op } of operations) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (!/^[45]\d\d$/.test(status) || NOT_PROBLEMS.has(`${label} ${status}`)) continue;
+        const types = Object.keys(response.content ?? {});
+        const ref = response.content?.[PROBLEM_CONTENT_TYPE]?.schema?.$ref;
+        if (types.join() !== PROBLEM_CONTENT_TYPE || ref !== PROBLEM_REF) wrong.push(`${label} ${status}: ${types.join() || 'no content'}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('declares the problem body ProblemFilter writes, with errors[] of field, code and message', () => {
+    const problem = doc.components.schemas.ProblemDto;
+    expect(problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail']));
+    expect(problem.properties?.status.type).toBe('integer');
+    const fieldError = resolve(problem.properties?.errors.items);
+    expect(fieldError?.required).toEqual(expect.arrayContaining(['field', 'code', 'message']));
+  });
+
+  it('declares 401 and bearer security on every operation that refuses a call without a token', async () => {
+    const wrong: string[] = [];
+    for (const { label, method, path, op } of operations) {
+      // Any value fills a path parameter: the token is checked before the route's handler runs.
+      const url = path.replace(/\{[^}]+\}/g, 'x');
+      const http = t.http();
+      const res = method === 'get' ? await http.get(url) : await http[method as 'post' | 'put' | 'patch' | 'delete'](url).send({});
+      const tokenRequired = res.status === 401;
+      const declared = op.responses['401'] !== undefined && (op.security ?? []).some((s) => 'bearer' in s);
+      if (tokenRequired !== declared) wrong.push(`${label}: answered ${res.status} without a token, 401 declared: ${declared}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('answers a request head over Node’s size limit as the declared 431 problem, not a bare status', async () => {
+    const token = t.token({ role: 'province-admin', region: '44' });
+    const res = await t
+      .http()
+      .get(`/v1/persons?cursor=${'%E4%B8%AD'.repeat(2000)}`)
+      .set(bearer(token));
+    expect(res.status).toBe(431);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(res.text)).toEqual({
+      type: 'urn:registry:problem:request-header-fields-too-large',
+      title: 'Request Header Fields Too Large',
+      status: 431,
+      code: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+      detail: expect.any(String),
+    });
+  });
+
+  it('matches what the service answers: a validation error has the declared problem shape and content type', async () => {
+    const token = t.token({ role: 'province-admin', region: '44' });
+    const res = await t.http().get('/v1/persons?limit=many&colour=blue').set(bearer(token));
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const problem = doc.components.schemas.ProblemDto;
+    for (const field of problem.required ?? []) expect(res.body).toHaveProperty(field);
+    expect(Object.keys(res.body).filter((key) => !(key in (problem.properties ?? {})))).toEqual([]);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'limit', code: 'MATCHES', message: expect.any(String) },
+        { field: 'colour', code: 'UNKNOWN_FIELD', message: expect.any(String) },
+      ]),
+    );
+  });
+});
