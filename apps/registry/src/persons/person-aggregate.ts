@@ -49,7 +49,7 @@ export function personAggregate(decider: PersonDecider, protector: PersonalDataP
     fromStored: (events, open) =>
       events.map((e) =>
         open
-          ? ({ type: e.type, data: protector.decodeEvent(e).data } as PersonEvent)
+          ? ({ type: e.type, data: protector.openData(e) } as PersonEvent)
           : withoutPersonalValues({ type: e.type, data: e.data } as PersonEvent),
       ),
     toStored: (stream, command, event, index, context) => {

@@ -52,7 +52,7 @@ export function registrationCommands(ref: SourceRef, r: Registration): PersonCom
       householdRegion: r.householdRegion,
       householdAddress: r.householdAddress,
       phone: r.phone,
-      ...(r.ensure && { ensure: true }),
+      ensure: r.ensure,
     }),
   };
   const sub = (suffix: string) => withRecordId(ref, `${ref.sourceRecordId}#${suffix}`);

@@ -30,6 +30,13 @@ export class PersonalDataProtector {
     return { ...event, data: { ...data, personal: this.cipher.sealJson(data.personal, event.id) } };
   }
 
+  /** The event's data with its personal part opened (the data itself when it has none sealed). */
+  openData(event: RecordedEvent): unknown {
+    const data = event.data as Record<string, unknown> | null;
+    if (!data || typeof data !== 'object' || !isSealed(data.personal)) return data;
+    return { ...data, personal: this.cipher.openJson(data.personal as Sealed, event.id) };
+  }
+
   decodeEvent<E extends RecordedEvent>(event: E): E {
     const data = event.data as Record<string, unknown> | null;
     if (!data || typeof data !== 'object' || !isSealed(data.personal)) return event;

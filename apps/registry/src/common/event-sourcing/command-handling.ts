@@ -102,7 +102,10 @@ export async function handleCommands<K, C, S, E extends DomainEvent>(
     return requests.map((request) => {
       const outcome = outcomes.get(request)!;
       const result = appended.get(aggregate.streamName(request.id));
-      if (outcome.status === 'applied' && result) return { ...outcome, revision: result.nextRevision, position: result.position };
+      if (outcome.status === 'applied' && result) {
+        outcome.revision = result.nextRevision;
+        outcome.position = result.position;
+      }
       return outcome;
     });
   }
