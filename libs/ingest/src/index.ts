@@ -5,6 +5,8 @@ export * from './mapping/mapping';
 export * from './mapping/resolve-headers';
 export * from './readers/types';
 export { countRows, openRecords } from './readers/open-records';
+export { DEFAULT_READ_LIMITS, IngestError, KEPT_RAW_BYTES } from './readers/limits';
+export type { IngestErrorCode, ReadLimits } from './readers/limits';
 export { detectEncoding, detectFormat } from './readers/detect';
 export type { EncodingGuess } from './readers/detect';
 export * from './cleaning/issues';

@@ -9,6 +9,9 @@ export const ISSUE_CODES = {
   // Row shape (from the reader)
   ROW_COLUMN_COUNT: { severity: 'error', description: 'the row has a different number of columns from the header' },
   ROW_MALFORMED: { severity: 'error', description: 'the row could not be parsed (bad quoting, not a JSON object)' },
+  ROW_TOO_LARGE: { severity: 'error', description: 'the row is longer than the record limit (1 MiB): skipped to the next line break' },
+  ROW_ENCODING_MISMATCH: { severity: 'error', description: 'the row is in another encoding than the rest of the file' },
+  ROW_BOM_INSIDE: { severity: 'error', description: 'the row carries a byte-order mark after the start of the file' },
   DUPLICATE_ROW: { severity: 'error', description: 'an earlier row of the same file had the same normalised content' },
   REQUIRED_FIELD_MISSING: { severity: 'error', description: 'a required field is empty or its column is absent' },
   // Citizen ID (domain CitizenId, plus the missing check character refinement)

@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse';
 import { finished, Readable } from 'node:stream';
+import { IngestError } from './limits';
+import { RecordGuard } from './record-guard';
 import { RawRecord, RowProblem } from './types';
 
 interface ParsedRow {
@@ -16,6 +18,21 @@ type Item = ParsedRow | SkippedRow;
 export interface TableSource {
   readonly headers: readonly string[];
   readonly rows: AsyncIterable<RawRecord>;
+  /** Bytes of the file read so far, for readers that do not read it front to back (XLSX). */
+  readonly bytesRead?: () => number;
+}
+
+/** Refuses a header wider than the limit: every row would be built from it. */
+export function checkHeaderWidth(columns: number, maxColumns: number): void {
+  if (columns > maxColumns) {
+    throw new IngestError('FILE_TOO_MANY_COLUMNS', `the header has ${columns} columns; at most ${maxColumns} are read`);
+  }
+}
+
+/** The stand-in a RecordGuard put where it refused a record, as the row the reader hands over. */
+export function guardedRow(guard: RecordGuard | undefined, cell: string, rowNumber: number): RawRecord | undefined {
+  const found = guard?.standInFor(cell);
+  return found && { rowNumber, values: {}, rawLine: found.raw, problems: [found.problem] };
 }
 
 export function cleanHeader(h: string): string {
@@ -97,11 +114,20 @@ class ParserOutput {
 /**
  * Streams a decoded CSV text stream. Wrong column counts and malformed quoting are
  * row-level problems, never a crash: one bad line in ten million must not stop a load.
+ * `guard`, when the bytes passed one, stands in for records it refused (record-guard.ts).
  */
-export async function readCsv(text: Readable, onRow: () => void): Promise<TableSource> {
+export async function readCsv(
+  text: Readable,
+  onRow: () => void,
+  guard?: RecordGuard,
+  maxColumns = Number.POSITIVE_INFINITY,
+): Promise<TableSource> {
   const parser = parse({
     bom: true,
     raw: true,
+    // Every line break ends a record, as the guard counts them; auto-detection would pick the
+    // first one seen and let a file of CRLF then bare LF lines grow one record without bound.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
@@ -119,6 +145,13 @@ export async function readCsv(text: Readable, onRow: () => void): Promise<TableS
   let first = await output.next();
   while (first !== null && 'skipped' in first) first = await output.next();
   const headers = first === null ? [] : first.record.map(cleanHeader);
+  try {
+    checkHeaderWidth(headers.length, maxColumns);
+  } catch (error) {
+    parser.destroy();
+    text.destroy();
+    throw error;
+  }
   const columns = cellColumns(headers);
 
   async function* rows(): AsyncGenerator<RawRecord> {
@@ -132,6 +165,11 @@ export async function readCsv(text: Readable, onRow: () => void): Promise<TableS
         if ('skipped' in item) {
           const problems: RowProblem[] = [{ code: 'ROW_MALFORMED', message: `CSV row could not be parsed (${item.errorCode})` }];
           yield { rowNumber, values: {}, rawLine: stripLineEnd(item.raw), problems };
+          continue;
+        }
+        const stoodIn = item.record.length === 1 ? guardedRow(guard, item.record[0], rowNumber) : undefined;
+        if (stoodIn) {
+          yield stoodIn;
           continue;
         }
         const problems: RowProblem[] | undefined =

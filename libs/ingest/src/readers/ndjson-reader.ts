@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { TableSource } from './csv-reader';
+import { TableSource, checkHeaderWidth, guardedRow } from './csv-reader';
+import { RecordGuard } from './record-guard';
 import { RawRecord } from './types';
 
 function scalarText(v: unknown): string {
@@ -24,8 +25,16 @@ function parseLine(line: string): Record<string, string> | undefined {
   }
 }
 
-/** One JSON object per line; headers are the first object's keys (later objects may add keys). */
-export async function readNdjson(text: Readable, onRow: () => void): Promise<TableSource> {
+/**
+ * One JSON object per line; headers are the first object's keys (later objects may add keys).
+ * `guard`, when the bytes passed one, bounds a line and stands in for lines it refused.
+ */
+export async function readNdjson(
+  text: Readable,
+  onRow: () => void,
+  guard?: RecordGuard,
+  maxColumns = Number.POSITIVE_INFINITY,
+): Promise<TableSource> {
   const lines = createInterface({ input: text, crlfDelay: Infinity });
   const it = lines[Symbol.asyncIterator]();
   const pending: string[] = [];
@@ -42,10 +51,19 @@ export async function readNdjson(text: Readable, onRow: () => void): Promise<Tab
       break;
     }
   }
+  try {
+    checkHeaderWidth(headers.length, maxColumns);
+  } catch (error) {
+    lines.close();
+    text.destroy();
+    throw error;
+  }
   let rowNumber = 0;
   function record(line: string): RawRecord {
     rowNumber++;
     onRow();
+    const stoodIn = guardedRow(guard, line, rowNumber);
+    if (stoodIn) return stoodIn;
     const values = parseLine(line);
     return values
       ? { rowNumber, values, rawLine: line }

@@ -1,8 +1,10 @@
+import type { ReadLimits } from './limits';
+
 export type FileFormat = 'csv' | 'xlsx' | 'ndjson';
 export type TextEncoding = 'utf-8' | 'gb18030' | 'gbk';
 
 /** A problem with the row's shape, found while reading; the cleaner turns it into an Issue. */
-export type RowProblemCode = 'ROW_COLUMN_COUNT' | 'ROW_MALFORMED';
+export type RowProblemCode = 'ROW_COLUMN_COUNT' | 'ROW_MALFORMED' | 'ROW_TOO_LARGE' | 'ROW_ENCODING_MISMATCH' | 'ROW_BOM_INSIDE';
 
 /**
  * The file as a whole cannot be read in its format (an XLSX that is not a zip package of
@@ -62,4 +64,6 @@ export interface OpenRecordsOptions {
   readonly encoding?: TextEncoding;
   /** Injected so progress/ETA is testable; defaults to a monotonic clock. */
   readonly now?: () => number;
+  /** Overrides of DEFAULT_READ_LIMITS (record size, columns, XLSX inflation). */
+  readonly limits?: Partial<ReadLimits>;
 }
