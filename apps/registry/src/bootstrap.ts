@@ -2,10 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { answerClientErrorsAsProblems } from './common/client-errors';
+import { applyHttpServerLimits, jsonDepthGuard } from './common/http-limits';
 import { buildOpenApiDocument } from './common/openapi';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation';
@@ -19,7 +21,14 @@ export function configureApp(app: NestExpressApplication): void {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(helmet());
-  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  // body-parser's own JSON parser, so that its verify hook can refuse a too-deep body before parsing.
+  app.use(express.json({ limit: config.BODY_LIMIT, verify: jsonDepthGuard(config.BODY_MAX_DEPTH) }));
+  applyHttpServerLimits(app.getHttpServer(), {
+    maxHeaderBytes: config.HTTP_MAX_HEADER_BYTES,
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  });
   if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((s) => s.trim()) });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -20,7 +20,7 @@ const DETAILS: Record<number, string> = {
   400: 'The request is not valid HTTP.',
   408: 'The request did not arrive in time.',
   413: 'The request is larger than the service reads.',
-  431: 'The request line or headers are larger than the service reads (16 KB); send long values in a body.',
+  431: 'The request line or headers are larger than the service reads (HTTP_MAX_HEADER_BYTES); send long values in a body.',
 };
 
 /**
@@ -30,7 +30,9 @@ const DETAILS: Record<number, string> = {
  */
 export function answerClientErrorsAsProblems(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A request timing out after its handler began answering (a slow upload) cannot get a second answer.
+    const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (error.code === 'ECONNRESET' || !socket.writable || answering) {
       socket.destroy();
       return;
     }
@@ -49,6 +51,10 @@ export function answerClientErrorsAsProblems(server: Server): void {
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         'Connection: close\r\n\r\n' +
         body,
+      // Closed once the answer is out: a client still trickling bytes must not keep the socket.
+      () => socket.destroy(),
     );
+    // Nor one that never reads its answer.
+    setTimeout(() => socket.destroy(), 1000).unref();
   });
 }

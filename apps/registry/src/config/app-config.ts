@@ -138,6 +138,30 @@ export class AppConfig {
   @Min(1)
   IMPORT_MAX_BYTES = 4 * 1024 ** 3;
 
+  /**
+   * IMPORT_MAX_ROW_BYTES: largest CSV record or NDJSON line of an imported file, in bytes as
+   * sent. A longer row (a line without line breaks, an unclosed quote) is quarantined as
+   * ROW_TOO_LARGE and reading resumes at the next line break; a header that long refuses the file.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 1024 * 1024 : Number(value)))
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  IMPORT_MAX_ROW_BYTES = 1024 * 1024;
+
+  /** IMPORT_MAX_COLUMNS: most columns an imported file's header may have (FILE_TOO_MANY_COLUMNS beyond). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 1000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(16384)
+  IMPORT_MAX_COLUMNS = 1000;
+
+  /** IMPORT_XLSX_MAX_INFLATED_BYTES: largest inflated worksheet of an imported XLSX, as its archive declares (FILE_XLSX_TOO_LARGE beyond). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 2 * 1024 ** 3 : Number(value)))
+  @IsInt()
+  @Min(1024 * 1024)
+  IMPORT_XLSX_MAX_INFLATED_BYTES = 2 * 1024 ** 3;
+
   /** LINKAGE_CONFIG: JSON file with the record-linkage fields, weights and thresholds (default: libs/linkage/config/default.json). */
   @IsOptional()
   @IsString()
@@ -151,6 +175,47 @@ export class AppConfig {
   /** BODY_LIMIT: largest JSON request body accepted (file uploads have their own limit). */
   @Matches(/^\d+(kb|mb)$/i, { message: 'BODY_LIMIT must look like 256kb or 1mb' })
   BODY_LIMIT = '256kb';
+
+  /**
+   * BODY_MAX_DEPTH: deepest nesting of arrays and objects a JSON body may have. Checked on the
+   * raw bytes before parsing: a deeper body answers 400 BODY_TOO_DEEP in time linear in its size.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 32 : Number(value)))
+  @IsInt()
+  @Min(2)
+  @Max(1000)
+  BODY_MAX_DEPTH = 32;
+
+  /** HTTP_MAX_HEADER_BYTES: largest request head (request line and headers, a bearer token included); beyond it 431 REQUEST_HEADER_FIELDS_TOO_LARGE. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 16 * 1024 : Number(value)))
+  @IsInt()
+  @Min(1024)
+  @Max(1024 * 1024)
+  HTTP_MAX_HEADER_BYTES = 16 * 1024;
+
+  /**
+   * HTTP_HEADERS_TIMEOUT_MS: time a client has to send a request's headers, from its first byte
+   * (a client trickling them is cut off: 408 REQUEST_TIMEOUT and the connection closed).
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 20_000 : Number(value)))
+  @IsInt()
+  @Min(100)
+  HTTP_HEADERS_TIMEOUT_MS = 20_000;
+
+  /**
+   * HTTP_REQUEST_TIMEOUT_MS: time a client has to send a whole request, body included (uploads
+   * too: a 4 GiB file needs 15 MB/s at the default); then 408 REQUEST_TIMEOUT and the connection closed.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 300_000 : Number(value)))
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 300_000;
+
+  /** HTTP_KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection stays open between requests. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5_000 : Number(value)))
+  @IsInt()
+  @Min(100)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
   /** CORS_ORIGINS: comma-separated origins allowed to call the API from a browser; CORS is off when unset. */
   @IsOptional()
@@ -284,6 +349,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) {
     throw new ConfigValidationError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  }
+  // Node refuses a headers timeout above the request timeout.
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigValidationError(['HTTP_HEADERS_TIMEOUT_MS must not be larger than HTTP_REQUEST_TIMEOUT_MS']);
   }
   return config;
 }

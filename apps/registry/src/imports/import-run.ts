@@ -3,6 +3,7 @@ import { CitizenId, PersonId, personIdFor } from '@registry/domain';
 import {
   CanonicalRecord,
   FileFormat,
+  ReadLimits,
   TextEncoding,
   createCleaner,
   ingestSourceKind,
@@ -20,6 +21,12 @@ import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, sealRejecti
 
 /** Quarantined rows held in memory before the progress is stored anyway (each holds its sealed raw line). */
 const MAX_UNSTORED_REJECTIONS = 5000;
+/**
+ * Characters of raw rows held (pending and quarantined) before a batch is applied and stored
+ * anyway: rows may be up to IMPORT_MAX_ROW_BYTES each, and a batch of 8000 such rows must not
+ * hold gigabytes.
+ */
+const MAX_HELD_RAW_CHARS = 64 * 1024 * 1024;
 
 export interface ImportRunDependencies {
   commands: CommandBus;
@@ -30,6 +37,8 @@ export interface ImportRunDependencies {
   personIdKey: Buffer | string;
   batchRows: number;
   progressIntervalMs: number;
+  /** Reader limits (record size, columns, XLSX inflation); the defaults of @registry/ingest where absent. */
+  readLimits?: Partial<ReadLimits>;
   /** Asked before every row: true once the service is stopping (the run then stores what is committed and returns). */
   stopping(): boolean;
   emit(job: ImportJob): void;
@@ -63,6 +72,10 @@ export class ImportRun {
   private pending: PendingRow[] = [];
   private rejections: ImportRejection[] = [];
   private rowsSinceFlush = 0;
+  /** Characters of raw rows read since the last batch was applied. */
+  private heldRawChars = 0;
+  /** Characters of raw rows in `rejections`, not stored yet. */
+  private unstoredRawChars = 0;
   private rowsThisRun = 0;
   private lastRow: number;
   private storedAt = Date.now();
@@ -95,7 +108,11 @@ export class ImportRun {
     const mapping = loadMapping(kind);
     const opened = await openRecords(
       { path: this.job.filePath },
-      { format: this.job.requestedFormat as FileFormat | undefined, encoding: this.job.requestedEncoding as TextEncoding | undefined },
+      {
+        format: this.job.requestedFormat as FileFormat | undefined,
+        encoding: this.job.requestedEncoding as TextEncoding | undefined,
+        limits: this.deps.readLimits,
+      },
     );
     const headers = resolveHeaders(mapping, opened.headers);
     if (!headers.ok) {
@@ -164,7 +181,8 @@ export class ImportRun {
         }
       }
       // Quarantined rows count too: they are stored with the batch's progress.
-      if (++this.rowsSinceFlush >= this.deps.batchRows) await this.flush(progressOf());
+      this.heldRawChars += row.rawLine.length;
+      if (++this.rowsSinceFlush >= this.deps.batchRows || this.heldRawChars >= MAX_HELD_RAW_CHARS) await this.flush(progressOf());
     }
     await this.flush(progressOf());
     await this.storeProgress(true);
@@ -200,6 +218,7 @@ export class ImportRun {
       partial: partial ? sealRejectionPartial(protector, id, partial) : undefined,
     });
     this.counts.quarantined++;
+    this.unstoredRawChars += rawLine.length;
     for (const r of reasons) this.reasonsByCode[r.code] = (this.reasonsByCode[r.code] ?? 0) + 1;
   }
 
@@ -246,6 +265,7 @@ export class ImportRun {
     };
     this.pending = [];
     this.rowsSinceFlush = 0;
+    this.heldRawChars = 0;
     this.deps.emit(this.job);
     await this.storeProgress(false);
   }
@@ -257,12 +277,16 @@ export class ImportRun {
    * while it writes.
    */
   private async storeProgress(now: boolean): Promise<void> {
-    const due = Date.now() - this.storedAt >= this.deps.progressIntervalMs || this.rejections.length >= MAX_UNSTORED_REJECTIONS;
+    const due =
+      Date.now() - this.storedAt >= this.deps.progressIntervalMs ||
+      this.rejections.length >= MAX_UNSTORED_REJECTIONS ||
+      this.unstoredRawChars >= MAX_HELD_RAW_CHARS;
     if (!now && !due) return;
     const ops: WriteOp[] = this.rejections.map((r) => ({ kind: 'upsert', collection: IMPORT_REJECTIONS, doc: r }));
     ops.push({ kind: 'upsert', collection: IMPORT_JOBS, doc: this.job });
     await this.deps.reads.write(ops);
     this.rejections = [];
+    this.unstoredRawChars = 0;
     this.storedAt = Date.now();
   }
 }

@@ -247,6 +247,11 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
       personIdKey: this.keys.personIdKey,
       batchRows: this.config.IMPORT_BATCH_ROWS,
       progressIntervalMs: this.config.IMPORT_PROGRESS_INTERVAL_MS,
+      readLimits: {
+        maxRecordBytes: this.config.IMPORT_MAX_ROW_BYTES,
+        maxColumns: this.config.IMPORT_MAX_COLUMNS,
+        xlsxMaxInflatedBytes: this.config.IMPORT_XLSX_MAX_INFLATED_BYTES,
+      },
       stopping: () => this.stopping,
       emit: (job) => this.emit(job),
     });

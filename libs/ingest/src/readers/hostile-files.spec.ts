@@ -86,6 +86,12 @@ describe('a 2 GiB line without a line break', () => {
     expect(rows[2].values).toEqual({ a: '3', b: '4' });
   });
 
+  it('in a CRLF file: the stand-in keeps its own line, so the next row stays a row of its own', async () => {
+    const { rows } = await readStream(longLine(3 * MiB, 'a,b\r\n1,2\r\n', '\r\n3,4\r\n'));
+    expect(codes(rows)).toEqual(['ok', 'ROW_TOO_LARGE', 'ok']);
+    expect(rows[2].values).toEqual({ a: '3', b: '4' });
+  });
+
   it('the limit is a setting: 64 KiB rows refuse what 1 MiB rows accept', async () => {
     const line = `a\n${'y'.repeat(100 * 1024)}\n`;
     expect(codes((await readStream(Readable.from([Buffer.from(line)]))).rows)).toEqual(['ok']);

@@ -354,6 +354,8 @@ export class RecordGuard extends Transform {
   private standIn(record: GuardedRecord): void {
     const n = this.nextStandIn++;
     this.standIns.set(n, record);
-    this.push(Buffer.from(`${this.marker}${n}`.padEnd(STAND_IN_BYTES, ' '), 'latin1'));
+    // Ends its own line: the line break that ended the refused record may be dropped as blank.
+    this.push(Buffer.from(`${`${this.marker}${n}`.padEnd(STAND_IN_BYTES - 1, ' ')}\n`, 'latin1'));
+    this.breakRun = 1;
   }
 }
