@@ -126,7 +126,7 @@ async function openPart(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readabl
   return stream;
 }
 
-/** The part as text in object mode, decoded across chunk boundaries; read errors become FILE_XLSX_INVALID. */
+/** The part as text in object mode, decoded across chunk boundaries; read errors become FILE_UNREADABLE. */
 function textOf(stream: Readable): Readable {
   const decoder = new StringDecoder('utf8');
   const text = new Transform({
