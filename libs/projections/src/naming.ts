@@ -43,8 +43,11 @@ export function validateProjection(p: Projection): void {
   if (!Number.isInteger(p.version) || p.version < 1 || p.version > 999_999) {
     throw new InvalidProjectionError(`${where}: version must be an integer from 1 to 999999`);
   }
-  if (!Array.isArray(p.eventTypes) || p.eventTypes.length === 0) {
-    throw new InvalidProjectionError(`${where}: eventTypes must list at least one type`);
+  if (p.eventTypes !== 'all' && (!Array.isArray(p.eventTypes) || p.eventTypes.length === 0)) {
+    throw new InvalidProjectionError(`${where}: eventTypes must list at least one type, or be 'all'`);
+  }
+  if ((p.apply === undefined) === (p.applyBatch === undefined)) {
+    throw new InvalidProjectionError(`${where}: define exactly one of apply and applyBatch`);
   }
   if (p.collections.length === 0) throw new InvalidProjectionError(`${where}: no collections`);
   const seen = new Set<string>();

@@ -51,7 +51,7 @@ async function project(p: Projection, stored: Map<string, Document>, events: Rec
   await buffer.prefetch(events.flatMap((e) => p.documentIds?.(e) ?? []));
   for (const e of events) {
     const ctx = buffer.begin(e);
-    await p.apply(e, ctx);
+    await p.apply!(e, ctx);
     await ctx.commit();
   }
   const after = new Map(stored);
@@ -102,7 +102,7 @@ describe('documentProjection', () => {
   it('applies synchronously when the document was prefetched', async () => {
     const buffer = new BatchBuffer(new Set(['persons']), async () => new Map());
     await buffer.prefetch(persons.documentIds!(history[0]));
-    const result = persons.apply(history[0], buffer.begin(history[0]));
+    const result = persons.apply!(history[0], buffer.begin(history[0]));
     expect(result).toBeUndefined();
   });
 });

@@ -47,13 +47,24 @@ export interface ProjectionCollection {
   indexes?: IndexSpec[];
 }
 
+/**
+ * What `applyBatch` may do with the read model: read documents (as stored, or as written
+ * earlier in the same batch) and write whole documents. Each written document carries the
+ * position it reflects in `_position` (the batch's last position when unset), and the store
+ * keeps it only over an older copy.
+ */
+export interface BatchProjectionContext {
+  get<T extends Document = Document>(collection: string, id: string): Promise<T | null>;
+  put(collection: string, doc: Document): void;
+}
+
 export interface Projection {
   /** Stable name, part of physical collection names: letters, digits, underscores. */
   name: string;
   /** Bump when `apply` changes meaning: the runner rebuilds the read model beside the old one. */
   version: number;
-  /** Only these event types are delivered to `apply`. */
-  eventTypes: string[];
+  /** Only these event types are delivered to `apply`; 'all' delivers every event of the log, whatever its type. */
+  eventTypes: string[] | 'all';
   streamPrefixes?: string[];
   collections: ProjectionCollection[];
   /**
@@ -69,7 +80,17 @@ export interface Projection {
    * them for a whole batch with one getMany per collection, so `apply` can run without awaiting.
    */
   documentIds?(event: RecordedEvent): DocumentRef[];
-  apply(event: RecordedEvent, ctx: ProjectionContext): void | Promise<void>;
+  /** One event at a time (retried, then parked when it keeps throwing). A projection defines this or `applyBatch`. */
+  apply?(event: RecordedEvent, ctx: ProjectionContext): void | Promise<void>;
+  /**
+   * A whole batch at once, for append-only read models (an audit trail, a hash chain) that
+   * write a few documents per batch rather than one per event: what would be a copy of a
+   * growing document per event is one write per batch. It must skip events its documents
+   * already reflect (a replay after a crash on a store without transactions). A throw fails
+   * the batch, which is retried with back-off: such a projection parks nothing, so it must
+   * accept every event of its filter.
+   */
+  applyBatch?(events: RecordedEvent[], ctx: BatchProjectionContext): Promise<void>;
 }
 
 /**
@@ -90,6 +111,14 @@ export interface SummarySpec<D extends Document, V, S extends Document = Documen
   apply(summary: S | null, id: string, value: V, sign: 1 | -1): S;
   /** Summaries most events touch (the whole province's), loaded with the batch instead of one by one. */
   usual?(event: RecordedEvent): readonly string[];
+  /**
+   * Keeps, beside each summary, its state at the end of every period (a day, say) in which an
+   * event moved it: document `${id}@${period}` with `summary` and `period` fields. What a
+   * summary was at a past time is then its latest copy of a period up to that time, read
+   * instead of replaying the log. Written blind (no read): a later event of the same period
+   * replaces the copy.
+   */
+  history?: { collection: string; indexes?: IndexSpec[]; period(event: RecordedEvent): string };
 }
 
 export interface DocumentProjectionOptions<D extends Document> {
@@ -155,6 +184,11 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     if (change.out !== undefined) next = summaries!.apply(next, id, change.out, -1);
     if (change.in !== undefined) next = summaries!.apply(next, id, change.in, 1);
     ctx.put(summaries!.collection, next!._id === id ? next! : { ...next!, _id: id });
+    const history = summaries!.history;
+    if (history) {
+      const period = history.period(event);
+      ctx.create(history.collection, { ...next!, _id: `${id}@${period}`, summary: id, period });
+    }
   };
 
   const writeDocument = (ctx: ProjectionContext, event: RecordedEvent, id: string, before: D | null, after: D | null) => {
@@ -195,6 +229,7 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     // Summaries first: the batch writes collections in the order the prefetch first names them.
     collections: [
       ...(summaries ? [{ name: summaries.collection, indexes: summaries.indexes }] : []),
+      ...(summaries?.history ? [{ name: summaries.history.collection, indexes: summaries.history.indexes }] : []),
       { name: collection, indexes: options.indexes },
     ],
     readonlyDocuments: true,

@@ -1,6 +1,6 @@
 import type { EventFilter, EventStore, EventSubscription, RecordedEvent } from '@registry/event-store';
 import type { Document, ReadStore, WriteOp } from '@registry/read-store';
-import { BatchBuffer, EventContext, errorText } from './batch';
+import { BatchBuffer, DocumentLoadError, EventContext, errorText } from './batch';
 import { CHECKPOINT_COLLECTION, PARKED_COLLECTION, generationKey } from './naming';
 import type { Projection } from './projection';
 import type { CheckpointDoc, GenerationInfo } from './registry';
@@ -80,7 +80,10 @@ const STOP = Symbol('stop');
 const noop = (): void => {};
 
 export function projectionFilter(p: Pick<Projection, 'eventTypes' | 'streamPrefixes'>): EventFilter {
-  return p.streamPrefixes?.length ? { eventTypes: p.eventTypes, streamPrefixes: p.streamPrefixes } : { eventTypes: p.eventTypes };
+  const filter: EventFilter = {};
+  if (p.eventTypes !== 'all') filter.eventTypes = p.eventTypes;
+  if (p.streamPrefixes?.length) filter.streamPrefixes = p.streamPrefixes;
+  return filter;
 }
 
 /**
@@ -235,6 +238,11 @@ export class GenerationWorker {
 
   private async applyAndWrite(events: RecordedEvent[]): Promise<void> {
     const started = this.host.settings.now();
+    if (this.projection.applyBatch) {
+      const ops = await this.applyBatch(events);
+      await this.write(ops, events[events.length - 1].position, events.length, started, 0);
+      return;
+    }
     const buffer = this.newBuffer();
     await this.prefetch(buffer, events);
     const parkedOps: WriteOp[] = [];
@@ -249,6 +257,42 @@ export class GenerationWorker {
       started,
       parkedOps.length,
     );
+  }
+
+  /** The documents a batch projection writes for these events, each guarded by the position it reflects. */
+  private async applyBatch(events: RecordedEvent[]): Promise<WriteOp[]> {
+    const last = events[events.length - 1].position;
+    const written = new Map<string, Map<string, Document>>();
+    const collections = this.gen.collections;
+    const known = (collection: string) => {
+      if (!(collection in collections)) throw new Error(`collection ${JSON.stringify(collection)} is not declared by the projection`);
+      let byId = written.get(collection);
+      if (!byId) written.set(collection, (byId = new Map()));
+      return byId;
+    };
+    await this.projection.applyBatch!(events, {
+      get: async <T extends Document>(collection: string, id: string) => {
+        const pending = known(collection).get(id);
+        if (pending) return pending as T;
+        try {
+          return await this.host.readStore.collection<T>(collections[collection]).get(id);
+        } catch (err) {
+          throw new DocumentLoadError(collection, err);
+        }
+      },
+      put: (collection, doc) => {
+        if (typeof doc?._id !== 'string' || doc._id === '') throw new Error('a projected document needs a non-empty string _id');
+        if (doc._position === undefined) doc._position = last;
+        known(collection).set(doc._id, doc);
+      },
+    });
+    const ops: WriteOp[] = [];
+    for (const [collection, byId] of written) {
+      for (const doc of byId.values()) {
+        ops.push({ kind: 'upsert', collection: collections[collection], doc, guard: { position: doc._position! } });
+      }
+    }
+    return ops;
   }
 
   /**
@@ -334,6 +378,7 @@ export class GenerationWorker {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const ctx = buffer.begin(event);
       try {
+        if (!this.projection.apply) throw new Error('a batch projection applies whole batches');
         const result = this.projection.apply(event, ctx);
         if (result !== undefined && typeof (result as Promise<void>).then === 'function') await result;
         if (!ctx.commitSync()) await ctx.commit();

@@ -308,6 +308,55 @@ export class AppConfig {
   @Min(0)
   MINISTRY_DOWNLOAD_INTERVAL_MS = 3_600_000;
 
+  /**
+   * AUDIT_HASH_ALGORITHM: hash of the tamper-evident chain over the event log: sm3 (GB/T 32905,
+   * the default, for national-cryptography deployments) or sha256. Changing it rebuilds the
+   * chain from the first event (anchors made before keep their own algorithm).
+   */
+  @IsIn(['sm3', 'sha256'], { message: 'AUDIT_HASH_ALGORITHM must be sm3 or sha256' })
+  AUDIT_HASH_ALGORITHM: 'sm3' | 'sha256' = 'sm3';
+
+  /** AUDIT_ANCHOR_EVENTS: a signed anchor of the chain is made once this many events were chained since the last one. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 100_000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  AUDIT_ANCHOR_EVENTS = 100_000;
+
+  /** AUDIT_ANCHOR_INTERVAL_MS: and at least this often while the chain grows; 0 = by event count only. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 3_600_000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  AUDIT_ANCHOR_INTERVAL_MS = 3_600_000;
+
+  /** AUDIT_READ_FLUSH_MS: recorded reads of personal data are buffered and written to the log at least this often. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 1000 : Number(value)))
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  AUDIT_READ_FLUSH_MS = 1000;
+
+  /** AUDIT_READ_FLUSH_ENTRIES: or as soon as this many persons were read. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  AUDIT_READ_FLUSH_ENTRIES = 5000;
+
+  /** REPORT_MIN_CELL: small-count threshold k: for reporting consumers, report cells below it are suppressed (with complementary cells). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  REPORT_MIN_CELL = 5;
+
+  /**
+   * CHART_FONT_FILE: a TrueType/OpenType font with Chinese glyphs for PNG charts (SVG charts
+   * leave fonts to the viewer). Default: the first of the usual Debian CJK fonts found
+   * (fonts-wqy-microhei, fonts-noto-cjk, fonts-wqy-zenhei).
+   */
+  @IsOptional()
+  @IsString()
+  CHART_FONT_FILE?: string;
+
   /** MINISTRY_MAX_PENDING_AGE_MS: /health reports the exchange down when the oldest unacknowledged event is older; default 3 upload intervals (or 3 h). */
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
@@ -341,6 +390,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     'MINISTRY_URL',
     'MINISTRY_TOKEN',
     'MINISTRY_MAX_PENDING_AGE_MS',
+    'CHART_FONT_FILE',
   ]) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;

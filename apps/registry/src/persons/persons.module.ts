@@ -27,9 +27,12 @@ export class PersonsModule implements OnModuleInit {
     private readonly projections: ProjectionsService,
     private readonly protector: PersonalDataProtector,
     private readonly reference: ReferenceData,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
-    for (const projection of registryProjections(this.protector, this.reference.provinceCode)) this.projections.register(projection);
+    for (const projection of registryProjections(this.protector, this.reference.provinceCode, this.config.AUDIT_HASH_ALGORITHM)) {
+      this.projections.register(projection);
+    }
   }
 }

@@ -2,6 +2,8 @@ import type { Projection } from '@registry/projections';
 import { PersonDocumentCodec, PersonalFields } from '../persons/projections/person-document';
 import { personsProjection } from '../persons/projections/persons.projection';
 import type { PersonalDataProtector } from '../privacy/personal-data';
+import { auditProjection } from '../audit/audit.projection';
+import type { ChainAlgorithm } from '../audit/chain/event-bytes';
 
 /** The person document's personal part, sealed and opened with the registry's keys. */
 export function personDocumentCodec(protector: PersonalDataProtector): PersonDocumentCodec {
@@ -16,6 +18,6 @@ export function personDocumentCodec(protector: PersonalDataProtector): PersonDoc
  * Every projection of the registry. The modules register these with ProjectionsService, and
  * the projection thread builds the same list from the same function, so the two cannot differ.
  */
-export function registryProjections(protector: PersonalDataProtector, provinceCode: string): Projection[] {
-  return [personsProjection(personDocumentCodec(protector), provinceCode)];
+export function registryProjections(protector: PersonalDataProtector, provinceCode: string, chainAlgorithm: ChainAlgorithm): Projection[] {
+  return [personsProjection(personDocumentCodec(protector), provinceCode), auditProjection(chainAlgorithm)];
 }

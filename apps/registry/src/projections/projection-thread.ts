@@ -15,6 +15,7 @@ import { SqliteReadStore } from '@registry/read-store/sqlite/sqlite-read-store';
 import { ProjectionRunner, ReadModels } from '@registry/projections';
 import { KeyRing, KeyRingFile } from '../config/key-ring';
 import { PersonalDataProtector } from '../privacy/personal-data';
+import type { ChainAlgorithm } from '../audit/chain/event-bytes';
 import { registryProjections } from './catalogue';
 
 /** Page cache of the projection thread's read-store connection, in MiB. */
@@ -34,6 +35,8 @@ export interface ProjectionThreadData {
   instanceId: string;
   /** PROJECTION_BATCH_EVENTS. */
   batchSize: number;
+  /** AUDIT_HASH_ALGORITHM. */
+  chainAlgorithm: ChainAlgorithm;
 }
 
 export type ProjectionThreadMessage =
@@ -60,7 +63,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
   // rows/s end to end on the household file with 128 MiB instead of 32; 256 gained nothing).
   const reads = new SqliteReadStore(join(data.dataDir, 'read.sqlite'), { cacheSizeMiB: PROJECTION_READ_CACHE_MIB });
   const protector = new PersonalDataProtector(new KeyRing(data.keyRing, '', false));
-  const projections = registryProjections(protector, data.provinceCode);
+  const projections = registryProjections(protector, data.provinceCode, data.chainAlgorithm);
   const runner = new ProjectionRunner({
     eventStore: events,
     readStore: reads,

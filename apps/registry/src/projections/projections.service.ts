@@ -112,6 +112,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
       provinceCode: this.reference.provinceCode,
       instanceId: this.instanceId,
       batchSize: this.config.PROJECTION_BATCH_EVENTS,
+      chainAlgorithm: this.config.AUDIT_HASH_ALGORITHM,
     };
     const worker = new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: { ...data, boot: threadBoot() } });
     let stoppedResolve!: () => void;

@@ -54,7 +54,7 @@ describe('persons projection counters in one batch', () => {
     await buffer.prefetch(events.flatMap((e) => projection.documentIds!(e)));
     for (const event of events) {
       const ctx = buffer.begin(event);
-      await projection.apply(event, ctx);
+      await projection.apply!(event, ctx);
       await ctx.commit();
     }
     return new Map(buffer.writes().map((w) => [w.id, w.doc as RegionCountsDocument]));
