@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule, AuditRecordingModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -27,11 +28,13 @@ import { ReferenceDataModule } from './reference/reference-data.module';
     MetricsModule,
     ReferenceDataModule,
     ProjectionsModule,
+    AuditRecordingModule,
     HealthModule,
     PersonsModule,
     ImportsModule,
     MinistryModule,
     ComparisonModule,
+    AuditModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
 })

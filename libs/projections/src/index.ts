@@ -6,3 +6,4 @@ export * from './lease';
 export * from './worker';
 export * from './runner';
 export * from './pump';
+export * from './shadow';

@@ -67,6 +67,7 @@ export interface ReadIndexDocument extends Document {
   position: number;
   /** Index of the read within its event's entries, then of the person within the read. */
   k: number;
+  eventId: string;
   at: string;
   view: string;
   operator: string | null;
@@ -410,6 +411,7 @@ class AuditBatch {
         personId,
         position: event.position,
         k,
+        eventId: event.id,
         at,
         view,
         ...who,
@@ -423,8 +425,10 @@ class AuditBatch {
     const entries = (event.data as PersonalDataReadData | null)?.entries;
     if (!Array.isArray(entries)) return;
     let k = 0;
+    // k numbers the entries as the audit trail lists them: one per person shown, one for a read that showed none.
     for (const entry of entries) {
-      for (const personId of Array.isArray(entry?.persons) ? entry.persons : []) {
+      const persons: unknown[] = Array.isArray(entry?.persons) && entry.persons.length > 0 ? entry.persons : [null];
+      for (const personId of persons) {
         if (typeof personId === 'string') put(personId, k, String(entry.at ?? event.recordedAt), String(entry.view ?? ''));
         k++;
       }

@@ -39,6 +39,8 @@ export const PERMISSIONS = [
   'review:decide',
   /** operations: projection status and rebuilds, comparison runs, ministry exchange */
   'ops:manage',
+  /** the audit trail (changes and reads), verification of the hash chain, replays of read models into a shadow */
+  'audit:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -56,11 +58,11 @@ const OPERATOR: Permission[] = [
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  'province-admin': [...OPERATOR, 'person:unmask', 'ops:manage'],
+  'province-admin': [...OPERATOR, 'person:unmask', 'ops:manage', 'audit:read'],
   'city-operator': OPERATOR,
   'county-operator': OPERATOR,
   'township-surveyor': ['person:read', 'person:register', 'life-event:report', 'report:read'],
-  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read'],
+  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read', 'audit:read'],
   'reporting-consumer': ['report:read'],
   'service-client': ['person:read', 'person:register', 'enrollment:report', 'life-event:report'],
 };

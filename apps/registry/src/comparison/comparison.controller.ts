@@ -15,6 +15,7 @@ import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ApiProblems } from '../common/api-responses';
 import { ProblemException } from '../common/problem';
+import { ReadRecorder } from '../audit/read-recorder';
 import { ReferenceData } from '../reference/reference-data.module';
 import { ComparisonRun } from './comparison-run';
 import { ComparisonService } from './comparison.service';
@@ -79,6 +80,7 @@ export class ComparisonController {
     private readonly reviews: ReviewService,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly reference: ReferenceData,
+    private readonly recorder: ReadRecorder,
   ) {}
 
   /** A run's counts and progress figures are province-wide aggregates: shown only to callers covering the province. */
@@ -123,8 +125,14 @@ export class ComparisonController {
   @ApiOperation({ summary: 'Possible links waiting for review in the caller’s region' })
   @ApiOkResponse({ type: LinkReviewPageDto })
   @ApiProblems(400, 401, 403, 431)
-  reviewsList(@Caller() caller: Principal, @Query() query: ReviewListQueryDto): Promise<LinkReviewPageDto> {
-    return this.reviews.list(caller, query.state ?? 'pending', query.cursor);
+  async reviewsList(@Caller() caller: Principal, @Query() query: ReviewListQueryDto): Promise<LinkReviewPageDto> {
+    const page = await this.reviews.list(caller, query.state ?? 'pending', query.cursor);
+    this.recorder.record(
+      caller,
+      'link-reviews',
+      page.items.flatMap((r: { candidates: Array<{ personId: string }> }) => r.candidates.map((c) => c.personId)),
+    );
+    return page;
   }
 
   @Post('link-reviews/:reviewId/confirm')
@@ -165,8 +173,10 @@ export class ComparisonController {
   })
   @ApiOkResponse({ type: IdentityCheckPageDto })
   @ApiProblems(400, 401, 403, 431)
-  identityChecks(@Caller() caller: Principal, @Query() query: WorklistQueryDto): Promise<IdentityCheckPageDto> {
-    return this.reviews.identityChecks(caller, query.region, query.cursor);
+  async identityChecks(@Caller() caller: Principal, @Query() query: WorklistQueryDto): Promise<IdentityCheckPageDto> {
+    const page = await this.reviews.identityChecks(caller, query.region, query.cursor);
+    this.recorder.record(caller, 'identity-checks', [], page.items.length);
+    return page;
   }
 
   @Get('survey-worklists')
@@ -176,7 +186,13 @@ export class ComparisonController {
   })
   @ApiOkResponse({ type: WorklistPageDto })
   @ApiProblems(400, 401, 403, 431)
-  worklist(@Caller() caller: Principal, @Query() query: WorklistQueryDto): Promise<WorklistPageDto> {
-    return this.reviews.worklist(caller, query.region, query.cursor);
+  async worklist(@Caller() caller: Principal, @Query() query: WorklistQueryDto): Promise<WorklistPageDto> {
+    const page = await this.reviews.worklist(caller, query.region, query.cursor);
+    this.recorder.record(
+      caller,
+      'survey-worklist',
+      page.items.map((p: { personId: string }) => p.personId),
+    );
+    return page;
   }
 }

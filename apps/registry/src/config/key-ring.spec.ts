@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PersonalDataProtector } from '../privacy/personal-data';
@@ -17,6 +18,21 @@ describe('KeyRing', () => {
     const again = KeyRing.loadOrCreate(path);
     expect(again.generated).toBe(false);
     expect(again.personIdKey.equals(first.personIdKey)).toBe(true);
+  });
+
+  it('has an Ed25519 anchor-signing key, added once to a key file that lacks one', () => {
+    const path = join(dir, 'keys.json');
+    const created = KeyRing.loadOrCreate(path);
+    const { signing: _dropped, ...older } = created.file;
+    writeFileSync(path, JSON.stringify(older));
+    const upgraded = KeyRing.loadOrCreate(path);
+    const key = upgraded.signing;
+    expect(key.keyId).toBe('s1');
+    expect(key.publicKey.equals(created.signing.publicKey)).toBe(false);
+    expect(KeyRing.loadOrCreate(path).signing.publicKey.equals(key.publicKey)).toBe(true);
+    const signature = sign(null, Buffer.from('anchor'), createPrivateKey({ key: key.privateKey, format: 'der', type: 'pkcs8' }));
+    expect(verify(null, Buffer.from('anchor'), createPublicKey({ key: key.publicKey, format: 'der', type: 'spki' }), signature)).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('generates an SM4 data key when asked', () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -15,6 +15,31 @@ export interface KeyRingFile {
   encryption: {
     activeKeyId: string;
     keys: Record<string, { algorithm: 'aes-256-gcm' | 'sm4-ctr-hmac-sm3'; key: string; macKey?: string }>;
+  };
+  /**
+   * The key that signs anchors of the audit hash chain. Ed25519: Node's crypto signs with it
+   * deterministically; it has no GB/T 32918 SM2 signature (only ECDSA on the SM2 curve,
+   * without the signer's identity hash), so SM2 is not offered.
+   */
+  signing?: SigningKey;
+}
+
+export interface SigningKey {
+  keyId: string;
+  algorithm: 'ed25519';
+  /** PKCS#8 DER, base64. */
+  privateKey: string;
+  /** SPKI DER, base64: what a verifier is given (it is in every exported anchor file). */
+  publicKey: string;
+}
+
+function newSigningKey(keyId = 's1'): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    keyId,
+    algorithm: 'ed25519',
+    privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
   };
 }
 
@@ -49,6 +74,13 @@ export class KeyRing {
     return Buffer.from(this.file.tokenSecret, 'base64');
   }
 
+  /** The anchor-signing key (present in every key file this version loaded or created). */
+  get signing(): { keyId: string; privateKey: Buffer; publicKey: Buffer } {
+    const s = this.file.signing;
+    if (!s) throw new Error('the key file has no signing key');
+    return { keyId: s.keyId, privateKey: Buffer.from(s.privateKey, 'base64'), publicKey: Buffer.from(s.publicKey, 'base64') };
+  }
+
   /**
    * Loads the key file, or on a fresh embedded install creates one with random keys
    * (mode 0600) so that `npm start` works with nothing configured.
@@ -64,6 +96,13 @@ export class KeyRing {
       if (!file.encryption?.keys?.[file.encryption.activeKeyId]) {
         throw new Error(`Key file ${path}: encryption.activeKeyId must name one of encryption.keys`);
       }
+      if (!file.signing) {
+        // A key file from before anchors were signed: the signing key is added to it once.
+        file.signing = newSigningKey();
+        writeAtomically(path, file);
+      } else if (file.signing.algorithm !== 'ed25519' || typeof file.signing.privateKey !== 'string') {
+        throw new Error(`Key file ${path}: signing must be an ed25519 key (privateKey, publicKey in base64 DER)`);
+      }
       return new KeyRing(file, path, false);
     }
     const file: KeyRingFile = {
@@ -71,6 +110,7 @@ export class KeyRing {
       blindIndexKey: randomBytes(32).toString('base64'),
       tokenSecret: randomBytes(32).toString('base64'),
       encryption: { activeKeyId: 'k1', keys: { k1: newDataKey(algorithm) } },
+      signing: newSigningKey(),
     };
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
@@ -90,13 +130,17 @@ export class KeyRing {
     const keyId = `k${n}`;
     file.encryption.keys[keyId] = newDataKey(algorithm);
     file.encryption.activeKeyId = keyId;
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(file, null, 2), { mode: 0o600 });
-    renameSync(temp, path);
+    writeAtomically(path, file);
     return { keyId, previous };
   }
 
   static defaultPath(dataDir: string): string {
     return join(dataDir, 'keys.json');
   }
+}
+
+function writeAtomically(path: string, file: KeyRingFile): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(file, null, 2), { mode: 0o600 });
+  renameSync(temp, path);
 }

@@ -20,6 +20,7 @@ import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter } from '@registry/read-store';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../auth/principal';
+import { ReadRecorder } from '../audit/read-recorder';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
 import { KeyRing } from '../config/key-ring';
@@ -66,6 +67,7 @@ export class PersonsService {
     private readonly protector: PersonalDataProtector,
     private readonly projections: ProjectionsService,
     @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly recorder: ReadRecorder,
   ) {}
 
   context(caller: Principal, channel: CommandContext['channel'] = 'http', correlationId?: string): CommandContext {
@@ -259,7 +261,9 @@ export class PersonsService {
   async get(caller: Principal, rawPersonId: string, asOf: Date | undefined, unmask: boolean) {
     const personId = this.parsePersonIdParam(rawPersonId);
     const loaded = await this.loadVisible(caller, personId, asOf);
+    // An unmasking is recorded on the disclosure stream before the answer; other reads are batched.
     if (unmask) await this.recordDisclosure(caller, personId, 'person');
+    else this.recorder.record(caller, asOf ? 'person-as-of' : 'person', [personId]);
     const view = personView(
       personId,
       loaded.state,
@@ -277,6 +281,7 @@ export class PersonsService {
     const personId = this.parsePersonIdParam(rawPersonId);
     const loaded = await this.loadVisible(caller, personId);
     if (unmask) await this.recordDisclosure(caller, personId, 'history');
+    else this.recorder.record(caller, 'history', [personId]);
     const disclosures = await this.events.readStream(disclosureStream(personId));
     return {
       personId,
@@ -334,6 +339,11 @@ export class PersonsService {
       throw error;
     }
     const page = await collection.find(filter, { sort: [['_id', 1]], limit, cursor: query.cursor });
+    this.recorder.record(
+      caller,
+      'persons-list',
+      page.items.map((doc) => doc._id),
+    );
     const disclosure = IdentityDisclosure.for(caller);
     return {
       items: page.items.map((doc) => {
