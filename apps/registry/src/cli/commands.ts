@@ -8,6 +8,7 @@ import { loadConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { ReferenceData } from '../reference/reference-data.module';
 import { cliRegion, withAppContext } from './app-context';
+import { registerAuditCommands } from './audit-commands';
 import { registerComparisonCommands } from './comparison-commands';
 import { registerImportCommands } from './import-commands';
 import { registerMinistryCommands } from '../ministry/ministry-commands';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerImportCommands(program);
   registerMinistryCommands(program);
   registerComparisonCommands(program);
+  registerAuditCommands(program);
   program
     .command('store-info')
     .description('Print which stores are in use and the head of the event log')
