@@ -2,11 +2,11 @@ import { PERSON_EVENT_TYPES } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 import { Projection, documentProjection } from '@registry/projections';
 import { PersonDocument, PersonDocumentCodec, evolvePersonDocument } from './person-document';
-import { REGION_COUNTS_COLLECTION, regionCounts } from './region-counts';
+import { REGION_COUNTS_COLLECTION, REGION_COUNTS_DAILY_COLLECTION, regionCounts } from './region-counts';
 
 export const PERSONS_PROJECTION = 'persons';
 export const PERSONS_COLLECTION = 'persons';
-export { REGION_COUNTS_COLLECTION };
+export { REGION_COUNTS_COLLECTION, REGION_COUNTS_DAILY_COLLECTION };
 
 const STREAM_PREFIX = 'person-';
 
@@ -19,8 +19,8 @@ const STREAM_PREFIX = 'person-';
 export function personsProjection(codec: PersonDocumentCodec, localProvince: string): Projection {
   return documentProjection<PersonDocument>({
     name: PERSONS_PROJECTION,
-    // 4: region counts keep local insurance types as an array in code order.
-    version: 4,
+    // 4: region counts keep local insurance types as an array in code order. 5: and a copy per region and day (as-of reports).
+    version: 5,
     collection: PERSONS_COLLECTION,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: [STREAM_PREFIX],

@@ -1,7 +1,7 @@
 import { BatchBuffer } from '@registry/projections';
 import type { Document } from '@registry/read-store';
 import { FakeLog, PersonScript, freshKeys, type Keys } from '../../../../../test/support/person-events';
-import { PERSONS_COLLECTION, REGION_COUNTS_COLLECTION, personsProjection } from './persons.projection';
+import { personsProjection } from './persons.projection';
 import type { PersonDocument } from './person-document';
 import { Classification, RegionCountsDocument, countPerson, emptyRegionCounts, localTypeCounts, regionCounts } from './region-counts';
 
@@ -47,7 +47,7 @@ describe('persons projection counters in one batch', () => {
   async function applyInOrder(events: ReturnType<FakeLog['record']>, stored: Map<string, Document> = new Map()) {
     const projection = personsProjection(keys.codec, '44');
     const buffer = new BatchBuffer(
-      new Set([PERSONS_COLLECTION, REGION_COUNTS_COLLECTION]),
+      new Set(projection.collections.map((c) => c.name)),
       async (_c, ids) => new Map(ids.flatMap((id) => (stored.has(id) ? [[id, structuredClone(stored.get(id)!)]] : []))),
       true,
     );
@@ -82,6 +82,25 @@ describe('persons projection counters in one batch', () => {
     expect(writes.get('44')).toMatchObject({ total: 1 });
     // The older person's own document is still written: only counters it was already behind are skipped.
     expect(writes.get(b.personId)).toBeTruthy();
+  });
+
+  it('keeps a copy of each region’s counts per day: the counts at the end of that day', async () => {
+    const log = new FakeLog();
+    const a = new PersonScript(keys, '440305');
+    const b = new PersonScript(keys, '440305');
+    const first = log.record(a.stream, a.register('甲', '440305001'));
+    const second = log.record(b.stream, b.register('乙', '440305001')).map((e) => ({ ...e, recordedAt: '2024-06-02T08:00:00.000Z' }));
+    const third = log.record(a.stream, a.enrol('390')).map((e) => ({ ...e, recordedAt: '2024-06-02T09:00:00.000Z' }));
+    const writes = await applyInOrder([...first, ...second, ...third]);
+    expect(writes.get('440305@2024-06-01')).toMatchObject({
+      summary: '440305',
+      period: '2024-06-01',
+      total: 1,
+      coverage: { uninsured: 1 },
+    });
+    expect(writes.get('440305@2024-06-02')).toMatchObject({ summary: '440305', period: '2024-06-02', total: 2 });
+    expect(writes.get('440305@2024-06-02')!.coverage).toEqual({ uninsured: 1, 'insured-local': 1 });
+    expect(writes.get('44@2024-06-02')!.coverage).toEqual(writes.get('44')!.coverage);
   });
 });
 

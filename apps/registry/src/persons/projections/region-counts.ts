@@ -4,6 +4,16 @@ import type { Document } from '@registry/read-store';
 import { PersonDocument } from './person-document';
 
 export const REGION_COUNTS_COLLECTION = 'region_counts';
+/** The region counts as they stood at the end of each day an event moved them (`<region>@<YYYY-MM-DD>`). */
+export const REGION_COUNTS_DAILY_COLLECTION = 'region_counts_daily';
+
+/** A day's copy of a region's counts: what the registry believed at the end of that day. */
+export interface RegionCountsDayDocument extends RegionCountsDocument {
+  /** The region. */
+  summary: string;
+  /** YYYY-MM-DD (UTC) of the events' recordedAt. */
+  period: string;
+}
 
 /** Counts for one region (province, city, county or township) and everything below it. */
 export interface RegionCountsDocument extends Document {
@@ -111,5 +121,19 @@ export function regionCounts(localProvince: string): SummarySpec<PersonDocument,
     apply: countPerson,
     // Every person of the province moves its counter: loaded with the batch.
     usual: () => [localProvince],
+    // Days by recordedAt: the registry's own clock, in log order, so "as of D" is what it had recorded by the end of D.
+    history: {
+      collection: REGION_COUNTS_DAILY_COLLECTION,
+      indexes: [
+        {
+          name: 'summary_period',
+          fields: [
+            ['summary', 1],
+            ['period', 1],
+          ],
+        },
+      ],
+      period: (event) => event.recordedAt.slice(0, 10),
+    },
   };
 }
