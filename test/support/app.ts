@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import supertest from 'supertest';
-import { createApp } from '../../apps/registry/src/bootstrap';
+import { EVENT_STORE, SqliteEventStore } from '@registry/event-store';
+import { AppModule } from '../../apps/registry/src/app.module';
+import { configureApp, createApp } from '../../apps/registry/src/bootstrap';
 import { TokenService, TokenClaims } from '../../apps/registry/src/auth/token.service';
 import { ProjectionsService } from '../../apps/registry/src/projections/projections.service';
 import type { Role } from '../../apps/registry/src/auth/roles';
@@ -24,7 +27,13 @@ export interface TestApp {
  * Builds and initialises the app with a fresh data directory. `env` is applied on top of
  * the defaults below and restored once the app is built (configuration is read at start).
  */
-export async function startApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string | undefined> = {},
+  options: {
+    /** The event store's clock (recordedAt), for tests of what the registry believed on past days. */
+    clock?: () => Date;
+  } = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'registry-e2e-'));
   const logFile = join(dataDir, 'service.log');
   const settings: Record<string, string | undefined> = {
@@ -50,7 +59,16 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
   }
   let app: NestExpressApplication;
   try {
-    app = await createApp();
+    if (options.clock) {
+      const module = await Test.createTestingModule({ imports: [AppModule] })
+        .overrideProvider(EVENT_STORE)
+        .useFactory({ factory: () => new SqliteEventStore(join(dataDir, 'events.sqlite'), { synchronous: 'NORMAL', now: options.clock }) })
+        .compile();
+      app = module.createNestApplication<NestExpressApplication>({ bufferLogs: true, bodyParser: false });
+      configureApp(app);
+    } else {
+      app = await createApp();
+    }
     await app.init();
     // main.ts flushes the start-up log buffer when it listens; tests never listen.
     app.flushLogs();

@@ -17,6 +17,7 @@ import { ImportsModule } from './imports/imports.module';
 import { PersonsModule } from './persons/persons.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ReferenceDataModule } from './reference/reference-data.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Module({
   imports: [
@@ -35,6 +36,7 @@ import { ReferenceDataModule } from './reference/reference-data.module';
     MinistryModule,
     ComparisonModule,
     AuditModule,
+    ReportsModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
 })

@@ -50,6 +50,10 @@ export interface ImportJob extends Document {
   progress: { bytesRead: number; totalBytes: number; fraction: number; rowsPerSecond: number; etaSeconds?: number };
   reasonsByCode: Record<string, number>;
   warningsByCode: Record<string, number>;
+  /** Rows read whose cell for the field was not blank, per registry field the file has a column for (data quality: completeness). */
+  fieldsPresent?: Record<string, number>;
+  /** Fields of the source's mapping the file has no column for. */
+  fieldsMissing?: string[];
   error?: { code: string; message: string };
 }
 

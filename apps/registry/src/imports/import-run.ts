@@ -69,6 +69,7 @@ export class ImportRun {
   private readonly counts: ImportJob['counts'];
   private readonly reasonsByCode: Record<string, number>;
   private readonly warningsByCode: Record<string, number>;
+  private readonly fieldsPresent: Record<string, number>;
   private pending: PendingRow[] = [];
   private rejections: ImportRejection[] = [];
   private rowsSinceFlush = 0;
@@ -91,6 +92,7 @@ export class ImportRun {
     this.counts = { ...initial.counts };
     this.reasonsByCode = { ...initial.reasonsByCode };
     this.warningsByCode = { ...initial.warningsByCode };
+    this.fieldsPresent = { ...initial.fieldsPresent };
     this.lastRow = initial.committedRow;
     this.context = {
       operator: initial.submittedBy.operator,
@@ -120,6 +122,9 @@ export class ImportRun {
       throw Object.assign(new Error(headers.errors.map((e) => e.message).join('; ')), { code: first.code });
     }
     const cleaner = createCleaner(kind, mapping, { regions: this.deps.regions, today: new Date().toISOString().slice(0, 10) });
+    const columns = Object.entries(headers.columns);
+    for (const [field] of columns) this.fieldsPresent[field] ??= 0;
+    const fieldsMissing = Object.keys(mapping.fields).filter((field) => !(field in headers.columns));
     const scope = new Principal(this.job.submittedBy.operator, [], this.job.submittedBy.region);
     const provinceWide = scope.regionPrefix === this.deps.provinceCode;
     const progressOf = () => opened.progress();
@@ -129,6 +134,7 @@ export class ImportRun {
       startedAt: this.job.startedAt ?? new Date().toISOString(),
       format: opened.format,
       encoding: opened.encoding,
+      fieldsMissing,
     };
     await this.deps.reads.collection<ImportJob>(IMPORT_JOBS).upsert(this.job);
     const resumeAfter = this.job.committedRow;
@@ -144,6 +150,10 @@ export class ImportRun {
       this.rowsThisRun++;
       this.counts.read++;
       this.lastRow = row.rowNumber;
+      for (const [field, header] of columns) {
+        const cell = row.values[header];
+        if (cell !== undefined && cell.trim() !== '') this.fieldsPresent[field]++;
+      }
       for (const w of result.warnings) this.warningsByCode[w.code] = (this.warningsByCode[w.code] ?? 0) + 1;
       const warnings = result.warnings.map((w) => ({ code: w.code, field: w.field }));
       if (result.status === 'rejected') {
@@ -255,6 +265,7 @@ export class ImportRun {
       counts: { ...this.counts },
       reasonsByCode: { ...this.reasonsByCode },
       warningsByCode: { ...this.warningsByCode },
+      fieldsPresent: { ...this.fieldsPresent },
       progress: {
         bytesRead: progress.bytesRead,
         totalBytes: progress.totalBytes,

@@ -276,6 +276,8 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
           counts: job.counts,
           reasonsByCode: job.reasonsByCode,
           warningsByCode: job.warningsByCode,
+          fieldsPresent: job.fieldsPresent ?? {},
+          fieldsMissing: job.fieldsMissing ?? [],
         },
         metadata: {
           operator: job.submittedBy.operator,
