@@ -8,6 +8,8 @@ import { citizenIdCheckCharacter } from '@registry/domain';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@registry/event-store';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { createMinistrySim, MinistrySim } from '../apps/ministry-sim/src/ministry-sim';
+import { Anchor, anchorSignatureValid } from '../apps/registry/src/audit/chain/anchor';
+import { KeyRing } from '../apps/registry/src/config/key-ring';
 import { MinistryClient } from '../apps/registry/src/ministry/ministry-client';
 import { MINISTRY_EXCHANGE_COLLECTION } from '../apps/registry/src/ministry/exchange-state';
 import { isVerifiedRegistrationEvent } from '../apps/registry/src/ministry/upload-records';
@@ -214,6 +216,16 @@ describe('upload of verified registration data', () => {
       batchesAcknowledged: res.body.batches,
     });
     expect(state.upload.lastSuccessAt).toEqual(expect.any(String));
+  });
+
+  it('carries the anchor of the hash chain that covers each batch, which the ministry keeps and the registry’s key verifies', async () => {
+    const anchors = sim.state.anchorsOf('44');
+    expect(anchors.length).toBeGreaterThanOrEqual(1);
+    const head = await headPosition();
+    expect(anchors[anchors.length - 1].position).toBeGreaterThanOrEqual(head);
+    const publicKey = t.app.get(KeyRing).signing.publicKey;
+    for (const a of anchors) expect(anchorSignatureValid(a as Anchor, publicKey)).toBe(true);
+    expect(sim.state.progress('44').lastAnchor).toEqual(anchors[anchors.length - 1]);
   });
 
   it('sends the citizen ID and name but never phone numbers or addresses', async () => {

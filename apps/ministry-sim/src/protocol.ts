@@ -42,6 +42,25 @@ export interface Interaction {
   dateOfDeath?: string;
 }
 
+/**
+ * A province's signed anchor of its event-log hash chain (§3.2.6). The ministry keeps every
+ * anchor it receives; a province that later changed an anchored event could not produce a log
+ * leading to it. (The simulator checks the shape; checking the Ed25519 signature needs the
+ * province's public key, registered out of band.)
+ */
+export interface UploadAnchor {
+  province: string;
+  algorithm: string;
+  position: number;
+  count: number;
+  link: string;
+  recordedAt: string;
+  anchoredAt: string;
+  keyId: string;
+  signatureAlgorithm: string;
+  signature: string;
+}
+
 export interface UploadRecord {
   position: number;
   eventId: string;

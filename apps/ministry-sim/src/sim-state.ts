@@ -1,4 +1,4 @@
-import { EnrolmentElsewhere, Interaction, InteractionKind, MinistryProblem, UploadRecord } from './protocol';
+import { EnrolmentElsewhere, Interaction, InteractionKind, MinistryProblem, UploadAnchor, UploadRecord } from './protocol';
 
 /** One fact the simulated ministry knows about a person of some province. */
 export interface SeedRecord {
@@ -31,6 +31,8 @@ interface ProvinceUploads {
   batches: Map<string, StoredBatch>;
   /** Records by event id: the same event arriving twice is counted in `duplicateRecords`. */
   records: Map<string, UploadRecord>;
+  /** The province's chain anchors received, by anchored position. */
+  anchors: Map<number, UploadAnchor>;
 }
 
 export interface UploadStats {
@@ -157,7 +159,7 @@ export class SimState {
   private provinceUploads(province: string): ProvinceUploads {
     let p = this.uploads.get(province);
     if (!p) {
-      p = { lastPosition: 0, lastBatchId: null, batches: new Map(), records: new Map() };
+      p = { lastPosition: 0, lastBatchId: null, batches: new Map(), records: new Map(), anchors: new Map() };
       this.uploads.set(province, p);
     }
     return p;
@@ -176,6 +178,7 @@ export class SimState {
     fromPosition: number,
     toPosition: number,
     records: UploadRecord[],
+    anchor?: UploadAnchor,
   ): AcceptedUpload {
     const p = this.provinceUploads(province);
     const stored = p.batches.get(batchId);
@@ -201,14 +204,35 @@ export class SimState {
       else p.records.set(r.eventId, r);
     }
     p.batches.set(batchId, { batchId, checksum, fromPosition, toPosition, count: records.length, receivedAt });
+    if (anchor && !p.anchors.has(anchor.position)) p.anchors.set(anchor.position, anchor);
     p.lastPosition = toPosition;
     p.lastBatchId = batchId;
     return { batchId, position: toPosition, duplicate: false, records: records.length, receivedAt };
   }
 
-  progress(province: string): { province: string; lastPosition: number; lastBatchId: string | null; batches: number; records: number } {
+  progress(province: string): {
+    province: string;
+    lastPosition: number;
+    lastBatchId: string | null;
+    batches: number;
+    records: number;
+    lastAnchor: UploadAnchor | null;
+  } {
     const p = this.provinceUploads(province);
-    return { province, lastPosition: p.lastPosition, lastBatchId: p.lastBatchId, batches: p.batches.size, records: p.records.size };
+    const anchors = [...p.anchors.values()].sort((a, b) => a.position - b.position);
+    return {
+      province,
+      lastPosition: p.lastPosition,
+      lastBatchId: p.lastBatchId,
+      batches: p.batches.size,
+      records: p.records.size,
+      lastAnchor: anchors[anchors.length - 1] ?? null,
+    };
+  }
+
+  /** The anchors a province sent, oldest first. */
+  anchorsOf(province: string): UploadAnchor[] {
+    return [...this.provinceUploads(province).anchors.values()].sort((a, b) => a.position - b.position);
   }
 
   stats(): UploadStats {

@@ -49,6 +49,7 @@ export class ExchangeController {
       upload.fromPosition,
       upload.toPosition,
       upload.records,
+      upload.anchor,
     );
     return {
       batchId,
@@ -127,6 +128,13 @@ export class SimAdminController {
         .uploadedRecords(province)
         .map((r) => ({ position: r.position, eventId: r.eventId, eventType: r.eventType, personId: r.personId })),
     };
+  }
+
+  /** The chain anchors a province sent with its uploads. */
+  @Get('sim/anchors')
+  anchors(@Query() query: Record<string, unknown>) {
+    const province = parseProvince(query);
+    return { province, anchors: this.state.anchorsOf(province) };
   }
 
   @Post('sim/reset-uploads')

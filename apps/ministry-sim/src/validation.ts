@@ -8,6 +8,7 @@ import {
   MAX_UPLOAD_RECORDS,
   MinistryProblem,
   PROVINCE,
+  UploadAnchor,
   UploadRecord,
   bodyChecksum,
   isCitizenId,
@@ -62,6 +63,28 @@ export interface UploadRequest {
   toPosition: number;
   checksum: string;
   records: UploadRecord[];
+  anchor?: UploadAnchor;
+}
+
+function anchorErrors(anchor: unknown, province: unknown, toPosition: unknown): FieldError[] {
+  if (anchor === undefined) return [];
+  if (!isObject(anchor)) return [{ field: 'anchor', code: 'NOT_AN_OBJECT' }];
+  const errors: FieldError[] = [];
+  if (anchor.province !== province) errors.push({ field: 'anchor.province', code: 'PROVINCE_MISMATCH' });
+  if (anchor.algorithm !== 'sm3' && anchor.algorithm !== 'sha256') errors.push({ field: 'anchor.algorithm', code: 'INVALID_ALGORITHM' });
+  if (!isNonNegativeInteger(anchor.position) || (isNonNegativeInteger(toPosition) && anchor.position < toPosition)) {
+    errors.push({ field: 'anchor.position', code: 'ANCHOR_BEFORE_BATCH_END' });
+  }
+  if (!isNonNegativeInteger(anchor.count)) errors.push({ field: 'anchor.count', code: 'INVALID_COUNT' });
+  if (typeof anchor.link !== 'string' || !/^[0-9a-f]{64}$/.test(anchor.link)) errors.push({ field: 'anchor.link', code: 'INVALID_LINK' });
+  if (anchor.signatureAlgorithm !== 'ed25519') errors.push({ field: 'anchor.signatureAlgorithm', code: 'INVALID_ALGORITHM' });
+  if (typeof anchor.signature !== 'string' || !/^[A-Za-z0-9+/]{86}==$/.test(anchor.signature)) {
+    errors.push({ field: 'anchor.signature', code: 'INVALID_SIGNATURE' });
+  }
+  for (const f of ['recordedAt', 'anchoredAt', 'keyId'] as const) {
+    if (typeof anchor[f] !== 'string' || anchor[f] === '') errors.push({ field: `anchor.${f}`, code: 'REQUIRED' });
+  }
+  return errors;
 }
 
 export function parseUpload(batchId: string, body: unknown): UploadRequest {
@@ -75,6 +98,7 @@ export function parseUpload(batchId: string, body: unknown): UploadRequest {
   }
   if (!isNonNegativeInteger(body.count)) errors.push({ field: 'count', code: 'INVALID_COUNT' });
   if (!Array.isArray(body.records)) errors.push({ field: 'records', code: 'REQUIRED' });
+  errors.push(...anchorErrors(body.anchor, body.province, body.toPosition));
   if (errors.length > 0) throw validationFailed(errors);
   const records = body.records as unknown[];
   if (records.length > MAX_UPLOAD_RECORDS)
@@ -98,7 +122,14 @@ export function parseUpload(batchId: string, body: unknown): UploadRequest {
   });
   if (errors.length > 0) throw validationFailed(errors);
   const checksum = checkChecksum(body, true);
-  return { province: body.province as string, fromPosition: from, toPosition: to, checksum, records: records as UploadRecord[] };
+  return {
+    province: body.province as string,
+    fromPosition: from,
+    toPosition: to,
+    checksum,
+    records: records as UploadRecord[],
+    ...(body.anchor !== undefined ? { anchor: body.anchor as unknown as UploadAnchor } : {}),
+  };
 }
 
 export function parseInteractionsQuery(query: Record<string, unknown>): { province: string; after?: string; limit: number } {

@@ -52,6 +52,20 @@ export interface UploadRecord {
   facts: Record<string, unknown>;
 }
 
+/** A signed anchor of the province's hash chain over its event log (§3.2.6): the link after `position`. */
+export interface UploadAnchor {
+  province: string;
+  algorithm: string;
+  position: number;
+  count: number;
+  link: string;
+  recordedAt: string;
+  anchoredAt: string;
+  keyId: string;
+  signatureAlgorithm: string;
+  signature: string;
+}
+
 export interface UploadBatch {
   batchId: string;
   province: string;
@@ -60,6 +74,8 @@ export interface UploadBatch {
   count: number;
   checksum: string;
   records: UploadRecord[];
+  /** The first anchor at or after toPosition (v1.1). */
+  anchor?: UploadAnchor;
 }
 
 export interface UploadAck {
@@ -133,8 +149,14 @@ export function checksumOf(body: Record<string, unknown>): string {
  * the content (`U{province}-{from}-{to}-{checksum[0..16]}`), so a batch rebuilt after a lost
  * answer is the same batch to the ministry.
  */
-export function buildUploadBatch(province: string, fromPosition: number, toPosition: number, records: UploadRecord[]): UploadBatch {
-  const body = { province, fromPosition, toPosition, count: records.length, records };
+export function buildUploadBatch(
+  province: string,
+  fromPosition: number,
+  toPosition: number,
+  records: UploadRecord[],
+  anchor?: UploadAnchor,
+): UploadBatch {
+  const body = { province, fromPosition, toPosition, count: records.length, records, ...(anchor ? { anchor } : {}) };
   const checksum = checksumOf(body);
   return { batchId: `U${province}-${fromPosition}-${toPosition}-${checksum.slice(0, 16)}`, ...body, checksum };
 }

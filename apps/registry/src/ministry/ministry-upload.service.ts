@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PersonId, personIdFromStreamName, personStreamName } from '@registry/domain';
 import { EVENT_STORE, EventFilter, EventStore, RecordedEvent } from '@registry/event-store';
+import { AnchorService } from '../audit/anchor.service';
+import { AUDIT_PROJECTION } from '../audit/audit.projection';
+import type { Anchor } from '../audit/chain/anchor';
 import { AppConfig } from '../config/app-config';
+import { ProjectionsService } from '../projections/projections.service';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ExchangeLease } from './exchange-lease';
 import { ExchangeStateStore, UploadState } from './exchange-state';
@@ -35,6 +39,7 @@ export interface UploadRunResult {
 export class MinistryUploadService {
   private readonly logger = new Logger('MinistryUpload');
   private readonly citizenIds = new Map<PersonId, string>();
+  private anchorList: Anchor[] = [];
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -43,6 +48,8 @@ export class MinistryUploadService {
     private readonly state: ExchangeStateStore,
     private readonly lease: ExchangeLease,
     private readonly config: AppConfig,
+    private readonly anchors: AnchorService,
+    private readonly projections: ProjectionsService,
   ) {}
 
   get running(): boolean {
@@ -67,10 +74,27 @@ export class MinistryUploadService {
     );
   }
 
+  /**
+   * Uploads go as far as the hash chain is anchored, so every batch carries an anchor that
+   * covers it: the chain is anchored at its head first (after waiting a little for the audit
+   * projection to reach the log's head), and events after the last anchor wait for the next run.
+   */
+  private async anchoredHead(): Promise<{ head: number; anchors: Anchor[] }> {
+    const personHead = await this.events.headPosition(PERSON_EVENTS);
+    if (this.projections.running) {
+      await this.projections.waitUntilCaughtUp(AUDIT_PROJECTION, 10_000).catch(() => undefined);
+    }
+    await this.anchors.anchorNow();
+    const anchors = await this.anchors.anchors();
+    const last = anchors[anchors.length - 1];
+    return { head: Math.min(personHead, last?.position ?? 0), anchors };
+  }
+
   private async run(renew: () => Promise<boolean>): Promise<UploadRunResult> {
     const state = await this.state.upload();
     const fromPosition = state.lastAcknowledgedPosition;
-    const head = await this.events.headPosition(PERSON_EVENTS);
+    const { head, anchors } = await this.anchoredHead();
+    this.anchorList = anchors;
     state.lastRunAt = new Date().toISOString();
     let batches = 0;
     let records = 0;
@@ -171,7 +195,10 @@ export class MinistryUploadService {
       }
       if (records.length >= size) break;
     }
-    return to === from ? null : buildUploadBatch(this.config.PROVINCE_CODE, from, to, records);
+    if (to === from) return null;
+    // The first anchor at or after the batch's end: anchors are only ever added after the last, so a rebuilt batch carries the same one.
+    const anchor = this.anchorList.find((a) => a.position >= to);
+    return buildUploadBatch(this.config.PROVINCE_CODE, from, to, records, anchor);
   }
 
   private async recordOf(stored: RecordedEvent): Promise<UploadRecord | undefined> {

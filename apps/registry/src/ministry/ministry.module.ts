@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from '../audit/audit.module';
 import { PersonsModule } from '../persons/persons.module';
 import { ExchangeLease } from './exchange-lease';
 import { ExchangeStateStore } from './exchange-state';
@@ -18,7 +19,7 @@ import { MinistryUploadService } from './ministry-upload.service';
  */
 @Global()
 @Module({
-  imports: [ScheduleModule.forRoot(), PersonsModule],
+  imports: [ScheduleModule.forRoot(), PersonsModule, AuditModule],
   controllers: [MinistryController],
   providers: [
     MinistryClient,
