@@ -177,6 +177,42 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
   ],
+  'GET /v1/reports/coverage': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/reports/data-quality': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/audit/entries?person': [
+    [OK, OK],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/audit/entries?region': [
+    [OK, OK],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
   'POST /v1/persons/:id/enrollments': [
     [OK, OK],
     [OK, NOT_FOUND],
@@ -380,6 +416,9 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [LISTED, OUT_OF_SCOPE],
   ],
   'GET /v1/ministry/exchange': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  // The chain covers the whole log: any auditor may verify it; a replay lists documents of the whole province.
+  'GET /v1/audit/verification': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OK], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/audit/replays': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OUT_OF_SCOPE], [FORBIDDEN], [FORBIDDEN]],
   'POST /v1/ministry/uploads/run': [[MINISTRY_DISABLED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
   'POST /v1/ministry/interactions/download': [
     [MINISTRY_DISABLED],
@@ -472,6 +511,26 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
       .http()
       .get('/v1/reports/region-counts')
       .query({ region: target === 'in' ? PLACES.nanshan.township : PLACES.tianhe.county })
+      .set(bearer(token)),
+  'GET /v1/reports/coverage': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/reports/coverage')
+      .query({ region: target === 'in' ? PLACES.nanshan.township : PLACES.tianhe.county })
+      .set(bearer(token)),
+  'GET /v1/reports/data-quality': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/reports/data-quality')
+      .query({ region: target === 'in' ? PLACES.nanshan.township : PLACES.tianhe.county })
+      .set(bearer(token)),
+  'GET /v1/audit/entries?person': ({ t, token, fixture }) =>
+    t.http().get('/v1/audit/entries').query({ person: fixture.personId }).set(bearer(token)),
+  'GET /v1/audit/entries?region': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/audit/entries')
+      .query({ region: target === 'in' ? PLACES.nanshan.county : PLACES.tianhe.county })
       .set(bearer(token)),
   'POST /v1/persons/:id/enrollments': ({ t, token, role, fixture }) =>
     t
@@ -580,6 +639,8 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
       .set(bearer(token)),
   'GET /v1/ministry/exchange': ({ t, token }) => t.http().get('/v1/ministry/exchange').set(bearer(token)),
   'POST /v1/ministry/uploads/run': ({ t, token }) => t.http().post('/v1/ministry/uploads/run').set(bearer(token)),
+  'GET /v1/audit/verification': ({ t, token }) => t.http().get('/v1/audit/verification').set(bearer(token)),
+  'POST /v1/audit/replays': ({ t, token }) => t.http().post('/v1/audit/replays').set(bearer(token)).send({ readModel: 'persons' }),
   'POST /v1/ministry/interactions/download': ({ t, token }) =>
     t.http().post('/v1/ministry/interactions/download').set(bearer(token)).send({}),
 };
@@ -605,6 +666,7 @@ type Regions = Array<string | null | undefined>;
 const REVEALS: Record<string, (body: any) => Regions> = {
   'GET /v1/persons?region': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
   'GET /v1/persons/:id': (body) => [body.householdRegion],
+  'GET /v1/reports/coverage': (body) => body.rows.map((r: { region: string | null }) => r.region ?? body.region),
   'POST /v1/imports': (body) => [body.submittedBy?.region],
   'GET /v1/imports/:id': (body) => [body.submittedBy?.region],
   'GET /v1/comparison-runs': (body) => (body as Array<Parameters<typeof provinceFigures>[0]>).flatMap(provinceFigures),
@@ -795,6 +857,8 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     const routes = documentedRoutes(doc.body);
     expect(routes.filter((r) => / \/v1\//.test(r))).toEqual(
       [
+        'GET /v1/audit/entries',
+        'GET /v1/audit/verification',
         'GET /v1/comparison-runs',
         'GET /v1/comparison-runs/{runId}',
         'GET /v1/imports/{importId}',
@@ -804,9 +868,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'GET /v1/persons',
         'GET /v1/persons/{personId}',
         'GET /v1/persons/{personId}/history',
+        'GET /v1/reports/coverage',
+        'GET /v1/reports/data-quality',
         'GET /v1/reports/region-counts',
         'GET /v1/survey-worklists',
         'GET /v1/survey-worklists/identity-checks',
+        'POST /v1/audit/replays',
         'POST /v1/comparison-runs',
         'POST /v1/imports',
         'POST /v1/link-reviews/{reviewId}/confirm',
@@ -888,7 +955,9 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     ]) {
       expect(MATRIX[endpoint][column][0]).toBe(OK);
     }
-    for (const endpoint of Object.keys(ROWS).filter((e) => e.startsWith('POST') && e !== 'POST /v1/persons/lookup')) {
+    // A look-up and a replay change nothing (a replay builds a shadow beside the read model and drops it).
+    const reads = ['POST /v1/persons/lookup', 'POST /v1/audit/replays'];
+    for (const endpoint of Object.keys(ROWS).filter((e) => e.startsWith('POST') && !reads.includes(e))) {
       expect({ endpoint, answers: ROWS[endpoint][column].filter((x: Expected) => x !== FORBIDDEN) }).toEqual({ endpoint, answers: [] });
     }
     const unmasked = await t
