@@ -67,6 +67,8 @@ interface FileResult {
   events: number;
   importSeconds: number;
   endToEndSeconds: number;
+  /** CPU time of the whole process (every thread) from submit until caught up: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   peakRss: number;
 }
 
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
           const path = join(provinceDir, entry.file);
           rss.phase();
           started = performance.now();
+          const cpuBefore = process.cpuUsage();
           const submitted = await imports.submit({ source, filePath: path, fileName: entry.file, caller, channel: 'cli' });
           const job: ImportJob = await imports.waitFor(submitted._id);
           const importSeconds = (performance.now() - started) / 1000;
@@ -148,7 +151,9 @@ async function main(): Promise<void> {
             throw new Error(`import of ${entry.file} ended ${job.state}: ${job.error?.code} ${job.error?.message}`);
           if (projectionsOn) await projections.waitUntilCaughtUp(undefined, 6 * 3_600_000);
           const endToEndSeconds = (performance.now() - started) / 1000;
+          const cpu = process.cpuUsage(cpuBefore);
           results.push({
+            cpuSeconds: (cpu.user + cpu.system) / 1e6,
             file: `${entry.file} (${(statSync(path).size / 1024 / 1024).toFixed(1)} MB, ${entry.encoding})`,
             rows: job.counts.read,
             quarantined: job.counts.quarantined,
@@ -173,6 +178,7 @@ async function main(): Promise<void> {
       events: results.reduce((n, r) => n + r.events, 0),
       importSeconds: results.reduce((n, r) => n + r.importSeconds, 0),
       endToEndSeconds: results.reduce((n, r) => n + r.endToEndSeconds, 0),
+      cpuSeconds: results.reduce((n, r) => n + r.cpuSeconds, 0),
       peakRss: rss.peak,
     };
     const raw = rawInsertRate(join(dir, 'raw.sqlite'), dataDir, synchronous);
@@ -180,8 +186,8 @@ async function main(): Promise<void> {
 
     const rows = [...results, total];
     const width = Math.max(...rows.map((r) => r.file.length));
-    const head = ['rows', 'quarantined', 'events', 'import s', 'import rows/s', 'e2e s', 'e2e rows/s', '× ceiling', 'peak RSS'];
-    const widths = [10, 11, 10, 8, 13, 7, 11, 9, 9];
+    const head = ['rows', 'quarantined', 'events', 'import s', 'import rows/s', 'e2e s', 'e2e rows/s', '× ceiling', 'CPU s', 'peak RSS'];
+    const widths = [10, 11, 10, 8, 13, 7, 11, 9, 7, 9];
     const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
     process.stdout.write(`\n${''.padEnd(width)}  ${line(head)}\n`);
     for (const r of rows) {
@@ -196,6 +202,7 @@ async function main(): Promise<void> {
           r.endToEndSeconds.toFixed(1),
           int(e2eRate),
           (e2eRate / ceiling).toFixed(3),
+          r.cpuSeconds.toFixed(1),
           mb(r.peakRss),
         ])}\n`,
       );
@@ -204,6 +211,7 @@ async function main(): Promise<void> {
       `\nceiling: ${int(ceiling)} rows/s — raw better-sqlite3 insert of the ${int(raw.rows)} person events the import stored, in their order, ` +
         `into the event store's tables, ${int(RAW_TRANSACTION_ROWS)}-row transactions, synchronous=${synchronous}\n` +
         `end to end = submit until every read model has caught up${projectionsOn ? '' : ' (projections off: same as import only)'}; import only = submit until the import completed\n` +
+        `CPU s = user + system time of the whole process, both threads, from submit until caught up\n` +
         `peak RSS of the whole process (generation included): ${mb(rss.peak)}\n`,
     );
   } finally {
