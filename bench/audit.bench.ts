@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   Object.assign(process.env, { DATA_DIR: dataDir, LOG_FILE: join(dir, 'service.log'), LOG_LEVEL: 'warn', REGISTRY_CLI: '1' });
-  process.stdout.write(`registry audit bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n\n`);
+  process.stdout.write(
+    `registry audit bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n\n`,
+  );
   try {
     const manifest = await generateProvince({ persons, seed: 'bench', outDir: join(dir, 'province') });
     let now = new Date('2024-03-01T08:00:00.000Z');
@@ -62,9 +64,13 @@ async function main(): Promise<void> {
         now = new Date(day);
         const entry = manifest.files.find((f) => f.kind === source)!;
         const started = performance.now();
-        const job = await imports.waitFor((await imports.submit({ source, filePath: join(dir, 'province', entry.file), fileName: entry.file, caller, channel: 'cli' }))._id);
+        const job = await imports.waitFor(
+          (await imports.submit({ source, filePath: join(dir, 'province', entry.file), fileName: entry.file, caller, channel: 'cli' }))._id,
+        );
         await projections.waitUntilCaughtUp(undefined, 6 * 3_600_000);
-        process.stdout.write(`${source}: ${int(job.counts.read)} rows, read models caught up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(
+          `${source}: ${int(job.counts.read)} rows, read models caught up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+        );
       }
       const coverage = app.get(CoverageService);
       const staff = new Principal('bench', ['province-admin'], '44');

@@ -1,4 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
 import { parsePersonId, personStreamName } from '@registry/domain';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@registry/event-store';
 import { Projection, ReadModelNotReadyError, ShadowReplayError, ShadowReplayResult, replayIntoShadow } from '@registry/projections';
@@ -24,7 +25,8 @@ import {
 import { Anchor, AnchorFile, anchorSignatureValid } from './chain/anchor';
 import { ChainBlockDocument } from './chain/chain-block';
 import { blocksInOrder } from './chain/recorded-chain';
-import { VerifyResult, verifyChain } from './chain/verify-chain';
+import { VerifyResult } from './chain/verify-chain';
+import { verifyInParallel } from './chain/verify-parallel';
 
 export interface EntryQuery {
   person?: string;
@@ -210,13 +212,21 @@ export class AuditService {
         'The anchor to start from is not signed by the key given.',
       );
     }
-    return verifyChain({
+    const recorded: ChainBlockDocument[] = [];
+    for await (const b of blocksInOrder(blocks, fromAnchor?.position ?? 0)) recorded.push(b);
+    return verifyInParallel({
       events: this.events,
+      store: {
+        eventStoreConnectionString: this.config.EVENTSTORE_CONNECTION_STRING,
+        dataDir: this.config.DATA_DIR,
+        sqliteSynchronous: this.config.SQLITE_SYNCHRONOUS,
+      },
       algorithm,
-      blocks: blocksInOrder(blocks, 0),
+      blocks: recorded,
       anchors,
       publicKey: key,
       fromAnchor,
+      threads: Math.min(availableParallelism(), 4),
     });
   }
 

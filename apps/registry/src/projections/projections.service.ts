@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { availableParallelism, hostname } from 'node:os';
 import { extname, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { Projection, ProjectionRunner, ProjectionStatus, ReadModels, waitForProjections } from '@registry/projections';
 import { READ_STORE, Collection, Document, ReadStore } from '@registry/read-store';
 import { AppConfig } from '../config/app-config';
+import { startThread } from '../common/threads';
 import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -114,7 +115,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
       batchSize: this.config.PROJECTION_BATCH_EVENTS,
       chainAlgorithm: this.config.AUDIT_HASH_ALGORITHM,
     };
-    const worker = new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: { ...data, boot: threadBoot() } });
+    const worker = startThread(resolve(__dirname, `projection-thread${extname(__filename)}`), data);
     let stoppedResolve!: () => void;
     const stopped = new Promise<void>((r) => (stoppedResolve = r));
     const thread = { worker, status: [] as ProjectionStatus[], stopped };
@@ -188,31 +189,3 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 function withFields(message: string, fields?: Record<string, unknown>): string {
   return fields ? `${message} ${JSON.stringify(fields)}` : message;
 }
-
-/** Where the thread's code and the module paths are: compiled (dist/) or sources (tests). */
-function threadBoot(): { entry: string; base: string; root: string; source: boolean } {
-  const source = extname(__filename) === '.ts';
-  // This file is apps/registry/src/projections/ under the repository (sources) or under dist/.
-  const base = resolve(__dirname, '../../../..');
-  return { entry: resolve(__dirname, `projection-thread${extname(__filename)}`), base, root: source ? base : resolve(base, '..'), source };
-}
-
-/**
- * Runs in the new thread before its entry: a thread shares no module hooks with its parent, so
- * the @registry/* paths are registered again, and when running from TypeScript sources (the
- * test suite) .ts files are transpiled on load with the project's compiler.
- */
-const THREAD_BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { entry, base, root, source } = workerData.boot;
-const from = (name) => require(require.resolve(name, { paths: [root] }));
-if (source) {
-  const ts = from('typescript');
-  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true, resolveJsonModule: true };
-  require.extensions['.ts'] = (module, filename) => module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions, fileName: filename }).outputText, filename);
-}
-const paths = JSON.parse(readFileSync(root + '/tsconfig.json', 'utf8')).compilerOptions.paths;
-from('tsconfig-paths').register({ baseUrl: base, paths });
-require(entry);
-`;

@@ -17,6 +17,7 @@ import { BLOCK_EVENTS, ChainBlockDocument, unpackEntries } from './chain-block';
 import { ChainAlgorithm, GENESIS_LINK, LinkHasher } from './event-bytes';
 import { blocksInOrder } from './recorded-chain';
 import { verifyChain } from './verify-chain';
+import { verifyInParallel } from './verify-parallel';
 
 jest.setTimeout(60_000);
 
@@ -120,6 +121,31 @@ describe.each<ChainAlgorithm>(['sm3', 'sha256'])('hash chain (%s)', (algorithm) 
     );
     expect(result.first).toMatchObject({ kind: 'altered', position: 42 });
     expect(result.ok).toBe(false);
+  });
+
+  it('checks slices of the chain in threads of their own, as one walk would', async () => {
+    await append(3 * BLOCK_EVENTS + 100);
+    await runner.waitUntilCaughtUp(AUDIT_PROJECTION, 30_000);
+    const recorded: ChainBlockDocument[] = [];
+    for await (const b of blocksInOrder(await blocks())) recorded.push(b);
+    const parallel = () =>
+      verifyInParallel({
+        events,
+        store: { dataDir: dir, sqliteSynchronous: 'NORMAL' },
+        algorithm,
+        blocks: recorded,
+        anchors: [],
+        publicKey,
+        threads: 2,
+        parallelFrom: 0,
+      });
+    const clean = await parallel();
+    expect({ ok: clean.ok, checked: clean.eventsChecked }).toEqual({ ok: true, checked: 3 * BLOCK_EVENTS + 100 });
+    const db = new Database(join(dir, 'events.sqlite'));
+    const position = 2 * BLOCK_EVENTS + 7;
+    db.prepare(`UPDATE events SET data = replace(data, '"390"', '"310"') WHERE position = ?`).run(position);
+    db.close();
+    expect((await parallel()).findings.map((f) => `${f.kind}@${f.position}`)).toEqual([`altered@${position}`]);
   });
 
   it('finds a change made before the chain was rebuilt only through a signed anchor, and refuses a forged one', async () => {

@@ -42,6 +42,8 @@ export interface VerifyResult {
   findings: Finding[];
   /** The first finding by position, or null. */
   first: Finding | null;
+  /** The link after the last event checked, when the walk ended in step with the chain (hex). */
+  lastLink: string | null;
   durationMs: number;
   eventsPerSecond: number;
 }
@@ -57,6 +59,8 @@ export interface VerifyInput {
   publicKey: Buffer | null;
   /** Start from this anchor's link and position instead of the first event (the anchor must check). */
   fromAnchor?: Anchor;
+  /** Start after this position with this link (a slice of the chain checked beside others). */
+  start?: { position: number; link: string };
   /** Findings kept (the walk goes on counting); default 100. */
   maxFindings?: number;
   now?: () => number;
@@ -106,7 +110,7 @@ export async function verifyChain(input: VerifyInput): Promise<VerifyResult> {
     else anchorsAt.set(a.position, [a]);
   }
 
-  const start = input.fromAnchor;
+  const start = input.start ?? (input.fromAnchor ? { position: input.fromAnchor.position, link: input.fromAnchor.link } : undefined);
   const fromPosition = start?.position ?? 0;
   let prev: Buffer = start ? Buffer.from(start.link, 'hex') : GENESIS_LINK;
   let inSync = true;
@@ -249,6 +253,7 @@ export async function verifyChain(input: VerifyInput): Promise<VerifyResult> {
     anchorsChecked,
     findings,
     first: findings[0] ?? null,
+    lastLink: inSync ? prev.toString('hex') : null,
     durationMs,
     eventsPerSecond: Math.round((checked / durationMs) * 1000),
   };

@@ -1,0 +1,31 @@
+import { extname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Starts a worker thread on one of the registry's modules (`entry`: its absolute path, .ts
+ * under the test suite, .js under dist/), with `data` as its workerData. A thread shares no
+ * module hooks with its parent, so the bootstrap registers the @registry/* paths again and,
+ * when running from TypeScript sources, transpiles .ts files on load with the project's compiler.
+ */
+export function startThread(entry: string, data: object): Worker {
+  const source = extname(entry) === '.ts';
+  // This file is apps/registry/src/common/ under the repository (sources) or under dist/.
+  const base = resolve(__dirname, '../../../..');
+  const boot = { entry, base, root: source ? base : resolve(base, '..'), source };
+  return new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: { ...data, boot } });
+}
+
+const THREAD_BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const { entry, base, root, source } = workerData.boot;
+const from = (name) => require(require.resolve(name, { paths: [root] }));
+if (source) {
+  const ts = from('typescript');
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true, resolveJsonModule: true };
+  require.extensions['.ts'] = (module, filename) => module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions, fileName: filename }).outputText, filename);
+}
+const paths = JSON.parse(readFileSync(root + '/tsconfig.json', 'utf8')).compilerOptions.paths;
+from('tsconfig-paths').register({ baseUrl: base, paths });
+require(entry);
+`;
