@@ -93,7 +93,7 @@ describe('ministry simulator', () => {
       .set(auth)
       .send({ ...body, checksum: bodyChecksum(body) });
     expect(res.status).toBe(200);
-    expect(res.headers['ministry-api-version']).toBe('1.0');
+    expect(res.headers['ministry-api-version']).toBe('1.1');
     expect(res.body).toEqual({
       batchId: 'Q44-1',
       province: '44',

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
  * CHECKSUM_MISMATCH instead of being shared by both.
  */
 
-export const API_VERSION = '1.0';
+export const API_VERSION = '1.1';
 export const MAX_INQUIRY_IDS = 1000;
 export const MAX_UPLOAD_RECORDS = 1000;
 export const MAX_INTERACTIONS_PAGE = 1000;
