@@ -42,7 +42,13 @@ interface OpenApiDocument {
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const PROBLEM_REF = '#/components/schemas/ProblemDto';
 /** Files an operation hands out to save: declared as binary strings of these content types. */
-const DOWNLOAD_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream'];
+const DOWNLOAD_TYPES = [
+  'text/csv',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/octet-stream',
+  'image/svg+xml',
+  'image/png',
+];
 /**
  * /health answers 503 with Terminus's health report (the per-check details monitoring
  * reads), not a problem: it is the check's result, not an error of the request.

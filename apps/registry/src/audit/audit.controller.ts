@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { displayRegionCode } from '@registry/domain';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ApiProblems, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../common/api-responses';
+import { ApiJsonOrFiles } from '../common/exports/api-tables';
 import { TableColumn, negotiateFormat, parseEncoding, sendTable } from '../common/exports/tabular';
+import { AuditEntryPageDto, ReplayResultDto, VerificationDto } from './dto/audit.responses';
 import { ProblemException } from '../common/problem';
 import { ReferenceData } from '../reference/reference-data.module';
 import { AuditEntry } from './audit-entries';
@@ -148,13 +151,22 @@ export class AuditController {
     summary:
       'The audit trail: one entry per event (a change) and per person shown by a recorded read, in log order, filtered; CSV or XLSX export',
   })
-  @ApiOkResponse({ description: '`{items, nextCursor}` (JSON), or a CSV/XLSX file of every matching entry' })
-  @ApiResponse({ status: 400, description: 'A bad filter, format or encoding (problem+json)' })
-  @ApiResponse({ status: 403, description: '`FORBIDDEN`, or `REGION_OUT_OF_SCOPE` for a region outside the caller’s (problem+json)' })
-  @ApiResponse({
-    status: 404,
-    description: '`PERSON_NOT_FOUND`: the person does not exist or lies outside the caller’s region (problem+json)',
-  })
+  @ApiJsonOrFiles(
+    AuditEntryPageDto,
+    'A page of entries (JSON), or a CSV/XLSX file of every matching entry',
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+  )
+  @ApiProblems(
+    {
+      status: 400,
+      description: 'A bad filter (`VALIDATION_FAILED`, `REGION_UNKNOWN`, `INVALID_CURSOR`), `FORMAT_UNKNOWN`, `ENCODING_UNKNOWN`',
+    },
+    401,
+    { status: 403, description: '`FORBIDDEN`, or `REGION_OUT_OF_SCOPE` for a region outside the caller’s' },
+    { status: 404, description: '`PERSON_NOT_FOUND`: the person does not exist or lies outside the caller’s region' },
+    431,
+  )
   async entries(
     @Caller() caller: Principal,
     @Query() dto: AuditEntriesQueryDto,
@@ -203,11 +215,15 @@ export class AuditController {
       'Rebuilds a read model from the first event into a shadow beside the live one and compares them document by document; answers when done (one replay at a time)',
   })
   @ApiOkResponse({
+    type: ReplayResultDto,
     description: '`differences` (0 when the live model is what the log makes of it) and the differing documents’ ids per collection',
   })
-  @ApiResponse({ status: 400, description: '`READ_MODEL_UNKNOWN` (problem+json)' })
-  @ApiResponse({ status: 403, description: '`FORBIDDEN`, or `REGION_OUT_OF_SCOPE` for a caller below province level (problem+json)' })
-  @ApiResponse({ status: 409, description: '`REPLAY_RUNNING`, `READ_MODEL_REBUILDING`, `READ_MODEL_NOT_LIVE` (problem+json)' })
+  @ApiProblems(
+    { status: 400, description: '`VALIDATION_FAILED`, `READ_MODEL_UNKNOWN`' },
+    401,
+    { status: 403, description: '`FORBIDDEN`, or `REGION_OUT_OF_SCOPE` for a caller below province level' },
+    { status: 409, description: '`REPLAY_RUNNING`, `READ_MODEL_REBUILDING`, `READ_MODEL_NOT_LIVE`' },
+  )
   async replay(@Caller() caller: Principal, @Body() dto: ReplayDto) {
     this.provinceWide(caller);
     const result = await this.audit.replay(dto.readModel);
@@ -220,10 +236,11 @@ export class AuditController {
     summary:
       'Walks the event log against the hash chain and the signed anchors: `ok`, and the first altered, missing, inserted or reordered event by position',
   })
-  @ApiOkResponse({ description: 'The verification result: `ok`, `first`, `findings[]`, events checked, speed' })
-  @ApiResponse({ status: 403, description: '`FORBIDDEN` (problem+json)' })
-  @ApiResponse({ status: 404, description: '`ANCHOR_NOT_FOUND`: no stored anchor at fromAnchor (problem+json)' })
-  @ApiResponse({ status: 503, description: '`AUDIT_NOT_READY`: the chain has not been built yet (problem+json)' })
+  @ApiOkResponse({ type: VerificationDto, description: 'The verification result: `ok`, `first`, `findings[]`, events checked, speed' })
+  @ApiProblems(400, 401, 403, { status: 404, description: '`ANCHOR_NOT_FOUND`: no stored anchor at fromAnchor' }, 431, {
+    status: 503,
+    description: '`AUDIT_NOT_READY`: the chain has not been built yet',
+  })
   async verification(@Query() dto: VerificationQueryDto) {
     let fromAnchor;
     if (dto.fromAnchor !== undefined) {

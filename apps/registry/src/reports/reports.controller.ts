@@ -1,10 +1,13 @@
 import { Controller, Get, HttpStatus, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import { Caller, RequirePermission } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ApiProblems, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../common/api-responses';
+import { ApiJsonOrFiles } from '../common/exports/api-tables';
 import { TableColumn, negotiateFormat, parseEncoding, sendTable } from '../common/exports/tabular';
+import { CoverageReportDto, DataQualityReportDto } from './dto/reports.responses';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/app-config';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -88,13 +91,21 @@ export class CoverageReportsController {
     summary:
       'Coverage of a region and each region one level below: household population, insured here by type, insured elsewhere, uninsured, exempt by reason, unresolved, coverage rate; now or as of a past day, and the change since an earlier one',
   })
-  @ApiOkResponse({ description: 'JSON, or the same table as CSV/XLSX (Chinese headers), or a chart (SVG/PNG with Chinese labels)' })
-  @ApiResponse({
-    status: 400,
-    description: '`VALIDATION_FAILED`, `REGION_UNKNOWN`, `FORMAT_UNKNOWN`, `ENCODING_UNKNOWN`, `SINCE_AFTER_AS_OF` (problem+json)',
-  })
-  @ApiResponse({ status: 403, description: '`FORBIDDEN`, `REGION_OUT_OF_SCOPE` (problem+json)' })
-  @ApiResponse({ status: 503, description: '`CHART_FONT_MISSING`: PNG needs a CJK font on the server (problem+json)' })
+  @ApiJsonOrFiles(
+    CoverageReportDto,
+    'JSON, or the same table as CSV/XLSX (Chinese headers), or a chart (SVG/PNG with Chinese labels)',
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    'image/svg+xml',
+    'image/png',
+  )
+  @ApiProblems(
+    { status: 400, description: '`VALIDATION_FAILED`, `REGION_UNKNOWN`, `FORMAT_UNKNOWN`, `ENCODING_UNKNOWN`, `SINCE_AFTER_AS_OF`' },
+    401,
+    { status: 403, description: '`FORBIDDEN`, `REGION_OUT_OF_SCOPE`' },
+    431,
+    { status: 503, description: '`CHART_FONT_MISSING`: PNG needs a CJK font on the server (SVG does not)' },
+  )
   async coverageReport(
     @Caller() caller: Principal,
     @Query() dto: CoverageQueryDto,
@@ -164,9 +175,13 @@ export class CoverageReportsController {
     summary:
       'Data quality per import (and per source and day outside imports): completeness per field, validity by rule code, consistency (conflicts by field), timeliness (median, 95th percentile), duplicates; oldest first, as a trend',
   })
-  @ApiOkResponse({ description: 'JSON, or CSV/XLSX with Chinese headers' })
-  @ApiResponse({ status: 400, description: '`VALIDATION_FAILED`, `REGION_UNKNOWN`, `FORMAT_UNKNOWN`, `ENCODING_UNKNOWN` (problem+json)' })
-  @ApiResponse({ status: 403, description: '`FORBIDDEN`, `REGION_OUT_OF_SCOPE` (problem+json)' })
+  @ApiJsonOrFiles(DataQualityReportDto, 'JSON, or CSV/XLSX with Chinese headers', CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE)
+  @ApiProblems(
+    { status: 400, description: '`VALIDATION_FAILED`, `REGION_UNKNOWN`, `FORMAT_UNKNOWN`, `ENCODING_UNKNOWN`' },
+    401,
+    { status: 403, description: '`FORBIDDEN`, `REGION_OUT_OF_SCOPE`' },
+    431,
+  )
   async dataQuality(
     @Caller() caller: Principal,
     @Query() dto: DataQualityQueryDto,
