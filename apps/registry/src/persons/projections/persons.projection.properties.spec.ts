@@ -113,7 +113,7 @@ describe('persons projection properties', () => {
     await buffer.prefetch(events.flatMap((e) => projection.documentIds!(e)));
     for (const event of events) {
       const ctx = buffer.begin(event);
-      await projection.apply(event, ctx);
+      await projection.apply!(event, ctx);
       await ctx.commit();
     }
     let written = 0;
