@@ -12,11 +12,11 @@ import type { RecordedEvent, NewEvent } from '@registry/event-store';
 import { InsuranceType } from '@registry/domain';
 import { runs } from '@registry/domain/testing/properties';
 import { FakeLog, PersonScript, freshKeys, ref, type Keys } from '../../../../../test/support/person-events';
-import { PERSONS_COLLECTION, REGION_COUNTS_COLLECTION, personsProjection } from './persons.projection';
+import { PERSONS_COLLECTION, REGION_COUNTS_COLLECTION, REGION_COUNTS_DAILY_COLLECTION, personsProjection } from './persons.projection';
 
 jest.setTimeout(120_000);
 
-const COLLECTIONS = new Set([PERSONS_COLLECTION, REGION_COUNTS_COLLECTION]);
+const COLLECTIONS = new Set([PERSONS_COLLECTION, REGION_COUNTS_COLLECTION, REGION_COUNTS_DAILY_COLLECTION]);
 const COUNTIES = ['440305', '440303', '440106'];
 const TOWNSHIPS = ['440305001', '440305002', '440303001', '440106001', '440106002'];
 const TYPES: InsuranceType[] = ['110', '170', '310', '390'];
