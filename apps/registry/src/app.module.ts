@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule, AuditRecordingModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { GracefulShutdown } from './common/graceful-shutdown';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
@@ -38,6 +39,6 @@ import { ReportsModule } from './reports/reports.module';
     AuditModule,
     ReportsModule,
   ],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }, GracefulShutdown],
 })
 export class AppModule {}

@@ -71,6 +71,31 @@ function isCoded(error: unknown): error is CodedError {
   );
 }
 
+/**
+ * The disk or the database engine refusing a write: a full disk (SQLite's SQLITE_FULL, the
+ * file system's ENOSPC) is STORAGE_FULL, any other SQLite failure STORAGE_UNAVAILABLE; both
+ * 503, for the write was not made and can be sent again. Their own messages (file paths,
+ * SQL) are not passed on.
+ */
+function storageFault(error: unknown): { code: string; detail: string } | undefined {
+  // The stores wrap what the engine threw (EVENT_STORE_UNAVAILABLE with the SQLite error as its cause).
+  const codes: string[] = [];
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  if (codes.some((c) => c === 'SQLITE_FULL' || c === 'ENOSPC')) {
+    return { code: 'STORAGE_FULL', detail: 'The registry storage is full; nothing was written. Try again once space has been freed.' };
+  }
+  if (codes.length > 0 && codes[0].startsWith('SQLITE_')) {
+    return {
+      code: 'STORAGE_UNAVAILABLE',
+      detail: 'The registry storage could not complete the operation; nothing was written. Try again.',
+    };
+  }
+  return undefined;
+}
+
 /** Builds the problem for any thrown value. Exported for tests. */
 export function toProblem(error: unknown, instance?: string): ProblemDetails {
   if (error instanceof ProblemException) {
@@ -113,6 +138,10 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
     const detail =
       middlewareStatus === 413 ? 'The request body is larger than the service accepts.' : 'The request body could not be read.';
     return { type: problemType(code), title: TITLES[middlewareStatus] ?? 'Error', status: middlewareStatus, code, detail, instance };
+  }
+  const storage = storageFault(error);
+  if (storage) {
+    return { type: problemType(storage.code), title: TITLES[503]!, status: 503, code: storage.code, detail: storage.detail, instance };
   }
   if (isCoded(error)) {
     const status = STATUS_BY_CODE_PREFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.UNPROCESSABLE_ENTITY;
@@ -157,6 +186,7 @@ export class ProblemFilter implements ExceptionFilter {
       response.status(problem.status).json((error as HttpException).getResponse());
       return;
     }
+    if (problem.code === 'STORAGE_FULL' || problem.code === 'STORAGE_UNAVAILABLE') response.setHeader('Retry-After', '30');
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 }

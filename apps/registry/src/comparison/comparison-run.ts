@@ -5,7 +5,8 @@ export const LINK_DECISIONS = 'link_decisions';
 export const LINK_REVIEWS = 'link_reviews';
 export const IDENTITY_CHECKS = 'identity_checks';
 
-export type RunState = 'running' | 'completed' | 'failed';
+/** `interrupted`: the service stopped or crashed during the run (see ComparisonService.start). */
+export type RunState = 'running' | 'completed' | 'failed' | 'interrupted';
 export type RunPhase = 'starting' | 'ministry-inquiry' | 'linkage' | 'determination' | 'done';
 
 /** A comparison run (信息比对): state and progress, visible over HTTP and the CLI. */
@@ -15,6 +16,8 @@ export interface ComparisonRun extends Document {
   startedBy: { operator: string; role: string; region: string; channel: string };
   startedAt: string;
   finishedAt?: string;
+  /** Written at least every COMPARISON_HEARTBEAT_MS while the run is alive; a running run whose heartbeat stopped was interrupted. */
+  heartbeatAt?: string;
   progress: { phase: RunPhase; done: number; total: number };
   counts: {
     persons: number;

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { READ_STORE, ReadStore } from '@registry/read-store';
@@ -6,6 +6,7 @@ import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
 import { describeUnexpectedError } from '../common/redact';
+import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { ExecutePersonCommands } from '../persons/execute-person-commands';
 import { PersonDocument } from '../persons/projections/person-document';
@@ -21,6 +22,14 @@ import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
 import { PhaseContext } from './phase-context';
 import { RecordLinker } from './record-linker';
 
+const INTERRUPTED_MESSAGE =
+  'The run stopped without finishing (the service stopped or crashed); what it recorded is kept, and the next run redoes the rest.';
+
+/** Thrown at a progress report once the service is stopping. */
+class RunInterrupted extends Error {
+  readonly code = 'COMPARISON_INTERRUPTED';
+}
+
 /**
  * Information comparison (信息比对). One run at a time, in three phases of files of their own:
  * 1. linkage (linkage-phase.ts): quarantined rows whose ID was unusable are linked to persons (automatically
@@ -33,9 +42,10 @@ import { RecordLinker } from './record-linker';
  *    recorded as an event only when it changed, so a run with nothing new records nothing.
  */
 @Injectable()
-export class ComparisonService {
+export class ComparisonService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Comparison');
   private running?: Promise<void>;
+  private stopping = false;
 
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -45,8 +55,48 @@ export class ComparisonService {
     private readonly reference: ReferenceData,
     private readonly keys: KeyRing,
     private readonly linker: RecordLinker,
+    private readonly config: AppConfig,
     @Optional() @Inject(MINISTRY_INQUIRY) private readonly ministry?: MinistryInquiry,
   ) {}
+
+  /** On a stop, a run ends at its next progress report, marked interrupted; the stores close after. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.SHUTDOWN_GRACE_MS)));
+    await Promise.race([this.running, grace]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Runs still marked running whose heartbeat stopped (a crash, a kill, a stop past the grace
+   * period) are marked interrupted; a run with a live heartbeat (in this or another instance)
+   * is returned so the caller refuses to start a second one.
+   */
+  private async activeRun(): Promise<ComparisonRun | undefined> {
+    const running = await this.runs.find({ state: 'running' }, { limit: 10 });
+    const staleBefore = Date.now() - 3 * this.config.COMPARISON_HEARTBEAT_MS;
+    let alive: ComparisonRun | undefined;
+    for (const run of running.items) {
+      const beat = Date.parse(run.heartbeatAt ?? run.startedAt);
+      if (beat >= staleBefore) {
+        alive ??= run;
+        continue;
+      }
+      const interrupted: ComparisonRun = {
+        ...run,
+        state: 'interrupted',
+        finishedAt: new Date().toISOString(),
+        error: { code: 'COMPARISON_INTERRUPTED', message: INTERRUPTED_MESSAGE },
+      };
+      await this.runs.upsert(interrupted);
+      this.logger.warn(
+        `Comparison ${run._id} stopped without finishing (last heartbeat ${run.heartbeatAt ?? run.startedAt}); marked interrupted`,
+      );
+    }
+    return alive;
+  }
 
   private get runs() {
     return this.reads.collection<ComparisonRun>(COMPARISON_RUNS);
@@ -62,14 +112,14 @@ export class ComparisonService {
 
   /** Starts a run; refuses while another one is running in this registry. */
   async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
-    const active = await this.runs.find({ state: 'running' }, { limit: 1 });
-    if (this.running || active.items.length > 0) {
+    const active = await this.activeRun();
+    if (this.running || active) {
       throw new ProblemException(
         HttpStatus.CONFLICT,
         'COMPARISON_RUNNING',
         'A comparison run is already in progress; follow it or wait for it to end.',
         {
-          runId: active.items[0]?._id,
+          runId: active?._id,
         },
       );
     }
@@ -79,6 +129,7 @@ export class ComparisonService {
       phase: 'starting',
       startedBy: { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel },
       startedAt: new Date().toISOString(),
+      heartbeatAt: new Date().toISOString(),
       progress: { phase: 'starting', done: 0, total: 0 },
       counts: {
         persons: 0,
@@ -104,12 +155,21 @@ export class ComparisonService {
   }
 
   private async progress(run: ComparisonRun, phase: RunPhase, done: number, total: number): Promise<void> {
+    if (this.stopping && run.state === 'running') throw new RunInterrupted();
     run.phase = phase;
     run.progress = { phase, done, total };
+    run.heartbeatAt = new Date().toISOString();
     await this.runs.upsert(run);
   }
 
   private async execute(run: ComparisonRun): Promise<void> {
+    // The heartbeat goes on between progress reports (a long phase step, a slow ministry).
+    const heartbeat = setInterval(() => {
+      if (run.state !== 'running') return;
+      run.heartbeatAt = new Date().toISOString();
+      this.runs.upsert(run).catch(() => undefined);
+    }, this.config.COMPARISON_HEARTBEAT_MS);
+    heartbeat.unref();
     try {
       // Every event of the run carries its id as correlation id.
       const context: CommandContext = {
@@ -146,15 +206,21 @@ export class ComparisonService {
         `Comparison ${run._id} completed: ${run.counts.persons} persons, ${run.counts.statusChanges} status changes, ${run.counts.linked} records linked`,
       );
     } catch (error) {
+      const interrupted = error instanceof RunInterrupted;
       const code = (error as { code?: unknown }).code;
-      run.state = 'failed';
+      run.state = interrupted ? 'interrupted' : 'failed';
       run.finishedAt = new Date().toISOString();
-      run.error = {
-        code: typeof code === 'string' ? code : 'COMPARISON_FAILED',
-        message: 'The comparison run stopped; start a new run to continue.',
-      };
+      run.error = interrupted
+        ? { code: 'COMPARISON_INTERRUPTED', message: INTERRUPTED_MESSAGE }
+        : {
+            code: typeof code === 'string' ? code : 'COMPARISON_FAILED',
+            message: 'The comparison run stopped; start a new run to continue.',
+          };
       await this.runs.upsert(run);
-      this.logger.error(`Comparison ${run._id} failed: ${describeUnexpectedError(error)}`);
+      if (interrupted) this.logger.warn(`Comparison ${run._id} interrupted by the service stopping`);
+      else this.logger.error(`Comparison ${run._id} failed: ${describeUnexpectedError(error)}`);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

@@ -295,6 +295,27 @@ export class AppConfig {
   @Min(0)
   MINISTRY_UPLOAD_INTERVAL_MS = 3_600_000;
 
+  /**
+   * COMPARISON_HEARTBEAT_MS: how often a comparison run writes that it is alive. A run marked
+   * running whose heartbeat is older than three of these was cut off by a crash or a stop: the
+   * next start marks it interrupted and goes ahead.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10_000 : Number(value)))
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  COMPARISON_HEARTBEAT_MS = 10_000;
+
+  /**
+   * SHUTDOWN_GRACE_MS: on SIGTERM, how long requests in flight may take to finish and a
+   * running import or comparison to reach a batch boundary before the stores are closed.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 20_000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS = 20_000;
+
   /** MINISTRY_UPLOAD_BATCH: records per upload batch (the specification allows at most 1000). */
   @Transform(({ value }) => (value === undefined || value === '' ? 500 : Number(value)))
   @IsInt()

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
@@ -43,7 +43,7 @@ export async function hashFile(path: string): Promise<string> {
  * time per instance; others wait in order.
  */
 @Injectable()
-export class ImportService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ImportService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Imports');
   private queue: Promise<unknown> = Promise.resolve();
   private stopping = false;
@@ -111,8 +111,17 @@ export class ImportService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * On a stop, the running import stores what its committed batches did and returns at the next
+   * row (the rows read since resume at the next start); the stores close only after that, or
+   * after SHUTDOWN_GRACE_MS.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.SHUTDOWN_GRACE_MS)));
+    await Promise.race([this.queue.catch(() => undefined), grace]);
+    clearTimeout(timer);
   }
 
   /** Registers an import (or finds the same file's earlier one) and queues it. */

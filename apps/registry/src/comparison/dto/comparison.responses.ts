@@ -53,7 +53,10 @@ export class ComparisonRunDto {
   @ApiProperty({ description: 'The run id' })
   _id: string;
 
-  @ApiProperty({ enum: ['running', 'completed', 'failed'] })
+  @ApiProperty({
+    enum: ['running', 'completed', 'failed', 'interrupted'],
+    description: 'interrupted: the service stopped or crashed during the run; the next run redoes its work',
+  })
   state: string;
 
   @ApiProperty({ enum: PHASES })
