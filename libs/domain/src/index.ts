@@ -9,3 +9,5 @@ export * from './regions';
 export * from './identity';
 export * from './person';
 export * from './coverage';
+export * from './self-service';
+export * from './reminders';
