@@ -24,17 +24,20 @@ export interface TestApp {
 }
 
 /**
- * Builds and initialises the app with a fresh data directory. `env` is applied on top of
- * the defaults below and restored once the app is built (configuration is read at start).
+ * Builds and initialises the app with a fresh data directory, or on `dataDir` (a restart or a
+ * second instance: then the caller removes it). `env` is applied on top of the defaults below
+ * and restored once the app is built (configuration is read at start).
  */
 export async function startApp(
   env: Record<string, string | undefined> = {},
   options: {
     /** The event store's clock (recordedAt), for tests of what the registry believed on past days. */
     clock?: () => Date;
+    /** An existing data directory (a restart or a second instance): the caller removes it. */
+    dataDir?: string;
   } = {},
 ): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'registry-e2e-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'registry-e2e-'));
   const logFile = join(dataDir, 'service.log');
   const settings: Record<string, string | undefined> = {
     DATA_DIR: dataDir,
@@ -91,7 +94,7 @@ export async function startApp(
     readLog: () => readFileSync(logFile, 'utf8'),
     async close() {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -19,6 +19,10 @@ import { PersonsModule } from './persons/persons.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ReferenceDataModule } from './reference/reference-data.module';
 import { ReportsModule } from './reports/reports.module';
+import { ClockModule } from './common/clock';
+import { NotificationsModule } from './notifications/notifications.module';
+import { RemindersModule } from './reminders/reminders.module';
+import { SelfServiceModule } from './self-service/self-service.module';
 
 @Module({
   imports: [
@@ -38,6 +42,10 @@ import { ReportsModule } from './reports/reports.module';
     ComparisonModule,
     AuditModule,
     ReportsModule,
+    ClockModule,
+    NotificationsModule,
+    SelfServiceModule,
+    RemindersModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }, GracefulShutdown],
 })

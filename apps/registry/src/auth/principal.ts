@@ -1,11 +1,12 @@
-import { displayRegionCode } from '@registry/domain';
+import { SelfServiceChannel, displayRegionCode } from '@registry/domain';
 import { Permission, Role, permissionsOf } from './roles';
 
 /**
  * The authenticated caller. Its region is a division code in any spelling GB/T 2260 users
  * write (44 or 440000 for a province, 4403 or 440300 for a city, 6, 9 or 12 digits below);
  * the caller sees that region and everything below it. A service client also names the
- * source system it speaks for and, for business systems, the insurance types it owns.
+ * source system it speaks for and, for business systems, the insurance types it owns; a
+ * channel client (a hall, website, terminal or mobile app speaking for citizens) its channel.
  */
 export class Principal {
   readonly permissions: Set<Permission>;
@@ -20,6 +21,7 @@ export class Principal {
     region: string,
     readonly source?: string,
     readonly insuranceTypes?: readonly string[],
+    readonly channel?: SelfServiceChannel,
   ) {
     this.permissions = permissionsOf(roles);
     this.regionPrefix = regionPrefixOf(region);

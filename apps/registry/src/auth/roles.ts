@@ -11,6 +11,7 @@ export const ROLES = [
   'auditor',
   'reporting-consumer',
   'service-client',
+  'channel-client',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -41,6 +42,14 @@ export const PERMISSIONS = [
   'ops:manage',
   /** the audit trail (changes and reads), verification of the hash chain, replays of read models into a shadow */
   'audit:read',
+  /** the citizens' public endpoints (/v1/public/…): phone codes, self-service registrations, status queries; channel clients only */
+  'self-service:channel',
+  /** the county review queue of self-service registrations: list, approve, reject */
+  'self-service:review',
+  /** list reminders and their delivery */
+  'reminder:read',
+  /** record a person's wish to receive no reminders */
+  'reminder:opt-out',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -55,16 +64,21 @@ const OPERATOR: Permission[] = [
   'import:run',
   'import:read',
   'review:decide',
+  'self-service:review',
+  'reminder:read',
+  'reminder:opt-out',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   'province-admin': [...OPERATOR, 'person:unmask', 'ops:manage', 'audit:read'],
   'city-operator': OPERATOR,
   'county-operator': OPERATOR,
-  'township-surveyor': ['person:read', 'person:register', 'life-event:report', 'report:read'],
-  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read', 'audit:read'],
+  'township-surveyor': ['person:read', 'person:register', 'life-event:report', 'report:read', 'reminder:opt-out'],
+  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read', 'audit:read', 'reminder:read'],
   'reporting-consumer': ['report:read'],
   'service-client': ['person:read', 'person:register', 'enrollment:report', 'life-event:report'],
+  // A hall, website, terminal or mobile app speaking for citizens: the public endpoints and nothing else.
+  'channel-client': ['self-service:channel'],
 };
 
 export function isRole(value: unknown): value is Role {

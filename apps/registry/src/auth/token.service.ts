@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
-import { RegionCode } from '@registry/domain';
+import { RegionCode, SelfServiceChannels, isSelfServiceChannel } from '@registry/domain';
 import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -26,6 +26,8 @@ export interface TokenClaims {
   region: string;
   source?: string;
   insuranceTypes?: string[];
+  /** Channel clients: hall, website, terminal or mobile. */
+  channel?: string;
 }
 
 const REGION = /^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/;
@@ -90,7 +92,18 @@ export class TokenService {
     const types = Array.isArray(payload.insuranceTypes)
       ? payload.insuranceTypes.filter((t): t is string => typeof t === 'string')
       : undefined;
-    return new Principal(payload.sub, roles as Role[], region.value.code, source, types);
+    // A channel credential speaks for citizens through one known channel, and is nothing else.
+    let channel: Principal['channel'];
+    if (roles.includes('channel-client')) {
+      if (roles.length !== 1 || !isSelfServiceChannel(payload.channel)) {
+        throw new AuthenticationError(
+          'TOKEN_CLAIMS_INVALID',
+          `A channel-client token has that role alone and a channel claim: ${SelfServiceChannels.codes.join(', ')}.`,
+        );
+      }
+      channel = payload.channel;
+    }
+    return new Principal(payload.sub, roles as Role[], region.value.code, source, types, channel);
   }
 
   sign(claims: TokenClaims, expiresInSeconds = 8 * 3600): string {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { displayRegionCode } from '@registry/domain';
+import { SelfServiceChannels, displayRegionCode, isSelfServiceChannel } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { Principal } from '../auth/principal';
 import { ROLES, Role, isRole } from '../auth/roles';
@@ -12,6 +12,17 @@ import { registerAuditCommands } from './audit-commands';
 import { registerComparisonCommands } from './comparison-commands';
 import { registerImportCommands } from './import-commands';
 import { registerMinistryCommands } from '../ministry/ministry-commands';
+import { registerReminderCommands } from '../reminders/reminder-commands';
+
+interface TokenOptions {
+  role: string;
+  region: string;
+  subject: string;
+  source?: string;
+  insuranceTypes?: string;
+  channel?: string;
+  hours: string;
+}
 
 /** Every CLI command, grouped by capability. */
 export function registerCommands(program: Command): void {
@@ -19,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerMinistryCommands(program);
   registerComparisonCommands(program);
   registerAuditCommands(program);
+  registerReminderCommands(program);
   program
     .command('store-info')
     .description('Print which stores are in use and the head of the event log')
@@ -54,11 +66,17 @@ export function registerCommands(program: Command): void {
     .option('--subject <name>', 'who the token is for', 'cli-user')
     .option('--source <kind>', 'for service clients: the source system they speak for')
     .option('--insurance-types <codes>', 'for service clients: comma-separated insurance types their system owns')
+    .option('--channel <name>', `for channel clients: ${SelfServiceChannels.codes.join(', ')}`)
     .option('--hours <n>', 'validity in hours', '8')
-    .action(async (options: { role: string; region: string; subject: string; source?: string; insuranceTypes?: string; hours: string }) => {
+    .action(async (options: TokenOptions) => {
       const roles = options.role.split(',').map((r) => r.trim());
       const unknown = roles.filter((r) => !isRole(r));
       if (unknown.length > 0) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+      // The service refuses a channel credential without a known channel, or mixed with staff roles.
+      if (roles.includes('channel-client') && (roles.length !== 1 || !isSelfServiceChannel(options.channel))) {
+        throw new Error(`a channel-client token is that role alone with --channel ${SelfServiceChannels.codes.join('|')}`);
+      }
+      if (options.channel !== undefined && !roles.includes('channel-client')) throw new Error('--channel is for --role channel-client');
       const hours = Number(options.hours);
       if (!Number.isFinite(hours) || hours <= 0) throw new Error('--hours must be a positive number');
       await withAppContext(async (app) => {
@@ -70,6 +88,7 @@ export function registerCommands(program: Command): void {
             region: displayRegionCode(region),
             source: options.source,
             insuranceTypes: options.insuranceTypes?.split(',').map((t) => t.trim()),
+            channel: options.channel,
           },
           Math.round(hours * 3600),
         );

@@ -384,6 +384,72 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   MINISTRY_MAX_PENDING_AGE_MS?: number;
+
+  /**
+   * SMS_GATEWAY_URL: base URL of an SMS gateway speaking docs/sms-gateway-interface.md (https, or
+   * http to a loopback host for the simulator, apps/sms-sim). Unset: messages go to the outbox
+   * file $DATA_DIR/outbox/messages.ndjson.
+   */
+  @IsOptional()
+  @Matches(/^(https:\/\/[^\s/?#]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?)(\/[^\s?#]*)?$/, {
+    message: 'SMS_GATEWAY_URL must be an https:// URL (plain http only to localhost, for the SMS simulator)',
+  })
+  SMS_GATEWAY_URL?: string;
+
+  /** SMS_GATEWAY_TOKEN: the bearer key the gateway issued; required with SMS_GATEWAY_URL. */
+  @ValidateIf((config: AppConfig) => config.SMS_GATEWAY_URL !== undefined)
+  @IsString({ message: 'SMS_GATEWAY_TOKEN is required when SMS_GATEWAY_URL is set' })
+  @MinLength(1, { message: 'SMS_GATEWAY_TOKEN is required when SMS_GATEWAY_URL is set' })
+  SMS_GATEWAY_TOKEN?: string;
+
+  /** SMS_GATEWAY_TIMEOUT_MS: how long one gateway request may take before it is aborted and retried. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10_000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  SMS_GATEWAY_TIMEOUT_MS = 10_000;
+
+  /** SMS_GATEWAY_RETRIES: retries of a gateway request after a network error, timeout, 429 or 5xx. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 4 : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  SMS_GATEWAY_RETRIES = 4;
+
+  /** SMS_GATEWAY_RETRY_BASE_MS: first back-off delay; each retry doubles it (capped at 30 s), with full jitter. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 500 : Number(value)))
+  @IsInt()
+  @Min(0)
+  SMS_GATEWAY_RETRY_BASE_MS = 500;
+
+  /** SMS_GATEWAY_BATCH: messages per gateway request (the interface allows up to 100). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 100 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SMS_GATEWAY_BATCH = 100;
+
+  /** REMINDER_RULES_FILE: JSON file with the reminder rules (default: the shipped config/reminder-rules.json); validated at start. */
+  @IsOptional()
+  @IsString()
+  REMINDER_RULES_FILE?: string;
+
+  /** REMINDER_INTERVAL_MS: how often the reminder cycle runs (evaluate, schedule, send, read receipts); 0 = only on request (cli reminders run). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 3_600_000 : Number(value)))
+  @IsInt()
+  @Min(0)
+  REMINDER_INTERVAL_MS = 3_600_000;
+
+  /** VERIFICATION_CODES_PER_ID_PER_DAY: phone codes asked for under one citizen ID in a day (any phone, any client). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 10 : Number(value)))
+  @IsInt()
+  @Min(1)
+  VERIFICATION_CODES_PER_ID_PER_DAY = 10;
+
+  /** VERIFICATION_CODES_PER_CLIENT_PER_HOUR: phone codes one channel client may ask for in an hour. */
+  @Transform(({ value }) => (value === undefined || value === '' ? 2000 : Number(value)))
+  @IsInt()
+  @Min(1)
+  VERIFICATION_CODES_PER_CLIENT_PER_HOUR = 2000;
 }
 
 export class ConfigValidationError extends Error {
@@ -412,6 +478,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     'MINISTRY_TOKEN',
     'MINISTRY_MAX_PENDING_AGE_MS',
     'CHART_FONT_FILE',
+    'SMS_GATEWAY_URL',
+    'SMS_GATEWAY_TOKEN',
+    'REMINDER_RULES_FILE',
   ]) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;

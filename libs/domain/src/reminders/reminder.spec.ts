@@ -14,6 +14,7 @@ const facts: ReminderFacts = {
   rule: 'uninsured-invitation',
   period: '2025Q1',
   template: 'uninsured-invitation',
+  text: '您尚未参保',
   region: '440305001',
   scheduledAt: '2025-03-01T02:00:00.000Z',
 };

@@ -16,6 +16,8 @@ export interface ReminderFacts {
   readonly rule: string;
   readonly period: string;
   readonly template: string;
+  /** The message as decided when scheduled (never personal data): what is sent, whatever the rules say later. */
+  readonly text: string;
   /** The person's household region when scheduled (region scope of GET /v1/reminders); null when unknown. */
   readonly region: string | null;
   readonly scheduledAt: string;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SelfServiceChannel } from '@registry/domain';
 import type { EventMetadata } from '@registry/event-store';
 
 /** Who issues a command and through which channel: becomes every event's metadata. */
@@ -6,7 +7,8 @@ export interface CommandContext {
   operator: string;
   role: string;
   region: string;
-  channel: 'http' | 'import' | 'cli' | 'comparison' | 'system';
+  /** How the command came in; a self-service channel (hall, website, terminal, mobile) for citizens' own submissions. */
+  channel: 'http' | 'import' | 'cli' | 'comparison' | 'system' | SelfServiceChannel;
   sourceSystem?: string;
   correlationId?: string;
   causationId?: string;

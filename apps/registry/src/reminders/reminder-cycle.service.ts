@@ -1,0 +1,486 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { hostname } from 'node:os';
+import {
+  LocalTime,
+  ReminderFacts,
+  ReminderRule,
+  ReminderState,
+  ReminderWithdrawalReason,
+  SurveyRefusalRule,
+  inQuietHours,
+  isDispatchable,
+  localTime,
+  normaliseMobilePhone,
+  parseReminderId,
+  reminderIdFor,
+  reminderStreamName,
+} from '@registry/domain';
+import { ConcurrencyError, EVENT_STORE, EventStore } from '@registry/event-store';
+import { Lease, ReadModelNotReadyError } from '@registry/projections';
+import { Collection, Document, READ_STORE, ReadStore } from '@registry/read-store';
+import { Clock } from '../common/clock';
+import { CommandContext } from '../common/event-sourcing/command-context';
+import { describeUnexpectedError } from '../common/redact';
+import { AppConfig } from '../config/app-config';
+import { NOTIFICATIONS, NotificationPort, OutgoingMessage } from '../notifications/notification.port';
+import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
+import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/persons.projection';
+import { PersonalDataProtector } from '../privacy/personal-data';
+import { ProjectionsService } from '../projections/projections.service';
+import { ReferenceData } from '../reference/reference-data.module';
+import { ExecuteRecipientCommands, ExecuteReminderCommands, ReminderRequest, reminderAggregate } from './reminder-aggregates';
+import { PERSON_FIELDS, PersonFacts, RuleMatch, personRuleMatch, stillApplies, surveyRefusalMatch } from './reminder-evaluation';
+import { ReminderRules } from './reminder-rules.provider';
+import {
+  RECIPIENTS_COLLECTION,
+  RECIPIENTS_PROJECTION,
+  REMINDERS_COLLECTION,
+  REMINDERS_PROJECTION,
+  RecipientDocument,
+  ReminderDocument,
+} from './projections/reminders.projection';
+
+const PAGE = 1000;
+const SCHEDULE_BATCH = 500;
+const DISPATCH_BATCH = 100;
+const LEASE = 'reminders:dispatch';
+const LEASE_TTL_MS = 5 * 60_000;
+
+/** A reminder the rules call for and nobody has scheduled yet (as far as the read models know). */
+export interface DueReminder {
+  personId: string;
+  region: string | null;
+  match: RuleMatch;
+}
+
+export interface RuleReport {
+  rule: string;
+  matched: number;
+  /** Why the rule was not evaluated (its read model does not exist yet). */
+  skipped?: string;
+}
+
+export interface CycleReport {
+  at: string;
+  rules: RuleReport[];
+  /** Matches already scheduled in an earlier cycle (read model), and persons who opted out. */
+  known: number;
+  optedOut: number;
+  scheduled: number;
+  /** Scheduled meanwhile by another instance: refused by the reminder's stream. */
+  alreadyScheduled: number;
+  dispatch: 'done' | 'quiet-hours' | 'busy' | 'stopped-quiet-hours' | 'lease-lost';
+  sent: number;
+  failed: number;
+  withdrawn: Partial<Record<ReminderWithdrawalReason, number>>;
+  delivered: number;
+  undeliverable: number;
+  ms: { evaluate: number; schedule: number; dispatch: number };
+}
+
+/**
+ * One reminder cycle: evaluate the rules over the read models, schedule what is due, send
+ * what waits (outside the quiet hours), and record delivery receipts.
+ *
+ * Scheduling needs no coordination: a reminder's stream is its person, rule and period, and
+ * scheduling appends with expected revision `no_stream`, so two instances (or a cycle
+ * repeated after a restart) schedule each reminder once; the read models only save the work
+ * of trying again. Sending is one instance at a time (a lease in the read store), and each
+ * send first re-reads the reminder's stream and takes a slot on the person's recipient stream
+ * (opt-out and the per-person cap, exact), then hands the message to the notification port
+ * with the reminder id as its idempotency key, then records sent or failed.
+ */
+@Injectable()
+export class ReminderCycle {
+  private readonly logger = new Logger('Reminders');
+  private readonly lease: Lease;
+  private running?: Promise<CycleReport>;
+  private readonly context: CommandContext;
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly projections: ProjectionsService,
+    private readonly rules: ReminderRules,
+    private readonly clock: Clock,
+    private readonly reference: ReferenceData,
+    private readonly protector: PersonalDataProtector,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) reads: ReadStore,
+    @Inject(NOTIFICATIONS) private readonly notifications: NotificationPort,
+    config: AppConfig,
+  ) {
+    const instance = config.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+    // Lease expiry is real time, whatever time the cycle evaluates at.
+    this.lease = new Lease(reads, instance, LEASE_TTL_MS, () => Date.now());
+    this.context = { operator: `reminders@${instance}`, role: 'system', region: this.reference.provinceCode, channel: 'system' };
+  }
+
+  /** Resolves once no cycle runs in this instance (shutdown). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Runs a cycle now, or joins the one this instance is running. */
+  run(): Promise<CycleReport> {
+    this.running ??= this.cycle().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async cycle(): Promise<CycleReport> {
+    const now = this.clock.now();
+    const report: CycleReport = {
+      at: now.toISOString(),
+      rules: [],
+      known: 0,
+      optedOut: 0,
+      scheduled: 0,
+      alreadyScheduled: 0,
+      dispatch: 'done',
+      sent: 0,
+      failed: 0,
+      withdrawn: {},
+      delivered: 0,
+      undeliverable: 0,
+      ms: { evaluate: 0, schedule: 0, dispatch: 0 },
+    };
+    let t = performance.now();
+    const due = await this.findDue(now, report);
+    report.ms.evaluate = Math.round(performance.now() - t);
+    t = performance.now();
+    const fresh = await this.schedule(due, now, report);
+    report.ms.schedule = Math.round(performance.now() - t);
+    t = performance.now();
+    await this.dispatch(fresh, report);
+    report.ms.dispatch = Math.round(performance.now() - t);
+    this.logger.log(
+      `cycle at ${report.at}: ${report.rules.map((r) => `${r.rule} ${r.skipped ? `skipped (${r.skipped})` : r.matched}`).join(', ')}; ` +
+        `scheduled ${report.scheduled} (already ${report.alreadyScheduled}), dispatch ${report.dispatch}: sent ${report.sent}, failed ${report.failed}, ` +
+        `withdrawn ${JSON.stringify(report.withdrawn)}, delivered ${report.delivered}`,
+    );
+    return report;
+  }
+
+  // ── Evaluate ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Every reminder the rules call for at `now` that the read models do not show as scheduled,
+   * for persons who did not opt out. One pass over the persons read model in id order (every
+   * person rule at once), one over each survey read model a rule names.
+   */
+  async findDue(now: Date, report?: CycleReport): Promise<DueReminder[]> {
+    const { config } = this.rules;
+    const local = localTime(now, config.timeZone);
+    const province = this.reference.provinceCode;
+    const optedOut = await this.optedOut();
+    const known = new Map<string, Set<string> | Promise<Set<string>>>();
+    const due: DueReminder[] = [];
+    const ruleReports = new Map<string, RuleReport>(config.rules.map((r) => [r.id, { rule: r.id, matched: 0 }]));
+    let skippedKnown = 0;
+    let skippedOptedOut = 0;
+    const consider = async (personId: string, region: string | null, match: RuleMatch) => {
+      ruleReports.get(match.rule.id)!.matched++;
+      if (optedOut.has(personId)) return void skippedOptedOut++;
+      if ((await this.scheduledFor(known, match.rule.id, match.period)).has(personId)) return void skippedKnown++;
+      due.push({ personId, region, match });
+    };
+
+    const personRules = config.rules.filter((r) => r.kind !== 'survey-refusal');
+    const persons = await this.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
+    if (persons && personRules.length > 0) {
+      for await (const doc of scan(persons, {}, PERSON_FIELDS)) {
+        for (const rule of personRules) {
+          const match = personRuleMatch(rule, doc as PersonFacts, local, province);
+          if (match) await consider(doc._id, doc.householdRegion ?? null, match);
+        }
+      }
+    } else if (!persons) for (const rule of personRules) ruleReports.get(rule.id)!.skipped = 'the persons read model does not exist yet';
+
+    for (const rule of config.rules.filter((r): r is SurveyRefusalRule => r.kind === 'survey-refusal')) {
+      const m = rule.readModel;
+      const surveys = await this.collection<Document>(m.projection, m.collection);
+      if (!surveys) {
+        const why = `the read model ${m.projection}/${m.collection} does not exist (no survey capability, or it has not built it yet)`;
+        ruleReports.get(rule.id)!.skipped = why;
+        this.logger.warn(`rule ${rule.id} skipped: ${why}`);
+        continue;
+      }
+      const matches: Array<{ personId: string; match: RuleMatch }> = [];
+      for await (const doc of scan(surveys, { [m.outcomeField]: m.refusedValue }, [m.personField, m.outcomeField, m.dateField])) {
+        const found = surveyRefusalMatch(rule, doc, local);
+        if (found) matches.push(found);
+      }
+      // The person's region and reachability come from the persons read model.
+      for (let i = 0; i < matches.length; i += PAGE) {
+        const chunk = matches.slice(i, i + PAGE);
+        const docs = persons ? await persons.getMany([...new Set(chunk.map((c) => c.personId))]) : new Map<string, PersonDocument>();
+        for (const { personId, match } of chunk) {
+          const doc = docs.get(personId);
+          if (doc && stillApplies(rule, doc, local, province)) await consider(personId, doc.householdRegion ?? null, match);
+        }
+      }
+    }
+    if (report) {
+      report.rules = [...ruleReports.values()];
+      report.known = skippedKnown;
+      report.optedOut = skippedOptedOut;
+    }
+    return due;
+  }
+
+  private async optedOut(): Promise<Set<string>> {
+    const recipients = await this.collection<RecipientDocument>(RECIPIENTS_PROJECTION, RECIPIENTS_COLLECTION);
+    const out = new Set<string>();
+    if (recipients) for await (const doc of scan(recipients, { optedOut: true }, ['_id'])) out.add(doc._id);
+    return out;
+  }
+
+  /** The persons the reminders read model shows with a reminder of this rule and period; loaded once per cycle. */
+  private scheduledFor(
+    cache: Map<string, Set<string> | Promise<Set<string>>>,
+    rule: string,
+    period: string,
+  ): Set<string> | Promise<Set<string>> {
+    const key = `${rule}\u0000${period}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = (async () => {
+        const ids = new Set<string>();
+        const reminders = await this.collection<ReminderDocument>(REMINDERS_PROJECTION, REMINDERS_COLLECTION);
+        if (reminders) for await (const doc of scan(reminders, { rule, period }, ['personId'])) ids.add(doc.personId);
+        cache.set(key, ids);
+        return ids;
+      })();
+      cache.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async collection<T extends Document>(projection: string, logical: string): Promise<Collection<T> | null> {
+    try {
+      return await this.projections.collection<T>(projection, logical);
+    } catch (error) {
+      if (error instanceof ReadModelNotReadyError) return null;
+      throw error;
+    }
+  }
+
+  // ── Schedule ──────────────────────────────────────────────────────────────────────────
+
+  /** Schedules the due reminders in batches; answers the ids this instance scheduled. */
+  async schedule(due: readonly DueReminder[], now: Date, report?: CycleReport): Promise<string[]> {
+    const scheduledAt = now.toISOString();
+    const fresh: string[] = [];
+    for (let i = 0; i < due.length; i += SCHEDULE_BATCH) {
+      const requests: ReminderRequest<string>[] = due.slice(i, i + SCHEDULE_BATCH).map(({ personId, region, match }) => {
+        const reminderId = reminderIdFor(personId, match.rule.id, match.period);
+        const facts: ReminderFacts = {
+          reminderId,
+          personId,
+          rule: match.rule.id,
+          period: match.period,
+          template: match.rule.template,
+          text: match.text,
+          region,
+          scheduledAt,
+        };
+        return { key: reminderId, id: reminderId, command: { type: 'ScheduleReminder', data: facts } };
+      });
+      const outcomes = await this.withRetries(() => this.commands.execute(new ExecuteReminderCommands(requests, this.context)));
+      if (!outcomes) continue;
+      for (const o of outcomes) {
+        if (o.status === 'applied') fresh.push(o.key);
+        else if (o.error.code === 'REMINDER_ALREADY_SCHEDULED' && report) report.alreadyScheduled++;
+      }
+    }
+    if (report) report.scheduled = fresh.length;
+    return fresh;
+  }
+
+  /**
+   * handleCommands retries a conflict itself; two instances racing through the same batches
+   * can outlast that. Each further try re-reads the streams and is refused where the other
+   * instance won; a batch that still cannot land is left to the next cycle.
+   */
+  private async withRetries<T>(run: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (attempt >= 8) {
+          this.logger.warn(`a reminder batch met concurrent writes ${attempt} times; the next cycle takes it up`);
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+      }
+    }
+  }
+
+  // ── Send ──────────────────────────────────────────────────────────────────────────────
+
+  private async dispatch(fresh: string[], report: CycleReport): Promise<void> {
+    const { config } = this.rules;
+    if (inQuietHours(this.clock.now(), config)) {
+      report.dispatch = 'quiet-hours';
+      return;
+    }
+    if (!(await this.lease.acquire(LEASE)).held) {
+      report.dispatch = 'busy';
+      return;
+    }
+    try {
+      const queue = new Set(fresh);
+      const reminders = await this.collection<ReminderDocument>(REMINDERS_PROJECTION, REMINDERS_COLLECTION);
+      if (reminders) for await (const doc of scan(reminders, { state: 'scheduled' }, ['_id'])) queue.add(doc._id);
+      const ids = [...queue];
+      for (let i = 0; i < ids.length; i += DISPATCH_BATCH) {
+        if (inQuietHours(this.clock.now(), config)) {
+          report.dispatch = 'stopped-quiet-hours';
+          break;
+        }
+        if (i > 0 && !(await this.lease.acquire(LEASE)).held) {
+          report.dispatch = 'lease-lost';
+          break;
+        }
+        await this.dispatchBatch(ids.slice(i, i + DISPATCH_BATCH), report);
+      }
+      await this.recordReceipts(report);
+    } catch (error) {
+      this.logger.error(`dispatch failed: ${describeUnexpectedError(error)}`);
+      throw error;
+    } finally {
+      await this.lease.release(LEASE).catch(() => undefined);
+    }
+  }
+
+  private async dispatchBatch(ids: string[], report: CycleReport): Promise<void> {
+    const { config } = this.rules;
+    const now = this.clock.now();
+    const at = now.toISOString();
+    const local = localTime(now, config.timeZone);
+    const province = this.reference.provinceCode;
+    const read = await this.events.readStreams(ids.map(reminderStreamName));
+    const waiting: Array<{ id: string; state: Extract<ReminderState, { status: 'scheduled' }> }> = [];
+    for (const id of ids) {
+      const { decider, fromStored } = reminderAggregate;
+      const state = fromStored(read.get(reminderStreamName(id)) ?? [], false).reduce(decider.evolve, decider.initialState());
+      if (isDispatchable(state)) waiting.push({ id, state });
+    }
+    if (waiting.length === 0) return;
+
+    const persons = await this.collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
+    const docs = persons
+      ? await persons.getMany([...new Set(waiting.map((w) => w.state.facts.personId))])
+      : new Map<string, PersonDocument>();
+    const rules = new Map<string, ReminderRule>(config.rules.map((r) => [r.id, r]));
+    const records: ReminderRequest<string>[] = [];
+    const withdraw = (id: string, reason: ReminderWithdrawalReason) => {
+      records.push({ key: id, id, command: { type: 'WithdrawReminder', data: { reason, at } } });
+      report.withdrawn[reason] = (report.withdrawn[reason] ?? 0) + 1;
+    };
+    const ready: Array<{ id: string; state: Extract<ReminderState, { status: 'scheduled' }>; phone: string }> = [];
+    for (const w of waiting) {
+      const rule = rules.get(w.state.facts.rule);
+      const doc = docs.get(w.state.facts.personId) ?? null;
+      if (!rule || !stillApplies(rule, doc, local, province)) {
+        withdraw(w.id, 'no-longer-applies');
+        continue;
+      }
+      // The phone is opened here, for this send only.
+      const held = this.protector.openFromDocument<PersonalFields>(doc!._id, doc!.personal);
+      const phone = held?.phone ? normaliseMobilePhone(held.phone) : undefined;
+      if (!phone) withdraw(w.id, 'no-phone');
+      else ready.push({ ...w, phone });
+    }
+
+    const allotments = ready.length
+      ? await this.commands.execute(
+          new ExecuteRecipientCommands(
+            ready.map((r) => ({
+              key: r.id,
+              id: r.state.facts.personId,
+              command: {
+                type: 'AllotReminder' as const,
+                data: { reminderId: r.id, at, maxPerWindow: config.maxPerPerson, windowDays: config.windowDays },
+              },
+            })),
+            this.context,
+          ),
+        )
+      : [];
+    const messages: OutgoingMessage[] = [];
+    const sending = new Map<string, (typeof ready)[number]>();
+    allotments.forEach((outcome, i) => {
+      const r = ready[i];
+      if (outcome.status === 'refused') {
+        withdraw(r.id, outcome.error.code === 'RECIPIENT_OPTED_OUT' ? 'opted-out' : 'frequency-cap');
+        return;
+      }
+      sending.set(r.id, r);
+      messages.push({ id: r.id, to: r.phone, template: r.state.facts.template, text: r.state.facts.text });
+    });
+    const results = messages.length ? await this.notifications.send(messages) : [];
+    for (const result of results) {
+      const r = sending.get(result.id)!;
+      if (result.status === 'accepted') {
+        records.push({
+          key: r.id,
+          id: r.id,
+          command: { type: 'RecordReminderSent', data: { messageId: r.id, adapter: this.notifications.kind, sentAt: at } },
+        });
+        report.sent++;
+      } else {
+        const final = !result.retryable || r.state.attempts + 1 >= config.maxAttempts;
+        records.push({ key: r.id, id: r.id, command: { type: 'RecordReminderFailed', data: { code: result.code, at, final } } });
+        report.failed++;
+      }
+    }
+    if (records.length > 0) await this.withRetries(() => this.commands.execute(new ExecuteReminderCommands(records, this.context)));
+  }
+
+  private async recordReceipts(report: CycleReport): Promise<void> {
+    const batch = await this.notifications.receipts();
+    const requests: ReminderRequest<string>[] = [];
+    for (const receipt of batch.items) {
+      if (!parseReminderId(receipt.id)) continue; // a phone code, not a reminder
+      if (receipt.status === 'delivered') {
+        requests.push({ key: receipt.id, id: receipt.id, command: { type: 'RecordReminderDelivered', data: { at: receipt.at } } });
+      } else {
+        requests.push({
+          key: receipt.id,
+          id: receipt.id,
+          command: { type: 'RecordReminderFailed', data: { code: receipt.code ?? 'UNDELIVERABLE', at: receipt.at, final: true } },
+        });
+      }
+    }
+    for (let i = 0; i < requests.length; i += SCHEDULE_BATCH) {
+      const outcomes = await this.withRetries(() =>
+        this.commands.execute(new ExecuteReminderCommands(requests.slice(i, i + SCHEDULE_BATCH), this.context)),
+      );
+      for (const o of outcomes ?? []) {
+        if (o.status !== 'applied') continue;
+        for (const e of o.events) {
+          if (e.type === 'ReminderDelivered') report.delivered++;
+          if (e.type === 'ReminderFailed') report.undeliverable++;
+        }
+      }
+    }
+    await batch.acknowledge();
+  }
+
+  /** For tests and the CLI: the local time a cycle would evaluate at now. */
+  localNow(): LocalTime {
+    return localTime(this.clock.now(), this.rules.config.timeZone);
+  }
+}
+
+/** Every document of a filter, in id order, a page at a time. */
+async function* scan<T extends Document>(collection: Collection<T>, filter: Record<string, unknown>, fields: string[]): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await collection.find(filter as never, { limit: PAGE, cursor, fields });
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
