@@ -24,6 +24,7 @@ class GatewayFailure extends Error {
     readonly retryAfterMs?: number,
   ) {
     super(`SMS gateway call failed (${code})`);
+    this.name = 'GatewayFailure';
   }
 }
 

@@ -76,6 +76,8 @@ export interface CycleReport {
   withdrawn: Partial<Record<ReminderWithdrawalReason, number>>;
   delivered: number;
   undeliverable: number;
+  /** Whether the adapter's delivery receipts could be read this cycle. */
+  receipts: 'read' | 'unavailable';
   ms: { evaluate: number; schedule: number; dispatch: number };
 }
 
@@ -142,6 +144,7 @@ export class ReminderCycle {
       withdrawn: {},
       delivered: 0,
       undeliverable: 0,
+      receipts: 'read',
       ms: { evaluate: 0, schedule: 0, dispatch: 0 },
     };
     let t = performance.now();
@@ -206,7 +209,8 @@ export class ReminderCycle {
         continue;
       }
       const matches: Array<{ personId: string; match: RuleMatch }> = [];
-      for await (const doc of scan(surveys, { [m.outcomeField]: m.refusedValue }, [m.personField, m.outcomeField, m.dateField])) {
+      const fields = [...new Set([m.personField, m.outcomeField, m.dateField].map((f) => f.split('.')[0]))];
+      for await (const doc of scan(surveys, { [m.outcomeField]: m.refusedValue }, fields)) {
         const found = surveyRefusalMatch(rule, doc, local);
         if (found) matches.push(found);
       }
@@ -440,7 +444,15 @@ export class ReminderCycle {
   }
 
   private async recordReceipts(report: CycleReport): Promise<void> {
-    const batch = await this.notifications.receipts();
+    let batch;
+    try {
+      batch = await this.notifications.receipts();
+    } catch (error) {
+      // The gateway keeps receipts: the next cycle reads them.
+      report.receipts = 'unavailable';
+      this.logger.warn(`delivery receipts unavailable: ${describeUnexpectedError(error)}`);
+      return;
+    }
     const requests: ReminderRequest<string>[] = [];
     for (const receipt of batch.items) {
       if (!parseReminderId(receipt.id)) continue; // a phone code, not a reminder
