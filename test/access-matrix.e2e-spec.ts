@@ -26,12 +26,14 @@ import {
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES } from './support/citizens';
 import { expectProblem, registrationBody } from './support/requests';
+import { channelToken, codeSent, newPhone, submissionBody, verifiedPhone } from './support/self-service';
+import { ReminderCycle } from '../apps/registry/src/reminders/reminder-cycle.service';
 
 jest.setTimeout(60_000);
 
 // ── Callers ─────────────────────────────────────────────────────────────────────────────
 /** Each role's region. Targets "in" lie in 440305001 (南山区 南头街道), covered by all of them. */
-const CALLERS: Record<Role, { region: string; source?: string; insuranceTypes?: string[] }> = {
+const CALLERS: Record<Role, { region: string; source?: string; insuranceTypes?: string[]; channel?: string }> = {
   'province-admin': { region: '44' },
   'city-operator': { region: '4403' },
   'county-operator': { region: '440305' },
@@ -39,6 +41,8 @@ const CALLERS: Record<Role, { region: string; source?: string; insuranceTypes?: 
   auditor: { region: '4403' },
   'reporting-consumer': { region: '4403' },
   'service-client': { region: '4403', source: 'insurance-enrollment', insuranceTypes: ['110', '120', '170'] },
+  // A city's website: residences in 深圳 only.
+  'channel-client': { region: '4403', channel: 'website' },
 };
 
 /** Targets: "in" a person in 南山区 南头街道; "out" a person in 广州天河区 (only the province admin covers it). */
@@ -61,6 +65,7 @@ type Row = [
   auditor: [Expected, Expected],
   reportingConsumer: [Expected, Expected],
   serviceClient: [Expected, Expected],
+  channelClient: [Expected, Expected],
 ];
 
 /**
@@ -68,8 +73,9 @@ type Row = [
  * fixture person can take); columns are the roles in ROLES order, each [in, out].
  */
 const MATRIX: Record<string, Row> = {
-  //                                 province-admin   city-operator             county-operator           township-surveyor         auditor                   reporting-consumer    service-client
+  //                                 province-admin   city-operator             county-operator           township-surveyor         auditor                   reporting-consumer    service-client    channel-client
   'GET /health': [
+    [OK, OK],
     [OK, OK],
     [OK, OK],
     [OK, OK],
@@ -86,8 +92,10 @@ const MATRIX: Record<string, Row> = {
     [OK, OK],
     [OK, OK],
     [OK, OK],
+    [OK, OK],
   ],
   'GET /docs-json': [
+    [OK, OK],
     [OK, OK],
     [OK, OK],
     [OK, OK],
@@ -104,6 +112,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/lookup': [
     [OK, OK],
@@ -113,6 +122,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/persons?region': [
     [OK, OK],
@@ -122,6 +132,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/persons/:id': [
     [OK, OK],
@@ -131,6 +142,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/persons/:id?asOf': [
     [OK, OK],
@@ -138,6 +150,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
@@ -149,6 +162,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [NO_UNMASK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/persons/:id/history': [
     [OK, OK],
@@ -156,6 +170,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
@@ -167,6 +182,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/reports/region-counts': [
     [OK, OK],
@@ -175,6 +191,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/reports/coverage': [
@@ -185,6 +202,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/reports/data-quality': [
     [OK, OK],
@@ -194,6 +212,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/audit/entries?person': [
     [OK, OK],
@@ -201,6 +220,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
@@ -212,6 +232,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/enrollments': [
     [OK, OK],
@@ -221,6 +242,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/enrollments/110/suspension': [
     [OK, OK],
@@ -230,6 +252,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/enrollments/120/resumption': [
     [OK, OK],
@@ -239,6 +262,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/enrollments/170/termination': [
     [OK, OK],
@@ -248,11 +272,13 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/corrections': [
     [OK, OK],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -266,6 +292,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/household-cancellations': [
     [OK, OK],
@@ -275,6 +302,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   // Before the death row: operators may not record exemptions for the deceased.
   'POST /v1/persons/:id/exemptions': [
@@ -285,6 +313,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/death': [
     [OK, OK],
@@ -294,6 +323,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
   ],
 };
 
@@ -314,6 +344,7 @@ type OpsRow = [
   auditor: Cell,
   reportingConsumer: Cell,
   serviceClient: Cell,
+  channelClient: Cell,
 ];
 
 /**
@@ -339,11 +370,13 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [OK, IMPORT_NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/imports/:id/rejections': [
     [OK, OK],
     [OK, IMPORT_NOT_FOUND],
     [OK, IMPORT_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -357,14 +390,16 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
-  'GET /v1/comparison-runs': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN]],
-  'GET /v1/comparison-runs/:id': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN]],
-  'POST /v1/comparison-runs': [[ACCEPTED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/comparison-runs': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/comparison-runs/:id': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/comparison-runs': [[ACCEPTED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
   'GET /v1/link-reviews': [
     [LISTED, LISTED],
     [LISTED, UNLISTED],
     [LISTED, UNLISTED],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -378,11 +413,13 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/link-reviews/:id/reject': [
     [OK, OK],
     [OK, REVIEW_NOT_FOUND],
     [OK, REVIEW_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -396,6 +433,7 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/survey-worklists/identity-checks?region=township': [
     [LISTED, LISTED],
@@ -405,6 +443,7 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/survey-worklists?region=county': [
     [LISTED, LISTED],
@@ -414,14 +453,25 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
   ],
-  'GET /v1/ministry/exchange': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/ministry/exchange': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/ministry/uploads/run': [
+    [MINISTRY_DISABLED],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+  ],
   // The chain covers the whole log: any auditor may verify it; a replay lists documents of the whole province.
-  'GET /v1/audit/verification': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OK], [FORBIDDEN], [FORBIDDEN]],
-  'POST /v1/audit/replays': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OUT_OF_SCOPE], [FORBIDDEN], [FORBIDDEN]],
-  'POST /v1/ministry/uploads/run': [[MINISTRY_DISABLED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/audit/verification': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/audit/replays': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OUT_OF_SCOPE], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
   'POST /v1/ministry/interactions/download': [
     [MINISTRY_DISABLED],
+    [FORBIDDEN],
     [FORBIDDEN],
     [FORBIDDEN],
     [FORBIDDEN],
@@ -431,8 +481,90 @@ const OPS_MATRIX: Record<string, OpsRow> = {
   ],
 };
 
-/** Both tables, persons and reports first: the order the cells run in. */
-const ROWS: Record<string, Row | OpsRow> = { ...MATRIX, ...OPS_MATRIX };
+// ── Self-service and reminders: the public endpoints (channel clients only), the review queue, reminders ──
+const CODE_SENT = '202'; // a code request or a submission accepted
+const SS_REVIEW_NOT_FOUND = '404 REVIEW_NOT_FOUND';
+/** A verification id no code was ever sent under: staff cells are refused before it matters. */
+const NO_VERIFICATION = `pv_${'0'.repeat(32)}`; // a submission whose residence lies outside the caller's region
+const ANY_STAFF: Cell = [FORBIDDEN];
+const STAFF_PAIR: Cell = [FORBIDDEN, FORBIDDEN];
+
+/**
+ * Targets: the public endpoints have none but a registration's residence ("in" 南头街道,
+ * "out" 天河, outside the channel client's 深圳); a review is a pending submission whose
+ * residence is "in" or "out" (each decision cell decides one of its own); reminders are those
+ * of the uninsured fixture person on each side, scheduled by one cycle at set-up; an opt-out
+ * names the role's fixture person on each side.
+ */
+const SELF_SERVICE_MATRIX: Record<string, OpsRow> = {
+  //                                      province-admin          city-operator           county-operator         township-surveyor  auditor              reporting-consumer  service-client  channel-client
+  'POST /v1/public/phone-verifications': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [CODE_SENT]],
+  'POST /v1/public/phone-verifications/check': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [OK]],
+  'POST /v1/public/registrations': [
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    [CODE_SENT, OUT_OF_SCOPE],
+  ],
+  'POST /v1/public/status-queries': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [OK]],
+  'GET /v1/self-service-reviews': [
+    [LISTED, LISTED],
+    [LISTED, UNLISTED],
+    [LISTED, UNLISTED],
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+  ],
+  'POST /v1/self-service-reviews/:id/approval': [
+    [OK, OK],
+    [OK, SS_REVIEW_NOT_FOUND],
+    [OK, SS_REVIEW_NOT_FOUND],
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+  ],
+  'POST /v1/self-service-reviews/:id/rejection': [
+    [OK, OK],
+    [OK, SS_REVIEW_NOT_FOUND],
+    [OK, SS_REVIEW_NOT_FOUND],
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+  ],
+  'GET /v1/reminders?personId': [
+    [LISTED, LISTED],
+    [LISTED, UNLISTED],
+    [LISTED, UNLISTED],
+    STAFF_PAIR,
+    [LISTED, UNLISTED],
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+  ],
+  'POST /v1/reminders/opt-outs': [
+    [OK, OK],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+    STAFF_PAIR,
+  ],
+};
+
+/** Every table, persons and reports first: the order the cells run in. */
+const ROWS: Record<string, Row | OpsRow> = { ...MATRIX, ...OPS_MATRIX, ...SELF_SERVICE_MATRIX };
 
 // ── How each endpoint is called ─────────────────────────────────────────────────────────
 interface Fixture {
@@ -454,6 +586,10 @@ interface OpsFixtures {
   uninsured: Record<Target, string>;
   /** A household row without an ID on each side: on that township's identity checks after the run. */
   identityCheck: Record<Target, string>;
+  /** A pending self-service submission per side that is only listed, never decided. */
+  listedSubmission: Record<Target, string>;
+  /** Per role and side, a pending submission for the approval cell and one for the rejection cell. */
+  submissions: Record<Role, Record<Target, { approve: string; reject: string }>>;
 }
 
 /** "any": the endpoint has no region target (a one-answer cell). */
@@ -643,6 +779,80 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   'POST /v1/audit/replays': ({ t, token }) => t.http().post('/v1/audit/replays').set(bearer(token)).send({ readModel: 'persons' }),
   'POST /v1/ministry/interactions/download': ({ t, token }) =>
     t.http().post('/v1/ministry/interactions/download').set(bearer(token)).send({}),
+
+  'POST /v1/public/phone-verifications': ({ t, token }) =>
+    t
+      .http()
+      .post('/v1/public/phone-verifications')
+      .set(bearer(token))
+      .send({ phone: newPhone(), citizenId: newCitizen().id, purpose: 'registration' }),
+  'POST /v1/public/phone-verifications/check': async ({ t, token, role }) => {
+    const phone = newPhone();
+    let verificationId = NO_VERIFICATION;
+    let code = '000000';
+    if (role === 'channel-client') {
+      const sent = await t
+        .http()
+        .post('/v1/public/phone-verifications')
+        .set(bearer(token))
+        .send({ phone, citizenId: newCitizen().id, purpose: 'registration' });
+      verificationId = sent.body.verificationId;
+      code = codeSent(t.dataDir, verificationId);
+    }
+    return t.http().post('/v1/public/phone-verifications/check').set(bearer(token)).send({ verificationId, phone, code });
+  },
+  'POST /v1/public/registrations': async ({ t, token, role, target }) => {
+    const citizen = newCitizen(side(target) === 'in' ? PLACES.nanshan.county : PLACES.tianhe.county);
+    const phone = newPhone();
+    const verificationId =
+      role === 'channel-client'
+        ? await verifiedPhone(t, token, { phone, citizenId: citizen.id, purpose: 'registration' })
+        : NO_VERIFICATION;
+    return t
+      .http()
+      .post('/v1/public/registrations')
+      .set(bearer(token))
+      .send(
+        submissionBody(citizen.id, phone, verificationId, {
+          clientSubmissionId: `MATRIX-${role}-${target}`,
+          residenceRegion: TARGET_REGION[side(target)],
+        }),
+      );
+  },
+  'POST /v1/public/status-queries': async ({ t, token, role }) => {
+    const citizen = newCitizen();
+    const phone = newPhone();
+    const verificationId =
+      role === 'channel-client'
+        ? await verifiedPhone(t, token, { phone, citizenId: citizen.id, purpose: 'status-query' })
+        : NO_VERIFICATION;
+    return t
+      .http()
+      .post('/v1/public/status-queries')
+      .set(bearer(token))
+      .send({ citizenId: citizen.id, name: '查询人', phone, verificationId });
+  },
+  'GET /v1/self-service-reviews': ({ t, token }) => t.http().get('/v1/self-service-reviews').query({ limit: '500' }).set(bearer(token)),
+  'POST /v1/self-service-reviews/:id/approval': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/self-service-reviews/${ops.submissions[role][side(target)].approve}/approval`)
+      .set(bearer(token))
+      .send({}),
+  'POST /v1/self-service-reviews/:id/rejection': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/self-service-reviews/${ops.submissions[role][side(target)].reject}/rejection`)
+      .set(bearer(token))
+      .send({ reason: '请补充居住证明' }),
+  'GET /v1/reminders?personId': ({ t, token, target, ops }) =>
+    t
+      .http()
+      .get('/v1/reminders')
+      .query({ personId: ops.uninsured[side(target)] })
+      .set(bearer(token)),
+  'POST /v1/reminders/opt-outs': ({ t, token, fixture }) =>
+    t.http().post('/v1/reminders/opt-outs').set(bearer(token)).send({ personId: fixture.personId }),
 };
 
 /** For LISTED / UNLISTED cells: whether the cell's target is in the list answered. */
@@ -655,6 +865,10 @@ const LISTS: Record<string, (body: any, c: CallContext) => boolean> = {
     body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
   'GET /v1/survey-worklists/identity-checks?region=township': (body, { target, ops }) =>
     body.items.some((item: { recordRef: string }) => item.recordRef === ops.identityCheck[side(target)]),
+  'GET /v1/self-service-reviews': (body, { target, ops }) =>
+    body.items.some((item: { reviewId: string }) => item.reviewId === ops.listedSubmission[side(target)]),
+  'GET /v1/reminders?personId': (body, { target, ops }) =>
+    body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
 };
 
 /** A comparison run's counts and progress figures are aggregates over the whole province. */
@@ -678,6 +892,8 @@ const REVEALS: Record<string, (body: any) => Regions> = {
   'GET /v1/survey-worklists?region=county': (body) => body.items.map((p: { householdRegion: string | null }) => p.householdRegion),
   'GET /v1/survey-worklists/identity-checks?region=township': (body) =>
     body.items.map((c: { householdRegion: string }) => c.householdRegion),
+  'GET /v1/self-service-reviews': (body) => body.items.map((r: { residenceRegion: string }) => r.residenceRegion),
+  'GET /v1/reminders?personId': (body) => body.items.map((r: { region: string | null }) => r.region),
 };
 
 /** The regions shown that the role's region does not cover (a person without a region counts as the province). */
@@ -712,7 +928,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
   const tokens = {} as Record<Role, string>;
   /** One person per role and target, so each role's commands run against a person in a known state. */
   const fixtures = {} as Record<Role, Record<Target, Fixture>>;
-  const ops = { reviews: {} } as OpsFixtures;
+  const ops = { reviews: {}, submissions: {} } as OpsFixtures;
   let workDir: string;
 
   beforeAll(async () => {
@@ -809,6 +1025,40 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     const run = await t.http().post('/v1/comparison-runs').set(bearer(admin)).expect(202);
     ops.runId = run.body._id;
     expect((await t.app.get(ComparisonService).waitFor(ops.runId)).state).toBe('completed');
+    await setUpSelfService();
+  }
+
+  /** Pending self-service submissions on each side (a province-wide website submits them), and one reminder cycle. */
+  async function setUpSelfService(): Promise<void> {
+    const website = channelToken(t, 'website', '44', 'matrix-fixture-website');
+    let n = 0;
+    const submit = async (target: Target): Promise<string> => {
+      const citizen = newCitizen(target === 'in' ? PLACES.nanshan.county : PLACES.tianhe.county);
+      const phone = newPhone();
+      const verificationId = await verifiedPhone(t, website, { phone, citizenId: citizen.id, purpose: 'registration' });
+      const res = await t
+        .http()
+        .post('/v1/public/registrations')
+        .set(bearer(website))
+        .send(
+          submissionBody(citizen.id, phone, verificationId, {
+            clientSubmissionId: `FIXTURE-${++n}`,
+            residenceRegion: TARGET_REGION[target],
+          }),
+        );
+      expect(res.status).toBe(202);
+      return res.body.submissionId;
+    };
+    ops.listedSubmission = { in: await submit('in'), out: await submit('out') };
+    ops.submissions = {} as OpsFixtures['submissions'];
+    for (const role of ROLES) {
+      ops.submissions[role] = {} as Record<Target, { approve: string; reject: string }>;
+      for (const target of TARGETS) ops.submissions[role][target] = { approve: await submit(target), reject: await submit(target) };
+    }
+    await t.caughtUp();
+    // Invitations for the uninsured fixture persons (and every other uninsured person).
+    const cycle = await t.app.get(ReminderCycle).run();
+    expect(cycle.scheduled).toBeGreaterThanOrEqual(2);
   }
 
   afterAll(async () => {
@@ -827,8 +1077,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       'auditor',
       'reporting-consumer',
       'service-client',
+      'channel-client',
     ]);
-    const opsCells = Object.values(OPS_MATRIX).reduce((n, row) => n + row.reduce((m, cell) => m + cell.length, 0), 0);
+    const opsCells = [...Object.values(OPS_MATRIX), ...Object.values(SELF_SERVICE_MATRIX)].reduce(
+      (n, row) => n + row.reduce((m, cell) => m + cell.length, 0),
+      0,
+    );
     expect(cells).toHaveLength(Object.keys(MATRIX).length * ROLES.length * 2 + opsCells);
     const listing = Object.keys(ROWS).filter((e) => ROWS[e].some((cell: Cell) => cell.some((x) => parse(x).listed !== undefined)));
     expect(Object.keys(LISTS).sort()).toEqual(listing.sort());
@@ -889,6 +1143,15 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'POST /v1/persons/{personId}/exemptions',
         'POST /v1/persons/{personId}/household-cancellations',
         'POST /v1/persons/{personId}/household-moves',
+        'GET /v1/reminders',
+        'GET /v1/self-service-reviews',
+        'POST /v1/public/phone-verifications',
+        'POST /v1/public/phone-verifications/check',
+        'POST /v1/public/registrations',
+        'POST /v1/public/status-queries',
+        'POST /v1/reminders/opt-outs',
+        'POST /v1/self-service-reviews/{reviewId}/approval',
+        'POST /v1/self-service-reviews/{reviewId}/rejection',
       ].sort(),
     );
     // Every documented route (/v1 and the rest) is called by some row; every row calls a
@@ -939,9 +1202,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     expect(counts.body.total).toBeGreaterThanOrEqual(ROLES.length);
     expect(JSON.stringify(counts.body)).not.toMatch(/p_[a-z2-7]{26}/);
     // Every endpoint that shows persons or person-level records: imports, reviews, worklists.
-    const personEndpoints = Object.keys(ROWS).filter((e) => /\/v1\/(persons|imports|link-reviews|survey-worklists)/.test(e));
+    const personEndpoints = Object.keys(ROWS).filter((e) =>
+      /\/v1\/(persons|imports|link-reviews|survey-worklists|self-service-reviews|reminders|public)/.test(e),
+    );
     for (const endpoint of personEndpoints) {
-      expect(ROWS[endpoint][ROLES.indexOf('reporting-consumer')]).toEqual([FORBIDDEN, FORBIDDEN]);
+      const answers = (ROWS[endpoint][ROLES.indexOf('reporting-consumer')] as Expected[]).filter((x) => x !== FORBIDDEN);
+      expect({ endpoint, answers }).toEqual({ endpoint, answers: [] });
     }
   });
 
