@@ -32,39 +32,67 @@ export type PersonFacts = Pick<
 export const PERSON_FIELDS = ['deceased', 'householdStatus', 'coverageStatus', 'enrollments', 'householdRegion'];
 
 /** Only persons living here with their household registered here are reminded of anything. */
-function reachable(doc: PersonFacts): boolean {
+export function reachable(doc: PersonFacts): boolean {
   return !doc.deceased && doc.householdStatus === 'active';
 }
 
-/** The rule's reminder for this person at this local date, or null. Survey-refusal rules read another read model (surveyRefusalMatch). */
-export function personRuleMatch(rule: ReminderRule, doc: PersonFacts, local: LocalTime, province: string): RuleMatch | null {
-  if (!reachable(doc)) return null;
+/**
+ * A person rule as it stands at one local date: the reminder it would give (period, text) and
+ * the test a person document must pass. Everything that depends on the date alone (the
+ * period, the suspension cut-off, the window's closing day) is worked out once per cycle, not
+ * once per person. Null when the rule cannot apply at this date (no window closing soon) or
+ * reads another read model (survey refusals).
+ */
+export interface PreparedRule {
+  match: RuleMatch;
+  applies(doc: PersonFacts): boolean;
+}
+
+export function prepareRule(rule: ReminderRule, local: LocalTime, province: string): PreparedRule | null {
   switch (rule.kind) {
     case 'uninsured':
-      return doc.coverageStatus === 'uninsured' ? { rule, period: periodKey(rule.period, local.date), text: reminderText(rule) } : null;
+      return {
+        match: { rule, period: periodKey(rule.period, local.date), text: reminderText(rule) },
+        applies: (doc) => doc.coverageStatus === 'uninsured',
+      };
     case 'contributions-suspended': {
       const cutoff = monthsBefore(local.date, rule.months);
-      const suspended = doc.enrollments.some(
-        (e) =>
-          e.provinceCode === province &&
-          e.contributionStatus === '2' &&
-          rule.insuranceTypes.includes(e.insuranceType) &&
-          e.lastChangedAt.slice(0, 10) <= cutoff,
-      );
-      return suspended ? { rule, period: periodKey(rule.period, local.date), text: reminderText(rule) } : null;
+      const types: readonly string[] = rule.insuranceTypes;
+      return {
+        match: { rule, period: periodKey(rule.period, local.date), text: reminderText(rule) },
+        applies: (doc) =>
+          doc.enrollments.some(
+            (e) =>
+              e.contributionStatus === '2' &&
+              e.provinceCode === province &&
+              types.includes(e.insuranceType) &&
+              e.lastChangedAt.slice(0, 10) <= cutoff,
+          ),
+      };
     }
     case 'contribution-window': {
       const window = windowFor(rule, province);
       const closes = window ? closingWindow(local.date, window, rule.daysBefore) : undefined;
       if (!closes) return null;
-      const enrolled = doc.enrollments.some(
-        (e) => e.provinceCode === province && e.contributionStatus !== '3' && rule.insuranceTypes.includes(e.insuranceType),
-      );
-      return enrolled ? { rule, period: closes.slice(0, 4), text: reminderText(rule, closes) } : null;
+      return {
+        match: { rule, period: closes.slice(0, 4), text: reminderText(rule, closes) },
+        applies: (doc) => enrolledIn(doc, rule.insuranceTypes, province),
+      };
     }
     case 'survey-refusal':
       return null;
   }
+}
+
+function enrolledIn(doc: PersonFacts, types: readonly string[], province: string): boolean {
+  return doc.enrollments.some((e) => e.provinceCode === province && e.contributionStatus !== '3' && types.includes(e.insuranceType));
+}
+
+/** The rule's reminder for this person at this local date, or null. Survey-refusal rules read another read model (surveyRefusalMatch). */
+export function personRuleMatch(rule: ReminderRule, doc: PersonFacts, local: LocalTime, province: string): RuleMatch | null {
+  if (!reachable(doc)) return null;
+  const prepared = prepareRule(rule, local, province);
+  return prepared && prepared.applies(doc) ? prepared.match : null;
 }
 
 /** Reads a dotted path of a document (`a.b`). */

@@ -87,7 +87,14 @@ export function remindersProjection(): Projection {
     streamPrefixes: [REMINDER_STREAM_PREFIX],
     indexes: [
       { name: 'region', fields: [['region', 1]] },
-      { name: 'state', fields: [['state', 1]] },
+      // With _id: a cycle pages through the waiting reminders along this index, never sorting them.
+      {
+        name: 'state',
+        fields: [
+          ['state', 1],
+          ['_id', 1],
+        ],
+      },
       { name: 'person', fields: [['personId', 1]] },
       {
         name: 'rule_period',
@@ -132,7 +139,15 @@ export function reminderRecipientsProjection(): Projection {
     collection: RECIPIENTS_COLLECTION,
     eventTypes: [...RECIPIENT_EVENT_TYPES],
     streamPrefixes: [RECIPIENT_STREAM_PREFIX],
-    indexes: [{ name: 'opted_out', fields: [['optedOut', 1]] }],
+    indexes: [
+      {
+        name: 'opted_out',
+        fields: [
+          ['optedOut', 1],
+          ['_id', 1],
+        ],
+      },
+    ],
     documentId: (event) => (event.stream.startsWith(RECIPIENT_STREAM_PREFIX) ? event.stream.slice(RECIPIENT_STREAM_PREFIX.length) : null),
     startsDocument: (event) => event.revision === 0,
     evolve: evolveRecipientDocument,
