@@ -7,6 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
+import { ReadRecorder } from '../apps/registry/src/audit/read-recorder';
 import { PersonalDataProtector } from '../apps/registry/src/privacy/personal-data';
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 import { PhoneVerificationService } from '../apps/registry/src/self-service/phone-verification.service';
@@ -194,7 +195,39 @@ describe('a citizen registers through the website and the county approves', () =
     const other = await post('/v1/public/status-queries', website, { citizenId: citizen.id, name: '别人', phone, verificationId });
     expect(other.body).toEqual({ submissions: [], registry: null });
   });
+
+  it('records the review queue and the status query as reads of the person’s data, by who read them', async () => {
+    const reads = await recordedReads();
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        {
+          operator: 'nanshan-reviewer',
+          role: 'county-operator',
+          view: 'self-service-reviews',
+          persons: expect.arrayContaining([personId]),
+        },
+        { operator: 'website-client', role: 'channel-client', view: 'status-query', persons: [personId] },
+      ]),
+    );
+    // The answer that showed nothing (another name) is no read; neither are the other county's lists.
+    expect(reads.filter((r) => r.view === 'status-query' && r.persons.includes(personId))).toHaveLength(1);
+    expect(reads.filter((r) => r.operator === 'tianhe-reviewer' && r.persons.includes(personId))).toEqual([]);
+    expect(JSON.stringify(reads)).not.toContain(citizen.id);
+  });
 });
+
+/** The reads of personal data the recorder has written to the log, one line per entry. */
+async function recordedReads(): Promise<Array<{ operator: string; role: string; view: string; persons: string[] }>> {
+  await t.app.get(ReadRecorder).flush();
+  const out = [];
+  for await (const e of t.app.get<EventStore>(EVENT_STORE).readAll({ filter: { eventTypes: ['PersonalDataRead'] } })) {
+    const data = e.data as { entries: Array<{ view: string; persons: string[] }> };
+    for (const entry of data.entries) {
+      out.push({ operator: String(e.metadata.operator), role: String(e.metadata.role), view: entry.view, persons: entry.persons });
+    }
+  }
+  return out;
+}
 
 describe('a rejection', () => {
   it('needs a reason, which the citizen reads in the status query', async () => {

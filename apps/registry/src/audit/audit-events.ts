@@ -18,7 +18,7 @@ export function readStreamOf(day: string): string {
 /** One read of personal data by one caller. */
 export interface ReadEntry {
   at: string;
-  /** What was read: person, person-as-of, history, persons-list, survey-worklist, link-reviews, identity-checks, export… */
+  /** What was read: person, person-as-of, history, persons-list, survey-worklist, link-reviews, identity-checks, self-service-reviews, status-query, reminders, export… */
   view: string;
   /** Person ids shown (keyed hashes). */
   persons: string[];

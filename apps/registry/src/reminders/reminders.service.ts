@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { PersonId, displayRegionCode } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter } from '@registry/read-store';
+import { ReadRecorder } from '../audit/read-recorder';
 import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { ProblemException } from '../common/problem';
@@ -31,6 +32,7 @@ export class RemindersService {
     private readonly persons: PersonsService,
     private readonly reference: ReferenceData,
     private readonly clock: Clock,
+    private readonly recorder: ReadRecorder,
   ) {}
 
   async list(caller: Principal, query: ReminderQuery): Promise<ReminderPageDto> {
@@ -56,6 +58,8 @@ export class RemindersService {
       ...(query.personId !== undefined && { personId: query.personId }),
     };
     const page = await collection.find(filter, { sort: [['scheduledAt', 1]], limit: query.limit ?? 50, cursor: query.cursor });
+    // Which rule reminded whom says who is uninsured or behind with contributions: a read of those persons.
+    this.recorder.record(caller, 'reminders', [...new Set(page.items.map((d) => d.personId))]);
     return {
       items: page.items.map((d) => ({
         reminderId: d._id,

@@ -23,6 +23,7 @@ import {
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Collection, Filter } from '@registry/read-store';
+import { ReadRecorder } from '../audit/read-recorder';
 import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { CommandContext } from '../common/event-sourcing/command-context';
@@ -81,6 +82,7 @@ export class SelfServiceService implements OnModuleInit {
     private readonly reference: ReferenceData,
     private readonly keys: KeyRing,
     private readonly clock: Clock,
+    private readonly recorder: ReadRecorder,
     @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
@@ -185,18 +187,19 @@ export class SelfServiceService implements OnModuleInit {
     const personMatches = person !== null && sameName(held?.name) && normaliseMobilePhone(held?.phone ?? '') === keys.phone;
     const verified = this.verification.verified(phoneState, keys, dto.verificationId, 'status-query');
     if (!verified) throw verificationRequired();
+    const shown = mine.filter(({ doc }) => caller.covers(doc.residenceRegion));
+    // The channel client was shown what the registry holds about this person, on the citizen's behalf.
+    if (shown.length > 0 || personMatches) this.recorder.record(caller, 'status-query', [personId]);
     return {
-      submissions: mine
-        .filter(({ doc }) => caller.covers(doc.residenceRegion))
-        .map(({ doc, personal }) => ({
-          submissionId: doc._id,
-          channel: doc.channel,
-          submittedAt: doc.submittedAt,
-          state: doc.state,
-          intendedInsuranceType: doc.intendedInsuranceType,
-          ...(doc.decidedAt !== undefined && { decidedAt: doc.decidedAt }),
-          ...(personal.rejectionReason !== undefined && { rejectionReason: personal.rejectionReason }),
-        })),
+      submissions: shown.map(({ doc, personal }) => ({
+        submissionId: doc._id,
+        channel: doc.channel,
+        submittedAt: doc.submittedAt,
+        state: doc.state,
+        intendedInsuranceType: doc.intendedInsuranceType,
+        ...(doc.decidedAt !== undefined && { decidedAt: doc.decidedAt }),
+        ...(personal.rejectionReason !== undefined && { rejectionReason: personal.rejectionReason }),
+      })),
       registry:
         personMatches && person
           ? { registered: true, coverageStatus: person.coverageStatus, insuranceTypes: [...person.insuranceTypes] }
@@ -247,6 +250,8 @@ export class SelfServiceService implements OnModuleInit {
     if (!collection) return { items: [] };
     const filter: Filter = { residenceRegion: { prefix }, ...(query.state !== undefined && { state: query.state }) };
     const page = await collection.find(filter, { sort: [['submittedAt', 1]], limit: query.limit ?? 50, cursor: query.cursor });
+    // Names, phones and addresses of citizens: a read of personal data, by the person id each submission names.
+    this.recorder.record(caller, 'self-service-reviews', [...new Set(page.items.map((doc) => doc.personId))]);
     const disclosure = IdentityDisclosure.for(caller);
     return {
       items: page.items.map((doc) => {
