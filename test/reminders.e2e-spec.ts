@@ -10,8 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CommandBus } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
+import { ReadRecorder } from '../apps/registry/src/audit/read-recorder';
 import { createSmsSim, SmsSim } from '../apps/sms-sim/src/sms-sim';
+import { ExecuteReminderCommands } from '../apps/registry/src/reminders/reminder-aggregates';
 import { CycleReport, ReminderCycle } from '../apps/registry/src/reminders/reminder-cycle.service';
 import { defaultReminderRulesPath } from '../apps/registry/src/reminders/reminder-rules.provider';
 import { bearer, startApp, TestApp } from './support/app';
@@ -257,6 +260,136 @@ describe('a reminder cycle across quiet hours, a restart, two instances and two 
       .expect(200);
     expect(again.body.recorded).toEqual([]);
   });
+
+  it('records each reminder list as a read of the persons it showed', async () => {
+    await reminders(t, { personId: people.u1.personId });
+    await t.app.get(ReadRecorder).flush();
+    const reads: Array<{ operator: unknown; view: string; persons: string[] }> = [];
+    for await (const e of t.app.get<EventStore>(EVENT_STORE).readAll({ filter: { eventTypes: ['PersonalDataRead'] } })) {
+      for (const entry of (e.data as { entries: Array<{ view: string; persons: string[] }> }).entries) {
+        reads.push({ operator: e.metadata.operator, view: entry.view, persons: entry.persons });
+      }
+    }
+    expect(reads).toContainEqual({ operator: 'county-operator-user', view: 'reminders', persons: [people.u1.personId] });
+  });
+});
+
+/** Polls `probe` until it answers something, or fails naming `what`. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** How many events of each type each reminder stream holds. */
+async function reminderEvents(t: TestApp): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  for await (const e of t.app.get<EventStore>(EVENT_STORE).readAll()) {
+    if (!e.stream.startsWith('reminder-')) continue;
+    const counts = out.get(e.stream) ?? {};
+    counts[e.type] = (counts[e.type] ?? 0) + 1;
+    out.set(e.stream, counts);
+  }
+  return out;
+}
+
+describe('the service’s own schedule, on two instances', () => {
+  it('runs a cycle every REMINDER_INTERVAL_MS: nothing sent at night, each reminder sent once in the morning, an opt-out honoured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-reminder-schedule-'));
+    const apps: TestApp[] = [];
+    try {
+      const setup = await startApp({ REMINDER_INTERVAL_MS: '0', INSTANCE_ID: 'schedule-setup' }, { dataDir: dir });
+      const [p1, p2, p3] = [await person(setup), await person(setup), await person(setup)];
+      await setup.caughtUp();
+      await setup.close();
+      const clocks = [];
+      const runs = [];
+      for (const id of ['schedule-a', 'schedule-b']) {
+        const app = await startApp({ REMINDER_INTERVAL_MS: '400', INSTANCE_ID: id }, { dataDir: dir });
+        apps.push(app);
+        clocks.push(controlClock(app, NIGHT));
+        runs.push(jest.spyOn(app.app.get(ReminderCycle), 'run'));
+      }
+      const [a, b] = apps;
+      const listed = async () => {
+        const items = await reminders(a);
+        return new Map(items.map((r) => [r.personId as string, r]));
+      };
+      // At night the schedule only schedules: three invitations wait, nothing leaves.
+      await until('three scheduled reminders', async () => ((await listed()).size === 3 ? true : undefined));
+      await b
+        .http()
+        .post('/v1/reminders/opt-outs')
+        .set(bearer(admin(b)))
+        .send({ personId: p3.personId })
+        .expect(200);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(readOutbox(dir)).toEqual([]);
+      expect([...(await listed()).values()].map((r) => r.state)).toEqual(['scheduled', 'scheduled', 'scheduled']);
+
+      for (const clock of clocks) clock.set(MORNING);
+      await until('the morning’s sends', async () => {
+        const now = await listed();
+        const done = [p1, p2].every((p) => now.get(p.personId)?.state === 'sent') && now.get(p3.personId)?.state === 'withdrawn';
+        return done ? true : undefined;
+      });
+      // A few more cycles on both instances change nothing.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      for (const run of runs) expect(run.mock.calls.length).toBeGreaterThan(2);
+      const sent = readOutbox(dir);
+      expect(sent.map((m) => m.id).sort()).toEqual([p1, p2].map((p) => `${p.personId}.uninsured-invitation.2030Q4`).sort());
+      expect(sent.map((m) => m.to).sort()).toEqual([p1.phone, p2.phone].sort());
+      const events = await reminderEvents(a);
+      expect(events.size).toBe(3);
+      for (const [stream, counts] of events) {
+        const expected = stream.includes(p3.personId)
+          ? { ReminderScheduled: 1, ReminderWithdrawn: 1 }
+          : { ReminderScheduled: 1, ReminderSent: 1 };
+        expect({ stream, counts }).toEqual({ stream, counts: expected });
+      }
+      expect((await listed()).get(p3.personId)).toMatchObject({ withdrawnReason: 'opted-out' });
+    } finally {
+      for (const app of apps) await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a dispatch that stops between handing a message over and recording it', () => {
+  it('sends nothing twice and takes no second slot when the next cycle resumes', async () => {
+    const t = await startApp({ REMINDER_INTERVAL_MS: '0' });
+    try {
+      const p = await person(t);
+      await t.caughtUp();
+      controlClock(t, MORNING);
+      const bus = t.app.get(CommandBus);
+      const execute = bus.execute.bind(bus);
+      const stop = jest.spyOn(bus, 'execute').mockImplementation(async (command) => {
+        if (command instanceof ExecuteReminderCommands && command.requests.some((r) => r.command.type === 'RecordReminderSent')) {
+          stop.mockRestore();
+          throw new Error('the process stopped here');
+        }
+        return execute(command);
+      });
+      await expect(t.app.get(ReminderCycle).run()).rejects.toThrow('the process stopped here');
+      const id = `${p.personId}.uninsured-invitation.2030Q4`;
+      expect(readOutbox(t.dataDir).map((m) => m.id)).toEqual([id]);
+      expect(await reminders(t, { personId: p.personId })).toEqual([expect.objectContaining({ reminderId: id, state: 'scheduled' })]);
+
+      const resumed = await t.app.get(ReminderCycle).run();
+      expect(resumed).toMatchObject({ scheduled: 0, sent: 1, failed: 0, withdrawn: {} });
+      expect(readOutbox(t.dataDir).map((m) => m.id)).toEqual([id]);
+      expect(await reminders(t, { personId: p.personId })).toEqual([expect.objectContaining({ state: 'sent', attempts: 1 })]);
+      const recipient = await t.app.get<EventStore>(EVENT_STORE).readStream(`recipient-${p.personId}`);
+      expect(recipient.map((e) => e.type)).toEqual(['ReminderAllotted']);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('at most N reminders per person per 30 days', () => {
@@ -351,5 +484,37 @@ describe('through the HTTP SMS gateway (the simulator)', () => {
     // Receipts are read once.
     expect(await t.app.get(ReminderCycle).run()).toMatchObject({ delivered: 0, undeliverable: 0, sent: 0 });
     expect(t.readLog()).not.toContain(ok.phone!);
+  });
+
+  it('records an opt-out when a citizen answers a reminder TD, and sends that person nothing more', async () => {
+    const answering = await person(t);
+    const chatty = await person(t);
+    await t.caughtUp();
+    const clock = controlClock(t, '2031-01-05T02:00:00.000Z');
+    await t.app.get(ReminderCycle).run();
+    const firstQuarter = await reminders(t, { rule: 'uninsured-invitation' });
+    for (const p of [answering, chatty]) {
+      expect(firstQuarter.find((r) => r.personId === p.personId && r.period === '2031Q1')).toMatchObject({ state: 'delivered' });
+    }
+    // Full-width letters, as a phone's Chinese keyboard writes them; the other citizen only says thanks.
+    sim.state.reply(answering.phone!, 'ＴＤ');
+    sim.state.reply(chatty.phone!, '好的，谢谢');
+    clock.set('2031-04-07T02:00:00.000Z');
+    const next = await t.app.get(ReminderCycle).run();
+    expect(next).toMatchObject({ optedOutByReply: 1, unmatchedOptOutReplies: 0, replies: 'read' });
+    const recipient = await t.app.get<EventStore>(EVENT_STORE).readStream(`recipient-${answering.personId}`);
+    expect(recipient.filter((e) => e.type === 'RemindersOptedOut').map((e) => e.data)).toEqual([
+      { at: expect.any(String), via: 'sms-reply' },
+    ]);
+    const secondQuarter = await reminders(t, { rule: 'uninsured-invitation' });
+    const of = (p: Person) => secondQuarter.find((r) => r.personId === p.personId && r.period === '2031Q2');
+    expect(of(answering)).toMatchObject({ state: 'withdrawn', withdrawnReason: 'opted-out' });
+    expect(of(chatty)).toMatchObject({ state: 'delivered' });
+    expect([...sim.state.messages.values()].filter((m) => m.to === answering.phone).map((m) => m.id)).toEqual([
+      `${answering.personId}.uninsured-invitation.2031Q1`,
+    ]);
+    // Answers are read once; their text is kept nowhere.
+    expect(await t.app.get(ReminderCycle).run()).toMatchObject({ optedOutByReply: 0 });
+    expect(t.readLog()).not.toMatch(/ＴＤ|谢谢/);
   });
 });

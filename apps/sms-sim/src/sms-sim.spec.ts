@@ -88,4 +88,28 @@ describe('SMS gateway simulator and the registry adapter', () => {
     await gateway.send([message('d4')]);
     expect((await gateway.receipts()).items.map((r) => r.id)).toEqual(['d4']);
   });
+
+  it('hands over citizens’ answers, each naming the last message sent to that number, once acknowledged', async () => {
+    const gateway = new SmsGatewayNotifier(settings(), reads);
+    await gateway.send([message('m1'), message('m2', '13900000001'), message('m3')]);
+    const answer = async (from: string, text: string) =>
+      fetch(`${url}/sim/replies`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ from, text }),
+      });
+    expect((await answer('13800138000', 'TD')).status).toBe(200);
+    expect((await answer('13700000000', '你好')).status).toBe(200); // a number nothing was sent to
+    expect((await answer('not-a-number', 'TD')).status).toBe(400);
+    const first = await gateway.replies();
+    expect(first.items).toEqual([
+      { id: 'reply-1', inReplyTo: 'm3', text: 'TD', at: expect.any(String) },
+      { id: 'reply-2', text: '你好', at: expect.any(String) },
+    ]);
+    expect((await gateway.replies()).items).toHaveLength(2);
+    await first.acknowledge();
+    expect((await gateway.replies()).items).toEqual([]);
+    // The receipts' cursor is a cursor of its own.
+    expect((await gateway.receipts()).items).toHaveLength(3);
+  });
 });

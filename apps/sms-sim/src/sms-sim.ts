@@ -27,8 +27,9 @@ import type { NextFunction, Request, Response } from 'express';
  * A stand-in SMS gateway speaking docs/sms-gateway-interface.md: it takes batches of messages
  * (ids are idempotency keys), keeps them in memory instead of sending them, and writes a
  * delivery receipt for each (delivered, or undeliverable for numbers it is told to fail).
- * It can be told to fail or hang the next requests (POST /sim/faults). It never logs a
- * number or a text.
+ * It can be told to fail or hang the next requests (POST /sim/faults), and to take a citizen's
+ * answer (POST /sim/replies), which it attributes to the last message sent to that number.
+ * It never logs a number or a text.
  */
 
 export const MAX_BATCH = 100;
@@ -50,6 +51,15 @@ export interface SimReceipt {
   code?: string;
 }
 
+export interface SimReply {
+  seq: number;
+  id: string;
+  /** The last message the simulator took for the answering number, as a gateway attributes answers. */
+  inReplyTo?: string;
+  text: string;
+  at: string;
+}
+
 export class SmsProblem extends Error {
   constructor(
     readonly status: number,
@@ -63,6 +73,7 @@ export class SmsProblem extends Error {
 export class SmsSimState {
   readonly messages = new Map<string, SimMessage>();
   readonly receipts: SimReceipt[] = [];
+  readonly replies: SimReply[] = [];
   readonly undeliverable = new Set<string>();
   /** Requests that handed over a batch (each retry counts). */
   batches = 0;
@@ -104,14 +115,33 @@ export class SmsSimState {
   }
 
   receiptsAfter(after: string | undefined, limit: string | undefined) {
-    const from = after === undefined ? 0 : Number(after);
-    const size = limit === undefined ? 500 : Number(limit);
-    if (!Number.isInteger(from) || from < 0 || !Number.isInteger(size) || size < 1 || size > 1000) {
-      throw new SmsProblem(400, 'VALIDATION_FAILED', 'after must be a cursor from an earlier page and limit 1-1000');
-    }
-    const items = this.receipts.slice(from, from + size).map(({ seq: _seq, ...r }) => r);
-    return { items, nextCursor: String(Math.min(this.receipts.length, from + size)) };
+    return page(this.receipts, after, limit);
   }
+
+  /** A citizen answers from the number `from`: the answer names the last message taken for that number, if any. */
+  reply(from: string, text: string): SimReply {
+    let inReplyTo: string | undefined;
+    for (const m of this.messages.values()) if (m.to === from) inReplyTo = m.id;
+    const seq = this.replies.length + 1;
+    const reply: SimReply = { seq, id: `reply-${seq}`, text, at: this.now().toISOString(), ...(inReplyTo && { inReplyTo }) };
+    this.replies.push(reply);
+    return reply;
+  }
+
+  repliesAfter(after: string | undefined, limit: string | undefined) {
+    return page(this.replies, after, limit);
+  }
+}
+
+/** One page of a feed numbered from 1 (`seq`), after an earlier page's cursor. */
+function page<T extends { seq: number }>(feed: readonly T[], after: string | undefined, limit: string | undefined) {
+  const from = after === undefined ? 0 : Number(after);
+  const size = limit === undefined ? 500 : Number(limit);
+  if (!Number.isInteger(from) || from < 0 || !Number.isInteger(size) || size < 1 || size > 1000) {
+    throw new SmsProblem(400, 'VALIDATION_FAILED', 'after must be a cursor from an earlier page and limit 1-1000');
+  }
+  const items = feed.slice(from, from + size).map(({ seq: _seq, ...r }) => r);
+  return { items, nextCursor: String(Math.min(feed.length, from + size)) };
 }
 
 export type SmsFaultMode = 'fail' | 'timeout' | 'none';
@@ -194,6 +224,11 @@ class GatewayController {
   receipts(@Query('after') after?: string, @Query('limit') limit?: string) {
     return this.state.receiptsAfter(after, limit);
   }
+
+  @Get('replies')
+  replies(@Query('after') after?: string, @Query('limit') limit?: string) {
+    return this.state.repliesAfter(after, limit);
+  }
 }
 
 @Controller('sim')
@@ -220,6 +255,16 @@ class SimController {
       status: typeof body.status === 'number' ? body.status : undefined,
     });
     return { mode: this.faults.mode, remaining: this.faults.remaining };
+  }
+
+  @Post('replies')
+  @HttpCode(200)
+  reply(@Body() body: { from?: unknown; text?: unknown }) {
+    if (typeof body?.from !== 'string' || !MOBILE.test(body.from) || typeof body.text !== 'string' || body.text.length > 500) {
+      throw new SmsProblem(400, 'VALIDATION_FAILED', 'from must be a mobile number and text at most 500 characters');
+    }
+    const { seq: _seq, ...reply } = this.state.reply(body.from, body.text);
+    return reply;
   }
 
   @Post('undeliverable')

@@ -33,6 +33,26 @@ export interface ReceiptBatch {
   acknowledge(): Promise<void>;
 }
 
+/**
+ * A citizen's SMS answer. The registry asks for no number: the gateway names the message the
+ * answer is to (the last one it sent to that number), and the registry reads only whether the
+ * text is an opt-out word; the text is never stored.
+ */
+export interface IncomingReply {
+  /** The gateway's id of the answer. */
+  id: string;
+  /** Id of the message answered, when the gateway can tell. */
+  inReplyTo?: string;
+  text: string;
+  at: string;
+}
+
+/** Answers read from the adapter; `acknowledge` once they are recorded. */
+export interface ReplyBatch {
+  items: IncomingReply[];
+  acknowledge(): Promise<void>;
+}
+
 export interface NotificationPort {
   /** Names the adapter in events (`outbox`, `sms-gateway`). */
   readonly kind: string;
@@ -40,6 +60,8 @@ export interface NotificationPort {
   send(messages: readonly OutgoingMessage[]): Promise<SendResult[]>;
   /** Receipts that arrived since the last acknowledged batch (an adapter without receipts answers none). */
   receipts(): Promise<ReceiptBatch>;
+  /** Citizens' answers since the last acknowledged batch (the outbox file has none: nobody can answer a file). */
+  replies(): Promise<ReplyBatch>;
 }
 
 export const NOTIFICATIONS = Symbol('NOTIFICATIONS');

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NotificationPort, OutgoingMessage, ReceiptBatch, SendResult } from './notification.port';
+import { NotificationPort, OutgoingMessage, ReceiptBatch, ReplyBatch, SendResult } from './notification.port';
 
 /**
  * The embedded default's stand-in for an SMS gateway: every message becomes one JSON line
@@ -10,7 +10,8 @@ import { NotificationPort, OutgoingMessage, ReceiptBatch, SendResult } from './n
  * forwarding job to read. The file holds phone numbers by design, as a gateway would: it is
  * created with mode 0600 and its directory 0700. A message id already in the file is not
  * written again (a dispatch that stopped between writing and recording sends it again with
- * the same id). No receipts: a message in the file counts as sent, never as delivered.
+ * the same id). No receipts and no answers: a message in the file counts as sent, never as
+ * delivered, and opt-outs are recorded by staff (POST /v1/reminders/opt-outs).
  */
 export class OutboxNotifier implements NotificationPort {
   readonly kind = 'outbox';
@@ -32,6 +33,10 @@ export class OutboxNotifier implements NotificationPort {
   }
 
   async receipts(): Promise<ReceiptBatch> {
+    return { items: [], acknowledge: async () => undefined };
+  }
+
+  async replies(): Promise<ReplyBatch> {
     return { items: [], acknowledge: async () => undefined };
   }
 

@@ -1,9 +1,17 @@
 import { Logger } from '@nestjs/common';
 import type { ReadStore } from '@registry/read-store';
-import { DeliveryReceipt, NotificationPort, OutgoingMessage, ReceiptBatch, SendResult } from './notification.port';
+import {
+  DeliveryReceipt,
+  IncomingReply,
+  NotificationPort,
+  OutgoingMessage,
+  ReceiptBatch,
+  ReplyBatch,
+  SendResult,
+} from './notification.port';
 
 export interface SmsGatewaySettings {
-  /** Base URL; the adapter calls `${baseUrl}/v1/messages` and `${baseUrl}/v1/receipts`. */
+  /** Base URL; the adapter calls `${baseUrl}/v1/messages`, `${baseUrl}/v1/receipts` and `${baseUrl}/v1/replies`. */
   baseUrl: string;
   token: string;
   timeoutMs: number;
@@ -15,7 +23,8 @@ export interface SmsGatewaySettings {
 
 const MAX_BACKOFF_MS = 30_000;
 export const NOTIFICATION_STATE_COLLECTION = 'notification_state';
-const CURSOR_ID = 'sms-gateway:receipts';
+const RECEIPTS_CURSOR = 'sms-gateway:receipts';
+const REPLIES_CURSOR = 'sms-gateway:replies';
 
 class GatewayFailure extends Error {
   constructor(
@@ -31,18 +40,17 @@ class GatewayFailure extends Error {
 interface MessagesAnswer {
   results?: Array<{ id?: unknown; status?: unknown; code?: unknown }>;
 }
-interface ReceiptsAnswer {
-  items?: Array<{ id?: unknown; status?: unknown; at?: unknown; code?: unknown }>;
+interface PageAnswer {
+  items?: unknown[];
   nextCursor?: unknown;
 }
-
 /**
  * The HTTP SMS gateway adapter (docs/sms-gateway-interface.md): batches of up to 100
  * messages per POST /v1/messages, each call bounded by a timeout and retried with exponential
  * back-off and full jitter on network errors, timeouts, 429 and 5xx (never on another 4xx, which
  * a retry cannot fix); message ids are idempotency keys, so a retry after a lost answer sends
- * nothing twice. Delivery receipts are pulled from GET /v1/receipts after a cursor kept in the
- * read store, moved on only once the receipts are recorded. Logs name endpoints and codes,
+ * nothing twice. Delivery receipts (GET /v1/receipts) and citizens' answers (GET /v1/replies)
+ * are pulled after cursors kept in the read store, moved on only once they are recorded. Logs name endpoints and codes,
  * never a number or a text.
  */
 export class SmsGatewayNotifier implements NotificationPort {
@@ -80,19 +88,47 @@ export class SmsGatewayNotifier implements NotificationPort {
     return results;
   }
 
-  async receipts(): Promise<ReceiptBatch> {
-    const state = await this.reads.collection(NOTIFICATION_STATE_COLLECTION).get(CURSOR_ID);
+  receipts(): Promise<ReceiptBatch> {
+    return this.pull('/v1/receipts', RECEIPTS_CURSOR, (raw) => {
+      const r = raw as { id?: unknown; status?: unknown; at?: unknown; code?: unknown } | null;
+      if (typeof r?.id !== 'string' || (r.status !== 'delivered' && r.status !== 'undeliverable') || typeof r.at !== 'string')
+        return undefined;
+      return { id: r.id, status: r.status, at: r.at, ...(typeof r.code === 'string' && { code: r.code }) } satisfies DeliveryReceipt;
+    });
+  }
+
+  replies(): Promise<ReplyBatch> {
+    return this.pull('/v1/replies', REPLIES_CURSOR, (raw) => {
+      const r = raw as { id?: unknown; inReplyTo?: unknown; text?: unknown; at?: unknown } | null;
+      if (typeof r?.id !== 'string' || typeof r.text !== 'string' || typeof r.at !== 'string') return undefined;
+      return {
+        id: r.id,
+        text: r.text,
+        at: r.at,
+        ...(typeof r.inReplyTo === 'string' && { inReplyTo: r.inReplyTo }),
+      } satisfies IncomingReply;
+    });
+  }
+
+  /** Pages of a feed after the cursor kept in the read store; the cursor moves on only when the caller acknowledges. */
+  private async pull<T>(
+    path: string,
+    cursorId: string,
+    parse: (raw: unknown) => T | undefined,
+  ): Promise<{ items: T[]; acknowledge(): Promise<void> }> {
+    const state = await this.reads.collection(NOTIFICATION_STATE_COLLECTION).get(cursorId);
     let cursor = typeof state?.cursor === 'string' ? state.cursor : undefined;
-    const items: DeliveryReceipt[] = [];
+    const items: T[] = [];
     for (let page = 0; page < 100; page++) {
       const query = new URLSearchParams({ limit: '500', ...(cursor ? { after: cursor } : {}) });
-      const answer = await this.call<ReceiptsAnswer>('GET', `/v1/receipts?${query}`);
-      for (const r of answer.items ?? []) {
-        if (typeof r.id !== 'string' || (r.status !== 'delivered' && r.status !== 'undeliverable') || typeof r.at !== 'string') continue;
-        items.push({ id: r.id, status: r.status, at: r.at, ...(typeof r.code === 'string' && { code: r.code }) });
+      const answer = await this.call<PageAnswer>('GET', `${path}?${query}`);
+      const raw = Array.isArray(answer.items) ? answer.items : [];
+      for (const item of raw) {
+        const parsed = parse(item);
+        if (parsed !== undefined) items.push(parsed);
       }
       const next = typeof answer.nextCursor === 'string' ? answer.nextCursor : undefined;
-      if (!next || next === cursor || (answer.items ?? []).length === 0) {
+      if (!next || next === cursor || raw.length === 0) {
         cursor = next ?? cursor;
         break;
       }
@@ -101,7 +137,7 @@ export class SmsGatewayNotifier implements NotificationPort {
     return {
       items,
       acknowledge: async () => {
-        if (cursor !== undefined) await this.reads.collection(NOTIFICATION_STATE_COLLECTION).upsert({ _id: CURSOR_ID, cursor });
+        if (cursor !== undefined) await this.reads.collection(NOTIFICATION_STATE_COLLECTION).upsert({ _id: cursorId, cursor });
       },
     };
   }

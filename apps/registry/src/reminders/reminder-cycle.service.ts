@@ -10,6 +10,7 @@ import {
   SurveyRefusalRule,
   inQuietHours,
   isDispatchable,
+  isOptOutReply,
   localTime,
   normaliseMobilePhone,
   parseReminderId,
@@ -78,6 +79,10 @@ export interface CycleReport {
   undeliverable: number;
   /** Whether the adapter's delivery receipts could be read this cycle. */
   receipts: 'read' | 'unavailable';
+  /** Opt-outs recorded from citizens' answers (TD, 退订, …) this cycle; answers that named no reminder of ours. */
+  optedOutByReply: number;
+  unmatchedOptOutReplies: number;
+  replies: 'read' | 'unavailable';
   ms: { evaluate: number; schedule: number; dispatch: number };
 }
 
@@ -144,7 +149,7 @@ export class ReminderCycle {
     this.logger.log(
       `cycle at ${report.at}: ${report.rules.map((r) => `${r.rule} ${r.skipped ? `skipped (${r.skipped})` : r.matched}`).join(', ')}; ` +
         `scheduled ${report.scheduled} (already ${report.alreadyScheduled}), dispatch ${report.dispatch}: sent ${report.sent}, failed ${report.failed}, ` +
-        `withdrawn ${JSON.stringify(report.withdrawn)}, delivered ${report.delivered}`,
+        `withdrawn ${JSON.stringify(report.withdrawn)}, delivered ${report.delivered}, opted out by answer ${report.optedOutByReply}`,
     );
     return report;
   }
@@ -316,6 +321,8 @@ export class ReminderCycle {
       return report;
     }
     try {
+      // Answers first: a citizen who wrote back TD gets nothing more, from this batch on.
+      await this.recordReplies(report);
       const queue = new Set(fresh);
       const reminders = await this.collection<ReminderDocument>(REMINDERS_PROJECTION, REMINDERS_COLLECTION);
       if (reminders) for await (const doc of scan(reminders, { state: 'scheduled' }, ['_id'], 'state')) queue.add(doc._id);
@@ -464,6 +471,45 @@ export class ReminderCycle {
     await batch.acknowledge();
   }
 
+  /**
+   * Citizens' answers to reminders: an opt-out word (回复TD退订) records RemindersOptedOut on the
+   * person the answered reminder was for, through the recipient aggregate like a staff opt-out.
+   * The answer's text is read for that word only and kept nowhere; an answer to a phone code, or
+   * one the gateway could not tie to a message, opts nobody out (the registry never looks a
+   * person up by phone number).
+   */
+  private async recordReplies(report: CycleReport): Promise<void> {
+    let batch;
+    try {
+      batch = await this.notifications.replies();
+    } catch (error) {
+      report.replies = 'unavailable';
+      this.logger.warn(`SMS answers unavailable: ${describeUnexpectedError(error)}`);
+      return;
+    }
+    const persons = new Map<string, string>();
+    for (const reply of batch.items) {
+      if (!isOptOutReply(reply.text)) continue;
+      const reminder = reply.inReplyTo === undefined ? undefined : parseReminderId(reply.inReplyTo);
+      if (!reminder) report.unmatchedOptOutReplies++;
+      else if (!persons.has(reminder.personId)) persons.set(reminder.personId, reply.at);
+    }
+    const requests = [...persons].map(([personId, at]) => ({
+      key: personId,
+      id: personId,
+      command: { type: 'OptOutOfReminders' as const, data: { at, via: 'sms-reply' } },
+    }));
+    for (let i = 0; i < requests.length; i += SCHEDULE_BATCH) {
+      const outcomes = await this.withRetries(() =>
+        this.commands.execute(new ExecuteRecipientCommands(requests.slice(i, i + SCHEDULE_BATCH), this.context)),
+      );
+      // A batch that could not land is read again next cycle: the cursor stays.
+      if (!outcomes) return;
+      for (const o of outcomes) if (o.status === 'applied' && o.events.length > 0) report.optedOutByReply++;
+    }
+    await batch.acknowledge();
+  }
+
   /** For tests and the CLI: the local time a cycle would evaluate at now. */
   localNow(): LocalTime {
     return localTime(this.clock.now(), this.rules.config.timeZone);
@@ -485,6 +531,9 @@ function emptyReport(now: Date): CycleReport {
     delivered: 0,
     undeliverable: 0,
     receipts: 'read',
+    optedOutByReply: 0,
+    unmatchedOptOutReplies: 0,
+    replies: 'read',
     ms: { evaluate: 0, schedule: 0, dispatch: 0 },
   };
 }

@@ -89,3 +89,18 @@ export const recipientDecider: Decider<RecipientCommand, RecipientState, Recipie
   evolve: evolveRecipient,
   initialState: () => ({ status: 'receiving', allotted: [] }),
 };
+
+/**
+ * The answers that mean "no more messages" by the carriers' convention (回复TD退订): TD, T, N,
+ * 退订, 取消 or 0000, in either case and in full-width letters, alone or with punctuation and
+ * spaces around. Anything else a citizen writes back is no opt-out.
+ */
+const OPT_OUT_WORDS = new Set(['TD', 'T', 'N', '退订', '取消', '0000']);
+
+export function isOptOutReply(text: string): boolean {
+  const word = text
+    .normalize('NFKC')
+    .replace(/[\s\p{P}]/gu, '')
+    .toUpperCase();
+  return OPT_OUT_WORDS.has(word);
+}

@@ -1,6 +1,6 @@
 import { DeciderSpecification } from '../testing/decider-spec';
 import { ReminderEvent, ReminderFacts, reminderDecider } from './reminder';
-import { RecipientEvent, recipientDecider } from './reminder-recipient';
+import { RecipientEvent, isOptOutReply, recipientDecider } from './reminder-recipient';
 import { parseReminderId, recipientStreamName, reminderIdFor, reminderStreamName } from './reminder-streams';
 
 const reminders = DeciderSpecification.for(reminderDecider);
@@ -112,5 +112,15 @@ describe('reminder recipient', () => {
     recipients.given([]).when({ type: 'OptOutOfReminders', data: optedOut.data }).then([optedOut]);
     recipients.given([optedOut]).when({ type: 'OptOutOfReminders', data: optedOut.data }).then([]);
     recipients.given([optedOut]).when(allot('a', '2025-03-01T00:00:00.000Z')).thenThrows('RECIPIENT_OPTED_OUT');
+  });
+});
+
+describe('an SMS answer', () => {
+  it.each(['TD', 'td', ' Td。', 'ＴＤ', 'T', 'n', '退订', '退订！', '取消', '0000'])('%j opts out', (text) => {
+    expect(isOptOutReply(text)).toBe(true);
+  });
+
+  it.each(['', '好的', '谢谢', 'TD 谢谢', '不要退订我', 'TDD', 'yes', '00000', '12333'])('%j does not', (text) => {
+    expect(isOptOutReply(text)).toBe(false);
   });
 });
