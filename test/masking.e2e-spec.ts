@@ -1,9 +1,9 @@
 /**
  * A caller without `person:unmask` must not be able to rebuild a citizen ID from what the
  * registry shows beside the masked ID. For every view that shows a person (the person, lists,
- * worklists, identity checks, review queues, history, command answers, look-ups) at least
- * 1,000 valid IDs must agree with everything shown together; callers who may unmask still
- * see the full birth date.
+ * worklists, identity checks, review queues, the self-service one included, history, command
+ * answers, look-ups) at least 1,000 valid IDs must agree with everything shown together;
+ * callers who may unmask still see the full birth date.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { newCitizen, PLACES, TestCitizen, withBadCheckCharacter } from './suppor
 import { idsAgreeingWith, ShownIdentity } from './support/id-candidates';
 import { HOUSEHOLD_HEADER, householdRow, writeCsv } from './support/imports-files';
 import { registrationBody } from './support/requests';
+import { channelToken, newPhone, submissionBody, verifiedPhone } from './support/self-service';
 
 jest.setTimeout(120_000);
 
@@ -59,6 +60,17 @@ beforeAll(async () => {
   );
   expect((await uploadImport(t, admin, file)).status).toBe(202);
   reviewId = await seedReview(t, [{ personId: people[0].personId, region: PLACES.nanshan.township }]);
+  // A citizen's own registration, waiting in the county's self-service review queue.
+  const website = channelToken(t, 'website');
+  const applicant = newCitizen(PLACES.nanshan.county);
+  const phone = newPhone();
+  const verificationId = await verifiedPhone(t, website, { phone, citizenId: applicant.id, purpose: 'registration' });
+  const submitted = await t
+    .http()
+    .post('/v1/public/registrations')
+    .set(bearer(website))
+    .send(submissionBody(applicant.id, phone, verificationId));
+  expect(submitted.status).toBe(202);
   await t.caughtUp();
   const run = await t.http().post('/v1/comparison-runs').set(bearer(admin)).expect(202);
   expect((await t.app.get(ComparisonService).waitFor(run.body._id)).state).toBe('completed');
@@ -104,6 +116,7 @@ describe('a county operator (no person:unmask)', () => {
     ['GET /v1/survey-worklists', () => get('/v1/survey-worklists', { region: PLACES.nanshan.township })],
     ['GET /v1/survey-worklists/identity-checks', () => get('/v1/survey-worklists/identity-checks', { region: PLACES.nanshan.township })],
     ['GET /v1/link-reviews', () => get('/v1/link-reviews', { state: 'pending' })],
+    ['GET /v1/self-service-reviews', () => get('/v1/self-service-reviews', { state: 'pending' })],
     [
       'POST /v1/persons/lookup',
       async () =>

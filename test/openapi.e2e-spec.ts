@@ -26,6 +26,7 @@ interface MediaType {
 interface ResponseObject {
   description?: string;
   content?: Record<string, MediaType>;
+  headers?: Record<string, unknown>;
 }
 interface Operation {
   parameters?: Array<{ name: string; in: string }>;
@@ -111,6 +112,15 @@ describe('OpenAPI document', () => {
         'GET /v1/imports/{importId}/rejections',
         'POST /v1/comparison-runs',
         'POST /v1/ministry/uploads/run',
+        'POST /v1/public/phone-verifications',
+        'POST /v1/public/phone-verifications/check',
+        'POST /v1/public/registrations',
+        'POST /v1/public/status-queries',
+        'GET /v1/self-service-reviews',
+        'POST /v1/self-service-reviews/{reviewId}/approval',
+        'POST /v1/self-service-reviews/{reviewId}/rejection',
+        'GET /v1/reminders',
+        'POST /v1/reminders/opt-outs',
       ]),
     );
     expect(labels.length).toBeGreaterThanOrEqual(28);
@@ -160,6 +170,33 @@ describe('OpenAPI document', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('documents what the citizens’ endpoints answer: the codes’ limits with Retry-After, the proof they need, the answers’ fields', () => {
+    const op = (label: string) => operations.find((o) => o.label === label)!.op;
+    const json = (label: string, status: string) => resolve(op(label).responses[status]?.content?.['application/json']?.schema);
+    for (const label of ['POST /v1/public/phone-verifications', 'POST /v1/public/phone-verifications/check']) {
+      expect({ label, retryAfter: op(label).responses['429']?.headers?.['Retry-After'] !== undefined }).toEqual({
+        label,
+        retryAfter: true,
+      });
+    }
+    expect(op('POST /v1/public/phone-verifications/check').responses['422'].description).toMatch(/VERIFICATION_CODE_INVALID.*triesLeft/);
+    for (const label of ['POST /v1/public/registrations', 'POST /v1/public/status-queries']) {
+      expect(op(label).responses['403'].description).toContain('VERIFICATION_REQUIRED');
+    }
+    expect(Object.keys(json('POST /v1/public/phone-verifications', '202')?.properties ?? {}).sort()).toEqual([
+      'expiresAt',
+      'resendAfter',
+      'verificationId',
+    ]);
+    expect(Object.keys(json('POST /v1/public/status-queries', '200')?.properties ?? {}).sort()).toEqual(['registry', 'submissions']);
+    expect(op('POST /v1/public/registrations').responses['409'].description).toContain('SUBMISSION_ALREADY_RECEIVED');
+    // A citizen ID travels only in bodies: no operation takes one in its path or query.
+    const idParameters = operations.flatMap(({ label, op: o }) =>
+      (o.parameters ?? []).filter((p) => /citizen/i.test(p.name)).map((p) => `${label} ${p.in} ${p.name}`),
+    );
+    expect(idParameters).toEqual([]);
   });
 
   it('declares the problem body ProblemFilter writes, with errors[] of field, code and message', () => {

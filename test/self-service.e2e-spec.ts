@@ -87,7 +87,14 @@ describe('a citizen registers through the website and the county approves', () =
     expect(good.body).toMatchObject({ verificationId: sent.body.verificationId, verified: true });
     // The code is stored only as a keyed hash: the phone's stream holds neither the digits nor the number.
     const events = t.app.get<EventStore>(EVENT_STORE);
-    const stored = JSON.stringify(await events.readStream(`phone-verification-${t.app.get(PhoneVerificationService).phoneKeyOf(phone)}`));
+    const recorded = await events.readStream(`phone-verification-${t.app.get(PhoneVerificationService).phoneKeyOf(phone)}`);
+    // The channel is on every event a citizen causes, the code's too.
+    expect(recorded.map((e) => [e.type, e.metadata.channel, e.metadata.role, e.metadata.operator])).toEqual([
+      ['VerificationCodeIssued', 'website', 'channel-client', 'website-client'],
+      ['VerificationCodeRejected', 'website', 'channel-client', 'website-client'],
+      ['PhoneVerified', 'website', 'channel-client', 'website-client'],
+    ]);
+    const stored = JSON.stringify(recorded);
     expect(stored).toContain('VerificationCodeIssued');
     expect(stored).not.toContain(code);
     expect(stored).not.toContain(phone);
@@ -312,6 +319,7 @@ describe('the code rules', () => {
       const tooSoon = await ask();
       expectProblem(tooSoon, 429, 'CODE_RESEND_TOO_SOON');
       expect(tooSoon.headers['retry-after']).toBe('60');
+      expect(tooSoon.body.retryAfter).toBe(60);
       clock.advance(5 * 60_000);
       const code = codeSent(t.dataDir, first.body.verificationId);
       const check = (verificationId: string, c: string) =>
@@ -445,6 +453,19 @@ describe('no enumeration: until the code is verified, an existing and an unknown
     expect(answer(a)).toEqual(answer(b));
     const never = 'pv_' + '0'.repeat(32);
     expect(answer(await query(known.id, never))).toEqual(answer(await query(unknown.id, never)));
+  });
+
+  it('answers a registration without a verified code the same for both', async () => {
+    const submit = (citizenId: string) =>
+      post(
+        '/v1/public/registrations',
+        website,
+        submissionBody(citizenId, phone, unverified, { name: '已登记', clientSubmissionId: 'ENUM-1' }),
+      );
+    const a = await submit(known.id);
+    const b = await submit(unknown.id);
+    expectProblem(a, 403, 'VERIFICATION_REQUIRED');
+    expect(answer(a)).toEqual(answer(b));
   });
 
   it('answers the code request the same (but for the new verification id and times)', async () => {

@@ -37,4 +37,18 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ type: [ProblemFieldErrorDto], description: 'Per-field errors of a validation problem' })
   errors?: ProblemFieldErrorDto[];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'On a 429 of the phone-code endpoints: seconds until asking again can work (as the Retry-After header)',
+  })
+  retryAfter?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: '`VERIFICATION_CODE_INVALID`: wrong tries left before the phone is frozen for 15 minutes',
+  })
+  triesLeft?: number;
 }
