@@ -13,6 +13,7 @@ import { ProjectionsService } from '../apps/registry/src/projections/projections
 import { PhoneVerificationService } from '../apps/registry/src/self-service/phone-verification.service';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES } from './support/citizens';
+import { ensureBuilt, runCli, startCli } from './support/imports-cli';
 import { expectProblem, registrationBody } from './support/requests';
 import {
   channelToken,
@@ -407,6 +408,22 @@ describe('channel credentials', () => {
       401,
       'TOKEN_CLAIMS_INVALID',
     );
+  });
+
+  it('takes the credential `cli token --role channel-client --channel website` prints, and the CLI refuses one without a channel', async () => {
+    ensureBuilt();
+    const printed = await runCli(['token', '--role', 'channel-client', '--region', '440000', '--channel', 'website'], t.dataDir);
+    const token = printed.stdout.trim().split('\n').pop()!;
+    const phone = newPhone();
+    const citizen = newCitizen();
+    personal.push(phone, citizen.id);
+    expect((await post('/v1/public/phone-verifications', token, { phone, citizenId: citizen.id, purpose: 'registration' })).status).toBe(
+      202,
+    );
+    expectProblem(await t.http().get('/v1/persons').set(bearer(token)), 403, 'FORBIDDEN');
+    const refused = await startCli(['token', '--role', 'channel-client', '--region', '440000'], t.dataDir).done;
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('a channel-client token is that role alone with --channel hall|website|terminal|mobile');
   });
 
   it('keeps staff tokens off the public endpoints and channel tokens off everything else', async () => {
