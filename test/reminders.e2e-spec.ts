@@ -31,6 +31,7 @@ const MORNING = '2030-12-11T02:00:00.000Z';
 
 interface Person {
   personId: string;
+  citizenId: string;
   phone?: string;
 }
 
@@ -39,11 +40,12 @@ const admin = (t: TestApp) => t.token({ role: 'province-admin', region: '44', su
 async function person(t: TestApp, options: { phone?: boolean; enrol?: 'contributing' | 'suspended' } = {}): Promise<Person> {
   const token = admin(t);
   const phone = options.phone === false ? undefined : newPhone();
+  const citizen = newCitizen(PLACES.nanshan.county);
   const res = await t
     .http()
     .post('/v1/persons/registrations')
     .set(bearer(token))
-    .send(registrationBody(newCitizen(PLACES.nanshan.county), { source: 'operator', name: '提醒对象', ...(phone && { phone }) }))
+    .send(registrationBody(citizen, { source: 'operator', name: '提醒对象', ...(phone && { phone }) }))
     .expect(200);
   const personId = res.body.personId as string;
   if (options.enrol) {
@@ -62,7 +64,7 @@ async function person(t: TestApp, options: { phone?: boolean; enrol?: 'contribut
       .send({ source: 'operator', effectiveDate: '2030-07-01' })
       .expect(200);
   }
-  return { personId, phone };
+  return { personId, citizenId: citizen.id, phone };
 }
 
 async function reminders(t: TestApp, query: Record<string, string> = {}): Promise<Array<Record<string, any>>> {
@@ -259,6 +261,13 @@ describe('a reminder cycle across quiet hours, a restart, two instances and two 
       .send({ personId: people.u3.personId })
       .expect(200);
     expect(again.body.recorded).toEqual([]);
+  });
+
+  it('keeps phone numbers and ID numbers out of the log, the CLI processes’ lines included', () => {
+    const log = t.readLog();
+    expect(log).toMatch(/cycle at /);
+    const values = Object.values(people).flatMap((p) => [p.citizenId, ...(p.phone ? [p.phone] : [])]);
+    expect(values.filter((v) => log.includes(v))).toEqual([]);
   });
 
   it('records each reminder list as a read of the persons it showed', async () => {
