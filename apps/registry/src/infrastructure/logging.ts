@@ -1,7 +1,8 @@
 import type { Params } from 'nestjs-pino';
-import pino from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { redactCitizenIds } from '../common/redact';
 
 /**
@@ -13,7 +14,7 @@ export function loggerParams(level: string, file?: string): Params {
   return {
     pinoHttp: {
       level,
-      ...(file ? { stream: pino.destination({ dest: file, mkdir: true, sync: true }) } : {}),
+      ...(file ? { stream: new LogFile(file) } : {}),
       genReqId: (req: IncomingMessage) => {
         const header = req.headers['x-request-id'];
         return typeof header === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(header) ? header : randomUUID();
@@ -32,4 +33,39 @@ export function loggerParams(level: string, file?: string): Params {
       redact: { paths: ['req.headers', 'res.headers', '*.citizenId', '*.name', '*.phone', '*.personal'], remove: true },
     },
   };
+}
+
+/**
+ * The log file, written synchronously line by line. A line that cannot be written (the disk is
+ * full, most often the same disk as the data) is dropped, not thrown: the service must go on
+ * answering, and tell the client 503 STORAGE_FULL, rather than die on its log. How many lines
+ * were dropped is written once writing works again; standard error says so once meanwhile.
+ */
+export class LogFile {
+  private readonly fd: number;
+  private dropped = 0;
+
+  constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a');
+  }
+
+  write(line: string): void {
+    try {
+      if (this.dropped > 0) {
+        writeSync(
+          this.fd,
+          `${JSON.stringify({ level: 40, time: Date.now(), msg: `${this.dropped} log lines dropped: the log file could not be written` })}\n`,
+        );
+        this.dropped = 0;
+      }
+      writeSync(this.fd, line);
+    } catch (error) {
+      if (this.dropped++ === 0) {
+        process.stderr.write(
+          `The log file could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}); log lines are dropped until it can\n`,
+        );
+      }
+    }
+  }
 }
