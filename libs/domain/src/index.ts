@@ -11,3 +11,4 @@ export * from './person';
 export * from './coverage';
 export * from './self-service';
 export * from './reminders';
+export * from './survey';

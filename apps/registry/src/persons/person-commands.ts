@@ -110,12 +110,21 @@ export const correction = (
   corrections: Partial<Record<IdentityField, string>>,
 ): PersonCommand => ({
   type: 'CorrectRecord',
-  data: { source: 'operator', sourceRecordId: ref.sourceRecordId, occurredAt: ref.occurredAt, operatorId, reason, corrections },
+  data: {
+    source: 'operator',
+    sourceRecordId: ref.sourceRecordId,
+    occurredAt: ref.occurredAt,
+    ...(ref.survey && { survey: ref.survey }),
+    operatorId,
+    reason,
+    corrections,
+  },
 });
 
 /** The same source and time under another record id (written out: see `sourced`). */
-function withRecordId(ref: SourceRef, sourceRecordId: string): SourceRef {
-  return { source: ref.source, sourceRecordId, occurredAt: ref.occurredAt };
+export function withRecordId(ref: SourceRef, sourceRecordId: string): SourceRef {
+  if (ref.survey === undefined) return { source: ref.source, sourceRecordId, occurredAt: ref.occurredAt };
+  return { source: ref.source, sourceRecordId, occurredAt: ref.occurredAt, survey: ref.survey };
 }
 
 /** The region a department record places its person in, for the importer's region scope. */

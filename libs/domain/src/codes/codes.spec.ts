@@ -55,9 +55,10 @@ describe('code tables', () => {
     expect(ContributionStatuses.nameZh('3')).toBe('终止参保');
   });
 
-  it('treats operator and self-service as interactive channels', () => {
+  it('treats operator, self-service and approved survey results as interactive channels', () => {
     expect(isInteractiveSource('operator')).toBe(true);
     expect(isInteractiveSource('self-service')).toBe(true);
+    expect(isInteractiveSource('survey')).toBe(true);
     expect(isInteractiveSource('household-registration')).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ export const SourceKinds = defineCodeTable({
   operator: { nameZh: '经办人员', nameEn: 'operator' },
   'self-service': { nameZh: '自助登记', nameEn: 'self-service registration' },
   comparison: { nameZh: '信息比对', nameEn: 'information comparison run' },
+  survey: { nameZh: '入户调查', nameEn: 'household survey (an approved result)' },
 });
 export type SourceKind = (typeof SourceKinds.codes)[number];
 export const isSourceKind = SourceKinds.is;
@@ -19,7 +20,9 @@ export const isSourceKind = SourceKinds.is;
 /**
  * Channels where a person types the command and can fix it: their mistakes are
  * rejected. Everything else is a department's fact, recorded even when it contradicts.
+ * A survey result reaches the person only through a reviewer's approval, and a reviewer
+ * who meets a refusal can return the result to the surveyor: interactive too.
  */
 export function isInteractiveSource(source: SourceKind): boolean {
-  return source === 'operator' || source === 'self-service';
+  return source === 'operator' || source === 'self-service' || source === 'survey';
 }

@@ -109,7 +109,15 @@ export function decidePerson(command: PersonCommand, state: PersonState, config:
 
 /** Copies exactly the reference fields: spreading command data could carry personal values into clear. */
 function sourceRefOf(data: SourceRef): SourceRef {
-  return { source: data.source, sourceRecordId: data.sourceRecordId, occurredAt: data.occurredAt };
+  if (data.survey === undefined) return { source: data.source, sourceRecordId: data.sourceRecordId, occurredAt: data.occurredAt };
+  const { taskId, resultId, outcome, evidence } = data.survey;
+  const survey = {
+    taskId,
+    resultId,
+    outcome,
+    evidence: evidence.map((e) => ({ documentId: e.documentId, type: e.type, sha256: e.sha256 })),
+  };
+  return { source: data.source, sourceRecordId: data.sourceRecordId, occurredAt: data.occurredAt, survey };
 }
 
 function registered(state: PersonState): RegisteredPersonState {

@@ -5,6 +5,7 @@ import { InsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
 import { CoverageStatus, ExemptionReason, RecordedExemptionReason } from '../codes/coverage-status';
 import { DomainEvent } from '../shared/decider';
+import type { SurveyReference } from '../survey/survey-reference';
 import { FieldChange, IdentityField } from './person-fields';
 
 /**
@@ -19,6 +20,8 @@ export interface SourceRef {
   readonly sourceRecordId: string;
   /** When it happened according to the source (ISO timestamp or date). */
   readonly occurredAt: string;
+  /** Set when the fact comes from an approved household-survey result: the task, outcome and evidence. */
+  readonly survey?: SurveyReference;
 }
 
 export interface PersonalIdentity {

@@ -10,5 +10,7 @@ import { SourceRef } from './person-events';
  * about six million such objects (commands, then events), some 17 s of its ~125 s.
  */
 export function sourced<T extends object>(ref: SourceRef, fields: T): SourceRef & T {
-  return { source: ref.source, sourceRecordId: ref.sourceRecordId, occurredAt: ref.occurredAt, ...fields };
+  // Two literals rather than one with a conditional spread: the department path keeps its shape.
+  if (ref.survey === undefined) return { source: ref.source, sourceRecordId: ref.sourceRecordId, occurredAt: ref.occurredAt, ...fields };
+  return { source: ref.source, sourceRecordId: ref.sourceRecordId, occurredAt: ref.occurredAt, survey: ref.survey, ...fields };
 }
