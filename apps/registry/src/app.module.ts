@@ -23,6 +23,7 @@ import { ClockModule } from './common/clock';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RemindersModule } from './reminders/reminders.module';
 import { SelfServiceModule } from './self-service/self-service.module';
+import { SurveyModule } from './survey/survey.module';
 
 @Module({
   imports: [
@@ -46,6 +47,7 @@ import { SelfServiceModule } from './self-service/self-service.module';
     NotificationsModule,
     SelfServiceModule,
     RemindersModule,
+    SurveyModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }, GracefulShutdown],
 })

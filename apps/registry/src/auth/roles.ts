@@ -7,6 +7,7 @@ export const ROLES = [
   'province-admin',
   'city-operator',
   'county-operator',
+  'township-operator',
   'township-surveyor',
   'auditor',
   'reporting-consumer',
@@ -50,6 +51,16 @@ export const PERMISSIONS = [
   'reminder:read',
   /** record a person's wish to receive no reminders */
   'reminder:opt-out',
+  /** see household-survey tasks (a caller who only works them sees the ones assigned to it) */
+  'survey:read',
+  /** send results of the survey tasks one is assigned (the surveyor's own visits) */
+  'survey:work',
+  /** create survey tasks from worklists or lists, assign and reassign them, cancel them */
+  'survey:manage',
+  /** return a submitted result to its surveyor, with a reason */
+  'survey:review',
+  /** approve a submitted result: it becomes the person's facts */
+  'survey:approve',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -69,12 +80,27 @@ const OPERATOR: Permission[] = [
   'reminder:opt-out',
 ];
 
+/** Operators above the township run the survey and approve its results (the procedure has the county approve). */
+const SURVEY_SUPERVISION: Permission[] = ['survey:read', 'survey:manage', 'survey:review', 'survey:approve'];
+
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  'province-admin': [...OPERATOR, 'person:unmask', 'ops:manage', 'audit:read'],
-  'city-operator': OPERATOR,
-  'county-operator': OPERATOR,
-  'township-surveyor': ['person:read', 'person:register', 'life-event:report', 'report:read', 'reminder:opt-out'],
-  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read', 'audit:read', 'reminder:read'],
+  'province-admin': [...OPERATOR, 'person:unmask', 'ops:manage', 'audit:read', ...SURVEY_SUPERVISION, 'survey:work'],
+  'city-operator': [...OPERATOR, ...SURVEY_SUPERVISION],
+  'county-operator': [...OPERATOR, ...SURVEY_SUPERVISION],
+  'township-operator': [
+    'person:read',
+    'person:history',
+    'person:register',
+    'enrollment:report',
+    'life-event:report',
+    'report:read',
+    'reminder:opt-out',
+    'survey:read',
+    'survey:manage',
+    'survey:review',
+  ],
+  'township-surveyor': ['person:read', 'person:register', 'life-event:report', 'report:read', 'reminder:opt-out', 'survey:read', 'survey:work'],
+  auditor: ['person:read', 'person:history', 'person:unmask', 'report:read', 'import:read', 'audit:read', 'reminder:read', 'survey:read'],
   'reporting-consumer': ['report:read'],
   'service-client': ['person:read', 'person:register', 'enrollment:report', 'life-event:report'],
   // A hall, website, terminal or mobile app speaking for citizens: the public endpoints and nothing else.

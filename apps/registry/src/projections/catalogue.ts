@@ -10,6 +10,7 @@ import {
   SubmissionPersonalFields,
   submissionsProjection,
 } from '../self-service/projections/submissions.projection';
+import { surveyProjection } from '../survey/projections/survey.projection';
 
 /** The person document's personal part, sealed and opened with the registry's keys. */
 export function personDocumentCodec(protector: PersonalDataProtector): PersonDocumentCodec {
@@ -40,5 +41,6 @@ export function registryProjections(protector: PersonalDataProtector, provinceCo
     submissionsProjection(submissionDocumentCodec(protector)),
     remindersProjection(),
     reminderRecipientsProjection(),
+    surveyProjection(provinceCode),
   ];
 }

@@ -7,8 +7,11 @@ export interface CommandContext {
   operator: string;
   role: string;
   region: string;
-  /** How the command came in; a self-service channel (hall, website, terminal, mobile) for citizens' own submissions. */
-  channel: 'http' | 'import' | 'cli' | 'comparison' | 'system' | SelfServiceChannel;
+  /**
+   * How the command came in; a self-service channel (hall, website, terminal, mobile) for citizens' own submissions;
+   * `survey`: person facts an approved household-survey result recorded.
+   */
+  channel: 'http' | 'import' | 'cli' | 'comparison' | 'system' | 'survey' | SelfServiceChannel;
   sourceSystem?: string;
   correlationId?: string;
   causationId?: string;

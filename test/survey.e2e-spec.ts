@@ -1,0 +1,565 @@
+/**
+ * Household survey (入户调查) over HTTP (issue #16, done-when): a township's worklist becomes
+ * survey tasks, surveyors send results (one offline twice, one about a person who changed
+ * meanwhile, one returned and sent again), a county operator approves them and the persons'
+ * coverage changes; a task whose person enrolled before the visit is cancelled by the
+ * registry. Then: concurrent batches never give a person two tasks in progress, region and
+ * assignment scope, overdue lists, progress per region, and no personal value in the log.
+ */
+import { createHash } from 'node:crypto';
+import { SurveyClock } from '../apps/registry/src/survey/survey-clock';
+import { SurveyReactor } from '../apps/registry/src/survey/survey-reactor';
+import { bearer, startApp, TestApp } from './support/app';
+import { newCitizen, PLACES, TestCitizen } from './support/citizens';
+import { expectProblem, personalForms, registrationBody } from './support/requests';
+
+jest.setTimeout(90_000);
+
+const TOWNSHIP = PLACES.nanshan.township; // 440305001 南头街道
+const OTHER_TOWNSHIP = PLACES.nanshan.otherTownship; // 440305002
+const DUE = '2099-12-31';
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+let t: TestApp;
+const personal: string[] = [];
+const tokens = {} as Record<'admin' | 'county' | 'township' | 'sv1' | 'sv2' | 'ins' | 'hr' | 'health' | 'auditor' | 'tianheCounty', string>;
+
+beforeAll(async () => {
+  t = await startApp();
+  tokens.admin = t.token({ role: 'province-admin', sub: 'admin-li', region: '44' });
+  tokens.county = t.token({ role: 'county-operator', sub: 'nanshan-reviewer', region: PLACES.nanshan.county });
+  tokens.township = t.token({ role: 'township-operator', sub: 'nantou-head', region: TOWNSHIP });
+  tokens.sv1 = t.token({ role: 'township-surveyor', sub: 'sv-nantou-1', region: TOWNSHIP });
+  tokens.sv2 = t.token({ role: 'township-surveyor', sub: 'sv-nantou-2', region: TOWNSHIP });
+  tokens.ins = t.token({ role: 'service-client', sub: 'insurance-system', region: '44', source: 'insurance-enrollment' });
+  tokens.hr = t.token({ role: 'service-client', sub: 'hr-system', region: '44', source: 'household-registration' });
+  tokens.health = t.token({ role: 'service-client', sub: 'health-system', region: '44', source: 'health' });
+  tokens.auditor = t.token({ role: 'auditor', sub: 'auditor-zhao', region: '44' });
+  tokens.tianheCounty = t.token({ role: 'county-operator', sub: 'tianhe-op', region: PLACES.tianhe.county });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+let serial = 0;
+async function register(
+  name: string,
+  region: string = TOWNSHIP,
+  extra: Record<string, unknown> = {},
+): Promise<{ personId: string; citizen: TestCitizen }> {
+  const citizen = newCitizen(region.slice(0, 6));
+  personal.push(...personalForms(citizen), name);
+  const res = await t
+    .http()
+    .post('/v1/persons/registrations')
+    .set(bearer(tokens.hr))
+    .send(
+      registrationBody(citizen, {
+        name,
+        householdRegion: region,
+        source: 'household-registration',
+        sourceRecordId: `SV-HR-${++serial}`,
+        ...extra,
+      }),
+    );
+  expect(res.status).toBe(200);
+  return { personId: res.body.personId, citizen };
+}
+
+const enrol = (personId: string, insuranceType = '390') =>
+  t
+    .http()
+    .post(`/v1/persons/${personId}/enrollments`)
+    .set(bearer(tokens.ins))
+    .send({
+      source: 'insurance-enrollment',
+      sourceRecordId: `ENR-${++serial}`,
+      insuranceType,
+      contributionStatus: '1',
+      provinceCode: '44',
+      since: '2025-01-01',
+    });
+
+const post = (path: string, token: string, body: Record<string, unknown> = {}) => t.http().post(path).set(bearer(token)).send(body);
+const getTask = (taskId: string, token = tokens.county) => t.http().get(`/v1/survey-tasks/${taskId}`).set(bearer(token));
+const settle = async () => {
+  await t.caughtUp();
+  await t.app.get(SurveyReactor).runner.waitUntilCaughtUp(20_000);
+  await t.caughtUp();
+};
+
+let resultSerial = 0;
+function result(finding: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const resultId = `c1b2-${++resultSerial}`;
+  return {
+    resultId,
+    visitedAt: new Date(Date.now() - 60_000).toISOString(),
+    finding,
+    evidence: [{ documentId: `oss://survey/${resultId}.jpg`, type: 'photo', sha256: sha(resultId) }],
+    ...extra,
+  };
+}
+
+describe('a township from worklist to approved results', () => {
+  const people = {} as Record<
+    'enrols' | 'dies' | 'offline' | 'changed' | 'returned' | 'enrolsBefore' | 'insured' | 'elsewhere',
+    { personId: string; citizen: TestCitizen }
+  >;
+  const taskOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    people.enrols = await register('甲入户');
+    people.dies = await register('乙入户');
+    people.offline = await register('丙入户');
+    people.changed = await register('丁入户');
+    people.returned = await register('戊入户');
+    people.enrolsBefore = await register('己入户');
+    people.insured = await register('庚入户');
+    people.elsewhere = await register('辛入户', OTHER_TOWNSHIP);
+    expect((await enrol(people.insured.personId)).status).toBe(200);
+    await settle();
+  });
+
+  it('lists the township worklist, and a batch from it issues one task per uninsured person, shared among the surveyors', async () => {
+    const worklist = await t.http().get('/v1/survey-worklists').query({ region: TOWNSHIP }).set(bearer(tokens.township)).expect(200);
+    const onList = worklist.body.items.map((p: { personId: string }) => p.personId);
+    expect(onList).not.toContain(people.insured.personId);
+    expect(onList).not.toContain(people.elsewhere.personId);
+    const batch = { batchId: 'nantou-2025-r1', region: TOWNSHIP, dueDate: DUE, from: 'worklist', surveyors: ['sv-nantou-1'] };
+    const res = await post('/v1/survey-tasks/batches', tokens.township, batch).expect(200);
+    expect(res.body).toMatchObject({ batchId: 'nantou-2025-r1', region: TOWNSHIP, created: onList.length, unchanged: 0, skipped: [] });
+    expect(res.body.tasks.map((x: { personId: string }) => x.personId).sort()).toEqual([...onList].sort());
+    for (const task of res.body.tasks) {
+      expect(task).toMatchObject({ taskId: expect.stringMatching(/^st_[0-9a-f]{24}$/), surveyor: 'sv-nantou-1', status: 'created' });
+      taskOf.set(task.personId, task.taskId);
+    }
+    // The same batch sent again issues nothing.
+    const again = await post('/v1/survey-tasks/batches', tokens.township, batch).expect(200);
+    expect(again.body).toMatchObject({ created: 0, unchanged: onList.length });
+    await settle();
+  });
+
+  it("shows a surveyor the tasks assigned to it, with what it needs to find the person, and nobody else's", async () => {
+    const mine = await t.http().get('/v1/survey-tasks').query({ limit: '200' }).set(bearer(tokens.sv1)).expect(200);
+    expect(mine.body.items.map((x: { taskId: string }) => x.taskId).sort()).toEqual([...taskOf.values()].sort());
+    const item = mine.body.items.find((x: { subject: { personId: string } }) => x.subject.personId === people.enrols.personId);
+    expect(item).toMatchObject({
+      state: 'assigned',
+      surveyor: 'sv-nantou-1',
+      dueDate: DUE,
+      overdue: false,
+      region: TOWNSHIP,
+      subject: {
+        kind: 'person',
+        name: '甲入户',
+        householdRegion: TOWNSHIP,
+        coverageStatus: 'uninsured',
+        birthYear: people.enrols.citizen.birthDate.slice(0, 4),
+      },
+    });
+    expect(item.subject.maskedCitizenId).toMatch(/^\d{6}\*{10}[\dX]{2}$/);
+    expect((await t.http().get('/v1/survey-tasks').set(bearer(tokens.sv2)).expect(200)).body.items).toEqual([]);
+    expectProblem(await getTask(taskOf.get(people.enrols.personId)!, tokens.sv2), 404, 'SURVEY_TASK_NOT_FOUND');
+    expectProblem(
+      await t.http().get('/v1/survey-tasks').query({ surveyor: 'sv-nantou-2' }).set(bearer(tokens.sv1)),
+      403,
+      'SURVEYOR_OUT_OF_SCOPE',
+    );
+    // Another county's operator: the task answers like one that does not exist.
+    expectProblem(await getTask(taskOf.get(people.enrols.personId)!, tokens.tianheCounty), 404, 'SURVEY_TASK_NOT_FOUND');
+    expectProblem(await getTask('st_000000000000000000000000', tokens.tianheCounty), 404, 'SURVEY_TASK_NOT_FOUND');
+  });
+
+  it('turns an approved "enrolled now" result into an enrolment that changes the person’s coverage and names the task', async () => {
+    const taskId = taskOf.get(people.enrols.personId)!;
+    const before = await t.http().get('/v1/reports/region-counts').query({ region: TOWNSHIP }).set(bearer(tokens.county)).expect(200);
+    const sent = result({ outcome: 'enrolled-now', enrollments: [{ insuranceType: '390', since: '2025-03-01', region: TOWNSHIP }] });
+    const submitted = await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, sent).expect(200);
+    expect(submitted.body).toMatchObject({ taskId, state: 'submitted', result: 'pending-review', recorded: ['SurveyResultSubmitted'] });
+    // A township operator reviews, but approval is the county's.
+    expectProblem(await post(`/v1/survey-tasks/${taskId}/approval`, tokens.township), 403, 'FORBIDDEN');
+    const approved = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county).expect(200);
+    expect(approved.body).toMatchObject({
+      taskId,
+      state: 'approved',
+      recorded: ['SurveyResultApproved'],
+      personEvents: ['EnrollmentRecorded'],
+    });
+    expect(approved.headers.etag).toBe(`"${approved.body.revision}"`);
+
+    const person = await t.http().get(`/v1/persons/${people.enrols.personId}`).set(bearer(tokens.county)).expect(200);
+    expect(person.body.coverage.status).toBe('insured-local');
+    const history = await t.http().get(`/v1/persons/${people.enrols.personId}/history`).set(bearer(tokens.county)).expect(200);
+    const fromSurvey = history.body.events.find((e: { type: string }) => e.type === 'EnrollmentRecorded');
+    expect(fromSurvey).toMatchObject({
+      source: 'survey',
+      channel: 'survey',
+      operator: 'nanshan-reviewer',
+      data: {
+        insuranceType: '390',
+        survey: {
+          taskId,
+          resultId: sent.resultId,
+          outcome: 'enrolled-now',
+          evidence: [{ documentId: sent.evidence[0].documentId, type: 'photo', sha256: sent.evidence[0].sha256 }],
+        },
+      },
+    });
+    await settle();
+    const after = await t.http().get('/v1/reports/region-counts').query({ region: TOWNSHIP }).set(bearer(tokens.county)).expect(200);
+    expect(after.body.coverageRate).toBeGreaterThan(before.body.coverageRate);
+    // Approving again records nothing more.
+    const repeat = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county).expect(200);
+    expect(repeat.body).toMatchObject({ state: 'approved', recorded: [], personEvents: [] });
+  });
+
+  it('records a death from an approved result, with its death-certificate reference, and the person becomes exempt', async () => {
+    const taskId = taskOf.get(people.dies.personId)!;
+    const sent = result(
+      { outcome: 'deceased', dateOfDeath: '2025-02-27' },
+      {
+        evidence: [{ documentId: 'oss://survey/death-0227.pdf', type: 'death-certificate', sha256: sha('certificate').toUpperCase() }],
+        note: '邻居证实于二月底去世',
+      },
+    );
+    personal.push('邻居证实于二月底去世');
+    await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, sent).expect(200);
+    const view = await getTask(taskId).expect(200);
+    expect(view.body.results).toEqual([
+      expect.objectContaining({
+        resultId: sent.resultId,
+        status: 'pending-review',
+        surveyor: 'sv-nantou-1',
+        finding: { outcome: 'deceased', dateOfDeath: '2025-02-27' },
+        evidence: [{ documentId: 'oss://survey/death-0227.pdf', type: 'death-certificate', sha256: sha('certificate') }],
+        note: '邻居证实于二月底去世',
+      }),
+    ]);
+    expect(view.body.personChangedSinceIssue).toMatchObject({ changed: false, events: [] });
+    const approved = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county).expect(200);
+    expect(approved.body.personEvents).toEqual(['DeathRecorded']);
+    const person = await t.http().get(`/v1/persons/${people.dies.personId}`).set(bearer(tokens.county)).expect(200);
+    expect(person.body).toMatchObject({
+      deceased: true,
+      dateOfDeath: '2025-02-27',
+      coverage: { status: 'exempt', exemptionReason: 'deceased' },
+    });
+  });
+
+  it('changes nothing when an offline client sends the same result twice', async () => {
+    const taskId = taskOf.get(people.offline.personId)!;
+    const sent = result({ outcome: 'refused' }, { visitedAt: new Date(Date.now() - 5 * 3_600_000).toISOString() });
+    const first = await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, sent).expect(200);
+    const second = await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, sent).expect(200);
+    expect(first.body).toMatchObject({ result: 'pending-review', recorded: ['SurveyResultSubmitted'] });
+    expect(second.body).toMatchObject({ result: 'already-received', recorded: [], revision: first.body.revision, state: 'submitted' });
+    // A different result while the first waits for review is refused: nothing is overwritten.
+    expectProblem(
+      await post(
+        `/v1/survey-tasks/${taskId}/results`,
+        tokens.sv1,
+        result({ outcome: 'not-found', visitDates: ['2025-03-01', '2025-03-02', '2025-03-03'] }),
+      ),
+      409,
+      'SURVEY_RESULT_ALREADY_SUBMITTED',
+    );
+    const view = await getTask(taskId, tokens.sv1).expect(200);
+    expect(view.body.results.map((r: { resultId: string }) => r.resultId)).toEqual([sent.resultId]);
+  });
+
+  it('shows the reviewer what changed about a person since the task was issued, and approves only with that seen', async () => {
+    const taskId = taskOf.get(people.changed.personId)!;
+    // The household register moves the person to a new address in the same township after the issue.
+    const changed = await t
+      .http()
+      .post('/v1/persons/registrations')
+      .set(bearer(tokens.hr))
+      .send(
+        registrationBody(people.changed.citizen, {
+          name: '丁入户',
+          householdRegion: TOWNSHIP,
+          householdAddress: '南头街道新村2号',
+          source: 'household-registration',
+          sourceRecordId: `SV-HR-${++serial}`,
+        }),
+      )
+      .expect(200);
+    personal.push('南头街道新村2号');
+    expect(changed.body.recorded).toContain('PersonDetailsChanged');
+    await settle();
+    // Not a reason to cancel the visit: the task is still with its surveyor.
+    expect((await getTask(taskId).expect(200)).body.state).toBe('assigned');
+    const sent = result(
+      { outcome: 'military-service', since: '2024-09-01' },
+      { evidence: [{ documentId: 'letter-77', type: 'official-letter', sha256: sha('letter') }] },
+    );
+    await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, sent).expect(200);
+
+    const view = await getTask(taskId).expect(200);
+    const changes = view.body.personChangedSinceIssue;
+    expect(changes.changed).toBe(true);
+    expect(changes.events.map((e: { type: string; source: string }) => [e.type, e.source])).toEqual([
+      ['PersonDetailsReported', 'household-registration'],
+      ['PersonDetailsChanged', 'household-registration'],
+    ]);
+    expect(changes.changes).toEqual([{ field: 'householdAddress', before: undefined, after: '南头街道新村2号' }]);
+    expect(view.body.subject.revision).toBe(changes.revisionNow);
+
+    const refused = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county);
+    expectProblem(refused, 409, 'SURVEY_PERSON_CHANGED');
+    expect(refused.body.personRevision).toBe(changes.revisionNow);
+    expect((await getTask(taskId).expect(200)).body.state).toBe('submitted');
+    const approved = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county, { personRevision: changes.revisionNow }).expect(200);
+    expect(approved.body.personEvents).toEqual(['ExemptionRecorded']);
+    const person = await t.http().get(`/v1/persons/${people.changed.personId}`).set(bearer(tokens.county)).expect(200);
+    expect(person.body.coverage).toMatchObject({ status: 'exempt', exemptionReason: 'military-service' });
+    expect(person.body.householdAddress).toBe('南头街道新村2号');
+  });
+
+  it('returns a result with a reason the surveyor sees, takes the corrected result, and approves that', async () => {
+    const taskId = taskOf.get(people.returned.personId)!;
+    const first = result({ outcome: 'refused' });
+    await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, first).expect(200);
+    expectProblem(await post(`/v1/survey-tasks/${taskId}/return`, tokens.township, { reason: ' ' }), 400, 'SURVEY_REASON_REQUIRED');
+    const returned = await post(`/v1/survey-tasks/${taskId}/return`, tokens.township, { reason: '拒绝参保需户主签字确认书' }).expect(200);
+    personal.push('拒绝参保需户主签字确认书');
+    expect(returned.body).toMatchObject({ state: 'returned', recorded: ['SurveyResultReturned'] });
+    const seen = await getTask(taskId, tokens.sv1).expect(200);
+    expect(seen.body.returns).toEqual([
+      { resultId: first.resultId, returnedBy: 'nantou-head', at: expect.any(String), reason: '拒绝参保需户主签字确认书' },
+    ]);
+    expect(seen.body.results[0]).toMatchObject({ resultId: first.resultId, status: 'returned' });
+    // Nothing to approve until the surveyor sends again.
+    expectProblem(await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county), 422, 'SURVEY_RESULT_NOT_SUBMITTED');
+    const second = result(
+      { outcome: 'enrolled-now', enrollments: [{ insuranceType: '390', since: '2025-03-02', region: PLACES.nanshan.county }] },
+      { corrections: { phone: '13900139000' } },
+    );
+    personal.push('13900139000');
+    await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, second).expect(200);
+    const approved = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county, { resultId: second.resultId }).expect(200);
+    expect(approved.body.personEvents).toEqual(['RecordCorrected', 'EnrollmentRecorded']);
+    const view = await getTask(taskId).expect(200);
+    expect(view.body.results.map((r: { resultId: string; status: string }) => [r.resultId, r.status])).toEqual([
+      [first.resultId, 'returned'],
+      [second.resultId, 'approved'],
+    ]);
+    const person = await t.http().get(`/v1/persons/${people.returned.personId}`).set(bearer(tokens.county)).expect(200);
+    expect(person.body).toMatchObject({ phone: '13900139000', coverage: { status: 'insured-local' } });
+  });
+
+  it('cancels a task when the person enrols before the visit, keeps the reason, and keeps a result sent afterwards aside', async () => {
+    const taskId = taskOf.get(people.enrolsBefore.personId)!;
+    const enrolled = await enrol(people.enrolsBefore.personId, '310');
+    expect(enrolled.status).toBe(200);
+    await settle();
+    const view = await getTask(taskId).expect(200);
+    expect(view.body).toMatchObject({
+      state: 'cancelled',
+      cancellation: {
+        cause: 'person-enrolled',
+        cancelledBy: 'registry',
+        personEvent: { type: 'EnrollmentRecorded', revision: enrolled.body.revision },
+      },
+    });
+    // The surveyor's device was offline and sends its visit afterwards: kept, not acted on.
+    const late = result({ outcome: 'refused' });
+    const kept = await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv1, late).expect(200);
+    expect(kept.body).toMatchObject({ state: 'cancelled', result: 'set-aside', recorded: ['SurveyResultSetAside'] });
+    const after = await getTask(taskId, tokens.sv1).expect(200);
+    expect(after.body.results).toEqual([expect.objectContaining({ resultId: late.resultId, status: 'set-aside', setAside: 'task-final' })]);
+    // Cancelled is final: no approval, no new assignment.
+    expectProblem(
+      await post(`/v1/survey-tasks/${taskId}/assignment`, tokens.township, { surveyor: 'sv-nantou-2' }),
+      409,
+      'SURVEY_TASK_ALREADY_FINAL',
+    );
+  });
+
+  it('reports progress for the township and the county: states, outcomes, worklist without a task, and the coverage effect', async () => {
+    await settle();
+    const county = await t
+      .http()
+      .get('/v1/reports/survey-progress')
+      .query({ region: PLACES.nanshan.county })
+      .set(bearer(tokens.county))
+      .expect(200);
+    const township = county.body.children.find((c: { region: string }) => c.region === TOWNSHIP);
+    expect(township.tasks).toMatchObject({
+      total: 6,
+      byState: { approved: 4, submitted: 1, cancelled: 1 },
+      overdue: 0,
+      outcomes: { 'enrolled-now': 2, deceased: 1, 'military-service': 1 },
+      awaitingReview: { refused: 1 },
+      cancellations: { 'person-enrolled': 1 },
+    });
+    // Left on the worklist: the one whose refusal waits for review (it has a task).
+    expect(township.worklist).toMatchObject({ persons: 1, withTask: 1, withoutTask: 0 });
+    expect(township.coverage).toMatchObject({ personsCovered: 2, personsExempted: 2 });
+    expect(township.coverage.rate).toBeGreaterThan(township.coverage.rateWithoutSurvey);
+    expect(county.body.tasks.total).toBeGreaterThanOrEqual(6);
+    // The other township's uninsured person has no task.
+    const other = county.body.children.find((c: { region: string }) => c.region === OTHER_TOWNSHIP);
+    expect(other.worklist).toMatchObject({ persons: 1, withTask: 0, withoutTask: 1 });
+    expect(JSON.stringify(county.body)).not.toMatch(/p_[a-z2-7]{26}|st_[0-9a-f]{24}/);
+  });
+});
+
+describe('one task in progress per person, whoever asks', () => {
+  it('gives each person exactly one task when batches over the same persons race, and a new round only after the last is final', async () => {
+    const persons = await Promise.all(['壬一', '壬二', '壬三', '壬四', '壬五'].map((n) => register(n, OTHER_TOWNSHIP)));
+    const personIds = persons.map((p) => p.personId);
+    const batches = await Promise.all(
+      ['race-a', 'race-b', 'race-c', 'race-d'].map((batchId) =>
+        post('/v1/survey-tasks/batches', tokens.county, { batchId, region: OTHER_TOWNSHIP, dueDate: DUE, from: 'list', personIds }),
+      ),
+    );
+    for (const b of batches) expect(b.status).toBe(200);
+    const created = batches.flatMap((b) => b.body.tasks.filter((x: { status: string }) => x.status === 'created'));
+    expect(created.map((x: { personId: string }) => x.personId).sort()).toEqual([...personIds].sort());
+    const skipped = batches.flatMap((b) => b.body.skipped);
+    expect(skipped).toHaveLength(personIds.length * 3);
+    for (const s of skipped) expect(['SURVEY_TASK_ALREADY_OPEN', 'SURVEY_TASK_ALREADY_ISSUED']).toContain(s.code);
+    await settle();
+    const listed = await t
+      .http()
+      .get('/v1/survey-tasks')
+      .query({ region: OTHER_TOWNSHIP, state: 'open,assigned,submitted,returned', limit: '200' })
+      .set(bearer(tokens.county))
+      .expect(200);
+    const open = listed.body.items.filter((x: { subject: { personId: string } }) => personIds.includes(x.subject.personId));
+    expect(open).toHaveLength(personIds.length);
+
+    // Cancel one person's task: a later batch issues round 2 for that person only.
+    const first = created.find((x: { personId: string }) => x.personId === personIds[0]);
+    await post(`/v1/survey-tasks/${first.taskId}/cancellation`, tokens.county, { reason: '列表有误' }).expect(200);
+    personal.push('列表有误');
+    const next = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: 'race-e',
+      region: OTHER_TOWNSHIP,
+      dueDate: DUE,
+      from: 'list',
+      personIds,
+    }).expect(200);
+    expect(next.body.created).toBe(1);
+    expect(next.body.tasks[0]).toMatchObject({ personId: personIds[0], status: 'created' });
+    expect(next.body.tasks[0].taskId).not.toBe(first.taskId);
+    expect(next.body.skipped.map((s: { code: string }) => s.code)).toEqual(Array(personIds.length - 1).fill('SURVEY_TASK_ALREADY_OPEN'));
+    const view = await getTask(next.body.tasks[0].taskId).expect(200);
+    expect(view.body).toMatchObject({ round: 2, state: 'open' });
+  });
+
+  it('skips persons outside the township or not there to visit, with a code per person', async () => {
+    const inTianhe = await register('癸天河', PLACES.tianhe.township);
+    const dead = await register('癸已故', OTHER_TOWNSHIP);
+    await t
+      .http()
+      .post(`/v1/persons/${dead.personId}/death`)
+      .set(bearer(tokens.health))
+      .send({ source: 'health', sourceRecordId: 'D-1', dateOfDeath: '2025-01-02' })
+      .expect(200);
+    const nanshan = await register('癸南山', TOWNSHIP);
+    const res = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: 'skips',
+      region: OTHER_TOWNSHIP,
+      dueDate: DUE,
+      from: 'list',
+      personIds: [inTianhe.personId, dead.personId, nanshan.personId],
+    }).expect(200);
+    expect(res.body.skipped).toEqual([
+      { personId: inTianhe.personId, code: 'PERSON_NOT_FOUND' },
+      { personId: dead.personId, code: 'PERSON_NOT_SURVEYABLE' },
+      { personId: nanshan.personId, code: 'PERSON_NOT_IN_REGION' },
+    ]);
+    expect(res.body.created).toBe(0);
+    expectProblem(
+      await post('/v1/survey-tasks/batches', tokens.county, {
+        batchId: 'x',
+        region: PLACES.nanshan.county,
+        dueDate: DUE,
+        from: 'worklist',
+      }),
+      400,
+      'REGION_NOT_TOWNSHIP',
+    );
+    expectProblem(
+      await post('/v1/survey-tasks/batches', tokens.township, { batchId: 'x', region: OTHER_TOWNSHIP, dueDate: DUE, from: 'worklist' }),
+      403,
+      'REGION_OUT_OF_SCOPE',
+    );
+    expectProblem(
+      await post('/v1/survey-tasks/batches', tokens.county, {
+        batchId: 'x',
+        region: OTHER_TOWNSHIP,
+        dueDate: '2000-01-01',
+        from: 'worklist',
+      }),
+      400,
+      'INVALID_DUE_DATE',
+    );
+  });
+});
+
+describe('assignment, household visits and overdue lists', () => {
+  it('reassigns with the history kept, lists a household together, and lists tasks past their due date as overdue', async () => {
+    const a = await register('子户主', OTHER_TOWNSHIP);
+    const b = await register('子家属', OTHER_TOWNSHIP);
+    const due = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const batch = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: 'household-1',
+      region: OTHER_TOWNSHIP,
+      dueDate: due,
+      from: 'list',
+      households: [[a.personId, b.personId]],
+      surveyors: ['sv-a', 'sv-b'],
+    }).expect(200);
+    const [ta, tb] = batch.body.tasks;
+    expect(ta.household).toMatch(/^hh_[0-9a-f]{16}$/);
+    expect(tb.household).toBe(ta.household);
+    expect(ta.surveyor).toBe(tb.surveyor);
+    const moved = await post(`/v1/survey-tasks/${ta.taskId}/assignment`, tokens.county, { surveyor: 'sv-c' }).expect(200);
+    expect(moved.body).toMatchObject({ state: 'assigned', recorded: ['SurveyTaskAssigned'] });
+    // If-Match pins the revision: a stale one is refused.
+    const stale = await t
+      .http()
+      .post(`/v1/survey-tasks/${ta.taskId}/assignment`)
+      .set(bearer(tokens.county))
+      .set('If-Match', '"0"')
+      .send({ surveyor: 'sv-d' });
+    expectProblem(stale, 412, 'REVISION_MISMATCH');
+    const view = await getTask(ta.taskId).expect(200);
+    expect(view.body.assignments.map((x: { surveyor: string }) => x.surveyor)).toEqual([ta.surveyor, 'sv-c']);
+    await settle();
+    const household = await t.http().get('/v1/survey-tasks').query({ household: ta.household }).set(bearer(tokens.county)).expect(200);
+    expect(household.body.items.map((x: { taskId: string }) => x.taskId).sort()).toEqual([ta.taskId, tb.taskId].sort());
+
+    const overdue = () =>
+      t.http().get('/v1/survey-tasks').query({ region: OTHER_TOWNSHIP, overdue: 'true', limit: '200' }).set(bearer(tokens.county));
+    expect((await overdue().expect(200)).body.items.map((x: { taskId: string }) => x.taskId)).not.toContain(ta.taskId);
+    const clock = t.app.get(SurveyClock);
+    const later = new Date(Date.now() + 4 * 86_400_000);
+    const spy = jest.spyOn(clock, 'now').mockReturnValue(later);
+    try {
+      const late = (await overdue().expect(200)).body.items;
+      expect(late.map((x: { taskId: string }) => x.taskId)).toEqual(expect.arrayContaining([ta.taskId, tb.taskId]));
+      expect(late.every((x: { overdue: boolean }) => x.overdue)).toBe(true);
+      const progress = await t
+        .http()
+        .get('/v1/reports/survey-progress')
+        .query({ region: OTHER_TOWNSHIP })
+        .set(bearer(tokens.county))
+        .expect(200);
+      expect(progress.body.tasks.overdue).toBeGreaterThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('privacy', () => {
+  it('never writes a personal value to the log', async () => {
+    const log = t.readLog();
+    for (const value of personal) expect({ value, logged: log.includes(value) }).toEqual({ value, logged: false });
+  });
+});
