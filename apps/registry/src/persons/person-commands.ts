@@ -122,7 +122,7 @@ export const correction = (
 });
 
 /** The same source and time under another record id (written out: see `sourced`). */
-export function withRecordId(ref: SourceRef, sourceRecordId: string): SourceRef {
+function withRecordId(ref: SourceRef, sourceRecordId: string): SourceRef {
   if (ref.survey === undefined) return { source: ref.source, sourceRecordId, occurredAt: ref.occurredAt };
   return { source: ref.source, sourceRecordId, occurredAt: ref.occurredAt, survey: ref.survey };
 }

@@ -9,7 +9,7 @@ import {
   SurveyResultPersonal,
   EvidenceReference,
 } from '@registry/domain';
-import { correction, death, enrollment, exemption, householdMove, registrationCommands, withRecordId } from '../persons/person-commands';
+import { correction, death, enrollment, exemption, householdMove, registrationCommands } from '../persons/person-commands';
 
 /** The approved result, as the approval reads it from the task (personal values opened). */
 export interface ApprovedResult {
@@ -101,8 +101,7 @@ export function surveyPersonCommands(result: ApprovedResult, reviewer: string, l
   const corrections = result.personal.corrections as Partial<Record<IdentityField, string>> | undefined;
   if (corrections && Object.keys(corrections).length > 0) {
     // An operator correction (the reviewer approving it is the operator); its reason names the task, not the person.
-    const at = withRecordId(ref('correction'), `${base}#correction`);
-    commands.unshift(correction(at, reviewer, `household survey ${result.taskId}, result ${result.resultId}`, corrections));
+    commands.unshift(correction(ref('correction'), reviewer, `household survey ${result.taskId}, result ${result.resultId}`, corrections));
   }
   return commands;
 }
