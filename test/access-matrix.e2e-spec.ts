@@ -37,6 +37,7 @@ const CALLERS: Record<Role, { region: string; source?: string; insuranceTypes?: 
   'province-admin': { region: '44' },
   'city-operator': { region: '4403' },
   'county-operator': { region: '440305' },
+  'township-operator': { region: PLACES.nanshan.township },
   'township-surveyor': { region: PLACES.nanshan.township },
   auditor: { region: '4403' },
   'reporting-consumer': { region: '4403' },
@@ -61,6 +62,7 @@ type Row = [
   provinceAdmin: [Expected, Expected],
   cityOperator: [Expected, Expected],
   countyOperator: [Expected, Expected],
+  townshipOperator: [Expected, Expected],
   townshipSurveyor: [Expected, Expected],
   auditor: [Expected, Expected],
   reportingConsumer: [Expected, Expected],
@@ -73,8 +75,9 @@ type Row = [
  * fixture person can take); columns are the roles in ROLES order, each [in, out].
  */
 const MATRIX: Record<string, Row> = {
-  //                                 province-admin   city-operator             county-operator           township-surveyor         auditor                   reporting-consumer    service-client    channel-client
+  // columns: province-admin, city-operator, county-operator, township-operator, township-surveyor, auditor, reporting-consumer, service-client, channel-client
   'GET /health': [
+    [OK, OK],
     [OK, OK],
     [OK, OK],
     [OK, OK],
@@ -93,8 +96,10 @@ const MATRIX: Record<string, Row> = {
     [OK, OK],
     [OK, OK],
     [OK, OK],
+    [OK, OK],
   ],
   'GET /docs-json': [
+    [OK, OK],
     [OK, OK],
     [OK, OK],
     [OK, OK],
@@ -109,6 +114,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, OUT_OF_SCOPE],
@@ -116,6 +122,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'POST /v1/persons/lookup': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
@@ -130,6 +137,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
@@ -140,12 +148,14 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/persons/:id?asOf': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
@@ -159,6 +169,7 @@ const MATRIX: Record<string, Row> = {
     [NO_UNMASK, NOT_FOUND],
     [NO_UNMASK, NOT_FOUND],
     [NO_UNMASK, NOT_FOUND],
+    [NO_UNMASK, NOT_FOUND],
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [NO_UNMASK, NOT_FOUND],
@@ -166,6 +177,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'GET /v1/persons/:id/history': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
@@ -176,6 +188,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'GET /v1/persons/:id/history?unmask': [
     [OK, OK],
+    [NO_UNMASK, NOT_FOUND],
     [NO_UNMASK, NOT_FOUND],
     [NO_UNMASK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
@@ -191,11 +204,13 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/reports/coverage': [
     [OK, OK],
+    [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
@@ -211,11 +226,13 @@ const MATRIX: Record<string, Row> = {
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
     [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/audit/entries?person': [
     [OK, OK],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -229,6 +246,7 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
     [OK, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -236,6 +254,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'POST /v1/persons/:id/enrollments': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
@@ -248,6 +267,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OK],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -258,6 +278,7 @@ const MATRIX: Record<string, Row> = {
     [OK, OK],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -266,6 +287,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'POST /v1/persons/:id/enrollments/170/termination': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
@@ -283,9 +305,11 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/persons/:id/household-moves': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
@@ -296,6 +320,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'POST /v1/persons/:id/household-cancellations': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
@@ -310,6 +335,7 @@ const MATRIX: Record<string, Row> = {
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
+    [OK, NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, NOT_FOUND],
@@ -317,6 +343,7 @@ const MATRIX: Record<string, Row> = {
   ],
   'POST /v1/persons/:id/death': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
@@ -334,12 +361,14 @@ const REVIEW_NOT_FOUND = '404 REVIEW_NOT_FOUND'; // every candidate outside the 
 const LISTED = '200 LISTED'; // a list, and the target is in it
 const UNLISTED = '200 UNLISTED'; // a list, and the target is not in it
 const MINISTRY_DISABLED = '503 MINISTRY_DISABLED'; // permitted; the tests run without MINISTRY_URL
+const TASK_NOT_FOUND = '404 SURVEY_TASK_NOT_FOUND'; // a survey task outside the caller's region (or, for a surveyor, not its own): as if none
 /** A role's cell: [in, out] where the endpoint has a region target, [answer] where it has none (called once). */
 type Cell = [inRegion: Expected, outOfRegion: Expected] | [noRegionTarget: Expected];
 type OpsRow = [
   provinceAdmin: Cell,
   cityOperator: Cell,
   countyOperator: Cell,
+  townshipOperator: Cell,
   townshipSurveyor: Cell,
   auditor: Cell,
   reportingConsumer: Cell,
@@ -357,15 +386,21 @@ type OpsRow = [
  * - survey worklists: ?region= the township 440305001 / 440106001, or the county 440305 / 440106
  *   (which the township surveyor does not cover); "listed": that region's uninsured fixture
  *   person is on the list;
+ * - survey tasks: "in" tasks in 440305001, "out" tasks in 440106001, each command cell acting on a
+ *   task of its own in the state the command needs (open to assign or cancel, assigned to the
+ *   caller for a result, submitted for approval or return); "listed": a task assigned to the
+ *   matrix's township surveyor is on the list; progress: ?region= the township 440305001 / the
+ *   county 440106;
  * - comparison runs and the ministry exchange are province-wide, with no region target.
  * Every 2xx answer is also checked to show nothing of a region outside the caller's (REVEALS).
  */
 const OPS_MATRIX: Record<string, OpsRow> = {
-  //                                           province-admin        city-operator           county-operator         township-surveyor             auditor                 reporting-consumer      service-client
+  // columns: province-admin, city-operator, county-operator, township-operator, township-surveyor, auditor, reporting-consumer, service-client, channel-client
   'GET /v1/imports/:id': [
     [OK, OK],
     [OK, IMPORT_NOT_FOUND],
     [OK, IMPORT_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [OK, IMPORT_NOT_FOUND],
     [FORBIDDEN, FORBIDDEN],
@@ -381,6 +416,7 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/imports': [
     [ACCEPTED, ACCEPTED],
@@ -391,14 +427,26 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
-  'GET /v1/comparison-runs': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN], [FORBIDDEN]],
-  'GET /v1/comparison-runs/:id': [[OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN], [FORBIDDEN]],
-  'POST /v1/comparison-runs': [[ACCEPTED], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/comparison-runs': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/comparison-runs/:id': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/comparison-runs': [
+    [ACCEPTED],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+  ],
   'GET /v1/link-reviews': [
     [LISTED, LISTED],
     [LISTED, UNLISTED],
     [LISTED, UNLISTED],
+    [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
@@ -414,6 +462,7 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'POST /v1/link-reviews/:id/reject': [
     [OK, OK],
@@ -424,9 +473,11 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   'GET /v1/survey-worklists?region=township': [
     [LISTED, LISTED],
+    [LISTED, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
@@ -441,6 +492,7 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [LISTED, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
@@ -450,12 +502,23 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [LISTED, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
     [OUT_OF_SCOPE, OUT_OF_SCOPE],
+    [OUT_OF_SCOPE, OUT_OF_SCOPE],
     [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
     [LISTED, OUT_OF_SCOPE],
     [FORBIDDEN, FORBIDDEN],
   ],
-  'GET /v1/ministry/exchange': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/ministry/exchange': [
+    [OK],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+  ],
   'POST /v1/ministry/uploads/run': [
     [MINISTRY_DISABLED],
     [FORBIDDEN],
@@ -465,12 +528,123 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     [FORBIDDEN],
     [FORBIDDEN],
     [FORBIDDEN],
+    [FORBIDDEN],
+  ],
+  'POST /v1/survey-tasks/batches': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/survey-tasks?region': [
+    [LISTED, LISTED],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [LISTED, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/survey-tasks/:id': [
+    [OK, OK],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/survey-tasks/:id/assignment': [
+    [OK, OK],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/survey-tasks/:id/results': [
+    [OK, OK],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, TASK_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/survey-tasks/:id/return': [
+    [OK, OK],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/survey-tasks/:id/approval': [
+    [OK, OK],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'POST /v1/survey-tasks/:id/cancellation': [
+    [OK, OK],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [OK, TASK_NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
+  'GET /v1/reports/survey-progress': [
+    [OK, OK],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [OK, OUT_OF_SCOPE],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
   ],
   // The chain covers the whole log: any auditor may verify it; a replay lists documents of the whole province.
-  'GET /v1/audit/verification': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
-  'POST /v1/audit/replays': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OUT_OF_SCOPE], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'GET /v1/audit/verification': [[OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN], [OK], [FORBIDDEN], [FORBIDDEN], [FORBIDDEN]],
+  'POST /v1/audit/replays': [
+    [OK],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [OUT_OF_SCOPE],
+    [FORBIDDEN],
+    [FORBIDDEN],
+    [FORBIDDEN],
+  ],
   'POST /v1/ministry/interactions/download': [
     [MINISTRY_DISABLED],
+    [FORBIDDEN],
     [FORBIDDEN],
     [FORBIDDEN],
     [FORBIDDEN],
@@ -497,10 +671,31 @@ const STAFF_PAIR: Cell = [FORBIDDEN, FORBIDDEN];
  * names the role's fixture person on each side.
  */
 const SELF_SERVICE_MATRIX: Record<string, OpsRow> = {
-  //                                      province-admin          city-operator           county-operator         township-surveyor  auditor              reporting-consumer  service-client  channel-client
-  'POST /v1/public/phone-verifications': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [CODE_SENT]],
-  'POST /v1/public/phone-verifications/check': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [OK]],
+  // columns: province-admin, city-operator, county-operator, township-operator, township-surveyor, auditor, reporting-consumer, service-client, channel-client
+  'POST /v1/public/phone-verifications': [
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    [CODE_SENT],
+  ],
+  'POST /v1/public/phone-verifications/check': [
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    ANY_STAFF,
+    [OK],
+  ],
   'POST /v1/public/registrations': [
+    STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
@@ -510,11 +705,12 @@ const SELF_SERVICE_MATRIX: Record<string, OpsRow> = {
     STAFF_PAIR,
     [CODE_SENT, OUT_OF_SCOPE],
   ],
-  'POST /v1/public/status-queries': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [OK]],
+  'POST /v1/public/status-queries': [ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, ANY_STAFF, [OK]],
   'GET /v1/self-service-reviews': [
     [LISTED, LISTED],
     [LISTED, UNLISTED],
     [LISTED, UNLISTED],
+    STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
@@ -530,11 +726,13 @@ const SELF_SERVICE_MATRIX: Record<string, OpsRow> = {
     STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
+    STAFF_PAIR,
   ],
   'POST /v1/self-service-reviews/:id/rejection': [
     [OK, OK],
     [OK, SS_REVIEW_NOT_FOUND],
     [OK, SS_REVIEW_NOT_FOUND],
+    STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
     STAFF_PAIR,
@@ -546,6 +744,7 @@ const SELF_SERVICE_MATRIX: Record<string, OpsRow> = {
     [LISTED, UNLISTED],
     [LISTED, UNLISTED],
     STAFF_PAIR,
+    STAFF_PAIR,
     [LISTED, UNLISTED],
     STAFF_PAIR,
     STAFF_PAIR,
@@ -553,6 +752,7 @@ const SELF_SERVICE_MATRIX: Record<string, OpsRow> = {
   ],
   'POST /v1/reminders/opt-outs': [
     [OK, OK],
+    [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
     [OK, NOT_FOUND],
@@ -590,7 +790,16 @@ interface OpsFixtures {
   listedSubmission: Record<Target, string>;
   /** Per role and side, a pending submission for the approval cell and one for the rejection cell. */
   submissions: Record<Role, Record<Target, { approve: string; reject: string }>>;
+  survey: SurveyFixtures;
 }
+
+/** Survey tasks per side, and per role and side one in the state each command cell needs (see the targets above). */
+interface SurveyFixtures {
+  listed: Record<Target, string>;
+  batchPerson: Record<Role, Record<Target, string>>;
+  tasks: Record<SurveyCell, Record<Role, Record<Target, string>>>;
+}
+type SurveyCell = 'assign' | 'cancel' | 'result' | 'approve' | 'return';
 
 /** "any": the endpoint has no region target (a one-answer cell). */
 type CellTarget = Target | 'any';
@@ -773,6 +982,65 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
       .get('/v1/survey-worklists')
       .query({ region: target === 'out' ? PLACES.tianhe.county : PLACES.nanshan.county })
       .set(bearer(token)),
+  'POST /v1/survey-tasks/batches': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post('/v1/survey-tasks/batches')
+      .set(bearer(token))
+      .send({
+        batchId: `matrix-${role}-${target}`,
+        region: TARGET_REGION[side(target)],
+        dueDate: '2099-12-31',
+        from: 'list',
+        personIds: [ops.survey.batchPerson[role][side(target)]],
+      }),
+  'GET /v1/survey-tasks?region': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/survey-tasks')
+      .query({ region: TARGET_REGION[side(target)], limit: '200' })
+      .set(bearer(token)),
+  'GET /v1/survey-tasks/:id': ({ t, token, target, ops }) =>
+    t
+      .http()
+      .get(`/v1/survey-tasks/${ops.survey.listed[side(target)]}`)
+      .set(bearer(token)),
+  'POST /v1/survey-tasks/:id/assignment': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/survey-tasks/${ops.survey.tasks.assign[role][side(target)]}/assignment`)
+      .set(bearer(token))
+      .send({ surveyor: 'township-surveyor-matrix' }),
+  'POST /v1/survey-tasks/:id/results': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/survey-tasks/${ops.survey.tasks.result[role][side(target)]}/results`)
+      .set(bearer(token))
+      .send({ resultId: `matrix-${role}-${target}`, visitedAt: new Date().toISOString(), finding: { outcome: 'refused' } }),
+  'POST /v1/survey-tasks/:id/return': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/survey-tasks/${ops.survey.tasks.return[role][side(target)]}/return`)
+      .set(bearer(token))
+      .send({ reason: '材料不全' }),
+  'POST /v1/survey-tasks/:id/approval': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/survey-tasks/${ops.survey.tasks.approve[role][side(target)]}/approval`)
+      .set(bearer(token))
+      .send({}),
+  'POST /v1/survey-tasks/:id/cancellation': ({ t, token, role, target, ops }) =>
+    t
+      .http()
+      .post(`/v1/survey-tasks/${ops.survey.tasks.cancel[role][side(target)]}/cancellation`)
+      .set(bearer(token))
+      .send({ reason: '重复任务' }),
+  'GET /v1/reports/survey-progress': ({ t, token, target }) =>
+    t
+      .http()
+      .get('/v1/reports/survey-progress')
+      .query({ region: target === 'in' ? PLACES.nanshan.township : PLACES.tianhe.county })
+      .set(bearer(token)),
   'GET /v1/ministry/exchange': ({ t, token }) => t.http().get('/v1/ministry/exchange').set(bearer(token)),
   'POST /v1/ministry/uploads/run': ({ t, token }) => t.http().post('/v1/ministry/uploads/run').set(bearer(token)),
   'GET /v1/audit/verification': ({ t, token }) => t.http().get('/v1/audit/verification').set(bearer(token)),
@@ -869,6 +1137,8 @@ const LISTS: Record<string, (body: any, c: CallContext) => boolean> = {
     body.items.some((item: { reviewId: string }) => item.reviewId === ops.listedSubmission[side(target)]),
   'GET /v1/reminders?personId': (body, { target, ops }) =>
     body.items.some((item: { personId: string }) => item.personId === ops.uninsured[side(target)]),
+  'GET /v1/survey-tasks?region': (body, { target, ops }) =>
+    body.items.some((item: { taskId: string }) => item.taskId === ops.survey.listed[side(target)]),
 };
 
 /** A comparison run's counts and progress figures are aggregates over the whole province. */
@@ -894,6 +1164,11 @@ const REVEALS: Record<string, (body: any) => Regions> = {
     body.items.map((c: { householdRegion: string }) => c.householdRegion),
   'GET /v1/self-service-reviews': (body) => body.items.map((r: { residenceRegion: string }) => r.residenceRegion),
   'GET /v1/reminders?personId': (body) => body.items.map((r: { region: string | null }) => r.region),
+  'POST /v1/survey-tasks/batches': (body) => [body.region],
+  'GET /v1/survey-tasks?region': (body) =>
+    body.items.flatMap((i: { region: string; subject: { householdRegion?: string } }) => [i.region, i.subject.householdRegion]),
+  'GET /v1/survey-tasks/:id': (body) => [body.region, body.subject.householdRegion],
+  'GET /v1/reports/survey-progress': (body) => [body.region, ...body.children.map((c: { region: string }) => c.region)],
 };
 
 /** The regions shown that the role's region does not cover (a person without a region counts as the province). */
@@ -1026,6 +1301,82 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     ops.runId = run.body._id;
     expect((await t.app.get(ComparisonService).waitFor(ops.runId)).state).toBe('completed');
     await setUpSelfService();
+    // After the run: its verdicts are not changes the survey approvals below would have to be shown.
+    ops.survey = await setUpSurvey(admin);
+  }
+
+  /** Survey tasks on both sides, each command cell's in the state its command needs (see SurveyFixtures). */
+  async function setUpSurvey(admin: string): Promise<SurveyFixtures> {
+    const fieldWorker = t.token({ role: 'township-surveyor', sub: 'fixture-surveyor', region: '44' });
+    let seq = 0;
+    const person = async (target: Target) => {
+      const res = await t
+        .http()
+        .post('/v1/persons/registrations')
+        .set(bearer(admin))
+        .send(
+          registrationBody(newCitizen(target === 'in' ? PLACES.nanshan.county : PLACES.tianhe.county), {
+            source: 'operator',
+            sourceRecordId: `SURVEY-MATRIX-${target}-${++seq}`,
+            householdRegion: TARGET_REGION[target],
+            name: '调查对象',
+          }),
+        )
+        .expect(200);
+      return res.body.personId as string;
+    };
+    const batch = async (target: Target, batchId: string, personIds: string[], surveyors?: string[], dueDate = '2099-12-31') => {
+      const res = await t
+        .http()
+        .post('/v1/survey-tasks/batches')
+        .set(bearer(admin))
+        .send({ batchId, region: TARGET_REGION[target], dueDate, from: 'list', personIds, ...(surveyors && { surveyors }) })
+        .expect(200);
+      expect(res.body.created).toBe(personIds.length);
+      return new Map<string, string>(res.body.tasks.map((x: { personId: string; taskId: string }) => [x.personId, x.taskId]));
+    };
+    const fixtures: SurveyFixtures = {
+      listed: {} as Record<Target, string>,
+      batchPerson: {} as Record<Role, Record<Target, string>>,
+      tasks: { assign: {}, cancel: {}, result: {}, approve: {}, return: {} } as SurveyFixtures['tasks'],
+    };
+    for (const role of ROLES) {
+      fixtures.batchPerson[role] = {} as Record<Target, string>;
+      for (const cell of Object.keys(fixtures.tasks) as SurveyCell[]) fixtures.tasks[cell][role] = {} as Record<Target, string>;
+    }
+    for (const target of TARGETS) {
+      // The listed task is due first, so it leads every list.
+      const listedPerson = await person(target);
+      fixtures.listed[target] = (await batch(target, `listed-${target}`, [listedPerson], ['township-surveyor-matrix'], '2099-01-01')).get(
+        listedPerson,
+      )!;
+      const people = {} as Record<SurveyCell, Map<Role, string>>;
+      for (const cell of Object.keys(fixtures.tasks) as SurveyCell[]) {
+        people[cell] = new Map();
+        for (const role of ROLES) people[cell].set(role, await person(target));
+      }
+      for (const role of ROLES) fixtures.batchPerson[role][target] = await person(target);
+      const open = await batch(target, `open-${target}`, [...people.assign.values(), ...people.cancel.values()]);
+      const review = await batch(target, `review-${target}`, [...people.approve.values(), ...people.return.values()], ['fixture-surveyor']);
+      for (const role of ROLES) {
+        fixtures.tasks.assign[role][target] = open.get(people.assign.get(role)!)!;
+        fixtures.tasks.cancel[role][target] = open.get(people.cancel.get(role)!)!;
+        for (const cell of ['approve', 'return'] as const) {
+          const taskId = review.get(people[cell].get(role)!)!;
+          fixtures.tasks[cell][role][target] = taskId;
+          await t
+            .http()
+            .post(`/v1/survey-tasks/${taskId}/results`)
+            .set(bearer(fieldWorker))
+            .send({ resultId: `fixture-${taskId}`, visitedAt: new Date().toISOString(), finding: { outcome: 'refused' } })
+            .expect(200);
+        }
+        const own = await batch(target, `result-${role}-${target}`, [people.result.get(role)!], [`${role}-matrix`]);
+        fixtures.tasks.result[role][target] = own.get(people.result.get(role)!)!;
+      }
+    }
+    await t.caughtUp();
+    return fixtures;
   }
 
   /** Pending self-service submissions on each side (a province-wide website submits them), and one reminder cycle. */
@@ -1073,6 +1424,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       'province-admin',
       'city-operator',
       'county-operator',
+      'township-operator',
       'township-surveyor',
       'auditor',
       'reporting-consumer',
@@ -1125,6 +1477,9 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'GET /v1/reports/coverage',
         'GET /v1/reports/data-quality',
         'GET /v1/reports/region-counts',
+        'GET /v1/reports/survey-progress',
+        'GET /v1/survey-tasks',
+        'GET /v1/survey-tasks/{taskId}',
         'GET /v1/survey-worklists',
         'GET /v1/survey-worklists/identity-checks',
         'POST /v1/audit/replays',
@@ -1152,6 +1507,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'POST /v1/reminders/opt-outs',
         'POST /v1/self-service-reviews/{reviewId}/approval',
         'POST /v1/self-service-reviews/{reviewId}/rejection',
+        'POST /v1/survey-tasks/batches',
+        'POST /v1/survey-tasks/{taskId}/approval',
+        'POST /v1/survey-tasks/{taskId}/assignment',
+        'POST /v1/survey-tasks/{taskId}/cancellation',
+        'POST /v1/survey-tasks/{taskId}/results',
+        'POST /v1/survey-tasks/{taskId}/return',
       ].sort(),
     );
     // Every documented route (/v1 and the rest) is called by some row; every row calls a
@@ -1203,7 +1564,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
     expect(JSON.stringify(counts.body)).not.toMatch(/p_[a-z2-7]{26}/);
     // Every endpoint that shows persons or person-level records: imports, reviews, worklists.
     const personEndpoints = Object.keys(ROWS).filter((e) =>
-      /\/v1\/(persons|imports|link-reviews|survey-worklists|self-service-reviews|reminders|public)/.test(e),
+      /\/v1\/(persons|imports|link-reviews|survey-worklists|survey-tasks|self-service-reviews|reminders|public)/.test(e),
     );
     for (const endpoint of personEndpoints) {
       const answers = (ROWS[endpoint][ROLES.indexOf('reporting-consumer')] as Expected[]).filter((x) => x !== FORBIDDEN);

@@ -64,7 +64,8 @@ function comparable(state: PersonState, disclosure: IdentityDisclosure, localPro
 
 /**
  * What changed about the person between the task's issue and now: the events recorded since
- * (type, source, channel, when) and each compared fact that differs, before and after. The
+ * (type, source, channel, when) and each compared fact that differs, before and after (the
+ * coverage status judged as of the issue's day and as of today). The
  * reviewer sees this beside the result, so a result about a person who changed meanwhile is
  * never applied blind.
  */
@@ -95,7 +96,9 @@ export function personChanges(
   const changes = Object.keys({ ...before, ...after })
     .filter((field) => before[field] !== after[field])
     .map((field) => ({ field, before: before[field], after: after[field] }));
-  return { changed: events.length > 0, revisionAtIssue: then.revision, revisionNow: now.revision, events, changes };
+  // Changed: a compared fact differs. Events that only confirm what was held (a source reporting the same values, a
+  // comparison verdict equal to the last) are listed, but change nothing a reviewer must weigh.
+  return { changed: changes.length > 0, revisionAtIssue: then.revision, revisionNow: now.revision, events, changes };
 }
 
 type ResultView = Omit<SurveyResultFacts, 'personal' | 'personalFields' | 'occurredAt'> & {

@@ -5,7 +5,9 @@ import {
   Gender,
   IssuedSurveyTaskState,
   PersonCommand,
+  PersonEvent,
   PersonId,
+  foldPerson,
   SurveyResultSubmitted,
   SurveyTask,
   SurveyTaskCommand,
@@ -286,12 +288,23 @@ export class SurveyService {
       personId = task.subject.personId as PersonId;
       const now = await this.persons.load(personId);
       if (now.state.status === 'unregistered') throw taskNotFound();
-      // Changed since the issue (what the task view shows): events recorded after it, other than those an earlier try of
-      // this approval recorded.
+      // Changed since the issue, as the task view shows it; facts an earlier try of this approval recorded do not count.
       const then = await this.persons.load(personId, issuedAt);
-      const changed = now.events.some(
-        (e) => e.revision > then.revision && (e.data as { survey?: { taskId: string } }).survey?.taskId !== task.taskId,
-      );
+      const others = now.events.filter((e) => (e.data as { survey?: { taskId: string } }).survey?.taskId !== task.taskId);
+      const withoutOwn: LoadedPerson = {
+        ...now,
+        events: others,
+        state: foldPerson(others.map((e) => ({ type: e.type, data: e.data }) as PersonEvent)),
+      };
+      const today = this.clock.today();
+      const changed = personChanges(
+        then,
+        withoutOwn,
+        IdentityDisclosure.FULL,
+        this.reference.provinceCode,
+        task.issuedAt.slice(0, 10),
+        today,
+      ).changed;
       if (changed) {
         if (personRevision !== now.revision) {
           throw new ProblemException(
