@@ -128,7 +128,14 @@ describe('a township from worklist to approved results', () => {
     expect(onList).not.toContain(people.elsewhere.personId);
     const batch = { batchId: 'nantou-2025-r1', region: TOWNSHIP, dueDate: DUE, from: 'worklist', surveyors: ['sv-nantou-1'] };
     const res = await post('/v1/survey-tasks/batches', tokens.township, batch).expect(200);
-    expect(res.body).toMatchObject({ batchId: 'nantou-2025-r1', region: TOWNSHIP, created: onList.length, unchanged: 0, skipped: [] });
+    expect(res.body).toMatchObject({
+      batchId: 'nantou-2025-r1',
+      region: TOWNSHIP,
+      created: onList.length,
+      unchanged: 0,
+      skipped: [],
+      tasksNotListed: 0,
+    });
     expect(res.body.tasks.map((x: { personId: string }) => x.personId).sort()).toEqual([...onList].sort());
     for (const task of res.body.tasks) {
       expect(task).toMatchObject({ taskId: expect.stringMatching(/^st_[0-9a-f]{24}$/), surveyor: 'sv-nantou-1', status: 'created' });
@@ -531,6 +538,8 @@ describe('assignment, household visits and overdue lists', () => {
     const view = await getTask(ta.taskId).expect(200);
     expect(view.body.assignments.map((x: { surveyor: string }) => x.surveyor)).toEqual([ta.surveyor, 'sv-c']);
     await settle();
+    const byBatch = await t.http().get('/v1/survey-tasks').query({ batchId: 'household-1' }).set(bearer(tokens.county)).expect(200);
+    expect(byBatch.body.items.map((x: { taskId: string }) => x.taskId).sort()).toEqual([ta.taskId, tb.taskId].sort());
     const household = await t.http().get('/v1/survey-tasks').query({ household: ta.household }).set(bearer(tokens.county)).expect(200);
     expect(household.body.items.map((x: { taskId: string }) => x.taskId).sort()).toEqual([ta.taskId, tb.taskId].sort());
 

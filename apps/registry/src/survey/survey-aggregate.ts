@@ -13,8 +13,8 @@ import {
   surveyTaskIdFor,
   surveyTaskStreamName,
 } from '@registry/domain';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@registry/event-store';
-import { eventMetadata } from '../common/event-sourcing/command-context';
+import { EVENT_STORE, EventMetadata, EventStore, RecordedEvent } from '@registry/event-store';
+import { CommandContext, eventMetadata } from '../common/event-sourcing/command-context';
 import { Aggregate, deterministicEventId } from '../common/event-sourcing/command-handling';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -53,6 +53,16 @@ function commandKey(command: SurveyTaskCommand): string {
  * folded without opening them; views open them.
  */
 export function surveyAggregate(decider: SurveyTaskDecider, protector: PersonalDataProtector): SurveyAggregate {
+  // Commands of one call with a correlation id (a batch) share one metadata object per time: the store keeps it once.
+  const shared = new WeakMap<CommandContext, Map<string, EventMetadata>>();
+  const metadataFor = (context: CommandContext, occurredAt: string): EventMetadata => {
+    if (context.correlationId === undefined) return eventMetadata(context, occurredAt);
+    let byTime = shared.get(context);
+    if (!byTime) shared.set(context, (byTime = new Map()));
+    let metadata = byTime.get(occurredAt);
+    if (!metadata) byTime.set(occurredAt, (metadata = eventMetadata(context, occurredAt)));
+    return metadata;
+  };
   return {
     decider,
     streamName: surveyTaskStreamName,
@@ -64,7 +74,7 @@ export function surveyAggregate(decider: SurveyTaskDecider, protector: PersonalD
         id: deterministicEventId(stream, commandKey(command), index, event.type),
         type: event.type,
         data: event.data,
-        metadata: eventMetadata(context, command.data.occurredAt),
+        metadata: metadataFor(context, command.data.occurredAt),
       }),
   };
 }

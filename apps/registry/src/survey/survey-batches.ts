@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   IssueSurveyTask,
   PersonId,
@@ -16,6 +16,7 @@ import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
+import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
 import { IDENTITY_CHECKS, IdentityCheckDoc } from '../comparison/comparison-run';
 import { PersonStreams } from '../persons/person-aggregate';
@@ -30,6 +31,12 @@ import { SurveyClock } from './survey-clock';
 
 const PERSON_ID = /^p_[a-z2-7]{26}$/;
 const PAGE = 1000;
+/**
+ * Tasks an answer lists. A township's whole worklist makes an answer of megabytes that the
+ * server writes out while the new tasks are being projected and reacted to (at 20,000 tasks
+ * that was a third of the request's time); the rest are a list query away.
+ */
+export const MAX_LISTED_TASKS = 1000;
 
 /** One subject a batch names, with what the registry held about it. */
 interface Candidate {
@@ -49,6 +56,7 @@ export interface BatchOutcome {
   created: number;
   /** Tasks an earlier sending of the same batch issued. */
   unchanged: number;
+  /** The tasks, the first MAX_LISTED_TASKS of them; the rest by GET /v1/survey-tasks?batchId=. */
   tasks: Array<{
     taskId: string;
     personId?: string;
@@ -57,6 +65,8 @@ export interface BatchOutcome {
     household?: string;
     status: 'created' | 'unchanged';
   }>;
+  /** How many tasks the answer leaves out of `tasks`. */
+  tasksNotListed: number;
   /** Subjects no task was issued for, and why. */
   skipped: Array<{ personId?: string; recordRef?: string; code: string; taskId?: string }>;
 }
@@ -178,13 +188,15 @@ export class SurveyBatches {
       requested,
       created: tasks.filter((t) => t.status === 'created').length,
       unchanged: tasks.filter((t) => t.status === 'unchanged').length,
-      tasks,
+      tasks: tasks.slice(0, MAX_LISTED_TASKS),
+      tasksNotListed: Math.max(0, tasks.length - MAX_LISTED_TASKS),
       skipped,
     };
   }
 
-  private context(caller: Principal) {
-    return { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel: 'http' as const };
+  private context(caller: Principal): CommandContext {
+    // One correlation id for the batch: its events tell their story together, and share their metadata.
+    return { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel: 'http', correlationId: randomUUID() };
   }
 
   /**

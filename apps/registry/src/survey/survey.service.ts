@@ -451,6 +451,7 @@ export class SurveyService {
     }
     if (states) filter.state = states.length === 1 ? states[0] : { in: states };
     if (query.household) filter.household = query.household;
+    if (query.batchId) filter.batchId = query.batchId;
     let collection;
     try {
       collection = await this.projections.collection<SurveyTaskDocument>(SURVEY_PROJECTION, SURVEY_TASKS_COLLECTION);

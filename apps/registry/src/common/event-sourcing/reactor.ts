@@ -141,6 +141,8 @@ export class ReactorRunner {
         if (pump.available > 0 && pump.available < this.batchSize) await pump.waitFor(this.batchSize, 20);
         const batch = pump.take(this.batchSize).filter((e) => e.position > this.checkpoint);
         if (batch.length > 0) {
+          // Let the request that appended these events answer first: the reaction is not on its path.
+          await new Promise((resolve) => setImmediate(resolve));
           await this.reaction.handle(batch);
           const checkpoint = batch[batch.length - 1].position;
           await this.reads

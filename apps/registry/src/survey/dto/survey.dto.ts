@@ -123,6 +123,13 @@ export class SurveyTaskListQueryDto {
   @IsIn(['true'])
   overdue?: string;
 
+  @ApiPropertyOptional({ description: 'The tasks one batch issued (its batchId)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  @Matches(PRINTABLE, { message: 'batchId must be printable ASCII without spaces' })
+  batchId?: string;
+
   @ApiPropertyOptional({ description: 'A household key: the tasks of one household' })
   @IsOptional()
   @IsString()
