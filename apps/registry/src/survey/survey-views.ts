@@ -10,6 +10,7 @@ import {
 import type { RecordedEvent } from '@registry/event-store';
 import type { LoadedPerson } from '../persons/person-aggregate';
 import { IdentityDisclosure } from '../privacy/identity-disclosure';
+import type { SurveySubjectDto } from './dto/survey.responses';
 
 /** Overdue: still waiting for its visit after the due date (a result under review is not overdue). */
 export function isOverdue(state: string, dueDate: string, today: string): boolean {
@@ -17,7 +18,13 @@ export function isOverdue(state: string, dueDate: string, today: string): boolea
 }
 
 /** What a surveyor and a reviewer see of the person a task is about, as the registry holds them (`asOf`: YYYY-MM-DD). */
-export function personSummary(personId: string, state: PersonState, disclosure: IdentityDisclosure, localProvince: string, asOf: string) {
+export function personSummary(
+  personId: string,
+  state: PersonState,
+  disclosure: IdentityDisclosure,
+  localProvince: string,
+  asOf: string,
+): Omit<SurveySubjectDto, 'kind'> {
   if (state.status === 'unregistered') return { personId };
   const p = state.person;
   const region = p.fields.householdRegion?.value;
@@ -101,7 +108,9 @@ export function personChanges(
   return { changed: changes.length > 0, revisionAtIssue: then.revision, revisionNow: now.revision, events, changes };
 }
 
-type ResultView = Omit<SurveyResultFacts, 'personal' | 'personalFields' | 'occurredAt'> & {
+type ResultView = Omit<SurveyResultFacts, 'personal' | 'personalFields' | 'occurredAt' | 'evidence' | 'finding'> & {
+  finding: Record<string, unknown>;
+  evidence: Array<{ documentId: string; type: string; sha256: string }>;
   receivedAt: string;
   /** not-reviewed: the task was cancelled while the result waited for review. */
   status: 'pending-review' | 'returned' | 'approved' | 'not-reviewed' | 'set-aside';
@@ -126,6 +135,8 @@ export function taskHistory(events: readonly RecordedEvent[], state: SurveyTaskS
         const { why: _why, ...rest } = facts as typeof facts & { why?: string };
         results.push({
           ...rest,
+          finding: { ...rest.finding },
+          evidence: rest.evidence.map((e) => ({ documentId: e.documentId, type: e.type, sha256: e.sha256 })),
           receivedAt: occurredAt,
           status: setAside ? 'set-aside' : 'pending-review',
           ...(setAside && { setAside }),

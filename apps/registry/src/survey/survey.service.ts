@@ -42,7 +42,10 @@ import {
   SurveyReturnDto,
   SurveyTaskListQueryDto,
 } from './dto/survey.dto';
+import { SurveySubjectDto } from './dto/survey.responses';
 import { ExecuteSurveyCommands } from './execute-survey-commands';
+
+type SubjectSummary = Omit<SurveySubjectDto, 'kind'>;
 import { SURVEY_PROJECTION, SURVEY_TASKS_COLLECTION } from './projections/survey.projection';
 import { SurveyTaskDocument } from './projections/survey-task-document';
 import { LoadedSurveyTask, SurveyTaskStreams } from './survey-aggregate';
@@ -187,7 +190,10 @@ export class SurveyService {
         finding: dto.finding as never,
         evidence: (dto.evidence ?? []).map((e) => ({ documentId: e.documentId, type: e.type, sha256: e.sha256.toLowerCase() })),
         ...(dto.note !== undefined && { note: dto.note }),
-        ...(dto.corrections !== undefined && { corrections: dto.corrections }),
+        ...(dto.corrections !== undefined && {
+          // Only the fields sent: the DTO instance carries the others as undefined.
+          corrections: Object.fromEntries(Object.entries(dto.corrections).filter(([, value]) => value !== undefined)),
+        }),
         ...(citizenId !== undefined && { citizenId }),
         occurredAt: this.clock.now().toISOString(),
       },
@@ -380,7 +386,7 @@ export class SurveyService {
     const disclosure = IdentityDisclosure.for(caller);
     const today = this.clock.today();
     const history = taskHistory(loaded.events, state, disclosure);
-    let subject: Record<string, unknown>;
+    let subject: SurveySubjectDto;
     let changes: ReturnType<typeof personChanges> | undefined;
     if (task.subject.kind === 'person') {
       const personId = task.subject.personId as PersonId;
@@ -414,7 +420,7 @@ export class SurveyService {
       issuedBy: task.issuedBy,
       basis: task.basis,
       surveyor: task.surveyor,
-      assignments: task.assignments,
+      assignments: [...task.assignments],
       subject,
       results: history.results,
       returns: history.returns,
@@ -462,7 +468,11 @@ export class SurveyService {
     const page =
       states && states.length === 0
         ? { items: [] as SurveyTaskDocument[], nextCursor: undefined }
-        : await collection.find(filter, { sort: [['dueDate', 1]], limit: query.limit ?? LIST_LIMIT, cursor: query.cursor });
+        : await collection.find(filter, {
+            sort: [['dueDate', 1]],
+            limit: query.limit ? Math.min(Math.max(Number(query.limit), 1), 200) : LIST_LIMIT,
+            cursor: query.cursor,
+          });
     const disclosure = IdentityDisclosure.for(caller);
     const persons = await this.personSummaries(
       page.items.flatMap((t) => (t.personId ? [t.personId] : [])),
@@ -490,15 +500,15 @@ export class SurveyService {
         updatedAt: t.updatedAt,
         subject: t.personId
           ? { kind: 'person', ...(persons.get(t.personId) ?? { personId: t.personId }) }
-          : { kind: 'identity-check', ...(checks.get(t.recordRef!) ?? { recordRef: t.recordRef }) },
+          : { kind: 'identity-check', ...(checks.get(t.recordRef!) ?? { recordRef: t.recordRef! }) },
       })),
       nextCursor: page.nextCursor,
     };
   }
 
   /** Persons of a page as the person read model holds them, with what a surveyor needs to find them. */
-  private async personSummaries(ids: string[], disclosure: IdentityDisclosure): Promise<Map<string, Record<string, unknown>>> {
-    const out = new Map<string, Record<string, unknown>>();
+  private async personSummaries(ids: string[], disclosure: IdentityDisclosure): Promise<Map<string, SubjectSummary>> {
+    const out = new Map<string, SubjectSummary>();
     if (ids.length === 0) return out;
     let collection;
     try {
@@ -525,8 +535,8 @@ export class SurveyService {
   }
 
   /** Identity checks of a page: what the household row says (name, address), for the surveyor to find the person. */
-  private async identityCheckSummaries(refs: string[], disclosure: IdentityDisclosure): Promise<Map<string, Record<string, unknown>>> {
-    const out = new Map<string, Record<string, unknown>>();
+  private async identityCheckSummaries(refs: string[], disclosure: IdentityDisclosure): Promise<Map<string, SubjectSummary>> {
+    const out = new Map<string, SubjectSummary>();
     if (refs.length === 0) return out;
     const checks = await this.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).getMany(refs);
     const rows = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).getMany(refs);
