@@ -7,8 +7,13 @@
  * assignment scope, overdue lists, progress per region, and no personal value in the log.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
 import { SurveyClock } from '../apps/registry/src/survey/survey-clock';
 import { SurveyReactor } from '../apps/registry/src/survey/survey-reactor';
+import { uploadImport, writeIdLessHouseholdFile } from './support/access-fixtures';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES, TestCitizen } from './support/citizens';
 import { expectProblem, personalForms, registrationBody } from './support/requests';
@@ -562,6 +567,67 @@ describe('assignment, household visits and overdue lists', () => {
       expect(progress.body.tasks.overdue).toBeGreaterThanOrEqual(2);
     } finally {
       spy.mockRestore();
+    }
+  });
+});
+
+describe('identity checks: a household row nobody could be found for', () => {
+  it('is visited like a person, and an approved "identified" result registers the person under the ID found at the door', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'survey-idless-'));
+    try {
+      const importer = t.token({ role: 'county-operator', sub: 'nanshan-importer', region: PLACES.nanshan.county });
+      const upload = await uploadImport(t, importer, writeIdLessHouseholdFile(dir, 'idless.csv', TOWNSHIP));
+      expect(upload.status).toBe(202);
+      const recordRef = `${upload.body.importId}:1`;
+      const run = await post('/v1/comparison-runs', tokens.admin).expect(202);
+      expect((await t.app.get(ComparisonService).waitFor(run.body._id)).state).toBe('completed');
+      await settle();
+
+      const batch = await post('/v1/survey-tasks/batches', tokens.township, {
+        batchId: 'identity-checks-1',
+        region: TOWNSHIP,
+        dueDate: DUE,
+        from: 'list',
+        identityChecks: [recordRef],
+        surveyors: ['sv-nantou-2'],
+      }).expect(200);
+      expect(batch.body.tasks).toEqual([expect.objectContaining({ recordRef, surveyor: 'sv-nantou-2', status: 'created' })]);
+      const taskId = batch.body.tasks[0].taskId;
+      await settle();
+      const listed = await t.http().get('/v1/survey-tasks').query({ batchId: 'identity-checks-1' }).set(bearer(tokens.sv2)).expect(200);
+      expect(listed.body.items[0].subject).toMatchObject({ kind: 'identity-check', recordRef, name: '无证某', householdRegion: TOWNSHIP });
+
+      // Person outcomes do not apply to a row; the ID the surveyor established does.
+      expectProblem(
+        await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv2, result({ outcome: 'refused' }, { citizenId: '11010519491231002X' })),
+        400,
+        'INVALID_SURVEY_FIELD',
+      );
+      const found = newCitizen(PLACES.nanshan.county);
+      personal.push(...personalForms(found));
+      const sent = result(
+        { outcome: 'identified' },
+        { citizenId: found.id, evidence: [{ documentId: 'id-card-scan-1', type: 'identity-document', sha256: sha('id-card') }] },
+      );
+      await post(`/v1/survey-tasks/${taskId}/results`, tokens.sv2, sent).expect(200);
+      const view = await getTask(taskId).expect(200);
+      expect(view.body.results[0].maskedCitizenId).toBe(`${found.id.slice(0, 6)}${'*'.repeat(10)}${found.id.slice(-2)}`);
+      expect(JSON.stringify(view.body)).not.toContain(found.id);
+      const approved = await post(`/v1/survey-tasks/${taskId}/approval`, tokens.county).expect(200);
+      expect(approved.body.personEvents).toContain('PersonRegistered');
+
+      const lookup = await post('/v1/persons/lookup', tokens.county, { citizenId: found.id }).expect(200);
+      const person = await t.http().get(`/v1/persons/${lookup.body.personId}`).set(bearer(tokens.county)).expect(200);
+      expect(person.body).toMatchObject({ name: '无证某', householdRegion: TOWNSHIP, reportedBy: ['survey'] });
+      const history = await t.http().get(`/v1/persons/${lookup.body.personId}/history`).set(bearer(tokens.county)).expect(200);
+      expect(history.body.events[0]).toMatchObject({
+        type: 'PersonRegistered',
+        source: 'survey',
+        channel: 'survey',
+        data: { survey: { taskId, outcome: 'identified' } },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
