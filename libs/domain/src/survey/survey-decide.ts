@@ -115,7 +115,8 @@ function issue(command: IssueSurveyTask, state: SurveyTaskState): SurveyTaskEven
     }
     if (!isFinalTaskStatus(d.previous.status)) throw new SurveyTaskAlreadyOpenError();
   }
-  const events: SurveyTaskEvent[] = [
+  // One event for an issue assigned at once: a township's worklist is tens of thousands of tasks in one append.
+  return [
     {
       type: 'SurveyTaskIssued',
       data: {
@@ -135,17 +136,11 @@ function issue(command: IssueSurveyTask, state: SurveyTaskState): SurveyTaskEven
           ...(d.basis.personRevision !== undefined && { personRevision: d.basis.personRevision }),
           ...(d.basis.coverageStatus !== undefined && { coverageStatus: d.basis.coverageStatus }),
         },
+        ...(d.surveyor !== undefined && { surveyor: checkStaffId('surveyor', d.surveyor) }),
         occurredAt: d.occurredAt,
       },
     },
   ];
-  if (d.surveyor !== undefined) {
-    events.push({
-      type: 'SurveyTaskAssigned',
-      data: { surveyor: checkStaffId('surveyor', d.surveyor), assignedBy: d.issuedBy, dueDate: d.dueDate, occurredAt: d.occurredAt },
-    });
-  }
-  return events;
 }
 
 function assign(command: AssignSurveyTask, state: IssuedSurveyTaskState): SurveyTaskEvent[] {

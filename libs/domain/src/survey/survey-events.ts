@@ -36,6 +36,8 @@ export type SurveyTaskIssued = DomainEvent<
     readonly dueDate: string;
     readonly issuedBy: string;
     readonly basis: SurveyBasis;
+    /** Assigned at once (a batch sharing a worklist among surveyors): the first entry of the assignment history. */
+    readonly surveyor?: string;
     readonly occurredAt: string;
   }
 >;

@@ -30,11 +30,12 @@ export function evolveSurveyTask(state: SurveyTaskState, event: SurveyTaskEvent)
       issuedAt: d.occurredAt,
       issuedBy: d.issuedBy,
       basis: d.basis,
-      assignments: [],
+      ...(d.surveyor !== undefined && { surveyor: d.surveyor }),
+      assignments: d.surveyor === undefined ? [] : [{ surveyor: d.surveyor, assignedBy: d.issuedBy, at: d.occurredAt, dueDate: d.dueDate }],
       results: [],
       returns: [],
     };
-    return { status: 'open', task };
+    return { status: d.surveyor === undefined ? 'open' : 'assigned', task };
   }
   if (state.status === 'unissued') return state;
   const task = state.task;

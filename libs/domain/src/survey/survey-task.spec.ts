@@ -109,10 +109,12 @@ describe('issuing', () => {
     spec
       .given([])
       .when(issue({ surveyor: 'sv-1' }))
-      .then([
-        issued,
-        { type: 'SurveyTaskAssigned', data: { surveyor: 'sv-1', assignedBy: 'township-op', dueDate: '2025-03-31', occurredAt: ISSUED_AT } },
-      ]);
+      .then([{ type: 'SurveyTaskIssued', data: { ...issued.data, surveyor: 'sv-1' } } as SurveyTaskEvent]);
+    const state = foldSurveyTask([{ type: 'SurveyTaskIssued', data: { ...issued.data, surveyor: 'sv-1' } } as SurveyTaskEvent]);
+    expect(state.status).toBe('assigned');
+    if (state.status !== 'unissued') {
+      expect(state.task.assignments).toEqual([{ surveyor: 'sv-1', assignedBy: 'township-op', at: ISSUED_AT, dueDate: '2025-03-31' }]);
+    }
   });
 
   it('issues nothing when the same batch is sent again, and refuses another batch the same round', () => {

@@ -71,8 +71,8 @@ export function evolveSurveyTaskDocument(doc: SurveyTaskDocument | null, recorde
       household: d.household ?? null,
       batchId: d.batchId,
       origin: d.origin,
-      state: 'open',
-      surveyor: null,
+      state: d.surveyor === undefined ? 'open' : 'assigned',
+      surveyor: d.surveyor ?? null,
       dueDate: d.dueDate,
       issuedAt: at,
       updatedAt: at,
@@ -83,7 +83,7 @@ export function evolveSurveyTaskDocument(doc: SurveyTaskDocument | null, recorde
       cancellation: null,
       results: 0,
       setAside: 0,
-      assignments: 0,
+      assignments: d.surveyor === undefined ? 0 : 1,
       revision: recorded.revision,
     };
   }
