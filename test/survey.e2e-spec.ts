@@ -415,6 +415,25 @@ describe('a township from worklist to approved results', () => {
     const other = county.body.children.find((c: { region: string }) => c.region === OTHER_TOWNSHIP);
     expect(other.worklist).toMatchObject({ persons: 1, withTask: 0, withoutTask: 1 });
     expect(JSON.stringify(county.body)).not.toMatch(/p_[a-z2-7]{26}|st_[0-9a-f]{24}/);
+    // The city: its own counts are its counties' counts added up, and the county above is one of its rows.
+    const city = await t
+      .http()
+      .get('/v1/reports/survey-progress')
+      .query({ region: PLACES.nanshan.city })
+      .set(bearer(tokens.admin))
+      .expect(200);
+    expect(city.body).toMatchObject({ region: `${PLACES.nanshan.city}00`, level: 'city' });
+    const nanshan = city.body.children.find((c: { region: string }) => c.region === PLACES.nanshan.county);
+    expect(nanshan.tasks).toEqual(county.body.tasks);
+    expect(nanshan.worklist).toEqual(county.body.worklist);
+    const sum = (key: 'total') => city.body.children.reduce((n: number, c: { tasks: Record<string, number> }) => n + c.tasks[key], 0);
+    expect(city.body.tasks.total).toBe(sum('total'));
+    // A county operator's scope ends at its county.
+    expectProblem(
+      await t.http().get('/v1/reports/survey-progress').query({ region: PLACES.nanshan.city }).set(bearer(tokens.county)),
+      403,
+      'REGION_OUT_OF_SCOPE',
+    );
   });
 });
 
@@ -629,6 +648,107 @@ describe('identity checks: a household row nobody could be found for', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the registry cancels a task whose visit became pointless', () => {
+  it('for a death, a move out of the township or the province and a cancelled household, keeping the cause and the person event; not for a move inside the township', async () => {
+    const names = { dies: '丑已故', movesAway: '丑迁出', leavesProvince: '丑省外', movesNextDoor: '丑邻村', cancelled: '丑注销' } as const;
+    const people = {} as Record<keyof typeof names, { personId: string }>;
+    for (const [key, name] of Object.entries(names)) people[key as keyof typeof names] = await register(name, OTHER_TOWNSHIP);
+    await settle();
+    const batch = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: 'registry-cancels',
+      region: OTHER_TOWNSHIP,
+      dueDate: DUE,
+      from: 'list',
+      personIds: Object.values(people).map((p) => p.personId),
+      surveyors: ['sv-other'],
+    }).expect(200);
+    expect(batch.body.created).toBe(5);
+    const taskOf = new Map<string, string>(batch.body.tasks.map((x: { personId: string; taskId: string }) => [x.personId, x.taskId]));
+    const report = (personId: string, path: string, source: 'health' | 'household-registration', body: Record<string, unknown>) =>
+      t
+        .http()
+        .post(`/v1/persons/${personId}/${path}`)
+        .set(bearer(source === 'health' ? tokens.health : tokens.hr))
+        .send({ source, sourceRecordId: `SV-LIFE-${++serial}`, ...body })
+        .expect(200);
+    const died = await report(people.dies.personId, 'death', 'health', { dateOfDeath: '2025-03-01' });
+    const moved = await report(people.movesAway.personId, 'household-moves', 'household-registration', {
+      scope: 'within-province',
+      toRegion: PLACES.tianhe.township,
+    });
+    const left = await report(people.leavesProvince.personId, 'household-moves', 'household-registration', {
+      scope: 'out-of-province',
+      toProvince: '32',
+    });
+    // 南光社区, a village of the task's own township: the surveyor still finds the household there.
+    await report(people.movesNextDoor.personId, 'household-moves', 'household-registration', {
+      scope: 'within-province',
+      toRegion: '440305002003',
+    });
+    const cancelled = await report(people.cancelled.personId, 'household-cancellations', 'household-registration', {
+      reason: 'emigration',
+    });
+    await settle();
+
+    const expected: Array<[keyof typeof names, string, string, number]> = [
+      ['dies', 'person-deceased', 'DeathRecorded', died.body.revision],
+      ['movesAway', 'person-moved', 'HouseholdMoved', moved.body.revision],
+      ['leavesProvince', 'person-moved', 'HouseholdMoved', left.body.revision],
+      ['cancelled', 'household-cancelled', 'HouseholdCancelled', cancelled.body.revision],
+    ];
+    for (const [key, cause, type, revision] of expected) {
+      const view = await getTask(taskOf.get(people[key].personId)!).expect(200);
+      expect({ key, state: view.body.state, cancellation: view.body.cancellation }).toEqual({
+        key,
+        state: 'cancelled',
+        cancellation: { cause, cancelledBy: 'registry', at: expect.any(String), personEvent: { id: expect.any(String), type, revision } },
+      });
+    }
+    const stays = await getTask(taskOf.get(people.movesNextDoor.personId)!).expect(200);
+    expect(stays.body).toMatchObject({ state: 'assigned', surveyor: 'sv-other' });
+    expect(stays.body.cancellation).toBeUndefined();
+    // The surveyor's list no longer offers the cancelled visits.
+    const svOther = t.token({ role: 'township-surveyor', sub: 'sv-other', region: OTHER_TOWNSHIP });
+    const open = await t.http().get('/v1/survey-tasks').query({ state: 'assigned' }).set(bearer(svOther)).expect(200);
+    expect(open.body.items.map((x: { taskId: string }) => x.taskId)).toEqual([stays.body.taskId]);
+    const gone = await t.http().get('/v1/survey-tasks').query({ state: 'cancelled' }).set(bearer(svOther)).expect(200);
+    expect(gone.body.items.map((x: { cancellation: string }) => x.cancellation).sort()).toEqual(
+      ['household-cancelled', 'person-deceased', 'person-moved', 'person-moved'].sort(),
+    );
+  });
+});
+
+describe('evidence is a reference, never the file', () => {
+  it('refuses a result whose evidence carries the file’s bytes, and keeps only id, type and SHA-256', async () => {
+    const person = await register('寅证据', OTHER_TOWNSHIP);
+    const surveyor = t.token({ role: 'township-surveyor', sub: 'sv-evidence', region: OTHER_TOWNSHIP });
+    const batch = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: 'evidence-refs',
+      region: OTHER_TOWNSHIP,
+      dueDate: DUE,
+      from: 'list',
+      personIds: [person.personId],
+      surveyors: ['sv-evidence'],
+    }).expect(200);
+    const taskId = batch.body.tasks[0].taskId;
+    const bytes = Buffer.from('%PDF-1.7 signed statement').toString('base64');
+    const withBytes = result({ outcome: 'refused' });
+    withBytes.evidence = [{ ...withBytes.evidence[0], content: bytes } as (typeof withBytes.evidence)[number]];
+    const refused = await post(`/v1/survey-tasks/${taskId}/results`, surveyor, withBytes);
+    expectProblem(refused, 400, 'VALIDATION_FAILED');
+    expect(refused.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'UNKNOWN_FIELD' })]));
+    const badHash = result({ outcome: 'refused' }, { evidence: [{ documentId: 'scan-1', type: 'photo', sha256: 'abc' }] });
+    expectProblem(await post(`/v1/survey-tasks/${taskId}/results`, surveyor, badHash), 400, 'VALIDATION_FAILED');
+    expect((await getTask(taskId).expect(200)).body).toMatchObject({ state: 'assigned', results: [] });
+
+    const sent = result({ outcome: 'refused' });
+    await post(`/v1/survey-tasks/${taskId}/results`, surveyor, sent).expect(200);
+    const view = await getTask(taskId).expect(200);
+    expect(view.body.results[0].evidence).toEqual(sent.evidence);
+    expect(JSON.stringify(view.body)).not.toContain(bytes);
   });
 });
 
