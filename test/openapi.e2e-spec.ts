@@ -7,7 +7,12 @@
  * ProblemFilter writes. scripts/api-fuzz.sh checks the service's
  * answers against the same document.
  */
+import { createHash } from 'node:crypto';
+import type { Response } from 'supertest';
+import { SurveyReactor } from '../apps/registry/src/survey/survey-reactor';
 import { bearer, startApp, TestApp } from './support/app';
+import { newCitizen, PLACES } from './support/citizens';
+import { registrationBody } from './support/requests';
 
 jest.setTimeout(60_000);
 
@@ -15,6 +20,11 @@ interface Schema {
   $ref?: string;
   type?: string;
   format?: string;
+  enum?: unknown[];
+  nullable?: boolean;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
   properties?: Record<string, Schema>;
   required?: string[];
   items?: Schema;
@@ -56,6 +66,18 @@ const DOWNLOAD_TYPES = [
  */
 const NOT_PROBLEMS = new Set(['GET /health 503']);
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+/** The household survey's routes (issue #16: names fixed). */
+const SURVEY_OPERATIONS = [
+  'POST /v1/survey-tasks/batches',
+  'GET /v1/survey-tasks',
+  'GET /v1/survey-tasks/{taskId}',
+  'POST /v1/survey-tasks/{taskId}/assignment',
+  'POST /v1/survey-tasks/{taskId}/results',
+  'POST /v1/survey-tasks/{taskId}/approval',
+  'POST /v1/survey-tasks/{taskId}/return',
+  'POST /v1/survey-tasks/{taskId}/cancellation',
+  'GET /v1/reports/survey-progress',
+];
 
 let t: TestApp;
 let doc: OpenApiDocument;
@@ -80,6 +102,59 @@ function resolve(schema: Schema | undefined): Schema | undefined {
   if (!schema?.$ref) return schema;
   const name = schema.$ref.replace('#/components/schemas/', '');
   return doc.components.schemas[name];
+}
+
+/**
+ * Where a JSON value departs from its schema: a property the schema does not declare, a
+ * required one missing, a wrong type, a value outside an enum. Enough of JSON Schema for
+ * what @nestjs/swagger writes ($ref, oneOf/anyOf/allOf, nullable, integer).
+ */
+function departures(value: unknown, raw: Schema | undefined, path: string): string[] {
+  const schema = resolve(raw);
+  if (!schema) return [`${path}: no schema`];
+  if (value === null) return schema.nullable ? [] : [`${path}: null where ${schema.type ?? 'a value'} is declared`];
+  if (schema.allOf) {
+    const merged: Schema = { type: 'object', properties: {}, required: [] };
+    for (const part of schema.allOf.map(resolve)) {
+      Object.assign(merged.properties!, part?.properties);
+      merged.required!.push(...(part?.required ?? []));
+    }
+    return departures(value, merged, path);
+  }
+  const alternatives = schema.oneOf ?? schema.anyOf;
+  if (alternatives) {
+    const each = alternatives.map((alternative) => departures(value, alternative, path));
+    return each.some((d) => d.length === 0) ? [] : [`${path}: matches none of ${alternatives.length} alternatives (${each[0].join('; ')})`];
+  }
+  if (schema.enum && !schema.enum.includes(value)) return [`${path}: ${JSON.stringify(value)} is not in its enum`];
+  const type = schema.type ?? (schema.properties ? 'object' : undefined);
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? [] : [`${path}: not a string`];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${path}: not a boolean`];
+    case 'number':
+      return typeof value === 'number' ? [] : [`${path}: not a number`];
+    case 'integer':
+      return Number.isInteger(value) ? [] : [`${path}: not an integer`];
+    case 'array':
+      return Array.isArray(value) ? value.flatMap((item, i) => departures(item, schema.items, `${path}[${i}]`)) : [`${path}: not an array`];
+    case 'object': {
+      if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: not an object`];
+      const record = value as Record<string, unknown>;
+      const out = (schema.required ?? []).filter((key) => !(key in record)).map((key) => `${path}.${key}: required, missing`);
+      for (const [key, item] of Object.entries(record)) {
+        const declared = schema.properties?.[key];
+        if (declared) out.push(...departures(item, declared, `${path}.${key}`));
+        else if (typeof schema.additionalProperties === 'object')
+          out.push(...departures(item, schema.additionalProperties, `${path}.${key}`));
+        else if (schema.additionalProperties !== true) out.push(`${path}.${key}: not declared`);
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
 }
 
 /** Why a 2xx content entry does not describe the answer, or undefined when it does. */
@@ -121,6 +196,7 @@ describe('OpenAPI document', () => {
         'POST /v1/self-service-reviews/{reviewId}/rejection',
         'GET /v1/reminders',
         'POST /v1/reminders/opt-outs',
+        ...SURVEY_OPERATIONS,
       ]),
     );
     expect(labels.length).toBeGreaterThanOrEqual(28);
@@ -252,5 +328,120 @@ describe('OpenAPI document', () => {
         { field: 'colour', code: 'UNKNOWN_FIELD', message: expect.any(String) },
       ]),
     );
+  });
+});
+
+/**
+ * The survey's answers as the service sends them, against the schemas the document declares:
+ * a township's tasks from its worklist, a result, a return, a second result, an approval, a
+ * reassignment, a cancellation, the task views, the lists and the progress report.
+ */
+describe('OpenAPI document: the household survey answers as declared', () => {
+  const township = PLACES.nanshan.township;
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const answers: Array<{ label: string; res: Response }> = [];
+  const declared = (label: string, status: number): Schema | undefined => {
+    const [method, path] = label.split(' ');
+    return doc.paths[path]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
+  };
+
+  beforeAll(async () => {
+    const hr = t.token({ role: 'service-client', sub: 'hr', region: '44', source: 'household-registration' });
+    const operator = t.token({ role: 'township-operator', sub: 'nantou-head', region: township });
+    const county = t.token({ role: 'county-operator', sub: 'nanshan-reviewer', region: PLACES.nanshan.county });
+    const surveyor = t.token({ role: 'township-surveyor', sub: 'sv-openapi', region: township });
+    for (const name of ['开放甲', '开放乙', '开放丙']) {
+      const citizen = newCitizen();
+      await t
+        .http()
+        .post('/v1/persons/registrations')
+        .set(bearer(hr))
+        .send(registrationBody(citizen, { name, sourceRecordId: `OA-${citizen.id.slice(6, 17)}`, householdAddress: '南头街道1号' }))
+        .expect(200);
+    }
+    await t.caughtUp();
+    const record = (label: string, res: Response) => {
+      answers.push({ label, res });
+      return res;
+    };
+    const batch = record(
+      'POST /v1/survey-tasks/batches',
+      await t
+        .http()
+        .post('/v1/survey-tasks/batches')
+        .set(bearer(operator))
+        .send({ batchId: 'openapi-1', region: township, dueDate: '2099-12-31', from: 'worklist', surveyors: ['sv-openapi'] }),
+    );
+    const [first, second, third] = batch.body.tasks.map((x: { taskId: string }) => x.taskId);
+    await t.caughtUp();
+    await t.app.get(SurveyReactor).runner.waitUntilCaughtUp(20_000);
+    await t.caughtUp();
+    const send = (label: string, token: string, path: string, body: Record<string, unknown>) =>
+      t
+        .http()
+        .post(path)
+        .set(bearer(token))
+        .send(body)
+        .then((res) => record(label, res));
+    const result = (resultId: string, finding: Record<string, unknown>) => ({
+      resultId,
+      visitedAt: new Date(Date.now() - 60_000).toISOString(),
+      finding,
+      evidence: [{ documentId: `oss://openapi/${resultId}`, type: 'photo', sha256: sha(resultId) }],
+      note: '户主在家',
+    });
+    await send(
+      'POST /v1/survey-tasks/{taskId}/results',
+      surveyor,
+      `/v1/survey-tasks/${first}/results`,
+      result('oa-1', { outcome: 'refused' }),
+    );
+    await send('POST /v1/survey-tasks/{taskId}/return', operator, `/v1/survey-tasks/${first}/return`, { reason: '需户主签字' });
+    await send(
+      'POST /v1/survey-tasks/{taskId}/results',
+      surveyor,
+      `/v1/survey-tasks/${first}/results`,
+      result('oa-2', { outcome: 'enrolled-now', enrollments: [{ insuranceType: '390', since: '2025-03-01', region: township }] }),
+    );
+    await send('POST /v1/survey-tasks/{taskId}/approval', county, `/v1/survey-tasks/${first}/approval`, {});
+    await send('POST /v1/survey-tasks/{taskId}/assignment', county, `/v1/survey-tasks/${second}/assignment`, { surveyor: 'sv-other' });
+    await send('POST /v1/survey-tasks/{taskId}/cancellation', county, `/v1/survey-tasks/${third}/cancellation`, { reason: '重复' });
+    await t.caughtUp();
+    for (const [taskId, token] of [
+      [first, county],
+      [second, county],
+      [third, surveyor],
+    ])
+      record('GET /v1/survey-tasks/{taskId}', await t.http().get(`/v1/survey-tasks/${taskId}`).set(bearer(token)));
+    record('GET /v1/survey-tasks', await t.http().get('/v1/survey-tasks').query({ region: township, limit: '2' }).set(bearer(county)));
+    record('GET /v1/survey-tasks', await t.http().get('/v1/survey-tasks').set(bearer(surveyor)));
+    for (const region of [township, PLACES.nanshan.county])
+      record('GET /v1/reports/survey-progress', await t.http().get('/v1/reports/survey-progress').query({ region }).set(bearer(county)));
+  });
+
+  it('exercised every survey operation with a success', () => {
+    expect(answers.map((a) => `${a.label} ${a.res.status}`)).toEqual(expect.arrayContaining(SURVEY_OPERATIONS.map((op) => `${op} 200`)));
+    expect(answers.filter((a) => a.res.status !== 200).map((a) => `${a.label} ${a.res.status} ${a.res.body?.code}`)).toEqual([]);
+  });
+
+  it('sends nothing the document does not declare, and everything it requires', () => {
+    const found = answers.flatMap(({ label, res }) => departures(res.body, declared(label, res.status), label));
+    expect(found).toEqual([]);
+    // The checks reach into the nested parts: results with evidence, returns, approval, cancellation, changes, progress rows.
+    const task = answers.find((a) => a.label === 'GET /v1/survey-tasks/{taskId}')!.res.body;
+    expect(task).toMatchObject({ state: 'approved', results: [{ evidence: [{}] }, {}], returns: [{}], approval: {} });
+    expect(task.personChangedSinceIssue).toBeDefined();
+  });
+
+  it('finds an undeclared property when there is one (the check can fail)', () => {
+    const list = answers.find((a) => a.label === 'GET /v1/survey-tasks')!.res.body;
+    const tampered = { ...list, items: [{ ...list.items[0], citizenId: 'x' }] };
+    expect(departures(tampered, declared('GET /v1/survey-tasks', 200), 'list')).toEqual(['list.items[0].citizenId: not declared']);
+    const task = answers.find((a) => a.label === 'GET /v1/survey-tasks/{taskId}')!.res.body;
+    const [result, ...rest] = task.results;
+    const withBytes = { ...task, results: [{ ...result, evidence: [{ ...result.evidence[0], content: 'JVBERi0=' }] }, ...rest] };
+    expect(departures(withBytes, declared('GET /v1/survey-tasks/{taskId}', 200), 'task')).toEqual([
+      'task.results[0].evidence[0].content: not declared',
+    ]);
   });
 });
