@@ -50,7 +50,45 @@ async function main() {
   await until('the read models', caughtUp);
   const persons = await call('GET', '/v1/persons?limit=500');
   const reviews = await call('GET', '/v1/link-reviews');
-  process.stdout.write(`loaded ${persons.items.length} persons, ${reviews.items.length} pending link reviews\n`);
+  const tasks = await surveyTasks();
+  await until('the read models', caughtUp);
+  process.stdout.write(`loaded ${persons.items.length} persons, ${reviews.items.length} pending link reviews, ${tasks} survey tasks\n`);
+}
+
+/**
+ * Survey tasks for the township of the first worklist person, held by the token's own
+ * subject (the province admin may send results), one with a result waiting for review: the
+ * survey lists and reports then answer with items to check against their schemas.
+ */
+async function surveyTasks() {
+  const worklist = await call('GET', '/v1/survey-worklists?region=44');
+  if (worklist.items.length === 0) return 0;
+  const township = worklist.items[0].householdRegion.slice(0, 9);
+  const sub = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).sub;
+  const post = async (path, body) => {
+    const headers = { ...auth, 'Content-Type': 'application/json' };
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    return res.json();
+  };
+  const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const batch = await post('/v1/survey-tasks/batches', {
+    batchId: 'api-fuzz',
+    region: township,
+    dueDate: due,
+    from: 'worklist',
+    surveyors: [sub],
+  });
+  const [first] = batch.tasks;
+  if (first) {
+    await post(`/v1/survey-tasks/${first.taskId}/results`, {
+      resultId: 'api-fuzz-1',
+      visitedAt: new Date(Date.now() - 60_000).toISOString(),
+      finding: { outcome: 'refused' },
+      evidence: [{ documentId: 'api-fuzz/photo-1', type: 'photo', sha256: '0'.repeat(64) }],
+    });
+  }
+  return batch.created;
 }
 
 main().catch((error) => {
