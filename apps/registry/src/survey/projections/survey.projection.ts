@@ -19,11 +19,16 @@ export function surveyProjection(localProvince: string): Projection {
     eventTypes: [...SURVEY_TASK_EVENT_TYPES],
     streamPrefixes: [SURVEY_TASK_STREAM_PREFIX],
     indexes: [
-      // A surveyor's list, in due-date order: the list the field app asks for most.
+      // A surveyor's list, in due-date order: the list the field app asks for most. It comes with
+      // the caller's region, and SQLite's planner (no statistics) prefers a range of the region
+      // index to an equality on a one-column surveyor index: every task of the township read for
+      // one surveyor's page (20-60 ms at 20,000 tasks). With the region in this index it takes
+      // the surveyor's equality (1-5 ms).
       {
-        name: 'surveyor_due',
+        name: 'surveyor_region_due',
         fields: [
           ['surveyor', 1],
+          ['region', 1],
           ['dueDate', 1],
         ],
       },
