@@ -11,12 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
+import { ReminderCycle } from '../apps/registry/src/reminders/reminder-cycle.service';
 import { SurveyClock } from '../apps/registry/src/survey/survey-clock';
 import { SurveyReactor } from '../apps/registry/src/survey/survey-reactor';
 import { uploadImport, writeIdLessHouseholdFile } from './support/access-fixtures';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES, TestCitizen } from './support/citizens';
 import { expectProblem, personalForms, registrationBody } from './support/requests';
+import { controlClock, newPhone } from './support/self-service';
 
 jest.setTimeout(90_000);
 
@@ -749,6 +751,50 @@ describe('evidence is a reference, never the file', () => {
     const view = await getTask(taskId).expect(200);
     expect(view.body.results[0].evidence).toEqual(sent.evidence);
     expect(JSON.stringify(view.body)).not.toContain(bytes);
+  });
+});
+
+describe('after the survey: an approved refusal is followed up by a reminder', () => {
+  it('reminds the person whose refusal was approved six months before, and not one whose refusal still waits for review', async () => {
+    const phones = [newPhone(), newPhone()];
+    personal.push(...phones);
+    const approved = await register('卯拒绝', OTHER_TOWNSHIP, { phone: phones[0] });
+    const pending = await register('卯待审', OTHER_TOWNSHIP, { phone: phones[1] });
+    const batch = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: 'refusals-followed-up',
+      region: OTHER_TOWNSHIP,
+      dueDate: DUE,
+      from: 'list',
+      personIds: [approved.personId, pending.personId],
+      surveyors: ['sv-refusals'],
+    }).expect(200);
+    const surveyor = t.token({ role: 'township-surveyor', sub: 'sv-refusals', region: OTHER_TOWNSHIP });
+    for (const task of batch.body.tasks) {
+      await post(`/v1/survey-tasks/${task.taskId}/results`, surveyor, result({ outcome: 'refused' })).expect(200);
+    }
+    const approvedTask = batch.body.tasks.find((x: { personId: string }) => x.personId === approved.personId).taskId;
+    await post(`/v1/survey-tasks/${approvedTask}/approval`, tokens.county).expect(200);
+    await settle();
+
+    // 10:00 in Shanghai, seven months on: outside the quiet hours, past the rule's six months.
+    const later = new Date(Date.now() + 213 * 86_400_000);
+    later.setUTCHours(2, 0, 0, 0);
+    controlClock(t, later.toISOString());
+    try {
+      const report = await t.app.get(ReminderCycle).run();
+      const rule = report.rules.find((r) => r.rule === 'survey-refusal-follow-up');
+      expect(rule).toMatchObject({ matched: 1 });
+      expect(rule?.skipped).toBeUndefined();
+      await t.caughtUp();
+      const rules = async (personId: string) =>
+        (await t.http().get('/v1/reminders').query({ personId }).set(bearer(tokens.county)).expect(200)).body.items
+          .map((r: { rule: string }) => r.rule)
+          .sort();
+      expect(await rules(approved.personId)).toEqual(['survey-refusal-follow-up', 'uninsured-invitation']);
+      expect(await rules(pending.personId)).toEqual(['uninsured-invitation']);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 });
 

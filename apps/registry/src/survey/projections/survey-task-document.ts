@@ -27,6 +27,8 @@ export interface SurveyTaskDocument extends Document {
   /** The outcome of the result waiting for review, or of the approved one. */
   outcome: string | null;
   approvedOutcome: string | null;
+  /** When the result was approved (the approval's recording time); what a follow-up, such as a reminder after a refusal, counts from. */
+  approvedAt: string | null;
   /** What an approved result did to the person's place in the coverage rate (see SurveyEffect). */
   effect: SurveyEffect | null;
   /** Where a reported move takes the household: a region code, or the province's two digits for a move out. */
@@ -78,6 +80,7 @@ export function evolveSurveyTaskDocument(doc: SurveyTaskDocument | null, recorde
       updatedAt: at,
       outcome: null,
       approvedOutcome: null,
+      approvedAt: null,
       effect: null,
       movedTo: null,
       cancellation: null,
@@ -120,6 +123,7 @@ export function evolveSurveyTaskDocument(doc: SurveyTaskDocument | null, recorde
     case 'SurveyResultApproved': {
       next.state = 'approved';
       next.approvedOutcome = event.data.outcome;
+      next.approvedAt = at;
       next.outcome = event.data.outcome;
       next.effect =
         event.data.outcome === 'moved-away' ? (doc.movedTo?.length === 2 ? 'exempted' : 'moved') : (EFFECTS[event.data.outcome] ?? null);

@@ -50,6 +50,8 @@ export function surveyProjection(localProvince: string): Projection {
       { name: 'subject', fields: [['subjectKey', 1]] },
       { name: 'household', fields: [['household', 1]] },
       { name: 'batch', fields: [['batchId', 1]] },
+      // Follow-ups over approved outcomes: the reminder rule for refusals scans approvedOutcome = refused.
+      { name: 'approved_outcome', fields: [['approvedOutcome', 1]] },
     ],
     documentId: (event) => surveyTaskIdFromStreamName(event.stream) ?? null,
     startsDocument: (event) => event.revision === 0,
