@@ -6,7 +6,10 @@
 #   scripts/ferretdb.sh start   # build if needed, start on 127.0.0.1:${FERRETDB_PORT:-27017}
 #   scripts/ferretdb.sh stop
 #
-# The data directory is wiped at every start so each test run sees an empty server.
+# FERRETDB_BACKEND=sqlite (default) keeps its data in SQLite files under .tmp, wiped at every
+# start so each test run sees an empty server. FERRETDB_BACKEND=postgresql stores it in the
+# PostgreSQL database FERRETDB_POSTGRESQL_URL names (scripts/test-servers.sh starts one and
+# gives it an empty database); that backend is the one that takes a province (bench/RESULTS.md).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +20,7 @@ pidfile="$tmp/ferretdb.pid"
 portfile="$tmp/ferretdb.port"
 logfile="$tmp/ferretdb.log"
 port="${FERRETDB_PORT:-27017}"
+backend="${FERRETDB_BACKEND:-sqlite}"
 host=127.0.0.1
 
 build() {
@@ -57,10 +61,21 @@ start() {
     exit 1
   fi
   build
-  rm -rf "$data"
-  mkdir -p "$data"
+  local args=(-listen "$host:$port")
+  case "$backend" in
+    sqlite)
+      rm -rf "$data"
+      mkdir -p "$data"
+      args+=(-handler sqlite -dir "$data")
+      ;;
+    postgresql)
+      [[ -n "${FERRETDB_POSTGRESQL_URL:-}" ]] || { echo "ferretdb.sh: FERRETDB_BACKEND=postgresql needs FERRETDB_POSTGRESQL_URL" >&2; exit 1; }
+      args+=(-handler postgresql -postgresql-url "$FERRETDB_POSTGRESQL_URL")
+      ;;
+    *) echo "ferretdb.sh: FERRETDB_BACKEND must be sqlite or postgresql" >&2; exit 1 ;;
+  esac
   # setsid detaches the server from this shell's process group so it survives the script.
-  setsid "$bin" -listen "$host:$port" -dir "$data" >"$logfile" 2>&1 < /dev/null &
+  setsid "$bin" "${args[@]}" >"$logfile" 2>&1 < /dev/null &
   echo $! >"$pidfile"
   echo "$port" >"$portfile"
   local pid
@@ -104,7 +119,7 @@ stop() {
 }
 
 print_env() {
-  echo "ferretdb.sh: FerretDB listening on $host:$port (pid $(cat "$pidfile"), log $logfile)" >&2
+  echo "ferretdb.sh: FerretDB ($backend backend) listening on $host:$port (pid $(cat "$pidfile"), log $logfile)" >&2
   echo "export MONGODB_URI=mongodb://$host:$port/"
 }
 

@@ -107,9 +107,25 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
 }
 
+/**
+ * What an adapter guarantees beyond the port's common contract. Callers (and the contract
+ * suite) decide by these, never by which adapter they hold.
+ */
+export interface EventStoreCapabilities {
+  /** `appendMany` stores all of its appends or none (one transaction); otherwise the appends before a conflict stay. */
+  readonly atomicAppendMany: boolean;
+  /**
+   * The store is a file this process opens itself, no server: its work competes for this
+   * process's cores, and another thread can open a connection of its own to the same file.
+   */
+  readonly embedded: boolean;
+}
+
 /** The one port every event-store adapter implements. */
 export interface EventStore {
-  readonly kind: 'sqlite' | 'eventstoredb';
+  /** What the store runs on (`sqlite`, `postgresql`, `eventstoredb`), for logs, /health and store-info only. */
+  readonly engine: string;
+  readonly capabilities: EventStoreCapabilities;
 
   /**
    * Append events to one stream. Events whose id is already stored in that stream (or
@@ -120,8 +136,9 @@ export interface EventStore {
   appendToStream(stream: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
 
   /**
-   * Append to many streams at once. The SQLite adapter does it in one transaction
-   * (all or nothing); EventStoreDB appends stream by stream (idempotent ids make retries safe).
+   * Append to many streams at once. All or nothing where `capabilities.atomicAppendMany`
+   * (SQLite, PostgreSQL: one transaction); EventStoreDB appends stream by stream and keeps
+   * the appends before a conflict (idempotent ids make retries safe).
    */
   appendMany(appends: StreamAppend[]): Promise<AppendResult[]>;
 

@@ -4,6 +4,8 @@ export { SqliteEventStore } from './sqlite/sqlite-event-store';
 export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
 export type { EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
+export { PostgresEventStore } from './postgresql/postgres-event-store';
+export type { PostgresEventStoreOptions } from './postgresql/postgres-event-store';
 export { createEventStore } from './create-event-store';
 export type { EventStoreConfig } from './create-event-store';
 export { matchesFilter } from './shared/event-filter';

@@ -1,4 +1,5 @@
 import type { Document } from '@registry/read-store';
+import { describeWithServer } from '../../../test/support/server-suite';
 import { Lease } from './lease';
 import type { Projection } from './projection';
 import { CHECKPOINT_COLLECTION, LEASE_COLLECTION } from './naming';
@@ -291,8 +292,13 @@ function runnerSuite(readStores: ReadStoreFactory): void {
 
 describe('ProjectionRunner on the SQLite read store (transactional)', () => runnerSuite(sqliteReadStores));
 
-/** Runs only where a MongoDB wire-protocol server is configured (FerretDB in CI); otherwise reported as skipped. */
-const mongoUri = process.env.MONGODB_URI?.trim();
-(mongoUri ? describe : describe.skip)('ProjectionRunner on the MongoDB read store (non-transactional; needs MONGODB_URI)', () =>
-  runnerSuite(mongoReadStores(mongoUri ?? '')),
+/** Runs where a MongoDB wire-protocol server is configured (FerretDB in CI); otherwise skipped with the reason printed. */
+describeWithServer(
+  {
+    title: 'ProjectionRunner on the MongoDB read store (non-transactional)',
+    variable: 'MONGODB_URI',
+    howTo: 'Start one with `eval "$(scripts/test-servers.sh start)"`.',
+    requiredInCi: true,
+  },
+  (uri) => runnerSuite(mongoReadStores(uri)),
 );

@@ -9,8 +9,8 @@ describe('createReadStore', () => {
     try {
       const dataDir = join(root, 'nested', 'data');
       const store = await createReadStore({ dataDir, mongodbUri: '' });
-      expect(store.kind).toBe('sqlite');
-      expect(store.transactional).toBe(true);
+      expect(store.engine).toBe('sqlite');
+      expect(store.capabilities).toEqual({ transactional: true, embedded: true });
       await store.collection('things').upsert({ _id: 'a' });
       await store.close();
       expect(existsSync(join(dataDir, 'read.sqlite'))).toBe(true);

@@ -100,12 +100,26 @@ export interface Collection<T extends Document = Document> {
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
 }
 
-export interface ReadStore {
-  readonly kind: 'sqlite' | 'mongodb';
-  /** True when `write` is atomic across all its operations (SQLite: one transaction). */
+/**
+ * What an adapter guarantees beyond the port's common contract. Callers (and the contract
+ * suite) decide by these, never by which adapter they hold.
+ */
+export interface ReadStoreCapabilities {
+  /** `write` is atomic across all its operations (SQLite: one transaction). */
   readonly transactional: boolean;
+  /**
+   * The store is a file this process opens itself, no server: its work competes for this
+   * process's cores, and another thread can open a connection of its own to the same file.
+   */
+  readonly embedded: boolean;
+}
+
+export interface ReadStore {
+  /** What the store runs on (`sqlite`, `mongodb`), for logs, /health and store-info only. */
+  readonly engine: string;
+  readonly capabilities: ReadStoreCapabilities;
   collection<T extends Document = Document>(name: string): Collection<T>;
-  /** Apply many writes, in order; atomically where `transactional`. */
+  /** Apply many writes, in order; atomically where `capabilities.transactional`. */
   write(ops: WriteOp[]): Promise<void>;
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;

@@ -38,7 +38,7 @@ export function registerCommands(program: Command): void {
       await withAppContext(async (app) => {
         const events = app.get<EventStore>(EVENT_STORE);
         const head = await events.headPosition();
-        process.stdout.write(`event store: ${events.kind}\nhead position: ${head}\n`);
+        process.stdout.write(`event store: ${events.engine}\nhead position: ${head}\n`);
       });
     });
 

@@ -27,8 +27,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Store reachability, projection lag and the ministry exchange (no token needed)' })
   check() {
     return this.health.check([
-      () => this.ping('eventStore', this.events.kind, () => this.events.ping()),
-      () => this.ping('readStore', this.reads.kind, () => this.reads.ping()),
+      () => this.ping('eventStore', this.events.engine, () => this.events.ping()),
+      () => this.ping('readStore', this.reads.engine, () => this.reads.ping()),
       () => this.projectionHealth(),
       () => this.ministryHealth(),
     ]);

@@ -36,7 +36,7 @@ class StoreLifecycle implements OnApplicationShutdown {
           dataDir: config.DATA_DIR,
           sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
         });
-        new Logger('Storage').log(`Event store: ${store.kind}`);
+        new Logger('Storage').log(`Event store: ${store.engine}`);
         return store;
       },
     },
@@ -49,7 +49,7 @@ class StoreLifecycle implements OnApplicationShutdown {
           mongodbDatabase: config.MONGODB_DATABASE,
           dataDir: config.DATA_DIR,
         });
-        new Logger('Storage').log(`Read store: ${store.kind}`);
+        new Logger('Storage').log(`Read store: ${store.engine}`);
         return store;
       },
     },

@@ -100,7 +100,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   get threaded(): boolean {
     const setting = this.config.PROJECTION_THREAD;
     if (setting === 'off') return false;
-    const embedded = this.events.kind === 'sqlite' && this.reads.kind === 'sqlite';
+    const embedded = this.events.capabilities.embedded && this.reads.capabilities.embedded;
     if (setting === 'on') return embedded;
     return embedded && availableParallelism() > 1;
   }

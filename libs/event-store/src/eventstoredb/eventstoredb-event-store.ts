@@ -62,7 +62,8 @@ export interface EventStoreDbEventStoreOptions {
  *   append conflicts (see appendToStream).
  */
 export class EventStoreDbEventStore implements EventStore {
-  readonly kind = 'eventstoredb' as const;
+  readonly engine = 'eventstoredb';
+  readonly capabilities = { atomicAppendMany: false, embedded: false } as const;
 
   private readonly client: EventStoreDBClient;
   private readonly backoff: BackoffOptions;

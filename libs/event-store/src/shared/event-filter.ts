@@ -43,3 +43,13 @@ export function dropRepeatedIds<T extends NewEvent>(events: readonly T[], seen: 
   }
   return kept;
 }
+
+/** Whether a stream whose last revision is `current` (undefined: no stream) meets the expectation. */
+export function expectedRevisionHolds(expected: ExpectedRevision, current: number | undefined): boolean {
+  return (
+    expected === 'any' ||
+    (expected === 'no_stream' && current === undefined) ||
+    (expected === 'stream_exists' && current !== undefined) ||
+    (typeof expected === 'number' && current === expected)
+  );
+}

@@ -167,7 +167,8 @@ interface Page {
  * is what makes "read everything after my checkpoint" correct for subscriptions.
  */
 export class SqliteEventStore implements EventStore {
-  readonly kind = 'sqlite' as const;
+  readonly engine = 'sqlite';
+  readonly capabilities = { atomicAppendMany: true, embedded: true } as const;
 
   private readonly db: Database.Database;
   private readonly now: () => Date;

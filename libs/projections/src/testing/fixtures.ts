@@ -47,7 +47,7 @@ export async function tempStores(readStores: ReadStoreFactory = sqliteReadStores
     ...first,
     open,
     async cleanup() {
-      if (first.readStore.kind === 'mongodb') {
+      if (!first.readStore.capabilities.embedded) {
         for (const c of await first.readStore.listCollections()) await first.readStore.dropCollection(c);
       }
       for (const s of opened.reverse()) await s.close().catch(() => undefined);
@@ -176,11 +176,12 @@ export function gate(): { wait: () => Promise<void>; open: () => void; reached: 
  * (like MongoDB/FerretDB): tests override `write` to fail part-way through a batch.
  */
 export class NonTransactionalReadStore implements ReadStore {
-  readonly kind: 'sqlite' | 'mongodb';
-  readonly transactional = false;
+  readonly engine: string;
+  readonly capabilities: ReadStore['capabilities'];
 
   constructor(protected readonly inner: ReadStore) {
-    this.kind = inner.kind;
+    this.engine = inner.engine;
+    this.capabilities = { ...inner.capabilities, transactional: false };
   }
 
   collection<T extends Document = Document>(name: string) {

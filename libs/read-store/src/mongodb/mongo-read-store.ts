@@ -97,8 +97,8 @@ export interface MongoReadStoreOptions {
  * the per-document position guards (a retried batch skips what was already applied).
  */
 export class MongoReadStore implements ReadStore {
-  readonly kind = 'mongodb' as const;
-  readonly transactional = false;
+  readonly engine = 'mongodb';
+  readonly capabilities = { transactional: false, embedded: false } as const;
   private readonly client: MongoClient;
   /** @internal */
   readonly db: Db;

@@ -102,8 +102,8 @@ function toDuplicateKeyError(err: { message: string }, collection: string): Dupl
  * both adapters behave alike for callers (errors become rejections).
  */
 export class SqliteReadStore implements ReadStore {
-  readonly kind = 'sqlite' as const;
-  readonly transactional = true;
+  readonly engine = 'sqlite';
+  readonly capabilities = { transactional: true, embedded: true } as const;
   private readonly db: Database.Database;
   private readonly busyTimeoutMs: number;
   private readonly statements = new Map<string, Database.Statement>();

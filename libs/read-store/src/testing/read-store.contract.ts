@@ -36,7 +36,7 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
-      expect(['sqlite', 'mongodb']).toContain(store.kind);
+      expect(store.engine).toMatch(/^[a-z]+$/);
     });
 
     describe('documents', () => {
