@@ -12,7 +12,13 @@ import { MongoClient, type AnyBulkWriteOperation, type Collection } from 'mongod
 
 type Doc = { _id: string; _position: number; [key: string]: unknown };
 
-const OPS = 20;
+const OPS = 10;
+/**
+ * Statements per update command. FerretDB v1.24 holds one PostgreSQL connection per statement
+ * of an update command until the command ends, and its pool has 50: a larger command never
+ * finishes. Bounded commands are also what the adapter sends (mongo-read-store.ts).
+ */
+const UPDATE_CHUNK = 16;
 const BULK = 1000;
 
 function sizesWanted(): number[] {
@@ -58,7 +64,10 @@ function guardFilter(id: string, position: number): Record<string, unknown> {
 async function measure(c: Collection<Doc>, size: number): Promise<Array<[string, number]>> {
   await c.drop().catch(() => undefined);
   for (let i = 0; i < size; i += 2000) {
-    await c.insertMany(Array.from({ length: Math.min(2000, size - i) }, (_, k) => person(i + k, 1)), { ordered: false });
+    await c.insertMany(
+      Array.from({ length: Math.min(2000, size - i) }, (_, k) => person(i + k, 1)),
+      { ordered: false },
+    );
   }
   // Ids spread over the collection, so no shape benefits from hitting only its start.
   const some = (i: number) => Math.floor(((i * 7919) % OPS) * (size / OPS)) + (i % 7);
@@ -71,7 +80,10 @@ async function measure(c: Collection<Doc>, size: number): Promise<Array<[string,
     return push(...items);
   };
   rows.push(['findOne {_id}', await perOp(OPS, (i) => c.findOne({ _id: personId(some(i)) }))]);
-  rows.push(['replaceOne {_id} (no upsert)', await perOp(OPS, (i) => c.replaceOne({ _id: personId(some(i)) }, person(some(i), ++position)))]);
+  rows.push([
+    'replaceOne {_id} (no upsert)',
+    await perOp(OPS, (i) => c.replaceOne({ _id: personId(some(i)) }, person(some(i), ++position))),
+  ]);
   rows.push([
     'replaceOne {_id} upsert, existing',
     await perOp(OPS, (i) => c.replaceOne({ _id: personId(some(i)) }, person(some(i), ++position), { upsert: true })),
@@ -88,37 +100,76 @@ async function measure(c: Collection<Doc>, size: number): Promise<Array<[string,
       return c.replaceOne({ _id: id, _position: current!._position }, person(some(i), ++position));
     }),
   ]);
-  rows.push(['updateOne {_id} $set', await perOp(OPS, (i) => c.updateOne({ _id: personId(some(i)) }, { $set: { _position: ++position, x: i } }))]);
-  rows.push(['deleteOne {_id} + insertOne', await perOp(OPS, async (i) => {
-    const id = personId(some(i));
-    await c.deleteOne({ _id: id });
-    await c.insertOne(person(some(i), ++position));
-  })]);
+  rows.push([
+    'updateOne {_id} $set',
+    await perOp(OPS, (i) => c.updateOne({ _id: personId(some(i)) }, { $set: { _position: ++position, x: i } })),
+  ]);
+  rows.push([
+    'deleteOne {_id} + insertOne',
+    await perOp(OPS, async (i) => {
+      const id = personId(some(i));
+      await c.deleteOne({ _id: id });
+      await c.insertOne(person(some(i), ++position));
+    }),
+  ]);
   const ids = Array.from({ length: BULK }, (_, i) => personId(Math.floor((i * size) / BULK)));
   rows.push([`find {_id: {$in: ${BULK}}} (per document)`, await perBatch(BULK, () => c.find({ _id: { $in: ids } }).toArray())]);
   const replaceOps: AnyBulkWriteOperation<Doc>[] = ids.map((id, i) => ({
     replaceOne: { filter: { _id: id }, replacement: person(Math.floor((i * size) / BULK), ++position) },
   }));
-  rows.push([`bulkWrite ${BULK} replaceOne {_id} (per document)`, await perBatch(BULK, () => c.bulkWrite(replaceOps, { ordered: false }))]);
-  const updateOps: AnyBulkWriteOperation<Doc>[] = ids.map((id) => ({ updateOne: { filter: { _id: id }, update: { $set: { _position: ++position } } } }));
-  rows.push([`bulkWrite ${BULK} updateOne {_id} (per document)`, await perBatch(BULK, () => c.bulkWrite(updateOps, { ordered: false }))]);
+  const chunked = async (ops: AnyBulkWriteOperation<Doc>[]) => {
+    for (let i = 0; i < ops.length; i += UPDATE_CHUNK) await c.bulkWrite(ops.slice(i, i + UPDATE_CHUNK), { ordered: false });
+  };
+  rows.push([
+    `bulkWrite ${BULK} replaceOne {_id}, ${UPDATE_CHUNK} per command (per document)`,
+    await perBatch(BULK, () => chunked(replaceOps)),
+  ]);
+  const updateOps: AnyBulkWriteOperation<Doc>[] = ids.map((id) => ({
+    updateOne: { filter: { _id: id }, update: { $set: { _position: ++position } } },
+  }));
+  rows.push([
+    `bulkWrite ${BULK} updateOne {_id}, ${UPDATE_CHUNK} per command (per document)`,
+    await perBatch(BULK, () => chunked(updateOps)),
+  ]);
+  rows.push([
+    `deleteMany {_id: {$in: ${BULK}}} + insertMany ${BULK} (per document)`,
+    await perBatch(BULK, async () => {
+      await c.deleteMany({ _id: { $in: ids } });
+      await c.insertMany(
+        ids.map((id, i) => ({ ...person(Math.floor((i * size) / BULK), ++position), _id: id })),
+        { ordered: false },
+      );
+    }),
+  ]);
   const fresh = Array.from({ length: BULK }, (_, i) => person(size + i, ++position));
   const deleteOps: AnyBulkWriteOperation<Doc>[] = ids.slice(0, BULK / 2).map((id) => ({ deleteOne: { filter: { _id: id } } }));
-  rows.push([`bulkWrite ${BULK / 2} deleteOne {_id} (per document)`, await perBatch(BULK / 2, () => c.bulkWrite(deleteOps, { ordered: false }))]);
+  rows.push([
+    `bulkWrite ${BULK / 2} deleteOne {_id} (per document)`,
+    await perBatch(BULK / 2, () => c.bulkWrite(deleteOps, { ordered: false })),
+  ]);
   rows.push([`insertMany ${BULK} new (per document)`, await perBatch(BULK, () => c.insertMany(fresh, { ordered: false }))]);
-  rows.push([`deleteMany {_id: {$in: ${BULK}}} (per document)`, await perBatch(BULK, () => c.deleteMany({ _id: { $in: fresh.map((d) => d._id) } }))]);
+  rows.push([
+    `deleteMany {_id: {$in: ${BULK}}} (per document)`,
+    await perBatch(BULK, () => c.deleteMany({ _id: { $in: fresh.map((d) => d._id) } })),
+  ]);
   await c.drop().catch(() => undefined);
   return rows;
 }
 
 async function main(): Promise<void> {
   const uri = process.env.MONGODB_URI;
-  if (!uri) throw new Error('set MONGODB_URI (eval "$(scripts/test-servers.sh start)", or FerretDB on SQLite: eval "$(scripts/ferretdb.sh start)")');
+  if (!uri)
+    throw new Error(
+      'set MONGODB_URI (eval "$(scripts/test-servers.sh start)", or FerretDB on SQLite: eval "$(scripts/ferretdb.sh start)")',
+    );
   const sizes = sizesWanted();
   const client = await MongoClient.connect(uri, { maxPoolSize: 2 });
   const db = client.db(`write_shapes_${process.pid}`);
   try {
-    const build = await db.admin().command({ buildInfo: 1 }).catch(() => ({}) as Record<string, unknown>);
+    const build = await db
+      .admin()
+      .command({ buildInfo: 1 })
+      .catch(() => ({}) as Record<string, unknown>);
     const server = [build.version, (build as { ferretdb?: { package?: string } }).ferretdb ? 'FerretDB' : ''].filter(Boolean).join(' ');
     process.stdout.write(`MongoDB write shapes on ${uri} (${server || 'unknown server'}), ms per document\n\n`);
     const table = new Map<string, number[]>();

@@ -38,12 +38,12 @@ RUN_DIR="$(mktemp -d "$PWD/.tmp/api-fuzz.XXXXXX")"
 PORT="$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
 BASE="http://127.0.0.1:${PORT}"
 
-# The embedded default whatever the caller's shell exports (CI exports MONGODB_URI for the
-# FerretDB suites). The exchange is off, so its run endpoints answer their documented 503.
+# The embedded default whatever the caller's shell exports (CI exports MONGODB_URI and POSTGRES_URL for
+# the server suites). The exchange is off, so its run endpoints answer their documented 503.
 # Look-ups are rate-limited per client; the fuzzer is one client sending thousands of them,
 # so the limit is raised for this run (429 stays declared and is tested by the e2e suites).
 service_env=(
-  -u MONGODB_URI -u EVENTSTORE_CONNECTION_STRING -u MINISTRY_URL -u MINISTRY_TOKEN -u KEYS_FILE
+  -u MONGODB_URI -u POSTGRES_URL -u POSTGRES_SCHEMA -u EVENTSTORE_CONNECTION_STRING -u MINISTRY_URL -u MINISTRY_TOKEN -u KEYS_FILE
   DATA_DIR="$RUN_DIR/data" PORT="$PORT" LOG_FILE="$RUN_DIR/service.log" LOG_LEVEL=info
   LOOKUP_RATE_LIMIT=1000000 INSTANCE_ID="api-fuzz-$$"
   VERIFICATION_CODES_PER_CLIENT_PER_HOUR=1000000 REMINDER_INTERVAL_MS=0

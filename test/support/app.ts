@@ -48,10 +48,11 @@ export async function startApp(
     SQLITE_SYNCHRONOUS: 'NORMAL',
     INSTANCE_ID: `e2e-${process.pid}`,
     // End-to-end suites run on the embedded default. The MongoDB and EventStoreDB adapters
-    // have their own contract suites; a MONGODB_URI exported for those (as CI does) must not
+    // have their own contract suites; a MONGODB_URI or POSTGRES_URL exported for those (as CI does) must not
     // make every e2e app share one database.
     MONGODB_URI: undefined,
     EVENTSTORE_CONNECTION_STRING: undefined,
+    POSTGRES_URL: undefined,
     ...env,
   };
   const saved: Record<string, string | undefined> = {};

@@ -40,7 +40,7 @@ export interface CliRun {
  * MongoDB contract suite (CI) must not turn every child into a client of one shared database.
  */
 function embeddedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { MONGODB_URI: _mongo, EVENTSTORE_CONNECTION_STRING: _esdb, ...rest } = env;
+  const { MONGODB_URI: _mongo, EVENTSTORE_CONNECTION_STRING: _esdb, POSTGRES_URL: _postgres, ...rest } = env;
   return rest;
 }
 

@@ -31,3 +31,24 @@ describe('bulk-load settings', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('store selection', () => {
+  it('takes a PostgreSQL URL and schema for the event store', () => {
+    const config = loadConfig({ POSTGRES_URL: 'postgresql://registry@db:5432/registry', POSTGRES_SCHEMA: 'events' });
+    expect([config.POSTGRES_URL, config.POSTGRES_SCHEMA]).toEqual(['postgresql://registry@db:5432/registry', 'events']);
+    expect(loadConfig({}).POSTGRES_SCHEMA).toBe('public');
+  });
+
+  it.each([
+    ['POSTGRES_URL', 'mysql://db/registry'],
+    ['POSTGRES_SCHEMA', 'Events; DROP'],
+  ])('refuses %s=%s, naming the setting', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('refuses two event stores at once', () => {
+    expect(() => loadConfig({ POSTGRES_URL: 'postgres://db/registry', EVENTSTORE_CONNECTION_STRING: 'esdb://db:2113?tls=false' })).toThrow(
+      /POSTGRES_URL and EVENTSTORE_CONNECTION_STRING both select an event store/,
+    );
+  });
+});

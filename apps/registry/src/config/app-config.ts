@@ -26,6 +26,17 @@ export class AppConfig {
   })
   EVENTSTORE_CONNECTION_STRING?: string;
 
+  /** POSTGRES_URL: selects PostgreSQL for events (postgres:// or postgresql://); exclusive with EVENTSTORE_CONNECTION_STRING. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'POSTGRES_URL must start with postgres:// or postgresql://' })
+  POSTGRES_URL?: string;
+
+  /** POSTGRES_SCHEMA: schema of the PostgreSQL event tables (created when missing). */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'POSTGRES_SCHEMA must be 1-63 lower-case letters, digits or _, not starting with a digit',
+  })
+  POSTGRES_SCHEMA = 'public';
+
   /** MONGODB_URI: selects MongoDB for read models (mongodb:// or mongodb+srv://). */
   @IsOptional()
   @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must start with mongodb:// or mongodb+srv://' })
@@ -466,6 +477,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const key of [
     ...known,
     'EVENTSTORE_CONNECTION_STRING',
+    'POSTGRES_URL',
     'MONGODB_URI',
     'INSTANCE_ID',
     'KEYS_FILE',
@@ -487,12 +499,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigValidationError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }));
+  if (config.POSTGRES_URL && config.EVENTSTORE_CONNECTION_STRING) {
+    problems.push('POSTGRES_URL and EVENTSTORE_CONNECTION_STRING both select an event store: set one of them');
   }
   // Node refuses a headers timeout above the request timeout.
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigValidationError(['HTTP_HEADERS_TIMEOUT_MS must not be larger than HTTP_REQUEST_TIMEOUT_MS']);
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not be larger than HTTP_REQUEST_TIMEOUT_MS');
   }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;
 }

@@ -21,8 +21,9 @@ class StoreLifecycle implements OnApplicationShutdown {
 }
 
 /**
- * Chooses the adapters: SQLite files under DATA_DIR when nothing is configured,
- * EventStoreDB and MongoDB when their connection settings are present.
+ * Chooses the adapters: SQLite files under DATA_DIR when nothing is configured;
+ * PostgreSQL or EventStoreDB for events and MongoDB for read models when their
+ * connection settings are present.
  */
 @Global()
 @Module({
@@ -33,6 +34,8 @@ class StoreLifecycle implements OnApplicationShutdown {
       useFactory: async (config: AppConfig): Promise<EventStore> => {
         const store = await createEventStore({
           eventStoreConnectionString: config.EVENTSTORE_CONNECTION_STRING,
+          postgresUrl: config.POSTGRES_URL,
+          postgresSchema: config.POSTGRES_SCHEMA,
           dataDir: config.DATA_DIR,
           sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
         });

@@ -123,7 +123,9 @@ export class PostgresEventStore implements EventStore {
       await store.withClient((client) => ensureLayout(client, store.schema));
     } catch (error) {
       await store.close();
-      throw error instanceof EventStoreUnavailableError ? error : new EventStoreUnavailableError(`Cannot open the PostgreSQL event store: ${describe(error)}`, error);
+      throw error instanceof EventStoreUnavailableError
+        ? error
+        : new EventStoreUnavailableError(`Cannot open the PostgreSQL event store: ${describe(error)}`, error);
     }
     return store;
   }
@@ -236,7 +238,11 @@ export class PostgresEventStore implements EventStore {
    * retry); otherwise ids already stored in the stream, or repeated within the call, are
    * dropped and the rest numbered after the log's last position.
    */
-  private async appendInTransaction(client: PoolClient, appends: StreamAppend[], expectations: ReturnType<typeof normalizeExpectedRevision>[]): Promise<AppendResult[]> {
+  private async appendInTransaction(
+    client: PoolClient,
+    appends: StreamAppend[],
+    expectations: ReturnType<typeof normalizeExpectedRevision>[],
+  ): Promise<AppendResult[]> {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [APPEND_LOCK_CLASS, this.lockKey]);
     const names = [...new Set(appends.map((append) => append.stream))];
     const heads = await this.streamHeads(client, names);
@@ -389,7 +395,12 @@ export class PostgresEventStore implements EventStore {
    * Up to `limit` matching rows with after < position <= upTo, in order, and the position up
    * to which every matching row has been returned (upTo when the page is not full).
    */
-  private async readPage(after: number, upTo: number, filter: EventFilter | undefined, limit: number): Promise<{ rows: EventRow[]; readTo: number }> {
+  private async readPage(
+    after: number,
+    upTo: number,
+    filter: EventFilter | undefined,
+    limit: number,
+  ): Promise<{ rows: EventRow[]; readTo: number }> {
     const params: unknown[] = [after, upTo, limit];
     const where = this.filterSql(filter, params);
     const { rows } = await this.query<EventRow>(

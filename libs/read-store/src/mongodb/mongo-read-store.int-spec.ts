@@ -27,6 +27,8 @@ describeWithServer(
         await client.close();
       }
     });
-    readStoreContract(`MongoDB (${database})`, () => MongoReadStore.connect(uri, database, { client: { serverSelectionTimeoutMS: 10_000 } }));
+    readStoreContract(`MongoDB (${database})`, () =>
+      MongoReadStore.connect(uri, database, { client: { serverSelectionTimeoutMS: 10_000 } }),
+    );
   },
 );

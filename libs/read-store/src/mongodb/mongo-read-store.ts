@@ -36,7 +36,6 @@ const PATH_NOT_VIABLE = 28;
 const INDEX_OPTIONS_CONFLICT = 85;
 const INDEX_KEY_SPECS_CONFLICT = 86;
 const NOT_IMPLEMENTED = 238;
-const GET_MANY_CHUNK = 500;
 
 function errorCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -61,9 +60,10 @@ function toDuplicateKeyError(err: unknown, collection: string): DuplicateKeyErro
 /** Maps server errors whose messages may quote document values to our value-free errors. */
 function translateWriteError(err: unknown, collection: string): unknown {
   // FerretDB v1 reports a unique index that cannot be built over duplicates as an
-  // InternalError carrying its SQLite backend's message, not as E11000.
+  // InternalError carrying its backend's message (SQLite's, or PostgreSQL's unique-violation
+  // SQLSTATE), not as E11000.
   const message = (err as { message?: unknown } | null)?.message;
-  if (errorCode(err) === INTERNAL_ERROR && typeof message === 'string' && message.includes('UNIQUE constraint failed')) {
+  if (errorCode(err) === INTERNAL_ERROR && typeof message === 'string' && /UNIQUE constraint failed|SQLSTATE 23505/.test(message)) {
     return toDuplicateKeyError(err, collection);
   }
   switch (errorCode(err)) {
@@ -88,7 +88,28 @@ function guardFilter(id: string, position: number | undefined): MongoDocument {
 export interface MongoReadStoreOptions {
   /** Passed to MongoClient; `ignoreUndefined` is always on so `undefined` behaves as in JSON. */
   client?: MongoClientOptions;
+  /**
+   * How documents are looked up by id: `in` (one `{_id: {$in}}` query per 1,000 ids) or `by-id`
+   * (one `{_id}` query per id, a few at a time). `connect` picks `by-id` on FerretDB, which does
+   * not push `$in` down to its backend and reads the whole collection for it (bench/RESULTS.md),
+   * and `in` elsewhere.
+   */
+  lookups?: 'in' | 'by-id';
 }
+
+/** Ids per `$in` lookup. */
+const IN_CHUNK = 1000;
+/** Concurrent `{_id}` lookups in `by-id` mode: enough to hide round trips, few enough for a 2-core server. */
+const BY_ID_CONCURRENCY = 8;
+/** Documents per insertMany. */
+const INSERT_CHUNK = 1000;
+/**
+ * Update and delete statements per command. FerretDB v1.24 keeps one PostgreSQL connection per
+ * statement of an update command until the command ends, from a pool of 50: a command of 50
+ * or more never finishes, and two concurrent ones of 25 deadlock. MongoDB takes any size, and
+ * a small bound costs it one round trip per 16 documents.
+ */
+const STATEMENT_CHUNK = 16;
 
 /**
  * Read store on MongoDB (or FerretDB). Not transactional: standalone MongoDB and FerretDB v1
@@ -102,6 +123,8 @@ export class MongoReadStore implements ReadStore {
   private readonly client: MongoClient;
   /** @internal */
   readonly db: Db;
+  /** @internal */
+  lookups: 'in' | 'by-id';
 
   constructor(uri: string, database: string, options: MongoReadStoreOptions = {}) {
     if (typeof database !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(database)) {
@@ -109,19 +132,48 @@ export class MongoReadStore implements ReadStore {
     }
     this.client = new MongoClient(uri, { ...options.client, ignoreUndefined: true });
     this.db = this.client.db(database);
+    this.lookups = options.lookups ?? 'in';
   }
 
   /** Connects and checks the server answers, so a wrong URI fails at start, not at first query. */
-  static async connect(uri: string, database: string, options?: MongoReadStoreOptions): Promise<MongoReadStore> {
+  static async connect(uri: string, database: string, options: MongoReadStoreOptions = {}): Promise<MongoReadStore> {
     const store = new MongoReadStore(uri, database, options);
     try {
       await store.client.connect();
       await store.ping();
+      if (!options.lookups) {
+        const build = await store.db.admin().command({ buildInfo: 1 });
+        if (build.ferretdbVersion !== undefined) store.lookups = 'by-id';
+      }
     } catch (err) {
       await store.close();
       throw err;
     }
     return store;
+  }
+
+  /** @internal The stored documents of `ids` (absent ones missing), by the store's lookup mode; `fields` limits what is read. */
+  async lookup(collection: string, ids: string[], fields?: MongoDocument): Promise<Map<string, StoredDoc>> {
+    const found = new Map<string, StoredDoc>();
+    const unique = [...new Set(ids)];
+    const raw = this.raw(collection);
+    if (this.lookups === 'in') {
+      for (let i = 0; i < unique.length; i += IN_CHUNK) {
+        const docs = await raw.find({ _id: { $in: unique.slice(i, i + IN_CHUNK) } }, { projection: fields }).toArray();
+        for (const d of docs) found.set(d._id, d);
+      }
+      return found;
+    }
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < unique.length) {
+        const id = unique[next++];
+        const doc = await raw.findOne({ _id: id }, { projection: fields });
+        if (doc) found.set(id, doc);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BY_ID_CONCURRENCY, unique.length) }, lane));
+    return found;
   }
 
   collection<T extends Document = Document>(name: string): Collection<T> {
@@ -134,45 +186,89 @@ export class MongoReadStore implements ReadStore {
     return this.db.collection<StoredDoc>(name);
   }
 
+  /**
+   * Applies the ops in order, a run of consecutive ops on one collection at a time, in the
+   * shapes a MongoDB wire server serves from its `_id` index (bench/RESULTS.md):
+   * - the run's guards are checked against the positions stored at its start, read by id;
+   * - documents the collection does not hold are inserted with insertMany, which also costs
+   *   FerretDB one transaction per 100 documents instead of one per document;
+   * - the others are replaced, patched or deleted with `_id`-only filters, in bounded commands.
+   * Reading the positions first is what keeps the filters `_id`-only: FerretDB pushes down no
+   * `$or` and, on SQLite, no filter beyond `_id`, so an in-filter guard reads the collection.
+   * It holds because one writer at a time writes a projection's collections (the lease); the
+   * compare-and-set writes of leases and registries go through Collection.upsert, whose guard
+   * the server checks. An insert that meets a document created since the read falls back to
+   * that guarded form.
+   */
   async write(ops: WriteOp[]): Promise<void> {
     // Validate everything first: a malformed op must not leave the batch half applied.
-    const prepared = ops.map((op) => toBulkOp(op));
+    const prepared = ops.map((op) => prepareOp(op));
     let start = 0;
     while (start < prepared.length) {
       let end = start + 1;
       while (end < prepared.length && prepared[end].collection === prepared[start].collection) end++;
-      await this.bulkWrite(prepared.slice(start, end));
+      await this.writeRun(prepared[start].collection, prepared.slice(start, end));
       start = end;
     }
   }
 
-  private async bulkWrite(run: PreparedOp[]): Promise<void> {
-    const collection = run[0].collection;
-    let remaining = run.filter((p) => p.model !== null);
-    while (remaining.length > 0) {
+  /** One collection's ops; split where an id repeats, so each part may be applied in any order. */
+  private async writeRun(collection: string, run: PreparedOp[]): Promise<void> {
+    let part: PreparedOp[] = [];
+    const ids = new Set<string>();
+    for (const op of run) {
+      if (ids.has(op.id)) {
+        await this.writePart(collection, part);
+        part = [];
+        ids.clear();
+      }
+      ids.add(op.id);
+      part.push(op);
+    }
+    if (part.length > 0) await this.writePart(collection, part);
+  }
+
+  private async writePart(collection: string, part: PreparedOp[]): Promise<void> {
+    const stored = await this.lookup(
+      collection,
+      part.filter((op) => op.kind === 'upsert' || op.model !== null).map((op) => op.id),
+      { _position: 1 },
+    );
+    const inserts: PreparedOp[] = [];
+    const statements: AnyBulkWriteOperation<StoredDoc>[] = [];
+    for (const op of part) {
+      const current = stored.get(op.id);
+      if (!current) {
+        if (op.kind === 'upsert') inserts.push(op);
+        continue; // a patch or delete of a missing document does nothing
+      }
+      if (op.position !== undefined && typeof current._position === 'number' && current._position >= op.position) continue;
+      if (op.kind === 'upsert') statements.push({ replaceOne: { filter: { _id: op.id }, replacement: op.doc! } });
+      else if (op.model) statements.push(op.model);
+    }
+    const raw = this.raw(collection);
+    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
+      const chunk = inserts.slice(i, i + INSERT_CHUNK);
       try {
-        await this.raw(collection).bulkWrite(
-          remaining.map((p) => p.model as AnyBulkWriteOperation<StoredDoc>),
-          { ordered: true },
+        await raw.insertMany(
+          chunk.map((op) => op.doc!),
+          { ordered: false },
         );
-        return;
       } catch (err) {
-        const first = firstWriteError(err);
-        if (!first) throw translateWriteError(err, collection);
-        const failed = remaining[first.index];
-        // A guarded upsert whose guard refused surfaces as a duplicate _id (the filter missed
-        // the existing newer document, so the server tried to insert). That is a no-op, not
-        // an error: carry on after it, as the ordered batch stopped there.
-        if (
-          failed &&
-          first.code === DUPLICATE_KEY &&
-          failed.refusedUpsert &&
-          (await this.isRefusedUpsert(collection, failed.refusedUpsert.id, failed.refusedUpsert.position))
-        ) {
-          remaining = remaining.slice(first.index + 1);
-          continue;
+        const failed = writeErrors(err);
+        if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY || !chunk[e.index]?.doc)) {
+          throw translateWriteError(failed.length > 0 ? { code: failed[0].code, message: failed[0].message } : err, collection);
         }
-        throw translateWriteError(first.code !== undefined ? { code: first.code, message: first.message } : err, collection);
+        // Created by someone else since the read: write those with the guard checked by the server.
+        for (const e of failed) await this.collection(collection).upsert(chunk[e.index].doc!, guardOf(chunk[e.index]));
+      }
+    }
+    for (let i = 0; i < statements.length; i += STATEMENT_CHUNK) {
+      try {
+        await raw.bulkWrite(statements.slice(i, i + STATEMENT_CHUNK), { ordered: false });
+      } catch (err) {
+        const failed = writeErrors(err);
+        throw translateWriteError(failed.length > 0 ? { code: failed[0].code, message: failed[0].message } : err, collection);
       }
     }
   }
@@ -232,34 +328,47 @@ export class MongoReadStore implements ReadStore {
 
 interface PreparedOp {
   collection: string;
-  /** null for a patch that sets nothing and has no guard: a no-op. */
+  kind: WriteOp['kind'];
+  id: string;
+  /** The guard's position, if any. */
+  position?: number;
+  /** The document to store (upserts). */
+  doc?: StoredDoc;
+  /** The `_id`-only statement of a patch or delete; null for a patch that sets nothing: a no-op. */
   model: AnyBulkWriteOperation<StoredDoc> | null;
-  refusedUpsert?: { id: string; position: number };
 }
 
-function toBulkOp(op: WriteOp): PreparedOp {
+function guardOf(op: PreparedOp): WriteGuard | undefined {
+  return op.position === undefined ? undefined : { position: op.position };
+}
+
+function prepareOp(op: WriteOp): PreparedOp {
   assertCollectionName(op.collection);
   switch (op.kind) {
     case 'upsert': {
-      const doc = prepareDocument(op.doc, op.guard);
-      const position = guardPosition(op.guard);
-      return {
-        collection: op.collection,
-        model: { replaceOne: { filter: guardFilter(doc._id, position), replacement: doc as StoredDoc, upsert: true } },
-        refusedUpsert: position === undefined ? undefined : { id: doc._id, position },
-      };
+      const doc = prepareDocument(op.doc, op.guard) as StoredDoc;
+      return { collection: op.collection, kind: 'upsert', id: doc._id, position: guardPosition(op.guard), doc, model: null };
     }
     case 'patch': {
       assertId(op.id);
       const update = patchUpdate(op.set, op.guard);
       return {
         collection: op.collection,
-        model: update ? { updateOne: { filter: guardFilter(op.id, guardPosition(op.guard)), update } } : null,
+        kind: 'patch',
+        id: op.id,
+        position: guardPosition(op.guard),
+        model: update ? { updateOne: { filter: { _id: op.id }, update } } : null,
       };
     }
     case 'delete':
       assertId(op.id);
-      return { collection: op.collection, model: { deleteOne: { filter: guardFilter(op.id, guardPosition(op.guard)) } } };
+      return {
+        collection: op.collection,
+        kind: 'delete',
+        id: op.id,
+        position: guardPosition(op.guard),
+        model: { deleteOne: { filter: { _id: op.id } } },
+      };
     default:
       throw new InvalidQueryError(`unknown write kind ${JSON.stringify((op as { kind?: unknown }).kind)}`);
   }
@@ -274,16 +383,21 @@ function patchUpdate(set: Record<string, unknown>, guard: WriteGuard | undefined
   return Object.keys($set).length > 0 ? { $set } : null;
 }
 
-function firstWriteError(err: unknown): { index: number; code?: number; message: string } | undefined {
+function writeErrors(err: unknown): Array<{ index: number; code?: number; message: string }> {
   const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  const first = list[0] as { index?: unknown; code?: unknown; errmsg?: unknown; message?: unknown } | undefined;
-  if (!first || typeof first.index !== 'number') return undefined;
-  return {
-    index: first.index,
-    code: typeof first.code === 'number' ? first.code : undefined,
-    message: String(first.errmsg ?? first.message ?? ''),
-  };
+  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{
+    index?: unknown;
+    code?: unknown;
+    errmsg?: unknown;
+    message?: unknown;
+  }>;
+  return list
+    .filter((e) => typeof e.index === 'number')
+    .map((e) => ({
+      index: e.index as number,
+      code: typeof e.code === 'number' ? e.code : undefined,
+      message: String(e.errmsg ?? e.message ?? ''),
+    }));
 }
 
 class MongoReadCollection<T extends Document> implements Collection<T> {
@@ -303,13 +417,7 @@ class MongoReadCollection<T extends Document> implements Collection<T> {
 
   async getMany(ids: string[]): Promise<Map<string, T>> {
     ids.forEach((id) => assertId(id));
-    const found = new Map<string, T>();
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += GET_MANY_CHUNK) {
-      const docs = await this.raw.find({ _id: { $in: unique.slice(i, i + GET_MANY_CHUNK) } }).toArray();
-      for (const d of docs) found.set(d._id, d as unknown as T);
-    }
-    return found;
+    return (await this.store.lookup(this.name, ids)) as unknown as Map<string, T>;
   }
 
   async upsert(doc: T, guard?: WriteGuard): Promise<boolean> {
