@@ -6,7 +6,6 @@ import type {
   EventFilter,
   EventStore,
   EventSubscription,
-  ExpectedRevision,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -15,9 +14,12 @@ import type {
   SubscribeOptions,
 } from '../event-store.port';
 import { CloseSignal } from '../shared/close-signal';
-import { normalizeExpectedRevision } from '../shared/event-filter';
+import { AppendNotifier } from '../shared/append-notifier';
+import { expectedRevisionHolds, normalizeExpectedRevision } from '../shared/event-filter';
 import { PullSubscription } from '../shared/pull-subscription';
-import { EVENT_COLUMNS, EVENT_JOINS, ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
+import { ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
+import { PagePlan, type Page } from './sqlite-page-plan';
+import { ensureLayout } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -58,7 +60,7 @@ export interface SqliteEventStoreOptions {
   now?: () => Date;
 }
 
-interface EventRow {
+export interface EventRow {
   position: number;
   event_id: string;
   stream: string;
@@ -77,45 +79,6 @@ interface StreamHeadRow {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** `PRAGMA user_version` of the current layout; 0 is the first layout (see migrateFromV1). */
-const SCHEMA_VERSION = 2;
-
-/**
- * Stream names and metadata are stored once, in tables of their own, and events refer to
- * them by integer id:
- * - a stream's events share one small integer key, so the (stream_id, revision) index stays
- *   a fraction of the size a hashed text name would give it, and new streams append at its
- *   end instead of landing on a random page;
- * - an import's events all carry the same metadata (who, which file, when), which would
- *   otherwise be repeated in every row.
- * Event ids are unique per stream, which is what EventStoreDB guarantees too.
- * `event_log` shows the events as the port returns them, for auditors reading the file.
- */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS streams (
-    id   INTEGER PRIMARY KEY,
-    name TEXT    NOT NULL UNIQUE
-  ) STRICT;
-  CREATE TABLE IF NOT EXISTS metadata (
-    id   INTEGER PRIMARY KEY,
-    json TEXT    NOT NULL UNIQUE
-  ) STRICT;
-  CREATE TABLE IF NOT EXISTS events (
-    position    INTEGER PRIMARY KEY AUTOINCREMENT,
-    stream_id   INTEGER NOT NULL,
-    revision    INTEGER NOT NULL,
-    event_id    TEXT    NOT NULL,
-    type        TEXT    NOT NULL,
-    data        TEXT    NOT NULL,
-    metadata_id INTEGER NOT NULL,
-    recorded_at TEXT    NOT NULL,
-    UNIQUE (stream_id, revision),
-    UNIQUE (stream_id, event_id)
-  ) STRICT;
-  CREATE INDEX IF NOT EXISTS events_type ON events (type);
-  CREATE VIEW IF NOT EXISTS event_log AS SELECT ${EVENT_COLUMNS} FROM ${EVENT_JOINS};
-`;
-
 /** Reads of named streams start from the stream's row, then its events in revision order. */
 const BY_STREAM_JOINS = 'streams AS s CROSS JOIN events AS e ON e.stream_id = s.id';
 
@@ -128,36 +91,6 @@ const READ_STREAMS_CHUNK = 1000;
 interface KnownHeads {
   at: number;
   heads: Map<string, StreamHeadRow | null>;
-}
-
-/**
- * How a reader (one readAll, one subscription) fetches its pages when the filter names
- * event types, chosen from the share of rows that matched on its last page: a dense filter
- * (a projection of every person event) is read by scanning positions, a sparse one (a
- * type that is one event in thousands) through the type index. The thresholds leave a gap
- * so a share near one of them does not switch plans on every page.
- */
-class PagePlan {
-  /** A scan page covers at most limit × this many positions, so a sparse filter costs one bounded scan before the switch. */
-  static readonly SCAN_WINDOW = 8;
-  /** Scan while at least this share of the positions read match; below, use the index. */
-  static readonly SCAN_BELOW = 1 / 8;
-  /** Go back to scanning once the index plan's pages are at least this dense. */
-  static readonly SCAN_ABOVE = 1 / 4;
-  scan = true;
-
-  learn(matched: number, positions: number): void {
-    if (positions <= 0) return;
-    const share = matched / positions;
-    if (this.scan && share < PagePlan.SCAN_BELOW) this.scan = false;
-    else if (!this.scan && share >= PagePlan.SCAN_ABOVE) this.scan = true;
-  }
-}
-
-/** A page of a filtered read: its rows, and the position up to which every matching row has been returned. */
-interface Page {
-  rows: EventRow[];
-  readTo: number;
 }
 
 /**
@@ -227,22 +160,7 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384))}`);
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      const layout = () => this.db.pragma('user_version', { simple: true }) as number;
-      // A file already in the current layout is opened without taking the write lock (a
-      // second process, the projection thread); otherwise the layout is set up once, under it.
-      if (layout() !== SCHEMA_VERSION) {
-        this.db
-          .transaction(() => {
-            const version = layout();
-            if (version > SCHEMA_VERSION)
-              throw new Error(`the file has event-store layout ${version}; this version reads up to ${SCHEMA_VERSION}`);
-            if (version === SCHEMA_VERSION) return; // another process set it up meanwhile
-            if (hasV1Events(this.db)) migrateFromV1(this.db);
-            this.db.exec(SCHEMA);
-            this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-          })
-          .immediate();
-      }
+      ensureLayout(this.db);
     } catch (error) {
       throw new EventStoreUnavailableError(`Cannot open the SQLite event store: ${describe(error)}`, error);
     }
@@ -593,48 +511,6 @@ export class SqliteEventStore implements EventStore {
 }
 
 /**
- * Wakes this instance's waiting subscriptions after each committed append. Per instance on
- * purpose: another process cannot share it, and tests simulate one with a second instance.
- */
-class AppendNotifier {
-  /** Number of notifications so far; lets a waiter detect one it would otherwise miss. */
-  count = 0;
-  private readonly waiters = new Set<() => void>();
-
-  notify(): void {
-    this.count += 1;
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of waiters) wake();
-  }
-
-  /** Resolves on the next append, after `timeoutMs` (the cross-process poll), or on close. */
-  wait(seenCount: number, timeoutMs: number, signal: CloseSignal): Promise<void> {
-    if (this.count !== seenCount || signal.closed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        unregister();
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(done);
-      const unregister = signal.onClose(done);
-    });
-  }
-}
-
-function expectedRevisionHolds(expected: ExpectedRevision, current: number | undefined): boolean {
-  return (
-    expected === 'any' ||
-    (expected === 'no_stream' && current === undefined) ||
-    (expected === 'stream_exists' && current !== undefined) ||
-    (typeof expected === 'number' && current === expected)
-  );
-}
-
-/**
  * Storage failures become EventStoreUnavailableError; conflicts and programming errors
  * (e.g. data that JSON.stringify rejects) pass through unchanged. SQLite's messages name
  * tables and columns, never bound values, so no personal data leaks into them.
@@ -652,31 +528,4 @@ function toStoreError(error: unknown): unknown {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function hasV1Events(db: Database.Database): boolean {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
-  return columns.includes('stream');
-}
-
-/**
- * Rewrites a file of the first layout (stream names and metadata repeated in every row,
- * ids unique across streams) into the current one, inside the caller's transaction:
- * positions, revisions, ids and the AUTOINCREMENT high-water mark are kept, so
- * subscribers' checkpoints stay valid. Stream and metadata ids follow first appearance.
- */
-function migrateFromV1(db: Database.Database): void {
-  db.exec(`
-    ALTER TABLE events RENAME TO events_v1;
-    DROP INDEX IF EXISTS events_type;
-    ${SCHEMA}
-    INSERT INTO streams (name) SELECT stream FROM events_v1 GROUP BY stream ORDER BY MIN(position);
-    INSERT INTO metadata (json) SELECT metadata FROM events_v1 GROUP BY metadata ORDER BY MIN(position);
-    INSERT INTO events (position, stream_id, revision, event_id, type, data, metadata_id, recorded_at)
-      SELECT v.position, s.id, v.revision, v.event_id, v.type, v.data, m.id, v.recorded_at
-      FROM events_v1 AS v JOIN streams AS s ON s.name = v.stream JOIN metadata AS m ON m.json = v.metadata
-      ORDER BY v.position;
-    UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events_v1'), 0)) WHERE name = 'events';
-    DROP TABLE events_v1;
-  `);
 }
