@@ -6,6 +6,7 @@ import { CHECKPOINT_COLLECTION, LEASE_COLLECTION } from './naming';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner';
 import {
   CrashingReadStore,
+  LateAnswerReadStore,
   allDocs,
   appendTicks,
   event,
@@ -108,6 +109,18 @@ function runnerSuite(readStores: ReadStoreFactory): void {
     expect(await allDocs(stores.readStore, 'tally_v1_g1_streams')).toEqual(before.streams);
     expect(await allDocs(stores.readStore, 'tally_v1_g1_totals')).toEqual(before.totals);
     expect(await totals(again)).toBe(300);
+  });
+
+  it('resolves waitUntilCaughtUp only once this instance has reported what it wrote, however late the store answers', async () => {
+    await appendTicks(stores.eventStore, 300, 7);
+    // The checkpoint is readable from the store 150 ms before the writer hears back.
+    const late = runner({}, { eventStore: stores.eventStore, readStore: new LateAnswerReadStore(stores.readStore, 150) });
+    let reported = 0;
+    late.progress$.subscribe((p) => (reported += p.events));
+    await late.start([tally()]);
+    await late.waitUntilCaughtUp('tally');
+    expect(reported).toBe(300);
+    expect(late.status()[0]).toMatchObject({ checkpoint: 300, lag: 0 });
   });
 
   it('parks a poison event, keeps projecting later events, and can retry it', async () => {

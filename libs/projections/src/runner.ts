@@ -263,16 +263,36 @@ export class ProjectionRunner {
 
   /**
    * Resolves when every named projection (default: all) has processed every event that existed
-   * when it was called, in a generation of the code's version that serves queries.
+   * when it was called, in a generation of the code's version that serves queries; and, for
+   * those this instance processes, once it has also reported those batches (`progress$`,
+   * `status()`). The store alone is not enough for that: another connection can read a
+   * checkpoint the server has committed before the writer has its answer, and on a loaded
+   * machine the reader's answer is handled first.
    */
   async waitUntilCaughtUp(name?: string, timeoutMs = 30_000): Promise<void> {
     const slots = name === undefined ? [...this.slots.values()] : [this.slot(name)];
+    const deadline = Date.now() + timeoutMs;
+    const heads = await Promise.all(slots.map((s) => this.options.eventStore.headPosition(projectionFilter(s.projection))));
     await waitForProjections(
       this.options.eventStore,
       this.options.readStore,
       slots.map((s) => s.projection),
       timeoutMs,
     );
+    const unreported = () =>
+      slots.filter((slot, i) => {
+        const worker = slot.active;
+        // Not ours (any more), or not the serving version: the store's word is all there is.
+        if (!slot.held || !worker?.running || worker.gen.version !== slot.projection.version) return false;
+        return worker.reported < heads[i];
+      });
+    for (let behind = unreported(); behind.length > 0; behind = unreported()) {
+      if (Date.now() >= deadline) {
+        const names = behind.map((s) => `${s.projection.name} (reported ${s.active?.reported ?? 0})`);
+        throw new Error(`Projections not caught up within ${timeoutMs} ms: ${names.join(', ')}`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /**

@@ -94,6 +94,11 @@ export function projectionFilter(p: Pick<Projection, 'eventTypes' | 'streamPrefi
  */
 export class GenerationWorker {
   checkpoint = 0;
+  /**
+   * The checkpoint as last reported to the host (`onBatch`): the stored checkpoint this worker
+   * read at start, then every written batch's once it has been reported.
+   */
+  reported = 0;
   head = 0;
   live = false;
   failing = false;
@@ -159,6 +164,7 @@ export class GenerationWorker {
       let pump: EventPump | null = null;
       try {
         this.checkpoint = await readCheckpoint(this.host.readStore, this.projection.name, this.gen.generation);
+        this.reported = Math.max(this.reported, this.checkpoint);
         await this.refreshHead(true);
         this.subscription = this.host.eventStore.subscribe({ fromPosition: this.checkpoint, filter: this.filter, batchSize: s.batchSize });
         if (this.stopped) break;
@@ -325,6 +331,7 @@ export class GenerationWorker {
       lag: this.lag,
       durationMs: this.host.settings.now() - started,
     });
+    this.reported = last;
   }
 
   /**

@@ -227,3 +227,21 @@ export class CrashingReadStore extends NonTransactionalReadStore {
     return this.inner.write(ops);
   }
 }
+
+/**
+ * The same store, answering each write a while after it has applied it: what a loaded machine
+ * does when the writer's answer is handled after another connection has already read the result.
+ */
+export class LateAnswerReadStore extends NonTransactionalReadStore {
+  constructor(
+    inner: ReadStore,
+    private readonly delayMs: number,
+  ) {
+    super(inner);
+  }
+
+  override async write(ops: WriteOp[]): Promise<void> {
+    await this.inner.write(ops);
+    await new Promise((r) => setTimeout(r, this.delayMs));
+  }
+}
