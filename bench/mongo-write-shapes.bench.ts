@@ -20,6 +20,10 @@ const OPS = 10;
  */
 const UPDATE_CHUNK = 16;
 const BULK = 1000;
+/** The adapter's update commands: statements per command, commands in flight (UPDATE_COMMANDS there). */
+const ADAPTER = { statements: 6, concurrency: 4 };
+/** The adapter's `{_id}` lookups in flight on FerretDB (BY_ID_CONCURRENCY there). */
+const LOOKUPS = 8;
 
 function sizesWanted(): number[] {
   const i = process.argv.indexOf('--sizes');
@@ -49,6 +53,16 @@ async function perOp(count: number, op: (i: number) => Promise<unknown>): Promis
   const started = performance.now();
   for (let i = 0; i < count; i++) await op(i);
   return (performance.now() - started) / count;
+}
+
+/** Runs `count` calls of `op`, `concurrency` at a time. */
+async function inFlight(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await op(next++);
+    }),
+  );
 }
 
 async function perBatch(docs: number, op: () => Promise<unknown>): Promise<number> {
@@ -113,6 +127,12 @@ async function measure(c: Collection<Doc>, size: number): Promise<Array<[string,
     }),
   ]);
   const ids = Array.from({ length: BULK }, (_, i) => personId(Math.floor((i * size) / BULK)));
+  rows.push([
+    `findOne {_id}, ${LOOKUPS} in flight (per document)`,
+    await perBatch(BULK, () => inFlight(BULK, LOOKUPS, (i) => c.findOne({ _id: ids[i] }))),
+  ]);
+  // What a lookup of a large share of the collection could do instead of one query per id.
+  rows.push(['find {} whole collection (per document read)', await perBatch(size, () => c.find({}, { batchSize: 5000 }).toArray())]);
   rows.push([`find {_id: {$in: ${BULK}}} (per document)`, await perBatch(BULK, () => c.find({ _id: { $in: ids } }).toArray())]);
   const replaceOps: AnyBulkWriteOperation<Doc>[] = ids.map((id, i) => ({
     replaceOne: { filter: { _id: id }, replacement: person(Math.floor((i * size) / BULK), ++position) },
@@ -124,6 +144,36 @@ async function measure(c: Collection<Doc>, size: number): Promise<Array<[string,
     `bulkWrite ${BULK} replaceOne {_id}, ${UPDATE_CHUNK} per command (per document)`,
     await perBatch(BULK, () => chunked(replaceOps)),
   ]);
+  let matched = 0;
+  const adapterShape = (ops: AnyBulkWriteOperation<Doc>[]) =>
+    inFlight(Math.ceil(ops.length / ADAPTER.statements), ADAPTER.concurrency, async (k) => {
+      const result = await c.bulkWrite(ops.slice(k * ADAPTER.statements, (k + 1) * ADAPTER.statements), { ordered: false });
+      matched += result.matchedCount;
+    });
+  const adapterLabel = `${ADAPTER.statements} per command, ${ADAPTER.concurrency} in flight (per document)`;
+  const stamped = ++position;
+  rows.push([
+    `bulkWrite ${BULK} replaceOne {_id}, ${adapterLabel}`,
+    await perBatch(BULK, () =>
+      adapterShape(
+        ids.map((id, i) => ({ replaceOne: { filter: { _id: id }, replacement: person(Math.floor((i * size) / BULK), stamped) } })),
+      ),
+    ),
+  ]);
+  // Compare-and-set on the position the writer read (the adapter's shape for a `stored` hint).
+  matched = 0;
+  rows.push([
+    `bulkWrite ${BULK} replaceOne {_id, _position} (compare-and-set), ${adapterLabel}`,
+    await perBatch(BULK, () =>
+      adapterShape(
+        ids.map((id, i) => ({
+          replaceOne: { filter: { _id: id, _position: stamped }, replacement: person(Math.floor((i * size) / BULK), stamped + 1) },
+        })),
+      ),
+    ),
+  ]);
+  if (matched !== BULK) throw new Error(`compare-and-set matched ${matched} of ${BULK} documents`);
+  position = stamped + 1;
   const updateOps: AnyBulkWriteOperation<Doc>[] = ids.map((id) => ({
     updateOne: { filter: { _id: id }, update: { $set: { _position: ++position } } },
   }));
@@ -163,7 +213,7 @@ async function main(): Promise<void> {
       'set MONGODB_URI (eval "$(scripts/test-servers.sh start)", or FerretDB on SQLite: eval "$(scripts/ferretdb.sh start)")',
     );
   const sizes = sizesWanted();
-  const client = await MongoClient.connect(uri, { maxPoolSize: 2 });
+  const client = await MongoClient.connect(uri, { maxPoolSize: Math.max(LOOKUPS, ADAPTER.concurrency) });
   const db = client.db(`write_shapes_${process.pid}`);
   try {
     const build = await db

@@ -35,7 +35,10 @@ describe('BatchBuffer and the event context', () => {
     expect(await ctx.get('persons', 'p1')).toBeNull();
     ctx.put('persons', { _id: 'p1', name: 'x' });
     await ctx.commit();
-    expect(buffer.writes()).toEqual([{ collection: 'persons', id: 'p1', doc: { _id: 'p1', name: 'x', _position: 7 }, position: 7 }]);
+    // Found absent: the store is told so (WriteOp.stored), and may insert without looking.
+    expect(buffer.writes()).toEqual([
+      { collection: 'persons', id: 'p1', doc: { _id: 'p1', name: 'x', _position: 7 }, position: 7, stored: null },
+    ]);
   });
 
   it('for read-only projections, stamps a document it was given in place, and copies one it handed out (frozen)', async () => {
@@ -69,7 +72,9 @@ describe('BatchBuffer and the event context', () => {
     expect(doc).toEqual({ _id: 'total', n: 1, _position: 1 });
     b.put('counts', { ...doc!, n: doc!.n + 1 });
     await b.commit();
-    expect(buffer.writes()).toEqual([{ collection: 'counts', id: 'total', doc: { _id: 'total', n: 2, _position: 2 }, position: 2 }]);
+    expect(buffer.writes()).toEqual([
+      { collection: 'counts', id: 'total', doc: { _id: 'total', n: 2, _position: 2 }, position: 2, stored: null },
+    ]);
   });
 
   it('ignores writes to a document that has already seen the event, but still shows it to apply', async () => {
@@ -112,9 +117,9 @@ describe('BatchBuffer and the event context', () => {
     await second.commit();
     expect(calls).toEqual([]);
     expect(buffer.writes()).toEqual([
-      { collection: 'persons', id: 'p1', doc: { _id: 'p1', v: 1, _position: 11 }, position: 11 },
-      { collection: 'persons', id: 'p2', doc: { _id: 'p2', v: 1, _position: 11 }, position: 11 },
-      { collection: 'persons', id: 'p3', doc: { _id: 'p3', v: 1, _position: 13 }, position: 13 },
+      { collection: 'persons', id: 'p1', doc: { _id: 'p1', v: 1, _position: 11 }, position: 11, stored: null },
+      { collection: 'persons', id: 'p2', doc: { _id: 'p2', v: 1, _position: 11 }, position: 11, stored: null },
+      { collection: 'persons', id: 'p3', doc: { _id: 'p3', v: 1, _position: 13 }, position: 13, stored: null },
     ]);
     const later = buffer.begin(event(14));
     expect(later.getLoaded('persons', 'p2')).toEqual({ _id: 'p2', v: 1, _position: 11 });
@@ -123,6 +128,31 @@ describe('BatchBuffer and the event context', () => {
     expect(later.commitSync()).toBe(false);
     await later.commit();
     expect(calls).toEqual([{ collection: 'persons', ids: ['p4'] }]);
+  });
+
+  it('tells the store what it found stored, from the first load on, and nothing for a document without a position', async () => {
+    const stored = {
+      persons: [
+        { _id: 'p1', v: 1, _position: 3 },
+        { _id: 'p2', v: 1 },
+      ],
+    };
+    const buffer = new BatchBuffer(collections, loaderOver(stored).load);
+    await buffer.prefetch([
+      { collection: 'persons', id: 'p1' },
+      { collection: 'persons', id: 'p2' },
+    ]);
+    for (const position of [4, 5]) {
+      const ctx = buffer.begin(event(position));
+      ctx.put('persons', { _id: 'p1', v: position });
+      ctx.put('persons', { _id: 'p2', v: position });
+      expect(ctx.commitSync()).toBe(true);
+    }
+    expect(buffer.writes().map(({ id, position, stored }) => ({ id, position, stored }))).toEqual([
+      // Written twice in the batch: still the position the store held before it.
+      { id: 'p1', position: 5, stored: 3 },
+      { id: 'p2', position: 5, stored: undefined },
+    ]);
   });
 
   it('applies a document written by an older event', async () => {
@@ -134,7 +164,8 @@ describe('BatchBuffer and the event context', () => {
     expect(doc).toEqual({ _id: 'p1', v: 1, _position: 3 });
     ctx.delete('persons', 'p1');
     expect(ctx.commitSync()).toBe(true);
-    expect(buffer.writes()).toEqual([{ collection: 'persons', id: 'p1', doc: null, position: 4 }]);
+    // The position the batch found stored goes with the write, as the store's hint.
+    expect(buffer.writes()).toEqual([{ collection: 'persons', id: 'p1', doc: null, position: 4, stored: 3 }]);
     expect(buffer.begin(event(5)).getLoaded('persons', 'p1')).toBeNull();
   });
 

@@ -12,6 +12,12 @@ export interface PendingWrite {
   /** null: delete. */
   doc: Document | null;
   position: number;
+  /**
+   * The stored document's `_position` as this batch found it, null when it found none (or the
+   * document is created: see ProjectionContext.create); undefined when it has no position.
+   * Passed to the store as the write's `stored` hint.
+   */
+  stored?: number | null;
 }
 
 /** Thrown by the context when the store could not load a document: a store outage, not a poison event. */
@@ -32,9 +38,13 @@ interface Entry {
   /** Position of the last event of this batch that wrote it (0 when only loaded). */
   position: number;
   dirty: boolean;
+  /** What the store held when the batch first met the document (see PendingWrite.stored). */
+  stored: number | null | undefined;
 }
 
 const positionOf = (doc: Document | null): number => (doc === null ? -1 : (doc._position ?? -1));
+const storedPosition = (doc: Document): number | undefined =>
+  typeof doc._position === 'number' && Number.isSafeInteger(doc._position) && doc._position >= 0 ? doc._position : undefined;
 
 /**
  * The batch-level write buffer: what the store holds plus what earlier events of the batch wrote.
@@ -74,7 +84,7 @@ export class BatchBuffer {
   writes(): PendingWrite[] {
     const out: PendingWrite[] = [];
     for (const [collection, byId] of this.entries) {
-      for (const [id, e] of byId) if (e.dirty) out.push({ collection, id, doc: e.doc, position: e.position });
+      for (const [id, e] of byId) if (e.dirty) out.push({ collection, id, doc: e.doc, position: e.position, stored: e.stored });
     }
     return out;
   }
@@ -93,13 +103,15 @@ export class BatchBuffer {
 
   /** @internal */
   set(collection: string, id: string, doc: Document | null, position: number): void {
-    this.byId(collection).set(id, { doc, position, dirty: true });
+    const byId = this.byId(collection);
+    const stored = byId.get(id)?.stored;
+    byId.set(id, { doc, position, dirty: true, stored });
   }
 
   /** @internal A document an event creates: absent from the store as far as this batch is concerned (see ProjectionContext.create). */
   assumeAbsent(collection: string, id: string): void {
     const byId = this.byId(collection);
-    if (!byId.has(id)) byId.set(id, { doc: null, position: 0, dirty: false });
+    if (!byId.has(id)) byId.set(id, { doc: null, position: 0, dirty: false, stored: null });
   }
 
   /** @internal */
@@ -114,7 +126,9 @@ export class BatchBuffer {
     const byId = this.byId(collection);
     for (const id of ids) {
       // A concurrent load in the same batch may have won; never overwrite a buffered write.
-      if (!byId.has(id)) byId.set(id, { doc: found.get(id) ?? null, position: 0, dirty: false });
+      if (byId.has(id)) continue;
+      const doc = found.get(id) ?? null;
+      byId.set(id, { doc, position: 0, dirty: false, stored: doc === null ? null : storedPosition(doc) });
     }
   }
 

@@ -427,9 +427,11 @@ export class GenerationWorker {
   private documentOps(buffer: BatchBuffer): WriteOp[] {
     return buffer.writes().map((w): WriteOp => {
       const collection = this.gen.collections[w.collection];
+      const guard = { position: w.position };
+      // What this batch found stored goes along, so the store need not read it again (WriteOp.stored).
       return w.doc === null
-        ? { kind: 'delete', collection, id: w.id, guard: { position: w.position } }
-        : { kind: 'upsert', collection, doc: w.doc, guard: { position: w.position } };
+        ? { kind: 'delete', collection, id: w.id, guard, stored: w.stored }
+        : { kind: 'upsert', collection, doc: w.doc, guard, stored: w.stored };
     });
   }
 

@@ -81,10 +81,20 @@ export interface WriteGuard {
   position?: number;
 }
 
+/**
+ * What the writer last read of the stored document, when it knows: the document's `_position`,
+ * or null when none was stored (a document it creates). A hint, never a condition: a store may
+ * use it instead of reading the document itself (the MongoDB adapter inserts a document
+ * expected absent, and replaces one expected at a position with a compare-and-set on that
+ * position); where the stored document turns out otherwise, the guard is checked against what
+ * is stored, exactly as without the hint. Leave it out for a document without a `_position`.
+ */
+export type StoredHint = number | null;
+
 export type WriteOp =
-  | { kind: 'upsert'; collection: string; doc: Document; guard?: WriteGuard }
-  | { kind: 'patch'; collection: string; id: string; set: Record<string, unknown>; guard?: WriteGuard }
-  | { kind: 'delete'; collection: string; id: string; guard?: WriteGuard };
+  | { kind: 'upsert'; collection: string; doc: Document; guard?: WriteGuard; stored?: StoredHint }
+  | { kind: 'patch'; collection: string; id: string; set: Record<string, unknown>; guard?: WriteGuard; stored?: StoredHint }
+  | { kind: 'delete'; collection: string; id: string; guard?: WriteGuard; stored?: StoredHint };
 
 export interface Collection<T extends Document = Document> {
   readonly name: string;

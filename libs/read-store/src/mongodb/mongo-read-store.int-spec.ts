@@ -30,5 +30,51 @@ describeWithServer(
     readStoreContract(`MongoDB (${database})`, () =>
       MongoReadStore.connect(uri, database, { client: { serverSelectionTimeoutMS: 10_000 } }),
     );
+
+    it('keeps no more update commands in flight than it is given, whichever writes run at once', async () => {
+      // FerretDB holds a pooled connection per statement of an update command: writes of two
+      // projections at once must not add up past what the store was given.
+      const store = await MongoReadStore.connect(uri, database, {
+        client: { serverSelectionTimeoutMS: 10_000, monitorCommands: true },
+        updateCommands: { concurrency: 2, statements: 3 },
+      });
+      const client = (store as unknown as { client: MongoClient }).client;
+      let inFlight = 0;
+      let most = 0;
+      const ours = new Set<number>();
+      client.on('commandStarted', (e) => {
+        if (e.commandName !== 'update' && e.commandName !== 'delete') return;
+        ours.add(e.requestId);
+        most = Math.max(most, ++inFlight);
+      });
+      const ended = (e: { requestId: number }) => {
+        if (ours.delete(e.requestId)) inFlight--;
+      };
+      client.on('commandSucceeded', ended);
+      client.on('commandFailed', ended);
+      try {
+        const collections = ['inflight_a', 'inflight_b'];
+        for (const c of collections) {
+          for (let i = 0; i < 24; i++) await store.collection(c).upsert({ _id: `d${i}`, n: 0 }, { position: 1 });
+        }
+        await Promise.all(
+          collections.map((c) =>
+            store.write(
+              Array.from({ length: 24 }, (_, i) => ({
+                kind: 'upsert' as const,
+                collection: c,
+                doc: { _id: `d${i}`, n: 1 },
+                guard: { position: 2 },
+                stored: 1,
+              })),
+            ),
+          ),
+        );
+        expect(most).toBe(2);
+        for (const c of collections) expect(await store.collection(c).count({ n: 1, _position: 2 })).toBe(24);
+      } finally {
+        await store.close();
+      }
+    });
   },
 );

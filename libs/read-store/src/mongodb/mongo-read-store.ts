@@ -16,6 +16,7 @@ import {
   InvalidQueryError,
   Page,
   ReadStore,
+  StoredHint,
   WriteGuard,
   WriteOp,
 } from '../read-store.port';
@@ -23,7 +24,7 @@ import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../qu
 import { pickFields, validateFields, validatePatch } from '../query/documents';
 import { parseFilter } from '../query/filter';
 import { assertCollectionName, assertIndexSpec, COLLECTION_NAME } from '../query/names';
-import { assertId, guardPosition, prepareDocument } from '../query/writes';
+import { assertId, guardPosition, prepareDocument, storedHint } from '../query/writes';
 import { mongoAfterCursor, mongoFilter, mongoProjection, mongoSort } from './mongo-filter';
 
 /** Stored shape: string ids, everything else free-form JSON. */
@@ -95,6 +96,12 @@ export interface MongoReadStoreOptions {
    * and `in` elsewhere.
    */
   lookups?: 'in' | 'by-id';
+  /**
+   * Update and delete commands the store keeps in flight, all writes together, and statements
+   * per command (default 4 and 6; see UPDATE_COMMANDS). Their product is what a wire server
+   * must have connections for.
+   */
+  updateCommands?: { concurrency: number; statements: number };
 }
 
 /** Ids per `$in` lookup. */
@@ -104,12 +111,19 @@ const BY_ID_CONCURRENCY = 8;
 /** Documents per insertMany. */
 const INSERT_CHUNK = 1000;
 /**
- * Update and delete statements per command. FerretDB v1.24 keeps one PostgreSQL connection per
- * statement of an update command until the command ends, from a pool of 50: a command of 50
- * or more never finishes, and two concurrent ones of 25 deadlock. MongoDB takes any size, and
- * a small bound costs it one round trip per 16 documents.
+ * Update and delete commands in flight, and statements per command. FerretDB v1.24 commits
+ * every statement in a transaction of its own, so a batch of updates is bound by round trips
+ * and by the server's work per statement, and several commands in flight use both cores of the
+ * server (measured in bench/RESULTS.md). But it also keeps one PostgreSQL connection per
+ * statement of an update command until the command ends, from a pool of 50 by default: a
+ * single command of 50 statements never finishes, and commands in flight whose statements add
+ * up to the pool deadlock. So the bound holds for the whole store, whichever projections write
+ * at once: 4 commands of 6 statements hold at most 24 connections, leaving half the pool to
+ * lookups, leases and queries (a second service instance fits beside it, 48 of 50; more
+ * instances need FerretDB's `pool_max_conns` raised in its PostgreSQL URL). MongoDB takes any
+ * size; these bounds cost it one round trip per 6 documents, 4 at a time.
  */
-const STATEMENT_CHUNK = 16;
+const UPDATE_COMMANDS = { concurrency: 4, statements: 6 };
 
 /**
  * Read store on MongoDB (or FerretDB). Not transactional: standalone MongoDB and FerretDB v1
@@ -125,6 +139,10 @@ export class MongoReadStore implements ReadStore {
   readonly db: Db;
   /** @internal */
   lookups: 'in' | 'by-id';
+  private readonly updateCommands: { concurrency: number; statements: number };
+  /** Update commands in flight, and the commands waiting for one of them to end (UPDATE_COMMANDS). */
+  private commandsInFlight = 0;
+  private readonly commandQueue: Array<() => void> = [];
 
   constructor(uri: string, database: string, options: MongoReadStoreOptions = {}) {
     if (typeof database !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(database)) {
@@ -133,6 +151,11 @@ export class MongoReadStore implements ReadStore {
     this.client = new MongoClient(uri, { ...options.client, ignoreUndefined: true });
     this.db = this.client.db(database);
     this.lookups = options.lookups ?? 'in';
+    const commands = options.updateCommands ?? UPDATE_COMMANDS;
+    if (![commands.concurrency, commands.statements].every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new Error('updateCommands: concurrency and statements must be whole numbers of at least 1');
+    }
+    this.updateCommands = { ...commands };
   }
 
   /** Connects and checks the server answers, so a wrong URI fails at start, not at first query. */
@@ -189,16 +212,20 @@ export class MongoReadStore implements ReadStore {
   /**
    * Applies the ops in order, a run of consecutive ops on one collection at a time, in the
    * shapes a MongoDB wire server serves from its `_id` index (bench/RESULTS.md):
-   * - the run's guards are checked against the positions stored at its start, read by id;
-   * - documents the collection does not hold are inserted with insertMany, which also costs
+   * - documents the writer created (`stored: null`) are inserted with insertMany, which costs
    *   FerretDB one transaction per 100 documents instead of one per document;
-   * - the others are replaced, patched or deleted with `_id`-only filters, in bounded commands.
-   * Reading the positions first is what keeps the filters `_id`-only: FerretDB pushes down no
-   * `$or` and, on SQLite, no filter beyond `_id`, so an in-filter guard reads the collection.
-   * It holds because one writer at a time writes a projection's collections (the lease); the
-   * compare-and-set writes of leases and registries go through Collection.upsert, whose guard
-   * the server checks. An insert that meets a document created since the read falls back to
-   * that guarded form.
+   * - documents the writer read at a position (`stored: n`) are replaced, patched or deleted by
+   *   a compare-and-set on `{_id, _position: n}`, which FerretDB on PostgreSQL serves from the
+   *   `_id` index and checks on the one document found;
+   * - the others have their positions read by id first and are checked against their guards
+   *   here, then inserted, or replaced, patched or deleted with `_id`-only filters. So do the
+   *   hinted ones the store disagrees with (an insert meeting a stored document, a
+   *   compare-and-set matching fewer documents than it names).
+   * Checking there keeps the filters to `_id` alone: FerretDB pushes down no `$or` and, on SQLite,
+   * no filter beyond `_id`, so an in-filter guard reads the collection. It holds because one
+   * writer at a time writes a projection's collections (the lease); the compare-and-set writes
+   * of leases and registries go through Collection.upsert, whose guard the server checks. An
+   * insert that meets a document created since the read falls back to that guarded form.
    */
   async write(ops: WriteOp[]): Promise<void> {
     // Validate everything first: a malformed op must not leave the batch half applied.
@@ -229,9 +256,75 @@ export class MongoReadStore implements ReadStore {
   }
 
   private async writePart(collection: string, part: PreparedOp[]): Promise<void> {
+    const creates: PreparedOp[] = [];
+    const swaps: PreparedOp[] = [];
+    const unknown: PreparedOp[] = [];
+    for (const op of part) {
+      if (op.kind !== 'upsert' && op.model === null) continue; // a patch that sets nothing
+      if (op.stored === null && op.kind === 'upsert') creates.push(op);
+      // A hinted position the guard already refuses, or a patch or delete of a document expected
+      // absent, is what a replay meets: the stored document decides.
+      else if (typeof op.stored === 'number' && (op.position === undefined || op.stored < op.position)) swaps.push(op);
+      else unknown.push(op);
+    }
+    if (swaps.length > 0) unknown.push(...(await this.compareAndSet(collection, swaps)));
+    if (creates.length > 0) unknown.push(...(await this.insert(collection, creates, false)));
+    if (unknown.length > 0) await this.writeChecked(collection, unknown);
+  }
+
+  /**
+   * Replaces, patches or deletes by `{_id, _position: stored}`; returns the ops of commands that
+   * matched fewer documents than they named (the store does not say which), to be checked.
+   */
+  private async compareAndSet(collection: string, ops: PreparedOp[]): Promise<PreparedOp[]> {
+    const statements = ops.map((op): AnyBulkWriteOperation<StoredDoc> => {
+      const filter = { _id: op.id, _position: op.stored as number };
+      if (op.kind === 'upsert') return { replaceOne: { filter, replacement: op.doc! } };
+      if (op.kind === 'delete') return { deleteOne: { filter } };
+      return { updateOne: { filter, update: (op.model as { updateOne: { update: MongoDocument } }).updateOne.update } };
+    });
+    const missed: PreparedOp[] = [];
+    await this.commands(collection, statements, (from, to, result) => {
+      if (result.matchedCount + result.deletedCount < to - from) missed.push(...ops.slice(from, to));
+    });
+    return missed;
+  }
+
+  /**
+   * Inserts with insertMany; a document already stored is returned to be checked when `checked`
+   * is false (its writer expected it absent), and written with the server-checked guard when
+   * true (created by someone else since this write read the positions).
+   */
+  private async insert(collection: string, ops: PreparedOp[], checked: boolean): Promise<PreparedOp[]> {
+    const raw = this.raw(collection);
+    const stored: PreparedOp[] = [];
+    for (let i = 0; i < ops.length; i += INSERT_CHUNK) {
+      const chunk = ops.slice(i, i + INSERT_CHUNK);
+      try {
+        await raw.insertMany(
+          chunk.map((op) => op.doc!),
+          { ordered: false },
+        );
+      } catch (err) {
+        const failed = writeErrors(err);
+        if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY || !chunk[e.index]?.doc)) {
+          throw translateWriteError(failed.length > 0 ? { code: failed[0].code, message: failed[0].message } : err, collection);
+        }
+        for (const e of failed) {
+          const op = chunk[e.index];
+          if (!checked) stored.push(op);
+          else await this.collection(collection).upsert(op.doc!, guardOf(op));
+        }
+      }
+    }
+    return stored;
+  }
+
+  /** Reads the stored positions by id, checks the guards here, and writes with `_id`-only filters. */
+  private async writeChecked(collection: string, part: PreparedOp[]): Promise<void> {
     const stored = await this.lookup(
       collection,
-      part.filter((op) => op.kind === 'upsert' || op.model !== null).map((op) => op.id),
+      part.map((op) => op.id),
       { _position: 1 },
     );
     const inserts: PreparedOp[] = [];
@@ -246,31 +339,55 @@ export class MongoReadStore implements ReadStore {
       if (op.kind === 'upsert') statements.push({ replaceOne: { filter: { _id: op.id }, replacement: op.doc! } });
       else if (op.model) statements.push(op.model);
     }
+    await this.insert(collection, inserts, true);
+    await this.commands(collection, statements);
+  }
+
+  /** Sends update and delete statements in bounded commands, several in flight, no more than UPDATE_COMMANDS store-wide. */
+  private async commands(
+    collection: string,
+    statements: AnyBulkWriteOperation<StoredDoc>[],
+    onResult?: (from: number, to: number, result: { matchedCount: number; deletedCount: number }) => void,
+  ): Promise<void> {
     const raw = this.raw(collection);
-    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
-      const chunk = inserts.slice(i, i + INSERT_CHUNK);
-      try {
-        await raw.insertMany(
-          chunk.map((op) => op.doc!),
-          { ordered: false },
-        );
-      } catch (err) {
-        const failed = writeErrors(err);
-        if (failed.length === 0 || failed.some((e) => e.code !== DUPLICATE_KEY || !chunk[e.index]?.doc)) {
-          throw translateWriteError(failed.length > 0 ? { code: failed[0].code, message: failed[0].message } : err, collection);
+    const { concurrency, statements: size } = this.updateCommands;
+    let next = 0;
+    let failure: unknown;
+    const lane = async (): Promise<void> => {
+      while (next < statements.length && failure === undefined) {
+        const from = next;
+        const to = Math.min(statements.length, from + size);
+        next = to;
+        await this.commandSlot();
+        try {
+          const result = await raw.bulkWrite(statements.slice(from, to), { ordered: false });
+          onResult?.(from, to, result);
+        } catch (err) {
+          const failed = writeErrors(err);
+          failure ??= translateWriteError(failed.length > 0 ? { code: failed[0].code, message: failed[0].message } : err, collection);
+        } finally {
+          this.releaseCommandSlot();
         }
-        // Created by someone else since the read: write those with the guard checked by the server.
-        for (const e of failed) await this.collection(collection).upsert(chunk[e.index].doc!, guardOf(chunk[e.index]));
       }
+    };
+    const lanes = Math.min(concurrency, Math.ceil(statements.length / size));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    if (failure !== undefined) throw failure;
+  }
+
+  private async commandSlot(): Promise<void> {
+    if (this.commandsInFlight < this.updateCommands.concurrency) {
+      this.commandsInFlight++;
+      return;
     }
-    for (let i = 0; i < statements.length; i += STATEMENT_CHUNK) {
-      try {
-        await raw.bulkWrite(statements.slice(i, i + STATEMENT_CHUNK), { ordered: false });
-      } catch (err) {
-        const failed = writeErrors(err);
-        throw translateWriteError(failed.length > 0 ? { code: failed[0].code, message: failed[0].message } : err, collection);
-      }
-    }
+    // The slot passes straight from the command that ends to the one waiting longest.
+    await new Promise<void>((resolve) => this.commandQueue.push(resolve));
+  }
+
+  private releaseCommandSlot(): void {
+    const next = this.commandQueue.shift();
+    if (next) next();
+    else this.commandsInFlight--;
   }
 
   /** @internal Whether a duplicate-key error on a guarded upsert was the guard refusing it. */
@@ -332,6 +449,8 @@ interface PreparedOp {
   id: string;
   /** The guard's position, if any. */
   position?: number;
+  /** The writer's `stored` hint: undefined when it gave none. */
+  stored?: StoredHint;
   /** The document to store (upserts). */
   doc?: StoredDoc;
   /** The `_id`-only statement of a patch or delete; null for a patch that sets nothing: a no-op. */
@@ -347,7 +466,15 @@ function prepareOp(op: WriteOp): PreparedOp {
   switch (op.kind) {
     case 'upsert': {
       const doc = prepareDocument(op.doc, op.guard) as StoredDoc;
-      return { collection: op.collection, kind: 'upsert', id: doc._id, position: guardPosition(op.guard), doc, model: null };
+      return {
+        collection: op.collection,
+        kind: 'upsert',
+        id: doc._id,
+        position: guardPosition(op.guard),
+        stored: storedHint(op.stored),
+        doc,
+        model: null,
+      };
     }
     case 'patch': {
       assertId(op.id);
@@ -357,6 +484,7 @@ function prepareOp(op: WriteOp): PreparedOp {
         kind: 'patch',
         id: op.id,
         position: guardPosition(op.guard),
+        stored: storedHint(op.stored),
         model: update ? { updateOne: { filter: { _id: op.id }, update } } : null,
       };
     }
@@ -367,6 +495,7 @@ function prepareOp(op: WriteOp): PreparedOp {
         kind: 'delete',
         id: op.id,
         position: guardPosition(op.guard),
+        stored: storedHint(op.stored),
         model: { deleteOne: { filter: { _id: op.id } } },
       };
     default:

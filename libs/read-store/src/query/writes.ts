@@ -1,4 +1,4 @@
-import { Document, InvalidQueryError, WriteGuard } from '../read-store.port';
+import { Document, InvalidQueryError, StoredHint, WriteGuard } from '../read-store.port';
 
 export function assertId(id: unknown): asserts id is string {
   if (typeof id !== 'string' || id.length === 0) throw new InvalidQueryError('document id must be a non-empty string');
@@ -20,4 +20,13 @@ export function prepareDocument<T extends Document>(doc: T, guard: WriteGuard | 
   const position = guardPosition(guard);
   // Projections stamp `_position` themselves: no copy when it already says the same.
   return position === undefined || doc._position === position ? doc : { ...doc, _position: position };
+}
+
+/** A write op's `stored` hint, checked: undefined (no hint), null (absent) or a position. */
+export function storedHint(stored: StoredHint | undefined): StoredHint | undefined {
+  if (stored === undefined || stored === null) return stored;
+  if (typeof stored !== 'number' || !Number.isSafeInteger(stored) || stored < 0) {
+    throw new InvalidQueryError('stored hint must be null or a non-negative integer position');
+  }
+  return stored;
 }

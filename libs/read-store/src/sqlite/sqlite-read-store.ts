@@ -14,7 +14,7 @@ import {
 } from '../read-store.port';
 import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../query/cursor';
 import { applyPatch, pickFields, validateFields, validatePatch } from '../query/documents';
-import { assertId, guardPosition, prepareDocument } from '../query/writes';
+import { assertId, guardPosition, prepareDocument, storedHint } from '../query/writes';
 import { parseFilter } from '../query/filter';
 import { assertCollectionName, assertIndexSpec } from '../query/names';
 import {
@@ -131,6 +131,8 @@ export class SqliteReadStore implements ReadStore {
     const apply = this.db.transaction((list: WriteOp[]) => {
       for (const op of list) {
         assertCollectionName(op.collection);
+        // One statement checks the guard against the stored row anyway: the hint saves nothing here.
+        if (op.stored !== undefined) storedHint(op.stored);
         switch (op.kind) {
           case 'upsert':
             this.upsertSync(op.collection, op.doc, op.guard);

@@ -243,6 +243,105 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       });
     });
 
+    describe('stored hints (WriteOp.stored)', () => {
+      const at = async (collection: string, id: string, position: number, extra: Record<string, unknown> = {}) =>
+        store.collection(collection).upsert({ _id: id, n: 0, ...extra }, { position });
+
+      it('an upsert expected absent is inserted; where a document is stored after all, its guard decides', async () => {
+        const c = fresh('hint_new');
+        await at(c, 'older', 5);
+        await at(c, 'newer', 20);
+        await store.write([
+          { kind: 'upsert', collection: c, doc: { _id: 'new', n: 1 }, guard: { position: 10 }, stored: null },
+          { kind: 'upsert', collection: c, doc: { _id: 'older', n: 1 }, guard: { position: 10 }, stored: null },
+          { kind: 'upsert', collection: c, doc: { _id: 'newer', n: 1 }, guard: { position: 10 }, stored: null },
+        ]);
+        const docs = await findAll(c);
+        expect(docs).toEqual([
+          { _id: 'new', n: 1, _position: 10 },
+          { _id: 'newer', n: 0, _position: 20 },
+          { _id: 'older', n: 1, _position: 10 },
+        ]);
+      });
+
+      it('an op expected at a position applies when the document is still there, and is checked against what is stored when not', async () => {
+        const c = fresh('hint_at');
+        // Forty documents at position 5, each written as the writer saw it (stored: 5); some
+        // have moved since, among documents that have not, so a command matches fewer than it names.
+        const ops: WriteOp[] = [];
+        for (let i = 0; i < 40; i++) {
+          await at(c, `d${i}`, 5);
+          ops.push({ kind: 'upsert', collection: c, doc: { _id: `d${i}`, n: 1 }, guard: { position: 10 }, stored: 5 });
+        }
+        await at(c, 'd7', 7); // moved, still older than the guard: replaced
+        await at(c, 'd21', 30); // moved past the guard: kept
+        await store.collection(c).delete('d33'); // deleted since: written again, as without the hint
+        await at(c, 'p1', 5);
+        await at(c, 'p2', 12);
+        await at(c, 'x1', 5);
+        await at(c, 'x2', 12);
+        await at(c, 'x3', 9);
+        ops.push(
+          { kind: 'patch', collection: c, id: 'p1', set: { n: 2 }, guard: { position: 10 }, stored: 5 },
+          { kind: 'patch', collection: c, id: 'p2', set: { n: 2 }, guard: { position: 10 }, stored: 5 },
+          { kind: 'delete', collection: c, id: 'x1', guard: { position: 10 }, stored: 5 },
+          { kind: 'delete', collection: c, id: 'x2', guard: { position: 10 }, stored: 5 },
+          { kind: 'delete', collection: c, id: 'x3', guard: { position: 10 }, stored: 4 },
+          // A hint the guard already refuses (a replay): the stored document decides, and keeps it.
+          { kind: 'upsert', collection: c, doc: { _id: 'd0', n: 9 }, guard: { position: 10 }, stored: 10 },
+        );
+        // d0 appears twice: the later op is refused by the guard the earlier one leaves.
+        await store.write(ops);
+        const byId = new Map((await findAll(c)).map((d) => [d._id, d]));
+        for (let i = 0; i < 40; i++) {
+          if (i === 21) expect(byId.get('d21')).toEqual({ _id: 'd21', n: 0, _position: 30 });
+          else expect(byId.get(`d${i}`)).toEqual({ _id: `d${i}`, n: 1, _position: 10 });
+        }
+        expect(byId.get('p1')).toEqual({ _id: 'p1', n: 2, _position: 10 });
+        expect(byId.get('p2')).toEqual({ _id: 'p2', n: 0, _position: 12 });
+        expect(byId.has('x1')).toBe(false);
+        expect(byId.get('x2')).toEqual({ _id: 'x2', n: 0, _position: 12 });
+        expect(byId.has('x3')).toBe(false);
+        expect(byId.size).toBe(43);
+      });
+
+      it('a patch or delete of a document expected absent still finds one stored after all', async () => {
+        const c = fresh('hint_gone');
+        await at(c, 'here', 5);
+        await at(c, 'kept', 5);
+        await store.write([
+          { kind: 'delete', collection: c, id: 'here', guard: { position: 10 }, stored: null },
+          { kind: 'patch', collection: c, id: 'kept', set: { n: 3 }, guard: { position: 10 }, stored: null },
+          { kind: 'delete', collection: c, id: 'never', guard: { position: 10 }, stored: null },
+        ]);
+        expect(await findAll(c)).toEqual([{ _id: 'kept', n: 3, _position: 10 }]);
+      });
+
+      it('a created document that breaks a unique index surfaces as DuplicateKeyError', async () => {
+        const c = store.collection(fresh('hint_uniq'));
+        await c.ensureIndexes([{ name: 'byCode', fields: [['code', 1]], unique: true }]);
+        await c.upsert({ _id: 'a', code: 'secret-code' }, { position: 1 });
+        const err = await store
+          .write([{ kind: 'upsert', collection: c.name, doc: { _id: 'b', code: 'secret-code' }, guard: { position: 2 }, stored: null }])
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DuplicateKeyError);
+        expect((err as Error).message).not.toContain('secret-code');
+        expect(await c.get('b')).toBeNull();
+      });
+
+      it('refuses a malformed hint without applying the batch', async () => {
+        const c = fresh('hint_bad');
+        for (const stored of [-1, 1.5, '3', {}]) {
+          const ops = [
+            { kind: 'upsert', collection: c, doc: { _id: 'x', n: 1 } },
+            { kind: 'upsert', collection: c, doc: { _id: 'y', n: 1 }, guard: { position: 4 }, stored },
+          ] as WriteOp[];
+          await expect(store.write(ops)).rejects.toBeInstanceOf(InvalidQueryError);
+        }
+        expect(await store.collection(c).count()).toBe(0);
+      });
+    });
+
     describe('filters', () => {
       let coll: string;
       const people: Document[] = [
