@@ -38,8 +38,9 @@ RUN_DIR="$(mktemp -d "$PWD/.tmp/api-fuzz.XXXXXX")"
 PORT="$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
 BASE="http://127.0.0.1:${PORT}"
 
-# The embedded default whatever the caller's shell exports (CI exports MONGODB_URI and POSTGRES_URL for
-# the server suites). The exchange is off, so its run endpoints answer their documented 503.
+# The embedded default whatever the caller's shell exports (CI exports MONGODB_URI and
+# POSTGRES_URL for the server suites). The exchange is off, so its run endpoints answer their
+# documented 503.
 # Look-ups are rate-limited per client; the fuzzer is one client sending thousands of them,
 # so the limit is raised for this run (429 stays declared and is tested by the e2e suites).
 service_env=(

@@ -31,7 +31,8 @@ const run = (nice: number) => {
 
 // Linux applies setpriority(PRIO_PROCESS, 0) to the calling thread only; elsewhere it is per process and there is nothing to show.
 const onLinux = process.platform === 'linux';
-if (!onLinux) console.warn(`SKIPPED the import-priority suite: ${process.platform} sets priorities per process, not per thread`);
+// On stderr, as test/support/server-suite.ts does: Jest prints no console output of an all-skipped file among several.
+if (!onLinux) process.stderr.write(`SKIPPED the import-priority suite: ${process.platform} sets priorities per process, not per thread\n`);
 
 (onLinux ? describe : describe.skip)('the CLI import thread yields the CPU to the projection thread', () => {
   beforeAll(() => ensureBuilt(), 240_000);
