@@ -126,9 +126,21 @@ function kindOf(type: string): SegmentKind {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/**
+ * The actor a segment is for, as it is kept in the head document: a JSON array, never a NUL
+ * separator, because FerretDB on PostgreSQL stores documents as jsonb, which refuses U+0000.
+ */
 function segmentKey(event: RecordedEvent, kind: SegmentKind): string {
   const m = event.metadata;
-  return `${kind}\u0000${m.operator ?? ''}\u0000${m.role ?? ''}\u0000${m.region ?? ''}\u0000${m.channel ?? ''}\u0000${m.sourceSystem ?? ''}\u0000${m.correlationId ?? ''}`;
+  return JSON.stringify([
+    kind,
+    m.operator ?? '',
+    m.role ?? '',
+    m.region ?? '',
+    m.channel ?? '',
+    m.sourceSystem ?? '',
+    m.correlationId ?? '',
+  ]);
 }
 
 export function segmentIdOf(from: number): string {
@@ -150,8 +162,8 @@ export function segmentIdOf(from: number): string {
 export function auditProjection(algorithm: ChainAlgorithm): Projection {
   return {
     name: AUDIT_PROJECTION,
-    // Version 1 of the layout; the last digit names the algorithm (0 SM3, 1 SHA-256).
-    version: 10 + (algorithm === 'sha256' ? 1 : 0),
+    // Version 2 of the layout (segment keys as JSON); the last digit names the algorithm (0 SM3, 1 SHA-256).
+    version: 20 + (algorithm === 'sha256' ? 1 : 0),
     eventTypes: 'all',
     collections: [
       { name: AUDIT_HEAD },
