@@ -106,6 +106,14 @@ export interface Collection<T extends Document = Document> {
   patch(id: string, set: Record<string, unknown>, guard?: WriteGuard): Promise<boolean>;
   delete(id: string, guard?: WriteGuard): Promise<boolean>;
   find(filter?: Filter, options?: FindOptions): Promise<Page<T>>;
+  /**
+   * Every document matching `filter`, each once, in no particular order, in one pass: for work
+   * over a whole collection (a comparison run reads every person). Paging with `find` repeats
+   * the query for each page, and a server that cannot serve the page's cursor from an index
+   * (FerretDB pushes no range on `_id` down) reads the whole collection for every page. A
+   * document written while the scan runs may or may not be seen.
+   */
+  scan(filter?: Filter): AsyncIterable<T>;
   count(filter?: Filter): Promise<number>;
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
 }

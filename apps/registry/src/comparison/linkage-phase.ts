@@ -41,7 +41,7 @@ export async function runLinkage(ctx: PhaseContext, linker: RecordLinker): Promi
   const pending = await undecidedRows(ctx);
   // Each person's personal part is opened once here and kept as the linker's input.
   const orphans: Array<{ doc: PersonDocument; person: LinkPerson }> = [];
-  const index = linker.create();
+  const held: LinkPerson[] = [];
   for await (const doc of allPersons(ctx.persons)) {
     const personal = ctx.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
     const person: LinkPerson = {
@@ -52,9 +52,16 @@ export async function runLinkage(ctx: PhaseContext, linker: RecordLinker): Promi
       gender: doc.gender,
       region: doc.householdRegion ?? undefined,
     };
-    if (doc.sources.includes('household-registration')) index.add(person);
+    if (doc.sources.includes('household-registration')) held.push(person);
     else orphans.push({ doc, person });
   }
+  // In id order whatever order the store read them in, so ties between candidates fall the same
+  // way on every store.
+  const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  held.sort((a, b) => byId(a.personId, b.personId));
+  orphans.sort((a, b) => byId(a.doc._id, b.doc._id));
+  const index = linker.create();
+  for (const person of held) index.add(person);
   const decidedOrphans = await decisions.getMany(orphans.map((o) => `person:${o.doc._id}`));
   const openOrphans = orphans.filter((o) => (decidedOrphans.get(`person:${o.doc._id}`)?.outcome ?? 'none') === 'none');
 

@@ -24,14 +24,9 @@ export interface PhaseContext {
   caughtUp(): Promise<void>;
 }
 
-/** Every document of the persons read model, page by page. */
+/** Every document of the persons read model, in one pass, in no particular order (Collection.scan). */
 export async function* allPersons(collection: Collection<PersonDocument>): AsyncGenerator<PersonDocument> {
-  let cursor: string | undefined;
-  do {
-    const page = await collection.find({}, { sort: [['_id', 1]], limit: 1000, cursor });
-    for (const doc of page.items) yield doc;
-    cursor = page.nextCursor;
-  } while (cursor);
+  yield* collection.scan();
 }
 
 export function inProvince(doc: PersonDocument, provinceCode: string): boolean {

@@ -608,6 +608,16 @@ class MongoReadCollection<T extends Document> implements Collection<T> {
     return page;
   }
 
+  /** One query, read in batches by the server's cursor: the collection is read once, whatever its size. */
+  async *scan(filter?: Filter): AsyncGenerator<T> {
+    const cursor = this.raw.find(mongoFilter(parseFilter(filter)), { batchSize: 1000 });
+    try {
+      for await (const doc of cursor) yield doc as unknown as T;
+    } finally {
+      await cursor.close();
+    }
+  }
+
   async count(filter?: Filter): Promise<number> {
     return this.raw.countDocuments(mongoFilter(parseFilter(filter)));
   }

@@ -451,6 +451,16 @@ class SqliteCollection<T extends Document> implements Collection<T> {
     return this.store.deleteSync(this.name, id, guard);
   }
 
+  /** Pages in `_id` order: each page starts where the last ended, through the primary key. */
+  async *scan(filter?: Filter): AsyncGenerator<T> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.find(filter, { limit: 1000, cursor });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
   async find(filter?: Filter, options: FindOptions = {}): Promise<Page<T>> {
     const keyed = this.keyed();
     const where = filterSql(parseFilter(filter), keyed);

@@ -567,6 +567,36 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       });
     });
 
+    describe('scan', () => {
+      const scanAll = async <T extends Document>(collection: string, filter?: Filter): Promise<T[]> => {
+        const out: T[] = [];
+        for await (const doc of store.collection<T>(collection).scan(filter)) out.push(doc);
+        return out;
+      };
+
+      it('reads every matching document once, past any batch size, and an unknown collection as empty', async () => {
+        const c = fresh('scan');
+        const docs = Array.from({ length: 2500 }, (_, i) => ({ _id: `d${String(i).padStart(5, '0')}`, n: i, odd: i % 2 === 1 }));
+        for (let i = 0; i < docs.length; i += 500) {
+          // Created, as the store is told (WriteOp.stored): no lookups, so a wire server fills it quickly.
+          await store.write(docs.slice(i, i + 500).map((doc): WriteOp => ({ kind: 'upsert', collection: c, doc, stored: null })));
+        }
+        const all = await scanAll<{ _id: string; n: number; odd: boolean }>(c);
+        expect(all).toHaveLength(2500);
+        expect(sortedIds(all)).toEqual(ids(docs));
+        expect(all.find((d) => d._id === 'd01234')).toEqual({ _id: 'd01234', n: 1234, odd: false });
+        const odd = await scanAll(c, { odd: true, n: { gte: 2000 } });
+        expect(sortedIds(odd)).toEqual(ids(docs.filter((d) => d.odd && d.n >= 2000)));
+        expect(await scanAll(fresh('scan_never'))).toEqual([]);
+      });
+
+      it('refuses a bad filter when read', async () => {
+        const c = fresh('scan_bad');
+        await store.collection(c).upsert({ _id: 'a', n: 1 });
+        await expect(scanAll(c, { n: { $where: 'x' } } as unknown as Filter)).rejects.toBeInstanceOf(InvalidQueryError);
+      });
+    });
+
     describe('refusals (InvalidQueryError, without values in the message)', () => {
       let c: ReturnType<ReadStore['collection']>;
       beforeAll(async () => {
