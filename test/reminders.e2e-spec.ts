@@ -429,7 +429,14 @@ describe('at most N reminders per person per 30 days', () => {
       ensureBuilt();
       const service = spawnSync(process.execPath, ['scripts/run.js', 'apps/registry/src/main.js'], {
         cwd: REPO_ROOT,
-        env: { ...process.env, MONGODB_URI: '', DATA_DIR: join(dir, 'data'), PORT: '0', REMINDER_RULES_FILE: join(dir, 'rules.json') },
+        env: {
+          ...process.env,
+          MONGODB_URI: '',
+          POSTGRES_URL: '',
+          DATA_DIR: join(dir, 'data'),
+          PORT: '0',
+          REMINDER_RULES_FILE: join(dir, 'rules.json'),
+        },
         encoding: 'utf8',
         timeout: 60_000,
       });

@@ -28,10 +28,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The embedded default whatever the test's shell exports (CI exports MONGODB_URI for the FerretDB suites). */
+/** The embedded default whatever the test's shell exports (CI exports MONGODB_URI and POSTGRES_URL for the server suites). */
 export function serviceEnv(dataDir: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const {
     MONGODB_URI: _mongo,
+    POSTGRES_URL: _postgres,
+    POSTGRES_SCHEMA: _schema,
     EVENTSTORE_CONNECTION_STRING: _esdb,
     MINISTRY_URL: _ministry,
     MINISTRY_TOKEN: _ministryToken,
