@@ -5,10 +5,12 @@
 import Database from 'better-sqlite3';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ImportJob } from '../../apps/registry/src/imports/import-job';
+import { findRepoRoot } from '../../libs/ingest/src/shared/repo-root';
 
-export const REPO_ROOT = resolve(__dirname, '../..');
+/** Found, not counted in `..`: these helpers also run compiled, from dist/test/support (bench:load). */
+export const REPO_ROOT = findRepoRoot(__dirname);
 const CLI_ENTRY = 'apps/registry/src/cli.js';
 
 /**
