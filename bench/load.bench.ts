@@ -462,14 +462,14 @@ async function projectionHealth(base: string): Promise<ProjectionHealth[]> {
     .map(([name, p]) => ({ ...p, name }));
 }
 
-/** Submits the file over HTTP and resolves with the finished import and how the service's read models lagged meanwhile. */
+/** Submits the file over HTTP and resolves with the finished import, once the service's read models have caught up with it. */
 async function importOverHttp(
   base: string,
   token: string,
   file: string,
   fileName: string,
   onStart: (importId: string) => void,
-): Promise<{ job: ImportView; maxLag: number; caughtUpSeconds: number; submitSeconds: number }> {
+): Promise<{ job: ImportView; caughtUpSeconds: number; submitSeconds: number }> {
   const form = new FormData();
   form.set('source', 'insurance-enrollment');
   form.set('file', await openAsBlob(file), fileName);
@@ -479,14 +479,12 @@ async function importOverHttp(
   const { importId } = (await res.json()) as ImportView;
   const submitSeconds = (performance.now() - submitted) / 1000;
   onStart(importId);
-  let maxLag = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
     const job = (await (
       await fetch(`${base}/v1/imports/${importId}`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as ImportView;
     const health = await projectionHealth(base);
-    maxLag = Math.max(maxLag, ...health.map((p) => p.lag));
     if (job.state === 'failed') throw new Error(`the import failed: ${job.error?.code} ${job.error?.message}`);
     if (job.state === 'completed') {
       // Caught up = every projection at its head as of the import's end (writes go on meanwhile,
@@ -495,7 +493,7 @@ async function importOverHttp(
       const heads = new Map(health.map((p) => [p.name, p.head]));
       while ((await projectionHealth(base)).some((p) => p.checkpoint < (heads.get(p.name) ?? 0)))
         await new Promise((r) => setTimeout(r, 250));
-      return { job, maxLag, caughtUpSeconds: (performance.now() - done) / 1000, submitSeconds };
+      return { job, caughtUpSeconds: (performance.now() - done) / 1000, submitSeconds };
     }
   }
 }
@@ -616,7 +614,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `  import: ${int(imported.job.counts.read)} rows (${int(imported.job.counts.quarantined)} quarantined, ${int(imported.job.counts.events)} events) ` +
         `in ${jobSeconds.toFixed(1)} s = ${int(imported.job.counts.read / jobSeconds)} rows/s under load (upload ${imported.submitSeconds.toFixed(1)} s before it); ` +
-        `read models lagged at most ${int(imported.maxLag)} events and caught up ${imported.caughtUpSeconds.toFixed(1)} s after the import's end\n`,
+        `read models caught up ${imported.caughtUpSeconds.toFixed(1)} s after the import's end (polled over HTTP, so within the service's answer times)\n`,
     );
 
     await stopService(service);
