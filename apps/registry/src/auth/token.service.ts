@@ -5,6 +5,7 @@ import { RegionCode, SelfServiceChannels, isSelfServiceChannel } from '@registry
 import { AppConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { ReferenceData } from '../reference/reference-data.module';
+import { OidcError, OidcVerifier } from './oidc';
 import { Principal } from './principal';
 import { Role, isRole } from './roles';
 
@@ -12,7 +13,13 @@ import { Role, isRole } from './roles';
 export class AuthenticationError extends Error {
   constructor(
     readonly code:
-      'TOKEN_MISSING' | 'TOKEN_MALFORMED' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID_SIGNATURE' | 'TOKEN_UNSIGNED' | 'TOKEN_CLAIMS_INVALID',
+      | 'TOKEN_MISSING'
+      | 'TOKEN_MALFORMED'
+      | 'TOKEN_EXPIRED'
+      | 'TOKEN_INVALID_SIGNATURE'
+      | 'TOKEN_UNSIGNED'
+      | 'TOKEN_CLAIMS_INVALID'
+      | 'TOKEN_KEYS_UNAVAILABLE',
     message: string,
   ) {
     super(message);
@@ -32,15 +39,20 @@ export interface TokenClaims {
 
 const REGION = /^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$/;
 
+/** How the caller signed in: a token this service signed (CLI, local account) or the identity provider's. */
+export type TokenOrigin = 'local' | 'oidc';
+
 /**
  * Verifies bearer tokens (HS256 with the key ring's secret, or RS256 with a configured
- * public key) and signs them for the CLI's `token` command.
+ * public key; with OIDC_ISSUER set, also the province identity provider's tokens, by its
+ * JWKS) and signs them for the CLI's `token` command and the console's sign-in.
  */
 @Injectable()
 export class TokenService {
   private readonly algorithm: Algorithm;
   private readonly verifyKey: string | Buffer;
   private readonly signKey?: string | Buffer;
+  readonly oidc?: OidcVerifier;
 
   constructor(
     private readonly config: AppConfig,
@@ -56,8 +68,31 @@ export class TokenService {
       this.verifyKey = keys.tokenSecret;
       this.signKey = keys.tokenSecret;
     }
+    if (config.OIDC_ISSUER) this.oidc = new OidcVerifier(config);
   }
 
+  /** The caller a bearer token names, and where the token came from. */
+  async authenticate(token: string | undefined): Promise<{ principal: Principal; origin: TokenOrigin; expiresAt?: string }> {
+    if (!token) throw new AuthenticationError('TOKEN_MISSING', 'A bearer token is required.');
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw new AuthenticationError('TOKEN_MALFORMED', 'The bearer token is not a JWT.');
+    if (decoded.header.alg === 'none') throw new AuthenticationError('TOKEN_UNSIGNED', 'Unsigned tokens are not accepted.');
+    const expiresAt = typeof decoded.payload.exp === 'number' ? new Date(decoded.payload.exp * 1000).toISOString() : undefined;
+    // The issuer picks the verifier; the signature is then checked by that verifier's keys only.
+    if (this.oidc && decoded.payload.iss === this.oidc.issuer) {
+      let claims;
+      try {
+        claims = await this.oidc.verify(token);
+      } catch (error) {
+        if (error instanceof OidcError) throw new AuthenticationError(error.code, error.message);
+        throw error;
+      }
+      return { principal: this.principal(claims.subject, claims.roles, claims.region), origin: 'oidc', expiresAt };
+    }
+    return { principal: this.verify(token), origin: 'local', expiresAt };
+  }
+
+  /** A token this service signed (HS256 or RS256 with the configured keys). */
   verify(token: string | undefined): Principal {
     if (!token) throw new AuthenticationError('TOKEN_MISSING', 'A bearer token is required.');
     const decoded = jwt.decode(token, { complete: true });
@@ -84,10 +119,6 @@ export class TokenService {
     ) {
       throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token must name a subject, known roles and a region code.');
     }
-    // A region the division tables do not know would scope the caller to nothing at all.
-    const region = RegionCode.parse(payload.region, this.reference.regions);
-    if (!region.ok)
-      throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token names a region the division tables do not know.');
     const source = typeof payload.source === 'string' ? payload.source : undefined;
     const types = Array.isArray(payload.insuranceTypes)
       ? payload.insuranceTypes.filter((t): t is string => typeof t === 'string')
@@ -103,7 +134,23 @@ export class TokenService {
       }
       channel = payload.channel;
     }
-    return new Principal(payload.sub, roles as Role[], region.value.code, source, types, channel);
+    return this.principal(payload.sub, roles as Role[], payload.region, source, types, channel);
+  }
+
+  private principal(
+    subject: string,
+    roles: Role[],
+    rawRegion: string,
+    source?: string,
+    types?: string[],
+    channel?: Principal['channel'],
+  ): Principal {
+    if (!REGION.test(rawRegion)) throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token must name a region code.');
+    // A region the division tables do not know would scope the caller to nothing at all.
+    const region = RegionCode.parse(rawRegion, this.reference.regions);
+    if (!region.ok)
+      throw new AuthenticationError('TOKEN_CLAIMS_INVALID', 'The bearer token names a region the division tables do not know.');
+    return new Principal(subject, roles, region.value.code, source, types, channel);
   }
 
   sign(claims: TokenClaims, expiresInSeconds = 8 * 3600): string {

@@ -7,6 +7,7 @@ import { TokenService } from '../auth/token.service';
 import { loadConfig } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { ReferenceData } from '../reference/reference-data.module';
+import { registerAccountCommands } from './account-commands';
 import { cliRegion, withAppContext } from './app-context';
 import { registerAuditCommands } from './audit-commands';
 import { registerComparisonCommands } from './comparison-commands';
@@ -31,6 +32,7 @@ export function registerCommands(program: Command): void {
   registerComparisonCommands(program);
   registerAuditCommands(program);
   registerReminderCommands(program);
+  registerAccountCommands(program);
   program
     .command('store-info')
     .description('Print which stores are in use and the head of the event log')

@@ -50,5 +50,21 @@ describe('store selection', () => {
     expect(() => loadConfig({ POSTGRES_URL: 'postgres://db/registry', EVENTSTORE_CONNECTION_STRING: 'esdb://db:2113?tls=false' })).toThrow(
       /POSTGRES_URL and EVENTSTORE_CONNECTION_STRING both select an event store/,
     );
+describe('sign-in settings', () => {
+  it('default to a working-day session and no identity provider', () => {
+    const config = loadConfig({});
+    expect(config.SESSION_LIFETIME_MINUTES).toBe(480);
+    expect(config.OIDC_ISSUER).toBeUndefined();
+    expect([config.OIDC_ROLES_CLAIM, config.OIDC_REGION_CLAIM, config.OIDC_ALGORITHMS]).toEqual(['roles', 'region', 'RS256']);
+  });
+
+  it.each([
+    [{ SESSION_LIFETIME_MINUTES: '1' }, /SESSION_LIFETIME_MINUTES/],
+    [{ OIDC_ISSUER: 'idp.example.gov.cn' }, /OIDC_ISSUER/],
+    [{ OIDC_ISSUER: 'https://idp.example.gov.cn', JWT_ISSUER: 'https://idp.example.gov.cn' }, /OIDC_ISSUER must differ/],
+    [{ OIDC_ROLE_MAP: 'idp-staff:superuser' }, /OIDC_ROLE_MAP/],
+    [{ OIDC_ALGORITHMS: 'HS256' }, /OIDC_ALGORITHMS/],
+  ])('refuse %j, naming the setting', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });

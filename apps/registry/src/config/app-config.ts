@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { parseRoleMap } from '../auth/oidc';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 /**
@@ -255,6 +256,60 @@ export class AppConfig {
   @IsString()
   JWT_AUDIENCE = 'registry-api';
 
+  /**
+   * SESSION_LIFETIME_MINUTES: how long a token from POST /v1/sessions (the console's sign-in
+   * with a local account) is valid; the console signs out when it runs out. Default: a working day.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 480 : Number(value)))
+  @IsInt()
+  @Min(5)
+  @Max(7 * 24 * 60)
+  SESSION_LIFETIME_MINUTES = 480;
+
+  /** OIDC_ISSUER: the province identity provider's issuer URL; tokens whose iss is this are verified by its JWKS. Unset: no OpenID Connect. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OIDC_ISSUER must be an http(s) URL' })
+  OIDC_ISSUER?: string;
+
+  /** OIDC_JWKS_URL: where the provider publishes its signing keys; default: jwks_uri from the issuer's discovery document. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OIDC_JWKS_URL must be an http(s) URL' })
+  OIDC_JWKS_URL?: string;
+
+  /** OIDC_AUDIENCE: the aud the provider's tokens must carry for this service. */
+  @IsString()
+  OIDC_AUDIENCE = 'registry-api';
+
+  /** OIDC_CLIENT_ID: the console's client id at the provider; set, the sign-in page offers the provider's sign-in (authorization code with PKCE). */
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_ID?: string;
+
+  /** OIDC_SCOPE: scopes the console asks the provider for. */
+  @IsString()
+  OIDC_SCOPE = 'openid profile';
+
+  /** OIDC_ALGORITHMS: signature algorithms accepted from the provider (comma-separated). */
+  @Matches(/^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$/, {
+    message: 'OIDC_ALGORITHMS must list RS256, PS256, ES256 … separated by commas',
+  })
+  OIDC_ALGORITHMS = 'RS256';
+
+  /** OIDC_SUBJECT_CLAIM / OIDC_ROLES_CLAIM / OIDC_REGION_CLAIM: where the token carries the staff id, roles and division code (dotted paths allowed, e.g. realm_access.roles). */
+  @IsString()
+  OIDC_SUBJECT_CLAIM = 'sub';
+
+  @IsString()
+  OIDC_ROLES_CLAIM = 'roles';
+
+  @IsString()
+  OIDC_REGION_CLAIM = 'region';
+
+  /** OIDC_ROLE_MAP: provider role names to registry roles, `their-role:county-operator,…`; registry role names pass as they are. */
+  @IsOptional()
+  @IsString()
+  OIDC_ROLE_MAP?: string;
+
   /** ENCRYPTION_ALGORITHM: algorithm of the data key generated on first start: aes-256-gcm or sm4-ctr-hmac-sm3. */
   @IsIn(['aes-256-gcm', 'sm4-ctr-hmac-sm3'])
   ENCRYPTION_ALGORITHM: 'aes-256-gcm' | 'sm4-ctr-hmac-sm3' = 'aes-256-gcm';
@@ -493,6 +548,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     'SMS_GATEWAY_URL',
     'SMS_GATEWAY_TOKEN',
     'REMINDER_RULES_FILE',
+    'OIDC_ISSUER',
+    'OIDC_JWKS_URL',
+    'OIDC_CLIENT_ID',
+    'OIDC_ROLE_MAP',
   ]) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
@@ -502,6 +561,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems = errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }));
   if (config.POSTGRES_URL && config.EVENTSTORE_CONNECTION_STRING) {
     problems.push('POSTGRES_URL and EVENTSTORE_CONNECTION_STRING both select an event store: set one of them');
+  }
+  if (config.OIDC_ISSUER && config.OIDC_ISSUER === config.JWT_ISSUER) {
+    throw new ConfigValidationError(['OIDC_ISSUER must differ from JWT_ISSUER: the issuer tells the two kinds of token apart']);
+  }
+  if (config.OIDC_ROLE_MAP) {
+    try {
+      parseRoleMap(config.OIDC_ROLE_MAP);
+    } catch (error) {
+      throw new ConfigValidationError([(error as Error).message]);
+    }
   }
   // Node refuses a headers timeout above the request timeout.
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
