@@ -197,6 +197,16 @@ const MATRIX: Record<string, Row> = {
     [FORBIDDEN, FORBIDDEN],
     [FORBIDDEN, FORBIDDEN],
   ],
+  'POST /v1/persons/:id/disclosures': [
+    [OK, OK],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [OK, NOT_FOUND],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+    [FORBIDDEN, FORBIDDEN],
+  ],
   'GET /v1/reports/region-counts': [
     [OK, OK],
     [OK, OUT_OF_SCOPE],
@@ -396,6 +406,20 @@ type OpsRow = [
  */
 const OPS_MATRIX: Record<string, OpsRow> = {
   // columns: province-admin, city-operator, county-operator, township-operator, township-surveyor, auditor, reporting-consumer, service-client, channel-client
+  //                                           province-admin        city-operator           county-operator         township-surveyor             auditor                 reporting-consumer      service-client
+  // Sign-in answers alike whoever calls (a token changes nothing); current describes any valid token.
+  'POST /v1/sessions': [
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+    ['401 SIGN_IN_FAILED'],
+  ],
+  'GET /v1/sessions/current': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [OK]],
+  'GET /v1/sessions/options': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [OK]],
   'GET /v1/imports/:id': [
     [OK, OK],
     [OK, IMPORT_NOT_FOUND],
@@ -851,6 +875,12 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
   'GET /v1/persons/:id/history': ({ t, token, fixture }) => t.http().get(`/v1/persons/${fixture.personId}/history`).set(bearer(token)),
   'GET /v1/persons/:id/history?unmask': ({ t, token, fixture }) =>
     t.http().get(`/v1/persons/${fixture.personId}/history`).query({ unmask: 'true' }).set(bearer(token)),
+  'POST /v1/persons/:id/disclosures': ({ t, token, fixture }) =>
+    t.http().post(`/v1/persons/${fixture.personId}/disclosures`).set(bearer(token)).send({ reason: '核对参保登记材料' }),
+  'POST /v1/sessions': ({ t, token }) =>
+    t.http().post('/v1/sessions').set(bearer(token)).send({ username: 'nobody', password: 'Not-a-password-1' }),
+  'GET /v1/sessions/current': ({ t, token }) => t.http().get('/v1/sessions/current').set(bearer(token)),
+  'GET /v1/sessions/options': ({ t, token }) => t.http().get('/v1/sessions/options').set(bearer(token)),
   'GET /v1/reports/region-counts': ({ t, token, target }) =>
     t
       .http()
@@ -1480,6 +1510,8 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'GET /v1/reports/survey-progress',
         'GET /v1/survey-tasks',
         'GET /v1/survey-tasks/{taskId}',
+        'GET /v1/sessions/current',
+        'GET /v1/sessions/options',
         'GET /v1/survey-worklists',
         'GET /v1/survey-worklists/identity-checks',
         'POST /v1/audit/replays',
@@ -1493,6 +1525,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'POST /v1/persons/registrations',
         'POST /v1/persons/{personId}/corrections',
         'POST /v1/persons/{personId}/death',
+        'POST /v1/persons/{personId}/disclosures',
         'POST /v1/persons/{personId}/enrollments',
         'POST /v1/persons/{personId}/enrollments/{insuranceType}/{transition}',
         'POST /v1/persons/{personId}/exemptions',
@@ -1513,6 +1546,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'POST /v1/survey-tasks/{taskId}/cancellation',
         'POST /v1/survey-tasks/{taskId}/results',
         'POST /v1/survey-tasks/{taskId}/return',
+        'POST /v1/sessions',
       ].sort(),
     );
     // Every documented route (/v1 and the rest) is called by some row; every row calls a
@@ -1579,11 +1613,12 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       'GET /v1/persons/:id?asOf',
       'GET /v1/persons/:id?unmask',
       'GET /v1/persons/:id/history?unmask',
+      'POST /v1/persons/:id/disclosures',
     ]) {
       expect(MATRIX[endpoint][column][0]).toBe(OK);
     }
     // A look-up and a replay change nothing (a replay builds a shadow beside the read model and drops it).
-    const reads = ['POST /v1/persons/lookup', 'POST /v1/audit/replays'];
+    const reads = ['POST /v1/persons/lookup', 'POST /v1/audit/replays', 'POST /v1/persons/:id/disclosures', 'POST /v1/sessions'];
     for (const endpoint of Object.keys(ROWS).filter((e) => e.startsWith('POST') && !reads.includes(e))) {
       expect({ endpoint, answers: ROWS[endpoint][column].filter((x: Expected) => x !== FORBIDDEN) }).toEqual({ endpoint, answers: [] });
     }

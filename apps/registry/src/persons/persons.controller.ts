@@ -10,6 +10,7 @@ import { ProblemException } from '../common/problem';
 import {
   CorrectionDto,
   DeathDto,
+  DisclosureDto,
   ExemptionDto,
   EnrollmentDto,
   EnrollmentTransitionDto,
@@ -19,7 +20,14 @@ import {
   ListPersonsQueryDto,
   LookupDto,
 } from './dto/person-commands.dto';
-import { CommandOutcomeDto, LookupResultDto, PersonHistoryDto, PersonListPageDto, PersonViewDto } from './dto/persons.responses';
+import {
+  CommandOutcomeDto,
+  DisclosedIdDto,
+  LookupResultDto,
+  PersonHistoryDto,
+  PersonListPageDto,
+  PersonViewDto,
+} from './dto/persons.responses';
 import { RegistrationDto } from './dto/registration.dto';
 import {
   ENROLLMENT_TRANSITIONS,
@@ -133,6 +141,25 @@ export class PersonsController {
     res.setHeader('ETag', `"${view.revision}"`);
     res.setHeader('Cache-Control', 'no-store');
     return view;
+  }
+
+  @Post(':personId/disclosures')
+  @HttpCode(HttpStatus.OK)
+  @RequirePermission('person:unmask')
+  @ApiOperation({
+    summary:
+      'The full citizen ID, with the operator’s reason: recorded on the person’s disclosure stream before the answer (the reason sealed), listed in the history',
+  })
+  @ApiOkResponse({ type: DisclosedIdDto })
+  @ApiProblems(400, 401, { status: 403, description: '`FORBIDDEN`: the role lacks person:unmask' }, 404, 413, 431, 503)
+  disclose(
+    @Caller() caller: Principal,
+    @Param('personId') personId: string,
+    @Body() dto: DisclosureDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.persons.disclose(caller, personId, dto.reason);
   }
 
   @Get(':personId/history')

@@ -15,7 +15,7 @@ import {
   parsePersonId,
   personIdFor,
 } from '@registry/domain';
-import { ConcurrencyError, EVENT_STORE, EventStore } from '@registry/event-store';
+import { ConcurrencyError, EVENT_STORE, EventStore, RecordedEvent } from '@registry/event-store';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter } from '@registry/read-store';
 import { randomUUID } from 'node:crypto';
@@ -287,29 +287,70 @@ export class PersonsService {
       personId,
       revision: loaded.revision,
       events: loaded.events.map((e) => historyEntry(e, IdentityDisclosure.for(caller), unmask)),
-      disclosures: disclosures.map((d) => ({
-        at: d.recordedAt,
-        operator: d.metadata.operator,
-        role: d.metadata.role,
-        region: d.metadata.region,
-        view: (d.data as { view: string }).view,
-      })),
+      disclosures: disclosures.map((d) => this.disclosureEntry(caller, d)),
+    };
+  }
+
+  /** A recorded unmasking; its reason is shown to those who may unmask (auditors, the province admin). */
+  private disclosureEntry(caller: Principal, event: RecordedEvent) {
+    const data = event.data as { view: string; reasoned?: boolean };
+    let reason: string | undefined;
+    if (data.reasoned && caller.can('person:unmask')) {
+      reason = (this.protector.openData(event) as { personal?: { reason?: string } }).personal?.reason;
+    }
+    return {
+      at: event.recordedAt,
+      operator: event.metadata.operator,
+      role: event.metadata.role,
+      region: event.metadata.region,
+      view: data.view,
+      reasoned: data.reasoned === true,
+      ...(reason === undefined ? {} : { reason }),
+    };
+  }
+
+  /**
+   * An unmasking with the operator's reason (the console asks for one): recorded before the
+   * answer, the reason sealed with the event's personal part (free text may name people), and
+   * answered with the full ID and the record of the disclosure, so the operator sees that it
+   * was recorded.
+   */
+  async disclose(caller: Principal, rawPersonId: string, reason: string) {
+    const personId = this.parsePersonIdParam(rawPersonId);
+    const loaded = await this.loadVisible(caller, personId);
+    const recorded = await this.recordDisclosure(caller, personId, 'person', reason);
+    const view = personView(
+      personId,
+      loaded.state,
+      loaded.revision,
+      this.reference.provinceCode,
+      IdentityDisclosure.for(caller),
+      true,
+      new Date().toISOString().slice(0, 10),
+    );
+    if (!view?.citizenId) throw notFound();
+    return {
+      personId,
+      citizenId: view.citizenId,
+      maskedCitizenId: view.maskedCitizenId,
+      disclosure: { at: recorded.recordedAt, operator: caller.subject, role: caller.primaryRole, view: 'person', reason },
     };
   }
 
   /** Every unmasking is recorded on the person's disclosure stream, for auditors. */
-  private async recordDisclosure(caller: Principal, personId: PersonId, view: string): Promise<void> {
+  private async recordDisclosure(caller: Principal, personId: PersonId, view: string, reason?: string): Promise<{ recordedAt: string }> {
     if (!caller.can('person:unmask')) {
       throw new ProblemException(HttpStatus.FORBIDDEN, 'UNMASK_NOT_ALLOWED', "The caller's role may not see full citizen IDs.");
     }
-    await this.events.appendToStream(disclosureStream(personId), [
-      {
-        id: randomUUID(),
-        type: 'PersonalDataDisclosed',
-        data: { personId, view, fields: ['citizenId'] },
-        metadata: { ...this.context(caller), occurredAt: new Date().toISOString() },
-      },
-    ]);
+    const occurredAt = new Date().toISOString();
+    const event = this.protector.encodeEvent({
+      id: randomUUID(),
+      type: 'PersonalDataDisclosed',
+      data: { personId, view, fields: ['citizenId'], ...(reason === undefined ? {} : { reasoned: true, personal: { reason } }) },
+      metadata: { ...this.context(caller), occurredAt },
+    });
+    await this.events.appendToStream(disclosureStream(personId), [event]);
+    return { recordedAt: occurredAt };
   }
 
   async list(caller: Principal, query: ListPersonsQueryDto) {

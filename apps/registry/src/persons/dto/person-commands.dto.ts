@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { apiPattern } from '../../common/api-responses';
 import { DATE, OCCURRED_AT_DOC, PHONE, RECORD_ID, REGION_CODE, SOURCE_KINDS_ACCEPTED } from './registration.dto';
 
@@ -214,4 +214,19 @@ export class GetPersonQueryDto {
   @IsOptional()
   @IsIn(['true', 'false'])
   unmask?: string;
+}
+
+/** Why an operator needs the full citizen ID; kept sealed with the disclosure, read by auditors. */
+export class DisclosureDto {
+  @ApiProperty({
+    description: 'Why the full ID is needed (recorded for auditors)',
+    minLength: 4,
+    maxLength: 200,
+    example: '核对参保登记材料',
+  })
+  @IsString()
+  @MinLength(4)
+  @MaxLength(200)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason: string;
 }

@@ -329,6 +329,27 @@ export class DisclosureDto {
 
   @ApiProperty({ enum: ['person', 'history'] })
   view: string;
+
+  @ApiProperty({ description: 'Whether the operator gave a reason (POST /v1/persons/{personId}/disclosures)' })
+  reasoned: boolean;
+
+  @ApiPropertyOptional({ description: 'The reason given: shown to callers with person:unmask', maxLength: 200 })
+  reason?: string;
+}
+
+/** What POST /v1/persons/{personId}/disclosures answers: the full ID and the record of its disclosure. */
+export class DisclosedIdDto {
+  @ApiProperty()
+  personId: string;
+
+  @ApiProperty({ description: 'The full citizen ID', example: '44030519900101123X' })
+  citizenId: string;
+
+  @ApiProperty(MASKED_ID)
+  maskedCitizenId: string;
+
+  @ApiProperty({ type: DisclosureDto, description: 'The disclosure as recorded on the person’s disclosure stream' })
+  disclosure: DisclosureDto;
 }
 
 export class PersonHistoryDto {
