@@ -21,6 +21,9 @@ import { ImportsController } from './imports.controller';
         return {
           storage: diskStorage({ destination: dir, filename: (_req, _file, cb) => cb(null, `${randomUUID()}.upload`) }),
           limits: { fileSize: config.IMPORT_MAX_BYTES, files: 1, fields: 10 },
+          // Browsers send a file's name as raw UTF-8 in filename="…" (RFC 7578 §4.2); busboy would
+          // read those bytes as Latin-1 and a department's 户籍.csv would come out as mojibake.
+          defParamCharset: 'utf8',
         };
       },
     }),
