@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'data/**', 'coverage/**', 'test-results/**', 'tools/**', 'apps/console/dist/**'] },
@@ -23,6 +24,20 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // The console's pages: Vue single-file components with TypeScript, run in the browser.
+  // `essential` holds the rules that catch errors; layout is prettier's, as for the rest.
+  ...pluginVue.configs['flat/essential'],
+  {
+    files: ['apps/console/**/*.ts', 'apps/console/**/*.vue', 'apps/console/**/*.mts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
+    rules: {
+      // Page files are named by what they show (DashboardPage.vue), App.vue and Shell.vue by role.
+      'vue/multi-word-component-names': 'off',
+    },
   },
   {
     // End-to-end specs read JSON bodies of every shape the API answers.

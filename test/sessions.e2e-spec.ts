@@ -308,6 +308,9 @@ describe('OpenID Connect: the province identity provider’s RS256 tokens, verif
       .set(bearer(t.token({ role: 'province-admin', region: '44' })))
       .expect(200);
     const options = await t.http().get('/v1/sessions/options').expect(200);
+    // The console's pages may call the provider's token endpoint, and nothing else outside.
+    expect(options.headers['content-security-policy']).toContain(`connect-src 'self' ${provider.issuer}`);
+    expect(options.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(options.body).toEqual({
       password: true,
       oidc: {
