@@ -4,16 +4,16 @@
  * small provider in this process, claims mapped to roles and a region).
  */
 import Database from 'better-sqlite3';
-import { createServer, Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
 import jwt from 'jsonwebtoken';
 import { AccountsService } from '../apps/registry/src/auth/accounts/accounts.service';
 import { JWKS_COOLDOWN_MS } from '../apps/registry/src/auth/oidc';
 import type { CommandContext } from '../apps/registry/src/common/event-sourcing/command-context';
 import { TestApp, bearer, startApp } from './support/app';
 import { PLACES } from './support/citizens';
+import { TestProvider } from './support/oidc-provider';
 import { expectProblem } from './support/requests';
 
 const ACTOR: CommandContext = { operator: 'cli:test', role: 'province-admin', region: '440000', channel: 'cli' };
@@ -129,57 +129,6 @@ describe('local accounts: POST /v1/sessions', () => {
     expectProblem(await t.http().get('/v1/sessions/current'), 401, 'TOKEN_MISSING');
   });
 });
-
-/** A stand-in for the province's identity provider: discovery, JWKS, and its signing keys. */
-class TestProvider {
-  server!: Server;
-  issuer!: string;
-  keys: Array<{ kid: string; privateKey: KeyLike; jwk: JWK }> = [];
-  jwksRequests = 0;
-  lastJwksAt = 0;
-
-  async start(): Promise<void> {
-    await this.addKey('key-1');
-    this.server = createServer((req, res) => {
-      if (req.url === '/.well-known/openid-configuration') {
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-          JSON.stringify({
-            issuer: this.issuer,
-            jwks_uri: `${this.issuer}/jwks`,
-            authorization_endpoint: `${this.issuer}/authorize`,
-            token_endpoint: `${this.issuer}/token`,
-          }),
-        );
-      } else if (req.url === '/jwks') {
-        this.jwksRequests++;
-        this.lastJwksAt = Date.now();
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: this.keys.map((k) => k.jwk) }));
-      } else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async addKey(kid: string): Promise<void> {
-    const { privateKey, publicKey } = await generateKeyPair('RS256');
-    this.keys.push({ kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } });
-  }
-
-  async token(claims: Record<string, unknown>, options: { kid?: string; audience?: string; issuer?: string; expiresIn?: string } = {}) {
-    const key = this.keys.find((k) => k.kid === (options.kid ?? this.keys[0].kid))!;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .setIssuer(options.issuer ?? this.issuer)
-      .setAudience(options.audience ?? 'registry-api')
-      .setIssuedAt()
-      .setExpirationTime(options.expiresIn ?? '10m')
-      .sign(key.privateKey);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe('OpenID Connect: the province identity provider’s RS256 tokens, verified by its JWKS', () => {
   const provider = new TestProvider();
