@@ -14,7 +14,7 @@ import { AccountsService } from '../apps/registry/src/auth/accounts/accounts.ser
 import { TokenService } from '../apps/registry/src/auth/token.service';
 import { seedReview } from './support/access-fixtures';
 import { TestApp, bearer, startApp } from './support/app';
-import { axeViolations, describeInBrowser, ensurePagesBuilt, launchChromium, newContext, screenshot } from './support/browser';
+import { axeViolations, describeInBrowser, settled, ensurePagesBuilt, launchChromium, newContext, screenshot } from './support/browser';
 import { PLACES, newCitizen, TestCitizen } from './support/citizens';
 import { ensureBuilt, runCli } from './support/imports-cli';
 import { HOUSEHOLD_HEADER, householdRow, writeCsv } from './support/imports-files';
@@ -46,6 +46,7 @@ describeInBrowser('console in Chromium', () => {
   /** Checks the page with axe and photographs it; violations are collected and asserted at the end of each test. */
   async function look(name: string): Promise<void> {
     await page.waitForLoadState('networkidle');
+    await settled(page);
     const violations = await axeViolations(page);
     accessibility[name] = violations.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.join(', ')}`);
     await screenshot(page, name);
@@ -344,6 +345,8 @@ describeInBrowser('console sign-in at the province identity provider (OpenID Con
         ) as { method: string; principal: { region: string } },
     );
     expect(held).toMatchObject({ method: 'oidc', principal: { region: '440305' } });
+    await page.waitForLoadState('networkidle');
+    await settled(page);
     await screenshot(page, '17-oidc-signed-in');
     expect(await axeViolations(page)).toEqual([]);
   });

@@ -86,6 +86,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** Waits for the page's running CSS transitions and animations (a tag zooming in, a dialog fading out) to end. */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const doc = (globalThis as unknown as { document: { getAnimations(): Array<{ finished: Promise<unknown> }> } }).document;
+    await Promise.all(doc.getAnimations().map((a) => a.finished.catch(() => undefined)));
+  });
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
