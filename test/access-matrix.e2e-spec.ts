@@ -418,6 +418,9 @@ const OPS_MATRIX: Record<string, OpsRow> = {
     ['401 SIGN_IN_FAILED'],
     ['401 SIGN_IN_FAILED'],
   ],
+  // Reference data, public; the citizens' page's channel token, public (it speaks only to the citizens' endpoints).
+  'GET /v1/regions?parent': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [OK]],
+  'POST /v1/channel-sessions': [['201'], ['201'], ['201'], ['201'], ['201'], ['201'], ['201'], ['201']],
   'GET /v1/sessions/current': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [OK]],
   'GET /v1/sessions/options': [[OK], [OK], [OK], [OK], [OK], [OK], [OK], [OK]],
   'GET /v1/imports/:id': [
@@ -879,6 +882,8 @@ const CALLS: Record<string, (c: CallContext) => Promise<Response>> = {
     t.http().post(`/v1/persons/${fixture.personId}/disclosures`).set(bearer(token)).send({ reason: '核对参保登记材料' }),
   'POST /v1/sessions': ({ t, token }) =>
     t.http().post('/v1/sessions').set(bearer(token)).send({ username: 'nobody', password: 'Not-a-password-1' }),
+  'GET /v1/regions?parent': ({ t, token }) => t.http().get('/v1/regions').query({ parent: '4403' }).set(bearer(token)),
+  'POST /v1/channel-sessions': ({ t, token }) => t.http().post('/v1/channel-sessions').set(bearer(token)),
   'GET /v1/sessions/current': ({ t, token }) => t.http().get('/v1/sessions/current').set(bearer(token)),
   'GET /v1/sessions/options': ({ t, token }) => t.http().get('/v1/sessions/options').set(bearer(token)),
   'GET /v1/reports/region-counts': ({ t, token, target }) =>
@@ -1506,6 +1511,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'GET /v1/persons/{personId}/history',
         'GET /v1/reports/coverage',
         'GET /v1/reports/data-quality',
+        'GET /v1/regions',
         'GET /v1/reports/region-counts',
         'GET /v1/reports/survey-progress',
         'GET /v1/survey-tasks',
@@ -1515,6 +1521,7 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
         'GET /v1/survey-worklists',
         'GET /v1/survey-worklists/identity-checks',
         'POST /v1/audit/replays',
+        'POST /v1/channel-sessions',
         'POST /v1/comparison-runs',
         'POST /v1/imports',
         'POST /v1/link-reviews/{reviewId}/confirm',
@@ -1618,7 +1625,13 @@ describe('access matrix: every endpoint × every role × in/out of region', () =
       expect(MATRIX[endpoint][column][0]).toBe(OK);
     }
     // A look-up and a replay change nothing (a replay builds a shadow beside the read model and drops it).
-    const reads = ['POST /v1/persons/lookup', 'POST /v1/audit/replays', 'POST /v1/persons/:id/disclosures', 'POST /v1/sessions'];
+    const reads = [
+      'POST /v1/persons/lookup',
+      'POST /v1/audit/replays',
+      'POST /v1/persons/:id/disclosures',
+      'POST /v1/sessions',
+      'POST /v1/channel-sessions',
+    ];
     for (const endpoint of Object.keys(ROWS).filter((e) => e.startsWith('POST') && !reads.includes(e))) {
       expect({ endpoint, answers: ROWS[endpoint][column].filter((x: Expected) => x !== FORBIDDEN) }).toEqual({ endpoint, answers: [] });
     }

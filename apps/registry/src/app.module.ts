@@ -18,6 +18,8 @@ import { ImportsModule } from './imports/imports.module';
 import { PersonsModule } from './persons/persons.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ReferenceDataModule } from './reference/reference-data.module';
+import { ChannelSessionsModule } from './console/channel-sessions.controller';
+import { RegionsModule } from './reference/regions.controller';
 import { ReportsModule } from './reports/reports.module';
 import { ClockModule } from './common/clock';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -48,6 +50,8 @@ import { SurveyModule } from './survey/survey.module';
     SelfServiceModule,
     RemindersModule,
     SurveyModule,
+    RegionsModule,
+    ChannelSessionsModule,
   ],
   providers: [{ provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }, GracefulShutdown],
 })

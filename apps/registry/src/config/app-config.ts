@@ -266,6 +266,13 @@ export class AppConfig {
   @Max(7 * 24 * 60)
   SESSION_LIFETIME_MINUTES = 480;
 
+  /** H5_SESSION_MINUTES: how long the citizens' page's channel token lasts (it asks for a new one when it runs out). */
+  @Transform(({ value }) => (value === undefined || value === '' ? 30 : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  H5_SESSION_MINUTES = 30;
+
   /** OIDC_ISSUER: the province identity provider's issuer URL; tokens whose iss is this are verified by its JWKS. Unset: no OpenID Connect. */
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'OIDC_ISSUER must be an http(s) URL' })

@@ -81,4 +81,27 @@ export class RegionTable {
   get size(): number {
     return this.entries.size;
   }
+
+  private childIndex?: Map<string, RegionEntry[]>;
+
+  /**
+   * The regions one level below a code, in code order (a province's cities, a city's
+   * counties, a county's townships). A region's parent is the longest code above it that the
+   * table holds, so a row whose own level is missing still finds a home one level higher.
+   */
+  children(code: string): readonly RegionEntry[] {
+    if (!this.childIndex) {
+      const index = new Map<string, RegionEntry[]>();
+      for (const entry of [...this.entries.values()].sort((a, b) => (a.code < b.code ? -1 : 1))) {
+        const parent = [9, 6, 4, 2].filter((n) => n < entry.code.length).find((n) => this.entries.has(entry.code.slice(0, n)));
+        if (parent === undefined) continue;
+        const key = entry.code.slice(0, parent);
+        const list = index.get(key);
+        if (list) list.push(entry);
+        else index.set(key, [entry]);
+      }
+      this.childIndex = index;
+    }
+    return this.childIndex.get(code) ?? [];
+  }
 }

@@ -1,0 +1,200 @@
+/**
+ * The household survey and self-service registration in a real browser: a county operator
+ * hands a township's worklist out as survey tasks, a surveyor sends a result from the field, the
+ * operator approves it and the person is insured; a citizen registers on the phone page (/h5,
+ * 360 px wide) with the code sent to their phone, the county approves it in the console and the
+ * citizen's status query says so. Each part runs when the service has the routes it drives
+ * (the survey and self-service capabilities); otherwise it says why it was skipped, and the
+ * citizens' page is checked to say that self-service is not open yet.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { AccountsService } from '../apps/registry/src/auth/accounts/accounts.service';
+import type { CommandContext } from '../apps/registry/src/common/event-sourcing/command-context';
+import { ImportService } from '../apps/registry/src/imports/import.service';
+import { TestApp, bearer, startApp } from './support/app';
+import { axeViolations, describeInBrowser, ensurePagesBuilt, launchChromium, newContext, screenshot, settled } from './support/browser';
+import { PLACES, newCitizen } from './support/citizens';
+import { HOUSEHOLD_HEADER, householdRow, writeCsv } from './support/imports-files';
+
+/** Whether the service carries the survey and self-service capabilities (their modules). */
+const SURVEY = existsSync(join(__dirname, '../apps/registry/src/survey/survey.controller.ts'));
+const SELF_SERVICE = existsSync(join(__dirname, '../apps/registry/src/self-service/self-service.controllers.ts'));
+if (!SURVEY) console.warn('survey in the browser: skipped, the service has no survey capability (apps/registry/src/survey) yet');
+if (!SELF_SERVICE)
+  console.warn('self-service in the browser: skipped, the service has no self-service capability (apps/registry/src/self-service) yet');
+
+const ACTOR: CommandContext = { operator: 'cli:test', role: 'province-admin', region: '440000', channel: 'cli' };
+const PASSWORD = 'Field-work-2024';
+
+describeInBrowser('survey tasks and self-service registration in Chromium', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  const files = mkdtempSync(join(tmpdir(), 'console-field-'));
+
+  async function look(page: Page, name: string): Promise<void> {
+    await page.waitForLoadState('networkidle');
+    await settled(page);
+    await screenshot(page, name);
+    expect((await axeViolations(page)).map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.join(', ')}`)).toEqual([]);
+  }
+
+  async function signIn(username: string): Promise<Page> {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(`${base}/console/login`);
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORD);
+    await page.click('[data-test=login-submit]');
+    await page.waitForURL((url) => !url.pathname.endsWith('/login'));
+    return page;
+  }
+
+  beforeAll(async () => {
+    ensurePagesBuilt();
+    t = await startApp();
+    await t.app.listen(0, '127.0.0.1');
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    const accounts = t.app.get(AccountsService);
+    await accounts.create(ACTOR, 'zhao.county', ['county-operator'], PLACES.nanshan.county, PASSWORD);
+    if (SURVEY) {
+      await accounts.create(ACTOR, 'li.surveyor', ['township-surveyor'], PLACES.nanshan.township, PASSWORD);
+    }
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  (SURVEY ? it : it.skip)('hands out a township’s worklist, takes a surveyor’s result and approves it: the person is insured', async () => {
+    const admin = t.token({ role: 'province-admin', region: '44' });
+    const citizen = newCitizen(PLACES.nanshan.county);
+    const path = join(files, 'household.csv');
+    writeCsv(
+      path,
+      HOUSEHOLD_HEADER,
+      [householdRow({ recordId: 'SV1', citizen, name: '调查对象', region: PLACES.nanshan.township })],
+      'utf-8',
+    );
+    const upload = await t.http().post('/v1/imports').set(bearer(admin)).field('source', 'household-registration').attach('file', path);
+    await t.app.get(ImportService).waitFor(upload.body.importId);
+    await t.caughtUp();
+
+    const county = await signIn('zhao.county');
+    await county.click('text=入户调查');
+    await county.click('[data-test=survey-new-batch]');
+    await county.fill('#batch-township', PLACES.nanshan.township);
+    await county.locator('.el-dialog input[placeholder]').first().waitFor();
+    const due = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+    await county.locator('.el-dialog .el-date-editor input').fill(due);
+    await county.keyboard.press('Enter');
+    await county.fill('#batch-surveyors', 'li.surveyor');
+    await county.click('[data-test=survey-create]');
+    await county.locator('[data-test=survey-notice]').waitFor();
+    await county.locator('[data-test=survey-table] .el-table__row', { hasText: '调查对象' }).waitFor();
+    await look(county, '20-survey-tasks');
+
+    const surveyor = await signIn('li.surveyor');
+    await surveyor.click('text=入户调查');
+    await surveyor.locator('[data-test=survey-table] .el-table__row', { hasText: '调查对象' }).locator('[data-test=survey-open]').click();
+    await surveyor.click('[data-test=survey-submit-result]');
+    await surveyor.locator('[data-test=survey-notice]').waitFor();
+    await look(surveyor, '21-survey-result');
+
+    await county.reload();
+    await county.locator('[data-test=survey-table] .el-table__row', { hasText: '调查对象' }).locator('[data-test=survey-open]').click();
+    await county.click('[data-test=survey-approve]');
+    await county.locator('[data-test=survey-notice]', { hasText: '审核通过' }).waitFor();
+    await look(county, '22-survey-approved');
+
+    await t.caughtUp();
+    const found = await t.http().post('/v1/persons/lookup').set(bearer(admin)).send({ citizenId: citizen.id }).expect(200);
+    const person = await t.http().get(`/v1/persons/${found.body.personId}`).set(bearer(admin)).expect(200);
+    expect(person.body.coverage.status).toBe('insured-local');
+  });
+
+  (SELF_SERVICE ? it.skip : it)(
+    'tells citizens on a 360-pixel phone that self-service is not open while the service lacks it',
+    async () => {
+      const phone = await (await newContext(browser, { mobile: true })).newPage();
+      await phone.goto(`${base}/h5/`);
+      await phone.locator('[data-test=h5-not-open]').waitFor();
+      expect(await phone.locator('[data-test=h5-not-open]').innerText()).toContain('暂未开通');
+      await look(phone, '30-h5-not-open');
+    },
+  );
+
+  (SELF_SERVICE ? it : it.skip)(
+    'registers a citizen on a 360-pixel phone with the code sent to them; the county approves it and the status query says so',
+    async () => {
+      const phone = await (await newContext(browser, { mobile: true })).newPage();
+      const citizen = newCitizen(PLACES.nanshan.county);
+      const mobile = '13800138123';
+      const codeFromOutbox = async (): Promise<string> => {
+        const outbox = join(t.dataDir, 'outbox', 'messages.ndjson');
+        for (let i = 0; i < 50; i++) {
+          try {
+            const lines = readFileSync(outbox, 'utf8').trim().split('\n');
+            const last = lines
+              .map((l) => JSON.parse(l) as { to: string; text: string })
+              .filter((m) => m.to === mobile)
+              .pop();
+            const match = last && /(\d{6})/.exec(last.text);
+            if (match) return match[1];
+          } catch {
+            // not written yet
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('no code in the outbox');
+      };
+      const verify = async (tab: string) => {
+        await phone.fill(`#${tab}-citizen-id`, citizen.id);
+        await phone.fill(`#${tab}-name`, '自助登记人');
+        await phone.fill(`#${tab}-phone`, mobile);
+        await phone.locator(`[data-test=h5-send-code]:visible`).click();
+        await phone.locator('[data-test=h5-code-sent]:visible').waitFor();
+        await phone.fill(`#${tab}-code`, await codeFromOutbox());
+        await phone.locator('[data-test=h5-verify]:visible').click();
+      };
+
+      await phone.goto(`${base}/h5/`);
+      await phone.locator('#registration-citizen-id').waitFor();
+      await look(phone, '30-h5-register');
+      expect(
+        await phone.evaluate(
+          () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+        ),
+      ).toBeLessThanOrEqual(360);
+      await verify('registration');
+      await phone.selectOption('[data-test=h5-city]', { label: '深圳市' });
+      await phone.selectOption('[data-test=h5-county]', { label: '南山区' });
+      await phone.selectOption('[data-test=h5-township]', { label: '南头街道' });
+      await look(phone, '31-h5-details');
+      await phone.click('[data-test=h5-submit]');
+      await phone.locator('[data-test=h5-submitted]').waitFor();
+      await look(phone, '32-h5-submitted');
+
+      const county = await signIn('zhao.county');
+      await county.click('text=自助登记审核');
+      await county.locator('[data-test=self-service-table] .el-table__row', { hasText: '自助登记人' }).waitFor();
+      await look(county, '33-self-service-review');
+      await county
+        .locator('[data-test=self-service-table] .el-table__row', { hasText: '自助登记人' })
+        .locator('[data-test=self-service-approve]')
+        .click();
+      await county.locator('[data-test=self-service-decided]').waitFor();
+
+      await phone.goto(`${base}/h5/#status`);
+      await phone.locator('#status-query-citizen-id').waitFor();
+      await verify('status-query');
+      await phone.locator('[data-test=h5-status]').waitFor();
+      expect(await phone.locator('[data-test=h5-status]').innerText()).toContain('已通过');
+      await look(phone, '34-h5-status');
+    },
+  );
+});
