@@ -59,6 +59,18 @@ export const PAGES: RouteRecordRaw[] = [
     meta: { permission: 'report:read', title: 'nav.quality' },
   },
   {
+    path: 'survey',
+    name: 'survey',
+    component: () => import('./pages/SurveyPage.vue'),
+    meta: { permission: 'survey:read', title: 'nav.survey' },
+  },
+  {
+    path: 'self-service',
+    name: 'self-service',
+    component: () => import('./pages/SelfServicePage.vue'),
+    meta: { permission: 'self-service:review', title: 'nav.selfService' },
+  },
+  {
     path: 'audit',
     name: 'audit',
     component: () => import('./pages/AuditPage.vue'),
