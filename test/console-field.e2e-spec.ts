@@ -42,6 +42,17 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
     expect((await axeViolations(page)).map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.join(', ')}`)).toEqual([]);
   }
 
+  /** The task lists are read models a moment behind the log: search again until the row is there. */
+  async function taskRow(page: Page, text: string) {
+    const row = page.locator('[data-test=survey-table] .el-table__row', { hasText: text });
+    for (let i = 0; i < 40 && (await row.count()) === 0; i++) {
+      await page.waitForTimeout(250);
+      if (i % 4 === 3) await page.click('text=查询');
+    }
+    await row.first().waitFor();
+    return row.first();
+  }
+
   async function signIn(username: string): Promise<Page> {
     const page = await (await newContext(browser)).newPage();
     await page.goto(`${base}/console/login`);
@@ -95,18 +106,18 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
     await county.fill('#batch-surveyors', 'li.surveyor');
     await county.click('[data-test=survey-create]');
     await county.locator('[data-test=survey-notice]').waitFor();
-    await county.locator('[data-test=survey-table] .el-table__row', { hasText: '调查对象' }).waitFor();
+    await taskRow(county, '调查对象');
     await look(county, '20-survey-tasks');
 
     const surveyor = await signIn('li.surveyor');
     await surveyor.click('text=入户调查');
-    await surveyor.locator('[data-test=survey-table] .el-table__row', { hasText: '调查对象' }).locator('[data-test=survey-open]').click();
+    await (await taskRow(surveyor, '调查对象')).locator('[data-test=survey-open]').click();
     await surveyor.click('[data-test=survey-submit-result]');
     await surveyor.locator('[data-test=survey-notice]').waitFor();
     await look(surveyor, '21-survey-result');
 
     await county.reload();
-    await county.locator('[data-test=survey-table] .el-table__row', { hasText: '调查对象' }).locator('[data-test=survey-open]').click();
+    await (await taskRow(county, '调查对象')).locator('[data-test=survey-open]').click();
     await county.click('[data-test=survey-approve]');
     await county.locator('[data-test=survey-notice]', { hasText: '审核通过' }).waitFor();
     await look(county, '22-survey-approved');
