@@ -117,6 +117,11 @@ export default {
     idPrefix: '身份证号前段',
     idSuffix: '身份证号后段',
     pinyin: '姓名拼音',
+    coverageStatus: '参保状态',
+    enrollments: '参保记录',
+    household: '户籍状态',
+    deceased: '死亡',
+    exemptions: '免缴登记',
   },
   flags: {
     LAPSED_CONTRIBUTION: '断缴',
