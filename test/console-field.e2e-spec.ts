@@ -200,7 +200,7 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
         .click();
       await county.locator('[data-test=self-service-decided]').waitFor();
 
-      await phone.goto(`${base}/h5/#status`);
+      await phone.click('text=办理进度查询');
       await phone.locator('#status-query-citizen-id').waitFor();
       await verify('status-query');
       await phone.locator('[data-test=h5-status]').waitFor();
