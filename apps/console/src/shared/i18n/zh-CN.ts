@@ -513,6 +513,7 @@ export default {
     codeSent: '验证码已发送，5 分钟内有效。',
     codeWrong: '验证码不正确，还可尝试 {n} 次。',
     tooSoon: '操作过于频繁，请约 {n} 分钟后再试。',
+    tooSoonSeconds: '获取验证码过于频繁，请 {n} 秒后再试。',
     verify: '下一步',
     verifiedAs: '已验证手机号。请为 {name} 填写参保信息：',
     city: '户籍所在市',
