@@ -3,9 +3,8 @@
  * hands a township's worklist out as survey tasks, a surveyor sends a result from the field, the
  * operator approves it and the person is insured; a citizen registers on the phone page (/h5,
  * 360 px wide) with the code sent to their phone, the county approves it in the console and the
- * citizen's status query says so. Each part runs when the service has the routes it drives
- * (the survey and self-service capabilities); otherwise it says why it was skipped, and the
- * citizens' page is checked to say that self-service is not open yet.
+ * citizen's status query says so. The survey part runs when the service has the survey
+ * capability, and otherwise says why it was skipped.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +18,9 @@ import { axeViolations, describeInBrowser, ensurePagesBuilt, launchChromium, new
 import { PLACES, newCitizen } from './support/citizens';
 import { HOUSEHOLD_HEADER, householdRow, writeCsv } from './support/imports-files';
 
-/** Whether the service carries the survey and self-service capabilities (their modules). */
+/** Whether the service carries the survey capability (its module). */
 const SURVEY = existsSync(join(__dirname, '../apps/registry/src/survey/survey.controller.ts'));
-const SELF_SERVICE = existsSync(join(__dirname, '../apps/registry/src/self-service/self-service.controllers.ts'));
 if (!SURVEY) console.warn('survey in the browser: skipped, the service has no survey capability (apps/registry/src/survey) yet');
-if (!SELF_SERVICE)
-  console.warn('self-service in the browser: skipped, the service has no self-service capability (apps/registry/src/self-service) yet');
 
 const ACTOR: CommandContext = { operator: 'cli:test', role: 'province-admin', region: '440000', channel: 'cli' };
 const PASSWORD = 'Field-work-2024';
@@ -128,18 +124,7 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
     expect(person.body.coverage.status).toBe('insured-local');
   });
 
-  (SELF_SERVICE ? it.skip : it)(
-    'tells citizens on a 360-pixel phone that self-service is not open while the service lacks it',
-    async () => {
-      const phone = await (await newContext(browser, { mobile: true })).newPage();
-      await phone.goto(`${base}/h5/`);
-      await phone.locator('[data-test=h5-not-open]').waitFor();
-      expect(await phone.locator('[data-test=h5-not-open]').innerText()).toContain('暂未开通');
-      await look(phone, '30-h5-not-open');
-    },
-  );
-
-  (SELF_SERVICE ? it : it.skip)(
+  it(
     'registers a citizen on a 360-pixel phone with the code sent to them; the county approves it and the status query says so',
     async () => {
       const phone = await (await newContext(browser, { mobile: true })).newPage();

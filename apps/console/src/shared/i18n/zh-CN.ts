@@ -533,8 +533,8 @@ export default {
     rejectionReason: '未通过原因',
     states: { pending: '审核中', approved: '已通过', rejected: '未通过' },
     none: '未查到与该手机号关联的登记。',
-    notOpen: '自助登记暂未开通',
-    notOpenDetail: '请到当地社保经办窗口办理，或稍后再试。',
+    unavailable: '服务暂不可用',
+    unavailableDetail: '请稍后再试，或到当地社保经办窗口办理。',
     privacy: '您的信息仅用于社会保险参保登记，并依法予以保护。',
   },
   employment: {
