@@ -10,7 +10,7 @@ import { ProblemException } from '../common/problem';
 import {
   CorrectionDto,
   DeathDto,
-  DisclosureDto,
+  DisclosureRequestDto,
   ExemptionDto,
   EnrollmentDto,
   EnrollmentTransitionDto,
@@ -155,7 +155,7 @@ export class PersonsController {
   disclose(
     @Caller() caller: Principal,
     @Param('personId') personId: string,
-    @Body() dto: DisclosureDto,
+    @Body() dto: DisclosureRequestDto,
     @Res({ passthrough: true }) res: Response,
   ) {
     res.setHeader('Cache-Control', 'no-store');

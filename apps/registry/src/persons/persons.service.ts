@@ -333,7 +333,15 @@ export class PersonsService {
       personId,
       citizenId: view.citizenId,
       maskedCitizenId: view.maskedCitizenId,
-      disclosure: { at: recorded.recordedAt, operator: caller.subject, role: caller.primaryRole, view: 'person', reason },
+      disclosure: {
+        at: recorded.recordedAt,
+        operator: caller.subject,
+        role: caller.primaryRole,
+        region: caller.region,
+        view: 'person',
+        reasoned: true,
+        reason,
+      },
     };
   }
 

@@ -217,7 +217,7 @@ export class GetPersonQueryDto {
 }
 
 /** Why an operator needs the full citizen ID; kept sealed with the disclosure, read by auditors. */
-export class DisclosureDto {
+export class DisclosureRequestDto {
   @ApiProperty({
     description: 'Why the full ID is needed (recorded for auditors)',
     minLength: 4,
