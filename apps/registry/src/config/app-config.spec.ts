@@ -50,6 +50,9 @@ describe('store selection', () => {
     expect(() => loadConfig({ POSTGRES_URL: 'postgres://db/registry', EVENTSTORE_CONNECTION_STRING: 'esdb://db:2113?tls=false' })).toThrow(
       /POSTGRES_URL and EVENTSTORE_CONNECTION_STRING both select an event store/,
     );
+  });
+});
+
 describe('sign-in settings', () => {
   it('default to a working-day session and no identity provider', () => {
     const config = loadConfig({});
