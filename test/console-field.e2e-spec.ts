@@ -43,7 +43,8 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
     const row = page.locator('[data-test=survey-table] .el-table__row', { hasText: text });
     for (let i = 0; i < 40 && (await row.count()) === 0; i++) {
       await page.waitForTimeout(250);
-      if (i % 4 === 3) await page.click('text=查询');
+      // The toolbar's own button: a bare text selector would match the sidebar's 人员查询 first and leave the page.
+      if (i % 4 === 3) await page.getByRole('button', { name: '查询', exact: true }).click();
     }
     await row.first().waitFor();
     return row.first();
