@@ -112,13 +112,33 @@ export interface SummarySpec<D extends Document, V, S extends Document = Documen
   /** Summaries most events touch (the whole province's), loaded with the batch instead of one by one. */
   usual?(event: RecordedEvent): readonly string[];
   /**
-   * Keeps, beside each summary, its state at the end of every period (a day, say) in which an
-   * event moved it: document `${id}@${period}` with `summary` and `period` fields. What a
-   * summary was at a past time is then its latest copy of a period up to that time, read
-   * instead of replaying the log. Written blind (no read): a later event of the same period
-   * replaces the copy.
+   * Keeps each summary's state at the end of every period (a day, say) in which an event moved
+   * it. The summary itself names the period of the last event that moved it
+   * (`SUMMARY_PERIOD_FIELD`); when an event of a later period moves it, its state before that
+   * event, the end of the earlier period, is copied to `${id}@${period}` with `summary` and
+   * `period` fields. So a copy is written once per summary and period, not once per event, and
+   * what a summary was at the end of period P is the summary itself when its period is P or
+   * earlier, otherwise its latest copy of a period up to P (`summaryAsOf`).
    */
   history?: { collection: string; indexes?: IndexSpec[]; period(event: RecordedEvent): string };
+}
+
+/** The field of a summary document naming the period of the last event that moved it (see SummarySpec.history). */
+export const SUMMARY_PERIOD_FIELD = '_period';
+
+/**
+ * What a summary was at the end of `period`, from the summary as it is now and a look-up of its
+ * latest copy of a period up to `period` (called only when the summary moved after it).
+ */
+export async function summaryAsOf<S extends Document>(
+  current: S | null | undefined,
+  period: string,
+  latestCopyUpTo: () => Promise<S | null>,
+): Promise<S | null> {
+  if (!current) return latestCopyUpTo();
+  const last = current[SUMMARY_PERIOD_FIELD] as string | undefined;
+  if (last !== undefined && last <= period) return current;
+  return latestCopyUpTo();
 }
 
 export interface DocumentProjectionOptions<D extends Document> {
@@ -183,12 +203,22 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     let next = summary;
     if (change.out !== undefined) next = summaries!.apply(next, id, change.out, -1);
     if (change.in !== undefined) next = summaries!.apply(next, id, change.in, 1);
-    ctx.put(summaries!.collection, next!._id === id ? next! : { ...next!, _id: id });
     const history = summaries!.history;
     if (history) {
       const period = history.period(event);
-      ctx.create(history.collection, { ...next!, _id: `${id}@${period}`, summary: id, period });
+      const previous = summary === null ? undefined : (summary[SUMMARY_PERIOD_FIELD] as string | undefined);
+      // The first move of a later period: the summary as it stood is the end of its period.
+      if (previous !== undefined && previous !== period) {
+        const { _position: _p, [SUMMARY_PERIOD_FIELD]: _s, ...counts } = summary!;
+        ctx.create(history.collection, { ...counts, _id: `${id}@${previous}`, summary: id, period: previous });
+      }
+      // `apply` returned a new object (it is pure), so it is this runtime's to stamp.
+      next = next!._id === id && next !== summary ? next! : { ...next!, _id: id };
+      next[SUMMARY_PERIOD_FIELD] = period;
+      ctx.put(summaries!.collection, next);
+      return;
     }
+    ctx.put(summaries!.collection, next!._id === id ? next! : { ...next!, _id: id });
   };
 
   const writeDocument = (ctx: ProjectionContext, event: RecordedEvent, id: string, before: D | null, after: D | null) => {

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { REGION_LEVELS, RegionLevel, displayRegionCode, regionLevelOfCode } from '@registry/domain';
-import { ReadModelNotReadyError } from '@registry/projections';
+import { ReadModelNotReadyError, summaryAsOf } from '@registry/projections';
 import type { Collection } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { ProblemException } from '../common/problem';
@@ -155,7 +155,7 @@ export class CoverageService {
       } while (cursor);
     }
     const counts = async (code: string): Promise<RegionCounts> => {
-      const doc = at.kind === 'now' ? await current?.get(code) : await this.dayCopy(code, at.day);
+      const doc = at.kind === 'now' ? await current?.get(code) : await this.dayCopy(current, code, at.day);
       return doc ? toCounts(doc) : EMPTY_COUNTS;
     };
     const self = { region, counts: await counts(region) };
@@ -193,12 +193,18 @@ export class CoverageService {
     return hidden;
   }
 
-  /** A region's counts at the end of a day: its latest daily copy up to that day. */
-  private async dayCopy(code: string, day: string): Promise<RegionCountsDocument | null> {
-    const daily = await this.collection<RegionCountsDayDocument>(REGION_COUNTS_DAILY_COLLECTION);
-    if (!daily) return null;
-    const page = await daily.find({ summary: code, period: { lte: day } }, { sort: [['period', -1]], limit: 1 });
-    return page.items[0] ?? null;
+  /**
+   * A region's counts at the end of a day: the counts themselves when nothing moved them after
+   * that day, otherwise their latest daily copy up to it (a copy is written when a later day
+   * first moves them).
+   */
+  private async dayCopy(current: Collection<RegionCountsDocument> | null, code: string, day: string): Promise<RegionCountsDocument | null> {
+    return summaryAsOf((await current?.get(code)) ?? null, day, async () => {
+      const daily = await this.collection<RegionCountsDayDocument>(REGION_COUNTS_DAILY_COLLECTION);
+      if (!daily) return null;
+      const page = await daily.find({ summary: code, period: { lte: day } }, { sort: [['period', -1]], limit: 1 });
+      return page.items[0] ?? null;
+    });
   }
 
   private async collection<T extends RegionCountsDocument>(logical: string): Promise<Collection<T> | null> {

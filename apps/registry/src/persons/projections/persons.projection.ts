@@ -20,7 +20,8 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
   return documentProjection<PersonDocument>({
     name: PERSONS_PROJECTION,
     // 4: region counts keep local insurance types as an array in code order. 5: and a copy per region and day (as-of reports).
-    version: 5,
+    // 6: that copy written once, when a later day first moves the counts (which name the day they last moved).
+    version: 6,
     collection: PERSONS_COLLECTION,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: [STREAM_PREFIX],

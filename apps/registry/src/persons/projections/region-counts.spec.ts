@@ -1,4 +1,4 @@
-import { BatchBuffer } from '@registry/projections';
+import { BatchBuffer, SUMMARY_PERIOD_FIELD, summaryAsOf } from '@registry/projections';
 import type { Document } from '@registry/read-store';
 import { FakeLog, PersonScript, freshKeys, type Keys } from '../../../../../test/support/person-events';
 import { personsProjection } from './persons.projection';
@@ -84,13 +84,17 @@ describe('persons projection counters in one batch', () => {
     expect(writes.get(b.personId)).toBeTruthy();
   });
 
-  it('keeps a copy of each region’s counts per day: the counts at the end of that day', async () => {
+  it('keeps a copy of each region’s counts per day: the counts at the end of that day, written when a later day first moves them', async () => {
     const log = new FakeLog();
     const a = new PersonScript(keys, '440305');
     const b = new PersonScript(keys, '440305');
     const first = log.record(a.stream, a.register('甲', '440305001'));
     const second = log.record(b.stream, b.register('乙', '440305001')).map((e) => ({ ...e, recordedAt: '2024-06-02T08:00:00.000Z' }));
     const third = log.record(a.stream, a.enrol('390')).map((e) => ({ ...e, recordedAt: '2024-06-02T09:00:00.000Z' }));
+    const firstDayOnly = await applyInOrder(first);
+    expect(firstDayOnly.get('440305')).toMatchObject({ total: 1, [SUMMARY_PERIOD_FIELD]: '2024-06-01' });
+    expect(firstDayOnly.has('440305@2024-06-01')).toBe(false);
+
     const writes = await applyInOrder([...first, ...second, ...third]);
     expect(writes.get('440305@2024-06-01')).toMatchObject({
       summary: '440305',
@@ -98,9 +102,22 @@ describe('persons projection counters in one batch', () => {
       total: 1,
       coverage: { uninsured: 1 },
     });
-    expect(writes.get('440305@2024-06-02')).toMatchObject({ summary: '440305', period: '2024-06-02', total: 2 });
-    expect(writes.get('440305@2024-06-02')!.coverage).toEqual({ uninsured: 1, 'insured-local': 1 });
-    expect(writes.get('44@2024-06-02')!.coverage).toEqual(writes.get('44')!.coverage);
+    expect(writes.get('440305@2024-06-01')).not.toHaveProperty(SUMMARY_PERIOD_FIELD);
+    // The last day moved is the counts themselves, not a copy.
+    expect(writes.has('440305@2024-06-02')).toBe(false);
+    expect(writes.get('440305')).toMatchObject({ total: 2, [SUMMARY_PERIOD_FIELD]: '2024-06-02' });
+    expect(writes.get('440305')!.coverage).toEqual({ uninsured: 1, 'insured-local': 1 });
+
+    const copies = new Map([...writes].filter(([id]) => id.includes('@')));
+    const asOf = (id: string, day: string) =>
+      summaryAsOf(writes.get(id) ?? null, day, async () => {
+        const candidates = [...copies.values()].filter((c) => c.summary === id && (c.period as string) <= day);
+        return candidates.sort((x, y) => ((x.period as string) < (y.period as string) ? 1 : -1))[0] ?? null;
+      });
+    expect(await asOf('440305', '2024-05-31')).toBeNull();
+    expect((await asOf('440305', '2024-06-01'))!.coverage).toEqual({ uninsured: 1 });
+    expect((await asOf('440305', '2024-06-02'))!.coverage).toEqual({ uninsured: 1, 'insured-local': 1 });
+    expect((await asOf('44', '2024-06-09'))!.coverage).toEqual(writes.get('44')!.coverage);
   });
 });
 

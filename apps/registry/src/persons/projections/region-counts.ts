@@ -4,7 +4,7 @@ import type { Document } from '@registry/read-store';
 import { PersonDocument } from './person-document';
 
 export const REGION_COUNTS_COLLECTION = 'region_counts';
-/** The region counts as they stood at the end of each day an event moved them (`<region>@<YYYY-MM-DD>`). */
+/** The region counts as they stood at the end of each day an event moved them (`<region>@<YYYY-MM-DD>`), but the last such day, which the counts themselves hold. */
 export const REGION_COUNTS_DAILY_COLLECTION = 'region_counts_daily';
 
 /** A day's copy of a region's counts: what the registry believed at the end of that day. */
