@@ -182,10 +182,10 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
       await county.click('text=自助登记审核');
       await county.locator('[data-test=self-service-table] .el-table__row', { hasText: '自助登记人' }).waitFor();
       await look(county, '33-self-service-review');
-      await county
-        .locator('[data-test=self-service-table] .el-table__row', { hasText: '自助登记人' })
-        .locator('[data-test=self-service-approve]')
-        .click();
+      const row = county.locator('[data-test=self-service-table] .el-table__row', { hasText: '自助登记人' });
+      // The queue names each submission's state in Chinese (an interrupted approval would say 审批中).
+      expect((await row.locator('[data-test=self-service-state]').innerText()).trim()).toBe('待审核');
+      await row.locator('[data-test=self-service-approve]').click();
       await county.locator('[data-test=self-service-decided]').waitFor();
 
       await phone.click('text=办理进度查询');

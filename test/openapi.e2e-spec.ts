@@ -268,6 +268,13 @@ describe('OpenAPI document', () => {
     ]);
     expect(Object.keys(json('POST /v1/public/status-queries', '200')?.properties ?? {}).sort()).toEqual(['registry', 'submissions']);
     expect(op('POST /v1/public/registrations').responses['409'].description).toContain('SUBMISSION_ALREADY_RECEIVED');
+    // The review decisions name the approval's claim and its release in their 409s.
+    expect(op('POST /v1/self-service-reviews/{reviewId}/rejection').responses['409'].description).toMatch(
+      /SUBMISSION_ALREADY_DECIDED.*SUBMISSION_APPROVAL_IN_PROGRESS/,
+    );
+    expect(op('POST /v1/self-service-reviews/{reviewId}/approval').responses['409'].description).toMatch(
+      /SUBMISSION_ALREADY_DECIDED.*PERSON_DECEASED.*back to pending.*SUBMISSION_APPROVAL_NOT_STARTED/,
+    );
     // A citizen ID travels only in bodies: no operation takes one in its path or query.
     const idParameters = operations.flatMap(({ label, op: o }) =>
       (o.parameters ?? []).filter((p) => /citizen/i.test(p.name)).map((p) => `${label} ${p.in} ${p.name}`),

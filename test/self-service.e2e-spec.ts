@@ -6,8 +6,12 @@
  * limits per phone, ID and client); channel credentials; and no enumeration of citizen IDs.
  */
 import { statSync } from 'node:fs';
+import { CommandBus, ICommand } from '@nestjs/cqrs';
+import { PersonId, personStreamName } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ReadRecorder } from '../apps/registry/src/audit/read-recorder';
+import { ExecutePersonCommands } from '../apps/registry/src/persons/execute-person-commands';
+import { ExecuteSubmissionCommands } from '../apps/registry/src/self-service/self-service-aggregates';
 import { PersonalDataProtector } from '../apps/registry/src/privacy/personal-data';
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 import { PhoneVerificationService } from '../apps/registry/src/self-service/phone-verification.service';
@@ -304,6 +308,186 @@ describe('a rejection', () => {
       403,
       'VERIFICATION_REQUIRED',
     );
+  });
+});
+
+/**
+ * Holds the command bus at one step of one approval: `hold` names the step (a command the
+ * bus is about to run), the test acts while it is held, then lets it go on.
+ */
+function barrier(at: (command: ICommand) => boolean, step: 'before' | 'after' = 'before') {
+  const bus = t.app.get(CommandBus);
+  const original = bus.execute.bind(bus);
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
+    if (!at(command)) return original(command);
+    if (step === 'before') {
+      reach();
+      await released;
+      return original(command);
+    }
+    const result = await original(command);
+    reach();
+    await released;
+    return result;
+  });
+  return { reached, release: () => (release(), spy.mockRestore()) };
+}
+
+const submissionCommand = (reviewId: string, type: string) => (command: ICommand) =>
+  command instanceof ExecuteSubmissionCommands && command.requests.some((r) => r.id === reviewId && r.command.type === type);
+const personCommandsOf = (reviewId: string) => (command: ICommand) =>
+  command instanceof ExecutePersonCommands && command.context.correlationId === reviewId;
+
+describe('an approval racing a rejection', () => {
+  const events = () => t.app.get<EventStore>(EVENT_STORE);
+  let clientSeq = 0;
+
+  /** A fresh citizen's submission in Nanshan, through a channel client of its own. */
+  async function submitted(citizen = newCitizen(PLACES.nanshan.county)) {
+    const phone = newPhone();
+    personal.push(citizen.id, phone);
+    const hall = channelToken(t, 'hall', PLACES.nanshan.county, `race-hall-${++clientSeq}`);
+    const verificationId = await verifiedPhone(t, hall, { phone, citizenId: citizen.id, purpose: 'registration' });
+    const res = await post('/v1/public/registrations', hall, submissionBody(citizen.id, phone, verificationId));
+    expect(res.status).toBe(202);
+    const reviewId: string = res.body.submissionId;
+    const [first] = await events().readStream(`self-service-${reviewId}`);
+    const personId = (t.app.get(PersonalDataProtector).decodeEvent(first).data as { personId: PersonId }).personId;
+    return { citizen, phone, hall, reviewId, personId };
+  }
+  const streamTypes = async (reviewId: string) => (await events().readStream(`self-service-${reviewId}`)).map((e) => e.type);
+  const personTypes = async (personId: PersonId) => (await events().readStream(personStreamName(personId))).map((e) => e.type);
+  const approve = (reviewId: string, token = nanshanOperator) => post(`/v1/self-service-reviews/${reviewId}/approval`, token, {});
+  const reject = (reviewId: string) => post(`/v1/self-service-reviews/${reviewId}/rejection`, nanshanOperator, { reason: '材料不全' });
+  const queued = async (state: string, reviewId: string) => {
+    await t.caughtUp();
+    const page = await t.http().get('/v1/self-service-reviews').query({ state }).set(bearer(nanshanOperator)).expect(200);
+    return page.body.items.find((i: { reviewId: string }) => i.reviewId === reviewId);
+  };
+
+  it.each([
+    ['after its claim', 'claim'],
+    ['after the person’s commands', 'person'],
+  ])('refuses a rejection sent while the approval is held %s; the approval completes', async (_label, where) => {
+    const { reviewId, personId } = await submitted();
+    const held =
+      where === 'claim'
+        ? barrier(personCommandsOf(reviewId), 'before')
+        : barrier(submissionCommand(reviewId, 'ApproveRegistration'), 'before');
+    const approval = approve(reviewId).then((res) => res);
+    await held.reached;
+    expectProblem(await reject(reviewId), 409, 'SUBMISSION_APPROVAL_IN_PROGRESS');
+    expect(await personTypes(personId)).toEqual(where === 'claim' ? [] : ['PersonRegistered', 'EnrollmentRecorded']);
+    // The queue shows the claim while it is held.
+    expect(await queued('approving', reviewId)).toMatchObject({ state: 'approving', approvalStartedBy: 'nanshan-reviewer' });
+    held.release();
+    const approved = await approval;
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ reviewId, state: 'approved', personId, recorded: ['PersonRegistered', 'EnrollmentRecorded'] });
+    expect(await streamTypes(reviewId)).toEqual([
+      'SelfServiceRegistrationSubmitted',
+      'SelfServiceApprovalStarted',
+      'SelfServiceRegistrationApproved',
+    ]);
+    expect(await personTypes(personId)).toEqual(['PersonRegistered', 'EnrollmentRecorded']);
+    const item = await queued('approved', reviewId);
+    expect(item).toMatchObject({ state: 'approved', personId, decidedBy: 'nanshan-reviewer' });
+    expect(item.rejectionReason).toBeUndefined();
+    expect(item.approvalStartedBy).toBeUndefined();
+  });
+
+  it('refuses an approval whose rejection landed between its check and its claim, and leaves the person untouched', async () => {
+    const { reviewId, personId } = await submitted();
+    // The approval has read the submission as pending and is about to claim it.
+    const held = barrier(submissionCommand(reviewId, 'StartApproval'), 'before');
+    const approval = approve(reviewId).then((res) => res);
+    await held.reached;
+    const rejected = await reject(reviewId);
+    expect(rejected.status).toBe(200);
+    held.release();
+    expectProblem(await approval, 409, 'SUBMISSION_ALREADY_DECIDED');
+    expect(await streamTypes(reviewId)).toEqual(['SelfServiceRegistrationSubmitted', 'SelfServiceRegistrationRejected']);
+    expect(await personTypes(personId)).toEqual([]);
+    expect(await queued('rejected', reviewId)).toMatchObject({ state: 'rejected', rejectionReason: '材料不全' });
+  });
+
+  it('completes an approval interrupted after the person’s commands when it is sent again, recording each person event once', async () => {
+    const { reviewId, personId, citizen, phone, hall } = await submitted();
+    const bus = t.app.get(CommandBus);
+    const original = bus.execute.bind(bus);
+    const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
+      const result = await original(command);
+      if (personCommandsOf(reviewId)(command)) throw new Error('simulated interruption after the person commands');
+      return result;
+    });
+    try {
+      expect((await approve(reviewId)).status).toBe(500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await streamTypes(reviewId)).toEqual(['SelfServiceRegistrationSubmitted', 'SelfServiceApprovalStarted']);
+    expect(await personTypes(personId)).toEqual(['PersonRegistered', 'EnrollmentRecorded']);
+    // Not lost: the queue lists it as approving, a rejection is refused against the claim, the citizen sees it under review.
+    expect(await queued('approving', reviewId)).toMatchObject({ state: 'approving', approvalStartedBy: 'nanshan-reviewer' });
+    expectProblem(await reject(reviewId), 409, 'SUBMISSION_APPROVAL_IN_PROGRESS');
+    clock.advance(61_000);
+    const query = await verifiedPhone(t, hall, { phone, citizenId: citizen.id, purpose: 'status-query' });
+    const status = await post('/v1/public/status-queries', hall, { citizenId: citizen.id, name: '自助登记', phone, verificationId: query });
+    expect(status.body.submissions).toEqual([expect.objectContaining({ submissionId: reviewId, state: 'pending' })]);
+    // Another reviewer of the county sends it again: the same commands, stored once; the approval completes.
+    const colleague = t.token({ role: 'county-operator', region: PLACES.nanshan.county, sub: 'nanshan-reviewer-2' });
+    const again = await approve(reviewId, colleague);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ state: 'approved', personId, recorded: [] });
+    expect(await personTypes(personId)).toEqual(['PersonRegistered', 'EnrollmentRecorded']);
+    expect(await streamTypes(reviewId)).toEqual([
+      'SelfServiceRegistrationSubmitted',
+      'SelfServiceApprovalStarted',
+      'SelfServiceRegistrationApproved',
+    ]);
+    expect(await queued('approved', reviewId)).toMatchObject({ decidedBy: 'nanshan-reviewer-2' });
+  });
+
+  it('releases the claim back to pending with the code when the person’s commands are refused, changing nothing on the person', async () => {
+    const citizen = newCitizen(PLACES.nanshan.county);
+    personal.push(citizen.id);
+    const hr = t.token({ role: 'service-client', sub: 'hr-system', region: '44', source: 'household-registration' });
+    const registered = await post(
+      '/v1/persons/registrations',
+      hr,
+      registrationBody(citizen, { sourceRecordId: `HR-RACE-${citizen.id.slice(10, 17)}` }),
+    );
+    expect(registered.status).toBe(200);
+    const death = await post(`/v1/persons/${registered.body.personId}/death`, nanshanOperator, {
+      source: 'operator',
+      dateOfDeath: '2025-06-01',
+    });
+    expect([death.status, death.body.code]).toEqual([200, undefined]);
+    const { reviewId, personId } = await submitted(citizen);
+    expect(personId).toBe(registered.body.personId);
+    const before = await personTypes(personId);
+    expectProblem(await approve(reviewId), 409, 'PERSON_DECEASED');
+    expect(await personTypes(personId)).toEqual(before);
+    expect(await streamTypes(reviewId)).toEqual([
+      'SelfServiceRegistrationSubmitted',
+      'SelfServiceApprovalStarted',
+      'SelfServiceApprovalReleased',
+    ]);
+    expect(await queued('pending', reviewId)).toMatchObject({
+      state: 'pending',
+      approvalRefusal: { code: 'PERSON_DECEASED', reviewer: 'nanshan-reviewer', releasedAt: expect.any(String) },
+    });
+    // The reviewer may try again (a second claim and release, each stored) and then reject it.
+    expectProblem(await approve(reviewId), 409, 'PERSON_DECEASED');
+    expect((await streamTypes(reviewId)).filter((type) => type === 'SelfServiceApprovalReleased')).toHaveLength(2);
+    const rejected = await reject(reviewId);
+    expect(rejected.status).toBe(200);
+    expect(await personTypes(personId)).toEqual(before);
+    expect(await queued('rejected', reviewId)).toMatchObject({ state: 'rejected', approvalRefusal: { code: 'PERSON_DECEASED' } });
   });
 });
 

@@ -3,7 +3,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { PersonCommand, PersonEvent, PersonState } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { CommandContext } from '../common/event-sourcing/command-context';
-import { CommandOutcome, CommandRequest, handleCommands } from '../common/event-sourcing/command-handling';
+import { CommandOutcome, CommandRequest, HandleOptions, handleCommands } from '../common/event-sourcing/command-handling';
 import { MetricsService } from '../metrics/metrics.service';
 import { PersonStreams } from './person-aggregate';
 
@@ -18,6 +18,8 @@ export class ExecutePersonCommands<K = unknown> extends Command<PersonCommandOut
   constructor(
     readonly requests: readonly PersonCommandRequest<K>[],
     readonly context: CommandContext,
+    /** `allOrNothing`: a refusal of any command appends none of them. */
+    readonly options: Pick<HandleOptions, 'allOrNothing'> = {},
   ) {
     super();
   }
@@ -32,7 +34,7 @@ export class ExecutePersonCommandsHandler implements ICommandHandler<ExecutePers
   ) {}
 
   async execute<K>(message: ExecutePersonCommands<K>): Promise<PersonCommandOutcome<K>[]> {
-    const outcomes = await handleCommands(this.store, this.persons.aggregate, message.requests, message.context);
+    const outcomes = await handleCommands(this.store, this.persons.aggregate, message.requests, message.context, message.options);
     for (const o of outcomes) if (o.status === 'applied') for (const e of o.events) this.metrics.eventsAppended.inc({ type: e.type });
     return outcomes;
   }

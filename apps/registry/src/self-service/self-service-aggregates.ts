@@ -27,7 +27,8 @@ export type PhoneVerificationAggregate = Aggregate<PhoneVerificationCommand, Pho
  * A self-service submission as the command path sees it: the citizen's values under
  * `data.personal`, sealed at rest (the rejection's reason too: free text an operator typed).
  * Event ids derive from the stream and command, so a decision retried after a lost answer is
- * stored once.
+ * stored once; an approval's claim and release carry their attempt too, since a submission
+ * released back to pending may be claimed again.
  */
 export function submissionAggregate(protector: PersonalDataProtector): SubmissionAggregate {
   return {
@@ -36,7 +37,10 @@ export function submissionAggregate(protector: PersonalDataProtector): Submissio
     fromStored: (events) => events.map((e) => ({ type: e.type, data: protector.decodeEvent(e).data }) as SubmissionEvent),
     toStored: (stream, command, event, index, context) =>
       protector.encodeEvent({
-        id: deterministicEventId(stream, command.type, index, event.type),
+        id:
+          event.type === 'SelfServiceApprovalStarted' || event.type === 'SelfServiceApprovalReleased'
+            ? deterministicEventId(stream, command.type, index, event.type, event.data.attempt)
+            : deterministicEventId(stream, command.type, index, event.type),
         type: event.type,
         data: event.data,
         metadata: eventMetadata(context, occurredAt(command)),
@@ -48,6 +52,10 @@ function occurredAt(command: SubmissionCommand): string {
   switch (command.type) {
     case 'SubmitRegistration':
       return command.data.submittedAt;
+    case 'StartApproval':
+      return command.data.startedAt;
+    case 'ReleaseApproval':
+      return command.data.releasedAt;
     case 'ApproveRegistration':
       return command.data.approvedAt;
     case 'RejectRegistration':

@@ -168,7 +168,10 @@ export class PublicController {
 }
 
 class ReviewListQueryDto {
-  @ApiPropertyOptional({ enum: SubmissionStates.codes, description: 'Only submissions in this state (default: all)' })
+  @ApiPropertyOptional({
+    enum: SubmissionStates.codes,
+    description: 'Only submissions in this state (default: all); `approving` finds approvals that were interrupted',
+  })
   @IsOptional()
   @IsIn(SubmissionStates.codes)
   state?: string;
@@ -222,6 +225,11 @@ export class SelfServiceReviewsController {
   @ApiOperation({
     summary:
       'Approve: the registration and the intended enrolment are recorded on the person (source self-service, the submission’s channel)',
+    description:
+      'Claims the submission (state `approving`), records the person’s commands all or nothing, then completes the approval. ' +
+      'When the person’s state refuses them, the claim is released back to `pending` with the code (the queue shows it as ' +
+      '`approvalRefusal`) and that code is answered. A submission left `approving` by an interrupted approval is completed by ' +
+      'approving it again: the person’s commands are idempotent by the submission id.',
   })
   @ApiOkResponse({ type: ReviewApprovedDto })
   @ApiProblems(
@@ -229,7 +237,13 @@ export class SelfServiceReviewsController {
     401,
     403,
     { status: 404, description: 'No such review in the caller’s region (`REVIEW_NOT_FOUND`: the same answer for one outside it)' },
-    { status: 409, description: 'Already decided (`SUBMISSION_ALREADY_DECIDED`), or the person’s state refuses it (`PERSON_DECEASED`, …)' },
+    {
+      status: 409,
+      description:
+        'Already decided (`SUBMISSION_ALREADY_DECIDED`, also when a rejection landed first: the person is untouched), or the person’s ' +
+        'state refuses it (`PERSON_DECEASED`, …: the submission is back to pending with that code), or an approval running beside ' +
+        'this one released the claim before this one completed (`SUBMISSION_APPROVAL_NOT_STARTED`)',
+    },
     413,
     422,
     431,
@@ -249,7 +263,12 @@ export class SelfServiceReviewsController {
     401,
     403,
     { status: 404, description: 'No such review in the caller’s region (`REVIEW_NOT_FOUND`)' },
-    { status: 409, description: 'Already decided (`SUBMISSION_ALREADY_DECIDED`)' },
+    {
+      status: 409,
+      description:
+        'Already decided (`SUBMISSION_ALREADY_DECIDED`), or an approval has claimed it (`SUBMISSION_APPROVAL_IN_PROGRESS`: ' +
+        'it completes, or is released back to pending when the person’s state refuses it)',
+    },
     413,
     431,
     503,

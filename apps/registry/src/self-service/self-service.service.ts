@@ -157,7 +157,9 @@ export class SelfServiceService implements OnModuleInit {
       PhoneVerificationService.context(caller),
     );
     const held = outcome.state.status === 'none' ? facts : outcome.state.submission;
-    return { submissionId, state: outcome.state.status, submittedAt: held.submittedAt, repeated: outcome.events.length === 0 };
+    // An approval's claim is the registry's own step: to the citizen it is still under review.
+    const shown = outcome.state.status === 'approving' ? 'pending' : outcome.state.status;
+    return { submissionId, state: shown, submittedAt: held.submittedAt, repeated: outcome.events.length === 0 };
   }
 
   /**
@@ -195,7 +197,8 @@ export class SelfServiceService implements OnModuleInit {
         submissionId: doc._id,
         channel: doc.channel,
         submittedAt: doc.submittedAt,
-        state: doc.state,
+        // An approval's claim is the registry's own step: to the citizen it is still under review.
+        state: doc.state === 'approving' ? 'pending' : doc.state,
         intendedInsuranceType: doc.intendedInsuranceType,
         ...(doc.decidedAt !== undefined && { decidedAt: doc.decidedAt }),
         ...(personal.rejectionReason !== undefined && { rejectionReason: personal.rejectionReason }),
@@ -272,6 +275,11 @@ export class SelfServiceService implements OnModuleInit {
           currentlyInsured: doc.currentlyInsured,
           ...(doc.uninsuredReason !== undefined && { uninsuredReason: doc.uninsuredReason }),
           ...(p.uninsuredNote !== undefined && { uninsuredNote: p.uninsuredNote }),
+          ...(doc.approvalStartedBy !== undefined && {
+            approvalStartedBy: doc.approvalStartedBy,
+            approvalStartedAt: doc.approvalStartedAt,
+          }),
+          ...(doc.approvalRefusal !== undefined && { approvalRefusal: { ...doc.approvalRefusal } }),
           ...(doc.decidedBy !== undefined && { decidedBy: doc.decidedBy, decidedAt: doc.decidedAt }),
           ...(p.rejectionReason !== undefined && { rejectionReason: p.rejectionReason }),
           ...(doc.state === 'approved' && { personId: doc.personId }),
@@ -284,22 +292,103 @@ export class SelfServiceService implements OnModuleInit {
   /**
    * Approval: the registration (and the enrolment the citizen asked for) recorded on the
    * person's own stream by the person's commands, source self-service, through the command
-   * bus with the submission's channel; then the decision on the submission. Person commands
-   * go first and are idempotent by the submission id, so an approval retried after a failure
-   * between the two records nothing twice.
+   * bus with the submission's channel. It spans two streams, so it goes in three steps, each
+   * through the command path with the revision it read:
+   *
+   * 1. the claim (`StartApproval`: pending → approving), which a rejection is refused against
+   *    (SUBMISSION_APPROVAL_IN_PROGRESS) and which a rejection that landed first refuses;
+   * 2. the person's commands, all or nothing, dated by the claim, idempotent by the
+   *    submission id. Refused (the person died, …): the claim is released back to pending
+   *    with the refusal's code (`ReleaseApproval`) and the refusal answered;
+   * 3. the completion (`ApproveRegistration`: approving → approved).
+   *
+   * Interrupted after the claim, the submission stays `approving` (the queue lists it); the
+   * same call again finds the claim, sends the same person commands (stored once) and
+   * completes it.
    */
   async approve(caller: Principal, reviewId: string) {
     const state = await this.visibleSubmission(caller, reviewId);
-    if (state.status !== 'pending') {
+    if (state.status === 'none') throw reviewNotFound();
+    if (state.status === 'approved' || state.status === 'rejected') {
       throw new ProblemException(HttpStatus.CONFLICT, 'SUBMISSION_ALREADY_DECIDED', `The submission has already been ${state.status}.`);
     }
     const s = state.submission;
-    const now = this.clock.now();
     const citizenId = this.parseCitizenId(s.personal.citizenId);
     const personId = personIdFor(citizenId, this.keys.personIdKey);
+    const authorize = (current: SubmissionState) => this.checkVisible(caller, current);
+    const claimed = await this.execute(
+      [
+        {
+          key: null,
+          id: s.submissionId,
+          command: { type: 'StartApproval', data: { reviewer: caller.subject, startedAt: this.clock.now().toISOString(), personId } },
+          authorize,
+        },
+      ],
+      this.staffContext(caller),
+    );
+    if (claimed.state.status !== 'approving') throw new Error('an approval claim left the submission not approving');
+    // A claim taken by an earlier, interrupted call dates the commands: they are the same ones again.
+    const startedAt = new Date(claimed.state.startedAt);
+    const outcomes = await this.commands.execute(
+      new ExecutePersonCommands(
+        (await this.approvalCommands(s, citizenId, personId, startedAt)).map((command) => ({ key: null, id: personId, command })),
+        {
+          operator: caller.subject,
+          role: caller.roles.join(','),
+          region: caller.region,
+          channel: s.channel,
+          sourceSystem: 'self-service',
+          correlationId: s.submissionId,
+        },
+        { allOrNothing: true },
+      ),
+    );
+    const refused = outcomes.find((o) => o.status === 'refused');
+    if (refused?.status === 'refused') {
+      const [released] = await this.commands.execute(
+        new ExecuteSubmissionCommands(
+          [
+            {
+              key: null,
+              id: s.submissionId,
+              command: {
+                type: 'ReleaseApproval',
+                data: { reviewer: caller.subject, releasedAt: this.clock.now().toISOString(), code: refused.error.code },
+              },
+              authorize,
+            },
+          ],
+          this.staffContext(caller),
+        ),
+      );
+      // Released already by an approval that ran beside this one: the refusal is the answer all the same.
+      if (released.status === 'refused' && released.error.code !== 'SUBMISSION_APPROVAL_NOT_STARTED') throw released.error;
+      throw refused.error;
+    }
+    const recorded = outcomes.flatMap((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : []));
+    await this.execute(
+      [
+        {
+          key: null,
+          id: s.submissionId,
+          command: {
+            type: 'ApproveRegistration',
+            data: { reviewer: caller.subject, approvedAt: this.clock.now().toISOString(), personId, recorded },
+          },
+          authorize,
+        },
+      ],
+      this.staffContext(caller),
+    );
+    return { reviewId: s.submissionId, state: 'approved', personId, recorded };
+  }
+
+  /** The person's commands an approval sends: the same for the same submission and claim time. */
+  private async approvalCommands(s: SubmissionFacts, citizenId: CitizenId, personId: PersonId, startedAt: Date): Promise<PersonCommand[]> {
     const known = (await this.persons.load(personId)).state.status !== 'unregistered';
     const ref: SourceRef = { source: 'self-service', sourceRecordId: s.submissionId, occurredAt: s.submittedAt };
-    const commands: PersonCommand[] = [
+    return [
       // A person the registry holds keeps the household region the register gave: where a citizen lives is not their household.
       ...registrationCommands(ref, {
         citizenId,
@@ -308,44 +397,15 @@ export class SelfServiceService implements OnModuleInit {
         ...(!known && { householdRegion: s.residenceRegion, householdAddress: s.personal.residenceAddress }),
       }),
       enrollment(
-        { source: 'self-service', sourceRecordId: `${s.submissionId}#enrollment`, occurredAt: now.toISOString() },
+        { source: 'self-service', sourceRecordId: `${s.submissionId}#enrollment`, occurredAt: startedAt.toISOString() },
         {
           insuranceType: s.intendedInsuranceType,
           contributionStatus: '1',
           provinceCode: this.reference.provinceCode,
-          since: localTime(now, LOCAL_TIME_ZONE).date,
+          since: localTime(startedAt, LOCAL_TIME_ZONE).date,
         },
       ),
     ];
-    const context: CommandContext = {
-      operator: caller.subject,
-      role: caller.roles.join(','),
-      region: caller.region,
-      channel: s.channel,
-      sourceSystem: 'self-service',
-      correlationId: s.submissionId,
-    };
-    const outcomes = await this.commands.execute(
-      new ExecutePersonCommands(
-        commands.map((command) => ({ key: null, id: personId, command })),
-        context,
-      ),
-    );
-    const refused = outcomes.find((o) => o.status === 'refused');
-    if (refused?.status === 'refused') throw refused.error;
-    const recorded = outcomes.flatMap((o) => (o.status === 'applied' ? o.events.map((e) => e.type) : []));
-    await this.execute(
-      [
-        {
-          key: null,
-          id: s.submissionId,
-          command: { type: 'ApproveRegistration', data: { reviewer: caller.subject, approvedAt: now.toISOString(), personId, recorded } },
-          authorize: (current) => this.checkVisible(caller, current),
-        },
-      ],
-      this.staffContext(caller),
-    );
-    return { reviewId: s.submissionId, state: 'approved', personId, recorded };
   }
 
   async reject(caller: Principal, reviewId: string, reason: string) {

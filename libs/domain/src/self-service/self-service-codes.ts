@@ -36,9 +36,13 @@ export const UninsuredReasons = defineCodeTable({
 export type UninsuredReason = (typeof UninsuredReasons.codes)[number];
 export const isUninsuredReason = UninsuredReasons.is;
 
-/** What the status query tells a citizen about a submission (办理状态). */
+/**
+ * The states of a submission in the review queue (办理状态). `approving` is an approval's claim
+ * while it records the person's commands; the citizen's status query shows it as `pending`.
+ */
 export const SubmissionStates = defineCodeTable({
   pending: { nameZh: '待审核', nameEn: 'waiting for the county to review it' },
+  approving: { nameZh: '审批中', nameEn: 'an approval is recording the registration (a retried approval completes it)' },
   approved: { nameZh: '已通过', nameEn: 'approved and recorded' },
   rejected: { nameZh: '未通过', nameEn: 'rejected, with a reason' },
 });

@@ -3,7 +3,7 @@ import { DomainError } from '../shared/domain-error';
 /**
  * Refusals of self-service submissions and phone verifications. Messages never carry
  * personal data. HTTP statuses follow the codes (see the problem filter): _NOT_FOUND 404,
- * _ALREADY_ 409, _REQUIRED 400; the throttling ones (`CODE_RESEND_TOO_SOON`,
+ * _ALREADY_ and _IN_PROGRESS / _NOT_STARTED 409, _REQUIRED 400; the throttling ones (`CODE_RESEND_TOO_SOON`,
  * `VERIFICATION_FROZEN`, `*_LIMIT_REACHED`) are answered 429 with Retry-After.
  */
 
@@ -18,6 +18,22 @@ export class SubmissionAlreadyDecidedError extends DomainError {
   readonly code = 'SUBMISSION_ALREADY_DECIDED';
   constructor(readonly status: string) {
     super(`the submission has already been ${status}`);
+  }
+}
+
+/** A rejection of a submission an approval has claimed (it is recording the person's commands). */
+export class SubmissionApprovalInProgressError extends DomainError {
+  readonly code = 'SUBMISSION_APPROVAL_IN_PROGRESS';
+  constructor() {
+    super('an approval of this submission is under way; it completes or is released back to pending');
+  }
+}
+
+/** Completing or releasing an approval that holds no claim on the submission (another attempt released it). */
+export class SubmissionApprovalNotStartedError extends DomainError {
+  readonly code = 'SUBMISSION_APPROVAL_NOT_STARTED';
+  constructor() {
+    super('no approval of this submission is under way');
   }
 }
 

@@ -4,6 +4,8 @@ import { EmploymentSituation, SelfServiceChannel, UninsuredReason } from './self
 import {
   RejectionReasonRequiredError,
   SubmissionAlreadyDecidedError,
+  SubmissionApprovalInProgressError,
+  SubmissionApprovalNotStartedError,
   SubmissionAlreadyReceivedError,
   SubmissionNotFoundError,
   UninsuredReasonRequiredError,
@@ -14,6 +16,14 @@ import {
  * client, waiting for the county of their residence to review it. Approval is recorded on
  * the person's own stream by the person's commands (the application sends them); this
  * aggregate keeps the submission, the decision and the reason a citizen can read.
+ *
+ * Approval spans two streams, so it goes in three steps: `StartApproval` claims the
+ * submission (pending → approving; a rejection is refused against the claim with
+ * SUBMISSION_APPROVAL_IN_PROGRESS), the application records the person's commands, and
+ * `ApproveRegistration` completes it (approving → approved). When the person's commands are
+ * refused, `ReleaseApproval` puts the submission back to pending with the refusal's code, so
+ * the reviewer may reject it or try again. Claiming a submission already claimed decides
+ * nothing: an approval interrupted after its claim is completed by approving again.
  */
 
 /** What identifies the citizen: sealed at rest like every personal value. */
@@ -52,6 +62,20 @@ export interface SubmissionFacts {
 }
 
 export type SubmitRegistration = DomainEvent<'SubmitRegistration', SubmissionFacts>;
+export type StartApproval = DomainEvent<
+  'StartApproval',
+  { readonly reviewer: string; readonly startedAt: string; readonly personId: string }
+>;
+export type ReleaseApproval = DomainEvent<
+  'ReleaseApproval',
+  {
+    readonly reviewer: string;
+    readonly releasedAt: string;
+    /** The stable code the person's commands were refused with (PERSON_DECEASED, …). */
+    readonly code: string;
+  }
+>;
+/** Completes an approval the submission's claim holds. */
 export type ApproveRegistration = DomainEvent<
   'ApproveRegistration',
   { readonly reviewer: string; readonly approvedAt: string; readonly personId: string; readonly recorded: readonly string[] }
@@ -60,9 +84,23 @@ export type RejectRegistration = DomainEvent<
   'RejectRegistration',
   { readonly reviewer: string; readonly rejectedAt: string; readonly personal: { readonly reason: string } }
 >;
-export type SubmissionCommand = SubmitRegistration | ApproveRegistration | RejectRegistration;
+export type SubmissionCommand = SubmitRegistration | StartApproval | ReleaseApproval | ApproveRegistration | RejectRegistration;
 
 export type SelfServiceRegistrationSubmitted = DomainEvent<'SelfServiceRegistrationSubmitted', SubmissionFacts>;
+export type SelfServiceApprovalStarted = DomainEvent<
+  'SelfServiceApprovalStarted',
+  {
+    readonly reviewer: string;
+    readonly startedAt: string;
+    readonly personId: string;
+    /** 1 for the first claim, one more for each claim after a release: keeps the events' ids apart. */
+    readonly attempt: number;
+  }
+>;
+export type SelfServiceApprovalReleased = DomainEvent<
+  'SelfServiceApprovalReleased',
+  { readonly reviewer: string; readonly releasedAt: string; readonly attempt: number; readonly code: string }
+>;
 export type SelfServiceRegistrationApproved = DomainEvent<
   'SelfServiceRegistrationApproved',
   {
@@ -77,17 +115,46 @@ export type SelfServiceRegistrationRejected = DomainEvent<
   'SelfServiceRegistrationRejected',
   { readonly reviewer: string; readonly rejectedAt: string; readonly personal: { readonly reason: string } }
 >;
-export type SubmissionEvent = SelfServiceRegistrationSubmitted | SelfServiceRegistrationApproved | SelfServiceRegistrationRejected;
+export type SubmissionEvent =
+  | SelfServiceRegistrationSubmitted
+  | SelfServiceApprovalStarted
+  | SelfServiceApprovalReleased
+  | SelfServiceRegistrationApproved
+  | SelfServiceRegistrationRejected;
 
 export const SUBMISSION_EVENT_TYPES: readonly SubmissionEvent['type'][] = [
   'SelfServiceRegistrationSubmitted',
+  'SelfServiceApprovalStarted',
+  'SelfServiceApprovalReleased',
   'SelfServiceRegistrationApproved',
   'SelfServiceRegistrationRejected',
 ];
 
+/** Why the last approval was released: shown beside a submission back in the queue. */
+export interface ApprovalRefusal {
+  readonly code: string;
+  readonly reviewer: string;
+  readonly releasedAt: string;
+}
+
 export type SubmissionState =
   | { readonly status: 'none' }
-  | { readonly status: 'pending'; readonly submission: SubmissionFacts }
+  | {
+      readonly status: 'pending';
+      readonly submission: SubmissionFacts;
+      /** Approvals claimed (and released) so far. */
+      readonly attempts: number;
+      readonly lastRefusal?: ApprovalRefusal;
+    }
+  | {
+      readonly status: 'approving';
+      readonly submission: SubmissionFacts;
+      readonly attempt: number;
+      readonly reviewer: string;
+      /** When the claim was taken: the person's commands are dated by it, so a retry sends the same ones. */
+      readonly startedAt: string;
+      readonly personId: string;
+    }
   | { readonly status: 'approved'; readonly submission: SubmissionFacts; readonly approvedAt: string; readonly reviewer: string }
   | {
       readonly status: 'rejected';
@@ -110,9 +177,27 @@ export function decideSubmission(command: SubmissionCommand, state: SubmissionSt
       if (!facts.currentlyInsured && facts.uninsuredReason === undefined) throw new UninsuredReasonRequiredError();
       return [{ type: 'SelfServiceRegistrationSubmitted', data: facts }];
     }
+    case 'StartApproval': {
+      if (state.status === 'none') throw new SubmissionNotFoundError();
+      // Claimed already: an approval resuming one that was interrupted, or racing it; both go on.
+      if (state.status === 'approving') return [];
+      if (state.status !== 'pending') throw new SubmissionAlreadyDecidedError(state.status);
+      const { reviewer, startedAt, personId } = command.data;
+      return [{ type: 'SelfServiceApprovalStarted', data: { reviewer, startedAt, personId, attempt: state.attempts + 1 } }];
+    }
+    case 'ReleaseApproval': {
+      if (state.status === 'none') throw new SubmissionNotFoundError();
+      if (state.status === 'pending') throw new SubmissionApprovalNotStartedError();
+      if (state.status !== 'approving') throw new SubmissionAlreadyDecidedError(state.status);
+      const { reviewer, releasedAt, code } = command.data;
+      return [{ type: 'SelfServiceApprovalReleased', data: { reviewer, releasedAt, attempt: state.attempt, code } }];
+    }
     case 'ApproveRegistration': {
       if (state.status === 'none') throw new SubmissionNotFoundError();
-      if (state.status !== 'pending') throw new SubmissionAlreadyDecidedError(state.status);
+      if (state.status === 'pending') throw new SubmissionApprovalNotStartedError();
+      // Completed by an approval that ran beside this one: the same outcome, nothing new.
+      if (state.status === 'approved') return [];
+      if (state.status !== 'approving') throw new SubmissionAlreadyDecidedError(state.status);
       const { reviewer, approvedAt, personId, recorded } = command.data;
       return [{ type: 'SelfServiceRegistrationApproved', data: { reviewer, approvedAt, personId, recorded } }];
     }
@@ -120,6 +205,7 @@ export function decideSubmission(command: SubmissionCommand, state: SubmissionSt
       const reason = command.data.personal.reason.trim();
       if (reason.length === 0) throw new RejectionReasonRequiredError();
       if (state.status === 'none') throw new SubmissionNotFoundError();
+      if (state.status === 'approving') throw new SubmissionApprovalInProgressError();
       if (state.status !== 'pending') throw new SubmissionAlreadyDecidedError(state.status);
       return [
         {
@@ -138,7 +224,25 @@ export function decideSubmission(command: SubmissionCommand, state: SubmissionSt
 export function evolveSubmission(state: SubmissionState, event: SubmissionEvent): SubmissionState {
   switch (event.type) {
     case 'SelfServiceRegistrationSubmitted':
-      return { status: 'pending', submission: event.data };
+      return { status: 'pending', submission: event.data, attempts: 0 };
+    case 'SelfServiceApprovalStarted':
+      if (state.status === 'none') return state;
+      return {
+        status: 'approving',
+        submission: state.submission,
+        attempt: event.data.attempt,
+        reviewer: event.data.reviewer,
+        startedAt: event.data.startedAt,
+        personId: event.data.personId,
+      };
+    case 'SelfServiceApprovalReleased':
+      if (state.status === 'none') return state;
+      return {
+        status: 'pending',
+        submission: state.submission,
+        attempts: event.data.attempt,
+        lastRefusal: { code: event.data.code, reviewer: event.data.reviewer, releasedAt: event.data.releasedAt },
+      };
     case 'SelfServiceRegistrationApproved':
       if (state.status === 'none') return state;
       return { status: 'approved', submission: state.submission, approvedAt: event.data.approvedAt, reviewer: event.data.reviewer };

@@ -198,6 +198,9 @@ export default {
     ID_BAD_LENGTH: '身份证号长度不正确。',
     ID_BAD_BIRTH_DATE: '身份证号中的出生日期无效。',
     SUBMISSION_ALREADY_DECIDED: '该登记已由他人审核。',
+    SUBMISSION_APPROVAL_IN_PROGRESS: '该登记正在审批中，不能退回；请稍后刷新。',
+    SUBMISSION_APPROVAL_NOT_STARTED: '该登记的审批已被撤回，请刷新后重试。',
+    PERSON_DECEASED: '登记库记录此人已死亡，不能登记参保。',
     SURVEY_PERSON_CHANGED: '此人信息已变化，请刷新后再审核。',
     SURVEY_RESULT_ALREADY_SUBMITTED: '已有待审核的调查结果。',
     SURVEYOR_OUT_OF_SCOPE: '只能查看分派给自己的任务。',
@@ -484,6 +487,7 @@ export default {
   selfService: {
     title: '自助登记审核',
     pending: '待审核',
+    state: '状态',
     channel: '渠道',
     submittedAt: '提交时间',
     residence: '户籍地',
@@ -498,6 +502,9 @@ export default {
     approved: '已通过：已登记并记录参保意向',
     rejected: '已退回申请人',
     empty: '暂无待审核的自助登记',
+    states: { pending: '待审核', approving: '审批中' },
+    approvingHint: '审批未完成（{at}），点“通过”继续',
+    lastRefusal: '上次审批未成功：{reason}',
     channels: { hall: '服务大厅', website: '网站', terminal: '自助终端', mobile: '手机' },
   },
   h5: {

@@ -72,6 +72,24 @@ describe('handleCommands: the one command path', () => {
     expect(await totals('a')).toEqual([2]);
   });
 
+  it('appends nothing of an all-or-nothing call when one command is refused, on any stream', async () => {
+    await handleCommand(store, counter, add('a', 1, 'r0'), context);
+    const outcomes = await handleCommands(store, counter, [add('a', 2, 'r1'), add('b', 1, 'r2'), add('a', -9, 'r3')], context, {
+      allOrNothing: true,
+    });
+    expect(outcomes.map((o) => [o.key, o.status, o.status === 'refused' && o.error.code])).toEqual([
+      ['r1', 'refused', 'WOULD_GO_NEGATIVE'],
+      ['r2', 'refused', 'WOULD_GO_NEGATIVE'],
+      ['r3', 'refused', 'WOULD_GO_NEGATIVE'],
+    ]);
+    expect(await totals('a')).toEqual([1]);
+    expect(await totals('b')).toEqual([]);
+    // Without a refusal the call applies as usual.
+    const applied = await handleCommands(store, counter, [add('a', 2, 'r1'), add('b', 1, 'r2')], context, { allOrNothing: true });
+    expect(applied.map((o) => o.status)).toEqual(['applied', 'applied']);
+    expect(await totals('a')).toEqual([1, 2]);
+  });
+
   it('is idempotent by event id: the same request again stores nothing new', async () => {
     await handleCommand(store, counter, add('a', 4, 'same'), context);
     await handleCommand(store, counter, add('a', 4, 'same'), context);

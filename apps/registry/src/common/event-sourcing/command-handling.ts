@@ -33,6 +33,17 @@ export interface CommandRequest<K, C, S> {
   openSealed?: boolean;
 }
 
+export interface HandleOptions {
+  /** Tries in all when a concurrent write conflicts (default 4). */
+  attempts?: number;
+  /**
+   * Append nothing when any command is refused: every outcome is then refused, the others
+   * with the first refusal's error. For commands that only make sense together (an
+   * approval's registration and enrolment).
+   */
+  allOrNothing?: boolean;
+}
+
 export type CommandOutcome<K, S, E> =
   | { key: K; status: 'applied'; events: E[]; state: S; revision: number; position: number }
   | { key: K; status: 'refused'; error: DomainError };
@@ -42,16 +53,18 @@ export type CommandOutcome<K, S, E> =
  * SQLite), folded, authorized, decided and appended with the revision it was read at, all
  * streams in one append (one transaction on SQLite). Commands of one stream apply in order,
  * each deciding on the state the previous one left. A command the domain refuses is an
- * outcome with its error and changes nothing; the others still apply. A concurrent write
- * re-runs the whole call (attempts in all), unless a command carried an expected revision.
+ * outcome with its error and changes nothing; the others still apply (unless
+ * `allOrNothing`). A concurrent write re-runs the whole call (attempts in all), unless a
+ * command carried an expected revision.
  */
 export async function handleCommands<K, C, S, E extends DomainEvent>(
   store: EventStore,
   aggregate: Aggregate<C, S, E>,
   requests: readonly CommandRequest<K, C, S>[],
   context: CommandContext,
-  attempts = 4,
+  options: HandleOptions = {},
 ): Promise<CommandOutcome<K, S, E>[]> {
+  const attempts = options.attempts ?? 4;
   const byStream = new Map<string, CommandRequest<K, C, S>[]>();
   for (const request of requests) {
     const stream = aggregate.streamName(request.id);
@@ -89,6 +102,15 @@ export async function handleCommands<K, C, S, E extends DomainEvent>(
         outcomes.set(request, { key: request.key, status: 'applied', events: decided, state, revision, position: 0 });
       }
       if (toStore.length > 0) appends.push({ stream, events: toStore, expectedRevision: revision < 0 ? 'no_stream' : revision });
+    }
+    if (options.allOrNothing) {
+      const refusal = [...outcomes.values()].find((o) => o.status === 'refused');
+      if (refusal?.status === 'refused') {
+        return requests.map((request) => {
+          const outcome = outcomes.get(request)!;
+          return outcome.status === 'refused' ? outcome : { key: request.key, status: 'refused', error: refusal.error };
+        });
+      }
     }
     let results;
     try {

@@ -32,11 +32,14 @@ export class CodeVerifiedDto {
   validUntil: string;
 }
 
+/** The states a citizen sees: an approval's claim (`approving`) is shown as `pending`. */
+const CITIZEN_STATES = SubmissionStates.codes.filter((code) => code !== 'approving');
+
 export class SubmissionReceivedDto {
   @ApiProperty({ example: 'ss_abcdefghijklmnopqrstuvwxyz', description: 'The submission, also its review id' })
   submissionId: string;
 
-  @ApiProperty({ enum: SubmissionStates.codes })
+  @ApiProperty({ enum: CITIZEN_STATES })
   state: string;
 
   @ApiProperty({ format: 'date-time' })
@@ -56,7 +59,7 @@ export class SubmissionStatusDto {
   @ApiProperty({ format: 'date-time' })
   submittedAt: string;
 
-  @ApiProperty({ enum: SubmissionStates.codes })
+  @ApiProperty({ enum: CITIZEN_STATES })
   state: string;
 
   @ApiProperty({ enum: InsuranceTypes.codes })
@@ -92,11 +95,26 @@ export class StatusAnswerDto {
   registry: RegistryStatusDto | null;
 }
 
+export class ApprovalRefusalDto {
+  @ApiProperty({ description: 'The code the person’s commands were refused with', example: 'PERSON_DECEASED' })
+  code: string;
+
+  @ApiProperty({ description: 'The reviewer whose approval it was (token subject)' })
+  reviewer: string;
+
+  @ApiProperty({ format: 'date-time' })
+  releasedAt: string;
+}
+
 export class ReviewItemDto {
   @ApiProperty({ example: 'ss_abcdefghijklmnopqrstuvwxyz' })
   reviewId: string;
 
-  @ApiProperty({ enum: SubmissionStates.codes })
+  @ApiProperty({
+    enum: SubmissionStates.codes,
+    description:
+      '`approving`: an approval claimed it and is recording the person’s commands; one left there by an interrupted approval is completed by approving it again',
+  })
   state: string;
 
   @ApiProperty({ enum: SelfServiceChannels.codes })
@@ -137,6 +155,18 @@ export class ReviewItemDto {
 
   @ApiPropertyOptional()
   uninsuredNote?: string;
+
+  @ApiPropertyOptional({ description: 'While `approving`: the reviewer whose approval claimed it (token subject)' })
+  approvalStartedBy?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'While `approving`: when the claim was taken' })
+  approvalStartedAt?: string;
+
+  @ApiPropertyOptional({
+    type: ApprovalRefusalDto,
+    description: 'The last approval that was refused by the person’s state and released back to pending',
+  })
+  approvalRefusal?: ApprovalRefusalDto;
 
   @ApiPropertyOptional({ description: 'The reviewer (token subject)' })
   decidedBy?: string;

@@ -126,6 +126,59 @@ describe('self-service and reminder projections', () => {
     expect(recipient).toMatchObject({ optedOut: true, allotted: ['2030-01-02T03:00:00.000Z'] });
   });
 
+  it('shows an approval’s claim as approving, a released one back to pending with its code, and the completion as approved', async () => {
+    const submissionId = submissionIdFor('website-client', 'WEB-2');
+    const stream = `self-service-${submissionId}`;
+    const facts = {
+      submissionId,
+      channel: 'website',
+      client: 'website-client',
+      clientSubmissionId: 'WEB-2',
+      fingerprint: 'f',
+      residenceRegion: '440305001',
+      county: '440305',
+      personId: 'p_abcdefghijklmnopqrstuvwxyz',
+      intendedInsuranceType: '390',
+      employment: 'flexible',
+      currentlyInsured: true,
+      verificationId: 'pv_2',
+      submittedAt: '2030-01-02T02:00:00.000Z',
+      personal: { citizenId: '440305199001011234', name: '王小明', phone: '13800138000' },
+    };
+    const started = (attempt: number, at: string) =>
+      ev('SelfServiceApprovalStarted', { reviewer: 'r1', startedAt: at, personId: facts.personId, attempt });
+    await stores.eventStore.appendToStream(stream, [
+      keys.protector.encodeEvent(ev('SelfServiceRegistrationSubmitted', facts)),
+      started(1, '2030-01-03T02:00:00.000Z'),
+    ]);
+    const runner = await run();
+    const doc = async () => (await runner.collection('self_service', 'submissions')).get(submissionId);
+    expect(await doc()).toMatchObject({ state: 'approving', approvalStartedBy: 'r1', approvalStartedAt: '2030-01-03T02:00:00.000Z' });
+    await stores.eventStore.appendToStream(stream, [
+      ev('SelfServiceApprovalReleased', { reviewer: 'r1', releasedAt: '2030-01-03T02:00:01.000Z', attempt: 1, code: 'PERSON_DECEASED' }),
+    ]);
+    await runner.waitUntilCaughtUp(undefined, 15_000);
+    const back = await doc();
+    expect(back).toMatchObject({
+      state: 'pending',
+      approvalRefusal: { code: 'PERSON_DECEASED', reviewer: 'r1', releasedAt: '2030-01-03T02:00:01.000Z' },
+    });
+    expect(back).not.toHaveProperty('approvalStartedBy');
+    await stores.eventStore.appendToStream(stream, [
+      started(2, '2030-01-04T02:00:00.000Z'),
+      ev('SelfServiceRegistrationApproved', {
+        reviewer: 'r1',
+        approvedAt: '2030-01-04T02:00:01.000Z',
+        personId: facts.personId,
+        recorded: ['PersonRegistered', 'EnrollmentRecorded'],
+      }),
+    ]);
+    await runner.waitUntilCaughtUp(undefined, 15_000);
+    const approved = await doc();
+    expect(approved).toMatchObject({ state: 'approved', decidedBy: 'r1', decidedAt: '2030-01-04T02:00:01.000Z' });
+    expect(approved).not.toHaveProperty('approvalStartedAt');
+  });
+
   it('applying the same events twice gives the same documents', async () => {
     const { events } = await appendScenario();
     const first = await run();

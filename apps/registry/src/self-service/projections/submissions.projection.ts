@@ -35,6 +35,11 @@ export interface SubmissionDocument extends Document {
   maskedCitizenId: string;
   /** Sealed SubmissionPersonalFields. */
   personal: unknown;
+  /** While `approving`: who claimed the submission for approval, and when. */
+  approvalStartedBy?: string;
+  approvalStartedAt?: string;
+  /** The last approval released back to pending: the code the person's commands were refused with. */
+  approvalRefusal?: { code: string; reviewer: string; releasedAt: string };
   decidedBy?: string;
   decidedAt?: string;
   /** Person events the approval recorded. */
@@ -76,15 +81,29 @@ export function evolveSubmissionDocument(
         personal: codec.seal(id, { ...f.personal }),
       };
     }
-    case 'SelfServiceRegistrationApproved':
+    case 'SelfServiceApprovalStarted':
       if (!doc) return null;
+      return { ...doc, state: 'approving', approvalStartedBy: event.data.reviewer, approvalStartedAt: event.data.startedAt };
+    case 'SelfServiceApprovalReleased': {
+      if (!doc) return null;
+      const { approvalStartedBy: _by, approvalStartedAt: _at, ...rest } = doc;
       return {
-        ...doc,
+        ...rest,
+        state: 'pending',
+        approvalRefusal: { code: event.data.code, reviewer: event.data.reviewer, releasedAt: event.data.releasedAt },
+      };
+    }
+    case 'SelfServiceRegistrationApproved': {
+      if (!doc) return null;
+      const { approvalStartedBy: _by, approvalStartedAt: _at, ...rest } = doc;
+      return {
+        ...rest,
         state: 'approved',
         decidedBy: event.data.reviewer,
         decidedAt: event.data.approvedAt,
         recorded: [...event.data.recorded],
       };
+    }
     case 'SelfServiceRegistrationRejected': {
       if (!doc) return null;
       const personal = { ...codec.open(id, doc.personal), rejectionReason: event.data.personal.reason };
