@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Lease } from '@registry/projections';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
@@ -41,6 +43,21 @@ class RunInterrupted extends Error {
  * 3. determination (determination-phase.ts): every household-registered person gets a verdict with its evidence,
  *    recorded as an event only when it changed, so a run with nothing new records nothing.
  */
+/** The lease under which a run is checked for and started (its holder dying frees it after this). */
+const START_CLAIM = 'comparison:start';
+const START_CLAIM_MS = 30_000;
+
+function runningProblem(runId: string | undefined): ProblemException {
+  return new ProblemException(
+    HttpStatus.CONFLICT,
+    'COMPARISON_RUNNING',
+    'A comparison run is already in progress; follow it or wait for it to end.',
+    {
+      runId,
+    },
+  );
+}
+
 @Injectable()
 export class ComparisonService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Comparison');
@@ -110,19 +127,31 @@ export class ComparisonService implements BeforeApplicationShutdown {
     return (await this.runs.find({}, { sort: [['startedAt', -1]], limit })).items;
   }
 
-  /** Starts a run; refuses while another one is running in this registry. */
+  /**
+   * Starts a run; refuses while another one is running in this registry, in this instance or
+   * another. The check and the new run's document are made under a short lease of their own
+   * (a compare-and-set on the read store, per call), so two instances asked at the same moment
+   * cannot both find no run and both start one: the second is refused like any caller that
+   * comes while a run is going.
+   */
   async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
-    const active = await this.activeRun();
-    if (this.running || active) {
-      throw new ProblemException(
-        HttpStatus.CONFLICT,
-        'COMPARISON_RUNNING',
-        'A comparison run is already in progress; follow it or wait for it to end.',
-        {
-          runId: active?._id,
-        },
-      );
+    const claim = new Lease(
+      this.reads,
+      `${this.config.INSTANCE_ID ?? `${hostname()}-${process.pid}`}:${randomUUID()}`,
+      START_CLAIM_MS,
+      () => Date.now(),
+    );
+    if (!(await claim.acquire(START_CLAIM)).held) throw runningProblem(undefined);
+    try {
+      return await this.startClaimed(caller, channel);
+    } finally {
+      await claim.release(START_CLAIM).catch(() => undefined);
     }
+  }
+
+  private async startClaimed(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
+    const active = await this.activeRun();
+    if (this.running || active) throw runningProblem(active?._id);
     const run: ComparisonRun = {
       _id: `run_${randomUUID()}`,
       state: 'running',
