@@ -47,7 +47,14 @@ class GuardedStore {
 /** A log of changes by a few sources over two days, with reads between them. */
 function history(count: number): RecordedEvent[] {
   const out: RecordedEvent[] = [];
-  const shared = { operator: 'hr-system', role: 'service-client', region: '44', channel: 'http', sourceSystem: 'household-registration' };
+  const shared = {
+    occurredAt: '2026-01-01T08:00:00.000Z',
+    operator: 'hr-system',
+    role: 'service-client',
+    region: '44',
+    channel: 'http',
+    sourceSystem: 'household-registration',
+  };
   for (let i = 1; i <= count; i++) {
     const read = i % 7 === 0;
     const day = i <= count / 2 ? '2026-01-01' : '2026-01-02';
@@ -62,7 +69,7 @@ function history(count: number): RecordedEvent[] {
         : { source: 'household-registration' },
       // Runs of events with one metadata object (one segment), broken by the reads and every 4th event.
       metadata: read
-        ? { operator: 'op-1', role: 'county-operator', region: '440305', channel: 'http' }
+        ? { occurredAt: '2026-01-01T08:00:00.000Z', operator: 'op-1', role: 'county-operator', region: '440305', channel: 'http' }
         : i % 4 === 0
           ? { ...shared, correlationId: `c${i}` }
           : shared,
