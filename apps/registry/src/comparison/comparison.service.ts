@@ -1,9 +1,7 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { Lease } from '@registry/projections';
-import { READ_STORE, ReadStore } from '@registry/read-store';
+import { Document, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
@@ -43,9 +41,16 @@ class RunInterrupted extends Error {
  * 3. determination (determination-phase.ts): every household-registered person gets a verdict with its evidence,
  *    recorded as an event only when it changed, so a run with nothing new records nothing.
  */
-/** The lease under which a run is checked for and started (its holder dying frees it after this). */
-const START_CLAIM = 'comparison:start';
+/** Claims to start a run (see ComparisonService.start); one whose holder died lapses after START_CLAIM_MS. */
+const COMPARISON_START_TICKETS = 'comparison_start_tickets';
 const START_CLAIM_MS = 30_000;
+
+interface StartTicket extends Document {
+  _id: string;
+  n: number;
+  expiresAt: number;
+  released: boolean;
+}
 
 function runningProblem(runId: string | undefined): ProblemException {
   return new ProblemException(
@@ -129,23 +134,24 @@ export class ComparisonService implements BeforeApplicationShutdown {
 
   /**
    * Starts a run; refuses while another one is running in this registry, in this instance or
-   * another. The check and the new run's document are made under a short lease of their own
-   * (a compare-and-set on the read store, per call), so two instances asked at the same moment
-   * cannot both find no run and both start one: the second is refused like any caller that
-   * comes while a run is going.
+   * another. The check and the new run's document are made under a claim: a ticket document
+   * numbered one past the last, which only one caller can create (a document's creation is
+   * atomic on every read store, MongoDB and FerretDB included, where replacing one under a
+   * condition is not: FerretDB v1 reads, then writes by id). So two instances asked at the same
+   * moment cannot both find no run and both start one; the second is refused like any caller
+   * that comes while a run is going. A claim whose holder died lapses after START_CLAIM_MS.
    */
   async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
-    const claim = new Lease(
-      this.reads,
-      `${this.config.INSTANCE_ID ?? `${hostname()}-${process.pid}`}:${randomUUID()}`,
-      START_CLAIM_MS,
-      () => Date.now(),
-    );
-    if (!(await claim.acquire(START_CLAIM)).held) throw runningProblem(undefined);
+    const tickets = this.reads.collection<StartTicket>(COMPARISON_START_TICKETS);
+    const last = (await tickets.find({}, { sort: [['n', -1]], limit: 1 })).items[0];
+    if (last && !last.released && last.expiresAt > Date.now()) throw runningProblem(undefined);
+    const n = (last?.n ?? 0) + 1;
+    const ticket: StartTicket = { _id: `t${String(n).padStart(12, '0')}`, n, expiresAt: Date.now() + START_CLAIM_MS, released: false };
+    if (!(await tickets.upsert(ticket, { position: n }))) throw runningProblem(undefined);
     try {
       return await this.startClaimed(caller, channel);
     } finally {
-      await claim.release(START_CLAIM).catch(() => undefined);
+      await tickets.patch(ticket._id, { released: true }).catch(() => undefined);
     }
   }
 
