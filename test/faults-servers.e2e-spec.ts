@@ -282,8 +282,13 @@ describeWithServer(
           expect(down.ms).toBeLessThan(5000);
           const stalled = projections(down).persons;
 
+          const restarted = Date.now();
           await startFerret();
           const resumed = await caughtUp(service, 90_000);
+          process.stderr.write(
+            `[faults-servers] wire server down: ${statuses.filter((x) => x === 200).length} of ${statuses.length} registrations taken, ` +
+              `/health 503 READ_STORE_UNAVAILABLE in ${down.ms} ms; caught up ${Date.now() - restarted} ms after its restart\n`,
+          );
           expect(resumed.persons.checkpoint).toBeGreaterThan(stalled.checkpoint);
           expect((await health(service)).body.details!.readStore).toMatchObject({ status: 'up' });
           expect(await listedPersons(service, admin)).toBe(accepted);
@@ -364,18 +369,18 @@ describeWithServer(
             200,
           );
           expect(finished.state).toBe('completed');
-          // Asked of both at the same moment (new persons to inquire about, so the run waits on the
-          // slow ministry): never two runs at once. One is refused, or the second began after the first ended.
+          // Asked twice of each at the same moment (new persons to inquire about, so the run waits on
+          // the slow ministry): never two runs at once. The others are refused, or began after the one before ended.
           for (let i = 0; i < 4; i++) expect(await register(a, token)).toBe(200);
           await caughtUp(a);
-          const both = await Promise.all(
-            [a, b].map((s) => call<{ _id?: string; code?: string }>(s, admin, 'POST', '/v1/comparison-runs', {})),
+          const asked = await Promise.all(
+            [a, b, a, b].map((s) => call<{ _id?: string; code?: string }>(s, admin, 'POST', '/v1/comparison-runs', {})),
           );
-          expect(both.map((r) => r.status).sort()).toEqual(expect.arrayContaining([202]));
-          for (const r of both)
+          expect(asked.map((r) => r.status)).toContain(202);
+          for (const r of asked)
             if (r.status !== 202) expect({ status: r.status, code: r.body.code }).toEqual({ status: 409, code: 'COMPARISON_RUNNING' });
           const runs = [];
-          for (const r of both.filter((x) => x.status === 202)) {
+          for (const r of asked.filter((x) => x.status === 202)) {
             runs.push(
               await waitFor(
                 'the comparison runs',
@@ -397,7 +402,7 @@ describeWithServer(
           }
           runs.sort((x, y) => x.startedAt.localeCompare(y.startedAt));
           expect(runs.map((r) => r.state)).toEqual(runs.map(() => 'completed'));
-          if (runs.length === 2) expect(runs[1].startedAt >= runs[0].finishedAt).toBe(true);
+          for (let i = 1; i < runs.length; i++) expect(runs[i].startedAt >= runs[i - 1].finishedAt).toBe(true);
           await caughtUp(a);
 
           // An upload in A, a batch of 5 records every 700 ms: B is refused while it runs; then A is killed.
