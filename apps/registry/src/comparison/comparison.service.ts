@@ -30,17 +30,6 @@ class RunInterrupted extends Error {
   readonly code = 'COMPARISON_INTERRUPTED';
 }
 
-/**
- * Information comparison (信息比对). One run at a time, in three phases of files of their own:
- * 1. linkage (linkage-phase.ts): quarantined rows whose ID was unusable are linked to persons (automatically
- *    above the link threshold, to the review queue between thresholds), and a linked row's
- *    facts are applied to the person through the same commands as an import; household
- *    rows that link to nobody but whose ID can be repaired register their person;
- * 2. ministry inquiry (inquiry-phase.ts): persons the registry holds as uninsured are asked about at the
- *    ministry; insured-elsewhere answers are recorded as enrolments from source `ministry`;
- * 3. determination (determination-phase.ts): every household-registered person gets a verdict with its evidence,
- *    recorded as an event only when it changed, so a run with nothing new records nothing.
- */
 /** Claims to start a run (see ComparisonService.start); one whose holder died lapses after START_CLAIM_MS. */
 const COMPARISON_START_TICKETS = 'comparison_start_tickets';
 const START_CLAIM_MS = 30_000;
@@ -63,6 +52,17 @@ function runningProblem(runId: string | undefined): ProblemException {
   );
 }
 
+/**
+ * Information comparison (信息比对). One run at a time, in three phases of files of their own:
+ * 1. linkage (linkage-phase.ts): quarantined rows whose ID was unusable are linked to persons (automatically
+ *    above the link threshold, to the review queue between thresholds), and a linked row's
+ *    facts are applied to the person through the same commands as an import; household
+ *    rows that link to nobody but whose ID can be repaired register their person;
+ * 2. ministry inquiry (inquiry-phase.ts): persons the registry holds as uninsured are asked about at the
+ *    ministry; insured-elsewhere answers are recorded as enrolments from source `ministry`;
+ * 3. determination (determination-phase.ts): every household-registered person gets a verdict with its evidence,
+ *    recorded as an event only when it changed, so a run with nothing new records nothing.
+ */
 @Injectable()
 export class ComparisonService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Comparison');
