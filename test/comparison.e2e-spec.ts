@@ -153,6 +153,14 @@ describe('a comparison run on a generated province', () => {
     expect(again.counts.persons).toBe(firstRun.counts.persons);
   });
 
+  it('starts one run when asked twice at the same moment; the other answer is 409 COMPARISON_RUNNING', async () => {
+    const both = await Promise.all([1, 2].map(() => t.http().post('/v1/comparison-runs').set(bearer(admin)).send({})));
+    expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
+    expect(both.find((r) => r.status === 409)!.body.code).toBe('COMPARISON_RUNNING');
+    const started = both.find((r) => r.status === 202)!;
+    expect((await t.app.get(ComparisonService).waitFor(started.body._id)).state).toBe('completed');
+  });
+
   it('takes a surveyor’s finding (imprisoned) off the worklist and into the next verdict', async () => {
     const worklist = await t.http().get('/v1/survey-worklists').query({ region: '44' }).set(bearer(admin)).expect(200);
     const target = worklist.body.items.find((i: { coverageStatus: string }) => i.coverageStatus === 'uninsured');

@@ -86,7 +86,10 @@ export interface Projection {
    * A whole batch at once, for append-only read models (an audit trail, a hash chain) that
    * write a few documents per batch rather than one per event: what would be a copy of a
    * growing document per event is one write per batch. It must skip events its documents
-   * already reflect (a replay after a crash on a store without transactions). A throw fails
+   * already reflect (a replay after a crash on a store without transactions); the runner writes
+   * the collections in the order of their first `put` (documents of one collection in any
+   * order), so a document that records how far the others reach must be put last, in a
+   * collection of its own, to be written after them. A throw fails
    * the batch, which is retried with back-off: such a projection parks nothing, so it must
    * accept every event of its filter.
    */

@@ -1,4 +1,5 @@
-import type { Document } from '@registry/read-store';
+import type { RecordedEvent } from '@registry/event-store';
+import type { Document, WriteOp } from '@registry/read-store';
 import { describeWithServer } from '../../../test/support/server-suite';
 import { Lease } from './lease';
 import type { Projection } from './projection';
@@ -7,6 +8,7 @@ import { ProjectionRunner, type ProjectionRunnerOptions } from './runner';
 import {
   CrashingReadStore,
   LateAnswerReadStore,
+  NonTransactionalReadStore,
   allDocs,
   appendTicks,
   event,
@@ -201,6 +203,49 @@ function runnerSuite(readStores: ReadStoreFactory): void {
     expect(await totals(restarted)).toBe(200);
     const streams = (await logicalDocs(restarted, 'tally', 'streams')) as Counted[];
     expect(streams.map((s) => s.count)).toEqual([50, 50, 50, 50]);
+  });
+
+  it('a batch projection whose store dies after the first document it writes counts every event once (its marker is written last)', async () => {
+    await appendTicks(stores.eventStore, 120, 3);
+    /** Reads its marker first and puts it last, as the audit projection does with its head. */
+    const marked: Projection = {
+      name: 'marked',
+      version: 1,
+      eventTypes: ['Ticked'],
+      collections: [{ name: 'marker' }, { name: 'counts' }],
+      async applyBatch(events: RecordedEvent[], ctx) {
+        const marker = await ctx.get<Document & { last: number }>('marker', 'head');
+        const fresh = events.filter((e) => e.position > (marker?.last ?? 0));
+        if (fresh.length === 0) return;
+        const counts = await ctx.get<Counted>('counts', 'all');
+        const last = fresh[fresh.length - 1].position;
+        ctx.put('counts', { _id: 'all', count: (counts?.count ?? 0) + fresh.length, _position: last });
+        ctx.put('marker', { _id: 'head', last, _position: last });
+      },
+    };
+    /** Applies a batch's ops one by one, like a store without transactions, and dies after the first. */
+    class DiesAfterFirstOp extends NonTransactionalReadStore {
+      dead = false;
+      override async write(ops: WriteOp[]): Promise<void> {
+        if (this.dead) throw new Error('the store is gone');
+        if (!ops.some((o) => o.collection === CHECKPOINT_COLLECTION)) return this.inner.write(ops);
+        this.dead = true;
+        await this.inner.write([ops[0]]);
+        throw new Error('simulated store death after the first op');
+      }
+    }
+    const dying = new DiesAfterFirstOp(stores.readStore);
+    const crashed = runner({ batchSize: 50, backoffInitialMs: 60_000 }, { eventStore: stores.eventStore, readStore: dying });
+    await crashed.start([marked]);
+    await waitFor(() => dying.dead, 5000, 'the store to die');
+    await crashed.stop();
+    expect(await stores.readStore.collection(CHECKPOINT_COLLECTION).get('marked_g1')).toBeNull();
+
+    const restarted = runner({ batchSize: 50 });
+    await restarted.start([marked]);
+    await restarted.waitUntilCaughtUp('marked');
+    const [counts] = (await logicalDocs(restarted, 'marked', 'counts')) as Counted[];
+    expect(counts.count).toBe(120);
   });
 
   it('rebuilds a new version beside the old one, serves the old meanwhile, then switches and drops it', async () => {

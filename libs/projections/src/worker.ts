@@ -270,15 +270,23 @@ export class GenerationWorker {
     const last = events[events.length - 1].position;
     const written = new Map<string, Map<string, Document>>();
     const collections = this.gen.collections;
-    const known = (collection: string) => {
+    const declared = (collection: string) => {
       if (!(collection in collections)) throw new Error(`collection ${JSON.stringify(collection)} is not declared by the projection`);
+    };
+    // Collections are written in the order of their first put, never of their first get: a
+    // projection that reads its marker document first and puts it last (the audit head) must
+    // have it written last, or a store that dies mid-write keeps a marker ahead of the
+    // documents it vouches for, and the replay after the crash skips them.
+    const known = (collection: string) => {
+      declared(collection);
       let byId = written.get(collection);
       if (!byId) written.set(collection, (byId = new Map()));
       return byId;
     };
     await this.projection.applyBatch!(events, {
       get: async <T extends Document>(collection: string, id: string) => {
-        const pending = known(collection).get(id);
+        declared(collection);
+        const pending = written.get(collection)?.get(id);
         if (pending) return pending as T;
         try {
           return await this.host.readStore.collection<T>(collections[collection]).get(id);

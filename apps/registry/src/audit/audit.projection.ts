@@ -305,6 +305,8 @@ class AuditBatch {
   }
 
   private async chain(event: RecordedEvent): Promise<void> {
+    // A stored block filled up by a batch whose head was not written: the next event opens a new one.
+    if (this.block && this.block.doc.count >= BLOCK_EVENTS && event.position > this.block.doc.to) this.block = null;
     if (!this.block) {
       const n = this.head.block ? this.head.block.n + 1 : 0;
       this.block = {
@@ -326,11 +328,15 @@ class AuditBatch {
     }
     const link = this.hasher.next(this.prev, event);
     const block = this.block;
-    block.packer.add(event.position, idTag(event.id), link);
-    block.doc.count++;
-    if (block.doc.count % MARK_EVERY === 0) block.doc.marks += link.toString('hex');
-    block.doc.to = event.position;
-    block.doc.recordedTo = event.recordedAt;
+    // A block written by a batch whose head was not (the store died between them) already
+    // holds this event: the head catches up, the block stays as it is.
+    if (event.position > block.doc.to || block.doc.count === 0) {
+      block.packer.add(event.position, idTag(event.id), link);
+      block.doc.count++;
+      if (block.doc.count % MARK_EVERY === 0) block.doc.marks += link.toString('hex');
+      block.doc.to = event.position;
+      block.doc.recordedTo = event.recordedAt;
+    }
     this.head.block!.count = block.doc.count;
     this.head.count++;
     this.head.lastPosition = event.position;
@@ -395,10 +401,13 @@ class AuditBatch {
       }
     }
     const s = this.segment!;
-    s.to = event.position;
-    s.count++;
-    s.recordedTo = event.recordedAt;
-    s.types[event.type] = (s.types[event.type] ?? 0) + 1;
+    // A segment written by a batch whose head was not already counts this event.
+    if (event.position > s.to || s.count === 0) {
+      s.to = event.position;
+      s.count++;
+      s.recordedTo = event.recordedAt;
+      s.types[event.type] = (s.types[event.type] ?? 0) + 1;
+    }
     if (kind === 'read') this.indexRead(event);
     else if (event.type === CHAIN_ANCHORED && event.stream === ANCHOR_STREAM) {
       const anchor = (event.data as ChainAnchoredData | null)?.anchor;
@@ -486,6 +495,8 @@ class AuditBatch {
           };
       this.quality.set(id, q);
     }
+    // Counted already by a batch whose head was not written (the store died between them).
+    if (q._position !== undefined && event.position <= q._position) return;
     q._position = event.position;
     q.lastRecordedAt = event.recordedAt;
     if (event.type === IMPORT_COMPLETED) {

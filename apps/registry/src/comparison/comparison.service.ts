@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { READ_STORE, ReadStore } from '@registry/read-store';
+import { Document, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
@@ -28,6 +28,28 @@ const INTERRUPTED_MESSAGE =
 /** Thrown at a progress report once the service is stopping. */
 class RunInterrupted extends Error {
   readonly code = 'COMPARISON_INTERRUPTED';
+}
+
+/** Claims to start a run (see ComparisonService.start); one whose holder died lapses after START_CLAIM_MS. */
+const COMPARISON_START_TICKETS = 'comparison_start_tickets';
+const START_CLAIM_MS = 30_000;
+
+interface StartTicket extends Document {
+  _id: string;
+  n: number;
+  expiresAt: number;
+  released: boolean;
+}
+
+function runningProblem(runId: string | undefined): ProblemException {
+  return new ProblemException(
+    HttpStatus.CONFLICT,
+    'COMPARISON_RUNNING',
+    'A comparison run is already in progress; follow it or wait for it to end.',
+    {
+      runId,
+    },
+  );
 }
 
 /**
@@ -110,19 +132,32 @@ export class ComparisonService implements BeforeApplicationShutdown {
     return (await this.runs.find({}, { sort: [['startedAt', -1]], limit })).items;
   }
 
-  /** Starts a run; refuses while another one is running in this registry. */
+  /**
+   * Starts a run; refuses while another one is running in this registry, in this instance or
+   * another. The check and the new run's document are made under a claim: a ticket document
+   * numbered one past the last, which only one caller can create (a document's creation is
+   * atomic on every read store, MongoDB and FerretDB included, where replacing one under a
+   * condition is not: FerretDB v1 reads, then writes by id). So two instances asked at the same
+   * moment cannot both find no run and both start one; the second is refused like any caller
+   * that comes while a run is going. A claim whose holder died lapses after START_CLAIM_MS.
+   */
   async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
-    const active = await this.activeRun();
-    if (this.running || active) {
-      throw new ProblemException(
-        HttpStatus.CONFLICT,
-        'COMPARISON_RUNNING',
-        'A comparison run is already in progress; follow it or wait for it to end.',
-        {
-          runId: active?._id,
-        },
-      );
+    const tickets = this.reads.collection<StartTicket>(COMPARISON_START_TICKETS);
+    const last = (await tickets.find({}, { sort: [['n', -1]], limit: 1 })).items[0];
+    if (last && !last.released && last.expiresAt > Date.now()) throw runningProblem(undefined);
+    const n = (last?.n ?? 0) + 1;
+    const ticket: StartTicket = { _id: `t${String(n).padStart(12, '0')}`, n, expiresAt: Date.now() + START_CLAIM_MS, released: false };
+    if (!(await tickets.upsert(ticket, { position: n }))) throw runningProblem(undefined);
+    try {
+      return await this.startClaimed(caller, channel);
+    } finally {
+      await tickets.patch(ticket._id, { released: true }).catch(() => undefined);
     }
+  }
+
+  private async startClaimed(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
+    const active = await this.activeRun();
+    if (this.running || active) throw runningProblem(active?._id);
     const run: ComparisonRun = {
       _id: `run_${randomUUID()}`,
       state: 'running',

@@ -184,6 +184,19 @@ export class AppConfig {
   @IsString()
   INSTANCE_ID?: string;
 
+  /**
+   * LEASE_MS: how long a lease lasts without renewal: the projection workers' (one instance
+   * holds each projection) and the ministry exchange's (one upload and one download at a time
+   * across instances). The holder renews it every third of this; an instance that dies
+   * without releasing it (kill -9, a lost host) blocks the others this long at most, after
+   * which one of them takes over. Shorter means a quicker takeover and more renewal writes.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 15_000 : Number(value)))
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  LEASE_MS = 15_000;
+
   /** BODY_LIMIT: largest JSON request body accepted (file uploads have their own limit). */
   @Matches(/^\d+(kb|mb)$/i, { message: 'BODY_LIMIT must look like 256kb or 1mb' })
   BODY_LIMIT = '256kb';

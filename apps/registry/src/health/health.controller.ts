@@ -8,6 +8,9 @@ import { AppConfig } from '../config/app-config';
 import { MinistryExchangeService } from '../ministry/ministry-exchange.service';
 import { ProjectionsService } from '../projections/projections.service';
 
+/** How long /health waits for a store's ping. */
+const PING_TIMEOUT_MS = 2000;
+
 @ApiTags('operations')
 @Public()
 @Controller('health')
@@ -27,8 +30,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Store reachability, projection lag and the ministry exchange (no token needed)' })
   check() {
     return this.health.check([
-      () => this.ping('eventStore', this.events.engine, () => this.events.ping()),
-      () => this.ping('readStore', this.reads.engine, () => this.reads.ping()),
+      () => this.ping('eventStore', 'EVENT_STORE_UNAVAILABLE', this.events.engine, () => this.events.ping()),
+      () => this.ping('readStore', 'READ_STORE_UNAVAILABLE', this.reads.engine, () => this.reads.ping()),
       () => this.projectionHealth(),
       () => this.ministryHealth(),
     ]);
@@ -69,20 +72,38 @@ export class HealthController {
   private async ministryHealth() {
     const session = this.indicator.check('ministry');
     try {
-      const { healthy, details } = await this.ministry.health();
+      const { healthy, details } = await withinPingTimeout(this.ministry.health());
       return healthy ? session.up(details) : session.down(details);
     } catch (error) {
       return session.down({ state: 'unknown', error: error instanceof Error ? error.name : 'unavailable' });
     }
   }
 
-  private async ping(key: string, kind: string, ping: () => Promise<void>) {
+  /**
+   * A store that does not answer within PING_TIMEOUT_MS is down (a client waiting for a server
+   * that went away would otherwise hold /health for its own selection timeout, 30 s on MongoDB),
+   * with a stable `code` beside the error's class name.
+   */
+  private async ping(key: string, code: string, kind: string, ping: () => Promise<void>) {
     const session = this.indicator.check(key);
     try {
-      await ping();
+      await withinPingTimeout(ping());
       return session.up({ kind });
     } catch (error) {
-      return session.down({ kind, error: error instanceof Error ? error.name : 'unreachable' });
+      return session.down({ kind, code, error: error instanceof Error ? error.name : 'unreachable' });
     }
+  }
+}
+
+/** The answer, or a `Timeout` error once PING_TIMEOUT_MS has passed. */
+async function withinPingTimeout<T>(answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { name: 'Timeout' })), PING_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,20 +4,24 @@ import { Lease } from '@registry/projections';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { AppConfig } from '../config/app-config';
 
-const TTL_MS = 10 * 60_000;
-
 /**
  * One exchange run at a time across all instances (the same lease the projection workers
  * use): several stateless instances would otherwise upload the same positions in
  * parallel. Within one instance, concurrent callers join the run in progress.
+ *
+ * The lease lasts LEASE_MS and is renewed every third of it while the run goes on (a batch
+ * may wait on a slow ministry far longer than that), so an instance killed during a run
+ * blocks the others for LEASE_MS at most.
  */
 @Injectable()
 export class ExchangeLease {
   private readonly lease: Lease;
   private readonly running = new Map<string, Promise<unknown>>();
+  private readonly renewEveryMs: number;
 
   constructor(@Inject(READ_STORE) reads: ReadStore, config: AppConfig) {
-    this.lease = new Lease(reads, config.INSTANCE_ID ?? `${hostname()}-${process.pid}`, TTL_MS, () => Date.now());
+    this.lease = new Lease(reads, config.INSTANCE_ID ?? `${hostname()}-${process.pid}`, config.LEASE_MS, () => Date.now());
+    this.renewEveryMs = Math.max(100, Math.floor(config.LEASE_MS / 3));
   }
 
   isRunning(name: string): boolean {
@@ -32,12 +36,35 @@ export class ExchangeLease {
     const current = this.running.get(name);
     if (current) return current as Promise<T>;
     const run = (async () => {
-      const taken = await this.lease.acquire(`ministry:${name}`);
+      const key = `ministry:${name}`;
+      const taken = await this.lease.acquire(key);
       if (!taken.held) return busy();
+      // Renewed in the background while a batch waits on the ministry; once lost, it stays lost.
+      let lost = false;
+      let expiresAt = taken.lease.expiresAt;
+      let renewing = Promise.resolve();
+      const renewOnce = (): Promise<boolean> => {
+        renewing = renewing.then(async () => {
+          if (lost) return;
+          try {
+            const renewed = await this.lease.acquire(key);
+            if (renewed.held) expiresAt = renewed.lease.expiresAt;
+            else lost = true;
+          } catch {
+            // The store did not answer: the lease is ours until it expires; the next renewal decides.
+            if (Date.now() >= expiresAt - this.renewEveryMs) lost = true;
+          }
+        });
+        return renewing.then(() => !lost);
+      };
+      const timer = setInterval(() => void renewOnce(), this.renewEveryMs);
+      timer.unref();
       try {
-        return await fn(async () => (await this.lease.acquire(`ministry:${name}`)).held);
+        return await fn(renewOnce);
       } finally {
-        await this.lease.release(`ministry:${name}`).catch(() => undefined);
+        clearInterval(timer);
+        await renewing;
+        if (!lost) await this.lease.release(key).catch(() => undefined);
       }
     })().finally(() => this.running.delete(name));
     this.running.set(name, run);

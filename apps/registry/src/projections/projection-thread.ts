@@ -33,6 +33,8 @@ export interface ProjectionThreadData {
   keyRing: KeyRingFile;
   provinceCode: string;
   instanceId: string;
+  /** LEASE_MS. */
+  leaseMs: number;
   /** PROJECTION_BATCH_EVENTS. */
   batchSize: number;
   /** AUDIT_HASH_ALGORITHM. */
@@ -69,6 +71,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
     readStore: reads,
     readModels: new ReadModels(reads),
     instanceId: data.instanceId,
+    leaseTtlMs: data.leaseMs,
     batchSize: data.batchSize,
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
   });

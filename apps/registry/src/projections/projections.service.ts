@@ -66,6 +66,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
         readStore: this.reads,
         readModels: this.readModels,
         instanceId: this.instanceId,
+        leaseTtlMs: this.config.LEASE_MS,
         batchSize: this.config.PROJECTION_BATCH_EVENTS,
         logger: {
           info: (message: string, fields?: Record<string, unknown>) => log.log(withFields(message, fields)),
@@ -112,6 +113,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
       keyRing: this.keys.file,
       provinceCode: this.reference.provinceCode,
       instanceId: this.instanceId,
+      leaseMs: this.config.LEASE_MS,
       batchSize: this.config.PROJECTION_BATCH_EVENTS,
       chainAlgorithm: this.config.AUDIT_HASH_ALGORITHM,
     };
