@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { type RecordedEvent, canonicalEventText } from '@registry/event-store';
+import type { RecordedEvent } from '@registry/event-store';
+import { canonicalEventText } from '@registry/event-store/shared/canonical-text';
 
 export const CHAIN_ALGORITHMS = ['sm3', 'sha256'] as const;
 export type ChainAlgorithm = (typeof CHAIN_ALGORITHMS)[number];

@@ -1,4 +1,5 @@
-import { type CanonicalRow, type EventStore, canonicalPages } from '@registry/event-store';
+import type { EventStore } from '@registry/event-store';
+import { type CanonicalRow, canonicalPages } from '@registry/event-store/shared/canonical-text';
 import { Anchor, anchorSignatureValid } from './anchor';
 import { ChainBlockDocument, DecodedEntries, LINK_TAG_BYTES, decodeEntries, markAfter } from './chain-block';
 import { ChainAlgorithm, GENESIS_LINK, LinkHasher, idTag } from './event-bytes';
