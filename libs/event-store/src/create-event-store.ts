@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventStore } from './event-store.port';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
-import { PostgresEventStore } from './postgresql/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export interface EventStoreConfig {
@@ -22,14 +20,22 @@ export interface EventStoreConfig {
  * The embedded SQLite store when nothing is configured, so the service starts on a bare
  * machine; PostgreSQL or EventStoreDB when a connection string is given (both at once is a
  * configuration error, refused by the service's configuration check). Async because a server
- * is connected (and its tables set up) here, so a wrong setting stops the start.
+ * is connected (and its tables set up) here, so a wrong setting stops the start. The server
+ * adapters (and their clients) are loaded only when selected: a thread that opens the
+ * embedded file from this module (a verification slice) starts without them.
  */
 export async function createEventStore(config: EventStoreConfig): Promise<EventStore> {
   const connectionString = config.eventStoreConnectionString?.trim();
   const postgresUrl = config.postgresUrl?.trim();
   if (connectionString && postgresUrl) throw new Error('EVENTSTORE_CONNECTION_STRING and POSTGRES_URL both select an event store: set one');
-  if (connectionString) return new EventStoreDbEventStore(connectionString);
-  if (postgresUrl) return PostgresEventStore.connect(postgresUrl, { schema: config.postgresSchema || undefined });
+  if (connectionString) {
+    const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');
+    return new EventStoreDbEventStore(connectionString);
+  }
+  if (postgresUrl) {
+    const { PostgresEventStore } = await import('./postgresql/postgres-event-store');
+    return PostgresEventStore.connect(postgresUrl, { schema: config.postgresSchema || undefined });
+  }
   mkdirSync(config.dataDir, { recursive: true });
   return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), { synchronous: config.sqliteSynchronous ?? 'FULL' });
 }

@@ -9,3 +9,5 @@ export type { PostgresEventStoreOptions } from './postgresql/postgres-event-stor
 export { createEventStore } from './create-event-store';
 export type { EventStoreConfig } from './create-event-store';
 export { matchesFilter } from './shared/event-filter';
+export { canonicalEventText, canonicalPages, hasCanonicalReader } from './shared/canonical-text';
+export type { CanonicalLogReader, CanonicalRow } from './shared/canonical-text';

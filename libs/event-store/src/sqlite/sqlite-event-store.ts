@@ -17,7 +17,8 @@ import { CloseSignal } from '../shared/close-signal';
 import { AppendNotifier } from '../shared/append-notifier';
 import { expectedRevisionHolds, normalizeExpectedRevision } from '../shared/event-filter';
 import { PullSubscription } from '../shared/pull-subscription';
-import { ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
+import type { CanonicalLogReader, CanonicalRow } from '../shared/canonical-text';
+import { CANONICAL_PAGE_SQL, ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
 import { PagePlan, type Page } from './sqlite-page-plan';
 import { ensureLayout } from './sqlite-schema';
 
@@ -85,6 +86,9 @@ const BY_STREAM_JOINS = 'streams AS s CROSS JOIN events AS e ON e.stream_id = s.
 /** Distinct metadata values remembered per instance (an import has one; HTTP commands one each). */
 const METADATA_CACHE_SIZE = 256;
 
+/** Rows per page of readCanonicalPages: a page costs one statement, so large ones spread that over many events. */
+const CANONICAL_PAGE_ROWS = 4096;
+
 /** Streams per readStreams query. */
 const READ_STREAMS_CHUNK = 1000;
 
@@ -99,7 +103,7 @@ interface KnownHeads {
  * value, positions become visible in increasing order with no holes filled in later, which
  * is what makes "read everything after my checkpoint" correct for subscriptions.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, CanonicalLogReader {
   readonly engine = 'sqlite';
   readonly capabilities = { atomicAppendMany: true, embedded: true } as const;
 
@@ -124,6 +128,7 @@ export class SqliteEventStore implements EventStore {
     readStreams: Statement;
     head: Statement;
     ping: Statement;
+    canonicalPage: Statement;
   };
   /** Metadata JSON → row id, for committed rows only (a rolled-back id must not be reused). */
   private readonly metadataIds = new Map<string, number>();
@@ -191,6 +196,7 @@ export class SqliteEventStore implements EventStore {
       ),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
+      canonicalPage: this.db.prepare(CANONICAL_PAGE_SQL).raw(),
     };
     this.toRecordedEvent = (row) => ({
       id: row.event_id,
@@ -276,6 +282,26 @@ export class SqliteEventStore implements EventStore {
       for (const row of page.rows) yield this.toRecordedEvent(row);
       after = page.readTo;
       remaining -= page.rows.length;
+    }
+  }
+
+  /**
+   * The log as canonical rows (see canonicalEventText): SQLite builds each event's text from
+   * the stored JSON of its data and metadata and json_quote of its strings (which escapes
+   * exactly as JSON.stringify does), so no row is decoded into an object and serialised
+   * again. A row whose stored text is not what JSON.stringify wrote (an edit behind the
+   * store's back, even whitespace) gives a text that differs from the one chained.
+   */
+  async *readCanonicalPages(options: { fromPosition?: number; pageSize?: number } = {}): AsyncGenerator<CanonicalRow[], void, undefined> {
+    this.assertOpen();
+    const size = Math.max(1, Math.floor(options.pageSize ?? CANONICAL_PAGE_ROWS));
+    let after = options.fromPosition ?? 0;
+    for (;;) {
+      const rows = this.run(() => this.statements.canonicalPage.all(after, size)) as CanonicalRow[];
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < size) return;
+      after = rows[rows.length - 1][0];
     }
   }
 

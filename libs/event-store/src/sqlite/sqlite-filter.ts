@@ -54,6 +54,18 @@ export const EVENT_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stre
 export const ROW_COLUMNS =
   'e.position AS position, e.event_id AS event_id, s.name AS stream, e.revision AS revision, e.type AS type, e.data AS data, e.recorded_at AS recorded_at, e.metadata_id AS metadata_id';
 const ROW_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id';
+
+/**
+ * A page of the log as canonical rows `[position, id, text]` (see canonicalEventText), after
+ * the first parameter, at most the second many rows. The text is put together here from the stored columns: data and
+ * metadata are the JSON text JSON.stringify wrote, the strings go through json_quote, which
+ * escapes exactly what JSON.stringify escapes (a test holds the two to it), and the
+ * revision, an INTEGER, prints as String() does.
+ */
+export const CANONICAL_PAGE_SQL =
+  "SELECT e.position, e.event_id, '[' || json_quote(e.event_id) || ',' || json_quote(s.name) || ',' || e.revision || ',' || " +
+  "json_quote(e.type) || ',' || e.data || ',' || m.json || ',' || json_quote(e.recorded_at) || ']' " +
+  `FROM ${EVENT_JOINS} WHERE e.position > ? ORDER BY e.position LIMIT ?`;
 /** Positions of a page: after @after, up to @upTo. */
 const PAGE_RANGE = 'e.position > @after AND e.position <= @upTo';
 

@@ -88,11 +88,28 @@ export class EntryPacker {
   }
 }
 
-/** The entries of a block, in order. `from` is the block's first position. */
-export function unpackEntries(block: Pick<ChainBlockDocument, 'from' | 'entries'>): ChainEntry[] {
+/**
+ * A block's entries as arrays (what a walk over many blocks reads, without an object per
+ * entry): entry i is at `positions[i]`, has id tag `idTags[i]`, and the head of its link is
+ * `linkTags[i·LINK_TAG_BYTES …]`.
+ */
+export interface DecodedEntries {
+  count: number;
+  positions: Float64Array;
+  idTags: Uint32Array;
+  linkTags: Buffer;
+}
+
+/** Decodes a block's packed entries. `from` is the block's first position. */
+export function decodeEntries(block: Pick<ChainBlockDocument, 'from' | 'entries'>): DecodedEntries {
   const bytes = Buffer.from(block.entries, 'base64');
-  const out: ChainEntry[] = [];
+  // Every entry takes at least 1 + 4 + LINK_TAG_BYTES bytes.
+  const most = Math.floor(bytes.length / (5 + LINK_TAG_BYTES));
+  const positions = new Float64Array(most);
+  const idTags = new Uint32Array(most);
+  const linkTags = Buffer.allocUnsafe(most * LINK_TAG_BYTES);
   let position = block.from - firstDelta(bytes);
+  let count = 0;
   let i = 0;
   while (i < bytes.length) {
     let delta = 0;
@@ -104,11 +121,26 @@ export function unpackEntries(block: Pick<ChainBlockDocument, 'from' | 'entries'
       scale *= 0x80;
     }
     position += delta;
-    const tag = bytes.readUInt32BE(i);
+    positions[count] = position;
+    idTags[count] = bytes.readUInt32BE(i);
     i += 4;
-    const linkTag = bytes.toString('hex', i, i + LINK_TAG_BYTES);
+    bytes.copy(linkTags, count * LINK_TAG_BYTES, i, i + LINK_TAG_BYTES);
     i += LINK_TAG_BYTES;
-    out.push({ position, idTag: tag, linkTag });
+    count++;
+  }
+  return { count, positions, idTags, linkTags };
+}
+
+/** The entries of a block, in order. `from` is the block's first position. */
+export function unpackEntries(block: Pick<ChainBlockDocument, 'from' | 'entries'>): ChainEntry[] {
+  const { count, positions, idTags, linkTags } = decodeEntries(block);
+  const out: ChainEntry[] = [];
+  for (let k = 0; k < count; k++) {
+    out.push({
+      position: positions[k],
+      idTag: idTags[k],
+      linkTag: linkTags.toString('hex', k * LINK_TAG_BYTES, (k + 1) * LINK_TAG_BYTES),
+    });
   }
   return out;
 }

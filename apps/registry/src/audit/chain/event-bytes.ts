@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { RecordedEvent } from '@registry/event-store';
+import { canonicalEventText } from '@registry/event-store/shared/canonical-text';
 
 export const CHAIN_ALGORITHMS = ['sm3', 'sha256'] as const;
 export type ChainAlgorithm = (typeof CHAIN_ALGORITHMS)[number];
@@ -9,47 +10,10 @@ export const LINK_BYTES = 32;
 export const GENESIS_LINK: Buffer = Buffer.alloc(LINK_BYTES);
 
 /**
- * The metadata of an import's events is one object per batch (the event store hands it out
- * once per metadata value): serialised once, not once per event.
+ * The event's canonical text, `[id, stream, revision, type, data, metadata, recordedAt]` as
+ * JSON: defined beside the event-store port (stores may hand it out without decoding events).
  */
-const metadataJson = new WeakMap<object, string>();
-
-function jsonOfMetadata(metadata: RecordedEvent['metadata']): string {
-  if (metadata === null || typeof metadata !== 'object') return JSON.stringify(metadata ?? null);
-  let json = metadataJson.get(metadata);
-  if (json === undefined) metadataJson.set(metadata, (json = JSON.stringify(metadata)));
-  return json;
-}
-
-/**
- * The event's canonical text: the JSON array `[id, stream, revision, type, data, metadata,
- * recordedAt]`, each member in ECMAScript JSON serialisation (JSON.stringify) of the value as
- * the store returns it, object members in the order they were written. Every adapter stores
- * data and metadata as the JSON text JSON.stringify wrote (SQLite text, EventStoreDB bytes,
- * PostgreSQL `json`), which parses and serialises back to the same text, so this is the
- * stored text itself; a changed value, a changed member order or a changed field of the
- * event changes it. (Sorting members as RFC 8785 does would cost three times as much per
- * event and say nothing more about events no writer reorders.)
- */
-export function canonicalEventText(event: RecordedEvent): string {
-  return (
-    '[' +
-    JSON.stringify(event.id) +
-    ',' +
-    JSON.stringify(event.stream) +
-    ',' +
-    String(event.revision) +
-    ',' +
-    JSON.stringify(event.type) +
-    ',' +
-    (JSON.stringify(event.data) ?? 'null') +
-    ',' +
-    jsonOfMetadata(event.metadata) +
-    ',' +
-    JSON.stringify(event.recordedAt) +
-    ']'
-  );
-}
+export { canonicalEventText };
 
 /**
  * Computes links: link(n) = H(link(n-1) ‖ canonical bytes of event n), H = SM3 (GB/T 32905)
@@ -62,12 +26,32 @@ export class LinkHasher {
   constructor(readonly algorithm: ChainAlgorithm) {}
 
   next(previous: Buffer, event: RecordedEvent): Buffer {
-    const text = canonicalEventText(event);
+    return this.nextText(previous, canonicalEventText(event));
+  }
+
+  /** The link after an event given by its canonical text. */
+  nextText(previous: Buffer, text: string): Buffer {
+    const end = this.load(text);
+    previous.copy(this.buffer, 0, 0, LINK_BYTES);
+    return hash(this.algorithm, this.buffer.subarray(0, end), 'buffer') as unknown as Buffer;
+  }
+
+  /**
+   * The same link with both links as latin1 strings (one character per byte): a walk that
+   * hashes hundreds of thousands of events keeps no Buffer per link (measured: a fifth less
+   * time per SM3 call than a Buffer result).
+   */
+  nextTextLatin1(previous: string, text: string): string {
+    const end = this.load(text);
+    this.buffer.write(previous, 0, LINK_BYTES, 'latin1');
+    return hash(this.algorithm, this.buffer.subarray(0, end), 'binary'); // 'binary' is latin1
+  }
+
+  /** Puts the text's UTF-8 after the link's place in the buffer; returns where it ends. */
+  private load(text: string): number {
     // At most 3 UTF-8 bytes per UTF-16 unit: a buffer that large always holds the text.
     if (this.buffer.length < LINK_BYTES + text.length * 3) this.buffer = Buffer.allocUnsafe(LINK_BYTES + text.length * 3);
-    previous.copy(this.buffer, 0, 0, LINK_BYTES);
-    const end = LINK_BYTES + this.buffer.write(text, LINK_BYTES, 'utf8');
-    return hash(this.algorithm, this.buffer.subarray(0, end), 'buffer') as unknown as Buffer;
+    return LINK_BYTES + this.buffer.write(text, LINK_BYTES, 'utf8');
   }
 }
 
@@ -77,9 +61,19 @@ export class LinkHasher {
  */
 export function idTag(id: string): number {
   if (id.length >= 8) {
-    const n = Number.parseInt(id.slice(0, 8), 16);
-    if (Number.isSafeInteger(n) && /^[0-9a-fA-F]{8}/.test(id)) return n >>> 0;
+    let n = 0;
+    for (let i = 0; i < 8; i++) {
+      const c = id.charCodeAt(i);
+      const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (digit < 0) return hashedTag(id);
+      n = n * 16 + digit;
+    }
+    return n >>> 0;
   }
+  return hashedTag(id);
+}
+
+function hashedTag(id: string): number {
   return (hash('sha256', id, 'buffer') as unknown as Buffer).readUInt32BE(0);
 }
 

@@ -121,6 +121,19 @@ describe.each<ChainAlgorithm>(['sm3', 'sha256'])('hash chain (%s)', (algorithm) 
     );
     expect(result.first).toMatchObject({ kind: 'altered', position: 42 });
     expect(result.ok).toBe(false);
+    // Through the port alone (readAll's events serialised, as on EventStoreDB or PostgreSQL): the same findings.
+    const portOnly = Object.create(events, { readCanonicalPages: { value: undefined } }) as SqliteEventStore;
+    expect((await verify({ events: portOnly })).findings).toEqual(result.findings);
+  });
+
+  it('names an event whose stored JSON was respaced in events.sqlite (same value, other bytes)', async () => {
+    await append(50);
+    await runner.waitUntilCaughtUp(AUDIT_PROJECTION, 30_000);
+    const db = new Database(join(dir, 'events.sqlite'));
+    db.prepare(`UPDATE events SET data = replace(data, '"insuranceType":', '"insuranceType": ') WHERE position = 9`).run();
+    db.close();
+    const result = await verify();
+    expect(result.findings.map((f) => `${f.kind}@${f.position}`)).toEqual(['altered@9']);
   });
 
   it('checks slices of the chain in threads of their own, as one walk would', async () => {

@@ -1,6 +1,7 @@
-import type { EventStore, RecordedEvent } from '@registry/event-store';
+import type { EventStore } from '@registry/event-store';
+import { type CanonicalRow, canonicalPages } from '@registry/event-store/shared/canonical-text';
 import { Anchor, anchorSignatureValid } from './anchor';
-import { ChainBlockDocument, ChainEntry, LINK_TAG_BYTES, markAfter, unpackEntries } from './chain-block';
+import { ChainBlockDocument, DecodedEntries, LINK_TAG_BYTES, decodeEntries, markAfter } from './chain-block';
 import { ChainAlgorithm, GENESIS_LINK, LinkHasher, idTag } from './event-bytes';
 
 export type FindingKind =
@@ -68,19 +69,24 @@ export interface VerifyInput {
 
 interface Cursor {
   block: ChainBlockDocument;
-  entries: ChainEntry[];
+  entries: DecodedEntries;
   /** id tag → recorded position, for telling a moved event from an altered one. */
   tags: Map<number, number> | null;
+  /** The entry compared next (an index into the block's entries). */
   i: number;
 }
 
+/** Rows per page read from the log. */
+const LOG_PAGE_ROWS = 4096;
+
 /**
- * Walks the log through the EventStore port (readAll: SQLite, EventStoreDB's $all and any
- * other adapter alike), recomputes every link and compares it with what the chain recorded
- * when the event was first projected, and with the signed anchors. Names the first altered,
- * missing, inserted or reordered event by position, and every later one it meets: event ids
- * are compared throughout, links again from the next full link the block marks (every
- * MARK_EVERY events) after a finding.
+ * Walks the log (the store's canonical rows where it has a reader for them, as the embedded
+ * SQLite store does; readAll's events serialised otherwise: EventStoreDB's $all, PostgreSQL),
+ * recomputes every link and compares it with what the chain recorded when the event was first
+ * projected, and with the signed anchors. Names the first altered, missing, inserted or
+ * reordered event by position, and every later one it meets: event ids are compared
+ * throughout, links again from the next full link the block marks (every MARK_EVERY events)
+ * after a finding. The log is read a page at a time and each page walked without waiting.
  */
 export async function verifyChain(input: VerifyInput): Promise<VerifyResult> {
   const now = input.now ?? Date.now;
@@ -112,28 +118,31 @@ export async function verifyChain(input: VerifyInput): Promise<VerifyResult> {
 
   const start = input.start ?? (input.fromAnchor ? { position: input.fromAnchor.position, link: input.fromAnchor.link } : undefined);
   const fromPosition = start?.position ?? 0;
-  let prev: Buffer = start ? Buffer.from(start.link, 'hex') : GENESIS_LINK;
+  // Links as latin1 strings (a character per byte): see LinkHasher.nextTextLatin1.
+  let prev: string = (start ? Buffer.from(start.link, 'hex') : GENESIS_LINK).toString('latin1');
   let inSync = true;
   let lastVerifiedAnchor = start?.position ?? 0;
 
+  // ---- the recorded chain, an entry at a time (`cursor.i`) ----
   const blocks = input.blocks[Symbol.asyncIterator]();
   let cursor: Cursor | null = null;
   let chainedTo = fromPosition;
-  const nextEntry = async (): Promise<ChainEntry | null> => {
+  /** Moves to the next block with entries after fromPosition; false when there is none. */
+  const nextBlock = async (): Promise<boolean> => {
     for (;;) {
-      if (cursor && cursor.i < cursor.entries.length) return cursor.entries[cursor.i];
       const step = await blocks.next();
-      if (step.done) return null;
+      if (step.done) return false;
       const block = step.value;
       if (block.to <= fromPosition) continue;
-      const entries = unpackEntries(block).filter((e) => e.position > fromPosition);
-      if (entries.length === 0) continue;
+      const entries = decodeEntries(block);
+      let first = 0;
+      while (first < entries.count && entries.positions[first] <= fromPosition) first++;
+      if (first === entries.count) continue;
       chainedTo = block.to;
       // A block starts from the full link the chain had before it: the place to resume after a finding.
-      const continues = entries[0].position === block.from;
-      if (continues) {
-        const recorded = Buffer.from(block.prevLink, 'hex');
-        if (inSync && !recorded.equals(prev)) {
+      if (first === 0 && entries.positions[0] === block.from) {
+        const recorded = Buffer.from(block.prevLink, 'hex').toString('latin1');
+        if (inSync && recorded !== prev) {
           add({
             kind: 'chain-break',
             position: block.from,
@@ -145,103 +154,140 @@ export async function verifyChain(input: VerifyInput): Promise<VerifyResult> {
           inSync = true;
         }
       }
-      cursor = { block, entries, tags: null, i: 0 };
+      cursor = { block, entries, tags: null, i: first };
+      return true;
     }
   };
-  /** After a finding, links are compared again from the next full link the block marks. */
-  const resync = (done: ChainEntry) => {
-    if (inSync || !cursor || cursor.block.from > done.position) return;
-    const index = cursor.entries.length === cursor.block.count ? cursor.i : -1;
-    const mark = index >= 0 ? markAfter(cursor.block, index) : null;
+  /** After a finding, links are compared again from the full link the block marks after this entry, if it marks one. */
+  const resync = (c: Cursor) => {
+    if (inSync) return;
+    const mark = c.entries.count === c.block.count ? markAfter(c.block, c.i) : null;
     if (mark) {
-      prev = mark;
+      prev = mark.toString('latin1');
       inSync = true;
     }
   };
-  const tagsOf = (c: Cursor) => (c.tags ??= new Map(c.entries.map((e) => [e.idTag, e.position])));
+  const tagsOf = (c: Cursor) => {
+    if (!c.tags) {
+      c.tags = new Map();
+      for (let k = 0; k < c.entries.count; k++) c.tags.set(c.entries.idTags[k], c.entries.positions[k]);
+    }
+    return c.tags;
+  };
+
+  // ---- the log, a page at a time (`page[li]`) ----
+  const pages = canonicalPages(input.events, { fromPosition, pageSize: LOG_PAGE_ROWS })[Symbol.asyncIterator]();
+  let page: CanonicalRow[] = [];
+  let li = 0;
+  let logEnded = false;
+  const nextPage = async () => {
+    page = [];
+    li = 0;
+    while (!logEnded && page.length === 0) {
+      const step = await pages.next();
+      if (step.done) logEnded = true;
+      else page = step.value;
+    }
+  };
 
   let checked = 0;
-  const log = input.events.readAll({ fromPosition })[Symbol.asyncIterator]();
-  let event: RecordedEvent | null = null;
-  const nextEvent = async () => {
-    const step = await log.next();
-    event = step.done ? null : step.value;
-  };
-  await nextEvent();
-  let entry = await nextEntry();
-  while (entry) {
-    const e = event as RecordedEvent | null;
-    if (e && e.position < entry.position) {
-      add({ kind: 'inserted', position: e.position, eventId: e.id, detail: `the event at position ${e.position} was never chained` });
-      checked++;
-      await nextEvent();
-      continue;
-    }
-    if (!e || e.position > entry.position) {
-      add({
-        kind: 'missing',
-        position: entry.position,
-        detail: `the chain recorded an event at position ${entry.position}; the log has none`,
-      });
-      inSync = false;
-      resync(entry);
-      cursor!.i++;
-      entry = await nextEntry();
-      continue;
-    }
-    checked++;
-    const tag = idTag(e.id);
-    if (tag !== entry.idTag) {
-      const elsewhere = tagsOf(cursor!).get(tag);
-      if (elsewhere !== undefined && elsewhere !== e.position) {
-        add({
-          kind: 'reordered',
-          position: e.position,
-          eventId: e.id,
-          recordedAt: elsewhere,
-          detail: `position ${e.position} holds the event the chain recorded at position ${elsewhere}`,
-        });
-      } else {
-        add({
-          kind: 'altered',
-          position: e.position,
-          eventId: e.id,
-          detail: `position ${e.position} holds an event the chain never recorded there`,
-        });
+  await nextPage();
+  let more = await nextBlock();
+  while (more) {
+    const c = cursor!;
+    const { positions, idTags, linkTags } = c.entries;
+    // Walk the current block against the current page, without waiting, until either runs out.
+    while (c.i < c.entries.count) {
+      if (li >= page.length) {
+        if (logEnded) {
+          // The log has nothing more: every remaining recorded entry is missing.
+          add({
+            kind: 'missing',
+            position: positions[c.i],
+            detail: `the chain recorded an event at position ${positions[c.i]}; the log has none`,
+          });
+          inSync = false;
+          resync(c);
+          c.i++;
+          continue;
+        }
+        await nextPage();
+        continue;
       }
-      inSync = false;
-    } else if (inSync) {
-      const link = hasher.next(prev, e);
-      if (link.toString('hex', 0, LINK_TAG_BYTES) !== entry.linkTag) {
+      const row = page[li];
+      const position = row[0];
+      const expected = positions[c.i];
+      if (position < expected) {
+        add({ kind: 'inserted', position, eventId: row[1], detail: `the event at position ${position} was never chained` });
+        checked++;
+        li++;
+        continue;
+      }
+      if (position > expected) {
         add({
-          kind: 'altered',
-          position: e.position,
-          eventId: e.id,
-          detail: `the event at position ${e.position} changed after it was chained`,
+          kind: 'missing',
+          position: expected,
+          detail: `the chain recorded an event at position ${expected}; the log has none`,
         });
         inSync = false;
-      } else {
-        prev = link;
-        const anchors = anchorsAt.get(e.position);
-        if (anchors) {
-          for (const a of anchors) {
-            if (a.link !== link.toString('hex')) {
-              add({
-                kind: 'anchor-mismatch',
-                position: e.position,
-                detail: `the log no longer leads to the link anchored at position ${e.position} (anchored ${a.anchoredAt}): an event after position ${lastVerifiedAnchor} and up to ${e.position} changed after the anchor was made`,
-              });
-            } else lastVerifiedAnchor = e.position;
+        resync(c);
+        c.i++;
+        continue;
+      }
+      checked++;
+      const tag = idTag(row[1]);
+      if (tag !== idTags[c.i]) {
+        const elsewhere = tagsOf(c).get(tag);
+        if (elsewhere !== undefined && elsewhere !== position) {
+          add({
+            kind: 'reordered',
+            position,
+            eventId: row[1],
+            recordedAt: elsewhere,
+            detail: `position ${position} holds the event the chain recorded at position ${elsewhere}`,
+          });
+        } else {
+          add({
+            kind: 'altered',
+            position,
+            eventId: row[1],
+            detail: `position ${position} holds an event the chain never recorded there`,
+          });
+        }
+        inSync = false;
+      } else if (inSync) {
+        const link = hasher.nextTextLatin1(prev, row[2]);
+        if (!sameHead(link, linkTags, c.i * LINK_TAG_BYTES)) {
+          add({
+            kind: 'altered',
+            position,
+            eventId: row[1],
+            detail: `the event at position ${position} changed after it was chained`,
+          });
+          inSync = false;
+        } else {
+          prev = link;
+          const anchors = anchorsAt.get(position);
+          if (anchors) {
+            for (const a of anchors) {
+              if (a.link !== Buffer.from(link, 'latin1').toString('hex')) {
+                add({
+                  kind: 'anchor-mismatch',
+                  position,
+                  detail: `the log no longer leads to the link anchored at position ${position} (anchored ${a.anchoredAt}): an event after position ${lastVerifiedAnchor} and up to ${position} changed after the anchor was made`,
+                });
+              } else lastVerifiedAnchor = position;
+            }
           }
         }
       }
+      resync(c);
+      c.i++;
+      li++;
     }
-    resync(entry);
-    cursor!.i++;
-    await nextEvent();
-    entry = await nextEntry();
+    more = await nextBlock();
   }
-  await log.return?.();
+  await pages.return?.();
   findings.sort((a, b) => a.position - b.position);
   const durationMs = Math.max(1, now() - started);
   return {
@@ -253,8 +299,14 @@ export async function verifyChain(input: VerifyInput): Promise<VerifyResult> {
     anchorsChecked,
     findings,
     first: findings[0] ?? null,
-    lastLink: inSync ? prev.toString('hex') : null,
+    lastLink: inSync ? Buffer.from(prev, 'latin1').toString('hex') : null,
     durationMs,
     eventsPerSecond: Math.round((checked / durationMs) * 1000),
   };
+}
+
+/** Whether the link (latin1) begins with the LINK_TAG_BYTES recorded at `at`. */
+function sameHead(link: string, tags: Buffer, at: number): boolean {
+  for (let k = 0; k < LINK_TAG_BYTES; k++) if (link.charCodeAt(k) !== tags[at + k]) return false;
+  return true;
 }

@@ -4,7 +4,8 @@
  * Messages out: `done` with the slice's result, or `failed`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createEventStore, type EventStoreConfig } from '@registry/event-store';
+// Deep imports: the package's index would load every adapter's client into the thread.
+import { createEventStore, type EventStoreConfig } from '@registry/event-store/create-event-store';
 import type { Anchor } from './anchor';
 import type { ChainBlockDocument } from './chain-block';
 import type { ChainAlgorithm } from './event-bytes';
