@@ -520,6 +520,12 @@ export class SurveyService {
       subject,
       results: history.results,
       returns: history.returns,
+      approvalInProgress: task.approvalClaim && {
+        resultId: task.approvalClaim.resultId,
+        approvedBy: task.approvalClaim.approvedBy,
+        at: task.approvalClaim.at,
+      },
+      approvalRefusal: task.approvalRefusal,
       approval: task.approval,
       cancellation: task.cancellation && {
         ...task.cancellation,
@@ -592,6 +598,7 @@ export class SurveyService {
         overdue: isOverdue(t.state, t.dueDate, today),
         outcome: t.outcome ?? undefined,
         cancellation: t.cancellation ?? undefined,
+        approvalStartedBy: t.approvalStartedBy ?? undefined,
         issuedAt: t.issuedAt,
         updatedAt: t.updatedAt,
         subject: t.personId
