@@ -10,7 +10,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CommandBus, ICommand } from '@nestjs/cqrs';
+import { PersonId, personStreamName, surveyTaskStreamName } from '@registry/domain';
+import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
+import { ExecutePersonCommands } from '../apps/registry/src/persons/execute-person-commands';
+import { ExecuteSurveyCommands } from '../apps/registry/src/survey/execute-survey-commands';
 import { ReminderCycle } from '../apps/registry/src/reminders/reminder-cycle.service';
 import { SurveyClock } from '../apps/registry/src/survey/survey-clock';
 import { SurveyReactor } from '../apps/registry/src/survey/survey-reactor';
@@ -29,7 +34,10 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let t: TestApp;
 const personal: string[] = [];
-const tokens = {} as Record<'admin' | 'county' | 'township' | 'sv1' | 'sv2' | 'ins' | 'hr' | 'health' | 'auditor' | 'tianheCounty', string>;
+const tokens = {} as Record<
+  'admin' | 'county' | 'township' | 'township2' | 'sv1' | 'sv2' | 'ins' | 'hr' | 'health' | 'auditor' | 'tianheCounty',
+  string
+>;
 
 beforeAll(async () => {
   t = await startApp();
@@ -197,7 +205,7 @@ describe('a township from worklist to approved results', () => {
     expect(approved.body).toMatchObject({
       taskId,
       state: 'approved',
-      recorded: ['SurveyResultApproved'],
+      recorded: ['SurveyApprovalStarted', 'SurveyResultApproved'],
       personEvents: ['EnrollmentRecorded'],
     });
     expect(approved.headers.etag).toBe(`"${approved.body.revision}"`);
@@ -795,6 +803,214 @@ describe('after the survey: an approved refusal is followed up by a reminder', (
     } finally {
       jest.restoreAllMocks();
     }
+  });
+});
+
+/**
+ * Holds the command bus at one step of one approval: `at` names the step (a command the bus
+ * is about to run); the test acts while it is held, then lets it go on.
+ */
+function barrier(at: (command: ICommand) => boolean) {
+  const bus = t.app.get(CommandBus);
+  const original = bus.execute.bind(bus);
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = false;
+  const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
+    if (held || !at(command)) return original(command);
+    held = true;
+    reach();
+    await released;
+    return original(command);
+  });
+  return { reached, release: () => (release(), spy.mockRestore()) };
+}
+
+const taskCommand = (taskId: string, type: string) => (command: ICommand) =>
+  command instanceof ExecuteSurveyCommands && command.requests.some((r) => r.id === taskId && r.command.type === type);
+const surveyPersonCommands = (personId: string) => (command: ICommand) =>
+  command instanceof ExecutePersonCommands && command.context.channel === 'survey' && command.requests.some((r) => r.id === personId);
+
+describe('an approval racing a return or a cancellation', () => {
+  const events = () => t.app.get<EventStore>(EVENT_STORE);
+  const surveyor = () => t.token({ role: 'township-surveyor', sub: 'sv-race', region: OTHER_TOWNSHIP });
+  let batchSerial = 0;
+  let raceSerial = 0;
+
+  /** A person of the other township with a task whose "enrolled now" result waits for review. */
+  async function waiting(name: string) {
+    const { personId } = await register(name, OTHER_TOWNSHIP);
+    const batch = await post('/v1/survey-tasks/batches', tokens.county, {
+      batchId: `race-${++batchSerial}`,
+      region: OTHER_TOWNSHIP,
+      dueDate: DUE,
+      from: 'list',
+      personIds: [personId],
+      surveyors: ['sv-race'],
+    }).expect(200);
+    const taskId: string = batch.body.tasks[0].taskId;
+    const sent = result({ outcome: 'enrolled-now', enrollments: [{ insuranceType: '390', since: '2025-03-01', region: OTHER_TOWNSHIP }] });
+    await post(`/v1/survey-tasks/${taskId}/results`, surveyor(), sent).expect(200);
+    return { personId, taskId, resultId: sent.resultId };
+  }
+  const taskTypes = async (taskId: string) => (await events().readStream(surveyTaskStreamName(taskId))).map((e) => e.type);
+  const personTypes = async (personId: string) =>
+    (await events().readStream(personStreamName(personId as PersonId))).map((e) => e.type).filter((type) => type !== 'PersonRegistered');
+  const approve = (taskId: string, token = tokens.county) => post(`/v1/survey-tasks/${taskId}/approval`, token);
+  const returnIt = (taskId: string) => post(`/v1/survey-tasks/${taskId}/return`, tokens.township2, { reason: '材料不全' });
+  const cancelIt = (taskId: string) => post(`/v1/survey-tasks/${taskId}/cancellation`, tokens.township2, { reason: '重复任务' });
+  const listed = async (taskId: string) => {
+    await t.caughtUp();
+    const page = await t.http().get('/v1/survey-tasks').query({ region: OTHER_TOWNSHIP, state: 'submitted' }).set(bearer(tokens.county));
+    expect(page.status).toBe(200);
+    return page.body.items.find((i: { taskId: string }) => i.taskId === taskId);
+  };
+
+  beforeAll(() => {
+    tokens.township2 = t.token({ role: 'township-operator', sub: 'xili-head', region: OTHER_TOWNSHIP });
+    personal.push('材料不全', '重复任务');
+  });
+
+  it.each([
+    ['a return', 'after its claim', 'claim'],
+    ['a return', 'after the person’s commands', 'person'],
+    ['an operator’s cancellation', 'after its claim', 'claim'],
+    ['an operator’s cancellation', 'after the person’s commands', 'person'],
+  ])('refuses %s sent while the approval is held %s; the approval completes', async (what, _label, where) => {
+    const { personId, taskId } = await waiting(`竞争${'甲乙丙丁'[++raceSerial % 4]}`);
+    const held = barrier(where === 'claim' ? surveyPersonCommands(personId) : taskCommand(taskId, 'ApproveSurveyResult'));
+    const approval = approve(taskId).then((res) => res);
+    await held.reached;
+    const refused = what === 'a return' ? await returnIt(taskId) : await cancelIt(taskId);
+    expectProblem(refused, 409, 'SURVEY_APPROVAL_IN_PROGRESS');
+    expect(await personTypes(personId)).toEqual(where === 'claim' ? [] : ['EnrollmentRecorded']);
+    const view = (await getTask(taskId).expect(200)).body;
+    expect(view).toMatchObject({ state: 'submitted', approvalInProgress: { approvedBy: 'nanshan-reviewer' } });
+    expect(await listed(taskId)).toMatchObject({ state: 'submitted', approvalStartedBy: 'nanshan-reviewer' });
+    held.release();
+    const approved = await approval;
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      state: 'approved',
+      recorded: ['SurveyApprovalStarted', 'SurveyResultApproved'],
+      personEvents: ['EnrollmentRecorded'],
+    });
+    expect(await taskTypes(taskId)).toEqual(['SurveyTaskIssued', 'SurveyResultSubmitted', 'SurveyApprovalStarted', 'SurveyResultApproved']);
+    expect(await personTypes(personId)).toEqual(['EnrollmentRecorded']);
+    const after = (await getTask(taskId).expect(200)).body;
+    expect(after.approvalInProgress).toBeUndefined();
+    expect(after.returns).toEqual([]);
+    expect(after.cancellation).toBeUndefined();
+    await settle();
+    // The approval's own enrolment does not cancel the task it completed.
+    expect((await getTask(taskId).expect(200)).body.state).toBe('approved');
+  });
+
+  it.each([
+    ['a return', 'returned'],
+    ['a cancellation', 'cancelled'],
+  ])('refuses an approval when %s landed between its read and its claim, and leaves the person untouched', async (what, state) => {
+    const { personId, taskId } = await waiting(state === 'returned' ? '先退回' : '先撤销');
+    // The approval has read the task and prepared the person's commands; it is about to claim the result.
+    const held = barrier(taskCommand(taskId, 'StartSurveyApproval'));
+    const approval = approve(taskId).then((res) => res);
+    await held.reached;
+    expect((what === 'a return' ? await returnIt(taskId) : await cancelIt(taskId)).status).toBe(200);
+    held.release();
+    const refused = await approval;
+    if (state === 'returned') expectProblem(refused, 422, 'SURVEY_RESULT_NOT_SUBMITTED');
+    else expectProblem(refused, 409, 'SURVEY_TASK_ALREADY_FINAL');
+    expect(await personTypes(personId)).toEqual([]);
+    expect((await taskTypes(taskId)).filter((type) => type.startsWith('SurveyApproval') || type === 'SurveyResultApproved')).toEqual([]);
+    expect((await getTask(taskId).expect(200)).body.state).toBe(state);
+  });
+
+  it('answers 412 when the task changed after the If-Match revision, before the claim', async () => {
+    const { personId, taskId } = await waiting('先改');
+    const revision = (await getTask(taskId).expect(200)).body.revision;
+    const held = barrier(taskCommand(taskId, 'StartSurveyApproval'));
+    const approval = t
+      .http()
+      .post(`/v1/survey-tasks/${taskId}/approval`)
+      .set(bearer(tokens.county))
+      .set('If-Match', `"${revision}"`)
+      .send({})
+      .then((res) => res);
+    await held.reached;
+    expect((await returnIt(taskId)).status).toBe(200);
+    held.release();
+    expectProblem(await approval, 412, 'REVISION_MISMATCH');
+    expect(await personTypes(personId)).toEqual([]);
+  });
+
+  it('completes an approval interrupted after the person’s commands when it is sent again, recording each person event once', async () => {
+    const { personId, taskId } = await waiting('中断');
+    const bus = t.app.get(CommandBus);
+    const original = bus.execute.bind(bus);
+    const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
+      const outcome = await original(command);
+      if (surveyPersonCommands(personId)(command)) throw new Error('simulated interruption after the person commands');
+      return outcome;
+    });
+    try {
+      expect((await approve(taskId)).status).toBe(500);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await taskTypes(taskId)).toEqual(['SurveyTaskIssued', 'SurveyResultSubmitted', 'SurveyApprovalStarted']);
+    expect(await personTypes(personId)).toEqual(['EnrollmentRecorded']);
+    // Not lost: the task shows the claim, a return and a cancellation are refused against it, and the registry's reaction
+    // to the enrolment leaves it alone (its result waits for review).
+    await settle();
+    expect((await getTask(taskId).expect(200)).body).toMatchObject({
+      state: 'submitted',
+      approvalInProgress: { approvedBy: 'nanshan-reviewer' },
+    });
+    expectProblem(await returnIt(taskId), 409, 'SURVEY_APPROVAL_IN_PROGRESS');
+    expectProblem(await cancelIt(taskId), 409, 'SURVEY_APPROVAL_IN_PROGRESS');
+    // Another reviewer of the county sends it again: the same commands, stored once; the approval completes.
+    const colleague = t.token({ role: 'county-operator', region: PLACES.nanshan.county, sub: 'nanshan-reviewer-2' });
+    const again = await approve(taskId, colleague);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ state: 'approved', recorded: ['SurveyResultApproved'], personEvents: [] });
+    expect(await personTypes(personId)).toEqual(['EnrollmentRecorded']);
+    expect(await taskTypes(taskId)).toEqual(['SurveyTaskIssued', 'SurveyResultSubmitted', 'SurveyApprovalStarted', 'SurveyResultApproved']);
+    expect((await getTask(taskId).expect(200)).body.approval).toMatchObject({ approvedBy: 'nanshan-reviewer-2' });
+  });
+
+  it('releases the claim with the code when the person’s commands are refused, recording nothing on the person', async () => {
+    const { personId, taskId } = await waiting('释放');
+    // The approval claimed the result; before its commands, another source records the person's death.
+    const held = barrier(surveyPersonCommands(personId));
+    const approval = approve(taskId).then((res) => res);
+    await held.reached;
+    const death = await post(`/v1/persons/${personId}/death`, tokens.county, { source: 'operator', dateOfDeath: '2025-06-01' });
+    expect(death.status).toBe(200);
+    held.release();
+    expectProblem(await approval, 409, 'PERSON_DECEASED');
+    expect(await personTypes(personId)).toEqual(['DeathRecorded']);
+    expect(await taskTypes(taskId)).toEqual([
+      'SurveyTaskIssued',
+      'SurveyResultSubmitted',
+      'SurveyApprovalStarted',
+      'SurveyApprovalReleased',
+    ]);
+    const view = (await getTask(taskId).expect(200)).body;
+    expect(view).toMatchObject({
+      state: 'submitted',
+      approvalRefusal: { code: 'PERSON_DECEASED', releasedBy: 'nanshan-reviewer', at: expect.any(String) },
+    });
+    expect(view.approvalInProgress).toBeUndefined();
+    expect((await listed(taskId)).approvalStartedBy).toBeUndefined();
+    // Back with the reviewer: approving again is refused before any claim (the person is changed now), a return is taken.
+    expectProblem(await approve(taskId), 409, 'SURVEY_PERSON_CHANGED');
+    expect((await taskTypes(taskId)).filter((type) => type === 'SurveyApprovalStarted')).toHaveLength(1);
+    const returned = await returnIt(taskId);
+    expect(returned.status).toBe(200);
+    expect(returned.body).toMatchObject({ state: 'returned', recorded: ['SurveyResultReturned'] });
+    expect(await personTypes(personId)).toEqual(['DeathRecorded']);
   });
 });
 

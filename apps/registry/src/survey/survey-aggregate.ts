@@ -24,8 +24,8 @@ export type SurveyAggregate = Aggregate<SurveyTaskCommand, SurveyTaskState, Surv
 /**
  * What makes a command's events the same events when the command comes again: the batch
  * for an issue, the client's result id, the result a review acts on, the person event a
- * registry cancellation answers. Commands an operator repeats on purpose (a reassignment)
- * are told apart by their time.
+ * registry cancellation answers. Commands an operator repeats on purpose (a reassignment, an
+ * approval's claim after a release) are told apart by their time.
  */
 function commandKey(command: SurveyTaskCommand): string {
   const d = command.data;
@@ -38,6 +38,10 @@ function commandKey(command: SurveyTaskCommand): string {
       return `result:${command.data.resultId}`;
     case 'ReturnSurveyResult':
       return `return:${command.data.resultId ?? ''}:${d.occurredAt}`;
+    case 'StartSurveyApproval':
+      return `approval-start:${command.data.resultId}:${d.occurredAt}`;
+    case 'ReleaseSurveyApproval':
+      return `approval-release:${command.data.resultId}:${d.occurredAt}`;
     case 'ApproveSurveyResult':
       return `approve:${command.data.resultId}`;
     case 'CancelSurveyTask':

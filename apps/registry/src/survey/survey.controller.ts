@@ -41,6 +41,11 @@ const TASK_NOT_FOUND = {
   description: '`SURVEY_TASK_NOT_FOUND`: no such task, outside the caller’s region, or (for a surveyor) not its own',
 } as const;
 const TASK_FINAL = { status: 409, description: '`SURVEY_TASK_ALREADY_FINAL`: the task is approved or cancelled' } as const;
+const TASK_FINAL_OR_CLAIMED = {
+  status: 409,
+  description:
+    '`SURVEY_TASK_ALREADY_FINAL`: the task is approved or cancelled; `SURVEY_APPROVAL_IN_PROGRESS`: an approval claimed the result waiting for review and is recording the person’s facts (one left so by an interrupted approval is completed by approving again)',
+} as const;
 const STALE = { status: 412, description: 'The task changed since the revision given in `If-Match` (`REVISION_MISMATCH`)' } as const;
 
 function answer<T extends TaskCommandAnswer>(res: Response, outcome: T): T {
@@ -204,7 +209,7 @@ export class SurveyController {
     {
       status: 409,
       description:
-        '`SURVEY_PERSON_CHANGED` (the person changed since the issue: approve with the personRevision shown), `SURVEY_TASK_ALREADY_FINAL`, or a person rule the result contradicts (`PERSON_DECEASED`, `PERSON_ALREADY_DECEASED`, `HOUSEHOLD_CANCELLED`)',
+        '`SURVEY_PERSON_CHANGED` (the person changed since the issue: approve with the personRevision shown), `SURVEY_TASK_ALREADY_FINAL`, or a person rule the result contradicts (`PERSON_DECEASED`, `PERSON_ALREADY_DECEASED`, `HOUSEHOLD_CANCELLED`): nothing is recorded on the person, and when the refusal came after the approval claimed the result, the claim is released with the code (`approvalRefusal` in the task view)',
     },
     STALE,
     413,
@@ -234,7 +239,7 @@ export class SurveyController {
     401,
     403,
     TASK_NOT_FOUND,
-    TASK_FINAL,
+    TASK_FINAL_OR_CLAIMED,
     STALE,
     413,
     { status: 422, description: '`SURVEY_RESULT_NOT_SUBMITTED`, `SURVEY_RESULT_NOT_PENDING`' },
@@ -263,7 +268,7 @@ export class SurveyController {
     401,
     403,
     TASK_NOT_FOUND,
-    TASK_FINAL,
+    TASK_FINAL_OR_CLAIMED,
     STALE,
     413,
     431,

@@ -16,6 +16,8 @@ import {
   displayRegionCode,
   isSurveyTaskId,
   personIdFor,
+  surveyTaskStreamName,
+  DomainError,
 } from '@registry/domain';
 import { ConcurrencyError } from '@registry/event-store';
 import { ReadModelNotReadyError } from '@registry/projections';
@@ -65,6 +67,21 @@ export function ifMatchRevision(ifMatch: string | undefined): number | undefined
   if (!m)
     throw new ProblemException(HttpStatus.BAD_REQUEST, 'INVALID_IF_MATCH', 'If-Match must be an ETag from GET /v1/survey-tasks/{taskId}.');
   return Number(m[1]);
+}
+
+/** What an approval will send to the person, prepared before its claim. */
+interface PreparedPersonCommands {
+  personId: PersonId | null;
+  commands: PersonCommand[];
+  /** The person's revision the reviewer saw, when the person changed since the issue. */
+  expectedRevision?: number;
+}
+
+/** The stable code of a refusal (a domain error, a problem answered 4xx), or undefined for a failure that is no refusal. */
+function refusalCode(error: unknown): string | undefined {
+  if (error instanceof ProblemException) return error.status < 500 ? error.code : undefined;
+  if (error instanceof DomainError) return error.code;
+  return undefined;
 }
 
 export interface TaskCommandAnswer {
@@ -130,6 +147,8 @@ export class SurveyService {
     command: SurveyTaskCommand,
     expectedRevision: number | undefined,
     asSender = false,
+    /** Let a conflict with `expectedRevision` through as the store's ConcurrencyError (the caller reads again). */
+    rawConflict = false,
   ): Promise<TaskCommandAnswer> {
     if (!isSurveyTaskId(rawTaskId)) throw taskNotFound();
     const authorize = (state: SurveyTaskState) => {
@@ -141,7 +160,7 @@ export class SurveyService {
         new ExecuteSurveyCommands([{ key: null, id: rawTaskId, command, expectedRevision, authorize }], this.context(caller)),
       );
     } catch (error) {
-      if (error instanceof ConcurrencyError && expectedRevision !== undefined) {
+      if (error instanceof ConcurrencyError && expectedRevision !== undefined && !rawConflict) {
         throw new ProblemException(
           HttpStatus.PRECONDITION_FAILED,
           'REVISION_MISMATCH',
@@ -230,24 +249,49 @@ export class SurveyService {
 
   /**
    * Approval: the result becomes the person's facts through the person's own commands (sent
-   * as ExecutePersonCommands on channel `survey`), then the task records the approval. The
-   * person commands are decided first on the person as loaded, so a refusal (say, a death
-   * for a person another source already recorded dead) stops the approval before anything is
-   * recorded; their record ids derive from the task and result, so an approval retried after
-   * a lost answer records nothing twice. When the person changed after the task was issued,
-   * the approval needs the person's revision the reviewer saw: the facts are applied only to
-   * that state.
+   * as ExecutePersonCommands on channel `survey`), and the task records the approval. It spans
+   * two streams, so it goes in three steps:
+   *
+   * 1. the claim (`StartSurveyApproval`) on the task, appended with the revision the approval
+   *    read (If-Match's when given): a return, a cancellation or another result that landed
+   *    since makes it read again (or answers 412 with If-Match), and while the claim holds, a
+   *    return or an operator's cancellation is refused (409 SURVEY_APPROVAL_IN_PROGRESS);
+   * 2. the person's commands, all or nothing, decided first on the person as loaded so a
+   *    refusal known in advance records nothing at all. Refused at the append (the person
+   *    changed meanwhile): the claim is released (`ReleaseSurveyApproval`) with the refusal's
+   *    code, nothing is recorded on the person, and the result waits for review again;
+   * 3. the completion (`ApproveSurveyResult`), which needs the claim.
+   *
+   * The person commands' record ids derive from the task and result, so an approval
+   * interrupted after its claim is completed by the same call again, recording nothing twice.
+   * When the person changed after the task was issued, the approval needs the person's
+   * revision the reviewer saw: the facts are applied only to that state.
    */
   async approve(caller: Principal, taskId: string, dto: SurveyApprovalDto, ifMatch: number | undefined) {
-    const loaded = await this.loadVisible(caller, taskId);
-    if (ifMatch !== undefined && ifMatch !== loaded.revision) {
-      throw new ProblemException(
-        HttpStatus.PRECONDITION_FAILED,
-        'REVISION_MISMATCH',
-        'The task has changed since the revision given in If-Match.',
-      );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.approveOnce(caller, taskId, dto, ifMatch);
+      } catch (error) {
+        // The task changed between the approval's read and its claim: read it again (the decider then answers on what is there now).
+        if (error instanceof ConcurrencyError && ifMatch === undefined && attempt < 4) continue;
+        if (error instanceof ConcurrencyError) {
+          throw new ProblemException(
+            HttpStatus.PRECONDITION_FAILED,
+            'REVISION_MISMATCH',
+            'The task has changed since the revision given in If-Match.',
+          );
+        }
+        throw error;
+      }
     }
+  }
+
+  private async approveOnce(caller: Principal, taskId: string, dto: SurveyApprovalDto, ifMatch: number | undefined) {
+    const loaded = await this.loadVisible(caller, taskId);
+    if (ifMatch !== undefined && ifMatch !== loaded.revision)
+      throw new ConcurrencyError(surveyTaskStreamName(taskId), String(ifMatch), loaded.revision);
     const task = loaded.state.task;
+    const recordedOnTask: string[] = [];
     let recorded: string[] = [];
     let resultId = dto.resultId ?? task.pendingResultId ?? task.approval?.resultId ?? '';
     // Only a result waiting for review becomes the person's facts; anything else is the decider's to refuse (or, for the
@@ -267,7 +311,31 @@ export class SurveyService {
           evidence: data.evidence,
           personal: data.personal,
         };
-        recorded = await this.applyToPerson(caller, task, new Date(loaded.events[0].recordedAt), result, dto.personRevision);
+        // A claim held by an interrupted approval names the reviewer its commands were built with: the same commands again.
+        const reviewer = task.approvalClaim?.approvedBy ?? caller.subject;
+        let prepared: PreparedPersonCommands;
+        try {
+          prepared = await this.preparePersonCommands(task, new Date(loaded.events[0].recordedAt), result, reviewer, dto.personRevision);
+        } catch (error) {
+          // Refused before anything was sent: a claim an interrupted approval left is given back with the code.
+          if (task.approvalClaim !== undefined) await this.releaseClaim(caller, taskId, resultId, error);
+          throw error;
+        }
+        const claimed = await this.execute(
+          caller,
+          taskId,
+          { type: 'StartSurveyApproval', data: { resultId, approvedBy: caller.subject, occurredAt: this.clock.now().toISOString() } },
+          loaded.revision,
+          false,
+          true,
+        );
+        recordedOnTask.push(...claimed.recorded);
+        try {
+          recorded = await this.sendPersonCommands(caller, prepared);
+        } catch (error) {
+          await this.releaseClaim(caller, taskId, resultId, error);
+          throw error;
+        }
       }
     }
     const occurredAt = this.clock.now().toISOString();
@@ -277,16 +345,37 @@ export class SurveyService {
       { type: 'ApproveSurveyResult', data: { resultId, approvedBy: caller.subject, recorded, occurredAt } },
       undefined,
     );
-    return { ...answer, personEvents: recorded };
+    return { ...answer, recorded: [...recordedOnTask, ...answer.recorded], personEvents: recorded };
   }
 
-  private async applyToPerson(
-    caller: Principal,
+  /**
+   * Gives the claim back when the person's commands were refused (an error with a stable
+   * code); anything else (the store unreachable, a crash) leaves the claim for a retry to
+   * complete. Released already by an approval that ran beside this one: nothing more to do.
+   */
+  private async releaseClaim(caller: Principal, taskId: string, resultId: string, error: unknown): Promise<void> {
+    const code = refusalCode(error);
+    if (code === undefined) return;
+    try {
+      await this.execute(
+        caller,
+        taskId,
+        { type: 'ReleaseSurveyApproval', data: { resultId, releasedBy: caller.subject, code, occurredAt: this.clock.now().toISOString() } },
+        undefined,
+      );
+    } catch (released) {
+      if (refusalCode(released) !== 'SURVEY_APPROVAL_NOT_STARTED' && refusalCode(released) !== 'SURVEY_TASK_ALREADY_FINAL') throw released;
+    }
+  }
+
+  /** The person commands an approved result means, checked against the person as loaded (nothing is sent yet). */
+  private async preparePersonCommands(
     task: SurveyTask,
     issuedAt: Date,
     result: ApprovedResult,
+    reviewer: string,
     personRevision: number | undefined,
-  ): Promise<string[]> {
+  ): Promise<PreparedPersonCommands> {
     let personId: PersonId;
     let commands: PersonCommand[];
     let expectedRevision: number | undefined;
@@ -322,18 +411,24 @@ export class SurveyService {
         }
         expectedRevision = personRevision;
       }
-      commands = surveyPersonCommands(result, caller.subject, this.reference.provinceCode);
+      commands = surveyPersonCommands(result, reviewer, this.reference.provinceCode);
       this.dryRun(now, commands);
     } else {
-      if (result.finding.outcome !== 'identified' || result.personal.citizenId === undefined) return [];
+      if (result.finding.outcome !== 'identified' || result.personal.citizenId === undefined) return { personId: null, commands: [] };
       const parsed = CitizenId.parse(result.personal.citizenId);
-      if (!parsed.ok) return [];
+      if (!parsed.ok) return { personId: null, commands: [] };
       const row = await this.identifiedRow(task.subject.recordRef, task.region);
       personId = personIdFor(parsed.value, this.keys.personIdKey);
       commands = identifiedPersonCommands(result, parsed.value, row);
       this.dryRun(await this.persons.load(personId), commands);
     }
-    if (commands.length === 0) return [];
+    return { personId, commands, expectedRevision };
+  }
+
+  /** The person's commands, all or nothing: a refusal records none of them and is thrown. */
+  private async sendPersonCommands(caller: Principal, prepared: PreparedPersonCommands): Promise<string[]> {
+    const { personId, commands, expectedRevision } = prepared;
+    if (personId === null || commands.length === 0) return [];
     const context: CommandContext = { ...this.context(caller), channel: 'survey', sourceSystem: 'survey' };
     let outcomes;
     try {
@@ -341,6 +436,7 @@ export class SurveyService {
         new ExecutePersonCommands(
           commands.map((command) => ({ key: null, id: personId, command, expectedRevision })),
           context,
+          { allOrNothing: true },
         ),
       );
     } catch (error) {
@@ -424,6 +520,12 @@ export class SurveyService {
       subject,
       results: history.results,
       returns: history.returns,
+      approvalInProgress: task.approvalClaim && {
+        resultId: task.approvalClaim.resultId,
+        approvedBy: task.approvalClaim.approvedBy,
+        at: task.approvalClaim.at,
+      },
+      approvalRefusal: task.approvalRefusal,
       approval: task.approval,
       cancellation: task.cancellation && {
         ...task.cancellation,
@@ -496,6 +598,7 @@ export class SurveyService {
         overdue: isOverdue(t.state, t.dueDate, today),
         outcome: t.outcome ?? undefined,
         cancellation: t.cancellation ?? undefined,
+        approvalStartedBy: t.approvalStartedBy ?? undefined,
         issuedAt: t.issuedAt,
         updatedAt: t.updatedAt,
         subject: t.personId

@@ -60,6 +60,22 @@ export type ReturnSurveyResult = DomainCommand<
   { readonly resultId?: string; readonly returnedBy: string; readonly reason: string; readonly occurredAt: string }
 >;
 
+/**
+ * Claims the pending result for an approval before the person's commands are sent: while the
+ * claim holds, a return or an operator's cancellation is refused (SURVEY_APPROVAL_IN_PROGRESS).
+ */
+export type StartSurveyApproval = DomainCommand<
+  'StartSurveyApproval',
+  { readonly resultId: string; readonly approvedBy: string; readonly occurredAt: string }
+>;
+
+/** Gives the claim back when the person's commands were refused, with the refusal's stable code. */
+export type ReleaseSurveyApproval = DomainCommand<
+  'ReleaseSurveyApproval',
+  { readonly resultId: string; readonly releasedBy: string; readonly code: string; readonly occurredAt: string }
+>;
+
+/** Completes the approval the claim holds. */
 export type ApproveSurveyResult = DomainCommand<
   'ApproveSurveyResult',
   { readonly resultId: string; readonly approvedBy: string; readonly recorded: readonly string[]; readonly occurredAt: string }
@@ -87,6 +103,8 @@ export type SurveyTaskCommand =
   | AssignSurveyTask
   | SubmitSurveyResult
   | ReturnSurveyResult
+  | StartSurveyApproval
+  | ReleaseSurveyApproval
   | ApproveSurveyResult
   | CancelSurveyTask
   | CancelSurveyTaskForPersonChange;

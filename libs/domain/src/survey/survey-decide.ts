@@ -7,12 +7,16 @@ import {
   CancelSurveyTask,
   CancelSurveyTaskForPersonChange,
   IssueSurveyTask,
+  ReleaseSurveyApproval,
   ReturnSurveyResult,
+  StartSurveyApproval,
   SubmitSurveyResult,
   SurveyTaskCommand,
 } from './survey-commands';
 import {
   InvalidSurveyFieldError,
+  SurveyApprovalInProgressError,
+  SurveyApprovalNotStartedError,
   SurveyReasonRequiredError,
   SurveyResultAlreadySubmittedError,
   SurveyResultNotPendingError,
@@ -54,6 +58,10 @@ export function decideSurveyTask(command: SurveyTaskCommand, state: SurveyTaskSt
       return submit(command, issued(state), config);
     case 'ReturnSurveyResult':
       return returnResult(command, issued(state));
+    case 'StartSurveyApproval':
+      return startApproval(command, issued(state));
+    case 'ReleaseSurveyApproval':
+      return releaseApproval(command, issued(state));
     case 'ApproveSurveyResult':
       return approve(command, issued(state));
     case 'CancelSurveyTask':
@@ -201,16 +209,54 @@ function pendingResult(state: IssuedSurveyTaskState, resultId: string | undefine
 function returnResult(command: ReturnSurveyResult, state: IssuedSurveyTaskState): SurveyTaskEvent[] {
   const d = command.data;
   const resultId = pendingResult(state, d.resultId);
+  // An approval claimed the result and may have recorded the person's facts already: it is the approval's to finish.
+  if (state.task.approvalClaim !== undefined) throw new SurveyApprovalInProgressError();
   checkStaffId('returnedBy', d.returnedBy);
   const reason = reasonOf('returning a result', d.reason);
   return [{ type: 'SurveyResultReturned', data: { resultId, returnedBy: d.returnedBy, occurredAt: d.occurredAt, personal: { reason } } }];
 }
 
-function approve(command: ApproveSurveyResult, state: IssuedSurveyTaskState): SurveyTaskEvent[] {
+const CODE = /^[A-Z][A-Z0-9_]{0,99}$/;
+
+/**
+ * An approval spans the task and the person, so it goes in three steps: the claim
+ * (StartSurveyApproval), the person's commands (sent by the application), the completion
+ * (ApproveSurveyResult). Claiming a result already claimed decides nothing: an approval
+ * interrupted after its claim is completed by approving again.
+ */
+function startApproval(command: StartSurveyApproval, state: IssuedSurveyTaskState): SurveyTaskEvent[] {
   const d = command.data;
-  // Approving the approved result again (a retry after a lost answer) records nothing.
+  // The approved result claimed again (a retry after a lost answer): the completion answers, nothing to claim.
   if (state.status === 'approved' && state.task.approval?.resultId === d.resultId) return [];
   const resultId = pendingResult(state, d.resultId);
+  checkStaffId('approvedBy', d.approvedBy);
+  if (state.task.approvalClaim !== undefined) return [];
+  const attempt = (state.task.approvalAttempts ?? 0) + 1;
+  return [{ type: 'SurveyApprovalStarted', data: { resultId, approvedBy: d.approvedBy, attempt, occurredAt: d.occurredAt } }];
+}
+
+/** The person's commands were refused: the result waits for review again, with the refusal's code shown. */
+function releaseApproval(command: ReleaseSurveyApproval, state: IssuedSurveyTaskState): SurveyTaskEvent[] {
+  const d = command.data;
+  notFinal(state);
+  const claim = state.task.approvalClaim;
+  if (claim === undefined || claim.resultId !== d.resultId) throw new SurveyApprovalNotStartedError();
+  checkStaffId('releasedBy', d.releasedBy);
+  if (typeof d.code !== 'string' || !CODE.test(d.code)) throw new InvalidSurveyFieldError('code', 'must be a stable error code');
+  return [
+    {
+      type: 'SurveyApprovalReleased',
+      data: { resultId: claim.resultId, releasedBy: d.releasedBy, attempt: claim.attempt, code: d.code, occurredAt: d.occurredAt },
+    },
+  ];
+}
+
+function approve(command: ApproveSurveyResult, state: IssuedSurveyTaskState): SurveyTaskEvent[] {
+  const d = command.data;
+  // Approving the approved result again (a retry after a lost answer, or an approval that ran beside this one) records nothing.
+  if (state.status === 'approved' && state.task.approval?.resultId === d.resultId) return [];
+  const resultId = pendingResult(state, d.resultId);
+  if (state.task.approvalClaim?.resultId !== resultId) throw new SurveyApprovalNotStartedError();
   checkStaffId('approvedBy', d.approvedBy);
   const result = state.task.results.find((r) => r.resultId === resultId)!;
   return [
@@ -223,6 +269,7 @@ function approve(command: ApproveSurveyResult, state: IssuedSurveyTaskState): Su
 
 function cancel(command: CancelSurveyTask, state: IssuedSurveyTaskState): SurveyTaskEvent[] {
   notFinal(state);
+  if (state.task.approvalClaim !== undefined) throw new SurveyApprovalInProgressError();
   const d = command.data;
   checkStaffId('cancelledBy', d.cancelledBy);
   const reason = reasonOf('cancelling a task', d.reason);
@@ -243,7 +290,9 @@ const CAUSES = {
 
 /**
  * Only before the visit's result: a task waiting for review is the reviewer's to judge (the
- * review shows what changed), and a final one stays as it is. Seeing the same change again
+ * review shows what changed), and a final one stays as it is. So an approval's claim (held
+ * only while a result waits for review) never meets this cancellation: the approval's own
+ * person events reach the reaction with the task submitted or approved, and leave it alone. Seeing the same change again
  * (a restart of the reaction) finds the task cancelled and records nothing.
  */
 function cancelForPersonChange(command: CancelSurveyTaskForPersonChange, state: IssuedSurveyTaskState): SurveyTaskEvent[] {

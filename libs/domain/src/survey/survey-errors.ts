@@ -92,3 +92,17 @@ export class InvalidSurveyFieldError extends DomainError {
     super(`field ${field} is invalid: ${why}`);
   }
 }
+
+export class SurveyApprovalInProgressError extends DomainError {
+  readonly code = 'SURVEY_APPROVAL_IN_PROGRESS';
+  constructor() {
+    super('an approval of the pending result is under way; approve it again to complete it');
+  }
+}
+
+export class SurveyApprovalNotStartedError extends DomainError {
+  readonly code = 'SURVEY_APPROVAL_NOT_STARTED';
+  constructor() {
+    super('no approval holds a claim on the pending result');
+  }
+}

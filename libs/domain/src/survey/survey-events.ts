@@ -119,6 +119,24 @@ export type SurveyResultReturned = DomainEvent<
   { readonly resultId: string; readonly returnedBy: string; readonly occurredAt: string; readonly personal: { readonly reason: string } }
 >;
 
+/** An approval claimed the pending result; the person's commands follow, then SurveyResultApproved. */
+export type SurveyApprovalStarted = DomainEvent<
+  'SurveyApprovalStarted',
+  {
+    readonly resultId: string;
+    readonly approvedBy: string;
+    /** 1 for the task's first claim, one more for each after a release. */
+    readonly attempt: number;
+    readonly occurredAt: string;
+  }
+>;
+
+/** The claim given back: the person's commands were refused (the code says why), nothing was recorded on the person. */
+export type SurveyApprovalReleased = DomainEvent<
+  'SurveyApprovalReleased',
+  { readonly resultId: string; readonly releasedBy: string; readonly attempt: number; readonly code: string; readonly occurredAt: string }
+>;
+
 export type SurveyResultApproved = DomainEvent<
   'SurveyResultApproved',
   {
@@ -151,6 +169,8 @@ export type SurveyTaskEvent =
   | SurveyResultSubmitted
   | SurveyResultSetAside
   | SurveyResultReturned
+  | SurveyApprovalStarted
+  | SurveyApprovalReleased
   | SurveyResultApproved
   | SurveyTaskCancelled;
 
@@ -162,6 +182,8 @@ export const SURVEY_TASK_EVENT_TYPES: readonly SurveyTaskEventType[] = [
   'SurveyResultSubmitted',
   'SurveyResultSetAside',
   'SurveyResultReturned',
+  'SurveyApprovalStarted',
+  'SurveyApprovalReleased',
   'SurveyResultApproved',
   'SurveyTaskCancelled',
 ];

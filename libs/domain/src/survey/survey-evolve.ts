@@ -55,15 +55,35 @@ export function evolveSurveyTask(state: SurveyTaskState, event: SurveyTaskEvent)
       return { status: state.status, task: { ...task, results: [...task.results, record(event.data, event.data.why)] } };
     case 'SurveyResultReturned': {
       const d = event.data;
-      const { pendingResultId: _pending, ...rest } = task;
+      const { pendingResultId: _pending, approvalClaim: _claim, ...rest } = task;
       return {
         status: 'returned',
         task: { ...rest, returns: [...task.returns, { resultId: d.resultId, returnedBy: d.returnedBy, at: d.occurredAt }] },
       };
     }
+    case 'SurveyApprovalStarted': {
+      const d = event.data;
+      if (state.status !== 'submitted') return state;
+      return {
+        status: state.status,
+        task: {
+          ...task,
+          approvalClaim: { resultId: d.resultId, approvedBy: d.approvedBy, at: d.occurredAt, attempt: d.attempt },
+          approvalAttempts: d.attempt,
+        },
+      };
+    }
+    case 'SurveyApprovalReleased': {
+      const d = event.data;
+      const { approvalClaim: _claim, ...rest } = task;
+      return {
+        status: state.status,
+        task: { ...rest, approvalRefusal: { resultId: d.resultId, code: d.code, releasedBy: d.releasedBy, at: d.occurredAt } },
+      };
+    }
     case 'SurveyResultApproved': {
       const d = event.data;
-      const { pendingResultId: _pending, ...rest } = task;
+      const { pendingResultId: _pending, approvalClaim: _claim, ...rest } = task;
       return {
         status: 'approved',
         task: { ...rest, approval: { resultId: d.resultId, approvedBy: d.approvedBy, outcome: d.outcome, at: d.occurredAt } },

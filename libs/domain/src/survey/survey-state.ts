@@ -43,6 +43,12 @@ export interface SurveyTask {
   /** The result waiting for review (state submitted). */
   readonly pendingResultId?: string;
   readonly returns: readonly { readonly resultId: string; readonly returnedBy: string; readonly at: string }[];
+  /** An approval under way: it claimed the pending result and is recording the person's facts. */
+  readonly approvalClaim?: { readonly resultId: string; readonly approvedBy: string; readonly at: string; readonly attempt: number };
+  /** Approvals claimed so far (released ones included). */
+  readonly approvalAttempts?: number;
+  /** The last claim given back because the person's commands were refused. */
+  readonly approvalRefusal?: { readonly resultId: string; readonly code: string; readonly releasedBy: string; readonly at: string };
   readonly approval?: { readonly resultId: string; readonly approvedBy: string; readonly outcome: SurveyOutcome; readonly at: string };
   readonly cancellation?: {
     readonly cause: SurveyCancellationCause;

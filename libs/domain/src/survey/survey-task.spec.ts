@@ -78,6 +78,22 @@ const approve = (resultId: string): SurveyTaskCommand => ({
   type: 'ApproveSurveyResult',
   data: { resultId, approvedBy: 'county-op', recorded: [], occurredAt: '2025-03-07T00:00:00.000Z' },
 });
+const start = (resultId: string, approvedBy = 'county-op', occurredAt = '2025-03-06T23:59:00.000Z'): SurveyTaskCommand => ({
+  type: 'StartSurveyApproval',
+  data: { resultId, approvedBy, occurredAt },
+});
+const started = (resultId: string, attempt = 1, approvedBy = 'county-op', occurredAt = '2025-03-06T23:59:00.000Z'): SurveyTaskEvent => ({
+  type: 'SurveyApprovalStarted',
+  data: { resultId, approvedBy, attempt, occurredAt },
+});
+const release = (resultId: string, code = 'PERSON_DECEASED'): SurveyTaskCommand => ({
+  type: 'ReleaseSurveyApproval',
+  data: { resultId, releasedBy: 'county-op', code, occurredAt: '2025-03-07T00:00:01.000Z' },
+});
+const released = (resultId: string, attempt = 1, code = 'PERSON_DECEASED'): SurveyTaskEvent => ({
+  type: 'SurveyApprovalReleased',
+  data: { resultId, releasedBy: 'county-op', attempt, code, occurredAt: '2025-03-07T00:00:01.000Z' },
+});
 const personChange = (change: 'enrolled' | 'deceased' | 'moved' | 'household-cancelled', toRegion?: string): SurveyTaskCommand => ({
   type: 'CancelSurveyTaskForPersonChange',
   data: {
@@ -316,9 +332,18 @@ describe('review: return and approval', () => {
       .thenEvents(([event]) => expect(event).toMatchObject({ type: 'SurveyResultSubmitted', data: { resultId: 'r-2' } }));
   });
 
-  it('approves the result waiting for review, names its outcome, and records nothing when the approval is repeated', () => {
+  it('claims the result waiting for review, then approves it with its outcome; a repeated approval records nothing', () => {
     spec
       .given([issued, assignedTo('sv-1'), submitted('r-1')])
+      .when(start('r-1'))
+      .then([started('r-1')]);
+    const claimed = foldSurveyTask([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')]);
+    expect(claimed).toMatchObject({
+      status: 'submitted',
+      task: { pendingResultId: 'r-1', approvalClaim: { resultId: 'r-1', approvedBy: 'county-op', attempt: 1 } },
+    });
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
       .when(approve('r-1'))
       .then([
         {
@@ -326,14 +351,119 @@ describe('review: return and approval', () => {
           data: { resultId: 'r-1', approvedBy: 'county-op', outcome: 'refused', recorded: [], occurredAt: '2025-03-07T00:00:00.000Z' },
         },
       ]);
-    const approved = decider.decide(approve('r-1'), foldSurveyTask([issued, assignedTo('sv-1'), submitted('r-1')]));
+    const approved = decider.decide(approve('r-1'), claimed);
+    const after = foldSurveyTask([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), ...approved]);
+    expect(after.status).toBe('approved');
+    expect(after.status !== 'unissued' && after.task.approvalClaim).toBeUndefined();
+    for (const repeat of [approve('r-1'), start('r-1')]) {
+      spec
+        .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), ...approved])
+        .when(repeat)
+        .then([]);
+    }
     spec
-      .given([issued, assignedTo('sv-1'), submitted('r-1'), ...approved])
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), ...approved])
+      .when(approve('r-2'))
+      .thenThrows('SURVEY_TASK_ALREADY_FINAL');
+  });
+
+  it('completes only an approval that holds the claim, and takes a claim already held as it is (an interrupted approval resumed)', () => {
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1')])
       .when(approve('r-1'))
+      .thenThrows('SURVEY_APPROVAL_NOT_STARTED');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), released('r-1')])
+      .when(approve('r-1'))
+      .thenThrows('SURVEY_APPROVAL_NOT_STARTED');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when(start('r-1', 'county-op-2', '2025-03-09T00:00:00.000Z'))
       .then([]);
     spec
-      .given([issued, assignedTo('sv-1'), submitted('r-1'), ...approved])
-      .when(approve('r-2'))
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when(start('r-0'))
+      .thenThrows('SURVEY_RESULT_NOT_PENDING');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), returned('r-1')])
+      .when(start('r-1'))
+      .thenThrows('SURVEY_RESULT_NOT_SUBMITTED');
+    spec.given([issued, cancelled]).when(start('r-1')).thenThrows('SURVEY_TASK_ALREADY_FINAL');
+  });
+
+  it('refuses a return or an operator’s cancellation while an approval holds the claim', () => {
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when({
+        type: 'ReturnSurveyResult',
+        data: { resultId: 'r-1', returnedBy: 'county-op', reason: '证明材料不清晰', occurredAt: '2025-03-06T00:00:00.000Z' },
+      })
+      .thenThrows('SURVEY_APPROVAL_IN_PROGRESS');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when({ type: 'CancelSurveyTask', data: { cancelledBy: 'county-op', reason: '重复任务', occurredAt: '2025-03-06T00:00:00.000Z' } })
+      .thenThrows('SURVEY_APPROVAL_IN_PROGRESS');
+    // The registry's cancellation leaves a task waiting for review alone, claimed or not.
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when(personChange('enrolled'))
+      .then([]);
+  });
+
+  it('releases a claim whose person commands were refused, with the code: the result waits for review again', () => {
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when(release('r-1'))
+      .then([released('r-1')]);
+    const state = foldSurveyTask([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), released('r-1')]);
+    expect(state).toMatchObject({
+      status: 'submitted',
+      task: {
+        pendingResultId: 'r-1',
+        approvalAttempts: 1,
+        approvalRefusal: { resultId: 'r-1', code: 'PERSON_DECEASED', releasedBy: 'county-op', at: '2025-03-07T00:00:01.000Z' },
+      },
+    });
+    expect(state.status !== 'unissued' && state.task.approvalClaim).toBeUndefined();
+    // Back with the reviewer: returned, or claimed again (attempt 2), or cancelled.
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), released('r-1')])
+      .when({ type: 'ReturnSurveyResult', data: { returnedBy: 'county-op', reason: '已死亡', occurredAt: '2025-03-08T00:00:00.000Z' } })
+      .thenEvents(([e]) => expect(e.type).toBe('SurveyResultReturned'));
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), released('r-1')])
+      .when(start('r-1', 'county-op', '2025-03-08T00:00:00.000Z'))
+      .then([started('r-1', 2, 'county-op', '2025-03-08T00:00:00.000Z')]);
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), released('r-1'), started('r-1', 2)])
+      .when(release('r-1', 'HOUSEHOLD_CANCELLED'))
+      .then([released('r-1', 2, 'HOUSEHOLD_CANCELLED')]);
+  });
+
+  it('releases only a claim that is held, with a code', () => {
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1')])
+      .when(release('r-1'))
+      .thenThrows('SURVEY_APPROVAL_NOT_STARTED');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), released('r-1')])
+      .when(release('r-1'))
+      .thenThrows('SURVEY_APPROVAL_NOT_STARTED');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when(release('r-0'))
+      .thenThrows('SURVEY_APPROVAL_NOT_STARTED');
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1')])
+      .when(release('r-1', 'the person died'))
+      .thenThrows('INVALID_SURVEY_FIELD');
+    const approved: SurveyTaskEvent = {
+      type: 'SurveyResultApproved',
+      data: { resultId: 'r-1', approvedBy: 'county-op', outcome: 'refused', recorded: [], occurredAt: '2025-03-07T00:00:00.000Z' },
+    };
+    spec
+      .given([issued, assignedTo('sv-1'), submitted('r-1'), started('r-1'), approved])
+      .when(release('r-1'))
       .thenThrows('SURVEY_TASK_ALREADY_FINAL');
   });
 

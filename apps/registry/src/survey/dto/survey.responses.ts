@@ -177,6 +177,11 @@ export class SurveyTaskListItemDto {
   @ApiPropertyOptional({ enum: SurveyCancellationCauses.codes })
   cancellation?: string;
 
+  @ApiPropertyOptional({
+    description: 'While an approval holds its claim on the result (state `submitted`): the reviewer whose approval it is',
+  })
+  approvalStartedBy?: string;
+
   @ApiProperty()
   issuedAt: string;
 
@@ -290,6 +295,31 @@ export class SurveyApprovalViewDto {
   outcome: string;
 
   @ApiProperty()
+  at: string;
+}
+
+export class SurveyApprovalClaimViewDto {
+  @ApiProperty()
+  resultId: string;
+
+  @ApiProperty({ description: 'The reviewer whose approval claimed the result' })
+  approvedBy: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+}
+
+export class SurveyApprovalRefusalViewDto {
+  @ApiProperty()
+  resultId: string;
+
+  @ApiProperty({ description: 'The code the person’s commands were refused with', example: 'PERSON_DECEASED' })
+  code: string;
+
+  @ApiProperty({ description: 'The reviewer whose approval it was' })
+  releasedBy: string;
+
+  @ApiProperty({ format: 'date-time' })
   at: string;
 }
 
@@ -434,6 +464,19 @@ export class SurveyTaskViewDto {
 
   @ApiProperty({ type: [SurveyReturnViewDto] })
   returns: SurveyReturnViewDto[];
+
+  @ApiPropertyOptional({
+    type: SurveyApprovalClaimViewDto,
+    description:
+      'An approval under way (the state stays `submitted`): returns and cancellations are refused with `SURVEY_APPROVAL_IN_PROGRESS`; one an interrupted approval left is completed by approving again',
+  })
+  approvalInProgress?: SurveyApprovalClaimViewDto;
+
+  @ApiPropertyOptional({
+    type: SurveyApprovalRefusalViewDto,
+    description: 'The last approval whose person commands were refused: its claim was released and the result waits for review again',
+  })
+  approvalRefusal?: SurveyApprovalRefusalViewDto;
 
   @ApiPropertyOptional({ type: SurveyApprovalViewDto })
   approval?: SurveyApprovalViewDto;

@@ -34,6 +34,11 @@ export interface SurveyTaskDocument extends Document {
   /** Where a reported move takes the household: a region code, or the province's two digits for a move out. */
   movedTo: string | null;
   cancellation: string | null;
+  /** While an approval holds its claim (the state stays submitted): who claimed, and when; an interrupted approval stays so until approved again. */
+  approvalStartedBy?: string | null;
+  approvalStartedAt?: string | null;
+  /** The code the last released approval's person commands were refused with. */
+  approvalRefusal?: string | null;
   results: number;
   setAside: number;
   assignments: number;
@@ -120,7 +125,18 @@ export function evolveSurveyTaskDocument(doc: SurveyTaskDocument | null, recorde
     case 'SurveyResultReturned':
       next.state = 'returned';
       return next;
+    case 'SurveyApprovalStarted':
+      next.approvalStartedBy = event.data.approvedBy;
+      next.approvalStartedAt = at;
+      return next;
+    case 'SurveyApprovalReleased':
+      next.approvalStartedBy = null;
+      next.approvalStartedAt = null;
+      next.approvalRefusal = event.data.code;
+      return next;
     case 'SurveyResultApproved': {
+      next.approvalStartedBy = null;
+      next.approvalStartedAt = null;
       next.state = 'approved';
       next.approvedOutcome = event.data.outcome;
       next.approvedAt = at;

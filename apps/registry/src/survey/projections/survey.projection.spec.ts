@@ -11,7 +11,8 @@ import { CHECKPOINT_COLLECTION, ProjectionRunner } from '@registry/projections';
 import { allDocs, logicalDocs, runnerOptions, tempStores, type TempStores } from '@registry/projections/testing/fixtures';
 import { freshKeys, Keys } from '../../../../../test/support/person-events';
 import { SURVEY_PROGRESS_COLLECTION, SURVEY_PROJECTION, SURVEY_TASKS_COLLECTION, surveyProjection } from './survey.projection';
-import { SurveyProgressDocument, SurveyTaskDocument, countTask, emptyProgress } from './survey-task-document';
+import { SurveyProgressDocument, SurveyTaskDocument, countTask, emptyProgress, evolveSurveyTaskDocument } from './survey-task-document';
+import type { RecordedEvent } from '@registry/event-store';
 
 jest.setTimeout(30_000);
 
@@ -76,13 +77,20 @@ class TaskScript {
     });
   }
 
-  approve() {
+  async approve() {
     const s = this.state;
     const resultId = s.status === 'unissued' ? '' : s.task.pendingResultId!;
-    return this.run({
-      type: 'ApproveSurveyResult',
-      data: { resultId, approvedBy: 'county', recorded: [], occurredAt: '2025-03-03T00:00:00.000Z' },
+    const claimed = await this.run({
+      type: 'StartSurveyApproval',
+      data: { resultId, approvedBy: 'county', occurredAt: '2025-03-02T23:59:00.000Z' },
     });
+    return (
+      claimed +
+      (await this.run({
+        type: 'ApproveSurveyResult',
+        data: { resultId, approvedBy: 'county', recorded: [], occurredAt: '2025-03-03T00:00:00.000Z' },
+      }))
+    );
   }
 
   cancelForEnrolment() {
@@ -231,5 +239,63 @@ describe('progress counting', () => {
     const back = countTask(once, '440305', c, -1);
     expect({ ...back, states: {}, outcomes: {} }).toEqual({ ...emptyProgress('440305'), states: {}, outcomes: {} });
     expect(Object.values(back.states).every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe('an approval’s claim on the task document', () => {
+  it('shows who claimed the result while the claim holds, and clears it on release (keeping the code) or completion', () => {
+    let revision = 0;
+    const recorded = (type: string, data: Record<string, unknown>): RecordedEvent =>
+      ({
+        id: randomUUID(),
+        stream: 'survey-task-x',
+        type,
+        data,
+        metadata: {},
+        revision: revision++,
+        position: revision,
+        recordedAt: `2025-03-0${revision}T00:00:00.000Z`,
+      }) as RecordedEvent;
+    const issued = evolveSurveyTaskDocument(
+      null,
+      recorded('SurveyTaskIssued', {
+        taskId: 'st_x',
+        round: 1,
+        subject: person(1),
+        region: '440305001',
+        batchId: 'b1',
+        origin: 'list',
+        dueDate: '2025-03-31',
+        issuedBy: 'op',
+        basis: {},
+        surveyor: 'sv',
+        occurredAt: AT,
+      }),
+    );
+    const submitted = evolveSurveyTaskDocument(
+      issued,
+      recorded('SurveyResultSubmitted', { resultId: 'r1', finding: { outcome: 'refused' }, surveyor: 'sv', evidence: [] }),
+    );
+    const claim = recorded('SurveyApprovalStarted', { resultId: 'r1', approvedBy: 'county', attempt: 1, occurredAt: AT });
+    const claimed = evolveSurveyTaskDocument(submitted, claim);
+    expect(claimed).toMatchObject({ state: 'submitted', approvalStartedBy: 'county', approvalStartedAt: claim.recordedAt });
+    const released = evolveSurveyTaskDocument(
+      claimed,
+      recorded('SurveyApprovalReleased', { resultId: 'r1', releasedBy: 'county', attempt: 1, code: 'PERSON_DECEASED', occurredAt: AT }),
+    );
+    expect(released).toMatchObject({
+      state: 'submitted',
+      approvalStartedBy: null,
+      approvalStartedAt: null,
+      approvalRefusal: 'PERSON_DECEASED',
+    });
+    const approved = evolveSurveyTaskDocument(
+      evolveSurveyTaskDocument(
+        released,
+        recorded('SurveyApprovalStarted', { resultId: 'r1', approvedBy: 'county', attempt: 2, occurredAt: AT }),
+      ),
+      recorded('SurveyResultApproved', { resultId: 'r1', approvedBy: 'county', outcome: 'refused', recorded: [], occurredAt: AT }),
+    );
+    expect(approved).toMatchObject({ state: 'approved', approvalStartedBy: null, approvalStartedAt: null });
   });
 });
