@@ -566,9 +566,10 @@ async function main(): Promise<void> {
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const synchronous = process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
+  const groupCommit = process.env.SQLITE_GROUP_COMMIT === 'off' ? 'off' : 'on';
   process.stdout.write(
     `registry load bench — ${int(persons)} persons, ${cpus().length} cores, load average ${load()} (1/5/15 min), node ${process.version}, ` +
-      `SQLite synchronous=${synchronous}, files in ${dir}\n`,
+      `SQLite synchronous=${synchronous}, group commit ${groupCommit}, files in ${dir}\n`,
   );
   let service: ServiceProcess | undefined;
   try {
@@ -616,6 +617,7 @@ async function main(): Promise<void> {
     // 2. The service as users run it, with tokens from the CLI.
     service = await startService(dataDir, {
       SQLITE_SYNCHRONOUS: synchronous,
+      SQLITE_GROUP_COMMIT: groupCommit,
       LOOKUP_RATE_LIMIT: String(LOOKUP_RATE_LIMIT),
       LOG_LEVEL: 'info',
       LOG_FILE: join(dir, 'service.log'),
