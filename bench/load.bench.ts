@@ -1,7 +1,14 @@
 /**
- * `npm run bench:load [-- --persons N] [--seconds S] [--import-rows R]` (defaults 200,000
- * persons, 60 s, 500,000 rows): the service under a fixed request rate, on the embedded
- * default, as users run it.
+ * `npm run bench:load [-- --persons N] [--seconds S] [--import-rows R] [--phases LIST] [--keep]
+ * [--reuse DIR]` (defaults 200,000 persons, 60 s, 500,000 rows, every phase): the service under
+ * a fixed request rate, on the embedded default, as users run it.
+ *
+ * `--phases` is a comma-separated subset of `each` (each endpoint alone), `mix` (all at once),
+ * `import` (all at once beside an import over HTTP) and `rebuild` (step 4); `--phases none`
+ * only loads. `--keep` keeps the files (their directory is printed first); `--reuse DIR` starts
+ * from such a directory's loaded province instead of generating and loading one (`--persons`
+ * must match it). The import phase imports into the reused data, so a directory reused after
+ * it holds more than the province.
  *
  * 1. Generates a province and loads its household and enrolment files into a fresh data
  *    directory through ImportService in the service's own module graph (as `cli import`
@@ -24,14 +31,14 @@
  * achieved rate printed beside each endpoint shows whether the service kept up.
  */
 import autocannon from 'autocannon';
-import { openAsBlob, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { openAsBlob, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { CitizenId, personIdFor } from '@registry/domain';
 import { SqliteEventStore } from '@registry/event-store';
-import { generateProvince } from '@registry/ingest';
+import { generateProvince, type ProvinceManifest } from '@registry/ingest';
 import { ProjectionRunner, ReadModels } from '@registry/projections';
 import { SqliteReadStore } from '@registry/read-store';
 import { personsWanted } from './bench-args';
@@ -524,32 +531,68 @@ async function rebuild(dataDir: string, scratchDir: string): Promise<void> {
   await reads.close();
 }
 
+const PHASES = ['each', 'mix', 'import', 'rebuild'] as const;
+type Phase = (typeof PHASES)[number];
+
+function phasesWanted(): Set<Phase> {
+  const i = process.argv.indexOf('--phases');
+  if (i < 0) return new Set(PHASES);
+  const raw = String(process.argv[i + 1] ?? '');
+  if (raw === 'none') return new Set();
+  const names = raw.split(',').filter((n) => n !== '');
+  const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--phases takes none or a list of ${PHASES.join(', ')}`);
+  return new Set(names as Phase[]);
+}
+
+function reuseWanted(): string | undefined {
+  const i = process.argv.indexOf('--reuse');
+  if (i < 0) return undefined;
+  const dir = process.argv[i + 1];
+  if (!dir || !existsSync(join(dir, 'data', 'events.sqlite')) || !existsSync(join(dir, 'province', 'manifest.json'))) {
+    throw new Error('--reuse takes a directory that an earlier run kept (--keep) after loading its province');
+  }
+  return dir;
+}
+
 async function main(): Promise<void> {
   const persons = personsWanted(200_000);
   const seconds = option('--seconds', 60);
   const importRows = option('--import-rows', 500_000);
-  const dir = mkdtempSync(join(tmpdir(), 'registry-load-bench-'));
+  const phases = phasesWanted();
+  const reuse = reuseWanted();
+  const dir = reuse ?? mkdtempSync(join(tmpdir(), 'registry-load-bench-'));
+  const keep = reuse !== undefined || process.argv.includes('--keep');
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const synchronous = process.env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL';
+  const groupCommit = process.env.SQLITE_GROUP_COMMIT === 'off' ? 'off' : 'on';
   process.stdout.write(
     `registry load bench — ${int(persons)} persons, ${cpus().length} cores, load average ${load()} (1/5/15 min), node ${process.version}, ` +
-      `SQLite synchronous=${synchronous}, files in ${dir}\n`,
+      `SQLite synchronous=${synchronous}, group commit ${groupCommit}, files in ${dir}\n`,
   );
   let service: ServiceProcess | undefined;
   try {
     let started = performance.now();
-    const manifest = await generateProvince({ persons, seed: 'bench', outDir: join(dir, 'province') });
+    let manifest: ProvinceManifest;
+    let extra: ProvinceManifest;
     const extraPersons = Math.ceil(importRows / ENROLMENT_ROWS_PER_PERSON);
-    const extra = await generateProvince({ persons: extraPersons, seed: 'bench-load-import', outDir: join(dir, 'import-province') });
+    if (reuse) {
+      manifest = JSON.parse(readFileSync(join(dir, 'province', 'manifest.json'), 'utf8')) as ProvinceManifest;
+      extra = JSON.parse(readFileSync(join(dir, 'import-province', 'manifest.json'), 'utf8')) as ProvinceManifest;
+      process.stdout.write(`reusing the province loaded in ${dir}\n`);
+    } else {
+      manifest = await generateProvince({ persons, seed: 'bench', outDir: join(dir, 'province') });
+      extra = await generateProvince({ persons: extraPersons, seed: 'bench-load-import', outDir: join(dir, 'import-province') });
+      process.stdout.write(
+        `generated in ${((performance.now() - started) / 1000).toFixed(1)} s (the province, and a second one of ${int(extraPersons)} persons whose enrolment file is imported under load)\n`,
+      );
+    }
     const extraFile = extra.files.find((f) => f.kind === 'insurance-enrollment')!;
-    process.stdout.write(
-      `generated in ${((performance.now() - started) / 1000).toFixed(1)} s (the province, and a second one of ${int(extraPersons)} persons whose enrolment file is imported under load)\n`,
-    );
 
     // 1. The province, loaded by the CLI's own import in a process of its own (its import thread
     // runs at CLI_IMPORT_NICE, which must not slow this process, the load generator, later).
-    for (const source of ['household-registration', 'insurance-enrollment'] as const) {
+    for (const source of reuse ? [] : (['household-registration', 'insurance-enrollment'] as const)) {
       const entry = manifest.files.find((f) => f.kind === source)!;
       started = performance.now();
       const cli = startCli(['import', '--source', source, '--file', join(dir, 'province', entry.file)], dataDir, {
@@ -565,6 +608,7 @@ async function main(): Promise<void> {
         `${source}: ${int(job?.counts.read ?? NaN)} rows loaded by cli import, read models caught up, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
     }
+    if (phases.size === 0) return;
     const sample = await samplePersons(dataDir, join(dir, 'province', manifest.truth.persons), persons);
     process.stdout.write(
       `sampled ${int(sample.personIds.length)} persons (${int(sample.livingIds.length)} living) and ${int(sample.listFilters.length)} county × coverage-status filters\n`,
@@ -573,6 +617,7 @@ async function main(): Promise<void> {
     // 2. The service as users run it, with tokens from the CLI.
     service = await startService(dataDir, {
       SQLITE_SYNCHRONOUS: synchronous,
+      SQLITE_GROUP_COMMIT: groupCommit,
       LOOKUP_RATE_LIMIT: String(LOOKUP_RATE_LIMIT),
       LOG_LEVEL: 'info',
       LOG_FILE: join(dir, 'service.log'),
@@ -591,41 +636,56 @@ async function main(): Promise<void> {
     const pid = service.child.pid;
     const logFile = join(dir, 'service.log');
     await runLoad(service.base, endpoints, { seconds: WARM_UP_SECONDS });
-    await printEachAlone(service.base, endpoints, Math.min(seconds, EACH_ALONE_SECONDS), pid);
-    const alone = await runLoad(service.base, endpoints, { seconds }, pid);
-    await printPhase('alone', endpoints, alone, logFile);
-
-    let importStarted = 0;
-    const importing = importOverHttp(service.base, staff, join(dir, 'import-province', extraFile.file), extraFile.file, () => {
-      importStarted = performance.now();
-    });
-    const during = await runLoad(service.base, endpoints, { until: importing }, pid);
-    const imported = await importing;
-    const jobSeconds =
-      imported.job.startedAt && imported.job.finishedAt
-        ? (Date.parse(imported.job.finishedAt) - Date.parse(imported.job.startedAt)) / 1000
-        : (performance.now() - importStarted) / 1000;
-    await printPhase(
-      `while an import of ${int(imported.job.counts.read)} rows runs in the service (from its upload until the read models caught up)`,
-      endpoints,
-      during,
-      logFile,
-    );
-    process.stdout.write(
-      `  import: ${int(imported.job.counts.read)} rows (${int(imported.job.counts.quarantined)} quarantined, ${int(imported.job.counts.events)} events) ` +
-        `in ${jobSeconds.toFixed(1)} s = ${int(imported.job.counts.read / jobSeconds)} rows/s under load (upload ${imported.submitSeconds.toFixed(1)} s before it); ` +
-        `read models caught up ${imported.caughtUpSeconds.toFixed(1)} s after the import's end (polled over HTTP, so within the service's answer times)\n`,
-    );
+    if (phases.has('each')) await printEachAlone(service.base, endpoints, Math.min(seconds, EACH_ALONE_SECONDS), pid);
+    if (phases.has('mix')) {
+      const alone = await runLoad(service.base, endpoints, { seconds }, pid);
+      await printPhase('alone', endpoints, alone, logFile);
+    }
+    if (phases.has('import'))
+      await loadBesideImport(service.base, endpoints, staff, join(dir, 'import-province', extraFile.file), extraFile.file, pid, logFile);
 
     await stopService(service);
     service = undefined;
 
     // 4. Every read model from position 0.
-    await rebuild(dataDir, dir);
+    if (phases.has('rebuild')) await rebuild(dataDir, dir);
   } finally {
     if (service) await stopService(service, 'SIGKILL');
-    if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Step 3's second half: every endpoint at its rate for as long as an import submitted over HTTP runs in the service. */
+async function loadBesideImport(
+  base: string,
+  endpoints: Endpoint[],
+  staff: string,
+  file: string,
+  fileName: string,
+  pid: number | undefined,
+  logFile: string,
+): Promise<void> {
+  let importStarted = 0;
+  const importing = importOverHttp(base, staff, file, fileName, () => {
+    importStarted = performance.now();
+  });
+  const during = await runLoad(base, endpoints, { until: importing }, pid);
+  const imported = await importing;
+  const jobSeconds =
+    imported.job.startedAt && imported.job.finishedAt
+      ? (Date.parse(imported.job.finishedAt) - Date.parse(imported.job.startedAt)) / 1000
+      : (performance.now() - importStarted) / 1000;
+  await printPhase(
+    `while an import of ${int(imported.job.counts.read)} rows runs in the service (from its upload until the read models caught up)`,
+    endpoints,
+    during,
+    logFile,
+  );
+  process.stdout.write(
+    `  import: ${int(imported.job.counts.read)} rows (${int(imported.job.counts.quarantined)} quarantined, ${int(imported.job.counts.events)} events) ` +
+      `in ${jobSeconds.toFixed(1)} s = ${int(imported.job.counts.read / jobSeconds)} rows/s under load (upload ${imported.submitSeconds.toFixed(1)} s before it); ` +
+      `read models caught up ${imported.caughtUpSeconds.toFixed(1)} s after the import's end (polled over HTTP, so within the service's answer times)\n`,
+  );
 }
 
 main().then(

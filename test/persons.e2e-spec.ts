@@ -537,6 +537,7 @@ describe('paging', () => {
 
   it('pages through a region with limit=10, every person exactly once', async () => {
     const seen: string[] = [];
+    const order: Array<[string, string]> = [];
     const sizes: number[] = [];
     let cursor: string | undefined;
     do {
@@ -548,11 +549,17 @@ describe('paging', () => {
       expect(res.status).toBe(200);
       sizes.push(res.body.items.length);
       seen.push(...res.body.items.map((p: { personId: string }) => p.personId));
+      order.push(
+        ...res.body.items.map((p: { personId: string; householdRegion: string }) => [p.householdRegion, p.personId] as [string, string]),
+      );
       cursor = res.body.nextCursor;
     } while (cursor && sizes.length < 10);
     expect(sizes).toEqual([10, 10, 5]);
     expect(new Set(seen).size).toBe(25);
     expect([...seen].sort()).toEqual([...registered].sort());
+    // Household region, then person id, across pages (README, lists page by keyset).
+    const sorted = [...order].sort(([ra, ia], [rb, ib]) => (ra < rb ? -1 : ra > rb ? 1 : ia < ib ? -1 : ia > ib ? 1 : 0));
+    expect(order).toEqual(sorted);
   });
 
   it('refuses a limit outside 1-500 and a bad cursor', async () => {

@@ -14,6 +14,8 @@ export interface EventStoreConfig {
   dataDir: string;
   /** See {@link SqliteEventStoreOptions.synchronous}. Default 'FULL'. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** See {@link SqliteEventStoreOptions.groupCommit}. Default true. */
+  sqliteGroupCommit?: boolean;
 }
 
 /**
@@ -37,5 +39,8 @@ export async function createEventStore(config: EventStoreConfig): Promise<EventS
     return PostgresEventStore.connect(postgresUrl, { schema: config.postgresSchema || undefined });
   }
   mkdirSync(config.dataDir, { recursive: true });
-  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), { synchronous: config.sqliteSynchronous ?? 'FULL' });
+  return new SqliteEventStore(join(config.dataDir, 'events.sqlite'), {
+    synchronous: config.sqliteSynchronous ?? 'FULL',
+    groupCommit: config.sqliteGroupCommit ?? true,
+  });
 }

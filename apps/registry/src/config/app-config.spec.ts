@@ -46,6 +46,12 @@ describe('store selection', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 
+  it('group commit of the embedded event store: on by default, off on request, anything else refused', () => {
+    expect(loadConfig({}).SQLITE_GROUP_COMMIT).toBe('on');
+    expect(loadConfig({ SQLITE_GROUP_COMMIT: 'off' }).SQLITE_GROUP_COMMIT).toBe('off');
+    expect(() => loadConfig({ SQLITE_GROUP_COMMIT: 'maybe' })).toThrow(/SQLITE_GROUP_COMMIT must be on or off/);
+  });
+
   it('refuses two event stores at once', () => {
     expect(() => loadConfig({ POSTGRES_URL: 'postgres://db/registry', EVENTSTORE_CONNECTION_STRING: 'esdb://db:2113?tls=false' })).toThrow(
       /POSTGRES_URL and EVENTSTORE_CONNECTION_STRING both select an event store/,

@@ -52,6 +52,13 @@ export class AppConfig {
   @IsIn(['FULL', 'NORMAL'])
   SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
 
+  /**
+   * SQLITE_GROUP_COMMIT: on (default): appends made together (in one turn of the event loop)
+   * share one transaction and one fsync, each answered after that commit; off: one each.
+   */
+  @IsIn(['on', 'off'], { message: 'SQLITE_GROUP_COMMIT must be on or off' })
+  SQLITE_GROUP_COMMIT: 'on' | 'off' = 'on';
+
   /** LOG_LEVEL: pino level. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

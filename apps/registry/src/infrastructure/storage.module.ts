@@ -38,6 +38,7 @@ class StoreLifecycle implements OnApplicationShutdown {
           postgresSchema: config.POSTGRES_SCHEMA,
           dataDir: config.DATA_DIR,
           sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
+          sqliteGroupCommit: config.SQLITE_GROUP_COMMIT === 'on',
         });
         new Logger('Storage').log(`Event store: ${store.engine}`);
         return store;

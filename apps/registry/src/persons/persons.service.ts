@@ -37,6 +37,12 @@ import { historyEntry, personView } from './person-view';
 import { PersonDocument, PersonalFields } from './projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from './projections/persons.projection';
 
+/** The persons list's order (see list): the region and coverage indexes' order after their equalities. */
+export const LIST_ORDER: Array<[string, 1]> = [
+  ['householdRegion', 1],
+  ['_id', 1],
+];
+
 const STAFF_SOURCES: readonly string[] = ['operator', 'self-service'];
 
 export interface CommandOutcome {
@@ -387,7 +393,9 @@ export class PersonsService {
       if (error instanceof ReadModelNotReadyError) return { items: [], nextCursor: undefined };
       throw error;
     }
-    const page = await collection.find(filter, { sort: [['_id', 1]], limit, cursor: query.cursor });
+    // Household region, then person id: the order of the region and coverage indexes, so a
+    // page is one index range read as far as the page goes (see README, "Paging").
+    const page = await collection.find(filter, { sort: LIST_ORDER, limit, cursor: query.cursor });
     this.recorder.record(
       caller,
       'persons-list',

@@ -13,6 +13,99 @@ const freshFile = (): string => join(root, `events-${++fileCounter}.sqlite`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 eventStoreContract('sqlite', async () => new SqliteEventStore(freshFile()));
+eventStoreContract('sqlite without group commit', async () => new SqliteEventStore(freshFile(), { groupCommit: false }));
+
+describe('SqliteEventStore group commit', () => {
+  const stores: SqliteEventStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+  const open = (file = freshFile(), options?: ConstructorParameters<typeof SqliteEventStore>[1]) => {
+    const store = new SqliteEventStore(file, options);
+    stores.push(store);
+    return store;
+  };
+  /** Counts the write transactions the store begins: one per group, or one for a call alone. */
+  const countTransactions = (store: SqliteEventStore) => {
+    const counts = { group: 0, alone: 0 };
+    type Transaction = ((...args: unknown[]) => unknown) & { immediate: (...args: unknown[]) => unknown };
+    const internals = store as unknown as Record<'groupTransaction' | 'appendTransaction', Transaction>;
+    for (const [key, name] of [
+      ['groupTransaction', 'group'],
+      ['appendTransaction', 'alone'],
+    ] as const) {
+      const transaction = internals[key];
+      internals[key] = Object.assign((...args: unknown[]) => transaction(...args), {
+        immediate: (...args: unknown[]) => {
+          counts[name]++;
+          return transaction.immediate(...args);
+        },
+      });
+    }
+    return counts;
+  };
+
+  it('appends made together commit in one transaction, in call order, and each is answered with its own result', async () => {
+    const store = open();
+    await store.appendToStream('warm', [newEvent('W')]);
+    const counts = countTransactions(store);
+    const calls = Array.from({ length: 8 }, (_, i) =>
+      store.appendToStream(`s-${i}`, [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' }),
+    );
+    const results = await Promise.all(calls);
+    expect(results.map((r) => r.position)).toEqual([3, 5, 7, 9, 11, 13, 15, 17]);
+    expect(results.every((r) => r.nextRevision === 1)).toBe(true);
+    expect(counts).toEqual({ group: 1, alone: 0 });
+    // A call alone takes no savepoint, and one made after a group has been answered starts a new group.
+    await store.appendToStream('later', [newEvent('L')]);
+    expect(counts).toEqual({ group: 1, alone: 1 });
+  });
+
+  it('without group commit every call is a transaction of its own', async () => {
+    const store = open(freshFile(), { groupCommit: false });
+    const counts = countTransactions(store);
+    await Promise.all(Array.from({ length: 4 }, (_, i) => store.appendToStream(`s-${i}`, [newEvent('A')])));
+    expect(counts).toEqual({ group: 0, alone: 4 });
+  });
+
+  it('a conflicting append in a group is refused alone; the others commit', async () => {
+    const store = open();
+    await store.appendToStream('taken', [newEvent('First')]);
+    const calls = [
+      store.appendToStream('a', [newEvent('A')], { expectedRevision: 'no_stream' }),
+      store.appendToStream('taken', [newEvent('Second')], { expectedRevision: 'no_stream' }),
+      store.appendToStream('b', [newEvent('B')], { expectedRevision: 'no_stream' }),
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+    expect((await store.readStream('taken')).map((e) => e.type)).toEqual(['First']);
+    expect(await store.readStream('a')).toHaveLength(1);
+    expect(await store.readStream('b')).toHaveLength(1);
+    // Positions stay dense: the refused call's rolled-back insert left no hole that a reader could skip past.
+    expect((await collect(store.readAll())).map((e) => e.position)).toEqual([1, 2, 3]);
+  });
+
+  it('two appends to one stream in a group see each other, as one after the other would', async () => {
+    const store = open();
+    const first = store.appendToStream('s', [newEvent('A')], { expectedRevision: 'no_stream' });
+    const second = store.appendToStream('s', [newEvent('B')], { expectedRevision: 0 });
+    const stale = store.appendToStream('s', [newEvent('C')], { expectedRevision: 0 });
+    const settled = await Promise.allSettled([first, second, stale]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A', 'B']);
+  });
+
+  it('close writes the appends already made before the file closes', async () => {
+    const file = freshFile();
+    const store = new SqliteEventStore(file);
+    const pending = [store.appendToStream('x', [newEvent('X')]), store.appendToStream('y', [newEvent('Y')])];
+    await store.close();
+    await expect(Promise.all(pending)).resolves.toHaveLength(2);
+    const again = open(file);
+    expect(await collect(again.readAll())).toHaveLength(2);
+  });
+});
 
 describe('SqliteEventStore specifics', () => {
   const stores: SqliteEventStore[] = [];

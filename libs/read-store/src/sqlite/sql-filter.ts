@@ -44,6 +44,14 @@ interface Accessor {
 export type KeyedPaths = ReadonlySet<string>;
 export const NO_KEYS: KeyedPaths = new Set();
 
+/** Keyed fields known to hold no array in any stored document (see filterSql). */
+export type ScalarPaths = ReadonlySet<string>;
+
+/** The partial index of a keyed field's array-valued rows (see ensureIndexes) has this WHERE clause. */
+export function arrayRowsTest(path: string): string {
+  return `${typeColumn(path)} = 'array'`;
+}
+
 export function keyColumn(path: string): string {
   return `"k:${path}"`;
 }
@@ -138,7 +146,7 @@ function groupByClass(values: Scalar[]): Map<TypeClass, Scalar[]> {
 }
 
 /** Field equals any of `values` (scalar or array element); 0/1. */
-function equalsAny(path: string, values: Scalar[], params: SqlParam[], keyed: KeyedPaths): string {
+function equalsAny(path: string, values: Scalar[], params: SqlParam[], keyed: KeyedPaths, scalars: ScalarPaths): string {
   if (values.length === 0) return '0';
   const a = accessor(path, keyed);
   const groups = groupByClass(values);
@@ -162,7 +170,7 @@ function equalsAny(path: string, values: Scalar[], params: SqlParam[], keyed: Ke
       scalarTerms.push(`(${test} AND ${typeTest(a.type, cls)})`);
     }
   }
-  if (a.jsonPath === null) return `(${scalarTerms.join(' OR ')})`;
+  if (a.jsonPath === null || scalars.has(path)) return `(${scalarTerms.join(' OR ')})`;
   const elementTerms = [...groups].map(([cls, list]) => elementEq(cls, params, list));
   const arrayTerm = `(${a.type} = 'array' AND EXISTS (SELECT 1 FROM json_each(t.doc, ${a.jsonPath}) AS j WHERE ${elementTerms.join(' OR ')}))`;
   return `(${[...scalarTerms, arrayTerm].join(' OR ')})`;
@@ -177,13 +185,14 @@ function compare(
   cls: 'text' | 'number',
   params: SqlParam[],
   keyed: KeyedPaths,
+  scalars: ScalarPaths,
 ): string {
   const a = accessor(path, keyed);
   if (path === '_id' && cls !== 'text') return '0';
   const scalar = tests.map(([op]) => `${a.value} ${op} ?`);
   for (const [, v] of tests) params.push(v);
   const scalarTerm = `(${[...scalar, typeTest(a.type, cls)].join(' AND ')})`;
-  if (a.jsonPath === null) return scalarTerm;
+  if (a.jsonPath === null || scalars.has(path)) return scalarTerm;
   const element = tests.map(([op]) => `j.value ${op} ?`);
   for (const [, v] of tests) params.push(v);
   const arrayTerm = `(${a.type} = 'array' AND EXISTS (SELECT 1 FROM json_each(t.doc, ${a.jsonPath}) AS j WHERE ${[...element, typeTest('j.type', cls)].join(' AND ')}))`;
@@ -208,41 +217,49 @@ export function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-function prefixTest(path: string, prefix: string, params: SqlParam[], keyed: KeyedPaths): string {
+function prefixTest(path: string, prefix: string, params: SqlParam[], keyed: KeyedPaths, scalars: ScalarPaths): string {
   // A half-open range, not LIKE: LIKE folds ASCII case and cannot use an expression index.
   const upper = prefixUpperBound(prefix);
   const tests: Array<[string, string]> = [['>=', prefix]];
   if (upper !== undefined) tests.push(['<', upper]);
-  return compare(path, tests, 'text', params, keyed);
+  return compare(path, tests, 'text', params, keyed, scalars);
 }
 
-function conditionSql(c: Condition, params: SqlParam[], keyed: KeyedPaths): string {
+function conditionSql(c: Condition, params: SqlParam[], keyed: KeyedPaths, scalars: ScalarPaths): string {
   switch (c.op) {
     case 'eq':
-      return equalsAny(c.path, [c.value], params, keyed);
+      return equalsAny(c.path, [c.value], params, keyed, scalars);
     case 'ne':
       // The array branch may be NULL on a missing field (see above); NOT must see 0 there.
-      return `NOT coalesce(${equalsAny(c.path, [c.value], params, keyed)}, 0)`;
+      return `NOT coalesce(${equalsAny(c.path, [c.value], params, keyed, scalars)}, 0)`;
     case 'in':
-      return equalsAny(c.path, c.values, params, keyed);
+      return equalsAny(c.path, c.values, params, keyed, scalars);
     case 'gt':
     case 'gte':
     case 'lt':
     case 'lte':
-      return compare(c.path, [[COMPARATORS[c.op], c.value]], typeof c.value === 'string' ? 'text' : 'number', params, keyed);
+      return compare(c.path, [[COMPARATORS[c.op], c.value]], typeof c.value === 'string' ? 'text' : 'number', params, keyed, scalars);
     case 'exists': {
       const a = accessor(c.path, keyed);
       if (a.jsonPath === null) return c.value ? '1' : '0';
       return `${a.type} IS ${c.value ? 'NOT ' : ''}NULL`;
     }
     case 'prefix':
-      return prefixTest(c.path, c.value, params, keyed);
+      return prefixTest(c.path, c.value, params, keyed, scalars);
   }
 }
 
-export function filterSql(conditions: Condition[], keyed: KeyedPaths = NO_KEYS): SqlFragment {
+/**
+ * `scalars`: keyed fields that no stored document holds as an array at the time of the query
+ * (the caller has checked, in the same read transaction: see SqliteCollection.find). Their
+ * conditions leave the array branch out: a plain comparison on the key column, which SQLite
+ * can use as an index range, and use for the order of that index too. With the `scalar OR
+ * array` form it cannot: an OR is answered by a MULTI-INDEX OR, in rowid order, or from another
+ * condition's index, and the rows then sorted for ORDER BY.
+ */
+export function filterSql(conditions: Condition[], keyed: KeyedPaths = NO_KEYS, scalars: ScalarPaths = NO_KEYS): SqlFragment {
   const params: SqlParam[] = [];
-  const terms = conditions.map((c) => conditionSql(c, params, keyed));
+  const terms = conditions.map((c) => conditionSql(c, params, keyed, scalars));
   return { sql: terms.length === 0 ? '1' : terms.join(' AND '), params };
 }
 

@@ -19,6 +19,7 @@ import { parseFilter } from '../query/filter';
 import { assertCollectionName, assertIndexSpec } from '../query/names';
 import {
   afterCursorSql,
+  arrayRowsTest,
   filterSql,
   indexExpression,
   indexKey,
@@ -27,9 +28,11 @@ import {
   KeyedPaths,
   NO_KEYS,
   orderBySql,
+  ScalarPaths,
   SqlParam,
   typeColumn,
 } from './sql-filter';
+import { Condition } from '../query/filter';
 
 export interface SqliteReadStoreOptions {
   /**
@@ -300,10 +303,25 @@ export class SqliteReadStore implements ReadStore {
     if (!shape) {
       const columns = this.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
       const keyed = columns.filter((c) => c.startsWith('k:')).map((c) => c.slice(2));
-      shape = new TableShape(table, keyed);
+      // Keyed fields whose array-valued rows have a partial index of their own (see ensureIndexes).
+      const partial = this.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
+        .pluck()
+        .all(table) as string[];
+      const arrayIndexed = keyed.filter((path) => partial.some((sql) => sql.endsWith(` WHERE ${arrayRowsTest(path)}`)));
+      shape = new TableShape(table, keyed, arrayIndexed);
       this.tableShapes.set(table, shape);
     }
     return shape;
+  }
+
+  /**
+   * @internal Runs `read` in one read transaction, so that the statements it runs see one
+   * snapshot of the file (another connection, the projection thread, may commit meanwhile).
+   * Inside `write` (already a transaction) it simply runs.
+   */
+  readSnapshot<T>(read: () => T): T {
+    if (this.db.inTransaction) return read();
+    return this.db.transaction(read).deferred();
   }
 
   /** @internal Adds key columns for the fields, filled from the stored documents. */
@@ -375,14 +393,17 @@ export class SqliteReadStore implements ReadStore {
 /** A collection table's key columns, and the write statements that fill them. */
 class TableShape {
   readonly keyed: KeyedPaths;
+  /** Keyed fields with a partial index of their array-valued rows: "does any row hold an array here" is one probe of it. */
+  readonly arrayIndexed: KeyedPaths;
   readonly upsert: string;
   readonly guardedUpsert: string;
   readonly update: string;
   private readonly paths: readonly string[];
 
-  constructor(table: string, paths: string[]) {
+  constructor(table: string, paths: string[], arrayIndexed: string[]) {
     this.paths = paths;
     this.keyed = new Set(paths);
+    this.arrayIndexed = new Set(arrayIndexed);
     const columns = paths.flatMap((p) => [keyColumn(p), typeColumn(p)]);
     const insert =
       `INSERT INTO ${quote(table)} AS t (id, position, doc${columns.map((c) => `, ${c}`).join('')}) VALUES (?, ?, ?${', ?'.repeat(columns.length)}) ` +
@@ -463,22 +484,25 @@ class SqliteCollection<T extends Document> implements Collection<T> {
 
   async find(filter?: Filter, options: FindOptions = {}): Promise<Page<T>> {
     const keyed = this.keyed();
-    const where = filterSql(parseFilter(filter), keyed);
+    const conditions = parseFilter(filter);
     const keys = normalizeSort(options.sort);
     const limit = normalizeLimit(options.limit);
     const fields = validateFields(options.fields);
-    const params: SqlParam[] = [...where.params];
-    let sql = `SELECT doc FROM ${quote(this.table)} AS t WHERE ${where.sql}`;
-    if (options.cursor !== undefined) {
-      const after = afterCursorSql(keys, decodeCursor(keys, options.cursor), keyed);
-      sql += ` AND ${after.sql}`;
-      params.push(...after.params);
-    }
+    const after = options.cursor === undefined ? undefined : afterCursorSql(keys, decodeCursor(keys, options.cursor), keyed);
     if (!this.store.tableExists(this.table)) return { items: [] };
-    // One row more than the page tells whether another page exists without a count.
-    sql += ` ORDER BY ${orderBySql(keys, keyed)} LIMIT ?`;
-    params.push(limit + 1);
-    const rows = this.store.prepare(sql).all(...params) as Array<{ doc: string }>;
+    const rows = this.store.readSnapshot(() => {
+      const where = filterSql(conditions, keyed, this.scalarPaths(conditions));
+      const params: SqlParam[] = [...where.params];
+      let sql = `SELECT doc FROM ${quote(this.table)} AS t WHERE ${where.sql}`;
+      if (after) {
+        sql += ` AND ${after.sql}`;
+        params.push(...after.params);
+      }
+      // One row more than the page tells whether another page exists without a count.
+      sql += ` ORDER BY ${orderBySql(keys, keyed)} LIMIT ?`;
+      params.push(limit + 1);
+      return this.store.prepare(sql).all(...params) as Array<{ doc: string }>;
+    });
     const docs = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as T);
     const page: Page<T> = { items: fields ? docs.map((d) => pickFields(d, fields)) : docs };
     if (rows.length > limit) page.nextCursor = encodeCursor(keys, docs[docs.length - 1]);
@@ -486,12 +510,33 @@ class SqliteCollection<T extends Document> implements Collection<T> {
   }
 
   async count(filter?: Filter): Promise<number> {
-    const where = filterSql(parseFilter(filter), this.keyed());
+    const conditions = parseFilter(filter);
+    const keyed = this.keyed();
     if (!this.store.tableExists(this.table)) return 0;
-    const row = this.store.prepare(`SELECT count(*) AS n FROM ${quote(this.table)} AS t WHERE ${where.sql}`).get(...where.params) as {
-      n: number;
-    };
-    return row.n;
+    return this.store.readSnapshot(() => {
+      const where = filterSql(conditions, keyed, this.scalarPaths(conditions));
+      const row = this.store.prepare(`SELECT count(*) AS n FROM ${quote(this.table)} AS t WHERE ${where.sql}`).get(...where.params) as {
+        n: number;
+      };
+      return row.n;
+    });
+  }
+
+  /**
+   * The filtered fields that no stored document holds as an array: for each keyed field with
+   * a partial index of its array-valued rows, one probe of that index (empty where the field
+   * is always a scalar, so the probe costs a page read). Called inside the query's read
+   * transaction, so the answer holds for the query too.
+   */
+  private scalarPaths(conditions: Condition[]): ScalarPaths {
+    const shape = this.store.shape(this.table);
+    const scalars = new Set<string>();
+    for (const { path } of conditions) {
+      if (scalars.has(path) || !shape.arrayIndexed.has(path)) continue;
+      const probe = `SELECT 1 FROM ${quote(this.table)} WHERE ${arrayRowsTest(path)} LIMIT 1`;
+      if (this.store.prepare(probe).get() === undefined) scalars.add(path);
+    }
+    return scalars;
   }
 
   /** Fields with key columns; none while the table does not exist. */
@@ -520,18 +565,19 @@ class SqliteCollection<T extends Document> implements Collection<T> {
         name,
         sql: `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${quote(name)} ON ${quote(table)} (${columns.join(', ')})`,
       });
-      // Filters read `scalar OR array`; SQLite answers that from two indexes at once
-      // (MULTI-INDEX OR) only if the array branch's json_type test is indexed too. Partial,
-      // so it holds only the rows whose field is an array and costs nothing elsewhere.
-      const [leading] = spec.fields[0];
-      if (leading !== '_id') {
-        const typeName = `${name}__arrays`;
-        const type = typeColumn(leading);
+      // Per field, a partial index of the rows whose field holds an array: it holds nothing
+      // where the field is always a scalar, and costs nothing to keep there. A query first
+      // probes it, and where it is empty reads the field as a scalar, which an index range can
+      // serve (see filterSql). Where it is not, filters read `scalar OR array`, which SQLite
+      // answers from two indexes at once (MULTI-INDEX OR) with this one for the array branch.
+      spec.fields.forEach(([path], i) => {
+        if (path === '_id') return;
+        const typeName = i === 0 ? `${name}__arrays` : `${name}__arrays${i}`;
         statements.push({
           name: typeName,
-          sql: `CREATE INDEX ${quote(typeName)} ON ${quote(table)} (${type}) WHERE ${type} = 'array'`,
+          sql: `CREATE INDEX ${quote(typeName)} ON ${quote(table)} (${typeColumn(path)}) WHERE ${arrayRowsTest(path)}`,
         });
-      }
+      });
     }
     this.store.ensureTable(this.name);
     this.store.addKeyColumns(table, [...keyedPaths]);

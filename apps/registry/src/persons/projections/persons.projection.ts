@@ -26,9 +26,27 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: [STREAM_PREFIX],
     indexes: [
-      // Region scopes are code prefixes (a county's townships start with its code): one range of this index.
-      { name: 'region', fields: [['householdRegion', 1]] },
-      { name: 'coverage', fields: [['coverageStatus', 1]] },
+      // Region scopes are code prefixes (a county's townships start with its code): one range of
+      // this index, already in the persons list's order (household region, then person id), so
+      // a page reads about as many entries as it shows.
+      {
+        name: 'region',
+        fields: [
+          ['householdRegion', 1],
+          ['_id', 1],
+        ],
+      },
+      // The list filtered by coverage status within a region: an equality, then the region's
+      // range, in the list's order again (an index of the status alone made SQLite read every
+      // person of that status province-wide and sort them for each page).
+      {
+        name: 'coverage',
+        fields: [
+          ['coverageStatus', 1],
+          ['householdRegion', 1],
+          ['_id', 1],
+        ],
+      },
       // Arrays in every document: multikey on MongoDB, no index on SQLite (see IndexSpec.multikey).
       { name: 'types', fields: [['insuranceTypes', 1]], multikey: true },
       { name: 'type_status', fields: [['enrollmentStatuses', 1]], multikey: true },
