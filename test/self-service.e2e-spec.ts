@@ -6,7 +6,7 @@
  * limits per phone, ID and client); channel credentials; and no enumeration of citizen IDs.
  */
 import { statSync } from 'node:fs';
-import { CommandBus, ICommand } from '@nestjs/cqrs';
+import { ICommand } from '@nestjs/cqrs';
 import { PersonId, personStreamName } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ReadRecorder } from '../apps/registry/src/audit/read-recorder';
@@ -16,6 +16,7 @@ import { PersonalDataProtector } from '../apps/registry/src/privacy/personal-dat
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 import { PhoneVerificationService } from '../apps/registry/src/self-service/phone-verification.service';
 import { bearer, startApp, TestApp } from './support/app';
+import { holdCommandBus, interruptAfter } from './support/command-bus';
 import { newCitizen, PLACES } from './support/citizens';
 import { ensureBuilt, runCli, startCli } from './support/imports-cli';
 import { expectProblem, registrationBody } from './support/requests';
@@ -311,32 +312,6 @@ describe('a rejection', () => {
   });
 });
 
-/**
- * Holds the command bus at one step of one approval: `hold` names the step (a command the
- * bus is about to run), the test acts while it is held, then lets it go on.
- */
-function barrier(at: (command: ICommand) => boolean, step: 'before' | 'after' = 'before') {
-  const bus = t.app.get(CommandBus);
-  const original = bus.execute.bind(bus);
-  let reach!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
-    if (!at(command)) return original(command);
-    if (step === 'before') {
-      reach();
-      await released;
-      return original(command);
-    }
-    const result = await original(command);
-    reach();
-    await released;
-    return result;
-  });
-  return { reached, release: () => (release(), spy.mockRestore()) };
-}
-
 const submissionCommand = (reviewId: string, type: string) => (command: ICommand) =>
   command instanceof ExecuteSubmissionCommands && command.requests.some((r) => r.id === reviewId && r.command.type === type);
 const personCommandsOf = (reviewId: string) => (command: ICommand) =>
@@ -376,8 +351,8 @@ describe('an approval racing a rejection', () => {
     const { reviewId, personId } = await submitted();
     const held =
       where === 'claim'
-        ? barrier(personCommandsOf(reviewId), 'before')
-        : barrier(submissionCommand(reviewId, 'ApproveRegistration'), 'before');
+        ? holdCommandBus(t.app, personCommandsOf(reviewId), 'before')
+        : holdCommandBus(t.app, submissionCommand(reviewId, 'ApproveRegistration'), 'before');
     const approval = approve(reviewId).then((res) => res);
     await held.reached;
     expectProblem(await reject(reviewId), 409, 'SUBMISSION_APPROVAL_IN_PROGRESS');
@@ -403,7 +378,7 @@ describe('an approval racing a rejection', () => {
   it('refuses an approval whose rejection landed between its check and its claim, and leaves the person untouched', async () => {
     const { reviewId, personId } = await submitted();
     // The approval has read the submission as pending and is about to claim it.
-    const held = barrier(submissionCommand(reviewId, 'StartApproval'), 'before');
+    const held = holdCommandBus(t.app, submissionCommand(reviewId, 'StartApproval'), 'before');
     const approval = approve(reviewId).then((res) => res);
     await held.reached;
     const rejected = await reject(reviewId);
@@ -417,18 +392,7 @@ describe('an approval racing a rejection', () => {
 
   it('completes an approval interrupted after the person’s commands when it is sent again, recording each person event once', async () => {
     const { reviewId, personId, citizen, phone, hall } = await submitted();
-    const bus = t.app.get(CommandBus);
-    const original = bus.execute.bind(bus);
-    const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
-      const result = await original(command);
-      if (personCommandsOf(reviewId)(command)) throw new Error('simulated interruption after the person commands');
-      return result;
-    });
-    try {
-      expect((await approve(reviewId)).status).toBe(500);
-    } finally {
-      spy.mockRestore();
-    }
+    expect((await interruptAfter(t.app, personCommandsOf(reviewId), () => approve(reviewId))).status).toBe(500);
     expect(await streamTypes(reviewId)).toEqual(['SelfServiceRegistrationSubmitted', 'SelfServiceApprovalStarted']);
     expect(await personTypes(personId)).toEqual(['PersonRegistered', 'EnrollmentRecorded']);
     // Not lost: the queue lists it as approving, a rejection is refused against the claim, the citizen sees it under review.

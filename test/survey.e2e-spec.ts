@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandBus, ICommand } from '@nestjs/cqrs';
+import { ICommand } from '@nestjs/cqrs';
 import { PersonId, personStreamName, surveyTaskStreamName } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
@@ -21,6 +21,7 @@ import { SurveyClock } from '../apps/registry/src/survey/survey-clock';
 import { SurveyReactor } from '../apps/registry/src/survey/survey-reactor';
 import { uploadImport, writeIdLessHouseholdFile } from './support/access-fixtures';
 import { bearer, startApp, TestApp } from './support/app';
+import { holdCommandBus, interruptAfter } from './support/command-bus';
 import { newCitizen, PLACES, TestCitizen } from './support/citizens';
 import { expectProblem, personalForms, registrationBody } from './support/requests';
 import { controlClock, newPhone } from './support/self-service';
@@ -806,28 +807,6 @@ describe('after the survey: an approved refusal is followed up by a reminder', (
   });
 });
 
-/**
- * Holds the command bus at one step of one approval: `at` names the step (a command the bus
- * is about to run); the test acts while it is held, then lets it go on.
- */
-function barrier(at: (command: ICommand) => boolean) {
-  const bus = t.app.get(CommandBus);
-  const original = bus.execute.bind(bus);
-  let reach!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held = false;
-  const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
-    if (held || !at(command)) return original(command);
-    held = true;
-    reach();
-    await released;
-    return original(command);
-  });
-  return { reached, release: () => (release(), spy.mockRestore()) };
-}
-
 const taskCommand = (taskId: string, type: string) => (command: ICommand) =>
   command instanceof ExecuteSurveyCommands && command.requests.some((r) => r.id === taskId && r.command.type === type);
 const surveyPersonCommands = (personId: string) => (command: ICommand) =>
@@ -880,7 +859,7 @@ describe('an approval racing a return or a cancellation', () => {
     ['an operator’s cancellation', 'after the person’s commands', 'person'],
   ])('refuses %s sent while the approval is held %s; the approval completes', async (what, _label, where) => {
     const { personId, taskId } = await waiting(`竞争${'甲乙丙丁'[++raceSerial % 4]}`);
-    const held = barrier(where === 'claim' ? surveyPersonCommands(personId) : taskCommand(taskId, 'ApproveSurveyResult'));
+    const held = holdCommandBus(t.app, where === 'claim' ? surveyPersonCommands(personId) : taskCommand(taskId, 'ApproveSurveyResult'));
     const approval = approve(taskId).then((res) => res);
     await held.reached;
     const refused = what === 'a return' ? await returnIt(taskId) : await cancelIt(taskId);
@@ -914,7 +893,7 @@ describe('an approval racing a return or a cancellation', () => {
   ])('refuses an approval when %s landed between its read and its claim, and leaves the person untouched', async (what, state) => {
     const { personId, taskId } = await waiting(state === 'returned' ? '先退回' : '先撤销');
     // The approval has read the task and prepared the person's commands; it is about to claim the result.
-    const held = barrier(taskCommand(taskId, 'StartSurveyApproval'));
+    const held = holdCommandBus(t.app, taskCommand(taskId, 'StartSurveyApproval'));
     const approval = approve(taskId).then((res) => res);
     await held.reached;
     expect((what === 'a return' ? await returnIt(taskId) : await cancelIt(taskId)).status).toBe(200);
@@ -930,7 +909,7 @@ describe('an approval racing a return or a cancellation', () => {
   it('answers 412 when the task changed after the If-Match revision, before the claim', async () => {
     const { personId, taskId } = await waiting('先改');
     const revision = (await getTask(taskId).expect(200)).body.revision;
-    const held = barrier(taskCommand(taskId, 'StartSurveyApproval'));
+    const held = holdCommandBus(t.app, taskCommand(taskId, 'StartSurveyApproval'));
     const approval = t
       .http()
       .post(`/v1/survey-tasks/${taskId}/approval`)
@@ -947,18 +926,7 @@ describe('an approval racing a return or a cancellation', () => {
 
   it('completes an approval interrupted after the person’s commands when it is sent again, recording each person event once', async () => {
     const { personId, taskId } = await waiting('中断');
-    const bus = t.app.get(CommandBus);
-    const original = bus.execute.bind(bus);
-    const spy = jest.spyOn(bus, 'execute').mockImplementation(async (command: ICommand) => {
-      const outcome = await original(command);
-      if (surveyPersonCommands(personId)(command)) throw new Error('simulated interruption after the person commands');
-      return outcome;
-    });
-    try {
-      expect((await approve(taskId)).status).toBe(500);
-    } finally {
-      spy.mockRestore();
-    }
+    expect((await interruptAfter(t.app, surveyPersonCommands(personId), () => approve(taskId))).status).toBe(500);
     expect(await taskTypes(taskId)).toEqual(['SurveyTaskIssued', 'SurveyResultSubmitted', 'SurveyApprovalStarted']);
     expect(await personTypes(personId)).toEqual(['EnrollmentRecorded']);
     // Not lost: the task shows the claim, a return and a cancellation are refused against it, and the registry's reaction
@@ -983,7 +951,7 @@ describe('an approval racing a return or a cancellation', () => {
   it('releases the claim with the code when the person’s commands are refused, recording nothing on the person', async () => {
     const { personId, taskId } = await waiting('释放');
     // The approval claimed the result; before its commands, another source records the person's death.
-    const held = barrier(surveyPersonCommands(personId));
+    const held = holdCommandBus(t.app, surveyPersonCommands(personId));
     const approval = approve(taskId).then((res) => res);
     await held.reached;
     const death = await post(`/v1/persons/${personId}/death`, tokens.county, { source: 'operator', dateOfDeath: '2025-06-01' });

@@ -30,7 +30,8 @@ export function describeInBrowser(name: string, body: () => void): void {
       });
     });
   }
-  console.warn(`${name}: skipped, ${unavailable}`);
+  // Straight to stderr, as the server suites do: Jest prints no console output of a file whose tests were all skipped.
+  process.stderr.write(`SKIPPED ${name}: ${unavailable}\n`);
   describe.skip(name, body);
 }
 

@@ -287,9 +287,7 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
       for (const call of group) call.reject(failure);
       return;
     }
-    if (this.metadataIds.size + learned.size > METADATA_CACHE_SIZE) this.metadataIds.clear();
-    for (const [json, id] of learned) this.metadataIds.set(json, id);
-    this.notifier.notify();
+    this.committed(learned);
     group.forEach((call, i) => {
       const outcome = outcomes[i];
       if ('results' in outcome) call.resolve(outcome.results);
@@ -309,11 +307,15 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
       this.knownHeads = undefined;
       throw toStoreError(error);
     }
-    // Committed: the metadata rows met or created are there for good.
+    this.committed(learned);
+    return results;
+  }
+
+  /** After a commit: the metadata rows it met or created are there for good, and readers may look. */
+  private committed(learned: Map<string, number>): void {
     if (this.metadataIds.size + learned.size > METADATA_CACHE_SIZE) this.metadataIds.clear();
     for (const [json, id] of learned) this.metadataIds.set(json, id);
     this.notifier.notify();
-    return results;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
