@@ -15,7 +15,7 @@ import {
 import { decodeCursor, encodeCursor, normalizeLimit, normalizeSort } from '../query/cursor';
 import { applyPatch, pickFields, validateFields, validatePatch } from '../query/documents';
 import { assertId, guardPosition, prepareDocument, storedHint } from '../query/writes';
-import { parseFilter } from '../query/filter';
+import { Condition, parseFilter } from '../query/filter';
 import { assertCollectionName, assertIndexSpec } from '../query/names';
 import {
   afterCursorSql,
@@ -32,7 +32,6 @@ import {
   SqlParam,
   typeColumn,
 } from './sql-filter';
-import { Condition } from '../query/filter';
 
 export interface SqliteReadStoreOptions {
   /**
