@@ -5,12 +5,27 @@
  * card-library files, then times a full comparison run (ministry inquiry, record linkage,
  * determination of every household-registered person) and prints persons/s, peak memory
  * and the quality figures of `score` against the ground truth.
+ *
+ * BENCH_SNAPSHOT=<dir> keeps the generated province and the imported data under <dir> and,
+ * when they are there already, starts from a copy of them (generation and import skipped):
+ * for repeated runs of the comparison alone. BENCH_SEED picks the generator's seed (default
+ * `bench`; a held-out seed checks the linker on data it was not tuned on). BENCH_CPU_PROF=<file> writes a CPU profile of
+ * the comparison run (open it in Chrome's DevTools or speedscope).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import { INestApplicationContext } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { parsePersonId } from '@registry/domain';
 import { generateProvince } from '@registry/ingest';
+import { CommandContext } from '../apps/registry/src/common/event-sourcing/command-context';
+import { ExecutePersonCommands, PersonCommandRequest } from '../apps/registry/src/persons/execute-person-commands';
+import { PersonDocument } from '../apps/registry/src/persons/projections/person-document';
+import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../apps/registry/src/persons/projections/persons.projection';
 import { personsWanted } from './bench-args';
 import { createMinistrySim } from '../apps/ministry-sim/src/ministry-sim';
 import { Principal } from '../apps/registry/src/auth/principal';
@@ -23,61 +38,134 @@ import { ProjectionsService } from '../apps/registry/src/projections/projections
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
+/**
+ * BENCH_VERIFY: every household-registered person of the province through the command path as
+ * the determination once sent them all (DetermineCoverage under a new run id, dated like the
+ * run): the verdicts it records are ones the run should have recorded and did not.
+ */
+async function verdictsMissed(app: INestApplicationContext, occurredAt: string): Promise<number> {
+  const persons = await app.get(ProjectionsService).collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
+  const bus = app.get(CommandBus);
+  const runId = `run_${randomUUID()}`;
+  const context: CommandContext = { operator: 'bench', role: 'province-admin', region: '44', channel: 'comparison', correlationId: runId };
+  const data = { source: 'comparison' as const, sourceRecordId: runId, occurredAt, runId, localProvince: '44' };
+  let missed = 0;
+  let batch: PersonCommandRequest<string>[] = [];
+  const flush = async () => {
+    for (const o of await bus.execute(new ExecutePersonCommands(batch, context)))
+      if (o.status === 'applied' && o.events.length > 0) missed++;
+    batch = [];
+  };
+  for await (const doc of persons.scan({ householdRegion: { prefix: '44' } })) {
+    const id = parsePersonId(doc._id);
+    if (!id) continue;
+    batch.push({ key: doc._id, id, command: { type: 'DetermineCoverage', data } });
+    if (batch.length >= 2000) await flush();
+  }
+  await flush();
+  return missed;
+}
+
+const IMPORTS = [
+  ['household-registration', 'household-registration.csv'],
+  ['insurance-enrollment', 'insurance-enrollment.csv'],
+  ['card-library', 'card-library.xlsx'],
+] as const;
+
 async function main(): Promise<void> {
   const persons = personsWanted(100_000);
   const dir = mkdtempSync(join(tmpdir(), 'registry-compare-bench-'));
+  const snapshot = process.env.BENCH_SNAPSHOT;
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   sampler.unref();
   process.stdout.write(`comparison bench — ${persons} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n`);
   try {
-    const out = join(dir, 'province');
+    const out = snapshot ? join(snapshot, 'province') : join(dir, 'province');
+    const dataDir = join(dir, 'data');
+    const ready = snapshot !== undefined && existsSync(join(snapshot, 'ready'));
     let t = performance.now();
-    await generateProvince({ persons, seed: 'bench', outDir: out });
-    process.stdout.write(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    if (ready) {
+      cpSync(join(snapshot, 'data'), dataDir, { recursive: true });
+      process.stdout.write(`started from the snapshot in ${snapshot} (generation and import skipped)\n`);
+    } else {
+      await generateProvince({ persons, seed: process.env.BENCH_SEED ?? 'bench', outDir: out });
+      process.stdout.write(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    }
 
     const sim = await createMinistrySim({ token: 'bench-token', truthDir: out });
     const url = await sim.listen(0);
     Object.assign(process.env, {
-      DATA_DIR: join(dir, 'data'),
+      DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       MINISTRY_URL: url,
       MINISTRY_TOKEN: 'bench-token',
       MINISTRY_UPLOAD_INTERVAL_MS: '0',
       MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
     });
+    const caller = new Principal('bench', ['province-admin'], '44');
     try {
+      if (!ready) {
+        await withAppContext(
+          async (app) => {
+            const imports = app.get(ImportService);
+            t = performance.now();
+            let rows = 0;
+            for (const [source, file] of IMPORTS) {
+              const job = await imports.submit({ source, filePath: join(out, file), fileName: file, caller, channel: 'cli' });
+              const done = await imports.waitFor(job._id);
+              rows += done.counts.read;
+            }
+            await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
+            process.stdout.write(`imported ${rows} rows in ${((performance.now() - t) / 1000).toFixed(1)} s (read models caught up)\n`);
+          },
+          { projections: true },
+        );
+        if (snapshot) {
+          cpSync(dataDir, join(snapshot, 'data'), { recursive: true });
+          writeFileSync(join(snapshot, 'ready'), `${persons}\n`);
+          process.stdout.write(`snapshot kept in ${snapshot}\n`);
+        }
+      }
       await withAppContext(
         async (app) => {
-          const imports = app.get(ImportService);
-          const caller = new Principal('bench', ['province-admin'], '44');
-          t = performance.now();
-          let rows = 0;
-          for (const [source, file] of [
-            ['household-registration', 'household-registration.csv'],
-            ['insurance-enrollment', 'insurance-enrollment.csv'],
-            ['card-library', 'card-library.xlsx'],
-          ] as const) {
-            const job = await imports.submit({ source, filePath: join(out, file), fileName: file, caller, channel: 'cli' });
-            const done = await imports.waitFor(job._id);
-            rows += done.counts.read;
-          }
           await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
-          process.stdout.write(`imported ${rows} rows in ${((performance.now() - t) / 1000).toFixed(1)} s (read models caught up)\n`);
-
           const before = peak;
           peak = process.memoryUsage().rss;
           const comparison = app.get(ComparisonService);
+          const profile = process.env.BENCH_CPU_PROF;
+          const session = profile ? new Session() : undefined;
+          if (session) {
+            session.connect();
+            await session.post('Profiler.enable');
+            // Every sample is a signal, and a signal cuts short SQLite's busy wait (see the
+            // SQLite read store's withWriteLock): sampled every 1 ms, a writer waiting for
+            // the projection thread gave up after some 60 ms. Every 10 ms is enough here.
+            await session.post('Profiler.setSamplingInterval', { interval: 10_000 });
+            await session.post('Profiler.start');
+          }
+          const cpu = process.cpuUsage();
           t = performance.now();
           const run = await comparison.start(caller, 'cli');
           const done = await comparison.waitFor(run._id);
           const seconds = (performance.now() - t) / 1000;
+          const used = process.cpuUsage(cpu);
+          if (session && profile) {
+            const { profile: written } = await session.post('Profiler.stop');
+            writeFileSync(profile, JSON.stringify(written));
+            session.disconnect();
+          }
           const c = done.counts;
+          const caughtUpAt = performance.now();
+          await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
+          const lag = (performance.now() - caughtUpAt) / 1000;
           process.stdout.write(
             [
-              `comparison ${done.state} in ${seconds.toFixed(1)} s: ${c.persons} household-registered persons, ${Math.round(c.persons / seconds)} persons/s`,
-              `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked (${c.repaired ?? 0} by ID repair), ${c.possibleLinks} to review`,
+              `comparison ${done.state} in ${seconds.toFixed(1)} s (process CPU ${((used.user + used.system) / 1e6).toFixed(1)} s: user ${(used.user / 1e6).toFixed(1)}, system ${(used.system / 1e6).toFixed(1)}): ${c.persons} household-registered persons, ${Math.round(c.persons / seconds)} persons/s`,
+              `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked (${c.repaired ?? 0} by ID repair), ${c.possibleLinks} to review; determination: ${c.statusChanges} status changes`,
+              `  steps (ms): ${JSON.stringify(done.timings ?? {})}; read models caught up ${lag.toFixed(1)} s after the run ended`,
               `  peak RSS during the run ${mb(peak)} (before it ${mb(before)})`,
+              ...(done.error ? [`  error: ${done.error.code}: ${done.error.message}`] : []),
             ].join('\n') + '\n',
           );
           const score = await app.get(ScoreService).score(out);
@@ -92,6 +180,10 @@ async function main(): Promise<void> {
               `peak RSS overall ${mb(peak)}`,
             ].join('\n') + '\n',
           );
+          if (process.env.BENCH_VERIFY) {
+            const missed = await verdictsMissed(app, done.startedAt);
+            process.stdout.write(`verification: every person's verdict decided again on their stream records ${missed} more verdicts\n`);
+          }
         },
         { projections: true },
       );

@@ -79,8 +79,10 @@ export class PersonScript {
     private readonly keys: Keys,
     county: string,
     gender: '1' | '2' = '1',
+    /** A citizen ID of the caller's (a given birth date); otherwise a fresh one under `county`. */
+    citizenId?: CitizenId,
   ) {
-    this.citizenId = citizenIdIn(county, gender);
+    this.citizenId = citizenId ?? citizenIdIn(county, gender);
     this.personId = personIdFor(this.citizenId, keys.keys.personIdKey);
     this.stream = personStreamName(this.personId as never);
   }

@@ -33,6 +33,8 @@ export interface ComparisonRun extends Document {
     notLinked: number;
   };
   error?: { code: string; message: string };
+  /** Milliseconds each step took: the read models catching up, linkage, inquiry, determination. */
+  timings?: Record<string, number>;
 }
 
 /** The outcome of linking one quarantined row, kept so a later run does not redo it. */

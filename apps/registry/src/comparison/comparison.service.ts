@@ -33,6 +33,8 @@ class RunInterrupted extends Error {
 /** Claims to start a run (see ComparisonService.start); one whose holder died lapses after START_CLAIM_MS. */
 const COMPARISON_START_TICKETS = 'comparison_start_tickets';
 const START_CLAIM_MS = 30_000;
+/** Progress within a phase is written at most this often. */
+const PROGRESS_INTERVAL_MS = 1_000;
 
 interface StartTicket extends Document {
   _id: string;
@@ -68,6 +70,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Comparison');
   private running?: Promise<void>;
   private stopping = false;
+  private progressWrittenAt = 0;
 
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -189,10 +192,17 @@ export class ComparisonService implements BeforeApplicationShutdown {
     return (await this.runs.get(id))!;
   }
 
+  /**
+   * Records the phase and progress: at once when the phase changes or the run ends, otherwise
+   * at most every PROGRESS_INTERVAL_MS (a write per batch cost seconds over a large run).
+   */
   private async progress(run: ComparisonRun, phase: RunPhase, done: number, total: number): Promise<void> {
     if (this.stopping && run.state === 'running') throw new RunInterrupted();
+    const changed = run.phase !== phase || run.state !== 'running';
     run.phase = phase;
     run.progress = { phase, done, total };
+    if (!changed && Date.now() - this.progressWrittenAt < PROGRESS_INTERVAL_MS) return;
+    this.progressWrittenAt = Date.now();
     run.heartbeatAt = new Date().toISOString();
     await this.runs.upsert(run);
   }
@@ -228,12 +238,23 @@ export class ComparisonService implements BeforeApplicationShutdown {
           if (this.projections.running) await this.projections.waitUntilCaughtUp(undefined, 600_000);
         },
       };
-      await runLinkage(ctx, this.linker);
+      const timings: Record<string, number> = {};
+      run.timings = timings;
+      const timed = async (name: string, phase: () => Promise<void>) => {
+        const started = Date.now();
+        await phase();
+        timings[name] = Date.now() - started;
+      };
+      // Every phase reads the read models: they first take in what was recorded before the run.
+      await timed('catchUp', () => ctx.caughtUp());
+      await timed('linkage', () => runLinkage(ctx, this.linker));
       // The inquiry reads who is still uninsured, so it waits for what linkage recorded
-      // (enrolments of linked rows, persons registered under a repaired ID).
-      await ctx.caughtUp();
-      await runInquiry(ctx, this.ministry);
-      await runDetermination(ctx);
+      // (enrolments of linked rows, persons registered under a repaired ID); determination
+      // judges from the read model, so it waits for the inquiry's enrolments.
+      await timed('linkageCatchUp', () => ctx.caughtUp());
+      await timed('inquiry', () => runInquiry(ctx, this.ministry));
+      await timed('inquiryCatchUp', () => ctx.caughtUp());
+      await timed('determination', () => runDetermination(ctx));
       run.state = 'completed';
       run.finishedAt = new Date().toISOString();
       await this.progress(run, 'done', run.progress.total, run.progress.total);

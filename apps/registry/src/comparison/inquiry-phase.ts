@@ -1,9 +1,9 @@
 import { CitizenId, personIdFor } from '@registry/domain';
 import { PersonCommandRequest } from '../persons/execute-person-commands';
 import { enrollment } from '../persons/person-commands';
-import { PersonalFields } from '../persons/projections/person-document';
+import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
 import { MinistryInquiry } from './ministry-inquiry';
-import { PhaseContext, allPersons, inProvince } from './phase-context';
+import { PhaseContext, inProvince } from './phase-context';
 
 const INQUIRY_BATCH = 1000;
 
@@ -11,21 +11,34 @@ const INQUIRY_BATCH = 1000;
  * Ministry inquiry: persons the registry holds as uninsured are asked about at the ministry;
  * what it knows of them in other provinces is recorded as enrolments from source `ministry`
  * (idempotent per record, so a repeated run records nothing new).
+ *
+ * The uninsured are read through the read model's coverage index (status, then region), not
+ * by a pass over every person; the next batch's question is on its way while the answers to
+ * the last one are recorded.
  */
 export async function runInquiry(ctx: PhaseContext, ministry: MinistryInquiry | undefined): Promise<void> {
   if (!ministry?.enabled) return;
   const { run, protector, reference } = ctx;
   const ids: string[] = [];
-  for await (const doc of allPersons(ctx.persons)) {
+  for await (const doc of uninsuredPersons(ctx)) {
     if (doc.coverageStatus !== 'uninsured' || !inProvince(doc, reference.provinceCode)) continue;
     const citizenId = protector.openFromDocument<PersonalFields>(doc._id, doc.personal)?.citizenId;
     if (citizenId) ids.push(citizenId);
   }
   await ctx.progress('ministry-inquiry', 0, ids.length);
+  const ask = (from: number) => {
+    if (from >= ids.length) return undefined;
+    const answer = ministry.inquire(ids.slice(from, from + INQUIRY_BATCH));
+    // Awaited below; until then a failure must not count as unhandled.
+    answer.catch(() => undefined);
+    return answer;
+  };
+  let next = ask(0);
   for (let i = 0; i < ids.length; i += INQUIRY_BATCH) {
-    const slice = ids.slice(i, i + INQUIRY_BATCH);
+    const answers = await next!;
+    next = ask(i + INQUIRY_BATCH);
     const requests: PersonCommandRequest<string>[] = [];
-    for (const result of await ministry.inquire(slice)) {
+    for (const result of answers) {
       const parsed = CitizenId.parse(result.citizenId);
       if (!parsed.ok) continue;
       const personId = personIdFor(parsed.value, ctx.personIdKey);
@@ -46,7 +59,25 @@ export async function runInquiry(ctx: PhaseContext, ministry: MinistryInquiry | 
       }
     }
     if (requests.length > 0) await ctx.execute(requests);
-    run.counts.inquired += slice.length;
+    run.counts.inquired += Math.min(INQUIRY_BATCH, ids.length - i);
     await ctx.progress('ministry-inquiry', Math.min(i + INQUIRY_BATCH, ids.length), ids.length);
   }
+}
+
+/** The province's persons whose read-model status is uninsured, in the coverage index's order. */
+async function* uninsuredPersons(ctx: PhaseContext): AsyncGenerator<PersonDocument> {
+  const filter = { coverageStatus: 'uninsured', householdRegion: { prefix: ctx.reference.provinceCode } };
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.persons.find(filter, {
+      sort: [
+        ['householdRegion', 1],
+        ['_id', 1],
+      ],
+      limit: 1000,
+      cursor,
+    });
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
 }

@@ -79,6 +79,13 @@ export class ComparisonRunDto {
 
   @ApiPropertyOptional({ type: CodedErrorDto })
   error?: CodedErrorDto;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Milliseconds each step of the run took (catchUp, linkage, linkageCatchUp, inquiry, inquiryCatchUp, determination)',
+  })
+  timings?: Record<string, number>;
 }
 
 export class ReviewCandidateDto {
@@ -238,6 +245,9 @@ export class DeterminationDto {
 
   @ApiProperty({ type: [String] })
   evidence: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Coverage flags of the verdict (lapsed contribution, duplicate enrolments …)' })
+  flags?: string[];
 
   @ApiProperty()
   runId: string;

@@ -71,8 +71,18 @@ export interface PersonDocument extends Document {
   openConflicts: Array<{ conflictId: string; field: string; reportedSource: string }>;
   hasConflicts: boolean;
   sources: string[];
-  /** The latest comparison run's verdict and its evidence. */
-  lastDetermination?: { status: CoverageStatus; exemptionReason?: ExemptionReason; evidence: string[]; runId: string; at: string };
+  /**
+   * The latest comparison run's verdict and its evidence. `flags` (absent on documents written
+   * before it was kept) lets a run tell from the document whether a new verdict would differ.
+   */
+  lastDetermination?: {
+    status: CoverageStatus;
+    exemptionReason?: ExemptionReason;
+    evidence: string[];
+    flags?: string[];
+    runId: string;
+    at: string;
+  };
   /** Quarantined department records linked to this person by record linkage. */
   linkedRecords?: number;
   /** Stream revision this document reflects (the ETag of GET /v1/persons/{id}). */
@@ -301,6 +311,7 @@ export function evolvePersonDocument(
         status: event.data.status,
         exemptionReason: event.data.exemptionReason,
         evidence: [...event.data.evidence],
+        flags: [...event.data.flags],
         runId: event.data.runId,
         at: event.data.occurredAt,
       };
