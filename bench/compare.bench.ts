@@ -8,7 +8,9 @@
  *
  * BENCH_SNAPSHOT=<dir> keeps the generated province and the imported data under <dir> and,
  * when they are there already, starts from a copy of them (generation and import skipped):
- * for repeated runs of the comparison alone. BENCH_SEED picks the generator's seed (default
+ * for repeated runs of the comparison alone. After the full run, BENCH_CHANGES persons (default
+ * one in a hundred) get a day's changes (day-of-changes.ts), then a run on changes and a full
+ * run are timed: the full run after it should record nothing. BENCH_SEED picks the generator's seed (default
  * `bench`; a held-out seed checks the linker on data it was not tuned on). BENCH_CPU_PROF=<file> writes a CPU profile of
  * the comparison run (open it in Chrome's DevTools or speedscope).
  */
@@ -27,6 +29,7 @@ import { ExecutePersonCommands, PersonCommandRequest } from '../apps/registry/sr
 import { PersonDocument } from '../apps/registry/src/persons/projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../apps/registry/src/persons/projections/persons.projection';
 import { personsWanted } from './bench-args';
+import { applyDayOfChanges } from './day-of-changes';
 import { createMinistrySim } from '../apps/ministry-sim/src/ministry-sim';
 import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
@@ -56,7 +59,8 @@ async function verdictsMissed(app: INestApplicationContext, occurredAt: string):
       if (o.status === 'applied' && o.events.length > 0) missed++;
     batch = [];
   };
-  for await (const doc of persons.scan({ householdRegion: { prefix: '44' } })) {
+  for await (const doc of persons.scan()) {
+    if (!doc.householdRegion?.startsWith('44')) continue;
     const id = parsePersonId(doc._id);
     if (!id) continue;
     batch.push({ key: doc._id, id, command: { type: 'DetermineCoverage', data } });
@@ -183,6 +187,33 @@ async function main(): Promise<void> {
           if (process.env.BENCH_VERIFY) {
             const missed = await verdictsMissed(app, done.startedAt);
             process.stdout.write(`verification: every person's verdict decided again on their stream records ${missed} more verdicts\n`);
+          }
+          const changes = Number(process.env.BENCH_CHANGES ?? Math.round(persons / 100));
+          if (changes > 0) {
+            const projections = app.get(ProjectionsService);
+            t = performance.now();
+            const day = await applyDayOfChanges(app, changes);
+            await projections.waitUntilCaughtUp(undefined, 3_600_000);
+            process.stdout.write(
+              `a day's changes: ${day.changed} persons (${day.refused} commands refused), recorded and projected in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+            );
+            for (const scope of ['changes', 'full'] as const) {
+              peak = process.memoryUsage().rss;
+              const cpuAt = process.cpuUsage();
+              t = performance.now();
+              const started = await comparison.start(caller, 'cli', { scope });
+              const ran = await comparison.waitFor(started._id);
+              const secs = (performance.now() - t) / 1000;
+              const cpuUsed = process.cpuUsage(cpuAt);
+              const k = ran.counts;
+              process.stdout.write(
+                [
+                  `run on ${ran.scope}: ${ran.state} in ${secs.toFixed(1)} s (process CPU ${((cpuUsed.user + cpuUsed.system) / 1e6).toFixed(1)} s): ${k.persons} persons judged, ${k.statusChanges} status changes, ${k.inquired} asked, ${k.recordsConsidered} rows and persons linked again, ${k.linked} linked`,
+                  `  steps (ms): ${JSON.stringify(ran.timings ?? {})}; peak RSS ${mb(peak)}`,
+                ].join('\n') + '\n',
+              );
+              await projections.waitUntilCaughtUp(undefined, 3_600_000);
+            }
           }
         },
         { projections: true },

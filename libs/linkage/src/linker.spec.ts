@@ -130,6 +130,34 @@ describe('Linker', () => {
     expect(d.candidates).toBe(0);
   });
 
+  it('replaces a person added again and forgets a removed one', () => {
+    const l = linkerWith([ZHANG, LI]);
+    // LI renamed and moved: the old name no longer finds her, the new one does.
+    l.add({ ...LI, name: '李华' });
+    expect(l.size).toBe(2);
+    expect(l.link({ citizenId: wrongCheck(LI.citizenId as string), name: '李华' })).toMatchObject({
+      outcome: 'link',
+      personId: 'P2',
+      candidates: 1,
+    });
+    expect(l.compareCandidates({ citizenId: wrongCheck(LI.citizenId as string), name: '李丽' })).toHaveLength(1);
+    expect(l.remove('P2')).toBe(true);
+    expect(l.has('P2')).toBe(false);
+    expect(l.size).toBe(1);
+    expect(l.link({ citizenId: LI.citizenId, name: '李华' }).outcome).toBe('none');
+    expect(l.remove('P2')).toBe(false);
+  });
+
+  it('leaves secondary persons out of links asked for primaries only', () => {
+    const l = new Linker(config);
+    l.add(ZHANG);
+    l.add(LI, { secondary: true });
+    expect(l.link({ citizenId: LI.citizenId }, { primaryOnly: true }).outcome).toBe('none');
+    expect(l.link({ citizenId: LI.citizenId })).toMatchObject({ outcome: 'link', personId: 'P2', method: 'exact-id' });
+    expect(l.link({ citizenId: wrongCheck(LI.citizenId as string), name: '李丽' }, { primaryOnly: true }).candidates).toBe(0);
+    expect(l.link({ citizenId: ZHANG.citizenId }, { primaryOnly: true })).toMatchObject({ outcome: 'link', personId: 'P1' });
+  });
+
   it('accepts persons added after linking started', () => {
     const l = linkerWith([ZHANG]);
     expect(l.link({ citizenId: LI.citizenId }).outcome).toBe('none');

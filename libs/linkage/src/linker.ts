@@ -57,6 +57,20 @@ export interface CandidateComparison {
   readonly score: number;
 }
 
+/** How a person is added: `secondary` persons are left out of links asked with `primaryOnly`. */
+export interface AddOptions {
+  readonly secondary?: boolean;
+}
+
+/** `primaryOnly`: only persons added without `secondary` are candidates. */
+export interface LinkOptions {
+  readonly primaryOnly?: boolean;
+}
+
+/** Bits of a slot's state. */
+const REMOVED = 1;
+const SECONDARY = 2;
+
 export interface LinkerOptions {
   /** Pinyin key of a normalised name; injectable so tests can stub pinyin-pro. */
   readonly pinyinOf?: PinyinOf;
@@ -119,6 +133,10 @@ export class Linker {
   private birth = new Column(new Int32Array(1024));
   private gender = new Column(new Uint8Array(1024));
   private regionIdx = new Column(new Int32Array(1024));
+  /** REMOVED / SECONDARY bits per slot. */
+  private state = new Column(new Uint8Array(1024));
+  /** A person's current slot: re-adding a person replaces them (the old slot is marked removed). */
+  private readonly slotOf = new Map<string, number>();
   /** Per-person stamp of the last record that reached it: de-duplicates candidates without a Set. */
   private seen = new Uint32Array(1024);
   private stamp = 0;
@@ -138,8 +156,25 @@ export class Linker {
     this.pinyinOf = options.pinyinOf ?? defaultPinyinOf;
   }
 
+  /** Persons currently held (a replaced or removed person counts no more). */
   get size(): number {
-    return this.personIds.length;
+    return this.slotOf.size;
+  }
+
+  has(personId: string): boolean {
+    return this.slotOf.has(personId);
+  }
+
+  /**
+   * Takes a person out: their slot stays (block indices are append-only) but is never a
+   * candidate again. It still counts towards its blocks' sizes until the linker is rebuilt.
+   */
+  remove(personId: string): boolean {
+    const slot = this.slotOf.get(personId);
+    if (slot === undefined) return false;
+    this.state.set(slot, this.state.data[slot] | REMOVED);
+    this.slotOf.delete(personId);
+    return true;
   }
 
   /** Bytes held by typed columns and block indices (strings and maps not counted). */
@@ -149,13 +184,18 @@ export class Linker {
       this.birth.data.byteLength +
       this.gender.data.byteLength +
       this.regionIdx.data.byteLength +
+      this.state.data.byteLength +
       this.seen.byteLength;
     return cols + this.exact.bytes + this.blockKeys.reduce((s, b) => s + b.index.bytes, 0);
   }
 
-  add(person: LinkagePerson): void {
+  /** Adds a person; a person added before (same personId) is replaced. */
+  add(person: LinkagePerson, options: AddOptions = {}): void {
     if (typeof person.personId !== 'string' || person.personId === '') throw new Error('Linker.add: personId must be a non-empty string');
+    this.remove(person.personId);
     const i = this.personIds.length;
+    this.slotOf.set(person.personId, i);
+    this.state.set(i, options.secondary ? SECONDARY : 0);
     const name = linkageName(person.name);
     const id = linkageCitizenId(person.citizenId);
     const birthDate = linkageBirthDate(person.birthDate);
@@ -187,9 +227,9 @@ export class Linker {
     }
   }
 
-  link(record: LinkageInput): LinkDecision {
+  link(record: LinkageInput, options: LinkOptions = {}): LinkDecision {
     const v = this.prepare(record);
-    const exact = this.exactMatches(v);
+    const exact = this.exactMatches(v, options);
     if (exact.length === 1) {
       const { total, fields } = this.score(v, exact[0]);
       return {
@@ -202,7 +242,7 @@ export class Linker {
         method: 'exact-id',
       };
     }
-    const { candidates, skippedBlocks } = this.candidatesOf(v, exact);
+    const { candidates, skippedBlocks } = this.candidatesOf(v, exact, options);
     let best = -1;
     let bestScore = -Infinity;
     let second = -1;
@@ -234,9 +274,9 @@ export class Linker {
   }
 
   /** Every blocked candidate with its levels, for weight estimation and for review screens. */
-  compareCandidates(record: LinkageInput): CandidateComparison[] {
+  compareCandidates(record: LinkageInput, options: LinkOptions = {}): CandidateComparison[] {
     const v = this.prepare(record);
-    return this.candidatesOf(v, this.exactMatches(v)).candidates.map((c) => {
+    return this.candidatesOf(v, this.exactMatches(v, options), options).candidates.map((c) => {
       const levels: Record<string, string> = {};
       let score = 0;
       for (const f of this.fields) {
@@ -261,17 +301,23 @@ export class Linker {
     });
   }
 
-  private exactMatches(v: LinkageValues): number[] {
+  /** Whether slot `i` may be a candidate: not removed, and primary when only primaries are asked for. */
+  private eligible(i: number, options: LinkOptions): boolean {
+    const state = this.state.data[i];
+    return (state & REMOVED) === 0 && (!options.primaryOnly || (state & SECONDARY) === 0);
+  }
+
+  private exactMatches(v: LinkageValues, options: LinkOptions): number[] {
     const id = v.citizenId;
     if (id === undefined || id.length !== 18 || citizenIdCheckCharacter(id.slice(0, 17)) !== id[17]) return [];
     const out: number[] = [];
     this.exact.lookup(hash32(id), Number.MAX_SAFE_INTEGER, (i) => {
-      if (this.citizenIds[i] === id) out.push(i);
+      if (this.citizenIds[i] === id && this.eligible(i, options)) out.push(i);
     });
     return out;
   }
 
-  private candidatesOf(v: LinkageValues, seed: readonly number[]): { candidates: number[]; skippedBlocks: number } {
+  private candidatesOf(v: LinkageValues, seed: readonly number[], options: LinkOptions): { candidates: number[]; skippedBlocks: number } {
     this.stamp = (this.stamp + 1) >>> 0;
     if (this.stamp === 0) {
       this.seen.fill(0);
@@ -282,7 +328,7 @@ export class Linker {
     const visit = (i: number): void => {
       if (this.seen[i] === stamp) return;
       this.seen[i] = stamp;
-      candidates.push(i);
+      if (this.eligible(i, options)) candidates.push(i);
     };
     for (const i of seed) visit(i);
     let skippedBlocks = 0;

@@ -15,7 +15,8 @@ export function registerComparisonCommands(program: Command): void {
     .command('compare')
     .description('Run a comparison: ministry inquiry, record linkage, coverage status of every household-registered person')
     .option('--operator <name>', 'who starts the run (recorded in every event)', 'cli')
-    .action(async (options: { operator: string }) => {
+    .option('--changes', 'only what changed since the last completed run (the same verdicts a full run would give)')
+    .action(async (options: { operator: string; changes?: boolean }) => {
       await withAppContext(
         async (app) => {
           const config = app.get(AppConfig);
@@ -23,7 +24,9 @@ export function registerComparisonCommands(program: Command): void {
           const projections = app.get(ProjectionsService);
           await projections.waitUntilCaughtUp(undefined, 3_600_000);
           const started = Date.now();
-          const run = await comparison.start(new Principal(options.operator, ['province-admin'], config.PROVINCE_CODE), 'cli');
+          const run = await comparison.start(new Principal(options.operator, ['province-admin'], config.PROVINCE_CODE), 'cli', {
+            scope: options.changes ? 'changes' : 'full',
+          });
           const bar = new SingleBar({ format: ' {phase} {bar} {value}/{total}', hideCursor: true, stream: process.stderr });
           bar.start(1, 0, { phase: 'starting'.padEnd(16) });
           const timer = setInterval(async () => {

@@ -9,9 +9,20 @@ export const IDENTITY_CHECKS = 'identity_checks';
 export type RunState = 'running' | 'completed' | 'failed' | 'interrupted';
 export type RunPhase = 'starting' | 'ministry-inquiry' | 'linkage' | 'determination' | 'done';
 
+/**
+ * `full`: every person of the province. `changes`: what changed since the last completed run
+ * (see ComparisonService.runOnChanges); the same verdicts a full run would give. A run on
+ * changes with no completed run before it is a full run.
+ */
+export type RunScope = 'full' | 'changes';
+
 /** A comparison run (信息比对): state and progress, visible over HTTP and the CLI. */
 export interface ComparisonRun extends Document {
   state: RunState;
+  /** Absent on runs recorded before runs had a scope: those were full. */
+  scope?: RunScope;
+  /** The event log's head when the run began reading: a later run on changes reads the log after it. */
+  logFrom?: number;
   phase: RunPhase;
   startedBy: { operator: string; role: string; region: string; channel: string };
   startedAt: string;
@@ -20,6 +31,7 @@ export interface ComparisonRun extends Document {
   heartbeatAt?: string;
   progress: { phase: RunPhase; done: number; total: number };
   counts: {
+    /** Persons judged: every household-registered person of the province, or on changes those the changes reached. */
     persons: number;
     statusChanges: number;
     byStatus: Record<string, number>;

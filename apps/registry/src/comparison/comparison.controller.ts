@@ -42,6 +42,18 @@ class ReviewListQueryDto {
   cursor?: string;
 }
 
+class StartRunDto {
+  @ApiPropertyOptional({
+    enum: ['full', 'changes'],
+    default: 'full',
+    description:
+      '`full`: every person of the province. `changes`: only what changed since the last completed run (the same verdicts a full run would give); with no completed run before, a full run.',
+  })
+  @IsOptional()
+  @IsIn(['full', 'changes'])
+  scope?: 'full' | 'changes';
+}
+
 class ConfirmDto {
   @ApiProperty({ description: 'The candidate person the record belongs to', pattern: '^p_[a-z2-7]{26}$' })
   @Matches(/^p_[a-z2-7]{26}$/, { message: 'personId must be a person id' })
@@ -96,8 +108,8 @@ export class ComparisonController {
   @ApiOperation({ summary: 'Start a comparison run (one at a time; 409 COMPARISON_RUNNING while one runs)' })
   @ApiAcceptedResponse({ type: ComparisonRunDto, description: 'Started; follow it at GET /v1/comparison-runs/{runId}' })
   @ApiProblems(400, 401, 403, { status: 409, description: '`COMPARISON_RUNNING`: one run at a time' })
-  async start(@Caller() caller: Principal): Promise<ComparisonRunDto> {
-    return this.view(caller, await this.comparison.start(caller, 'http'));
+  async start(@Caller() caller: Principal, @Body() dto: StartRunDto): Promise<ComparisonRunDto> {
+    return this.view(caller, await this.comparison.start(caller, 'http', { scope: dto?.scope }));
   }
 
   @Get('comparison-runs')

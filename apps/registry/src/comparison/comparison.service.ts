@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
+import { PERSON_EVENT_TYPES } from '@registry/domain';
+import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { Document, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
@@ -14,10 +16,10 @@ import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/p
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { COMPARISON_RUNS, ComparisonRun, RunPhase } from './comparison-run';
-import { runDetermination } from './determination-phase';
+import { COMPARISON_RUNS, ComparisonRun, RunPhase, RunScope } from './comparison-run';
+import { VERDICT_DATES, VerdictDateDoc, runDetermination } from './determination-phase';
 import { runInquiry } from './inquiry-phase';
-import { runLinkage } from './linkage-phase';
+import { LinkagePopulation, runLinkage } from './linkage-phase';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
 import { PhaseContext } from './phase-context';
 import { RecordLinker } from './record-linker';
@@ -33,6 +35,7 @@ class RunInterrupted extends Error {
 /** Claims to start a run (see ComparisonService.start); one whose holder died lapses after START_CLAIM_MS. */
 const COMPARISON_START_TICKETS = 'comparison_start_tickets';
 const START_CLAIM_MS = 30_000;
+const PERSON_STREAM_PREFIX = 'person-';
 /** Progress within a phase is written at most this often. */
 const PROGRESS_INTERVAL_MS = 1_000;
 
@@ -71,9 +74,12 @@ export class ComparisonService implements BeforeApplicationShutdown {
   private running?: Promise<void>;
   private stopping = false;
   private progressWrittenAt = 0;
+  /** The last completed run's linkage population, for the next run on changes (see runOnChanges). */
+  private linkage?: { runId: string; configKey: string; population: LinkagePopulation };
 
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly commands: CommandBus,
     private readonly protector: PersonalDataProtector,
     private readonly projections: ProjectionsService,
@@ -144,7 +150,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
    * moment cannot both find no run and both start one; the second is refused like any caller
    * that comes while a run is going. A claim whose holder died lapses after START_CLAIM_MS.
    */
-  async start(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
+  async start(caller: Principal, channel: 'http' | 'cli', options: { scope?: RunScope } = {}): Promise<ComparisonRun> {
     const tickets = this.reads.collection<StartTicket>(COMPARISON_START_TICKETS);
     const last = (await tickets.find({}, { sort: [['n', -1]], limit: 1 })).items[0];
     if (last && !last.released && last.expiresAt > Date.now()) throw runningProblem(undefined);
@@ -152,18 +158,19 @@ export class ComparisonService implements BeforeApplicationShutdown {
     const ticket: StartTicket = { _id: `t${String(n).padStart(12, '0')}`, n, expiresAt: Date.now() + START_CLAIM_MS, released: false };
     if (!(await tickets.upsert(ticket, { position: n }))) throw runningProblem(undefined);
     try {
-      return await this.startClaimed(caller, channel);
+      return await this.startClaimed(caller, channel, options.scope ?? 'full');
     } finally {
       await tickets.patch(ticket._id, { released: true }).catch(() => undefined);
     }
   }
 
-  private async startClaimed(caller: Principal, channel: 'http' | 'cli'): Promise<ComparisonRun> {
+  private async startClaimed(caller: Principal, channel: 'http' | 'cli', scope: RunScope): Promise<ComparisonRun> {
     const active = await this.activeRun();
     if (this.running || active) throw runningProblem(active?._id);
     const run: ComparisonRun = {
       _id: `run_${randomUUID()}`,
       state: 'running',
+      scope,
       phase: 'starting',
       startedBy: { operator: caller.subject, role: caller.roles.join(','), region: caller.region, channel },
       startedAt: new Date().toISOString(),
@@ -207,6 +214,72 @@ export class ComparisonService implements BeforeApplicationShutdown {
     await this.runs.upsert(run);
   }
 
+  /** Linkage, inquiry and determination over every person of the province. */
+  private async runFull(ctx: PhaseContext, timed: <T>(name: string, phase: () => Promise<T>) => Promise<T>): Promise<LinkagePopulation> {
+    this.linkage = undefined;
+    const linked = await timed('linkage', () => runLinkage(ctx, this.linker));
+    // The inquiry reads who is still uninsured, so it waits for what linkage recorded
+    // (enrolments of linked rows, persons registered under a repaired ID); determination
+    // judges from the read model, so it waits for the inquiry's enrolments.
+    await timed('linkageCatchUp', () => ctx.caughtUp());
+    await timed('inquiry', () => runInquiry(ctx, this.ministry));
+    await timed('inquiryCatchUp', () => ctx.caughtUp());
+    await timed('determination', () => runDetermination(ctx));
+    return linked.population;
+  }
+
+  /**
+   * A run on what changed since `previous` (the last completed run): the persons with facts
+   * recorded after it began reading (its own records left out: it judged them), the persons
+   * whose verdict date has come (VERDICT_DATES), and what this run's linkage and inquiry record.
+   * Linkage works on the previous run's population brought up to date when this instance still
+   * holds it (else it reads every person again); quarantined rows still open and persons of
+   * other departments still unlinked are linked again as in a full run. The inquiry asks about
+   * the uninsured among those persons only: the others' answers were recorded before.
+   */
+  private async runOnChanges(ctx: PhaseContext, previous: ComparisonRun): Promise<LinkagePopulation> {
+    const { run } = ctx;
+    const changed = await this.personsChangedSince(previous.logFrom!, previous._id);
+    const dates = ctx.reads.collection<VerdictDateDoc>(VERDICT_DATES);
+    await dates.ensureIndexes([{ name: 'due', fields: [['due', 1]] }]);
+    for await (const due of dates.scan({ due: { lte: run.startedAt.slice(0, 10) } })) changed.add(due._id);
+    const cached = this.linkage;
+    const reuse = cached?.runId === previous._id && cached.configKey === this.linker.configKey();
+    const linked = reuse
+      ? await runLinkage(ctx, this.linker, { update: { population: cached!.population, changed: await this.documents(ctx, changed) } })
+      : await runLinkage(ctx, this.linker);
+    for (const id of linked.touched) changed.add(id);
+    await ctx.caughtUp();
+    const asked = await runInquiry(ctx, this.ministry, await this.documents(ctx, changed));
+    for (const id of asked) changed.add(id);
+    await ctx.caughtUp();
+    await runDetermination(ctx, await this.documents(ctx, changed), { forgetDates: true });
+    return linked.population;
+  }
+
+  /** Person streams with facts recorded after `from`, other than the run `skipRun`'s own records and verdicts. */
+  private async personsChangedSince(from: number, skipRun: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    const eventTypes = PERSON_EVENT_TYPES.filter((t) => t !== 'CoverageStatusDetermined');
+    for await (const e of this.events.readAll({ fromPosition: from, filter: { eventTypes, streamPrefixes: [PERSON_STREAM_PREFIX] } })) {
+      if (e.metadata.correlationId === skipRun) continue;
+      ids.add(e.stream.slice(PERSON_STREAM_PREFIX.length));
+    }
+    return ids;
+  }
+
+  /** The read-model documents of these persons (those it holds). */
+  private async documents(ctx: PhaseContext, ids: Iterable<string>): Promise<PersonDocument[]> {
+    const all = [...ids];
+    const docs: PersonDocument[] = [];
+    for (let i = 0; i < all.length; i += 1000) docs.push(...(await ctx.persons.getMany(all.slice(i, i + 1000))).values());
+    return docs;
+  }
+
+  private async lastCompleted(): Promise<ComparisonRun | undefined> {
+    return (await this.runs.find({ state: 'completed' }, { sort: [['startedAt', -1]], limit: 1 })).items[0];
+  }
+
   private async execute(run: ComparisonRun): Promise<void> {
     // The heartbeat goes on between progress reports (a long phase step, a slow ministry).
     const heartbeat = setInterval(() => {
@@ -240,21 +313,21 @@ export class ComparisonService implements BeforeApplicationShutdown {
       };
       const timings: Record<string, number> = {};
       run.timings = timings;
-      const timed = async (name: string, phase: () => Promise<void>) => {
+      const timed = async <T>(name: string, phase: () => Promise<T>): Promise<T> => {
         const started = Date.now();
-        await phase();
+        const result = await phase();
         timings[name] = Date.now() - started;
+        return result;
       };
+      // What the log holds now is what this run reads; a later run on changes starts after it.
+      run.logFrom = await this.events.headPosition();
       // Every phase reads the read models: they first take in what was recorded before the run.
       await timed('catchUp', () => ctx.caughtUp());
-      await timed('linkage', () => runLinkage(ctx, this.linker));
-      // The inquiry reads who is still uninsured, so it waits for what linkage recorded
-      // (enrolments of linked rows, persons registered under a repaired ID); determination
-      // judges from the read model, so it waits for the inquiry's enrolments.
-      await timed('linkageCatchUp', () => ctx.caughtUp());
-      await timed('inquiry', () => runInquiry(ctx, this.ministry));
-      await timed('inquiryCatchUp', () => ctx.caughtUp());
-      await timed('determination', () => runDetermination(ctx));
+      const previous = run.scope === 'changes' ? await this.lastCompleted() : undefined;
+      if (run.scope === 'changes' && previous?.logFrom === undefined) run.scope = 'full';
+      const population =
+        run.scope === 'changes' ? await timed('changes', () => this.runOnChanges(ctx, previous!)) : await this.runFull(ctx, timed);
+      this.linkage = { runId: run._id, configKey: population.index.configKey, population };
       run.state = 'completed';
       run.finishedAt = new Date().toISOString();
       await this.progress(run, 'done', run.progress.total, run.progress.total);
@@ -262,6 +335,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
         `Comparison ${run._id} completed: ${run.counts.persons} persons, ${run.counts.statusChanges} status changes, ${run.counts.linked} records linked`,
       );
     } catch (error) {
+      this.linkage = undefined;
       const interrupted = error instanceof RunInterrupted;
       const code = (error as { code?: unknown }).code;
       run.state = interrupted ? 'interrupted' : 'failed';

@@ -1,10 +1,23 @@
-import { CoverageStatus, parsePersonId } from '@registry/domain';
+import { CoverageStatus, datePart, parsePersonId } from '@registry/domain';
+import type { Document, WriteOp } from '@registry/read-store';
 import { PersonCommandRequest } from '../persons/execute-person-commands';
 import type { PersonDocument } from '../persons/projections/person-document';
 import { PhaseContext, allPersons, inProvince } from './phase-context';
-import { readModelVerdict, sameAsLastVerdict } from './verdict';
+import { nextVerdictDate, readModelVerdict, sameAsLastVerdict } from './verdict';
 
 const DETERMINATION_BATCH = 2000;
+
+/**
+ * Persons whose verdict can change on a date with no new fact (nextVerdictDate), by that date:
+ * a run on changes judges those whose date has come. An entry that no longer holds costs one
+ * needless look at the person.
+ */
+export const VERDICT_DATES = 'comparison_verdict_dates';
+
+export interface VerdictDateDoc extends Document {
+  /** `YYYY-MM-DD` */
+  due: string;
+}
 
 export const COVERAGE_STATUSES: readonly CoverageStatus[] = ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved'];
 
@@ -26,22 +39,44 @@ interface Pending {
  * decides it again on the stream and records it. The counts by status come from the same
  * pass, the changed persons counted under the verdict the decider recorded.
  *
+ * Persons whose verdict can change by the calendar alone are noted with the date (VERDICT_DATES);
+ * `forgetDates` (a run on changes) also drops the notes of persons judged without one.
+ *
  * The commands go in the order persons were registered: the event store's indexes lead with
  * the stream, and streams are numbered as created, so neighbouring commands touch neighbouring
  * index pages instead of one page each all over the file.
  */
-export async function runDetermination(ctx: PhaseContext, persons: AsyncIterable<PersonDocument> = allPersons(ctx.persons)): Promise<void> {
+export async function runDetermination(
+  ctx: PhaseContext,
+  persons: AsyncIterable<PersonDocument> | Iterable<PersonDocument> = allPersons(ctx.persons),
+  options: { forgetDates?: boolean } = {},
+): Promise<void> {
   const { run, reference } = ctx;
   const province = reference.provinceCode;
   const byStatus: Record<string, number> = Object.fromEntries(COVERAGE_STATUSES.map((s) => [s, 0]));
   const pending: Pending[] = [];
+  const dates = ctx.reads.collection<VerdictDateDoc>(VERDICT_DATES);
+  await dates.ensureIndexes([{ name: 'due', fields: [['due', 1]] }]);
+  let ops: WriteOp[] = [];
+  const day = datePart(run.startedAt);
   for await (const doc of persons) {
-    if (!parsePersonId(doc._id) || !inProvince(doc, province)) continue;
+    if (!parsePersonId(doc._id) || !inProvince(doc, province)) {
+      if (options.forgetDates) ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
+      continue;
+    }
     run.counts.persons++;
     const verdict = readModelVerdict(doc, province, run.startedAt);
     if (sameAsLastVerdict(doc, verdict)) byStatus[verdict.status]++;
     else pending.push({ id: doc._id, registeredAt: doc.registeredAt, status: verdict.status });
+    const due = nextVerdictDate(doc, verdict, day);
+    if (due) ops.push({ kind: 'upsert', collection: VERDICT_DATES, doc: { _id: doc._id, due } satisfies VerdictDateDoc });
+    else if (options.forgetDates) ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
+    if (ops.length >= 1000) {
+      await ctx.reads.write(ops);
+      ops = [];
+    }
   }
+  if (ops.length > 0) await ctx.reads.write(ops);
   pending.sort((a, b) =>
     a.registeredAt < b.registeredAt ? -1 : a.registeredAt > b.registeredAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
   );

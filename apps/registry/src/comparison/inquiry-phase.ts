@@ -8,7 +8,7 @@ import { PhaseContext, inProvince } from './phase-context';
 const INQUIRY_BATCH = 1000;
 
 /**
- * Ministry inquiry: persons the registry holds as uninsured are asked about at the ministry;
+ * Ministry inquiry: persons the registry holds as uninsured (of `persons`, by default all) are asked about at the ministry;
  * what it knows of them in other provinces is recorded as enrolments from source `ministry`
  * (idempotent per record, so a repeated run records nothing new).
  *
@@ -16,11 +16,16 @@ const INQUIRY_BATCH = 1000;
  * by a pass over every person; the next batch's question is on its way while the answers to
  * the last one are recorded.
  */
-export async function runInquiry(ctx: PhaseContext, ministry: MinistryInquiry | undefined): Promise<void> {
-  if (!ministry?.enabled) return;
+export async function runInquiry(
+  ctx: PhaseContext,
+  ministry: MinistryInquiry | undefined,
+  persons: AsyncIterable<PersonDocument> | Iterable<PersonDocument> = uninsuredPersons(ctx),
+): Promise<Set<string>> {
+  const touched = new Set<string>();
+  if (!ministry?.enabled) return touched;
   const { run, protector, reference } = ctx;
   const ids: string[] = [];
-  for await (const doc of uninsuredPersons(ctx)) {
+  for await (const doc of persons) {
     if (doc.coverageStatus !== 'uninsured' || !inProvince(doc, reference.provinceCode)) continue;
     const citizenId = protector.openFromDocument<PersonalFields>(doc._id, doc.personal)?.citizenId;
     if (citizenId) ids.push(citizenId);
@@ -56,12 +61,14 @@ export async function runInquiry(ctx: PhaseContext, ministry: MinistryInquiry | 
           since: r.since,
         });
         requests.push({ key: personId, id: personId, command });
+        touched.add(personId);
       }
     }
     if (requests.length > 0) await ctx.execute(requests);
     run.counts.inquired += Math.min(INQUIRY_BATCH, ids.length - i);
     await ctx.progress('ministry-inquiry', Math.min(i + INQUIRY_BATCH, ids.length), ids.length);
   }
+  return touched;
 }
 
 /** The province's persons whose read-model status is uninsured, in the coverage index's order. */

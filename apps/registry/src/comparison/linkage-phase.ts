@@ -16,6 +16,29 @@ interface Candidate {
   source: string;
 }
 
+/** A person known only from departments other than the household register, not yet taken for a household person. */
+export interface OpenOrphan {
+  doc: PersonDocument;
+  person: LinkPerson;
+}
+
+/**
+ * What linkage knows of the registry's persons between runs: the linker's index (household
+ * persons, and the others as secondary candidates) and the persons of other departments whose
+ * link is still open. Kept by the service after a completed run, so that the next run on
+ * changes updates it from the changed persons instead of reading every person again.
+ */
+export interface LinkagePopulation {
+  index: LinkIndex;
+  openOrphans: Map<string, OpenOrphan>;
+}
+
+export interface LinkageOutcome {
+  population: LinkagePopulation;
+  /** Persons the run's linkage recorded something on (links, merged enrolments, registrations under a repaired ID). */
+  touched: Set<string>;
+}
+
 /**
  * Record linkage: quarantined rows whose ID was unusable are linked to persons (automatically
  * above the link threshold, to the review queue between the thresholds), and a linked row's
@@ -23,8 +46,19 @@ interface Candidate {
  * link to nobody but whose ID can be repaired register their person; the rest become identity
  * checks for the township survey. Persons known only from departments other than the
  * household register are linked the same way (a mistyped but valid-looking ID creates one).
+ *
+ * The persons come from one pass over the read model (`onPerson` sees each document of that
+ * pass), or, given `update`, from the population of an earlier run brought up to date with
+ * the persons changed since.
  */
-export async function runLinkage(ctx: PhaseContext, linker: RecordLinker): Promise<void> {
+export async function runLinkage(
+  ctx: PhaseContext,
+  linker: RecordLinker,
+  options: {
+    update?: { population: LinkagePopulation; changed: readonly PersonDocument[] };
+    onPerson?: (doc: PersonDocument) => void;
+  } = {},
+): Promise<LinkageOutcome> {
   const decisions = ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
   await decisions.ensureIndexes([{ name: 'person', fields: [['personId', 1]] }]);
   await ctx.reads.collection<LinkReviewDoc>(LINK_REVIEWS).ensureIndexes([
@@ -39,42 +73,96 @@ export async function runLinkage(ctx: PhaseContext, linker: RecordLinker): Promi
   await ctx.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).ensureIndexes([{ name: 'region_path', fields: [['regionPath', 1]] }]);
 
   const pending = await undecidedRows(ctx);
-  // Each person's personal part is opened once here and kept as the linker's input.
-  const orphans: Array<{ doc: PersonDocument; person: LinkPerson }> = [];
+  const population = options.update
+    ? await updatedPopulation(ctx, options.update.population, options.update.changed)
+    : await freshPopulation(ctx, linker, options.onPerson);
+  const { index } = population;
+  // In id order whatever order the store read them in, so ties fall the same way on every store.
+  const openOrphans = [...population.openOrphans.values()].sort((a, b) => byId(a.doc._id, b.doc._id));
+  const touched = new Set<string>();
+
+  ctx.run.counts.recordsConsidered = pending.length + openOrphans.length;
+  await ctx.progress('linkage', 0, ctx.run.counts.recordsConsidered);
+  for (const linked of await linkOrphans(ctx, index, openOrphans)) {
+    population.openOrphans.delete(linked.orphan);
+    touched.add(linked.person);
+  }
+  for (let i = 0; i < pending.length; i += LINK_BATCH) {
+    for (const id of await linkRows(ctx, index, pending.slice(i, i + LINK_BATCH))) touched.add(id);
+    await ctx.progress('linkage', openOrphans.length + Math.min(i + LINK_BATCH, pending.length), ctx.run.counts.recordsConsidered);
+  }
+  return { population, touched };
+}
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The linker's view of a person, from their document (the personal part opened here, once). */
+function linkPerson(ctx: PhaseContext, doc: PersonDocument): LinkPerson {
+  const personal = ctx.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
+  return {
+    personId: doc._id,
+    citizenId: personal?.citizenId,
+    name: personal?.name,
+    birthDate: doc.birthDate,
+    gender: doc.gender,
+    region: doc.householdRegion ?? undefined,
+  };
+}
+
+const heldByHousehold = (doc: PersonDocument) => doc.sources.includes('household-registration');
+
+/** Whether a person of other departments still waits for a link (no decision yet, or "none"). */
+async function openOf(ctx: PhaseContext, orphans: readonly PersonDocument[]): Promise<Set<string>> {
+  const decided = await ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS).getMany(orphans.map((o) => `person:${o._id}`));
+  return new Set(orphans.filter((o) => (decided.get(`person:${o._id}`)?.outcome ?? 'none') === 'none').map((o) => o._id));
+}
+
+/** Every person, from one pass over the read model. */
+async function freshPopulation(
+  ctx: PhaseContext,
+  linker: RecordLinker,
+  onPerson: ((doc: PersonDocument) => void) | undefined,
+): Promise<LinkagePopulation> {
+  const orphans: OpenOrphan[] = [];
   const held: LinkPerson[] = [];
   for await (const doc of allPersons(ctx.persons)) {
-    const personal = ctx.protector.openFromDocument<PersonalFields>(doc._id, doc.personal);
-    const person: LinkPerson = {
-      personId: doc._id,
-      citizenId: personal?.citizenId,
-      name: personal?.name,
-      birthDate: doc.birthDate,
-      gender: doc.gender,
-      region: doc.householdRegion ?? undefined,
-    };
-    if (doc.sources.includes('household-registration')) held.push(person);
+    onPerson?.(doc);
+    const person = linkPerson(ctx, doc);
+    if (heldByHousehold(doc)) held.push(person);
     else orphans.push({ doc, person });
   }
-  // In id order whatever order the store read them in, so ties between candidates fall the same
-  // way on every store.
-  const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   held.sort((a, b) => byId(a.personId, b.personId));
   orphans.sort((a, b) => byId(a.doc._id, b.doc._id));
   const index = linker.create();
   for (const person of held) index.add(person);
-  const decidedOrphans = await decisions.getMany(orphans.map((o) => `person:${o.doc._id}`));
-  const openOrphans = orphans.filter((o) => (decidedOrphans.get(`person:${o.doc._id}`)?.outcome ?? 'none') === 'none');
+  // Quarantined rows may belong to any known person, those without a household here too; an
+  // orphan is linked to household persons only.
+  for (const { person } of orphans) index.add(person, { secondary: true });
+  const open = await openOf(
+    ctx,
+    orphans.map((o) => o.doc),
+  );
+  return { index, openOrphans: new Map(orphans.filter((o) => open.has(o.doc._id)).map((o) => [o.doc._id, o])) };
+}
 
-  ctx.run.counts.recordsConsidered = pending.length + openOrphans.length;
-  await ctx.progress('linkage', 0, ctx.run.counts.recordsConsidered);
-  await linkOrphans(ctx, index, openOrphans);
-  if (pending.length === 0) return;
-  // Quarantined rows may belong to any known person, those without a household here too.
-  for (const { person } of orphans) index.add(person);
-  for (let i = 0; i < pending.length; i += LINK_BATCH) {
-    await linkRows(ctx, index, pending.slice(i, i + LINK_BATCH));
-    await ctx.progress('linkage', openOrphans.length + Math.min(i + LINK_BATCH, pending.length), ctx.run.counts.recordsConsidered);
+/** An earlier run's population with the persons changed since put in. */
+async function updatedPopulation(
+  ctx: PhaseContext,
+  population: LinkagePopulation,
+  changed: readonly PersonDocument[],
+): Promise<LinkagePopulation> {
+  const open = await openOf(
+    ctx,
+    changed.filter((doc) => !heldByHousehold(doc)),
+  );
+  for (const doc of changed) {
+    const person = linkPerson(ctx, doc);
+    const household = heldByHousehold(doc);
+    population.index.add(person, { secondary: !household });
+    if (!household && open.has(doc._id)) population.openOrphans.set(doc._id, { doc, person });
+    else population.openOrphans.delete(doc._id);
   }
+  return population;
 }
 
 /** Quarantined rows of completed imports that failed on their ID and have no decision yet (or only "none"). */
@@ -100,7 +188,8 @@ async function undecidedRows(ctx: PhaseContext): Promise<Candidate[]> {
   return pending;
 }
 
-async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[]): Promise<void> {
+/** Links a slice of rows; the persons it recorded something on. */
+async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[]): Promise<string[]> {
   const { run } = ctx;
   const now = new Date().toISOString();
   const ops: WriteOp[] = [];
@@ -174,6 +263,7 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
   }
   if (requests.length > 0) await ctx.execute(requests);
   await ctx.reads.write(ops);
+  return requests.map((r) => r.id);
 }
 
 /**
@@ -185,16 +275,20 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
 async function linkOrphans(
   ctx: PhaseContext,
   index: LinkIndex,
-  orphans: Array<{ doc: PersonDocument; person: LinkPerson }>,
-): Promise<void> {
+  orphans: readonly OpenOrphan[],
+): Promise<Array<{ orphan: string; person: string }>> {
   const { run } = ctx;
+  const linked: Array<{ orphan: string; person: string }> = [];
   const now = new Date().toISOString();
   for (let i = 0; i < orphans.length; i += LINK_BATCH) {
     const ops: WriteOp[] = [];
     const requests: PersonCommandRequest<string>[] = [];
     for (const { doc: orphan, person } of orphans.slice(i, i + LINK_BATCH)) {
       // Region left out: an orphan's region, if any, is where its own source placed it.
-      const decision = index.link({ citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender });
+      const decision = index.link(
+        { citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender },
+        { householdOnly: true },
+      );
       const ref = `person:${orphan._id}`;
       // Both sides hold a valid ID here, so "the same person typed wrongly" needs both the IDs
       // near each other and the names agreeing. Name, birth date and gender alone are shared
@@ -232,6 +326,7 @@ async function linkOrphans(
       }
       run.counts.linked++;
       const target = decision.personId as PersonId;
+      linked.push({ orphan: orphan._id, person: target });
       const evidence = { decidedBy: 'automatic' as const, score: decision.score, fields: decision.fields };
       requests.push({ key: ref, id: target, command: linkRecordCommand(ref, recordSource, run.startedAt, evidence) });
       for (const e of orphan.enrollments) {
@@ -248,6 +343,7 @@ async function linkOrphans(
     await ctx.reads.write(ops);
     await ctx.progress('linkage', Math.min(i + LINK_BATCH, orphans.length), run.counts.recordsConsidered);
   }
+  return linked;
 }
 
 /**

@@ -15,10 +15,15 @@ export interface LinkResult {
 export type LinkPerson = LinkagePerson;
 
 export interface LinkIndex {
-  add(person: LinkPerson): void;
-  /** Whether a person with this id was added. */
+  /** The configuration the index was built under (a run with another one builds afresh). */
+  readonly configKey: string;
+  /** Adds a person, or replaces them when added before; `secondary`: not held by the household register. */
+  add(person: LinkPerson, options?: { secondary?: boolean }): void;
+  remove(personId: string): void;
+  /** Whether a person with this id is held. */
   has(personId: string): boolean;
-  link(record: LinkInput): LinkResult;
+  /** `householdOnly`: only persons added without `secondary` are candidates. */
+  link(record: LinkInput, options?: { householdOnly?: boolean }): LinkResult;
 }
 
 /**
@@ -37,23 +42,35 @@ export class RecordLinker {
     return this.config.LINKAGE_CONFIG ? loadLinkageConfig(this.config.LINKAGE_CONFIG) : loadLinkageConfig();
   }
 
+  /** The configuration a run would use now, as LinkIndex.configKey says it. */
+  configKey(): string {
+    return JSON.stringify(this.loadConfig());
+  }
+
   create(): LinkIndex {
-    const linker = new Linker(this.loadConfig());
+    const config = this.loadConfig();
+    const linker = new Linker(config);
     const regions = new Map<string, string | undefined>();
     this.logger.log('Linkage index created');
     return {
-      add: (person) => {
+      configKey: JSON.stringify(config),
+      add: (person, options) => {
         regions.set(person.personId, person.region);
-        linker.add(person);
+        linker.add(person, { secondary: options?.secondary });
       },
-      has: (personId) => regions.has(personId),
-      link: (record) => {
-        const decision = linker.link(record);
+      remove: (personId) => {
+        regions.delete(personId);
+        linker.remove(personId);
+      },
+      has: (personId) => linker.has(personId),
+      link: (record, options) => {
+        const only = { primaryOnly: options?.householdOnly };
+        const decision = linker.link(record, only);
         const fields = Object.fromEntries(Object.entries(decision.fields).map(([k, v]) => [k, { level: v.level, weight: v.weight }]));
         let candidates: LinkResult['candidates'] = [];
         if (decision.outcome === 'possible') {
           candidates = linker
-            .compareCandidates(record)
+            .compareCandidates(record, only)
             .sort((a, b) => b.score - a.score)
             .slice(0, 3)
             .map((c) => ({

@@ -3,7 +3,8 @@
  * whose verdict changes. That is only right if, for every history and every run date, the
  * read-model verdict says "unchanged" exactly when the decider records nothing, and names the
  * status the decider records otherwise. Histories are decided by the real decider and folded
- * into documents by the real projection evolve.
+ * into documents by the real projection evolve. And a verdict stands, with no new fact, until the
+ * date nextVerdictDate names (a run on changes judges the person again on that date).
  */
 import fc from 'fast-check';
 import { CitizenId, InsuranceType, citizenIdCheckCharacter } from '@registry/domain';
@@ -11,12 +12,24 @@ import { runs } from '@registry/domain/testing/properties';
 import type { NewEvent } from '@registry/event-store';
 import { FakeLog, PersonScript, freshKeys, ref, type Keys } from '../../../../test/support/person-events';
 import { PersonDocument, evolvePersonDocument } from '../persons/projections/person-document';
-import { readModelVerdict, sameAsLastVerdict } from './verdict';
+import { nextVerdictDate, readModelVerdict, sameAsLastVerdict } from './verdict';
 
 jest.setTimeout(120_000);
 
 const TOWNSHIPS = ['440305001', '440303001', '440106002'];
 const TYPES: InsuranceType[] = ['110', '170', '310', '390'];
+/** Dates after a run's, to hold its verdict to until its next verdict date. */
+const LATER_DAYS = [
+  '2024-05-01',
+  '2024-06-15',
+  '2024-08-17',
+  '2024-08-18',
+  '2024-08-19',
+  '2024-09-30',
+  '2024-10-01',
+  '2024-12-31',
+  '2025-06-01',
+];
 const MONTHS = ['2024-01', '2024-03', '2024-05', '2024-06', '2024-07', '2024-08', '2024-09', '2024-11', '2025-02'];
 
 /** A valid ID with the given birth date (YYYYMMDD): newborns make the date-dependent rules bite. */
@@ -46,6 +59,8 @@ describe('the read-model verdict', () => {
   it('is unchanged exactly when the decider records nothing, and otherwise is the verdict it records', () => {
     let decided = 0;
     let recorded = 0;
+    let heldUntilNext = 0;
+    let datedVerdicts = 0;
     let serial = 0;
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), (steps) => {
@@ -94,6 +109,19 @@ describe('the read-model verdict', () => {
           const doc = docs.get(script.stream)!;
           const verdict = readModelVerdict(doc, '44', occurredAt);
           const same = sameAsLastVerdict(doc, verdict);
+          // Until the date nextVerdictDate names, the calendar alone changes nothing.
+          const next = nextVerdictDate(doc, verdict, date);
+          for (const later of LATER_DAYS) {
+            if (later <= date || (next !== undefined && later >= next)) continue;
+            const then = readModelVerdict(doc, '44', `${later}T09:00:00.000Z`);
+            expect({ status: then.status, evidence: then.evidence }).toEqual({ status: verdict.status, evidence: verdict.evidence });
+            heldUntilNext++;
+          }
+          if (next !== undefined) {
+            expect(next > date).toBe(true);
+            // On that date something may change; the day before, nothing did.
+            datedVerdicts++;
+          }
           const events = script.run({
             type: 'DetermineCoverage',
             data: { ...ref('comparison', occurredAt), source: 'comparison', runId: `run-${decided}`, localProvince: '44' },
@@ -117,5 +145,7 @@ describe('the read-model verdict', () => {
     // Both answers occurred many times: the property was tested, not skipped.
     expect(decided - recorded).toBeGreaterThan(100);
     expect(recorded).toBeGreaterThan(100);
+    expect(heldUntilNext).toBeGreaterThan(100);
+    expect(datedVerdicts).toBeGreaterThan(50);
   });
 });

@@ -6,6 +6,15 @@ import { BIRTH_DATE, BIRTH_YEAR } from '../../persons/dto/persons.responses';
 const PHASES = ['starting', 'ministry-inquiry', 'linkage', 'determination', 'done'];
 
 export class ComparisonProgressDto {
+  @ApiPropertyOptional({ enum: ['full', 'changes'], description: 'full: every person; changes: what changed since the last completed run' })
+  scope?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'The event log position the run began reading after (a later run on changes starts there)',
+  })
+  logFrom?: number;
+
   @ApiProperty({ enum: PHASES })
   phase: string;
 
@@ -58,6 +67,15 @@ export class ComparisonRunDto {
     description: 'interrupted: the service stopped or crashed during the run; the next run redoes its work',
   })
   state: string;
+
+  @ApiPropertyOptional({ enum: ['full', 'changes'], description: 'full: every person; changes: what changed since the last completed run' })
+  scope?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'The event log position the run began reading after (a later run on changes starts there)',
+  })
+  logFrom?: number;
 
   @ApiProperty({ enum: PHASES })
   phase: string;
