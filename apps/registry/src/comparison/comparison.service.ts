@@ -237,23 +237,29 @@ export class ComparisonService implements BeforeApplicationShutdown {
    * other departments still unlinked are linked again as in a full run. The inquiry asks about
    * the uninsured among those persons only: the others' answers were recorded before.
    */
-  private async runOnChanges(ctx: PhaseContext, previous: ComparisonRun): Promise<LinkagePopulation> {
+  private async runOnChanges(
+    ctx: PhaseContext,
+    previous: ComparisonRun,
+    timed: <T>(name: string, phase: () => Promise<T>) => Promise<T>,
+  ): Promise<LinkagePopulation> {
     const { run } = ctx;
-    const changed = await this.personsChangedSince(previous.logFrom!, previous._id);
+    const changed = await timed('changedPersons', () => this.personsChangedSince(previous.logFrom!, previous._id));
     const dates = ctx.reads.collection<VerdictDateDoc>(VERDICT_DATES);
     await dates.ensureIndexes([{ name: 'due', fields: [['due', 1]] }]);
     for await (const due of dates.scan({ due: { lte: run.startedAt.slice(0, 10) } })) changed.add(due._id);
     const cached = this.linkage;
     const reuse = cached?.runId === previous._id && cached.configKey === this.linker.configKey();
-    const linked = reuse
-      ? await runLinkage(ctx, this.linker, { update: { population: cached!.population, changed: await this.documents(ctx, changed) } })
-      : await runLinkage(ctx, this.linker);
+    const linked = await timed('linkage', async () =>
+      reuse
+        ? runLinkage(ctx, this.linker, { update: { population: cached!.population, changed: await this.documents(ctx, changed) } })
+        : runLinkage(ctx, this.linker),
+    );
     for (const id of linked.touched) changed.add(id);
-    await ctx.caughtUp();
-    const asked = await runInquiry(ctx, this.ministry, await this.documents(ctx, changed));
+    await timed('linkageCatchUp', () => ctx.caughtUp());
+    const asked = await timed('inquiry', async () => runInquiry(ctx, this.ministry, await this.documents(ctx, changed)));
     for (const id of asked) changed.add(id);
-    await ctx.caughtUp();
-    await runDetermination(ctx, await this.documents(ctx, changed), { forgetDates: true });
+    await timed('inquiryCatchUp', () => ctx.caughtUp());
+    await timed('determination', async () => runDetermination(ctx, await this.documents(ctx, changed), { forgetDates: true }));
     return linked.population;
   }
 
@@ -325,8 +331,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
       await timed('catchUp', () => ctx.caughtUp());
       const previous = run.scope === 'changes' ? await this.lastCompleted() : undefined;
       if (run.scope === 'changes' && previous?.logFrom === undefined) run.scope = 'full';
-      const population =
-        run.scope === 'changes' ? await timed('changes', () => this.runOnChanges(ctx, previous!)) : await this.runFull(ctx, timed);
+      const population = run.scope === 'changes' ? await this.runOnChanges(ctx, previous!, timed) : await this.runFull(ctx, timed);
       this.linkage = { runId: run._id, configKey: population.index.configKey, population };
       run.state = 'completed';
       run.finishedAt = new Date().toISOString();

@@ -72,10 +72,15 @@ export async function runLinkage(
   ]);
   await ctx.reads.collection<IdentityCheckDoc>(IDENTITY_CHECKS).ensureIndexes([{ name: 'region_path', fields: [['regionPath', 1]] }]);
 
+  let started = Date.now();
   const pending = await undecidedRows(ctx);
+  const timings = ctx.run.timings;
+  if (timings) timings.linkageRows = Date.now() - started;
+  started = Date.now();
   const population = options.update
     ? await updatedPopulation(ctx, options.update.population, options.update.changed)
     : await freshPopulation(ctx, linker, options.onPerson);
+  if (timings) timings.linkagePopulation = Date.now() - started;
   const { index } = population;
   // In id order whatever order the store read them in, so ties fall the same way on every store.
   const openOrphans = [...population.openOrphans.values()].sort((a, b) => byId(a.doc._id, b.doc._id));
