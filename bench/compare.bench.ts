@@ -172,18 +172,21 @@ async function main(): Promise<void> {
               ...(done.error ? [`  error: ${done.error.code}: ${done.error.message}`] : []),
             ].join('\n') + '\n',
           );
-          const score = await app.get(ScoreService).score(out);
-          const l = score.linkage;
-          process.stdout.write(
-            [
-              `linkage: precision ${pct(l.precision)}, recall ${pct(l.recall)}, F1 ${pct(l.f1)}`,
-              `  records without an exact ID: ${l.hardRecords}, recall ${pct(l.hardRecall)}; carrying more than a name: ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)}; waiting for review ${l.pendingReview}; rows without an ID whose person no row identifies (not counted): ${l.unplaceable}, recall counting them as misses ${pct(l.hardRecallCountingUnplaceable)}`,
-              `  hard misses by the row's quarantine reason: ${JSON.stringify(l.hardMissesByKind)}`,
-              `coverage status agreement with the truth: ${pct(score.coverage.agreement)} of ${score.coverage.persons} in-scope persons`,
-              `  disagreements (truth→registry): ${JSON.stringify(score.coverage.confusion)}`,
-              `peak RSS overall ${mb(peak)}`,
-            ].join('\n') + '\n',
-          );
+          // BENCH_SCORE=0 leaves the scoring out (for timing the runs alone).
+          if (process.env.BENCH_SCORE !== '0') {
+            const score = await app.get(ScoreService).score(out);
+            const l = score.linkage;
+            process.stdout.write(
+              [
+                `linkage: precision ${pct(l.precision)}, recall ${pct(l.recall)}, F1 ${pct(l.f1)}`,
+                `  records without an exact ID: ${l.hardRecords}, recall ${pct(l.hardRecall)}; carrying more than a name: ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)}; waiting for review ${l.pendingReview}; rows without an ID whose person no row identifies (not counted): ${l.unplaceable}, recall counting them as misses ${pct(l.hardRecallCountingUnplaceable)}`,
+                `  hard misses by the row's quarantine reason: ${JSON.stringify(l.hardMissesByKind)}`,
+                `coverage status agreement with the truth: ${pct(score.coverage.agreement)} of ${score.coverage.persons} in-scope persons`,
+                `  disagreements (truth→registry): ${JSON.stringify(score.coverage.confusion)}`,
+                `peak RSS overall ${mb(peak)}`,
+              ].join('\n') + '\n',
+            );
+          }
           if (process.env.BENCH_VERIFY) {
             const missed = await verdictsMissed(app, done.startedAt);
             process.stdout.write(`verification: every person's verdict decided again on their stream records ${missed} more verdicts\n`);

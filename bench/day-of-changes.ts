@@ -30,7 +30,8 @@ function citizenId(first17: string): CitizenId {
   return parsed.value;
 }
 
-export async function applyDayOfChanges(app: INestApplicationContext, count: number, province = '44'): Promise<DayOfChanges> {
+/** `round`: a later batch of the same day picks other persons and records other facts. */
+export async function applyDayOfChanges(app: INestApplicationContext, count: number, round = 0, province = '44'): Promise<DayOfChanges> {
   const persons = await app.get(ProjectionsService).collection<PersonDocument>(PERSONS_PROJECTION, PERSONS_COLLECTION);
   const protector = app.get(PersonalDataProtector);
   const key = app.get(KeyRing).personIdKey;
@@ -57,7 +58,7 @@ export async function applyDayOfChanges(app: INestApplicationContext, count: num
   const send = (id: string, command: PersonCommand) => batch.push({ key: id, id, command });
   const ref = (source: 'insurance-enrollment' | 'health' | 'household-registration' | 'operator' | 'card-library', j: number) => ({
     source,
-    sourceRecordId: `day-of-changes:${day}:${j}`,
+    sourceRecordId: `day-of-changes:${day}:${round}:${j}`,
     occurredAt,
   });
   let seen = 0;
@@ -65,7 +66,7 @@ export async function applyDayOfChanges(app: INestApplicationContext, count: num
   // A filtered scan pages in id order through the whole table for every page: filtered here instead.
   for await (const doc of persons.scan()) {
     if (!doc.householdRegion?.startsWith(province)) continue;
-    if (seen++ % step !== 0 || j >= count || !parsePersonId(doc._id)) continue;
+    if ((seen++ + round) % step !== 0 || j >= count || !parsePersonId(doc._id)) continue;
     const id = doc._id;
     const local = doc.enrollments.filter(
       (e) => e.provinceCode.startsWith(province) && (e.contributionStatus === '1' || e.contributionStatus === '2'),
@@ -110,7 +111,7 @@ export async function applyDayOfChanges(app: INestApplicationContext, count: num
         // A new household person in the same county: a newborn every other time.
         const county = (doc.householdRegion ?? '').slice(0, 6);
         const born = j % 20 === 9 ? newborn : '19900101';
-        const cid = citizenId(`${county}${born}${String(j % 1000).padStart(3, '0')}`.slice(0, 17));
+        const cid = citizenId(`${county}${born}${String((j + 337 * round) % 1000).padStart(3, '0')}`.slice(0, 17));
         const newId = personIdFor(cid, key);
         send(newId, {
           type: 'RegisterPerson',

@@ -112,6 +112,25 @@ describe('a comparison run on changes', () => {
     expect(await verdicts()).toEqual(afterChanges);
   });
 
+  it('takes in facts recorded while the run before it went', async () => {
+    const comparison = t.app.get(ComparisonService);
+    await t.caughtUp();
+    const started = await comparison.start(caller, 'cli', { scope: 'full' });
+    // Recorded while the full run goes: before, during or after its reading, the next run on
+    // changes must judge these persons.
+    const day = await applyDayOfChanges(t.app, 60, 1);
+    expect(day.changed).toBeGreaterThanOrEqual(60);
+    const during = await comparison.waitFor(started._id);
+    expect(during.state).toBe('completed');
+    expect(during.logTo).toBeGreaterThan(during.logFrom!);
+    const changes = await run('changes');
+    expect(changes.scope).toBe('changes');
+    const afterChanges = await verdicts();
+    const full = await run('full');
+    expect(full.counts.statusChanges).toBe(0);
+    expect(await verdicts()).toEqual(afterChanges);
+  });
+
   it('with nothing new, judges no one but persons whose verdict date has come, and records nothing', async () => {
     const again = await run('changes');
     expect(again.scope).toBe('changes');

@@ -23,6 +23,8 @@ export interface ComparisonRun extends Document {
   scope?: RunScope;
   /** The event log's head when the run began reading: a later run on changes reads the log after it. */
   logFrom?: number;
+  /** The log's head when the run ended; what others recorded between logFrom and logTo is noted apart. */
+  logTo?: number;
   phase: RunPhase;
   startedBy: { operator: string; role: string; region: string; channel: string };
   startedAt: string;

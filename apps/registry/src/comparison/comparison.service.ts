@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { PERSON_EVENT_TYPES } from '@registry/domain';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
-import { Document, READ_STORE, ReadStore } from '@registry/read-store';
+import { Document, READ_STORE, ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { ProblemException } from '../common/problem';
@@ -36,6 +36,14 @@ class RunInterrupted extends Error {
 const COMPARISON_START_TICKETS = 'comparison_start_tickets';
 const START_CLAIM_MS = 30_000;
 const PERSON_STREAM_PREFIX = 'person-';
+
+/** Persons others recorded facts on while a run went: the next run on changes takes them in. */
+const CHANGED_DURING_RUN = 'comparison_changed_during_run';
+
+interface ChangedDuringRunDoc extends Document {
+  runId: string;
+  personId: string;
+}
 /** Progress within a phase is written at most this often. */
 const PROGRESS_INTERVAL_MS = 1_000;
 
@@ -243,7 +251,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
     timed: <T>(name: string, phase: () => Promise<T>) => Promise<T>,
   ): Promise<LinkagePopulation> {
     const { run } = ctx;
-    const changed = await timed('changedPersons', () => this.personsChangedSince(previous.logFrom!, previous._id));
+    const changed = await timed('changedPersons', () => this.changedSince(previous));
     const dates = ctx.reads.collection<VerdictDateDoc>(VERDICT_DATES);
     await dates.ensureIndexes([{ name: 'due', fields: [['due', 1]] }]);
     for await (const due of dates.scan({ due: { lte: run.startedAt.slice(0, 10) } })) changed.add(due._id);
@@ -263,12 +271,52 @@ export class ComparisonService implements BeforeApplicationShutdown {
     return linked.population;
   }
 
-  /** Person streams with facts recorded after `from`, other than the run `skipRun`'s own records and verdicts. */
-  private async personsChangedSince(from: number, skipRun: string): Promise<Set<string>> {
+  /**
+   * Persons with facts recorded since `previous` began reading, its own records left out: those
+   * recorded while it ran (it noted them at its end, see noteChangesDuringRun) and those after.
+   */
+  private async changedSince(previous: ComparisonRun): Promise<Set<string>> {
+    if (previous.logTo === undefined) return this.personsChangedSince(previous.logFrom!, previous._id);
+    const ids = await this.personsChangedSince(previous.logTo);
+    for await (const noted of this.reads.collection<ChangedDuringRunDoc>(CHANGED_DURING_RUN).scan({ runId: previous._id })) {
+      ids.add(noted.personId);
+    }
+    return ids;
+  }
+
+  /**
+   * At the end of a run: the log's head then (`logTo`), and the persons others recorded facts on
+   * while the run went (after `logFrom`, not the run's own records), noted for the next run on
+   * changes, which then reads the log only after `logTo`. Notes of earlier runs are dropped.
+   */
+  private async noteChangesDuringRun(run: ComparisonRun): Promise<void> {
+    const logTo = await this.events.headPosition();
+    const noted = this.reads.collection<ChangedDuringRunDoc>(CHANGED_DURING_RUN);
+    await noted.ensureIndexes([{ name: 'run', fields: [['runId', 1]] }]);
+    let ops: WriteOp[] = [];
+    const flush = async () => {
+      if (ops.length > 0) await this.reads.write(ops);
+      ops = [];
+    };
+    for await (const old of noted.scan({ runId: { ne: run._id } })) {
+      ops.push({ kind: 'delete', collection: CHANGED_DURING_RUN, id: old._id });
+      if (ops.length >= 1000) await flush();
+    }
+    for (const personId of await this.personsChangedSince(run.logFrom!, run._id, logTo)) {
+      ops.push({ kind: 'upsert', collection: CHANGED_DURING_RUN, doc: { _id: `${run._id}:${personId}`, runId: run._id, personId } });
+      if (ops.length >= 1000) await flush();
+    }
+    await flush();
+    run.logTo = logTo;
+  }
+
+  /** Person streams with facts recorded after `from` (up to `to`), other than the run `skipRun`'s own records, and no verdicts. */
+  private async personsChangedSince(from: number, skipRun?: string, to = Number.POSITIVE_INFINITY): Promise<Set<string>> {
     const ids = new Set<string>();
     const eventTypes = PERSON_EVENT_TYPES.filter((t) => t !== 'CoverageStatusDetermined');
     for await (const e of this.events.readAll({ fromPosition: from, filter: { eventTypes, streamPrefixes: [PERSON_STREAM_PREFIX] } })) {
-      if (e.metadata.correlationId === skipRun) continue;
+      if (e.position > to) break;
+      if (skipRun !== undefined && e.metadata.correlationId === skipRun) continue;
       ids.add(e.stream.slice(PERSON_STREAM_PREFIX.length));
     }
     return ids;
@@ -333,6 +381,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
       if (run.scope === 'changes' && previous?.logFrom === undefined) run.scope = 'full';
       const population = run.scope === 'changes' ? await this.runOnChanges(ctx, previous!, timed) : await this.runFull(ctx, timed);
       this.linkage = { runId: run._id, configKey: population.index.configKey, population };
+      await timed('noteChanges', () => this.noteChangesDuringRun(run));
       run.state = 'completed';
       run.finishedAt = new Date().toISOString();
       await this.progress(run, 'done', run.progress.total, run.progress.total);

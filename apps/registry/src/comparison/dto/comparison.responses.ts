@@ -15,6 +15,9 @@ export class ComparisonProgressDto {
   })
   logFrom?: number;
 
+  @ApiPropertyOptional({ type: 'integer', description: 'The event log position when the run ended' })
+  logTo?: number;
+
   @ApiProperty({ enum: PHASES })
   phase: string;
 
@@ -77,6 +80,9 @@ export class ComparisonRunDto {
   })
   logFrom?: number;
 
+  @ApiPropertyOptional({ type: 'integer', description: 'The event log position when the run ended' })
+  logTo?: number;
+
   @ApiProperty({ enum: PHASES })
   phase: string;
 
@@ -101,7 +107,8 @@ export class ComparisonRunDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'integer' },
-    description: 'Milliseconds each step of the run took (catchUp, linkage, linkageCatchUp, inquiry, inquiryCatchUp, determination)',
+    description:
+      'Milliseconds each step of the run took (catchUp, changedPersons, linkageRows, linkagePopulation, linkage, linkageCatchUp, inquiry, inquiryCatchUp, determination)',
   })
   timings?: Record<string, number>;
 }
