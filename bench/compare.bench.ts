@@ -178,7 +178,7 @@ async function main(): Promise<void> {
             const l = score.linkage;
             process.stdout.write(
               [
-                `linkage: precision ${pct(l.precision)}, recall ${pct(l.recall)}, F1 ${pct(l.f1)}`,
+                `linkage: precision ${pct(l.precision)}, recall ${pct(l.recall)}, F1 ${pct(l.f1)}; ${l.falsePositives} wrong attributions of ${l.predictedLinks} ${JSON.stringify(l.falsePositivesByKind)}`,
                 `  records without an exact ID: ${l.hardRecords}, recall ${pct(l.hardRecall)}; carrying more than a name: ${l.hardRecordsBeyondName}, recall ${pct(l.hardRecallBeyondName)}; waiting for review ${l.pendingReview}; rows without an ID whose person no row identifies (not counted): ${l.unplaceable}, recall counting them as misses ${pct(l.hardRecallCountingUnplaceable)}`,
                 `  hard misses by the row's quarantine reason: ${JSON.stringify(l.hardMissesByKind)}`,
                 `coverage status agreement with the truth: ${pct(score.coverage.agreement)} of ${score.coverage.persons} in-scope persons`,
