@@ -14,12 +14,16 @@ const LINK_BATCH = 2000;
 interface Candidate {
   rejection: ImportRejection;
   source: string;
+  /** The row's earlier decision, "none" (rows with another outcome are not linked again). */
+  prior?: LinkDecisionDoc;
 }
 
 /** A person known only from departments other than the household register, not yet taken for a household person. */
 export interface OpenOrphan {
   doc: PersonDocument;
   person: LinkPerson;
+  /** The score of the orphan's last "none" decision, when it has one: an equal one is not written again. */
+  priorScore?: number;
 }
 
 /**
@@ -117,9 +121,14 @@ function linkPerson(ctx: PhaseContext, doc: PersonDocument): LinkPerson {
 const heldByHousehold = (doc: PersonDocument) => doc.sources.includes('household-registration');
 
 /** Whether a person of other departments still waits for a link (no decision yet, or "none"). */
-async function openOf(ctx: PhaseContext, orphans: readonly PersonDocument[]): Promise<Set<string>> {
+async function openOf(ctx: PhaseContext, orphans: readonly PersonDocument[]): Promise<Map<string, number | undefined>> {
   const decided = await ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS).getMany(orphans.map((o) => `person:${o._id}`));
-  return new Set(orphans.filter((o) => (decided.get(`person:${o._id}`)?.outcome ?? 'none') === 'none').map((o) => o._id));
+  const open = new Map<string, number | undefined>();
+  for (const o of orphans) {
+    const prior = decided.get(`person:${o._id}`);
+    if ((prior?.outcome ?? 'none') === 'none') open.set(o._id, prior?.score);
+  }
+  return open;
 }
 
 /** Every person, from one pass over the read model. */
@@ -147,7 +156,10 @@ async function freshPopulation(
     ctx,
     orphans.map((o) => o.doc),
   );
-  return { index, openOrphans: new Map(orphans.filter((o) => open.has(o.doc._id)).map((o) => [o.doc._id, o])) };
+  return {
+    index,
+    openOrphans: new Map(orphans.filter((o) => open.has(o.doc._id)).map((o) => [o.doc._id, { ...o, priorScore: open.get(o.doc._id) }])),
+  };
 }
 
 /** An earlier run's population with the persons changed since put in. */
@@ -164,7 +176,7 @@ async function updatedPopulation(
     const person = linkPerson(ctx, doc);
     const household = heldByHousehold(doc);
     population.index.add(person, { secondary: !household });
-    if (!household && open.has(doc._id)) population.openOrphans.set(doc._id, { doc, person });
+    if (!household && open.has(doc._id)) population.openOrphans.set(doc._id, { doc, person, priorScore: open.get(doc._id) });
     else population.openOrphans.delete(doc._id);
   }
   return population;
@@ -185,7 +197,7 @@ async function undecidedRows(ctx: PhaseContext): Promise<Candidate[]> {
         const prior = decided.get(r._id);
         if (prior && prior.outcome !== 'none') continue;
         if (r.partial === undefined || !linkableRow(r.reasons)) continue;
-        pending.push({ rejection: r, source: job.source });
+        pending.push({ rejection: r, source: job.source, prior });
       }
       cursor = page.nextCursor;
     } while (cursor);
@@ -199,7 +211,7 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
   const now = new Date().toISOString();
   const ops: WriteOp[] = [];
   const requests: PersonCommandRequest<string>[] = [];
-  for (const { rejection, source } of slice) {
+  for (const { rejection, source, prior } of slice) {
     const fields = rejectionFields(ctx.protector, rejection);
     const input: LinkInput = {
       citizenId: fields.citizenId ?? fields.rawCitizenId,
@@ -222,8 +234,10 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
       runId: run._id,
       decidedAt: now,
     };
-    ops.push({ kind: 'upsert', collection: LINK_DECISIONS, doc: base });
     const repair = decision.outcome === 'none' ? repairable(ctx, index, rejection, source, fields) : undefined;
+    // Still nobody, with the same score: its decision and identity check stand as written.
+    const unchanged = prior?.outcome === 'none' && decision.outcome === 'none' && !repair && prior.score === decision.score;
+    if (!unchanged) ops.push({ kind: 'upsert', collection: LINK_DECISIONS, doc: base });
     if (decision.outcome === 'link' && decision.personId) {
       run.counts.linked++;
       const evidence = { decidedBy: 'automatic' as const, score: decision.score, fields: decision.fields };
@@ -263,6 +277,7 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
     // its person (or a reviewer's queue) leaves it.
     const check =
       decision.outcome === 'none' && !repair ? identityCheck(rejection, source, fields, ctx.reference, run._id, now) : undefined;
+    if (unchanged) continue;
     if (check) ops.push({ kind: 'upsert', collection: IDENTITY_CHECKS, doc: check });
     else if (source === 'household-registration') ops.push({ kind: 'delete', collection: IDENTITY_CHECKS, id: rejection._id });
   }
@@ -288,7 +303,8 @@ async function linkOrphans(
   for (let i = 0; i < orphans.length; i += LINK_BATCH) {
     const ops: WriteOp[] = [];
     const requests: PersonCommandRequest<string>[] = [];
-    for (const { doc: orphan, person } of orphans.slice(i, i + LINK_BATCH)) {
+    for (const open of orphans.slice(i, i + LINK_BATCH)) {
+      const { doc: orphan, person } = open;
       // Region left out: an orphan's region, if any, is where its own source placed it.
       const decision = index.link(
         { citizenId: person.citizenId, name: person.name, birthDate: person.birthDate, gender: person.gender },
@@ -308,6 +324,12 @@ async function linkOrphans(
         level('name') !== 'different';
       const outcome = decision.outcome === 'link' && decision.personId && typedWrongly ? 'link' : 'none';
       const recordSource = (orphan.sources[0] ?? 'insurance-enrollment') as SourceKind;
+      if (outcome === 'none' && open.priorScore === decision.score) {
+        // Still nobody, with the same score: the decision stands as written.
+        run.counts.notLinked++;
+        continue;
+      }
+      open.priorScore = outcome === 'none' ? decision.score : undefined;
       ops.push({
         kind: 'upsert',
         collection: LINK_DECISIONS,
