@@ -5,17 +5,25 @@ import { BIRTH_DATE, BIRTH_YEAR } from '../../persons/dto/persons.responses';
 
 const PHASES = ['starting', 'ministry-inquiry', 'linkage', 'determination', 'done'];
 
+// Fields a run and its progress both show, documented once.
+const ScopeProperty = ApiPropertyOptional({
+  enum: ['full', 'changes'],
+  description: 'full: every person; changes: what changed since the last completed run',
+});
+const LogFromProperty = ApiPropertyOptional({
+  type: 'integer',
+  description: 'The event log position the run began reading after (a later run on changes starts there)',
+});
+const LogToProperty = ApiPropertyOptional({ type: 'integer', description: 'The event log position when the run ended' });
+
 export class ComparisonProgressDto {
-  @ApiPropertyOptional({ enum: ['full', 'changes'], description: 'full: every person; changes: what changed since the last completed run' })
+  @ScopeProperty
   scope?: string;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    description: 'The event log position the run began reading after (a later run on changes starts there)',
-  })
+  @LogFromProperty
   logFrom?: number;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'The event log position when the run ended' })
+  @LogToProperty
   logTo?: number;
 
   @ApiProperty({ enum: PHASES })
@@ -71,16 +79,13 @@ export class ComparisonRunDto {
   })
   state: string;
 
-  @ApiPropertyOptional({ enum: ['full', 'changes'], description: 'full: every person; changes: what changed since the last completed run' })
+  @ScopeProperty
   scope?: string;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    description: 'The event log position the run began reading after (a later run on changes starts there)',
-  })
+  @LogFromProperty
   logFrom?: number;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'The event log position when the run ended' })
+  @LogToProperty
   logTo?: number;
 
   @ApiProperty({ enum: PHASES })
