@@ -1,5 +1,5 @@
 import { CoverageAssessment, NEWBORN_ENROLMENT_DAYS, assessRegistryCoverage, datePart } from '@registry/domain';
-import type { PersonDocument } from '../persons/projections/person-document';
+import { PersonDocument, coverageFactsOf } from '../persons/projections/person-document';
 
 /**
  * The verdict the decider would give a person (DetermineCoverage: the registry's coverage
@@ -9,19 +9,7 @@ import type { PersonDocument } from '../persons/projections/person-document';
  * A property test (verdict.spec.ts) holds the two to the same answer over generated histories.
  */
 export function readModelVerdict(doc: PersonDocument, localProvince: string, occurredAt: string): CoverageAssessment {
-  return assessRegistryCoverage(
-    {
-      deceased: doc.deceased,
-      householdStatus: doc.householdStatus,
-      cancellationReason: doc.cancellationReason as never,
-      enrollments: doc.enrollments,
-      openConflicts: doc.openConflicts.length,
-      birthDate: doc.birthDate,
-      exemptions: doc.exemptions,
-    },
-    localProvince,
-    datePart(occurredAt),
-  );
+  return assessRegistryCoverage(coverageFactsOf(doc), localProvince, datePart(occurredAt));
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

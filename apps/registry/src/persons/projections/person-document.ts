@@ -100,6 +100,19 @@ export interface PersonDocumentCodec {
 
 const PERSONAL_EVENTS = new Set(['PersonRegistered', 'PersonDetailsChanged', 'RecordCorrected']);
 
+/** The facts of a person document that the registry's coverage rules judge. */
+export function coverageFactsOf(doc: PersonDocument): Parameters<typeof assessRegistryCoverage>[0] {
+  return {
+    deceased: doc.deceased,
+    householdStatus: doc.householdStatus,
+    cancellationReason: doc.cancellationReason as never,
+    enrollments: doc.enrollments,
+    openConflicts: doc.openConflicts.length,
+    birthDate: doc.birthDate,
+    exemptions: doc.exemptions,
+  };
+}
+
 /**
  * Sets the coverage fields of `doc` from its facts and returns it. Changes `doc` in place:
  * callers pass only a document this evolve has just created (one copy per event instead
@@ -114,19 +127,7 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
     insuranceTypes.push(e.insuranceType);
     enrollmentStatuses.push(`${e.insuranceType}:${e.contributionStatus}`);
   }
-  const a = assessRegistryCoverage(
-    {
-      deceased: doc.deceased,
-      householdStatus: doc.householdStatus,
-      cancellationReason: doc.cancellationReason as never,
-      enrollments,
-      openConflicts: doc.openConflicts.length,
-      birthDate: doc.birthDate,
-      exemptions: doc.exemptions,
-    },
-    localProvince,
-    asOf,
-  );
+  const a = assessRegistryCoverage(coverageFactsOf(doc), localProvince, asOf);
   doc.insuranceTypes = insuranceTypes;
   doc.enrollmentStatuses = enrollmentStatuses;
   doc.coverageStatus = a.status;
