@@ -192,9 +192,9 @@ export class AppConfig {
   INSTANCE_ID?: string;
 
   /**
-   * LEASE_MS: how long a lease lasts without renewal: the projection workers' (one instance
-   * holds each projection) and the ministry exchange's (one upload and one download at a time
-   * across instances). The holder renews it every third of this; an instance that dies
+   * LEASE_MS: how long a lease lasts without renewal: the projection workers' and the survey
+   * cancellation reaction's (one instance holds each), the ministry exchange's (one upload and
+   * one download at a time across instances) and the reminder sending's (one instance sends). The holder renews it every third of this; an instance that dies
    * without releasing it (kill -9, a lost host) blocks the others this long at most, after
    * which one of them takes over. Shorter means a quicker takeover and more renewal writes.
    */

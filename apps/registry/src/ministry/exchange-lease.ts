@@ -1,78 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { hostname } from 'node:os';
-import { Lease } from '@registry/projections';
 import { READ_STORE, ReadStore } from '@registry/read-store';
+import { LeasedRuns } from '../common/leased-runs';
 import { AppConfig } from '../config/app-config';
 
 /**
- * One exchange run at a time across all instances (the same lease the projection workers
- * use): several stateless instances would otherwise upload the same positions in
- * parallel. Within one instance, concurrent callers join the run in progress.
- *
- * The lease lasts LEASE_MS and is renewed every third of it while the run goes on (a batch
- * may wait on a slow ministry far longer than that), so an instance killed during a run
- * blocks the others for LEASE_MS at most.
+ * One exchange run (upload, download) at a time across all instances: several stateless
+ * instances would otherwise upload the same positions in parallel. The leases are
+ * `ministry:<name>`, held and renewed as LeasedRuns describes.
  */
 @Injectable()
-export class ExchangeLease {
-  private readonly lease: Lease;
-  private readonly running = new Map<string, Promise<unknown>>();
-  private readonly renewEveryMs: number;
-
+export class ExchangeLease extends LeasedRuns {
   constructor(@Inject(READ_STORE) reads: ReadStore, config: AppConfig) {
-    this.lease = new Lease(reads, config.INSTANCE_ID ?? `${hostname()}-${process.pid}`, config.LEASE_MS, () => Date.now());
-    this.renewEveryMs = Math.max(100, Math.floor(config.LEASE_MS / 3));
-  }
-
-  isRunning(name: string): boolean {
-    return this.running.has(name);
-  }
-
-  /**
-   * Runs `fn` holding the lease `name`; `busy` when another instance holds it. `renew`
-   * extends the lease and reports whether it is still ours (call it between batches).
-   */
-  run<T>(name: string, fn: (renew: () => Promise<boolean>) => Promise<T>, busy: () => T): Promise<T> {
-    const current = this.running.get(name);
-    if (current) return current as Promise<T>;
-    const run = (async () => {
-      const key = `ministry:${name}`;
-      const taken = await this.lease.acquire(key);
-      if (!taken.held) return busy();
-      // Renewed in the background while a batch waits on the ministry; once lost, it stays lost.
-      let lost = false;
-      let expiresAt = taken.lease.expiresAt;
-      let renewing = Promise.resolve();
-      const renewOnce = (): Promise<boolean> => {
-        renewing = renewing.then(async () => {
-          if (lost) return;
-          try {
-            const renewed = await this.lease.acquire(key);
-            if (renewed.held) expiresAt = renewed.lease.expiresAt;
-            else lost = true;
-          } catch {
-            // The store did not answer: the lease is ours until it expires; the next renewal decides.
-            if (Date.now() >= expiresAt - this.renewEveryMs) lost = true;
-          }
-        });
-        return renewing.then(() => !lost);
-      };
-      const timer = setInterval(() => void renewOnce(), this.renewEveryMs);
-      timer.unref();
-      try {
-        return await fn(renewOnce);
-      } finally {
-        clearInterval(timer);
-        await renewing;
-        if (!lost) await this.lease.release(key).catch(() => undefined);
-      }
-    })().finally(() => this.running.delete(name));
-    this.running.set(name, run);
-    return run;
-  }
-
-  /** Waits for runs in progress (shutdown). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    super(reads, config, 'ministry:');
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { extname, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { Projection, ProjectionRunner, ProjectionStatus, ReadModels, waitForProjections } from '@registry/projections';
 import { READ_STORE, Collection, Document, ReadStore } from '@registry/read-store';
 import { AppConfig } from '../config/app-config';
+import { instanceName } from '../common/leased-runs';
 import { startThread } from '../common/threads';
 import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
@@ -94,7 +95,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   }
 
   private get instanceId(): string {
-    return this.config.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+    return instanceName(this.config);
   }
 
   /** Whether the runner works in a thread of its own (see the class comment). */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { hostname } from 'node:os';
 import {
   LocalTime,
   ReminderFacts,
@@ -18,9 +17,10 @@ import {
   reminderStreamName,
 } from '@registry/domain';
 import { ConcurrencyError, EVENT_STORE, EventStore } from '@registry/event-store';
-import { Lease, ReadModelNotReadyError } from '@registry/projections';
+import { ReadModelNotReadyError } from '@registry/projections';
 import { Collection, Document, READ_STORE, ReadStore } from '@registry/read-store';
 import { Clock } from '../common/clock';
+import { LeasedRuns, instanceName } from '../common/leased-runs';
 import { CommandContext } from '../common/event-sourcing/command-context';
 import { describeUnexpectedError } from '../common/redact';
 import { AppConfig } from '../config/app-config';
@@ -45,8 +45,6 @@ import {
 const PAGE = 1000;
 const SCHEDULE_BATCH = 500;
 const DISPATCH_BATCH = 100;
-const LEASE = 'reminders:dispatch';
-const LEASE_TTL_MS = 5 * 60_000;
 
 /** A reminder the rules call for and nobody has scheduled yet (as far as the read models know). */
 export interface DueReminder {
@@ -101,7 +99,8 @@ export interface CycleReport {
 @Injectable()
 export class ReminderCycle {
   private readonly logger = new Logger('Reminders');
-  private readonly lease: Lease;
+  /** Sending is one instance at a time: the lease `reminders:dispatch`, renewed while it sends. */
+  private readonly dispatchLease: LeasedRuns;
   private running?: Promise<CycleReport>;
   private readonly context: CommandContext;
 
@@ -117,9 +116,9 @@ export class ReminderCycle {
     @Inject(NOTIFICATIONS) private readonly notifications: NotificationPort,
     config: AppConfig,
   ) {
-    const instance = config.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+    const instance = instanceName(config);
     // Lease expiry is real time, whatever time the cycle evaluates at.
-    this.lease = new Lease(reads, instance, LEASE_TTL_MS, () => Date.now());
+    this.dispatchLease = new LeasedRuns(reads, config, 'reminders:');
     this.context = { operator: `reminders@${instance}`, role: 'system', region: this.reference.provinceCode, channel: 'system' };
   }
 
@@ -316,36 +315,39 @@ export class ReminderCycle {
       report.dispatch = 'quiet-hours';
       return report;
     }
-    if (!(await this.lease.acquire(LEASE)).held) {
-      report.dispatch = 'busy';
-      return report;
-    }
-    try {
-      // Answers first: a citizen who wrote back TD gets nothing more, from this batch on.
-      await this.recordReplies(report);
-      const queue = new Set(fresh);
-      const reminders = await this.collection<ReminderDocument>(REMINDERS_PROJECTION, REMINDERS_COLLECTION);
-      if (reminders) for await (const doc of scan(reminders, { state: 'scheduled' }, ['_id'], 'state')) queue.add(doc._id);
-      const ids = [...queue];
-      for (let i = 0; i < ids.length; i += DISPATCH_BATCH) {
-        if (inQuietHours(this.clock.now(), config)) {
-          report.dispatch = 'stopped-quiet-hours';
-          break;
+    return this.dispatchLease.run(
+      'dispatch',
+      async (renew) => {
+        try {
+          // Answers first: a citizen who wrote back TD gets nothing more, from this batch on.
+          await this.recordReplies(report);
+          const queue = new Set(fresh);
+          const reminders = await this.collection<ReminderDocument>(REMINDERS_PROJECTION, REMINDERS_COLLECTION);
+          if (reminders) for await (const doc of scan(reminders, { state: 'scheduled' }, ['_id'], 'state')) queue.add(doc._id);
+          const ids = [...queue];
+          for (let i = 0; i < ids.length; i += DISPATCH_BATCH) {
+            if (inQuietHours(this.clock.now(), config)) {
+              report.dispatch = 'stopped-quiet-hours';
+              break;
+            }
+            if (i > 0 && !(await renew())) {
+              report.dispatch = 'lease-lost';
+              break;
+            }
+            await this.dispatchBatch(ids.slice(i, i + DISPATCH_BATCH), report);
+          }
+          await this.recordReceipts(report);
+          return report;
+        } catch (error) {
+          this.logger.error(`dispatch failed: ${describeUnexpectedError(error)}`);
+          throw error;
         }
-        if (i > 0 && !(await this.lease.acquire(LEASE)).held) {
-          report.dispatch = 'lease-lost';
-          break;
-        }
-        await this.dispatchBatch(ids.slice(i, i + DISPATCH_BATCH), report);
-      }
-      await this.recordReceipts(report);
-      return report;
-    } catch (error) {
-      this.logger.error(`dispatch failed: ${describeUnexpectedError(error)}`);
-      throw error;
-    } finally {
-      await this.lease.release(LEASE).catch(() => undefined);
-    }
+      },
+      () => {
+        report.dispatch = 'busy';
+        return report;
+      },
+    );
   }
 
   private async dispatchBatch(ids: string[], report: CycleReport): Promise<void> {

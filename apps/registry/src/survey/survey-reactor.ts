@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { hostname } from 'node:os';
 import {
   CancelSurveyTaskForPersonChange,
   PersonEvent,
@@ -17,6 +16,7 @@ import {
 import { EVENT_STORE, EventStore, RecordedEvent } from '@registry/event-store';
 import { READ_STORE, ReadStore } from '@registry/read-store';
 import { CommandContext } from '../common/event-sourcing/command-context';
+import { instanceName } from '../common/leased-runs';
 import { Reaction, ReactorRunner } from '../common/event-sourcing/reactor';
 import { AppConfig } from '../config/app-config';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -144,7 +144,9 @@ export class SurveyReactor implements OnApplicationBootstrap, OnApplicationShutd
       commands.execute(new ExecuteSurveyCommands(requests, context)),
     );
     this.runner = new ReactorRunner(events, reads, reaction, {
-      instanceId: config.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+      instanceId: instanceName(config),
+      // Another instance takes the reaction over within LEASE_MS of this one's crash.
+      leaseTtlMs: config.LEASE_MS,
       logger: { warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
     });
   }
