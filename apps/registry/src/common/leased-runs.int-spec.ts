@@ -25,23 +25,53 @@ describe('LeasedRuns (one run at a time across instances, renewed while it runs)
     const a = instance('a', 1000);
     const b = instance('b', 1000);
     let release!: () => void;
-    const running = a.run('job', () => new Promise<string>((resolve) => (release = () => resolve('a ran'))), () => 'a busy');
+    const running = a.run(
+      'job',
+      () => new Promise<string>((resolve) => (release = () => resolve('a ran'))),
+      () => 'a busy',
+    );
     await sleep(50);
     expect(a.isRunning('job')).toBe(true);
-    expect(await b.run('job', async () => 'b ran', () => 'b busy')).toBe('b busy');
+    expect(
+      await b.run(
+        'job',
+        async () => 'b ran',
+        () => 'b busy',
+      ),
+    ).toBe('b busy');
     // Three lease lifetimes later the run still holds it: the background renewal kept it.
     await sleep(3000);
-    expect(await b.run('job', async () => 'b ran', () => 'b busy')).toBe('b busy');
+    expect(
+      await b.run(
+        'job',
+        async () => 'b ran',
+        () => 'b busy',
+      ),
+    ).toBe('b busy');
     release();
     expect(await running).toBe('a ran');
-    expect(await b.run('job', async () => 'b ran', () => 'b busy')).toBe('b ran');
+    expect(
+      await b.run(
+        'job',
+        async () => 'b ran',
+        () => 'b busy',
+      ),
+    ).toBe('b ran');
   });
 
   it('lets callers in one instance join the run in progress instead of starting another', async () => {
     const a = instance('a', 1000);
     let runs = 0;
-    const first = a.run('job', async () => (await sleep(100), ++runs), () => -1);
-    const second = a.run('job', async () => ++runs, () => -1);
+    const first = a.run(
+      'job',
+      async () => (await sleep(100), ++runs),
+      () => -1,
+    );
+    const second = a.run(
+      'job',
+      async () => ++runs,
+      () => -1,
+    );
     expect(await Promise.all([first, second])).toEqual([1, 1]);
     expect(runs).toBe(1);
   });
@@ -54,7 +84,11 @@ describe('LeasedRuns (one run at a time across instances, renewed while it runs)
       async (renew) => {
         // Simulate a stalled holder: its lease document expires and b takes it.
         await reads.collection('projection_leases').upsert({ _id: 'test:job', _position: 99, owner: 'a', expiresAt: 0 }, { position: 99 });
-        const stillOurs = await b.run('job', () => renew(), () => null);
+        const stillOurs = await b.run(
+          'job',
+          () => renew(),
+          () => null,
+        );
         // Lost stays lost, even once b has let the lease go.
         return { stillOurs, later: await renew() };
       },
