@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { KeyObject, createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt, { Algorithm, JwtPayload } from 'jsonwebtoken';
 import { RegionCode, SelfServiceChannels, isSelfServiceChannel } from '@registry/domain';
@@ -50,8 +51,12 @@ export type TokenOrigin = 'local' | 'oidc';
 @Injectable()
 export class TokenService {
   private readonly algorithm: Algorithm;
-  private readonly verifyKey: string | Buffer;
-  private readonly signKey?: string | Buffer;
+  /**
+   * Parsed once: given a string or Buffer, jsonwebtoken parses it on every call, first as a
+   * public key (for an HS256 secret that throws) and then as a secret, about 1 ms a request.
+   */
+  private readonly verifyKey: KeyObject;
+  private readonly signKey?: KeyObject;
   readonly oidc?: OidcVerifier;
 
   constructor(
@@ -62,11 +67,11 @@ export class TokenService {
     this.algorithm = config.JWT_ALGORITHM;
     if (this.algorithm === 'RS256') {
       if (!config.JWT_PUBLIC_KEY_FILE) throw new Error('JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM=RS256');
-      this.verifyKey = readFileSync(config.JWT_PUBLIC_KEY_FILE, 'utf8');
-      this.signKey = config.JWT_PRIVATE_KEY_FILE ? readFileSync(config.JWT_PRIVATE_KEY_FILE, 'utf8') : undefined;
+      this.verifyKey = createPublicKey(readFileSync(config.JWT_PUBLIC_KEY_FILE, 'utf8'));
+      this.signKey = config.JWT_PRIVATE_KEY_FILE ? createPrivateKey(readFileSync(config.JWT_PRIVATE_KEY_FILE, 'utf8')) : undefined;
     } else {
-      this.verifyKey = keys.tokenSecret;
-      this.signKey = keys.tokenSecret;
+      this.verifyKey = createSecretKey(keys.tokenSecret);
+      this.signKey = this.verifyKey;
     }
     if (config.OIDC_ISSUER) this.oidc = new OidcVerifier(config);
   }
