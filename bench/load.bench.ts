@@ -34,7 +34,7 @@ import autocannon from 'autocannon';
 import { openAsBlob, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { CitizenId, personIdFor } from '@registry/domain';
 import { SqliteEventStore } from '@registry/event-store';
@@ -139,6 +139,30 @@ interface PhaseResult {
   /** CPU seconds of the service process (Linux) and of this one during the phase. */
   serviceCpu?: number;
   benchCpu: number;
+  /** Event-loop delay over the phase, ms: the service's (its /metrics, 10-ms resolution) and this process's. */
+  serviceLoop?: LoopDelay;
+  benchLoop: LoopDelay;
+}
+
+interface LoopDelay {
+  p99: number;
+  max: number;
+}
+
+/**
+ * The service's event-loop delay since the previous scrape (prom-client resets its
+ * monitor on each collection of /metrics): what a request waits for the loop before the
+ * service's own timing starts.
+ */
+async function serviceLoopDelay(base: string): Promise<LoopDelay | undefined> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^registry_${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1]) * 1000;
+    const delay = { p99: value('nodejs_eventloop_lag_p99_seconds'), max: value('nodejs_eventloop_lag_max_seconds') };
+    return Number.isFinite(delay.p99) ? delay : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** User + system CPU seconds of a process so far, from /proc (Linux; undefined elsewhere). */
@@ -165,6 +189,9 @@ async function runLoad(
   servicePid?: number,
 ): Promise<PhaseResult> {
   const from = Date.now();
+  await serviceLoopDelay(base);
+  const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+  benchLoop.enable();
   const serviceCpuBefore = processCpuSeconds(servicePid);
   const benchCpuBefore = process.cpuUsage();
   const stats = new Map(endpoints.map((e) => [e.name, new EndpointStats()]));
@@ -226,6 +253,8 @@ async function runLoad(
   await Promise.all(finished);
   const serviceCpuAfter = processCpuSeconds(servicePid);
   const benchCpu = process.cpuUsage(benchCpuBefore);
+  benchLoop.disable();
+  const serviceLoop = await serviceLoopDelay(base);
   return {
     // A timed run: each connection ran exactly that long (from its own offset).
     seconds: 'seconds' in stop ? stop.seconds : (performance.now() - started) / 1000,
@@ -234,6 +263,8 @@ async function runLoad(
     to: Date.now(),
     serviceCpu: serviceCpuBefore !== undefined && serviceCpuAfter !== undefined ? serviceCpuAfter - serviceCpuBefore : undefined,
     benchCpu: (benchCpu.user + benchCpu.system) / 1e6,
+    serviceLoop,
+    benchLoop: { p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
   };
 }
 
@@ -323,6 +354,12 @@ async function printPhase(title: string, endpoints: Endpoint[], result: PhaseRes
         `(${((1000 * result.serviceCpu) / Math.max(1, answered)).toFixed(1)} ms per answered request, projection thread included); ` +
         `this process (the load) ${result.benchCpu.toFixed(1)} s\n`,
     );
+  process.stdout.write(`${loopLine(result)}\n`);
+}
+
+function loopLine(result: PhaseResult): string {
+  const service = result.serviceLoop ? `p99 ${ms(result.serviceLoop.p99)} ms, max ${ms(result.serviceLoop.max)} ms` : 'not read';
+  return `event-loop delay: the service's ${service}; this process's p99 ${ms(result.benchLoop.p99)} ms, max ${ms(result.benchLoop.max)} ms`;
 }
 
 /** Each endpoint alone at its rate: what one request of each kind costs the service, and its latency with nothing else running. */
@@ -351,6 +388,7 @@ async function printEachAlone(base: string, endpoints: Endpoint[], seconds: numb
         result.serviceCpu === undefined ? '—' : `${((1000 * result.serviceCpu) / Math.max(1, arr.length)).toFixed(2)} ms`,
       ])}\n`,
     );
+    process.stdout.write(`  ${loopLine(result)}\n`);
   }
 }
 

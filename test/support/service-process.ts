@@ -67,7 +67,9 @@ export async function stopAllServices(): Promise<void> {
 /** Starts the service and returns at once: for faults that must land while it is still starting. */
 export async function spawnService(dataDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['scripts/run.js', 'apps/registry/src/main.js'], {
+  // SERVICE_NODE_FLAGS: node flags for the service only (a bench's `--cpu-prof`, which NODE_OPTIONS refuses).
+  const flags = (process.env.SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, 'scripts/run.js', 'apps/registry/src/main.js'], {
     cwd: REPO_ROOT,
     env: serviceEnv(dataDir, { PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
