@@ -25,7 +25,7 @@ import { loadProvinceDivisions } from '@registry/ingest/generator/divisions';
 import { personsWanted } from './bench-args';
 import { TokenService } from '../apps/registry/src/auth/token.service';
 import { createApp } from '../apps/registry/src/bootstrap';
-import { AppConfig } from '../apps/registry/src/config/app-config';
+import { AppConfig, importBatchRows } from '../apps/registry/src/config/app-config';
 import { KeyRing } from '../apps/registry/src/config/key-ring';
 import { ExecutePersonCommands, PersonCommandRequest } from '../apps/registry/src/persons/execute-person-commands';
 import { enrollment, registrationCommands } from '../apps/registry/src/persons/person-commands';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     const commands = app.get(CommandBus);
     const keys = app.get(KeyRing);
     const projections = app.get(ProjectionsService);
-    const batchRows = app.get(AppConfig).IMPORT_BATCH_ROWS;
+    const batchRows = importBatchRows(app.get(AppConfig), true);
     const divisions = loadProvinceDivisions('44');
     const counties = divisions.counties.map((c) => c.code);
     const townships = divisions.counties.flatMap((c) => c.townships.map((t) => t.code)).filter((code) => code !== TOWNSHIP);

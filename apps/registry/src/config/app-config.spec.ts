@@ -1,9 +1,11 @@
-import { loadConfig } from './app-config';
+import { importBatchRows, loadConfig } from './app-config';
 
 describe('bulk-load settings', () => {
   it('default to the measured values', () => {
     const config = loadConfig({});
-    expect(config.IMPORT_BATCH_ROWS).toBe(8000);
+    expect(config.IMPORT_BATCH_ROWS).toBeUndefined();
+    expect(importBatchRows(config, true)).toBe(8000);
+    expect(importBatchRows(config, false)).toBe(200);
     expect(config.PROJECTION_BATCH_EVENTS).toBe(24000);
     expect(config.CLI_IMPORT_NICE).toBe(19);
     expect(config.IMPORT_PROGRESS_INTERVAL_MS).toBe(1000);
@@ -19,6 +21,7 @@ describe('bulk-load settings', () => {
     expect([config.PROJECTION_BATCH_EVENTS, config.IMPORT_BATCH_ROWS, config.CLI_IMPORT_NICE, config.IMPORT_PROGRESS_INTERVAL_MS]).toEqual([
       4000, 500, 0, 0,
     ]);
+    expect([importBatchRows(config, true), importBatchRows(config, false)]).toEqual([500, 500]);
   });
 
   it.each([

@@ -96,13 +96,17 @@ export class AppConfig {
   PROJECTION_BATCH_EVENTS = 24000;
 
   /**
-   * IMPORT_BATCH_ROWS: rows per import batch: one event-store transaction. Larger is faster;
-   * memory grows with it.
+   * IMPORT_BATCH_ROWS: rows per import batch: one event-store transaction, decided and
+   * appended in one turn of the thread's event loop. Larger is faster; memory grows with it.
+   * Unset, it is 8,000 in `cli import` (nothing else waits on its thread) and 200 in the
+   * service, whose imports share the thread with HTTP requests: a batch of 8,000 holds every
+   * request behind it for about half a second (see `bench:load`).
    */
-  @Transform(({ value }) => (value === undefined || value === '' ? 8000 : Number(value)))
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsOptional()
   @IsInt()
   @Min(1)
-  IMPORT_BATCH_ROWS = 8000;
+  IMPORT_BATCH_ROWS?: number;
 
   /**
    * IMPORT_PROGRESS_INTERVAL_MS: how often an import stores its progress (counts, quarantined
@@ -605,4 +609,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;
+}
+
+/** Rows per import batch in `cli import` when IMPORT_BATCH_ROWS is unset (measured, bench/RESULTS.md). */
+export const CLI_IMPORT_BATCH_ROWS = 8000;
+/** Rows per import batch in the service when IMPORT_BATCH_ROWS is unset: short turns of the event loop HTTP requests share. */
+export const SERVICE_IMPORT_BATCH_ROWS = 200;
+
+/** The import batch size in effect: IMPORT_BATCH_ROWS, or the default of the CLI or of the service. */
+export function importBatchRows(config: Pick<AppConfig, 'IMPORT_BATCH_ROWS'>, cli = process.env.REGISTRY_CLI === '1'): number {
+  return config.IMPORT_BATCH_ROWS ?? (cli ? CLI_IMPORT_BATCH_ROWS : SERVICE_IMPORT_BATCH_ROWS);
 }

@@ -11,7 +11,7 @@ import { Principal } from '../auth/principal';
 import { deterministicEventId } from '../common/event-sourcing/command-handling';
 import { ProblemException } from '../common/problem';
 import { describeUnexpectedError } from '../common/redact';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, importBatchRows } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -254,7 +254,7 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
       regions: this.reference.regions,
       provinceCode: this.reference.provinceCode,
       personIdKey: this.keys.personIdKey,
-      batchRows: this.config.IMPORT_BATCH_ROWS,
+      batchRows: importBatchRows(this.config),
       progressIntervalMs: this.config.IMPORT_PROGRESS_INTERVAL_MS,
       readLimits: {
         maxRecordBytes: this.config.IMPORT_MAX_ROW_BYTES,
