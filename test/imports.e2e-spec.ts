@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { ImportService } from '../apps/registry/src/imports/import.service';
+import { MetricsService } from '../apps/registry/src/metrics/metrics.service';
 import type { ImportJob } from '../apps/registry/src/imports/import-job';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES, withBadCheckCharacter } from './support/citizens';
@@ -420,6 +421,68 @@ describe('imports over HTTP', () => {
     const log = t.readLog();
     expect(log).toContain('completed'); // the log is the one the imports wrote to
     expectNoCitizenIdIn(log, sent);
+  });
+});
+
+describe('an import in a thread of its own', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  /** 450 rows (three batches of the service's 200): 440 people, five of them sent twice, and five IDs with a wrong check character. */
+  const people = Array.from({ length: 440 }, (_, i) => person(`测试${String.fromCharCode(0x4e00 + i)}`));
+  const rows = [
+    ...people.map((p) => householdRow(p)),
+    ...people.slice(0, 5).map((p) => householdRow(p)),
+    ...Array.from({ length: 5 }, () => {
+      const p = person('林峰');
+      return householdRow(p, { 公民身份号码: withBadCheckCharacter(p.citizen.id) });
+    }),
+  ];
+
+  async function importWith(setting: 'on' | 'off') {
+    const app = await startApp({ IMPORT_THREAD: setting });
+    apps.push(app);
+    const token = app.token({ sub: 'importer', roles: ['province-admin'], region: '44' });
+    const path = join(app.dataDir, 'threaded.csv');
+    writeCsv(path, HOUSEHOLD_HEADER, rows, 'utf-8');
+    const res = await app.http().post('/v1/imports').set(bearer(token)).field('source', 'household-registration').attach('file', path);
+    expect(res.status).toBe(202);
+    const service = app.app.get(ImportService);
+    const job = await service.waitFor(res.body.importId);
+    await app.caughtUp();
+    const appended = (await app.app.get(MetricsService).eventsAppended.get()).values.reduce((sum, v) => sum + v.value, 0);
+    return { threaded: service.threaded, job, appended, stats: eventStats(app.dataDir), app, token };
+  }
+
+  it('records what the same import records in the main thread, and relays its progress and metrics', async () => {
+    const threaded = await importWith('on');
+    const here = await importWith('off');
+    expect([threaded.threaded, here.threaded]).toEqual([true, false]);
+    expect(threaded.job.state).toBe('completed');
+    expect(threaded.job.counts).toMatchObject({ read: 450, imported: 440, quarantined: 10 });
+    expect(threaded.job.reasonsByCode).toEqual({ DUPLICATE_ROW: 5, ID_BAD_CHECK_CHARACTER: 5 });
+    expect(threaded.job.counts).toEqual(here.job.counts);
+    expect(threaded.job.reasonsByCode).toEqual(here.job.reasonsByCode);
+    expect(threaded.job.committedRow).toBe(here.job.committedRow);
+    const { total, distinctIds, byType, personStreams, streamsWithoutExactlyOneRegistration } = threaded.stats;
+    expect({ total, distinctIds, byType, personStreams, streamsWithoutExactlyOneRegistration }).toEqual({
+      total: here.stats.total,
+      distinctIds: here.stats.distinctIds,
+      byType: here.stats.byType,
+      personStreams: here.stats.personStreams,
+      streamsWithoutExactlyOneRegistration: 0,
+    });
+    expect(personStreams).toBe(440);
+    // The thread's appends reach the service's metrics, and its read models, like its own.
+    expect(threaded.appended).toBe(threaded.job.counts.events);
+    const found = await threaded.app
+      .http()
+      .post('/v1/persons/lookup')
+      .set(bearer(threaded.token))
+      .send({ citizenId: people[439].citizen.id });
+    expect(found.status).toBe(200);
   });
 });
 

@@ -109,6 +109,17 @@ export class AppConfig {
   IMPORT_BATCH_ROWS?: number;
 
   /**
+   * IMPORT_THREAD: where the service runs an import on the embedded default. auto (default):
+   * in a thread of its own when the machine has more than one core, at the nice value
+   * CLI_IMPORT_NICE, so requests and the projection thread are served first; on; off (the
+   * thread that answers requests). Servers (EventStoreDB, PostgreSQL, MongoDB) and `cli
+   * import` run it in the main thread.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? 'auto' : String(value).toLowerCase()))
+  @IsIn(['auto', 'on', 'off'])
+  IMPORT_THREAD: 'auto' | 'on' | 'off' = 'auto';
+
+  /**
    * IMPORT_PROGRESS_INTERVAL_MS: how often an import stores its progress (counts, quarantined
    * rows, the row it resumes from) in the read store. 0 stores it after every batch. Each
    * store waits for the read store's write lock, which the projection thread holds while it
@@ -126,7 +137,7 @@ export class AppConfig {
    * gets a core first (on Linux a nice value is per thread). 0 leaves priorities alone. The
    * default, the lowest priority, is the usual one for a batch job and measured fastest end
    * to end (bench/RESULTS.md).
-   * Imports submitted over HTTP run in the thread that answers requests and are not changed.
+   * The service's import thread (IMPORT_THREAD) takes the same value.
    */
   @Transform(({ value }) => (value === undefined || value === '' ? 19 : Number(value)))
   @IsInt()

@@ -17,7 +17,7 @@ import { constants, getPriority, setPriority } from 'node:os';
  * Only ever raised: an unprivileged process cannot lower a nice value again. Returns the nice
  * value in effect, or undefined when the system refused (the import runs unchanged).
  */
-export function deprioritiseImportThread(nice: number, logger = new Logger('Imports')): number | undefined {
+export function deprioritiseImportThread(nice: number, logger: Pick<Logger, 'warn'> = new Logger('Imports')): number | undefined {
   if (nice <= 0) return undefined;
   try {
     const current = getPriority(0);

@@ -1,4 +1,3 @@
-import { CommandBus } from '@nestjs/cqrs';
 import { CitizenId, PersonId, personIdFor } from '@registry/domain';
 import {
   CanonicalRecord,
@@ -14,7 +13,7 @@ import {
 import { ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
-import { ExecutePersonCommands, PersonCommandRequest } from '../persons/execute-person-commands';
+import { PersonCommandOutcome, PersonCommandRequest } from '../persons/execute-person-commands';
 import { commandsForRecord, recordRegion } from '../persons/person-commands';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, sealRejectionPartial } from './import-job';
@@ -28,8 +27,11 @@ const MAX_UNSTORED_REJECTIONS = 5000;
  */
 const MAX_HELD_RAW_CHARS = 64 * 1024 * 1024;
 
+/** Applies a batch of person commands through the one command path (the CommandBus in the service, the handler itself in an import thread). */
+export type ExecuteBatch = (requests: PersonCommandRequest<number>[], context: CommandContext) => Promise<PersonCommandOutcome<number>[]>;
+
 export interface ImportRunDependencies {
-  commands: CommandBus;
+  execute: ExecuteBatch;
   reads: ReadStore;
   protector: PersonalDataProtector;
   regions: Parameters<typeof createCleaner>[2]['regions'];
@@ -43,6 +45,9 @@ export interface ImportRunDependencies {
   stopping(): boolean;
   emit(job: ImportJob): void;
 }
+
+/** How a run reads and batches, from the configuration. */
+export type ImportRunSettings = Pick<ImportRunDependencies, 'batchRows' | 'progressIntervalMs' | 'readLimits'>;
 
 interface PendingRow {
   rowNumber: number;
@@ -239,7 +244,7 @@ export class ImportRun {
       for (const command of commandsForRecord(p.record, p.citizenId, this.job.createdAt))
         requests.push({ key: p.rowNumber, id: p.personId, command });
     }
-    const outcomes = requests.length > 0 ? await this.deps.commands.execute(new ExecutePersonCommands(requests, this.context)) : [];
+    const outcomes = requests.length > 0 ? await this.deps.execute(requests, this.context) : [];
     const refused = new Map<number, { code: string; message: string }>();
     const eventsByRow = new Map<number, number>();
     for (const o of outcomes) {

@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { isIngestSourceKind } from '@registry/ingest';
 import { READ_STORE, ReadStore } from '@registry/read-store';
@@ -11,12 +12,16 @@ import { Principal } from '../auth/principal';
 import { deterministicEventId } from '../common/event-sourcing/command-handling';
 import { ProblemException } from '../common/problem';
 import { describeUnexpectedError } from '../common/redact';
+import { startThread } from '../common/threads';
 import { AppConfig, importBatchRows } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
+import { MetricsService } from '../metrics/metrics.service';
+import { ExecutePersonCommands, PersonCommandOutcome } from '../persons/execute-person-commands';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts } from './import-job';
-import { ImportRun } from './import-run';
+import { ImportRun, ImportRunSettings } from './import-run';
+import type { ImportThreadData, ImportThreadMessage } from './import-thread';
 
 export interface SubmitImport {
   source: string;
@@ -41,6 +46,9 @@ export async function hashFile(path: string): Promise<string> {
  * the same file sent again is the same import and changes nothing; event ids derive from
  * the source record, so a restarted import appends nothing twice. One import runs at a
  * time per instance; others wait in order.
+ *
+ * On the embedded default an import runs in a thread of its own (IMPORT_THREAD, see
+ * import-thread.ts), so the thread that answers requests only receives its progress.
  */
 @Injectable()
 export class ImportService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -50,6 +58,8 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly listeners = new Set<(job: ImportJob) => void>();
   /** Imports queued or running in this instance. */
   private readonly active = new Set<string>();
+  /** Asks the running import thread, if any, to stop at its next row. */
+  private stopThread?: () => void;
 
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -59,7 +69,20 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly reference: ReferenceData,
     private readonly keys: KeyRing,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /**
+   * Whether imports run in a thread of their own: on the embedded stores (which another
+   * connection can share), in the service (the CLI runs the one import it was asked for).
+   */
+  get threaded(): boolean {
+    const setting = this.config.IMPORT_THREAD;
+    if (setting === 'off' || process.env.REGISTRY_CLI === '1') return false;
+    const embedded = this.events.capabilities.embedded && this.reads.capabilities.embedded;
+    if (setting === 'on') return embedded;
+    return embedded && availableParallelism() > 1;
+  }
 
   private get jobs() {
     return this.reads.collection<ImportJob>(IMPORT_JOBS);
@@ -118,6 +141,7 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopThread?.();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.SHUTDOWN_GRACE_MS)));
     await Promise.race([this.queue.catch(() => undefined), grace]);
@@ -238,6 +262,7 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
       };
       await this.jobs.upsert(failed);
       this.emit(failed);
+      this.logger.warn(`Import ${id} failed at row ${failed.committedRow}: ${failed.error!.code}`);
       if (typeof code !== 'string') throw error;
     }
   }
@@ -246,14 +271,8 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
     for (const listener of this.listeners) listener(job);
   }
 
-  private async execute(initial: ImportJob): Promise<void> {
-    const run = new ImportRun(initial, {
-      commands: this.commands,
-      reads: this.reads,
-      protector: this.protector,
-      regions: this.reference.regions,
-      provinceCode: this.reference.provinceCode,
-      personIdKey: this.keys.personIdKey,
+  private get settings(): ImportRunSettings {
+    return {
       batchRows: importBatchRows(this.config),
       progressIntervalMs: this.config.IMPORT_PROGRESS_INTERVAL_MS,
       readLimits: {
@@ -261,10 +280,76 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
         maxColumns: this.config.IMPORT_MAX_COLUMNS,
         xlsxMaxInflatedBytes: this.config.IMPORT_XLSX_MAX_INFLATED_BYTES,
       },
+    };
+  }
+
+  /** Runs the import in this thread, its batches through the CommandBus. */
+  private runHere(initial: ImportJob): Promise<ImportJob | undefined> {
+    return new ImportRun(initial, {
+      ...this.settings,
+      execute: (requests, context) =>
+        this.commands.execute<ExecutePersonCommands<number>, PersonCommandOutcome<number>[]>(new ExecutePersonCommands(requests, context)),
+      reads: this.reads,
+      protector: this.protector,
+      regions: this.reference.regions,
+      provinceCode: this.reference.provinceCode,
+      personIdKey: this.keys.personIdKey,
       stopping: () => this.stopping,
       emit: (job) => this.emit(job),
-    });
-    const job = await run.run();
+    }).run();
+  }
+
+  /**
+   * Runs the import in a thread of its own and relays its progress. Resolves with the
+   * completed job, or undefined when it stopped for a shutdown; rejects as the run would.
+   */
+  private runInThread(initial: ImportJob): Promise<ImportJob | undefined> {
+    const data: ImportThreadData = {
+      dataDir: this.config.DATA_DIR,
+      sqliteSynchronous: this.config.SQLITE_SYNCHRONOUS,
+      keyRing: this.keys.file,
+      provinceCode: this.reference.provinceCode,
+      precedence: this.reference.precedence,
+      nice: this.config.CLI_IMPORT_NICE,
+      settings: this.settings,
+      job: initial,
+    };
+    const worker = startThread(resolve(__dirname, `import-thread${extname(__filename)}`), data);
+    this.stopThread = () => worker.postMessage({ type: 'stop' });
+    if (this.stopping) this.stopThread();
+    return new Promise<ImportJob | undefined>((resolveRun, rejectRun) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        outcome();
+      };
+      worker.on('message', (message: ImportThreadMessage) => {
+        switch (message.type) {
+          case 'progress':
+            for (const [type, count] of Object.entries(message.appended)) this.metrics.eventsAppended.inc({ type }, count);
+            this.emit(message.job);
+            break;
+          case 'finished':
+            settle(() => resolveRun(message.job));
+            break;
+          case 'failed':
+            if (!message.code) this.logger.error(`Import ${initial._id}: the import thread failed: ${message.message}`);
+            settle(() => rejectRun(Object.assign(new Error(message.message), { code: message.code })));
+            break;
+          case 'log':
+            if (message.level === 'warn') this.logger.warn(message.message);
+            else this.logger.log(message.message);
+            break;
+        }
+      });
+      worker.on('error', (error) => settle(() => rejectRun(error)));
+      worker.on('exit', (code) => settle(() => rejectRun(new Error(`The import thread exited with code ${code} before it finished`))));
+    }).finally(() => (this.stopThread = undefined));
+  }
+
+  private async execute(initial: ImportJob): Promise<void> {
+    const job = this.threaded ? await this.runInThread(initial) : await this.runHere(initial);
     if (!job) return;
     // An uploaded copy holds a department's personal data in clear: once its rows are
     // events (sealed) and rejections (sealed), it goes. Files named on the CLI are the user's.

@@ -39,7 +39,15 @@ export interface ProjectionThreadData {
   batchSize: number;
   /** AUDIT_HASH_ALGORITHM. */
   chainAlgorithm: ChainAlgorithm;
+  /** Checkpoint both files' WALs: the main thread's connections leave it to this thread. */
+  checkpointForMain: boolean;
 }
+
+/**
+ * How often the thread checkpoints the WALs when it has taken that over from the main thread.
+ * Its read-store connection also checkpoints after its own large commits, as every connection does.
+ */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 export type ProjectionThreadMessage =
   | { type: 'started'; projections: Array<{ name: string; version: number }> }
@@ -77,11 +85,22 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
   });
   await runner.start(projections);
   const timer = setInterval(() => send({ type: 'status', status: runner.status() }), 250);
+  const checkpoints = data.checkpointForMain
+    ? setInterval(() => {
+        try {
+          events.checkpoint();
+          reads.checkpoint();
+        } catch (error) {
+          log('warn')(`Checkpoint failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }, CHECKPOINT_INTERVAL_MS)
+    : undefined;
   send({ type: 'started', projections: projections.map((p) => ({ name: p.name, version: p.version })) });
   send({ type: 'status', status: runner.status() });
   port.on('message', (message: { type: string }) => {
     if (message.type !== 'stop') return;
     clearInterval(timer);
+    clearInterval(checkpoints);
     void (async () => {
       await runner.stop();
       await Promise.allSettled([events.close(), reads.close()]);

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConcurrencyError } from '../errors';
+import { ConcurrencyError, EventStoreUnavailableError } from '../errors';
 import { collect, eventStoreContract, newEvent, nextEvent } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -104,6 +104,72 @@ describe('SqliteEventStore group commit', () => {
     await expect(Promise.all(pending)).resolves.toHaveLength(2);
     const again = open(file);
     expect(await collect(again.readAll())).toHaveLength(2);
+  });
+  describe('while another connection holds the write lock', () => {
+    /** Another writer on the same file (an import thread, the projection thread, another process) in a write transaction. */
+    const holdLock = (file: string) => {
+      const other = new Database(file);
+      other.pragma('journal_mode = WAL');
+      other.prepare('BEGIN IMMEDIATE').run();
+      return {
+        release: () => {
+          other.prepare('COMMIT').run();
+          other.close();
+        },
+      };
+    };
+    /** Turns of the event loop every millisecond while `during` runs. */
+    const ticksDuring = async <T>(during: () => Promise<T>) => {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      try {
+        const result = await during();
+        return { result, ticks };
+      } finally {
+        clearInterval(timer);
+      }
+    };
+
+    it('waits without holding the thread, and commits the calls made meanwhile once the lock is free', async () => {
+      const file = freshFile();
+      const store = open(file);
+      await store.appendToStream('warm', [newEvent('W')]);
+      const lock = holdLock(file);
+      const { result, ticks } = await ticksDuring(async () => {
+        const first = store.appendToStream('a', [newEvent('A')]);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        const second = store.appendToStream('b', [newEvent('B')]);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        lock.release();
+        return Promise.all([first, second]);
+      });
+      expect(result.map((r) => r.nextRevision)).toEqual([0, 0]);
+      // About 80 timer turns ran while the append waited: the thread was free, not in SQLite's busy handler.
+      expect(ticks).toBeGreaterThan(20);
+      expect((await collect(store.readAll())).map((e) => e.type)).toEqual(['W', 'A', 'B']);
+    });
+
+    it('gives up busyTimeoutMs after the call with a store error, appending nothing', async () => {
+      const file = freshFile();
+      const store = open(file, { busyTimeoutMs: 60 });
+      const lock = holdLock(file);
+      const started = Date.now();
+      const { result: outcome, ticks } = await ticksDuring(() =>
+        store.appendToStream('a', [newEvent('A')]).then(
+          () => 'appended',
+          (error: unknown) => error,
+        ),
+      );
+      const waited = Date.now() - started;
+      lock.release();
+      expect(outcome).toBeInstanceOf(EventStoreUnavailableError);
+      expect((outcome as Error).message).toContain('SQLITE_BUSY');
+      expect(waited).toBeGreaterThanOrEqual(55);
+      expect(ticks).toBeGreaterThan(10);
+      expect(await collect(store.readAll())).toEqual([]);
+      // The lock free again, the next call goes through.
+      await expect(store.appendToStream('a', [newEvent('A')])).resolves.toMatchObject({ nextRevision: 0 });
+    });
   });
 });
 

@@ -74,6 +74,8 @@ export interface SqliteEventStoreOptions {
 /** One appendMany call waiting for the group commit. */
 interface PendingAppend {
   appends: StreamAppend[];
+  /** When the call was made (Date.now()): a busy write lock is waited for until busyTimeoutMs after it. */
+  since: number;
   resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
 }
@@ -171,6 +173,11 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
   private readonly groupCommit: boolean;
   /** Calls waiting for the next group commit (see SqliteEventStoreOptions.groupCommit). */
   private pending: PendingAppend[] = [];
+  /** The next try of a group that found the write lock taken, and how many tries it has had. */
+  private retryTimer?: NodeJS.Timeout;
+  private retryAttempts = 0;
+  private readonly busyTimeoutMs: number;
+  private readonly walAutocheckpointPages: number;
   private isClosed = false;
 
   constructor(
@@ -181,14 +188,16 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.pageSize = options.pageSize ?? 1000;
     this.groupCommit = options.groupCommit ?? true;
+    this.busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheSizeMiB ?? 64))}`);
-      this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384))}`);
+      this.walAutocheckpointPages = Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384));
+      this.db.pragma(`wal_autocheckpoint = ${this.walAutocheckpointPages}`);
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       ensureLayout(this.db);
     } catch (error) {
       throw new EventStoreUnavailableError(`Cannot open the SQLite event store: ${describe(error)}`, error);
@@ -261,32 +270,52 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
     if (!this.groupCommit) return this.appendNow(appends);
     return new Promise<AppendResult[]>((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.commitGroup());
-      this.pending.push({ appends, resolve, reject });
+      this.pending.push({ appends, resolve, reject, since: Date.now() });
     });
   }
 
-  /** Writes every call waiting for the group commit in one transaction, then answers each. */
-  private commitGroup(): void {
+  /**
+   * Writes every call waiting for the group commit in one transaction, then answers each.
+   *
+   * While another connection holds the write lock (the projection thread's checkpoint, an
+   * import thread's batch, another process), the group does not wait in SQLite's busy
+   * handler, which would hold this thread and every request on it: BEGIN gives up at once and
+   * the group, with the calls made meanwhile, is tried again a few milliseconds later, until
+   * `busyTimeoutMs` after its oldest call. `block` (on close) waits in SQLite instead.
+   */
+  private commitGroup(block = false): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const group = this.pending;
     this.pending = [];
     if (group.length === 0) return;
-    if (group.length === 1) {
-      // Alone: no savepoint needed.
-      const [call] = group;
-      this.appendNow(call.appends).then(call.resolve, call.reject);
-      return;
-    }
     const learned = new Map<string, number>();
     let outcomes: GroupOutcome[];
+    // SQLite sets a pragma while compiling it: a prepared PRAGMA statement does not set it again when run.
+    if (!block) this.db.pragma('busy_timeout = 0', { simple: true });
     try {
-      outcomes = this.groupTransaction.immediate(group, learned);
+      // Alone, a call needs no savepoint; its failure is then the transaction's.
+      outcomes =
+        group.length === 1
+          ? [{ results: this.appendTransaction.immediate(group[0].appends, learned) }]
+          : this.groupTransaction.immediate(group, learned);
     } catch (error) {
-      // BEGIN or COMMIT failed: nothing of the group was written.
+      // Nothing of the group was written: BEGIN or COMMIT failed, or the one call failed.
       this.knownHeads = undefined;
+      if (!block && isBusy(error) && Date.now() - group[0].since < this.busyTimeoutMs) {
+        this.pending = group.concat(this.pending);
+        this.retryAttempts++;
+        this.retryTimer = setTimeout(() => this.commitGroup(), Math.min(2 ** this.retryAttempts, 8));
+        return;
+      }
+      this.retryAttempts = 0;
       const failure = toStoreError(error);
       for (const call of group) call.reject(failure);
       return;
+    } finally {
+      if (!block) this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`, { simple: true });
     }
+    this.retryAttempts = 0;
     this.committed(learned);
     group.forEach((call, i) => {
       const outcome = outcomes[i];
@@ -405,6 +434,24 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
     return (this.run(() => statement.get(query.params)) as number | undefined) ?? 0;
   }
 
+  /**
+   * Whether this connection copies the WAL back into the database file after a commit that
+   * leaves it longer than walAutocheckpointPages (the default), or leaves that to another
+   * connection calling `checkpoint` (`false`). A checkpoint copies and fsyncs up to 64 MiB,
+   * some 100–200 ms: the service's main thread hands it to its projection thread, so an
+   * HTTP append never pays for the checkpoint of an import's writes.
+   */
+  checkpointsAfterCommit(on: boolean): void {
+    if (this.isClosed) return;
+    this.db.pragma(`wal_autocheckpoint = ${on ? this.walAutocheckpointPages : 0}`, { simple: true });
+  }
+
+  /** Copies what the WAL holds back into the database file, as far as readers allow, without waiting for anyone (PASSIVE). */
+  checkpoint(): void {
+    this.assertOpen();
+    this.run(() => this.db.pragma('wal_checkpoint(PASSIVE)'));
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
     this.run(() => this.statements.ping.get());
@@ -413,7 +460,7 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
   async close(): Promise<void> {
     if (this.isClosed) return;
     // Calls already made are written (and answered) before the file closes.
-    this.commitGroup();
+    this.commitGroup(true);
     this.isClosed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.db.close();
@@ -624,6 +671,11 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
  * (e.g. data that JSON.stringify rejects) pass through unchanged. SQLite's messages name
  * tables and columns, never bound values, so no personal data leaks into them.
  */
+/** SQLITE_BUSY and its extended codes: another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+}
+
 function toStoreError(error: unknown): unknown {
   if (error instanceof ConcurrencyError || error instanceof EventStoreUnavailableError) return error;
   if (error instanceof Database.SqliteError) {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -43,6 +44,67 @@ describe('SqliteReadStore with two connections on one file (the service and its 
     } finally {
       await other.close();
       await service.close();
+    }
+  });
+});
+
+describe('SqliteReadStore while another connection holds the write lock', () => {
+  /** Another writer on the file (the projection thread, an import thread) inside a write transaction. */
+  const holdLock = (file: string) => {
+    const other = new Database(file);
+    other.prepare('BEGIN IMMEDIATE').run();
+    return () => {
+      other.prepare('COMMIT').run();
+      other.close();
+    };
+  };
+
+  it('waits without holding the thread, and applies the writes made meanwhile in call order', async () => {
+    const file = join(dir, 'locked-order.sqlite');
+    const store = new SqliteReadStore(file);
+    try {
+      const jobs = store.collection<{ _id: string; steps: string[] }>('jobs');
+      await jobs.upsert({ _id: 'j', steps: [] });
+      const release = holdLock(file);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const writes = [
+        jobs.upsert({ _id: 'j', steps: ['a'] }),
+        store.write([{ kind: 'patch', collection: 'jobs', id: 'j', set: { steps: ['a', 'b'] } }]),
+        jobs.patch('j', { steps: ['a', 'b', 'c'] }),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(await jobs.get('j')).toEqual({ _id: 'j', steps: [] });
+      release();
+      await Promise.all(writes);
+      clearInterval(timer);
+      // The thread ran its timers while the writes waited; they then applied in the order they were made.
+      expect(ticks).toBeGreaterThan(15);
+      expect(await jobs.get('j')).toEqual({ _id: 'j', steps: ['a', 'b', 'c'] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives up with SQLITE_BUSY busyTimeoutMs after the call, writing nothing', async () => {
+    const file = join(dir, 'locked-timeout.sqlite');
+    const store = new SqliteReadStore(file, { busyTimeoutMs: 60 });
+    try {
+      await store.collection('jobs').upsert({ _id: 'warm' });
+      const release = holdLock(file);
+      const started = Date.now();
+      const outcome = await store
+        .collection('jobs')
+        .upsert({ _id: 'late' })
+        .catch((error: { code?: string }) => error.code);
+      const waited = Date.now() - started;
+      release();
+      expect(outcome).toBe('SQLITE_BUSY');
+      expect(waited).toBeGreaterThanOrEqual(55);
+      expect(await store.collection('jobs').get('late')).toBeNull();
+      await expect(store.collection('jobs').upsert({ _id: 'late' })).resolves.toBe(true);
+    } finally {
+      await store.close();
     }
   });
 });

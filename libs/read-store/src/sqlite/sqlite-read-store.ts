@@ -108,6 +108,9 @@ export class SqliteReadStore implements ReadStore {
   readonly capabilities = { transactional: true, embedded: true } as const;
   private readonly db: Database.Database;
   private readonly busyTimeoutMs: number;
+  private readonly walAutocheckpointPages: number;
+  /** Settles when the write waiting for the lock, and those queued behind it, are done. */
+  private waitingWrite?: Promise<void>;
   private readonly statements = new Map<string, Database.Statement>();
   /** Tables known to exist, so writes skip CREATE TABLE. Cleared whenever the schema changes. */
   private readonly knownTables = new Set<string>();
@@ -120,7 +123,8 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheSizeMiB ?? 32))}`);
-    this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384))}`);
+    this.walAutocheckpointPages = Math.max(1, Math.floor(options.walAutocheckpointPages ?? 16384));
+    this.db.pragma(`wal_autocheckpoint = ${this.walAutocheckpointPages}`);
     this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   }
 
@@ -150,37 +154,75 @@ export class SqliteReadStore implements ReadStore {
         }
       }
     });
+    // IMMEDIATE: the write lock is taken at BEGIN. A deferred transaction that reads first (a
+    // table's columns, a row to patch) holds a snapshot, and if another connection commits
+    // before its first write, SQLite refuses the upgrade at once with SQLITE_BUSY.
+    return this.writing(() => apply.immediate(ops));
+  }
+
+  /**
+   * Runs a write (`fn`, synchronous) once the write lock is free. While another connection
+   * holds it (the projection thread's batch, an import thread, another process), the caller
+   * does not wait in SQLite's busy handler, which would hold this thread and every request on
+   * it: the attempt gives up at once and is tried again a few milliseconds later, until
+   * busyTimeoutMs of real time has passed (SQLite's own wait counts the sleeps it asked for,
+   * and a profiler's signals cut them short). Writes made meanwhile queue behind the waiting
+   * one, so this connection's writes keep their call order.
+   */
+  private async writing<T>(fn: () => T): Promise<T> {
+    if (!this.waitingWrite) {
+      const first = this.tryWrite(fn);
+      if (first.done) return first.value;
+    }
+    const deadline = Date.now() + this.busyTimeoutMs;
+    const turn = (this.waitingWrite ?? Promise.resolve()).then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const tried = this.tryWrite(fn, Date.now() >= deadline);
+        if (tried.done) return tried.value;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 8)));
+      }
+    });
+    const settled = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.waitingWrite = settled;
     try {
-      // IMMEDIATE: the write lock is taken at BEGIN, waiting up to busyTimeoutMs for another
-      // connection (the projection thread, another process). A deferred transaction that
-      // reads first (a table's columns, a row to patch) holds a snapshot, and if another
-      // connection commits before its first write, SQLite refuses the upgrade at once with
-      // SQLITE_BUSY, whatever the timeout.
-      this.withWriteLock(() => apply.immediate(ops));
+      return await turn;
+    } finally {
+      if (this.waitingWrite === settled) this.waitingWrite = undefined;
+    }
+  }
+
+  /** One attempt at a write without waiting for the lock; `last` lets SQLITE_BUSY through. */
+  private tryWrite<T>(fn: () => T, last = false): { done: true; value: T } | { done: false } {
+    this.db.pragma('busy_timeout = 0', { simple: true });
+    try {
+      return { done: true, value: fn() };
     } catch (err) {
-      // A rolled-back batch may have created tables that no longer exist.
+      // The attempt rolled back, tables it created included.
       this.knownTables.clear();
-      throw err;
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || last) throw err;
+      return { done: false };
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`, { simple: true });
     }
   }
 
   /**
-   * Runs `write`, trying again while SQLite answers SQLITE_BUSY until busyTimeoutMs of real
-   * time has passed. SQLite's own wait counts the sleeps it asked for, not the time that
-   * went by: a sleep cut short by a signal (a CPU profiler sends one every millisecond)
-   * still counts whole, and a writer then gave up after some 60 ms instead of 5 s.
+   * Whether this connection copies the WAL back into the database file after a commit that
+   * leaves it longer than walAutocheckpointPages (the default), or leaves that to another
+   * connection calling `checkpoint` (`false`): the service's main thread hands it to the
+   * projection thread, which writes most and for which a 100 ms checkpoint holds no request.
    */
-  private withWriteLock<T>(write: () => T): T {
-    const deadline = Date.now() + this.busyTimeoutMs;
-    for (;;) {
-      try {
-        return write();
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
-        // The attempt rolled back, tables it created included.
-        this.knownTables.clear();
-      }
-    }
+  checkpointsAfterCommit(on: boolean): void {
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${on ? this.walAutocheckpointPages : 0}`, { simple: true });
+  }
+
+  /** Copies what the WAL holds back into the database file, as far as readers allow, without waiting for anyone (PASSIVE). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   async listCollections(): Promise<string[]> {
@@ -338,6 +380,11 @@ export class SqliteReadStore implements ReadStore {
     );
   }
 
+  /** @internal A single-document write of a collection, waiting for the lock as `write` does. */
+  writeOne<T>(fn: () => T): Promise<T> {
+    return this.writing(fn);
+  }
+
   /** @internal */
   upsertSync(collection: string, doc: Document, guard?: WriteGuard): boolean {
     const stored = prepareDocument(doc, guard);
@@ -460,15 +507,15 @@ class SqliteCollection<T extends Document> implements Collection<T> {
   }
 
   async upsert(doc: T, guard?: WriteGuard): Promise<boolean> {
-    return this.store.upsertSync(this.name, doc, guard);
+    return this.store.writeOne(() => this.store.upsertSync(this.name, doc, guard));
   }
 
   async patch(id: string, set: Record<string, unknown>, guard?: WriteGuard): Promise<boolean> {
-    return this.store.patchSync(this.name, id, set, guard);
+    return this.store.writeOne(() => this.store.patchSync(this.name, id, set, guard));
   }
 
   async delete(id: string, guard?: WriteGuard): Promise<boolean> {
-    return this.store.deleteSync(this.name, id, guard);
+    return this.store.writeOne(() => this.store.deleteSync(this.name, id, guard));
   }
 
   /** Pages in `_id` order: each page starts where the last ended, through the primary key. */
