@@ -53,6 +53,9 @@ export async function startApp(
     MONGODB_URI: undefined,
     EVENTSTORE_CONNECTION_STRING: undefined,
     POSTGRES_URL: undefined,
+    // The injected clock belongs to the main thread's event store: an import thread would
+    // record its events with the real one.
+    ...(options.clock ? { IMPORT_THREAD: 'off' } : {}),
     ...env,
   };
   const saved: Record<string, string | undefined> = {};

@@ -99,8 +99,10 @@ export class AppConfig {
    * IMPORT_BATCH_ROWS: rows per import batch: one event-store transaction, decided and
    * appended in one turn of the thread's event loop. Larger is faster; memory grows with it.
    * Unset, it is 8,000 in `cli import` (nothing else waits on its thread) and 200 in the
-   * service, whose imports share the thread with HTTP requests: a batch of 8,000 holds every
-   * request behind it for about half a second (see `bench:load`).
+   * service, where a batch holds the event log's write lock while it commits and HTTP writes
+   * wait for it; with IMPORT_THREAD=off the service's imports share the thread with HTTP
+   * requests, and a batch of 8,000 holds every request behind it for about half a second
+   * (see `bench:load`).
    */
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsOptional()

@@ -671,15 +671,27 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
  * (e.g. data that JSON.stringify rejects) pass through unchanged. SQLite's messages name
  * tables and columns, never bound values, so no personal data leaks into them.
  */
+/**
+ * The code of an error raised by SQLite. Told by its name and code rather than `instanceof`:
+ * better-sqlite3's native addon keeps the SqliteError class of the first JavaScript realm that
+ * loaded it, so under Jest (a realm per test file) neither SqliteError nor Error matches.
+ */
+function sqliteErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'SqliteError') return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** SQLITE_BUSY and its extended codes: another connection holds the lock. */
 function isBusy(error: unknown): boolean {
-  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+  return sqliteErrorCode(error)?.startsWith('SQLITE_BUSY') === true;
 }
 
 function toStoreError(error: unknown): unknown {
   if (error instanceof ConcurrencyError || error instanceof EventStoreUnavailableError) return error;
-  if (error instanceof Database.SqliteError) {
-    return new EventStoreUnavailableError(`SQLite event store failure (${error.code}): ${error.message}`, error);
+  const code = sqliteErrorCode(error);
+  if (code !== undefined) {
+    return new EventStoreUnavailableError(`SQLite event store failure (${code}): ${(error as { message?: string }).message}`, error);
   }
   if (error instanceof TypeError && /database connection is not open/i.test(error.message)) {
     return new EventStoreUnavailableError('The SQLite event store is closed', error);
