@@ -1,5 +1,16 @@
+import { availableParallelism } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+
+/**
+ * Whether work with a thread setting (PROJECTION_THREAD, IMPORT_THREAD) runs in a thread of its
+ * own: never with `off`; only on the embedded stores, which another connection can share;
+ * with `auto`, only when the machine has more than one core.
+ */
+export function runsInThread(setting: 'auto' | 'on' | 'off', stores: ReadonlyArray<{ capabilities: { embedded?: boolean } }>): boolean {
+  if (setting === 'off' || !stores.every((store) => store.capabilities.embedded === true)) return false;
+  return setting === 'on' || availableParallelism() > 1;
+}
 
 /**
  * Starts a worker thread on one of the registry's modules (`entry`: its absolute path, .ts

@@ -62,6 +62,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ImportThreadData
     busyTimeoutMs: IMPORT_LOCK_WAIT_MS,
   });
   const reads = new SqliteReadStore(join(data.dataDir, 'read.sqlite'));
+  let job: ImportJob | undefined;
   try {
     const protector = new PersonalDataProtector(new KeyRing(data.keyRing, '', false));
     const aggregate = personAggregate(createPersonDecider({ precedence: data.precedence }), protector);
@@ -79,18 +80,16 @@ async function main(port: NonNullable<typeof parentPort>, data: ImportThreadData
         return outcomes;
       },
       stopping: () => stopping,
-      emit: (job) => {
-        send({ type: 'progress', job, appended });
+      emit: (progress) => {
+        send({ type: 'progress', job: progress, appended });
         appended = {};
       },
     });
-    const job = await run.run();
+    job = await run.run();
+  } finally {
     await Promise.allSettled([events.close(), reads.close()]);
-    send({ type: 'finished', job });
-  } catch (error) {
-    await Promise.allSettled([events.close(), reads.close()]);
-    throw error;
   }
+  send({ type: 'finished', job });
   port.close();
 }
 

@@ -3,7 +3,6 @@ import { CommandBus } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { EVENT_STORE, EventStore } from '@registry/event-store';
 import { isIngestSourceKind } from '@registry/ingest';
@@ -12,7 +11,7 @@ import { Principal } from '../auth/principal';
 import { deterministicEventId } from '../common/event-sourcing/command-handling';
 import { ProblemException } from '../common/problem';
 import { describeUnexpectedError } from '../common/redact';
-import { startThread } from '../common/threads';
+import { runsInThread, startThread } from '../common/threads';
 import { AppConfig, importBatchRows } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
@@ -77,11 +76,7 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
    * connection can share), in the service (the CLI runs the one import it was asked for).
    */
   get threaded(): boolean {
-    const setting = this.config.IMPORT_THREAD;
-    if (setting === 'off' || process.env.REGISTRY_CLI === '1') return false;
-    const embedded = this.events.capabilities.embedded && this.reads.capabilities.embedded;
-    if (setting === 'on') return embedded;
-    return embedded && availableParallelism() > 1;
+    return process.env.REGISTRY_CLI !== '1' && runsInThread(this.config.IMPORT_THREAD, [this.events, this.reads]);
   }
 
   private get jobs() {
@@ -317,13 +312,8 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
     const worker = startThread(resolve(__dirname, `import-thread${extname(__filename)}`), data);
     this.stopThread = () => worker.postMessage({ type: 'stop' });
     if (this.stopping) this.stopThread();
+    // A promise settles once: an 'exit' after 'finished' or 'failed' changes nothing.
     return new Promise<ImportJob | undefined>((resolveRun, rejectRun) => {
-      let settled = false;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        outcome();
-      };
       worker.on('message', (message: ImportThreadMessage) => {
         switch (message.type) {
           case 'progress':
@@ -331,11 +321,11 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
             this.emit(message.job);
             break;
           case 'finished':
-            settle(() => resolveRun(message.job));
+            resolveRun(message.job);
             break;
           case 'failed':
             if (!message.code) this.logger.error(`Import ${initial._id}: the import thread failed: ${message.message}`);
-            settle(() => rejectRun(Object.assign(new Error(message.message), { code: message.code })));
+            rejectRun(Object.assign(new Error(message.message), { code: message.code }));
             break;
           case 'log':
             if (message.level === 'warn') this.logger.warn(message.message);
@@ -343,8 +333,8 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
             break;
         }
       });
-      worker.on('error', (error) => settle(() => rejectRun(error)));
-      worker.on('exit', (code) => settle(() => rejectRun(new Error(`The import thread exited with code ${code} before it finished`))));
+      worker.on('error', rejectRun);
+      worker.on('exit', (code) => rejectRun(new Error(`The import thread exited with code ${code} before it finished`)));
     }).finally(() => (this.stopThread = undefined));
   }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { availableParallelism } from 'node:os';
 import { extname, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { EVENT_STORE, EventStore, SqliteEventStore } from '@registry/event-store';
@@ -7,7 +6,7 @@ import { Projection, ProjectionRunner, ProjectionStatus, ReadModels, waitForProj
 import { READ_STORE, Collection, Document, ReadStore, SqliteReadStore } from '@registry/read-store';
 import { AppConfig } from '../config/app-config';
 import { instanceName } from '../common/leased-runs';
-import { startThread } from '../common/threads';
+import { runsInThread, startThread } from '../common/threads';
 import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -100,11 +99,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 
   /** Whether the runner works in a thread of its own (see the class comment). */
   get threaded(): boolean {
-    const setting = this.config.PROJECTION_THREAD;
-    if (setting === 'off') return false;
-    const embedded = this.events.capabilities.embedded && this.reads.capabilities.embedded;
-    if (setting === 'on') return embedded;
-    return embedded && availableParallelism() > 1;
+    return runsInThread(this.config.PROJECTION_THREAD, [this.events, this.reads]);
   }
 
   /**
