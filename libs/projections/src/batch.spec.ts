@@ -239,6 +239,35 @@ describe('BatchBuffer and the event context', () => {
     expect(ctx.storeFailed).toBe(true);
   });
 
+  it('keeps state the events of a batch share until finish, which writes it as the event it names', async () => {
+    const { load } = loaderOver({ counts: [{ _id: 'c', n: 10, _position: 2 }] });
+    const buffer = new BatchBuffer(collections, load, true);
+    await buffer.prefetch([{ collection: 'counts', id: 'c' }]);
+    const owner = {};
+    for (const position of [3, 4, 5]) {
+      const ctx = buffer.begin(event(position));
+      ctx.batchState(owner, () => ({ n: 0, last: 0 })).n += 1;
+      ctx.batchState(owner, () => ({ n: 0, last: 0 })).last = position;
+      await ctx.commit();
+    }
+    // Nothing reaches the buffer until the batch finishes.
+    expect(buffer.writes()).toEqual([]);
+    const finishing = {
+      finishBatch: jest.fn(async (finish: import('./projection').BatchFinish) => {
+        const gathered = finish.state<{ n: number; last: number }>(owner)!;
+        const stored = finish.as(event(gathered.last)).getLoaded<Document & { n: number }>('counts', 'c')!;
+        finish.as(event(gathered.last)).put('counts', { _id: 'c', n: stored.n + gathered.n });
+        expect(finish.state({})).toBeUndefined();
+      }),
+    };
+    await buffer.finish(finishing);
+    expect(finishing.finishBatch).toHaveBeenCalledTimes(1);
+    expect(buffer.writes()).toEqual([{ collection: 'counts', id: 'c', doc: { _id: 'c', n: 13, _position: 5 }, position: 5, stored: 2 }]);
+    // The state went with the batch: finishing again calls nothing.
+    await buffer.finish(finishing);
+    expect(finishing.finishBatch).toHaveBeenCalledTimes(1);
+  });
+
   it('shortens error texts', () => {
     expect(errorText(new TypeError('x'.repeat(1000)))).toHaveLength(300);
     expect(errorText('plain')).toBe('plain');

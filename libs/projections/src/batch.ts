@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@registry/event-store';
 import type { Document } from '@registry/read-store';
-import type { DocumentRef, ProjectionContext } from './projection';
+import type { BatchFinish, DocumentRef, Projection, ProjectionContext } from './projection';
 
 /** Loads stored documents of one logical collection; ids not found are absent from the map. */
 export type DocumentLoader = (collection: string, ids: string[]) => Promise<Map<string, Document>>;
@@ -52,6 +52,8 @@ const storedPosition = (doc: Document): number | undefined =>
  */
 export class BatchBuffer {
   private readonly entries = new Map<string, Map<string, Entry>>();
+  /** What the batch's events gathered for their projection to write once at its end (see ProjectionContext.batchState). */
+  private readonly states = new Map<object, unknown>();
 
   constructor(
     private readonly collections: ReadonlySet<string>,
@@ -79,6 +81,33 @@ export class BatchBuffer {
   /** A context for one event; nothing reaches the buffer until `commit` succeeds. */
   begin(event: RecordedEvent): EventContext {
     return new EventContext(this, event);
+  }
+
+  /** @internal The state the events of this batch share under `owner` (see ProjectionContext.batchState). */
+  state<T>(owner: object, init: () => T): T {
+    let state = this.states.get(owner) as T | undefined;
+    if (state === undefined) this.states.set(owner, (state = init()));
+    return state;
+  }
+
+  /**
+   * Ends the batch for a projection that gathers across it (Projection.finishBatch): what it
+   * writes then goes into the batch like an event's writes, each at the position of the event
+   * it names. Call after the last event's commit and before `writes`.
+   */
+  async finish(projection: Pick<Projection, 'finishBatch'>): Promise<void> {
+    if (!projection.finishBatch || this.states.size === 0) return;
+    const contexts: EventContext[] = [];
+    await projection.finishBatch({
+      state: <T>(owner: object) => this.states.get(owner) as T | undefined,
+      as: (event) => {
+        const ctx = this.begin(event);
+        contexts.push(ctx);
+        return ctx;
+      },
+    } satisfies BatchFinish);
+    this.states.clear();
+    for (const ctx of contexts) if (!ctx.commitSync()) await ctx.commit();
   }
 
   writes(): PendingWrite[] {
@@ -172,6 +201,10 @@ export class EventContext implements ProjectionContext {
       throw err;
     }
     return this.getLoaded<T>(collection, id) ?? null;
+  }
+
+  batchState<T>(owner: object, init: () => T): T {
+    return this.buffer.state(owner, init);
   }
 
   getLoaded<T extends Document = Document>(collection: string, id: string): T | null | undefined {

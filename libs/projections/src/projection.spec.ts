@@ -54,6 +54,7 @@ async function project(p: Projection, stored: Map<string, Document>, events: Rec
     await p.apply!(e, ctx);
     await ctx.commit();
   }
+  await buffer.finish(p);
   const after = new Map(stored);
   for (const w of buffer.writes()) {
     // The store's guard: only documents that reflect an older position are replaced.

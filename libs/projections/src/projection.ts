@@ -39,6 +39,22 @@ export interface ProjectionContext {
    */
   create(collection: string, doc: Document): void;
   delete(collection: string, id: string): void;
+  /**
+   * State shared by the events of one batch, created by `init` on first use and handed to
+   * `finishBatch` at the batch's end; `owner` tells one user's state from another's. For what is
+   * cheaper to gather over a batch and write once (summaries counted from many documents) than
+   * to write after every event. Change it only once nothing of the event can throw any more: an
+   * event that throws is retried or parked, and what it put here stays.
+   */
+  batchState<T>(owner: object, init: () => T): T;
+}
+
+/** What `finishBatch` gets: the batch's state, and contexts that write as one of its events. */
+export interface BatchFinish {
+  /** The state the batch's events kept under `owner` (ProjectionContext.batchState), if any did. */
+  state<T>(owner: object): T | undefined;
+  /** A context writing as `event` of this batch did: its position stamps and guards the documents. */
+  as(event: RecordedEvent): ProjectionContext;
 }
 
 export interface ProjectionCollection {
@@ -82,6 +98,8 @@ export interface Projection {
   documentIds?(event: RecordedEvent): DocumentRef[];
   /** One event at a time (retried, then parked when it keeps throwing). A projection defines this or `applyBatch`. */
   apply?(event: RecordedEvent, ctx: ProjectionContext): void | Promise<void>;
+  /** After the last event of a batch that kept batchState: writes what the events gathered. A throw fails the batch. */
+  finishBatch?(finish: BatchFinish): void | Promise<void>;
   /**
    * A whole batch at once, for append-only read models (an audit trail, a hash chain) that
    * write a few documents per batch rather than one per event: what would be a copy of a
@@ -108,10 +126,13 @@ export interface SummarySpec<D extends Document, V, S extends Document = Documen
   indexes?: IndexSpec[];
   /** What the document contributes, and to which summary ids; null when it counts nowhere. */
   contribution(doc: D): { ids: readonly string[]; value: V } | null;
-  /** Whether two contributions are the same (then nothing moves). */
-  same(a: V, b: V): boolean;
-  /** Pure: the summary `id` with `value` added (sign 1) or taken out (-1); `summary` is null when none is stored yet. */
-  apply(summary: S | null, id: string, value: V, sign: 1 | -1): S;
+  /** A contribution as text: two with the same key count the same (when a document's key and ids stay, nothing moves). */
+  key(value: V): string;
+  /**
+   * Pure: the summary `id` with `value` added `count` times (taken out when negative; 0 leaves
+   * the counters it would move present, at 0). `summary` is null when none is stored yet.
+   */
+  apply(summary: S | null, id: string, value: V, count: number): S;
   /** Summaries most events touch (the whole province's), loaded with the batch instead of one by one. */
   usual?(event: RecordedEvent): readonly string[];
   /**
@@ -168,6 +189,29 @@ export interface DocumentProjectionOptions<D extends Document> {
   summaries?: SummarySpec<D, unknown>;
 }
 
+/** One contribution a batch moves a summary by, with the net count it moved. */
+interface Move {
+  value: unknown;
+  count: number;
+}
+
+/** A summary as one batch moves it (see documentProjection). */
+interface Gathered {
+  /** The summary as the batch found it (null: none stored), then as of the batch's last change of period. */
+  current: Document | null;
+  /** Events up to this position are counted already: the stored summary's position, then the last event that moved it. */
+  counted: number;
+  /** The period of the last event that moved it (SUMMARY_PERIOD_FIELD). */
+  period: string | undefined;
+  /**
+   * Net counts by contribution key since `current`, in the order first met. A count back at 0
+   * stays, so the counters it touched show 0 as they would after one event at a time.
+   */
+  moves: Map<string, Move>;
+  /** The last event of the batch that moved it: it stamps and guards the written summary. */
+  last: RecordedEvent | null;
+}
+
 /**
  * The common case: one document per id, a pure `evolve(doc, event)`, null deletes, and
  * optionally summaries kept from the documents. The runtime owns the I/O: it prefetches a
@@ -175,53 +219,86 @@ export interface DocumentProjectionOptions<D extends Document> {
  * or counted in a summary, is not applied again), and writes summaries before documents, so on
  * a store without transactions a replay after a crash derives the same change from the old
  * document and the summaries' guards refuse what was already counted.
+ *
+ * Summaries are gathered over the batch: each event adds its documents' old and new
+ * contributions to a net count per summary and contribution, and at the batch's end every
+ * summary it moved gets `apply` once per contribution with that count, written at the position
+ * of the last event that moved it. The documents are the same as one event at a time would
+ * make (persons.projection.properties.spec.ts holds any batch split to a rebuild); the province's
+ * summary, which nearly every event moves, is copied a few dozen times per batch instead of
+ * several times per event.
  */
 export function documentProjection<D extends Document>(options: DocumentProjectionOptions<D>): Projection {
   const { collection, documentId, evolve, summaries } = options;
   const starts = options.startsDocument ?? (() => false);
   const applied = (doc: Document | null, event: RecordedEvent) => doc !== null && (doc._position ?? -1) >= event.position;
+  /** Whose batch state the summaries are (ProjectionContext.batchState). */
+  const owner = {};
 
-  /** The summary ids whose documents this change moves, with what leaves and what enters each. */
+  /** The summary ids this change moves, with the contribution (and its key) that leaves and that enters each. */
   const summaryChanges = (before: D | null, after: D | null) => {
     if (!summaries) return [];
     const from = before === null ? null : summaries.contribution(before);
     const to = after === null ? null : summaries.contribution(after);
     if (from === null && to === null) return [];
-    if (from !== null && to !== null && summaries.same(from.value, to.value) && sameIds(from.ids, to.ids)) return [];
-    const changes = new Map<string, { out?: unknown; in?: unknown }>();
-    for (const id of from?.ids ?? []) changes.set(id, { out: from!.value });
-    for (const id of to?.ids ?? []) changes.set(id, { ...changes.get(id), in: to!.value });
+    const fromKey = from === null ? '' : summaries.key(from.value);
+    const toKey = to === null ? '' : summaries.key(to.value);
+    if (from !== null && to !== null && fromKey === toKey && sameIds(from.ids, to.ids)) return [];
+    const changes = new Map<string, { out?: [key: string, value: unknown]; in?: [key: string, value: unknown] }>();
+    for (const id of from?.ids ?? []) changes.set(id, { out: [fromKey, from!.value] });
+    for (const id of to?.ids ?? []) changes.set(id, { ...changes.get(id), in: [toKey, to!.value] });
     return [...changes];
   };
+  type Changes = ReturnType<typeof summaryChanges>;
 
-  const moveSummary = (
-    ctx: ProjectionContext,
-    event: RecordedEvent,
-    id: string,
-    summary: Document | null,
-    change: { out?: unknown; in?: unknown },
-  ) => {
-    // Counted already (a replay after a crash): the summary's own guard, since it is read and changed.
-    if (applied(summary, event)) return;
-    let next = summary;
-    if (change.out !== undefined) next = summaries!.apply(next, id, change.out, -1);
-    if (change.in !== undefined) next = summaries!.apply(next, id, change.in, 1);
+  const startGathering = (stored: Document | null): Gathered => ({
+    current: stored,
+    counted: stored === null ? -1 : (stored._position ?? -1),
+    period: stored === null ? undefined : (stored[SUMMARY_PERIOD_FIELD] as string | undefined),
+    moves: new Map(),
+    last: null,
+  });
+
+  /** Folds the moves into `current` (one pure `apply` per contribution) and starts counting afresh. */
+  const settle = (g: Gathered, id: string): Document | null => {
+    let next = g.current;
+    for (const move of g.moves.values()) next = summaries!.apply(next, id, move.value, move.count);
+    g.moves.clear();
+    g.current = next;
+    return next;
+  };
+
+  const move = (g: Gathered, [key, value]: [string, unknown], count: number) => {
+    const m = g.moves.get(key);
+    if (m) m.count += count;
+    else g.moves.set(key, { value, count });
+  };
+
+  /** Adds one event's change to the batch's summaries; the last thing an event does, as nothing after it may throw. */
+  const gather = (ctx: ProjectionContext, event: RecordedEvent, gathered: Map<string, Gathered>, changes: Changes) => {
     const history = summaries!.history;
-    if (history) {
-      const period = history.period(event);
-      const previous = summary === null ? undefined : (summary[SUMMARY_PERIOD_FIELD] as string | undefined);
-      // The first move of a later period: the summary as it stood is the end of its period.
-      if (previous !== undefined && previous !== period) {
-        const { _position: _p, [SUMMARY_PERIOD_FIELD]: _s, ...counts } = summary!;
-        ctx.create(history.collection, { ...counts, _id: `${id}@${previous}`, summary: id, period: previous });
+    const period = history?.period(event);
+    for (const [id, change] of changes) {
+      const g = gathered.get(id)!;
+      // Counted already (a replay after a crash): the summary's own guard.
+      if (g.counted >= event.position) continue;
+      if (history) {
+        // The first move of a later period: the summary as it stood is the end of its period.
+        if (g.period !== undefined && g.period !== period) {
+          const ended = settle(g, id);
+          if (ended !== null) {
+            const { _position: _p, [SUMMARY_PERIOD_FIELD]: _s, ...counts } = ended;
+            ctx.create(history.collection, { ...counts, _id: `${id}@${g.period}`, summary: id, period: g.period });
+          }
+        }
+        g.period = period;
       }
-      // `apply` returned a new object (it is pure), so it is this runtime's to stamp.
-      next = next!._id === id && next !== summary ? next! : { ...next!, _id: id };
-      next[SUMMARY_PERIOD_FIELD] = period;
-      ctx.put(summaries!.collection, next);
-      return;
+      if (change.out) move(g, change.out, -1);
+      if (change.in) move(g, change.in, 1);
+      // As one event at a time would stamp it: a later, older event (a parked one re-applied) is not counted.
+      g.counted = event.position;
+      g.last = event;
     }
-    ctx.put(summaries!.collection, next!._id === id ? next! : { ...next!, _id: id });
   };
 
   const writeDocument = (ctx: ProjectionContext, event: RecordedEvent, id: string, before: D | null, after: D | null) => {
@@ -239,18 +316,27 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     if (applied(before, event)) return;
     const after = evolve(before, event);
     const changes = summaryChanges(before, after);
-    // Summaries are usually loaded in this batch already: applied without awaiting.
-    let pending: typeof changes | undefined;
-    for (const entry of changes) {
-      const loaded = pending ? undefined : ctx.getLoaded(summaries!.collection, entry[0]);
-      if (loaded === undefined) (pending ??= []).push(entry);
-      else moveSummary(ctx, event, entry[0], loaded, entry[1]);
+    if (changes.length === 0) return writeDocument(ctx, event, id, before, after);
+    const gathered = ctx.batchState(owner, () => new Map<string, Gathered>());
+    // Summaries are usually loaded in this batch already: gathered without awaiting.
+    let pending: string[] | undefined;
+    for (const [summaryId] of changes) {
+      if (gathered.has(summaryId)) continue;
+      const loaded = ctx.getLoaded(summaries!.collection, summaryId);
+      if (loaded === undefined) (pending ??= []).push(summaryId);
+      else gathered.set(summaryId, startGathering(loaded));
     }
-    if (!pending) return writeDocument(ctx, event, id, before, after);
-    return (async () => {
-      for (const [summaryId, change] of pending)
-        moveSummary(ctx, event, summaryId, await ctx.get(summaries!.collection, summaryId), change);
+    if (!pending) {
       writeDocument(ctx, event, id, before, after);
+      return gather(ctx, event, gathered, changes);
+    }
+    return (async () => {
+      for (const summaryId of pending) {
+        const stored = await ctx.get(summaries!.collection, summaryId);
+        if (!gathered.has(summaryId)) gathered.set(summaryId, startGathering(stored));
+      }
+      writeDocument(ctx, event, id, before, after);
+      gather(ctx, event, gathered, changes);
     })();
   };
 
@@ -280,6 +366,19 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
       if (loaded !== undefined) return step(event, ctx, id, loaded);
       if (starts(event)) return step(event, ctx, id, null);
       return ctx.get<D>(collection, id).then((doc) => step(event, ctx, id, doc));
+    },
+    finishBatch(finish) {
+      const gathered = finish.state<Map<string, Gathered>>(owner);
+      if (!gathered) return;
+      const history = summaries!.history;
+      for (const [id, g] of gathered) {
+        if (g.last === null) continue;
+        // A fresh object: the last settle applied at least one move since `current`.
+        let next = settle(g, id)!;
+        if (next._id !== id) next = { ...next, _id: id };
+        if (history) next[SUMMARY_PERIOD_FIELD] = g.period;
+        finish.as(g.last).put(summaries!.collection, next);
+      }
     },
   };
 }

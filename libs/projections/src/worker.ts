@@ -256,6 +256,7 @@ export class GenerationWorker {
       const failure = await this.applyWithRetries(buffer, event);
       if (failure !== null) parkedOps.push(this.parkOp(event, failure));
     }
+    await buffer.finish(this.projection);
     await this.write(
       [...this.documentOps(buffer), ...parkedOps],
       events[events.length - 1].position,
@@ -358,6 +359,7 @@ export class GenerationWorker {
       if (failure === null) ok.push(event);
       else failed.push({ event, error: failure.error });
     }
+    await buffer.finish(this.projection);
     if (!this.host.holdsLease()) throw new LeaseLostError();
     const ops = this.documentOps(buffer);
     if (ops.length > 0) await this.host.readStore.write(ops);

@@ -116,6 +116,7 @@ describe('persons projection properties', () => {
       await projection.apply!(event, ctx);
       await ctx.commit();
     }
+    await buffer.finish(projection);
     let written = 0;
     for (const w of buffer.writes()) {
       const byId = store.get(w.collection) ?? new Map<string, Document>();

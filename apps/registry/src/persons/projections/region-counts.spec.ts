@@ -57,6 +57,7 @@ describe('persons projection counters in one batch', () => {
       await projection.apply!(event, ctx);
       await ctx.commit();
     }
+    await buffer.finish(projection);
     return new Map(buffer.writes().map((w) => [w.id, w.doc as RegionCountsDocument]));
   }
 

@@ -47,14 +47,9 @@ export function classify(doc: PersonDocument): Classification {
   return { status: doc.coverageStatus, exemptionReason: doc.exemptionReason, localTypes, flags: doc.coverageFlags };
 }
 
-export function sameClassification(a: Classification, b: Classification): boolean {
-  return (
-    a.status === b.status && a.exemptionReason === b.exemptionReason && sameList(a.localTypes, b.localTypes) && sameList(a.flags, b.flags)
-  );
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/** A classification as text: persons with the same key count the same everywhere. */
+export function classificationKey(c: Classification): string {
+  return `${c.status}|${c.exemptionReason ?? ''}|${c.localTypes.join(',')}|${c.flags.join(',')}`;
 }
 
 export function emptyRegionCounts(code: string): RegionCountsDocument {
@@ -86,21 +81,21 @@ function bump(counter: Record<string, number>, key: string, delta: number): Reco
   return next;
 }
 
-/** Pure: the counts with one person's classification added (1) or taken out (-1). */
-export function countPerson(counts: RegionCountsDocument | null, code: string, c: Classification, sign: 1 | -1): RegionCountsDocument {
+/** Pure: the counts with a classification added `count` times (taken out when negative; 0 leaves its counters present). */
+export function countPerson(counts: RegionCountsDocument | null, code: string, c: Classification, count: number): RegionCountsDocument {
   const doc = counts ?? emptyRegionCounts(code);
   let localTypes = doc.localTypes;
   if (c.localTypes.length > 0) {
     localTypes = [...localTypes];
-    for (const t of c.localTypes) localTypes[InsuranceTypes.codes.indexOf(t as never)] += sign;
+    for (const t of c.localTypes) localTypes[InsuranceTypes.codes.indexOf(t as never)] += count;
   }
   let flags = doc.flags;
-  for (const f of c.flags) flags = bump(flags, f, sign);
+  for (const f of c.flags) flags = bump(flags, f, count);
   return {
     ...doc,
-    total: doc.total + sign,
-    coverage: bump(doc.coverage, c.status, sign),
-    exempt: c.exemptionReason ? bump(doc.exempt, c.exemptionReason, sign) : doc.exempt,
+    total: doc.total + count,
+    coverage: bump(doc.coverage, c.status, count),
+    exempt: c.exemptionReason ? bump(doc.exempt, c.exemptionReason, count) : doc.exempt,
     localTypes,
     flags,
   };
@@ -117,7 +112,7 @@ export function regionCounts(localProvince: string): SummarySpec<PersonDocument,
     indexes: [{ name: 'level', fields: [['level', 1]] }],
     contribution: (doc) =>
       doc.householdRegion ? { ids: [...ancestorCodes(doc.householdRegion), doc.householdRegion], value: classify(doc) } : null,
-    same: sameClassification,
+    key: classificationKey,
     apply: countPerson,
     // Every person of the province moves its counter: loaded with the batch.
     usual: () => [localProvince],

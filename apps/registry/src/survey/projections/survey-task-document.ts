@@ -205,31 +205,32 @@ export function emptyProgress(code: string): SurveyProgressDocument {
   };
 }
 
-/** Pure: the progress of region `code` with one task's contribution added (1) or taken out (-1). */
+/** Pure: the progress of region `code` with a task's contribution added `count` times (taken out when negative). */
 export function countTask(
   progress: SurveyProgressDocument | null,
   code: string,
   c: ProgressContribution,
-  sign: 1 | -1,
+  count: number,
 ): SurveyProgressDocument {
   const doc = progress ?? emptyProgress(code);
-  const next: SurveyProgressDocument = { ...doc, total: doc.total + sign, states: bump(doc.states, c.state, sign) };
-  if (c.outcome !== null && c.state === 'approved') next.outcomes = bump(doc.outcomes, c.outcome, sign);
-  if (c.outcome !== null && c.state === 'submitted') next.submittedOutcomes = bump(doc.submittedOutcomes, c.outcome, sign);
-  if (c.cause !== null) next.cancellations = bump(doc.cancellations, c.cause, sign);
+  const next: SurveyProgressDocument = { ...doc, total: doc.total + count, states: bump(doc.states, c.state, count) };
+  if (c.outcome !== null && c.state === 'approved') next.outcomes = bump(doc.outcomes, c.outcome, count);
+  if (c.outcome !== null && c.state === 'submitted') next.submittedOutcomes = bump(doc.submittedOutcomes, c.outcome, count);
+  if (c.cause !== null) next.cancellations = bump(doc.cancellations, c.cause, count);
   if (c.effect !== null) {
     const effect = { ...doc.effect };
-    if (c.effect === 'covered') effect.covered += sign;
-    else if (c.effect === 'exempted') effect.exempted += sign;
+    if (c.effect === 'covered') effect.covered += count;
+    else if (c.effect === 'exempted') effect.exempted += count;
     // A move counts where it took the person out of: regions the destination lies outside of.
-    else if (c.movedTo === null || !c.movedTo.startsWith(code)) effect.left += sign;
+    else if (c.movedTo === null || !c.movedTo.startsWith(code)) effect.left += count;
     next.effect = effect;
   }
   return next;
 }
 
-function same(a: ProgressContribution, b: ProgressContribution): boolean {
-  return a.state === b.state && a.outcome === b.outcome && a.cause === b.cause && a.effect === b.effect && a.movedTo === b.movedTo;
+/** A contribution as text: tasks with the same key count the same. */
+function key(c: ProgressContribution): string {
+  return JSON.stringify([c.state, c.outcome, c.cause, c.effect, c.movedTo]);
 }
 
 export const SURVEY_PROGRESS_COLLECTION = 'progress';
@@ -240,7 +241,7 @@ export function surveyProgress(localProvince: string): SummarySpec<SurveyTaskDoc
     collection: SURVEY_PROGRESS_COLLECTION,
     indexes: [{ name: 'level', fields: [['level', 1]] }],
     contribution: (doc) => ({ ids: [...ancestorCodes(doc.region), doc.region], value: progressContribution(doc) }),
-    same,
+    key,
     apply: countTask,
     usual: () => [localProvince],
   };
