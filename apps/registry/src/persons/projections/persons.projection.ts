@@ -21,7 +21,9 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
     name: PERSONS_PROJECTION,
     // 4: region counts keep local insurance types as an array in code order. 5: and a copy per region and day (as-of reports).
     // 6: that copy written once, when a later day first moves the counts (which name the day they last moved).
-    version: 6,
+    // 7: no index on updatedAt (no query reads it; every update moved its entry), and every
+    // document's lastDetermination carries its flags (comparison/verdict.ts reads them).
+    version: 7,
     collection: PERSONS_COLLECTION,
     eventTypes: [...PERSON_EVENT_TYPES],
     streamPrefixes: [STREAM_PREFIX],
@@ -50,7 +52,6 @@ export function personsProjection(codec: PersonDocumentCodec, localProvince: str
       // Arrays in every document: multikey on MongoDB, no index on SQLite (see IndexSpec.multikey).
       { name: 'types', fields: [['insuranceTypes', 1]], multikey: true },
       { name: 'type_status', fields: [['enrollmentStatuses', 1]], multikey: true },
-      { name: 'updated', fields: [['updatedAt', 1]] },
     ],
     documentId: (event: RecordedEvent) => (event.stream.startsWith(STREAM_PREFIX) ? event.stream.slice(STREAM_PREFIX.length) : null),
     // A person's stream starts with their registration: their document cannot exist before it.
