@@ -92,7 +92,9 @@ async function runShape(
       await projections.waitUntilCaughtUp(undefined, 6 * 3_600_000);
       const seconds = (performance.now() - started) / 1000;
       steps.push({ name: 'comparison run', rows: done.counts.persons, events: 0, importSeconds: seconds, seconds });
-      process.stdout.write(`comparison ${done.state}: ${int(done.counts.persons)} persons in ${seconds.toFixed(1)} s\n`);
+      process.stdout.write(
+        `comparison ${done.state}: ${int(done.counts.persons)} persons in ${seconds.toFixed(1)} s; steps (ms): ${JSON.stringify(done.timings ?? {})}\n`,
+      );
       return { steps, personDocuments };
     },
     { projections: true },

@@ -52,6 +52,17 @@ export interface FindOptions {
   fields?: string[];
 }
 
+export interface ScanOptions {
+  /**
+   * Where the store reads a scan in pages (SQLite), the order it pages in: the fields of the
+   * index that serves the filter, so each page is one range of that index (as `FindOptions.sort`,
+   * `_id` appended). Without it such a store pages by `_id` and tests the filter on every
+   * document. A store that reads a scan in one pass (MongoDB) ignores it; either way the
+   * documents come in no promised order.
+   */
+  sort?: FindOptions['sort'];
+}
+
 export interface Page<T> {
   items: T[];
   /** Present only when more documents follow. */
@@ -113,7 +124,7 @@ export interface Collection<T extends Document = Document> {
    * (FerretDB pushes no range on `_id` down) reads the whole collection for every page. A
    * document written while the scan runs may or may not be seen.
    */
-  scan(filter?: Filter): AsyncIterable<T>;
+  scan(filter?: Filter, options?: ScanOptions): AsyncIterable<T>;
   count(filter?: Filter): Promise<number>;
   ensureIndexes(indexes: IndexSpec[]): Promise<void>;
 }

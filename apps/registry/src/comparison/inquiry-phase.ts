@@ -71,20 +71,17 @@ export async function runInquiry(
   return touched;
 }
 
-/** The province's persons whose read-model status is uninsured, in the coverage index's order. */
-async function* uninsuredPersons(ctx: PhaseContext): AsyncGenerator<PersonDocument> {
+/**
+ * The province's persons whose read-model status is uninsured: one scan, which SQLite pages
+ * through the coverage index (status, region, id) and a MongoDB wire server reads in one query
+ * (paging with `find` made FerretDB read and sort the whole collection for every page).
+ */
+function uninsuredPersons(ctx: PhaseContext): AsyncIterable<PersonDocument> {
   const filter = { coverageStatus: 'uninsured', householdRegion: { prefix: ctx.reference.provinceCode } };
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.persons.find(filter, {
-      sort: [
-        ['householdRegion', 1],
-        ['_id', 1],
-      ],
-      limit: 1000,
-      cursor,
-    });
-    yield* page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
+  return ctx.persons.scan(filter, {
+    sort: [
+      ['householdRegion', 1],
+      ['_id', 1],
+    ],
+  });
 }

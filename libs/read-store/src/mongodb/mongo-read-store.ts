@@ -12,6 +12,7 @@ import {
   DuplicateKeyError,
   Filter,
   FindOptions,
+  ScanOptions,
   IndexSpec,
   InvalidQueryError,
   Page,
@@ -608,8 +609,11 @@ class MongoReadCollection<T extends Document> implements Collection<T> {
     return page;
   }
 
-  /** One query, read in batches by the server's cursor: the collection is read once, whatever its size. */
-  async *scan(filter?: Filter): AsyncGenerator<T> {
+  /**
+   * One query, read in batches by the server's cursor: the collection is read once, whatever its
+   * size (no sort: a server that cannot sort from an index, FerretDB, would sort it all first).
+   */
+  async *scan(filter?: Filter, _options?: ScanOptions): AsyncGenerator<T> {
     const cursor = this.raw.find(mongoFilter(parseFilter(filter)), { batchSize: 1000 });
     try {
       for await (const doc of cursor) yield doc as unknown as T;

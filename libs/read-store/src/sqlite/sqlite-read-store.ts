@@ -5,6 +5,7 @@ import {
   DuplicateKeyError,
   Filter,
   FindOptions,
+  ScanOptions,
   IndexSpec,
   InvalidQueryError,
   Page,
@@ -518,11 +519,14 @@ class SqliteCollection<T extends Document> implements Collection<T> {
     return this.store.writeOne(() => this.store.deleteSync(this.name, id, guard));
   }
 
-  /** Pages in `_id` order: each page starts where the last ended, through the primary key. */
-  async *scan(filter?: Filter): AsyncGenerator<T> {
+  /**
+   * Pages in `options.sort` order (by default `_id`'s): each page starts where the last ended,
+   * through the index that has that order.
+   */
+  async *scan(filter?: Filter, options: ScanOptions = {}): AsyncGenerator<T> {
     let cursor: string | undefined;
     do {
-      const page = await this.find(filter, { limit: 1000, cursor });
+      const page = await this.find(filter, { sort: options.sort, limit: 1000, cursor });
       yield* page.items;
       cursor = page.nextCursor;
     } while (cursor);

@@ -1,4 +1,14 @@
-import { Document, DuplicateKeyError, Filter, FindOptions, InvalidQueryError, ReadStore, Scalar, WriteOp } from '../read-store.port';
+import {
+  Document,
+  DuplicateKeyError,
+  Filter,
+  FindOptions,
+  InvalidQueryError,
+  ReadStore,
+  Scalar,
+  ScanOptions,
+  WriteOp,
+} from '../read-store.port';
 
 /**
  * The behaviour every ReadStore adapter must share. Run by each adapter's `.int-spec.ts`
@@ -568,9 +578,9 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
     });
 
     describe('scan', () => {
-      const scanAll = async <T extends Document>(collection: string, filter?: Filter): Promise<T[]> => {
+      const scanAll = async <T extends Document>(collection: string, filter?: Filter, options?: ScanOptions): Promise<T[]> => {
         const out: T[] = [];
-        for await (const doc of store.collection<T>(collection).scan(filter)) out.push(doc);
+        for await (const doc of store.collection<T>(collection).scan(filter, options)) out.push(doc);
         return out;
       };
 
@@ -588,6 +598,35 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         const odd = await scanAll(c, { odd: true, n: { gte: 2000 } });
         expect(sortedIds(odd)).toEqual(ids(docs.filter((d) => d.odd && d.n >= 2000)));
         expect(await scanAll(fresh('scan_never'))).toEqual([]);
+      });
+
+      it('with the order of an index that serves the filter, reads every matching document once, past any page', async () => {
+        const c = fresh('scan_sorted');
+        await store.collection(c).ensureIndexes([
+          {
+            name: 'kind_n',
+            fields: [
+              ['kind', 1],
+              ['n', 1],
+            ],
+          },
+        ]);
+        // Several documents share each `n`, so pages end inside runs of equal keys.
+        const docs = Array.from({ length: 6000 }, (_, i) => ({
+          _id: `s${String(6000 - i).padStart(5, '0')}`,
+          kind: i % 3 === 0 ? 'a' : 'b',
+          n: i % 700,
+        }));
+        for (let i = 0; i < docs.length; i += 500) {
+          await store.write(docs.slice(i, i + 500).map((doc): WriteOp => ({ kind: 'upsert', collection: c, doc, stored: null })));
+        }
+        const filter: Filter = { kind: 'a', n: { gte: 100 } };
+        const sorted = await scanAll<{ _id: string }>(c, filter, { sort: [['n', 1]] });
+        const expected = sortedIds(docs.filter((d) => d.kind === 'a' && d.n >= 100));
+        expect(expected.length).toBeGreaterThan(1000);
+        expect(sorted).toHaveLength(expected.length);
+        expect(sortedIds(sorted)).toEqual(expected);
+        expect(sortedIds(await scanAll<{ _id: string }>(c, filter))).toEqual(expected);
       });
 
       it('refuses a bad filter when read', async () => {
