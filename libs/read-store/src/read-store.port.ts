@@ -61,6 +61,8 @@ export interface ScanOptions {
    * documents come in no promised order.
    */
   sort?: FindOptions['sort'];
+  /** Only these top-level fields (plus `_id`), as `FindOptions.fields`. */
+  fields?: string[];
 }
 
 export interface Page<T> {

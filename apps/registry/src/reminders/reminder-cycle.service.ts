@@ -187,20 +187,23 @@ export class ReminderCycle {
     if (!persons) for (const rule of personRules) ruleReports.get(rule.id)!.skipped = 'the persons read model does not exist yet';
     const prepared = personRules.map((rule) => prepareRule(rule, local, province)).filter((p): p is PreparedRule => p !== null);
     if (persons && prepared.length > 0) {
-      // One pass in id order (the primary key: each page a range of it), every person rule at once.
-      let cursor: string | undefined;
-      do {
-        const page = await persons.find({}, { limit: PAGE, cursor, fields: PERSON_FIELDS });
-        const candidates: DueReminder[] = [];
-        for (const doc of page.items) {
-          if (!reachable(doc)) continue;
+      // One pass over every person (a scan: paging with `find` made a wire server that cannot
+      // page from an index read the whole collection for every page), every person rule at once,
+      // considered a thousand persons at a time.
+      let candidates: DueReminder[] = [];
+      let read = 0;
+      for await (const doc of persons.scan(undefined, { fields: PERSON_FIELDS })) {
+        if (reachable(doc)) {
           for (const rule of prepared) {
             if (rule.applies(doc)) candidates.push({ personId: doc._id, region: doc.householdRegion ?? null, match: rule.match });
           }
         }
-        await consider(candidates);
-        cursor = page.nextCursor;
-      } while (cursor);
+        if (++read % PAGE === 0) {
+          await consider(candidates);
+          candidates = [];
+        }
+      }
+      await consider(candidates);
     }
 
     for (const rule of config.rules.filter((r): r is SurveyRefusalRule => r.kind === 'survey-refusal')) {
@@ -541,20 +544,15 @@ function emptyReport(now: Date): CycleReport {
 }
 
 /**
- * Every document of a filter, a page at a time. `by` names the filter's field when an index on
- * it and `_id` exists: pages then walk that index, instead of sorting every match by id again
- * for each page.
+ * Every document of a filter, in one scan. `by` names the filter's field when an index on it
+ * and `_id` exists: where the store pages a scan (SQLite), pages then walk that index instead
+ * of testing every document in id order.
  */
-async function* scan<T extends Document>(
+function scan<T extends Document>(
   collection: Collection<T>,
   filter: Record<string, unknown>,
   fields: string[],
   by?: string,
-): AsyncGenerator<T> {
-  let cursor: string | undefined;
-  do {
-    const page = await collection.find(filter as never, { limit: PAGE, cursor, fields, ...(by && { sort: [[by, 1]] }) });
-    yield* page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
+): AsyncIterable<T> {
+  return collection.scan(filter as never, { fields, ...(by && { sort: [[by, 1]] }) });
 }

@@ -613,10 +613,12 @@ class MongoReadCollection<T extends Document> implements Collection<T> {
    * One query, read in batches by the server's cursor: the collection is read once, whatever its
    * size (no sort: a server that cannot sort from an index, FerretDB, would sort it all first).
    */
-  async *scan(filter?: Filter, _options?: ScanOptions): AsyncGenerator<T> {
-    const cursor = this.raw.find(mongoFilter(parseFilter(filter)), { batchSize: 1000 });
+  async *scan(filter?: Filter, options: ScanOptions = {}): AsyncGenerator<T> {
+    const fields = validateFields(options.fields);
+    const query = mongoFilter(parseFilter(filter));
+    const cursor = this.raw.find(query, { batchSize: 1000, projection: fields ? mongoProjection(fields, []) : undefined });
     try {
-      for await (const doc of cursor) yield doc as unknown as T;
+      for await (const doc of cursor) yield (fields ? pickFields(doc as Document, fields) : doc) as unknown as T;
     } finally {
       await cursor.close();
     }

@@ -526,7 +526,7 @@ class SqliteCollection<T extends Document> implements Collection<T> {
   async *scan(filter?: Filter, options: ScanOptions = {}): AsyncGenerator<T> {
     let cursor: string | undefined;
     do {
-      const page = await this.find(filter, { sort: options.sort, limit: 1000, cursor });
+      const page = await this.find(filter, { sort: options.sort, fields: options.fields, limit: 1000, cursor });
       yield* page.items;
       cursor = page.nextCursor;
     } while (cursor);

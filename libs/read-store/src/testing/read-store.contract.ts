@@ -627,6 +627,11 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         expect(sorted).toHaveLength(expected.length);
         expect(sortedIds(sorted)).toEqual(expected);
         expect(sortedIds(await scanAll<{ _id: string }>(c, filter))).toEqual(expected);
+        // Only the fields asked for, in either mode.
+        const picked = await scanAll<Document>(c, { n: 5 }, { fields: ['n'], sort: [['n', 1]] });
+        expect(picked.length).toBeGreaterThan(0);
+        for (const doc of picked) expect(Object.keys(doc).sort()).toEqual(['_id', 'n']);
+        expect((await scanAll<Document>(c, { n: 5 }, { fields: ['kind'] })).map((d) => Object.keys(d).sort())[0]).toEqual(['_id', 'kind']);
       });
 
       it('refuses a bad filter when read', async () => {
