@@ -12,7 +12,9 @@
  * one in a hundred) get a day's changes (day-of-changes.ts), then a run on changes and a full
  * run are timed: the full run after it should record nothing. BENCH_SEED picks the generator's seed (default
  * `bench`; a held-out seed checks the linker on data it was not tuned on). BENCH_CPU_PROF=<file> writes a CPU profile of
- * the comparison run (open it in Chrome's DevTools or speedscope).
+ * the comparison run (open it in Chrome's DevTools or speedscope). BENCH_DISAGREEMENTS=<file> writes every in-scope
+ * person whose coverage status differs from the truth, one JSON line each (the truth's person id, both statuses and
+ * what the registry's verdict rested on; no personal data), for diagnosis. BENCH_CHANGES=0 skips the day's changes.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -174,7 +176,10 @@ async function main(): Promise<void> {
           );
           // BENCH_SCORE=0 leaves the scoring out (for timing the runs alone).
           if (process.env.BENCH_SCORE !== '0') {
-            const score = await app.get(ScoreService).score(out);
+            const disagreementsFile = process.env.BENCH_DISAGREEMENTS;
+            const score = await app.get(ScoreService).score(out, { disagreements: disagreementsFile !== undefined });
+            if (disagreementsFile)
+              writeFileSync(disagreementsFile, (score.disagreements ?? []).map((d) => JSON.stringify(d)).join('\n') + '\n');
             const l = score.linkage;
             process.stdout.write(
               [

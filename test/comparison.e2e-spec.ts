@@ -4,7 +4,7 @@
  * the ministry simulator seeded from the province's truth, and score the result against
  * the ground truth with the targets the comparison is held to.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateProvince } from '@registry/ingest';
@@ -14,10 +14,12 @@ import { LINK_DECISIONS, LinkDecisionDoc } from '../apps/registry/src/comparison
 import { ScoreReport, ScoreService } from '../apps/registry/src/comparison/score.service';
 import { ImportService } from '../apps/registry/src/imports/import.service';
 import { READ_STORE, ReadStore } from '@registry/read-store';
-import { citizenIdCheckCharacter } from '@registry/domain';
+import { CitizenId, citizenIdCheckCharacter, personIdFor } from '@registry/domain';
+import { KeyRing } from '../apps/registry/src/config/key-ring';
 import { bearer, startApp, TestApp } from './support/app';
 import { newCitizen, PLACES } from './support/citizens';
 import { registrationBody } from './support/requests';
+import { HOUSEHOLD_HEADER, householdRow, writeCsv, writeXlsx } from './support/imports-files';
 
 jest.setTimeout(180_000);
 
@@ -245,6 +247,150 @@ describe('persons only other departments know of', () => {
       expect(await decisions.get(`person:${ids.neighbour}`)).toMatchObject({ outcome: 'none' });
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('a household row whose faulty ID links to a person another department registered', () => {
+  it('makes that person household-registered here, so the inquiry asks about them and the verdict counts them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-household-link-'));
+    const citizen = newCitizen(PLACES.nanshan.county, '2');
+    // The ministry knows the person as insured in Guangxi.
+    const sim = await createMinistrySim({
+      token: 'household-link-token',
+      records: [
+        {
+          citizenId: citizen.id,
+          kind: 'insured-elsewhere',
+          provinceCode: '45',
+          insuranceType: '390',
+          contributionStatus: '1',
+          since: '2020-01-01',
+        },
+      ],
+    });
+    const app = await startApp({
+      MINISTRY_URL: await sim.listen(0),
+      MINISTRY_TOKEN: 'household-link-token',
+      MINISTRY_UPLOAD_INTERVAL_MS: '0',
+      MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
+    });
+    try {
+      const admin = app.token({ role: 'province-admin', sub: 'household-link-admin', region: '44' });
+      // The card library knows her under her valid ID, with no household region (a card names
+      // the office that issued it).
+      const cardPath = join(dir, 'cards.xlsx');
+      await writeXlsx(
+        cardPath,
+        ['卡号', '公民身份号码', '姓名', '性别', '出生日期', '发卡地区'],
+        [['C-hl-1', citizen.id, '林晓燕', '女', citizen.birthDate.replace(/-/g, ''), PLACES.nanshan.county]],
+      );
+      const cards = await app.http().post('/v1/imports').set(bearer(admin)).field('source', 'card-library').attach('file', cardPath);
+      expect(cards.status).toBe(202);
+      expect(await app.app.get(ImportService).waitFor(cards.body.importId)).toMatchObject({ state: 'completed' });
+      await app.caughtUp();
+      const parsed = CitizenId.parse(citizen.id);
+      if (!parsed.ok) throw new Error('bad test citizen ID');
+      const personId = personIdFor(parsed.value, app.app.get(KeyRing).personIdKey);
+      // The household register's row for her lost its ID (an empty cell): quarantined for it.
+      const path = join(dir, 'household.csv');
+      writeCsv(
+        path,
+        [...HOUSEHOLD_HEADER],
+        [householdRow({ recordId: 'HL-1', citizen, name: '林晓燕', region: PLACES.nanshan.otherTownship }, { 公民身份号码: '' })],
+        'utf-8',
+      );
+      const imported = await app
+        .http()
+        .post('/v1/imports')
+        .set(bearer(admin))
+        .field('source', 'household-registration')
+        .attach('file', path);
+      expect(imported.status).toBe(202);
+      await app.app.get(ImportService).waitFor(imported.body.importId);
+      await app.caughtUp();
+      const before = await app.http().get(`/v1/persons/${personId}`).set(bearer(admin)).expect(200);
+      expect(before.body.householdRegion ?? null).toBeNull();
+
+      const started = await app.http().post('/v1/comparison-runs').set(bearer(admin)).send({});
+      expect(started.status).toBe(202);
+      const run = await app.app.get(ComparisonService).waitFor(started.body._id);
+      expect(run.state).toBe('completed');
+      await app.caughtUp();
+      const decisions = app.app.get<ReadStore>(READ_STORE).collection<LinkDecisionDoc>(LINK_DECISIONS);
+      expect((await decisions.find({ source: 'household-registration' }, { limit: 10 })).items).toEqual([
+        expect.objectContaining({ outcome: 'link', personId }),
+      ]);
+      const after = await app.http().get(`/v1/persons/${personId}`).set(bearer(admin)).expect(200);
+      expect(after.body).toMatchObject({ householdRegion: PLACES.nanshan.otherTownship });
+      expect(after.body.fieldSources.householdRegion).toEqual({ source: 'household-registration', corrected: false });
+      // Asked at the ministry as a household person, and judged insured elsewhere.
+      expect(run.counts).toMatchObject({ inquired: 1, insuredElsewhereFound: 1 });
+      expect(after.body.coverage).toMatchObject({ status: 'insured-elsewhere' });
+    } finally {
+      await app.close();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a person whose identity is in doubt', () => {
+  it('is still asked at the ministry: an enrolment elsewhere decides before the open conflict does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-in-doubt-'));
+    const precedence = join(dir, 'precedence.json');
+    // Household register and card library of equal rank for the name: a disagreement leaves it in doubt.
+    writeFileSync(precedence, JSON.stringify({ name: [] }));
+    const [insured, notInsured] = [newCitizen(PLACES.nanshan.county), newCitizen(PLACES.nanshan.county)];
+    const sim = await createMinistrySim({
+      token: 'in-doubt-token',
+      records: [{ citizenId: insured.id, kind: 'insured-elsewhere', provinceCode: '45', insuranceType: '390' }],
+    });
+    const app = await startApp({
+      PRECEDENCE_FILE: precedence,
+      MINISTRY_URL: await sim.listen(0),
+      MINISTRY_TOKEN: 'in-doubt-token',
+      MINISTRY_UPLOAD_INTERVAL_MS: '0',
+      MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
+    });
+    try {
+      const admin = app.token({ role: 'province-admin', sub: 'in-doubt-admin', region: '44' });
+      const hr = app.token({ role: 'service-client', sub: 'hr-system', region: '44', source: 'household-registration' });
+      const card = app.token({ role: 'service-client', sub: 'card-system', region: '44', source: 'card-library' });
+      const ids: string[] = [];
+      for (const [i, citizen] of [insured, notInsured].entries()) {
+        const res = await app
+          .http()
+          .post('/v1/persons/registrations')
+          .set(bearer(hr))
+          .send(registrationBody(citizen, { name: '周敏', sourceRecordId: `DOUBT-hr-${i}` }));
+        expect(res.status).toBe(200);
+        ids.push(res.body.personId);
+        const reported = await app
+          .http()
+          .post('/v1/persons/registrations')
+          .set(bearer(card))
+          .send(registrationBody(citizen, { source: 'card-library', name: '周明', sourceRecordId: `DOUBT-card-${i}` }));
+        expect(reported.body.recorded).toContain('IdentityConflictDetected');
+      }
+      await app.caughtUp();
+      for (const id of ids) {
+        const person = await app.http().get(`/v1/persons/${id}`).set(bearer(admin)).expect(200);
+        expect(person.body.openConflicts).toEqual([expect.objectContaining({ field: 'name', heldValueStands: false })]);
+        expect(person.body.coverage.status).toBe('unresolved');
+      }
+      const started = await app.http().post('/v1/comparison-runs').set(bearer(admin)).send({});
+      const run = await app.app.get(ComparisonService).waitFor(started.body._id);
+      expect(run.state).toBe('completed');
+      expect(run.counts).toMatchObject({ inquired: 2, insuredElsewhereFound: 1 });
+      await app.caughtUp();
+      const statuses = [];
+      for (const id of ids) statuses.push((await app.http().get(`/v1/persons/${id}`).set(bearer(admin)).expect(200)).body.coverage.status);
+      expect(statuses).toEqual(['insured-elsewhere', 'unresolved']);
+    } finally {
+      await app.close();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -194,7 +194,8 @@ describe('imports over HTTP', () => {
     const good = person('黄晓明');
     const badCheck = person('周杰');
     const noName = person('');
-    const unknownRegion = person('林峰', '440305999');
+    // No such county: a township under a county that exists would be held at the county.
+    const unknownRegion = person('林峰', '449999001');
     const badStatus = person('何洁');
     const alsoGood = person('高圆圆', PLACES.tianhe.township, PLACES.tianhe.county);
     const rows = [

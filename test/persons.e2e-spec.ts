@@ -102,10 +102,17 @@ describe('registration from two sources', () => {
     expect(person.body.name).toBe('张伟');
     expect(person.body.fieldSources.name).toEqual({ source: 'household-registration', corrected: false });
     expect(person.body.openConflicts).toEqual([
-      expect.objectContaining({ field: 'name', currentSource: 'household-registration', reportedSource: 'card-library' }),
+      expect.objectContaining({
+        field: 'name',
+        currentSource: 'household-registration',
+        reportedSource: 'card-library',
+        heldValueStands: true,
+      }),
     ]);
     expect(person.body.reportedBy).toEqual(['household-registration', 'card-library']);
-    expect(person.body.coverage.status).toBe('unresolved');
+    // The household register outranks the card library: the name held stands, so the conflict
+    // waits for review without putting the person's coverage in doubt.
+    expect(person.body.coverage.status).toBe('uninsured');
     // The conflicting values are personal: a masked read shows neither.
     expect(person.text).not.toContain('张玮');
   });
@@ -114,7 +121,7 @@ describe('registration from two sources', () => {
     await t.caughtUp();
     const conflicted = await listAll(t, tokens.admin, { hasConflicts: 'true' });
     expect(conflicted.map((p) => p.personId)).toContain(personId);
-    expect(conflicted.find((p) => p.personId === personId)).toMatchObject({ openConflicts: 1, coverageStatus: 'unresolved', name: '张伟' });
+    expect(conflicted.find((p) => p.personId === personId)).toMatchObject({ openConflicts: 1, coverageStatus: 'uninsured', name: '张伟' });
     const clean = await listAll(t, tokens.admin, { hasConflicts: 'false' });
     expect(clean.map((p) => p.personId)).not.toContain(personId);
   });

@@ -61,6 +61,10 @@ export function citizenIdIn(county: string, gender: '1' | '2' = '1'): CitizenId 
 }
 
 const decider = createPersonDecider();
+/** Every source of equal rank for every field: a disagreement leaves the field in doubt (see heldValueStands). */
+const equalRankDecider = createPersonDecider({
+  precedence: { name: [], gender: [], birthDate: [], householdRegion: [], phone: [], householdAddress: [] },
+});
 let recordSerial = 0;
 
 /** A source reference with a fresh record id. */
@@ -88,8 +92,8 @@ export class PersonScript {
   }
 
   /** Decides the command on the stream so far; the events it adds, sealed as stored. */
-  run(command: PersonCommand): NewEvent[] {
-    const events = decider.decide(command, this.state);
+  run(command: PersonCommand, by = decider): NewEvent[] {
+    const events = by.decide(command, this.state);
     for (const event of events) this.state = decider.evolve(this.state, event);
     return events.map((event) =>
       this.keys.protector.encodeEvent({
@@ -111,8 +115,12 @@ export class PersonScript {
     return this.run({ type: 'RegisterPerson', data: { ...ref(source), citizenId: this.citizenId, name, householdRegion } });
   }
 
-  reportName(name: string, source: SourceKind): NewEvent[] {
-    return this.run({ type: 'RegisterPerson', data: { ...ref(source), citizenId: this.citizenId, name } });
+  /** `inDoubt`: decided under a precedence that ranks every source equally, so the conflict leaves the person in doubt. */
+  reportName(name: string, source: SourceKind, options: { inDoubt?: boolean } = {}): NewEvent[] {
+    return this.run(
+      { type: 'RegisterPerson', data: { ...ref(source), citizenId: this.citizenId, name } },
+      options.inDoubt ? equalRankDecider : decider,
+    );
   }
 
   enrol(insuranceType: InsuranceType, contributionStatus: ContributionStatus = '1', provinceCode = '44', occurredAt?: string): NewEvent[] {

@@ -165,6 +165,12 @@ export class Linker {
     return this.slotOf.has(personId);
   }
 
+  /** The ID digits a held person was added with (17 or 18 characters), if any. */
+  citizenIdOf(personId: string): string | undefined {
+    const slot = this.slotOf.get(personId);
+    return slot === undefined ? undefined : this.citizenIds[slot] || undefined;
+  }
+
   /**
    * Takes a person out: their slot stays (block indices are append-only) but is never a
    * candidate again. It still counts towards its blocks' sizes until the linker is rebuilt.

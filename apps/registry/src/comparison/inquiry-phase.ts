@@ -7,8 +7,11 @@ import { PhaseContext, inProvince } from './phase-context';
 
 const INQUIRY_BATCH = 1000;
 
+/** Statuses the ministry is asked about: no basic enrolment here. An unresolved person (an identity conflict open) may still be insured elsewhere, which decides before the conflict does. */
+const ASKED_STATUSES = new Set(['uninsured', 'unresolved']);
+
 /**
- * Ministry inquiry: persons the registry holds as uninsured (of `persons`, by default all) are asked about at the ministry;
+ * Ministry inquiry: persons the registry holds as uninsured or unresolved (of `persons`, by default all) are asked about at the ministry;
  * what it knows of them in other provinces is recorded as enrolments from source `ministry`
  * (idempotent per record, so a repeated run records nothing new).
  *
@@ -19,14 +22,14 @@ const INQUIRY_BATCH = 1000;
 export async function runInquiry(
   ctx: PhaseContext,
   ministry: MinistryInquiry | undefined,
-  persons: AsyncIterable<PersonDocument> | Iterable<PersonDocument> = uninsuredPersons(ctx),
+  persons: AsyncIterable<PersonDocument> | Iterable<PersonDocument> = personsToAsk(ctx),
 ): Promise<Set<string>> {
   const touched = new Set<string>();
   if (!ministry?.enabled) return touched;
   const { run, protector, reference } = ctx;
   const ids: string[] = [];
   for await (const doc of persons) {
-    if (doc.coverageStatus !== 'uninsured' || !inProvince(doc, reference.provinceCode)) continue;
+    if (!ASKED_STATUSES.has(doc.coverageStatus) || !inProvince(doc, reference.provinceCode)) continue;
     const citizenId = protector.openFromDocument<PersonalFields>(doc._id, doc.personal)?.citizenId;
     if (citizenId) ids.push(citizenId);
   }
@@ -72,16 +75,19 @@ export async function runInquiry(
 }
 
 /**
- * The province's persons whose read-model status is uninsured: one scan, which SQLite pages
- * through the coverage index (status, region, id) and a MongoDB wire server reads in one query
- * (paging with `find` made FerretDB read and sort the whole collection for every page).
+ * The province's persons whose read-model status is one the ministry is asked about: one scan
+ * per status, which SQLite pages through the coverage index (status, region, id) and a MongoDB
+ * wire server reads in one query (paging with `find` made FerretDB read and sort the whole
+ * collection for every page).
  */
-function uninsuredPersons(ctx: PhaseContext): AsyncIterable<PersonDocument> {
-  const filter = { coverageStatus: 'uninsured', householdRegion: { prefix: ctx.reference.provinceCode } };
-  return ctx.persons.scan(filter, {
-    sort: [
-      ['householdRegion', 1],
-      ['_id', 1],
-    ],
-  });
+async function* personsToAsk(ctx: PhaseContext): AsyncIterable<PersonDocument> {
+  for (const coverageStatus of ASKED_STATUSES) {
+    const filter = { coverageStatus, householdRegion: { prefix: ctx.reference.provinceCode } };
+    yield* ctx.persons.scan(filter, {
+      sort: [
+        ['householdRegion', 1],
+        ['_id', 1],
+      ],
+    });
+  }
 }

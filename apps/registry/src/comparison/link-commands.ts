@@ -74,7 +74,13 @@ function asRecord(rejectionId: string, kind: string, fields: Record<string, stri
   return { ...fields, kind, sourceRecordId: fields.sourceRecordId ?? `row:${rejectionId}` } as unknown as CanonicalRecord;
 }
 
-/** The link event plus the row's own facts (an enrolment, a death), applied to the linked person. */
+/**
+ * The link event plus the row's own facts (an enrolment, a death), applied to the linked person.
+ * A household row's facts (its region, address, household status, and the name public security
+ * holds) are what make the person household-registered here: they are reported under the
+ * linked person's own ID (`personCitizenId`), the row's faulty one having named them only by
+ * linkage; without that ID the link alone is recorded.
+ */
 export function linkCommands(
   rejection: Pick<ImportRejection, '_id' | 'reasons'>,
   source: string,
@@ -82,12 +88,19 @@ export function linkCommands(
   occurredAt: string,
   evidence: LinkEvidenceInput,
   recordFields: Record<string, string>,
+  personCitizenId?: CitizenId,
 ): PersonCommandRequest<string>[] {
   const out: PersonCommandRequest<string>[] = [
     { key: rejection._id, id: personId, command: linkRecordCommand(rejection._id, source as SourceKind, occurredAt, evidence) },
   ];
   // Unless the row was faulty beyond its ID: then the link only says whose row it is.
   if (!identityOnly(rejection.reasons)) return out;
+  if (source === 'household-registration' && personCitizenId) {
+    for (const command of commandsForRecord(asRecord(rejection._id, source, recordFields), personCitizenId, occurredAt)) {
+      out.push({ key: rejection._id, id: personId, command });
+    }
+    return out;
+  }
   if (source === 'insurance-enrollment' || source === 'health' || source === 'civil-affairs') {
     // The person exists (that is what the link says): only the row's other facts are applied.
     const placeholder = { value: '', masked: '' } as unknown as CitizenId;

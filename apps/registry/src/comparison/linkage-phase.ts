@@ -1,4 +1,4 @@
-import { PersonId, SourceKind, personIdFor, repairCitizenId } from '@registry/domain';
+import { CitizenId, PersonId, SourceKind, personIdFor, repairCitizenId } from '@registry/domain';
 import { WriteOp } from '@registry/read-store';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, rejectionFields } from '../imports/import-job';
 import { PersonCommandRequest } from '../persons/execute-person-commands';
@@ -241,7 +241,18 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
     if (decision.outcome === 'link' && decision.personId) {
       run.counts.linked++;
       const evidence = { decidedBy: 'automatic' as const, score: decision.score, fields: decision.fields };
-      requests.push(...linkCommands(rejection, source, decision.personId as PersonId, run.startedAt, evidence, fields));
+      const personCitizenId = source === 'household-registration' ? CitizenId.parse(index.citizenIdOf(decision.personId) ?? '') : undefined;
+      requests.push(
+        ...linkCommands(
+          rejection,
+          source,
+          decision.personId as PersonId,
+          run.startedAt,
+          evidence,
+          fields,
+          personCitizenId?.ok ? personCitizenId.value : undefined,
+        ),
+      );
     } else if (repair) {
       run.counts.linked++;
       run.counts.repaired = (run.counts.repaired ?? 0) + 1;

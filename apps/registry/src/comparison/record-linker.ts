@@ -22,6 +22,8 @@ export interface LinkIndex {
   remove(personId: string): void;
   /** Whether a person with this id is held. */
   has(personId: string): boolean;
+  /** The citizen ID digits a held person was added with. */
+  citizenIdOf(personId: string): string | undefined;
   /** `householdOnly`: only persons added without `secondary` are candidates. */
   link(record: LinkInput, options?: { householdOnly?: boolean }): LinkResult;
 }
@@ -63,6 +65,7 @@ export class RecordLinker {
         linker.remove(personId);
       },
       has: (personId) => linker.has(personId),
+      citizenIdOf: (personId) => linker.citizenIdOf(personId),
       link: (record, options) => {
         const only = { primaryOnly: options?.householdOnly };
         const decision = linker.link(record, only);

@@ -1,6 +1,6 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { PersonId, displayRegionCode, parsePersonId } from '@registry/domain';
+import { CitizenId, PersonId, displayRegionCode, parsePersonId } from '@registry/domain';
 import { ReadModelNotReadyError } from '@registry/projections';
 import { Filter, READ_STORE, ReadStore } from '@registry/read-store';
 import { Principal } from '../auth/principal';
@@ -112,9 +112,10 @@ export class ReviewService {
     if (!candidate)
       throw new ProblemException(HttpStatus.BAD_REQUEST, 'NOT_A_CANDIDATE', 'personId must be one of the review’s candidates.');
     const personId = parsePersonId(rawPersonId) as PersonId;
-    await this.personsService.loadVisible(caller, personId).catch(() => {
+    const loaded = await this.personsService.loadVisible(caller, personId).catch(() => {
       throw notFound();
     });
+    const personCitizenId = loaded.state.status === 'unregistered' ? undefined : CitizenId.parse(loaded.state.person.citizenId);
     const rejection = await this.reads.collection<ImportRejection>(IMPORT_REJECTIONS).get(review._id);
     const now = new Date().toISOString();
     const evidence = {
@@ -130,6 +131,7 @@ export class ReviewService {
       now,
       evidence,
       rejection ? rejectionFields(this.protector, rejection) : {},
+      personCitizenId?.ok ? personCitizenId.value : undefined,
     );
     const outcomes = await this.commands.execute(
       new ExecutePersonCommands(requests, { ...this.personsService.context(caller), sourceSystem: 'comparison' }),

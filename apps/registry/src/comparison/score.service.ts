@@ -61,6 +61,24 @@ export interface ScoreReport {
   files: Array<{ file: string; importId: string; rows: number }>;
   linkage: LinkageScore;
   coverage: { persons: number; agreeing: number; agreement: number; confusion: Record<string, number> };
+  /** With `{ disagreements: true }`: every in-scope person whose status differs, for diagnosis (no personal data). */
+  disagreements?: CoverageDisagreement[];
+}
+
+export interface CoverageDisagreement {
+  truePersonId: string;
+  truth: string;
+  got: string;
+  /** The registry's side, when it holds the person: what the verdict rested on. */
+  evidence?: string[];
+  flags?: string[];
+  conflicts?: string[];
+  sources?: string[];
+  enrollments?: number;
+}
+
+export interface ScoreOptions {
+  readonly disagreements?: boolean;
 }
 
 async function* ndjson<T>(path: string): AsyncGenerator<T> {
@@ -84,7 +102,7 @@ export class ScoreService {
     private readonly projections: ProjectionsService,
   ) {}
 
-  async score(truthDir: string): Promise<ScoreReport> {
+  async score(truthDir: string, options: ScoreOptions = {}): Promise<ScoreReport> {
     const personsPath = join(truthDir, 'truth', 'persons.ndjson');
     const recordsPath = join(truthDir, 'truth', 'records.ndjson');
     if (!existsSync(personsPath) || !existsSync(recordsPath)) {
@@ -271,6 +289,7 @@ export class ScoreService {
 
     // Coverage: every in-scope person's status in the read model against the truth.
     const confusion: Record<string, number> = {};
+    const disagreements: CoverageDisagreement[] = [];
     let agreeing = 0;
     let total = 0;
     const inScope = truth.filter((p) => p.inScope);
@@ -282,9 +301,31 @@ export class ScoreService {
         const doc = docs.get(truePersonIds.get(p.truePersonId) ?? '');
         const got = doc?.coverageStatus ?? 'missing';
         if (got === p.coverage.status) agreeing++;
-        else confusion[`${p.coverage.status}→${got}`] = (confusion[`${p.coverage.status}→${got}`] ?? 0) + 1;
+        else {
+          confusion[`${p.coverage.status}→${got}`] = (confusion[`${p.coverage.status}→${got}`] ?? 0) + 1;
+          if (options.disagreements)
+            disagreements.push({
+              truePersonId: p.truePersonId,
+              truth: p.coverage.status,
+              got,
+              ...(doc
+                ? {
+                    evidence: doc.evidence,
+                    flags: doc.coverageFlags,
+                    conflicts: doc.openConflicts.map((c) => `${c.field}:${c.reportedSource}`),
+                    sources: doc.sources,
+                    enrollments: doc.enrollments.length,
+                  }
+                : {}),
+            });
+        }
       }
     }
-    return { files, linkage: s, coverage: { persons: total, agreeing, agreement: ratio(agreeing, total), confusion } };
+    return {
+      files,
+      linkage: s,
+      coverage: { persons: total, agreeing, agreement: ratio(agreeing, total), confusion },
+      ...(options.disagreements ? { disagreements } : {}),
+    };
   }
 }

@@ -52,6 +52,7 @@ export function personView(
       currentSource: c.currentSource,
       reportedSource: c.reportedSource,
       detectedAt: c.detectedAt,
+      heldValueStands: c.heldValueStands === true,
     })),
     fieldSources: Object.fromEntries(Object.entries(p.fields).map(([k, v]) => [k, { source: v!.source, corrected: v!.corrected }])),
     reportedBy: [...p.reportedBy],

@@ -22,7 +22,9 @@ import { InsuranceType, insuranceFamilyOf } from '../codes/insurance-type';
  *    medical insurance applies from birth, and a newborn enrolled within the window is
  *    covered from birth; pension applies from 16, so it never decides a status)
  *                                       → exempt (under-age)           evidence: UNDER_ENROLMENT_AGE
- * 8. an open identity conflict          → unresolved                   evidence: the conflicts
+ * 8. an open identity conflict that leaves the person in doubt (two sources of equal rank
+ *    disagreeing; not one the precedence settles, which stays open for review)
+ *                                       → unresolved                   evidence: the conflicts
  * 9. otherwise                          → uninsured
  * Enrolment counts as coverage while contributing (1) or suspended (2, 参保未缴费: flagged
  * as a lapse); terminated (3) does not. Rules 6 and 7 need the assessment date (`asOf`):
@@ -37,6 +39,7 @@ export interface CoverageFacts {
     readonly contributionStatus: ContributionStatus;
     readonly provinceCode: string;
   }>;
+  /** Open identity conflicts that leave the person in doubt (not those whose held value stands by rule). */
   readonly openConflicts: number;
   /** `YYYY-MM-DD`, for the rules that depend on the date. */
   readonly birthDate?: string;

@@ -28,6 +28,16 @@ export function outcomeFor(
   return rank(precedence, field, ref.source) < rank(precedence, field, held.source) ? 'change' : 'conflict';
 }
 
+/**
+ * Whether a conflicting report leaves the held value standing by rule: an operator's
+ * correction, a source ranked above the reporter, or the same source's newer record. Only
+ * two different sources of equal rank (both unlisted, say) leave the field in doubt.
+ */
+export function heldValueStands(field: IdentityField, held: HeldValue, ref: SourceRef, precedence: PrecedenceConfig): boolean {
+  if (held.corrected || held.source === ref.source) return true;
+  return rank(precedence, field, held.source) < rank(precedence, field, ref.source);
+}
+
 /** Position in the field's list; unlisted sources share the lowest rank. */
 export function rank(precedence: PrecedenceConfig, field: IdentityField, source: SourceKind): number {
   const index = precedence[field].indexOf(source);
@@ -81,6 +91,7 @@ export function reconcile(
           conflictId: conflictIdFor(field, ref),
           field,
           currentSource: held.source,
+          ...(heldValueStands(field, held, ref, precedence) ? { heldValueStands: true } : {}),
           personal: { current: held.value, reported: value },
         }),
       });

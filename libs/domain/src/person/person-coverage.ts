@@ -10,7 +10,7 @@ export function assessPersonCoverage(state: RegisteredPersonState, localProvince
       householdStatus: p.household.status,
       cancellationReason: p.household.cancellationReason,
       enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
-      openConflicts: p.openConflicts.length,
+      openConflicts: p.openConflicts.filter((c) => !c.heldValueStands).length,
       birthDate: p.fields.birthDate?.value,
       exemptions: p.exemptions,
     },

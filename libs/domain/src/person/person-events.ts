@@ -78,6 +78,13 @@ export type IdentityConflictDetected = DomainEvent<
     readonly conflictId: string;
     readonly field: IdentityField;
     readonly currentSource: SourceKind;
+    /**
+     * The held value stands by rule (heldValueStands: an operator's correction, a source ranked
+     * above the reporter, the same source's newer record): the conflict is the reporter's to
+     * correct and is kept open for review, but it leaves no doubt about the person, so it does
+     * not make their coverage unresolved. Absent on events recorded before this was decided.
+     */
+    readonly heldValueStands?: true;
     /** Values are personal even for statistical fields: a conflict pairs two of them. */
     readonly personal: { readonly current: string; readonly reported: string };
   }

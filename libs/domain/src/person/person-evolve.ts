@@ -32,6 +32,7 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
         currentSource: d.currentSource,
         reportedSource: d.source,
         detectedAt: d.occurredAt,
+        ...(d.heldValueStands ? { heldValueStands: true as const } : {}),
       };
       return withPerson(state, d, { openConflicts: [...p.openConflicts, conflict] });
     }

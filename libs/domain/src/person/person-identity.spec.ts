@@ -2,6 +2,7 @@ import { DeciderSpecification } from '../testing/decider-spec';
 import { CITIZEN_ID_TEXT, citizenId, ref, registered } from '../testing/person-fixtures';
 import { RegisterPerson } from './person-commands';
 import { createPersonDecider, foldPerson } from './person-decider';
+import { assessPersonCoverage } from './person-coverage';
 import { CitizenIdMismatchError, InvalidFieldValueError } from './person-errors';
 import { IdentityConflictDetected, PersonEvent } from './person-events';
 import { DEFAULT_PRECEDENCE } from './person-fields';
@@ -25,6 +26,7 @@ const cardConflict: IdentityConflictDetected = {
     conflictId: 'name:card-library:card-7',
     field: 'name',
     currentSource: 'household-registration',
+    heldValueStands: true,
     personal: { current: '张𬌗', reported: '张河' },
   },
 };
@@ -106,6 +108,7 @@ describe('RegisterPerson', () => {
               conflictId: 'name:insurance-enrollment:ins-1#person',
               field: 'name',
               currentSource: 'household-registration',
+              heldValueStands: true,
               personal: { current: '张𬌗', reported: '张河' },
             },
           },
@@ -168,6 +171,33 @@ describe('RegisterPerson', () => {
       ]);
   });
 
+  it('sources of equal rank that disagree leave the field in doubt: the conflict says so, and the person is unresolved', () => {
+    const equalRank = DeciderSpecification.for(
+      createPersonDecider({ precedence: { ...DEFAULT_PRECEDENCE, name: ['household-registration'] } }),
+    );
+    const byCard: PersonEvent = {
+      type: 'PersonRegistered',
+      data: {
+        ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'),
+        birthDate: '1949-12-31',
+        gender: '2',
+        householdRegion: '110101001',
+        personal: { citizenId: CITIZEN_ID_TEXT, name: '张𬌗' },
+      },
+    };
+    equalRank
+      .given([byCard])
+      .when(register('health', 'h-8', { name: '张河' }))
+      .thenEvents((events) => {
+        const conflict = events.find((e) => e.type === 'IdentityConflictDetected');
+        // Card library and health are both unlisted for the name: neither outranks the other.
+        expect(conflict?.data).toMatchObject({ field: 'name', currentSource: 'card-library' });
+        expect(conflict?.data).not.toHaveProperty('heldValueStands');
+        const state = foldPerson([byCard, ...events]);
+        expect(state.status === 'living' && assessPersonCoverage(state, '11', '2024-06-01').status).toBe('unresolved');
+      });
+  });
+
   it('a higher-precedence source overwrites, naming the previous source', () => {
     const byCard: PersonEvent = {
       type: 'PersonRegistered',
@@ -224,6 +254,7 @@ describe('RegisterPerson', () => {
         currentSource: 'household-registration',
         reportedSource: 'card-library',
         detectedAt: '2024-02-01T00:00:00Z',
+        heldValueStands: true,
       },
     ]);
     expect(state.status === 'living' && state.person.reportedBy).toEqual(['household-registration', 'card-library']);

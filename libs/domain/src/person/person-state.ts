@@ -30,6 +30,8 @@ export interface OpenConflict {
   readonly currentSource: SourceKind;
   readonly reportedSource: SourceKind;
   readonly detectedAt: string;
+  /** See IdentityConflictDetected.heldValueStands. */
+  readonly heldValueStands?: true;
 }
 
 export interface Household {

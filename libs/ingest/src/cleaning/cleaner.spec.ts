@@ -144,6 +144,15 @@ describe('cleaning rules', () => {
     expect(county.record.kind === 'household-registration' && county.record.householdRegion).toBe('440106');
   });
 
+  it('REGION_HELD_AT_PARENT (warning): a township not in the table under a county that is, held at the county', () => {
+    const held = ok(cleaner('household-registration').clean(hh({ 行政区划代码: '440106999' })));
+    expect(codes(held)).toEqual(['REGION_HELD_AT_PARENT']);
+    expect(held.record.kind === 'household-registration' && held.record.householdRegion).toBe('440106');
+    expect(held.warnings[0].message).not.toContain('440106999');
+    // No known county above it: still unknown.
+    expect(codes(cleaner('household-registration').clean(hh({ 行政区划代码: '449999001' })))).toEqual(['REGION_UNKNOWN']);
+  });
+
   it('NAME_NORMALISED (warning): spaces, full-width spaces, dot variants; rare characters kept exactly', () => {
     const cases: [string, string][] = [
       ['王 小明', '王小明'],

@@ -106,11 +106,33 @@ export function codeRule(
   return fail('CODE_UNKNOWN', `${label} is not a known ${domain} code`);
 }
 
-/** The canonical short code; a historical code is accepted with a REGION_HISTORICAL warning. */
+/**
+ * The canonical short code; a historical code is accepted with a REGION_HISTORICAL warning.
+ * A township (or village) code that is not in the division table under a county (or township)
+ * that is is held at that nearest known level, with REGION_HELD_AT_PARENT: the register still
+ * places the person in that county, and the lost digits are a keying fault to show, not a reason
+ * to lose the row.
+ */
 export function regionRule(raw: string, regions: RegionTable, label: string): RuleResult<string> {
   const r = RegionCode.parse(raw, regions);
   if (!r.ok) {
     const reason = r.reasons[0];
+    if (reason.code === 'REGION_UNKNOWN') {
+      const digits = halfWidth(raw).replace(/\s/g, '');
+      for (const length of [9, 6]) {
+        if (digits.length <= length || !/^\d+$/.test(digits)) continue;
+        const parent = RegionCode.parse(digits.slice(0, length), regions);
+        if (parent.ok && parent.value.code.length === length) {
+          return ok(parent.value.code, [
+            {
+              code: 'REGION_HELD_AT_PARENT',
+              message: `${label}: the ${digits.length === 12 ? 'village' : 'township'} is not in the division table; the ${length === 9 ? 'township' : 'county'} it lies in is held`,
+            },
+            ...parent.warnings.map((w) => ({ code: w.code, message: `${label}: ${w.message}` })),
+          ]);
+        }
+      }
+    }
     const code: IssueCode = reason.code === 'REGION_EMPTY' ? 'REQUIRED_FIELD_MISSING' : reason.code;
     return fail(code, `${label}: ${reason.message}`);
   }

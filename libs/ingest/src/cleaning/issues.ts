@@ -32,6 +32,10 @@ export const ISSUE_CODES = {
   REGION_BAD_FORMAT: { severity: 'error', description: 'the region code is not 2, 4, 6, 9 or 12 digits' },
   REGION_UNKNOWN: { severity: 'error', description: 'the region code is not in the division table' },
   REGION_HISTORICAL: { severity: 'warning', description: 'the region code was abolished; kept as sent' },
+  REGION_HELD_AT_PARENT: {
+    severity: 'warning',
+    description: 'the township (or village) code is not in the division table; the known county (or township) it lies in is held',
+  },
   REGION_TOWNSHIP_UNVERIFIED: { severity: 'warning', description: 'townships not loaded; only the county was checked' },
   REGION_VILLAGE_UNVERIFIED: { severity: 'warning', description: 'villages not loaded; only the township was checked' },
   PROVINCE_UNKNOWN: { severity: 'error', description: 'the province code is not a province' },

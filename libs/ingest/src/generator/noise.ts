@@ -45,7 +45,7 @@ export const DEFAULT_NOISE_RATES = {
   genderMismatch: 0.003,
   /** Household rows: an abolished county code of the province → REGION_HISTORICAL. */
   historicalRegion: 0.003,
-  /** Household rows: a township code that does not exist → REGION_UNKNOWN. */
+  /** Household rows: a township code that does not exist (under the person's real county) → REGION_HELD_AT_PARENT. */
   unknownRegion: 0.002,
   /** Per person: a card and an enrolment row for someone who is not in the province (truePersonId null). */
   orphanRow: 0.002,

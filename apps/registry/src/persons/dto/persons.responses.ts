@@ -201,6 +201,12 @@ export class OpenConflictViewDto {
 
   @ApiProperty()
   detectedAt: string;
+
+  @ApiProperty({
+    description:
+      'The held value stands by the precedence (a higher-ranked source holds it, or an operator corrected it): the conflict is open for the reporting source to correct, but it does not make the coverage status unresolved. False when sources of equal rank disagree, or for conflicts recorded before this was decided.',
+  })
+  heldValueStands: boolean;
 }
 
 export class PersonViewDto {

@@ -103,9 +103,14 @@ describe('evolvePersonDocument', () => {
         { coverageStatus: 'exempt', exemptionReason: 'household-cancelled', householdStatus: 'moved-out', toProvince: '32' },
       ],
       [
-        'unresolved with an open identity conflict',
-        [(p) => p.reportName('王二', 'card-library')],
+        'unresolved with an open identity conflict that leaves the person in doubt',
+        [(p) => p.reportName('王二', 'card-library', { inDoubt: true })],
         { coverageStatus: 'unresolved', evidence: ['OPEN_IDENTITY_CONFLICT'], hasConflicts: true },
+      ],
+      [
+        'uninsured with an open conflict the precedence settles (a card name against the household register)',
+        [(p) => p.reportName('王二', 'card-library')],
+        { coverageStatus: 'uninsured', evidence: ['NO_ACTIVE_BASIC_ENROLLMENT'], hasConflicts: true },
       ],
     ];
 
@@ -191,9 +196,9 @@ describe('evolvePersonDocument', () => {
     const person = new PersonScript(keys, '440303', '2');
     let { doc } = project(person, [...person.register('孙丽', '440303001'), ...person.reportName('孙莉', 'card-library')]);
     expect(doc!.openConflicts).toEqual([
-      { conflictId: expect.stringMatching(/^name:card-library:/), field: 'name', reportedSource: 'card-library' },
+      { conflictId: expect.stringMatching(/^name:card-library:/), field: 'name', reportedSource: 'card-library', heldValueStands: true },
     ]);
-    expect(doc).toMatchObject({ hasConflicts: true, coverageStatus: 'unresolved', sources: ['household-registration', 'card-library'] });
+    expect(doc).toMatchObject({ hasConflicts: true, coverageStatus: 'uninsured', sources: ['household-registration', 'card-library'] });
     expect(open(doc!).name).toBe('孙丽');
 
     ({ doc } = project(person, person.correct({ name: '孙莉' }), doc));
@@ -259,7 +264,7 @@ describe('evolvePersonDocument', () => {
     const person = new PersonScript(keys, '440305');
     const steps = [
       person.register('褚十二', '440305001'),
-      person.reportName('褚拾贰', 'card-library'),
+      person.reportName('褚拾贰', 'card-library', { inDoubt: true }),
       person.enrol('170', '1', '32'),
       person.enrol('390'),
       person.enrol('310'),

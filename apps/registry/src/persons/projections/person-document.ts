@@ -68,7 +68,8 @@ export interface PersonDocument extends Document {
   hasAnomalies: boolean;
   /** Recorded exemptions (imprisoned, military service) by reason. */
   exemptions?: Partial<Record<RecordedExemptionReason, { since: string; until?: string }>>;
-  openConflicts: Array<{ conflictId: string; field: string; reportedSource: string }>;
+  /** `heldValueStands`: see IdentityConflictDetected (open for review, no doubt about the person). */
+  openConflicts: Array<{ conflictId: string; field: string; reportedSource: string; heldValueStands?: true }>;
   hasConflicts: boolean;
   sources: string[];
   /**
@@ -107,7 +108,7 @@ export function coverageFactsOf(doc: PersonDocument): Parameters<typeof assessRe
     householdStatus: doc.householdStatus,
     cancellationReason: doc.cancellationReason as never,
     enrollments: doc.enrollments,
-    openConflicts: doc.openConflicts.length,
+    openConflicts: doc.openConflicts.filter((c) => !c.heldValueStands).length,
     birthDate: doc.birthDate,
     exemptions: doc.exemptions,
   };
@@ -250,7 +251,12 @@ export function evolvePersonDocument(
       next.sources = addUnique(doc.sources, event.data.source);
       next.openConflicts = [
         ...doc.openConflicts,
-        { conflictId: event.data.conflictId, field: event.data.field, reportedSource: event.data.source },
+        {
+          conflictId: event.data.conflictId,
+          field: event.data.field,
+          reportedSource: event.data.source,
+          ...(event.data.heldValueStands ? { heldValueStands: true as const } : {}),
+        },
       ];
       return withCoverage(next, localProvince, asOf);
     case 'HouseholdMoved': {
