@@ -92,14 +92,27 @@ export async function runLinkage(
 
   ctx.run.counts.recordsConsidered = pending.length + openOrphans.length;
   await ctx.progress('linkage', 0, ctx.run.counts.recordsConsidered);
+  // Household rows first: what they register (a repaired ID) or make household-registered (a
+  // link) is the person the other departments' rows and persons are then linked to, within this
+  // run rather than the next one.
+  const household = pending.filter((c) => c.source === 'household-registration');
+  const others = pending.filter((c) => c.source !== 'household-registration');
+  let done = 0;
+  const linkAll = async (rows: Candidate[]) => {
+    for (let i = 0; i < rows.length; i += LINK_BATCH) {
+      const slice = rows.slice(i, i + LINK_BATCH);
+      for (const id of await linkRows(ctx, index, slice)) touched.add(id);
+      done += slice.length;
+      await ctx.progress('linkage', done, ctx.run.counts.recordsConsidered);
+    }
+  };
+  await linkAll(household);
   for (const linked of await linkOrphans(ctx, index, openOrphans)) {
     population.openOrphans.delete(linked.orphan);
     touched.add(linked.person);
   }
-  for (let i = 0; i < pending.length; i += LINK_BATCH) {
-    for (const id of await linkRows(ctx, index, pending.slice(i, i + LINK_BATCH))) touched.add(id);
-    await ctx.progress('linkage', openOrphans.length + Math.min(i + LINK_BATCH, pending.length), ctx.run.counts.recordsConsidered);
-  }
+  done += openOrphans.length;
+  await linkAll(others);
   return { population, touched };
 }
 
@@ -234,7 +247,14 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
       runId: run._id,
       decidedAt: now,
     };
-    const repair = decision.outcome === 'none' ? repairable(ctx, index, rejection, source, fields) : undefined;
+    // A possible link whose ID is another number altogether (not a near one) is someone sharing
+    // the row's birth date, gender and place: when the row's own ID can be repaired, the repair
+    // names the person, not that candidate.
+    const idLevel = decision.fields.citizenId?.level;
+    const weak =
+      decision.outcome === 'none' ||
+      (decision.outcome === 'possible' && (idLevel === 'different' || idLevel === 'same-region-sequence-birth-differs'));
+    const repair = weak ? repairable(ctx, index, rejection, source, fields) : undefined;
     // Still nobody, with the same score: its decision and identity check stand as written.
     const unchanged = prior?.outcome === 'none' && decision.outcome === 'none' && !repair && prior.score === decision.score;
     if (!unchanged) ops.push({ kind: 'upsert', collection: LINK_DECISIONS, doc: base });
@@ -328,9 +348,11 @@ async function linkOrphans(
       // the same county hold IDs one sequence digit apart, which also carry that birth date
       // and gender, so a near ID with a different name is two people, not a typo.
       const level = (field: string) => decision.fields[field]?.level;
+      const idLevel = level('citizenId');
       const typedWrongly =
-        level('citizenId') !== undefined &&
-        level('citizenId') !== 'different' &&
+        idLevel !== undefined &&
+        idLevel !== 'different' &&
+        idLevel !== 'same-region-sequence-birth-differs' &&
         level('name') !== undefined &&
         level('name') !== 'different';
       const outcome = decision.outcome === 'link' && decision.personId && typedWrongly ? 'link' : 'none';

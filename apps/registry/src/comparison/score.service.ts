@@ -11,7 +11,7 @@ import { PersonDocument } from '../persons/projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../persons/projections/persons.projection';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
-import { LINK_DECISIONS, LinkDecisionDoc } from './comparison-run';
+import { LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc } from './comparison-run';
 
 interface TruthPerson {
   truePersonId: string;
@@ -63,6 +63,8 @@ export interface ScoreReport {
   coverage: { persons: number; agreeing: number; agreement: number; confusion: Record<string, number> };
   /** With `{ disagreements: true }`: every in-scope person whose status differs, for diagnosis (no personal data). */
   disagreements?: CoverageDisagreement[];
+  /** With `{ disagreements: true }`: every hard record (beyond a name) not attributed to its person. */
+  hardMisses?: HardMiss[];
 }
 
 export interface CoverageDisagreement {
@@ -75,6 +77,18 @@ export interface CoverageDisagreement {
   conflicts?: string[];
   sources?: string[];
   enrollments?: number;
+}
+
+/** A hard record not attributed to its person: the row, why it was quarantined, and what linkage decided (no personal data). */
+export interface HardMiss {
+  file: string;
+  rowNumber: number;
+  truePersonId: string;
+  why: string;
+  ref?: string;
+  personId: string | null;
+  pending: boolean;
+  decision?: { outcome: string; score: number; candidates?: Array<{ score: number; levels: Record<string, string> }> };
 }
 
 export interface ScoreOptions {
@@ -128,7 +142,18 @@ export class ScoreService {
     // For every row: the person the registry attributed it to (or null), and whether it was hard.
     const attribution = new Map<
       string,
-      { personId: string | null; hard: boolean; duplicate: boolean; pending: boolean; nameOnly: boolean; noId: boolean; why: string }
+      {
+        personId: string | null;
+        hard: boolean;
+        duplicate: boolean;
+        pending: boolean;
+        nameOnly: boolean;
+        noId: boolean;
+        why: string;
+        /** The quarantined row's id and its linkage decision, for diagnostics. */
+        ref?: string;
+        decision?: HardMiss['decision'];
+      }
     >();
     const files: ScoreReport['files'] = [];
     const rejections = this.reads.collection<ImportRejection>(IMPORT_REJECTIONS);
@@ -181,6 +206,15 @@ export class ScoreService {
           const d = decided.get(r._id);
           const entry = attribution.get(`${file}:${r.rowNumber}`);
           if (!entry || !d) continue;
+          entry.ref = r._id;
+          entry.decision = { outcome: d.outcome, score: d.score };
+          if (options.disagreements && d.outcome === 'possible') {
+            const review = await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).get(r._id);
+            entry.decision.candidates = review?.candidates.map((c) => ({
+              score: c.score,
+              levels: Object.fromEntries(Object.entries(c.fields).map(([k, v]) => [k, v.level])),
+            }));
+          }
           if (d.outcome === 'link' && d.personId) entry.personId = d.personId;
           if (d.outcome === 'possible') entry.pending = true;
         }
@@ -239,6 +273,7 @@ export class ScoreService {
       hardMissesByKind: {},
       falsePositivesByKind: {},
     };
+    const hardMisses: HardMiss[] = [];
     for await (const r of ndjson<TruthRecord>(recordsPath)) {
       const entry = attribution.get(`${r.file}:${r.rowNumber}`);
       if (!entry) continue;
@@ -278,6 +313,19 @@ export class ScoreService {
       if (truthPerson && hard && !entry.nameOnly && entry.personId !== truthPerson) {
         const why = `${r.file.replace(/\..*$/, '')}: ${entry.why}${entry.pending ? ' (in review)' : ''}`;
         s.hardMissesByKind[why] = (s.hardMissesByKind[why] ?? 0) + 1;
+        if (options.disagreements) {
+          const { personId, pending, ref, decision } = entry;
+          hardMisses.push({
+            file: r.file,
+            rowNumber: r.rowNumber,
+            truePersonId: r.truePersonId ?? '',
+            why,
+            personId,
+            pending,
+            ref,
+            decision,
+          });
+        }
       }
     }
     s.precision = ratio(s.truePositives, s.predictedLinks);
@@ -325,7 +373,7 @@ export class ScoreService {
       files,
       linkage: s,
       coverage: { persons: total, agreeing, agreement: ratio(agreeing, total), confusion },
-      ...(options.disagreements ? { disagreements } : {}),
+      ...(options.disagreements ? { disagreements, hardMisses } : {}),
     };
   }
 }

@@ -206,3 +206,31 @@ describe('prepared values and the comparator table', () => {
     expect(COMPARATORS['citizen-id'].compare(a, b, {})).toBe('same-first-17');
   });
 });
+
+describe('the ID scored given the birth date (citizen-id-given-birth)', () => {
+  const compare = (record: Parameters<typeof prepareValues>[0], person: Parameters<typeof prepareValues>[0]) =>
+    COMPARATORS['citizen-id-given-birth'].compare(prepareValues(record), prepareValues(person), {});
+  const person = { citizenId: '440106199003071232', birthDate: '1990-03-07' };
+  // The same county and sequence, the birth part made impossible (month 00): a mangled ID.
+  const mangled = '44010619900000123X';
+
+  it("takes an ID that agrees but for its birth part as the person when the row's own birth date is theirs", () => {
+    expect(compare({ citizenId: mangled, birthDate: '1990-03-07' }, person)).toBe('same-region-year-sequence');
+    // No birth date on the row: the ID's agreement is all there is to go on.
+    expect(compare({ citizenId: mangled }, person)).toBe('same-region-year-sequence');
+    // A keyed digit or a swap in the row's date is still the person's date.
+    expect(compare({ citizenId: mangled, birthDate: '1990-07-03' }, person)).toBe('same-region-year-sequence');
+  });
+
+  it('takes it for county and sequence only when the row gives another day', () => {
+    expect(compare({ citizenId: mangled, birthDate: '1990-11-21' }, person)).toBe('same-region-sequence-birth-differs');
+    expect(compare({ citizenId: '44010619850000123X', birthDate: '1985-11-21' }, person)).toBe('same-region-sequence-birth-differs');
+  });
+
+  it('leaves every other level as the plain ID comparison gives it', () => {
+    for (const id of ['440106199003071232', '440106199003071233', '440106199003071242', '440107199003071232', '510106198001011232']) {
+      const plain = COMPARATORS['citizen-id'].compare(prepareValues({ citizenId: id }), prepareValues(person), {});
+      expect([id, compare({ citizenId: id, birthDate: '1971-01-01' }, person)]).toEqual([id, plain]);
+    }
+  });
+});

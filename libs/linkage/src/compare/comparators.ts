@@ -37,6 +37,24 @@ export function compareLinkageCitizenIds(a: string | undefined, b: string | unde
   return 'different';
 }
 
+export const CITIZEN_ID_GIVEN_BIRTH_LEVELS = [...CITIZEN_ID_LEVELS, 'same-region-sequence-birth-differs'] as const;
+export type CitizenIdGivenBirthLevel = (typeof CITIZEN_ID_GIVEN_BIRTH_LEVELS)[number];
+
+/**
+ * The ID scored as dependent on the birth date: its digits 7–14 are the birth date. The levels
+ * that say the ID agrees except in its birth part (`same-region-year-sequence`,
+ * `same-region-sequence`) are strong evidence for a record whose ID had its birth part mangled
+ * and whose own birth-date column still gives the person's date. When that column is there and
+ * names another day (birth-date level `same-year` or `different`), the two agree only in county,
+ * and sequence, which many people share: `same-region-sequence-birth-differs`, weak evidence.
+ */
+export function compareLinkageCitizenIdsGivenBirth(record: LinkageValues, person: LinkageValues): CitizenIdGivenBirthLevel | Missing {
+  const level = compareLinkageCitizenIds(record.citizenId, person.citizenId);
+  if (level !== 'same-region-year-sequence' && level !== 'same-region-sequence') return level;
+  const birth = compareLinkageBirthDates(record.birthDate, person.birthDate);
+  return birth === 'same-year' || birth === 'different' ? 'same-region-sequence-birth-differs' : level;
+}
+
 /** Raw-text convenience over `compareLinkageCitizenIds`. */
 export function compareCitizenIdsForLinkage(a: string | undefined, b: string | undefined): CitizenIdLevel | Missing {
   return compareLinkageCitizenIds(linkageCitizenId(a), linkageCitizenId(b));
@@ -161,6 +179,11 @@ const nameOptions = (o: Readonly<Record<string, unknown>>): NameComparisonOption
 /** Comparators by configuration name. */
 export const COMPARATORS: Readonly<Record<string, ComparatorDefinition>> = {
   'citizen-id': { name: 'citizen-id', levels: CITIZEN_ID_LEVELS, compare: (r, p) => compareLinkageCitizenIds(r.citizenId, p.citizenId) },
+  'citizen-id-given-birth': {
+    name: 'citizen-id-given-birth',
+    levels: CITIZEN_ID_GIVEN_BIRTH_LEVELS,
+    compare: (r, p) => compareLinkageCitizenIdsGivenBirth(r, p),
+  },
   name: {
     name: 'name',
     levels: NAME_LEVELS,
