@@ -202,3 +202,44 @@ describe('Linker', () => {
     expect(l.indexBytes() / n).toBeLessThan(160);
   });
 });
+
+describe('the ID spells out birth date and gender (dependent evidence, counted once)', () => {
+  // The household person and a neighbour born the same day in the same township, whose ID is
+  // one sequence digit away (two people, not a typo).
+  const household: LinkagePerson = { ...ZHANG, personId: 'H' };
+  const neighbour17 = '44030319900307133';
+  const neighbour: LinkagePerson = { ...ZHANG, personId: 'N', citizenId: id(neighbour17), name: '陈建国' };
+
+  it('gives an agreeing birth date and gender no weight beside an ID that already agrees in them', () => {
+    const linker = linkerWith([household]);
+    const d = linker.link({ citizenId: wrongCheck(ZHANG.citizenId as string), name: '张明', birthDate: '1990-03-07', gender: '1' });
+    expect(d).toMatchObject({ outcome: 'link', personId: 'H' });
+    expect(d.fields.birthDate).toEqual({ level: 'exact', weight: 0 });
+    expect(d.fields.gender).toEqual({ level: 'equal', weight: 0 });
+    // A birth date that disagrees with the person's is still evidence against them.
+    const off = linker.link({ citizenId: wrongCheck(ZHANG.citizenId as string), name: '张明', birthDate: '1990-03-08', gender: '1' });
+    expect(off.fields.birthDate.level).toBe('one-digit');
+    expect(off.fields.birthDate.weight).not.toBe(0);
+  });
+
+  it('does not link a row whose ID is one sequence digit from a neighbour of another name', () => {
+    const linker = linkerWith([neighbour]);
+    // The household person's row, check character mistyped; they are not in the registry yet.
+    const d = linker.link({
+      citizenId: wrongCheck(ZHANG.citizenId as string),
+      name: '张明',
+      birthDate: '1990-03-07',
+      gender: '1',
+      region: '440303001',
+    });
+    expect(d.fields.citizenId.level).toBe('one-substitution');
+    expect(d.outcome).not.toBe('link');
+  });
+
+  it('still links a keyed sequence digit when the name agrees', () => {
+    const linker = linkerWith([household]);
+    const d = linker.link({ citizenId: id(neighbour17), name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303001' });
+    expect(d).toMatchObject({ outcome: 'link', personId: 'H' });
+    expect(d.fields.citizenId.level).toBe('one-substitution');
+  });
+});

@@ -283,14 +283,10 @@ export class Linker {
   compareCandidates(record: LinkageInput, options: LinkOptions = {}): CandidateComparison[] {
     const v = this.prepare(record);
     return this.candidatesOf(v, this.exactMatches(v, options), options).candidates.map((c) => {
+      const { total, fields } = this.score(v, c);
       const levels: Record<string, string> = {};
-      let score = 0;
-      for (const f of this.fields) {
-        const level = f.comparator.compare(v, this.valuesOf(c), f.options);
-        levels[f.name] = level;
-        score += f.weights[level] ?? 0;
-      }
-      return { personId: this.personIds[c], levels, score };
+      for (const [name, evidence] of Object.entries(fields)) levels[name] = evidence.level;
+      return { personId: this.personIds[c], levels, score: total };
     });
   }
 
@@ -346,13 +342,25 @@ export class Linker {
     return { candidates, skippedBlocks };
   }
 
+  /**
+   * Sum of the fields' weights, each field's agreement level with it. A field whose agreement
+   * another field's level already implies (the ID spells out birth date and gender) weighs
+   * nothing when it agrees at its best level: the same evidence is counted once.
+   */
   private score(v: LinkageValues, person: number): { total: number; fields: Record<string, FieldEvidence> } {
     const p = this.valuesOf(person);
     const fields: Record<string, FieldEvidence> = {};
+    const levels = this.fields.map((f) => f.comparator.compare(v, p, f.options));
+    let implied: readonly string[] = [];
+    for (let i = 0; i < this.fields.length; i++) {
+      const more = this.fields[i].comparator.implies?.(levels[i], v, p);
+      if (more && more.length > 0) implied = implied.length === 0 ? more : [...implied, ...more];
+    }
     let total = 0;
-    for (const f of this.fields) {
-      const level = f.comparator.compare(v, p, f.options);
-      const weight = f.weights[level] ?? 0;
+    for (let i = 0; i < this.fields.length; i++) {
+      const f = this.fields[i];
+      const level = levels[i];
+      const weight = implied.includes(f.comparator.name) && level === f.comparator.levels[0] ? 0 : (f.weights[level] ?? 0);
       fields[f.name] = { level, weight };
       total += weight;
     }

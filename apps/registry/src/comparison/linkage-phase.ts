@@ -247,13 +247,15 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
       runId: run._id,
       decidedAt: now,
     };
-    // A possible link whose ID is another number altogether (not a near one) is someone sharing
-    // the row's birth date, gender and place: when the row's own ID can be repaired, the repair
-    // names the person, not that candidate.
+    // A possible link whose ID is another number altogether (not a near one) and whose name is
+    // another name is a stranger sharing the row's birth date, place or sequence number: when the
+    // row's own ID can be repaired, the repair names the person, not that candidate. (With the
+    // name agreeing, the candidate may be the person under a row whose ID and birth date were both
+    // typed wrongly: a reviewer decides.)
     const idLevel = decision.fields.citizenId?.level;
-    const weak =
-      decision.outcome === 'none' ||
-      (decision.outcome === 'possible' && (idLevel === 'different' || idLevel === 'same-region-sequence-birth-differs'));
+    const stranger =
+      (idLevel === 'different' || idLevel === 'same-region-sequence-birth-differs') && decision.fields.name?.level === 'different';
+    const weak = decision.outcome === 'none' || (decision.outcome === 'possible' && stranger);
     const repair = weak ? repairable(ctx, index, rejection, source, fields) : undefined;
     // Still nobody, with the same score: its decision and identity check stand as written.
     const unchanged = prior?.outcome === 'none' && decision.outcome === 'none' && !repair && prior.score === decision.score;

@@ -37,6 +37,17 @@ export function compareLinkageCitizenIds(a: string | undefined, b: string | unde
   return 'different';
 }
 
+/**
+ * Whether two IDs at `level` agree in the birth date (digits 7–14) and in the gender digit's
+ * parity (digit 17): the fields the ID spells out. Then a record's agreeing birth date and
+ * gender say nothing the ID has not said (the cleaner even takes them from the ID).
+ */
+export function idSpellsOutBirthAndGender(level: string, a: string | undefined, b: string | undefined): boolean {
+  if (level === 'equal' || level === 'same-first-17') return true;
+  if ((level !== 'one-substitution' && level !== 'adjacent-transposition') || a === undefined || b === undefined) return false;
+  return a.slice(6, 14) === b.slice(6, 14) && Number(a[16]) % 2 === Number(b[16]) % 2;
+}
+
 export const CITIZEN_ID_GIVEN_BIRTH_LEVELS = [...CITIZEN_ID_LEVELS, 'same-region-sequence-birth-differs'] as const;
 export type CitizenIdGivenBirthLevel = (typeof CITIZEN_ID_GIVEN_BIRTH_LEVELS)[number];
 
@@ -169,12 +180,20 @@ export interface ComparatorDefinition {
   /** Option keys with a validator returning an error text, or undefined when fine. */
   readonly options?: Readonly<Record<string, (v: unknown) => string | undefined>>;
   compare(record: LinkageValues, person: LinkageValues, options: Readonly<Record<string, unknown>>): string;
+  /**
+   * Comparators whose agreement this level already implies (a dependent comparison): a field
+   * using one of them that agrees at its best level adds no weight beside this one.
+   */
+  implies?(level: string, record: LinkageValues, person: LinkageValues): readonly string[];
 }
 
 const threshold = (v: unknown): string | undefined => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'must be a number in (0, 1]');
 const nameOptions = (o: Readonly<Record<string, unknown>>): NameComparisonOptions => ({
   similarThreshold: typeof o.similarThreshold === 'number' ? o.similarThreshold : DEFAULT_NAME_OPTIONS.similarThreshold,
 });
+
+const BIRTH_AND_GENDER: readonly string[] = ['birth-date', 'gender'];
+const NOTHING: readonly string[] = [];
 
 /** Comparators by configuration name. */
 export const COMPARATORS: Readonly<Record<string, ComparatorDefinition>> = {
@@ -183,6 +202,7 @@ export const COMPARATORS: Readonly<Record<string, ComparatorDefinition>> = {
     name: 'citizen-id-given-birth',
     levels: CITIZEN_ID_GIVEN_BIRTH_LEVELS,
     compare: (r, p) => compareLinkageCitizenIdsGivenBirth(r, p),
+    implies: (level, r, p) => (idSpellsOutBirthAndGender(level, r.citizenId, p.citizenId) ? BIRTH_AND_GENDER : NOTHING),
   },
   name: {
     name: 'name',
