@@ -243,3 +243,17 @@ describe('the ID spells out birth date and gender (dependent evidence, counted o
     expect(d.fields.citizenId.level).toBe('one-substitution');
   });
 });
+
+describe('the order persons were added in', () => {
+  it('does not change a decision: equal scores go to the smaller person id', () => {
+    const twin = (personId: string, citizen17: string): LinkagePerson => ({ ...ZHANG, personId, citizenId: id(citizen17) });
+    const a = twin('P-a', '44030319900307123');
+    const b = twin('P-b', '44030319900307145');
+    const row = { name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303001' };
+    const forward = linkerWith([a, b]).link(row);
+    const backward = linkerWith([b, a]).link(row);
+    expect(forward.score).toBe(forward.secondScore);
+    expect(forward).toMatchObject({ outcome: 'possible', personId: 'P-a', secondPersonId: 'P-b' });
+    expect(backward).toEqual(forward);
+  });
+});

@@ -253,12 +253,16 @@ export class Linker {
     let bestScore = -Infinity;
     let second = -1;
     let secondScore = -Infinity;
+    // Equal scores go to the smaller person id: the decision is the same whatever order the
+    // persons were added in (a read model's scan order differs between stores).
+    const before = (c: number, s: number, other: number, otherScore: number) =>
+      s > otherScore || (s === otherScore && other >= 0 && this.personIds[c] < this.personIds[other]);
     for (const c of candidates) {
       const s = this.score(v, c).total;
-      if (s > bestScore) {
+      if (best < 0 || before(c, s, best, bestScore)) {
         [second, secondScore] = [best, bestScore];
         [best, bestScore] = [c, s];
-      } else if (s > secondScore) {
+      } else if (second < 0 || before(c, s, second, secondScore)) {
         [second, secondScore] = [c, s];
       }
     }

@@ -151,17 +151,16 @@ async function freshPopulation(
   onPerson: ((doc: PersonDocument) => void) | undefined,
 ): Promise<LinkagePopulation> {
   const orphans: OpenOrphan[] = [];
-  const held: LinkPerson[] = [];
+  // Household persons go into the index as the scan reads them, none held beside it (a million
+  // of them would be some 350 MB); the linker breaks ties by person id, not by the order added.
+  const index = linker.create();
   for await (const doc of allPersons(ctx.persons)) {
     onPerson?.(doc);
     const person = linkPerson(ctx, doc);
-    if (heldByHousehold(doc)) held.push(person);
+    if (heldByHousehold(doc)) index.add(person);
     else orphans.push({ doc, person });
   }
-  held.sort((a, b) => byId(a.personId, b.personId));
   orphans.sort((a, b) => byId(a.doc._id, b.doc._id));
-  const index = linker.create();
-  for (const person of held) index.add(person);
   // Quarantined rows may belong to any known person, those without a household here too; an
   // orphan is linked to household persons only.
   for (const { person } of orphans) index.add(person, { secondary: true });

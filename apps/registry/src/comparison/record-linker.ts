@@ -74,7 +74,7 @@ export class RecordLinker {
         if (decision.outcome === 'possible') {
           candidates = linker
             .compareCandidates(record, only)
-            .sort((a, b) => b.score - a.score)
+            .sort((a, b) => b.score - a.score || (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0))
             .slice(0, 3)
             .map((c) => ({
               personId: c.personId,
