@@ -254,7 +254,13 @@ async function linkRows(ctx: PhaseContext, index: LinkIndex, slice: Candidate[])
     const idLevel = decision.fields.citizenId?.level;
     const stranger =
       (idLevel === 'different' || idLevel === 'same-region-sequence-birth-differs') && decision.fields.name?.level === 'different';
-    const weak = decision.outcome === 'none' || (decision.outcome === 'possible' && stranger);
+    // Nor does a repair go ahead beside a candidate of the same county and sequence number whose
+    // name agrees, however low the score: that may be the person, under a row whose ID birth part
+    // and birth-date column were both typed wrongly.
+    const sameCountyAndSequence = idLevel?.startsWith('same-region-') === true;
+    const nameAgrees =
+      decision.fields.name !== undefined && decision.fields.name.level !== 'different' && decision.fields.name.level !== 'missing';
+    const weak = (decision.outcome === 'none' && !(sameCountyAndSequence && nameAgrees)) || (decision.outcome === 'possible' && stranger);
     const repair = weak ? repairable(ctx, index, rejection, source, fields) : undefined;
     // Still nobody, with the same score: its decision and identity check stand as written.
     const unchanged = prior?.outcome === 'none' && decision.outcome === 'none' && !repair && prior.score === decision.score;

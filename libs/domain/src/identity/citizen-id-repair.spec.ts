@@ -33,6 +33,8 @@ describe('repairCitizenId', () => {
     // Neither fits: two faults, refused.
     const other = '10X98765432'.split('').find((c) => c !== MALE[17] && c !== citizenIdCheckCharacter(typed17)) as string;
     expect(repairCitizenId(typed17 + other, evidence)).toBeUndefined();
+    // The month and day impossible, the year possible: a column of another year is a second fault.
+    expect(repairCitizenId(typed17 + citizenIdCheckCharacter(typed17), { birthDate: '1991-03-07', gender: '1' })).toBeUndefined();
     // A year before 1850 counts as impossible too.
     const old17 = '11010117900307123';
     expect(repairCitizenId(old17 + citizenIdCheckCharacter(old17), evidence)?.citizenId.value).toBe(MALE);

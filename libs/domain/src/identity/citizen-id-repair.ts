@@ -46,6 +46,9 @@ export function repairCitizenId(raw: string, evidence: CitizenIdRepairEvidence):
   if (!isCalendarDate(y, m, d) || y < 1850) {
     // The check character must vouch for the other digits: it fits either the faulty ones
     // (a system recomputed it after the typo) or the repaired ones (only the date was typed wrong).
+    // Where the ID's year is a possible one, the slip was in month and day: a row whose birth-date
+    // column then names another year has a second fault, and which of the two is right is unknown.
+    if (y >= 1850 && birthDate.slice(0, 4) !== first17.slice(6, 10)) return undefined;
     const repaired = first17.slice(0, 6) + birthDate.replace(/-/g, '') + first17.slice(14);
     if (text.length !== 18 || (citizenIdCheckCharacter(first17) !== text[17] && citizenIdCheckCharacter(repaired) !== text[17]))
       return undefined;
