@@ -257,3 +257,26 @@ describe('the order persons were added in', () => {
     expect(backward).toEqual(forward);
   });
 });
+
+describe('a replaced person', () => {
+  it('no longer counts towards the size of the blocks they were in', () => {
+    const small = { ...config, blocking: { ...config.blocking, maxBlockSize: 2 } };
+    const linker = new Linker(small);
+    const born = (personId: string, citizen17: string): LinkagePerson => ({
+      ...ZHANG,
+      personId,
+      citizenId: id(citizen17),
+      name: `张${personId}`,
+    });
+    linker.add(born('A', '44030319900307123'));
+    linker.add(born('B', '44030319900307145'));
+    const row = { name: '张A', birthDate: '1990-03-07', gender: '1' };
+    expect(linker.link(row).skippedBlocks).toBe(0);
+    // B's details change twice: three slots in the birth-date block, two of them live.
+    linker.add({ ...born('B', '44030319900307145'), region: '440303002' });
+    linker.add({ ...born('B', '44030319900307145'), region: '440303003' });
+    const d = linker.link(row);
+    expect(d.skippedBlocks).toBe(0);
+    expect(d.personId).toBe('A');
+  });
+});

@@ -307,6 +307,9 @@ export class Linker {
     });
   }
 
+  /** Whether slot `i` still holds a person (not removed or replaced): what counts towards a block's size. */
+  private readonly live = (i: number): boolean => (this.state.data[i] & REMOVED) === 0;
+
   /** Whether slot `i` may be a candidate: not removed, and primary when only primaries are asked for. */
   private eligible(i: number, options: LinkOptions): boolean {
     const state = this.state.data[i];
@@ -341,7 +344,7 @@ export class Linker {
     const cap = this.config.blocking.maxBlockSize;
     for (const { rule, index } of this.blockKeys) {
       const key = rule.record(v);
-      if (key !== undefined && index.lookup(hash32(key), cap, visit) < 0) skippedBlocks++;
+      if (key !== undefined && index.lookup(hash32(key), cap, visit, this.live) < 0) skippedBlocks++;
     }
     return { candidates, skippedBlocks };
   }

@@ -47,9 +47,10 @@ export class BlockIndex {
   /**
    * Calls `visit` for each member of the block, unless the block is larger than `cap`,
    * in which case nothing is visited and the size is returned negated so the caller can
-   * count skipped blocks.
+   * count skipped blocks. With `live`, only members it accepts count towards the cap (a
+   * removed or replaced person stays in the arrays): counted only when the block is over it.
    */
-  lookup(key: number, cap: number, visit: (member: number) => void): number {
+  lookup(key: number, cap: number, visit: (member: number) => void, live?: (member: number) => boolean): number {
     this.prepare();
     let lo = 0;
     let hi = this.keys.length;
@@ -61,7 +62,12 @@ export class BlockIndex {
     let end = lo;
     while (end < this.keys.length && this.keys[end] === key) end++;
     const late = this.late.get(key);
-    const size = end - lo + (late ? late.length : 0);
+    let size = end - lo + (late ? late.length : 0);
+    if (size > cap && live) {
+      size = 0;
+      for (let i = lo; i < end; i++) if (live(this.members[i])) size++;
+      if (late) for (const m of late) if (live(m)) size++;
+    }
     if (size > cap) return -size;
     for (let i = lo; i < end; i++) visit(this.members[i]);
     if (late) for (const m of late) visit(m);
