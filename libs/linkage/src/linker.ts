@@ -179,6 +179,7 @@ export class Linker {
     const slot = this.slotOf.get(personId);
     if (slot === undefined) return false;
     this.state.set(slot, this.state.data[slot] | REMOVED);
+    this.deadSlots++;
     this.slotOf.delete(personId);
     return true;
   }
@@ -308,6 +309,8 @@ export class Linker {
   }
 
   /** Whether slot `i` still holds a person (not removed or replaced): what counts towards a block's size. */
+  /** Slots removed or replaced: a block over the size limit by more than this is over it among live persons too. */
+  private deadSlots = 0;
   private readonly live = (i: number): boolean => (this.state.data[i] & REMOVED) === 0;
 
   /** Whether slot `i` may be a candidate: not removed, and primary when only primaries are asked for. */
@@ -344,7 +347,7 @@ export class Linker {
     const cap = this.config.blocking.maxBlockSize;
     for (const { rule, index } of this.blockKeys) {
       const key = rule.record(v);
-      if (key !== undefined && index.lookup(hash32(key), cap, visit, this.live) < 0) skippedBlocks++;
+      if (key !== undefined && index.lookup(hash32(key), cap, visit, this.live, this.deadSlots) < 0) skippedBlocks++;
     }
     return { candidates, skippedBlocks };
   }

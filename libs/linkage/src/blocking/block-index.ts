@@ -48,9 +48,10 @@ export class BlockIndex {
    * Calls `visit` for each member of the block, unless the block is larger than `cap`,
    * in which case nothing is visited and the size is returned negated so the caller can
    * count skipped blocks. With `live`, only members it accepts count towards the cap (a
-   * removed or replaced person stays in the arrays): counted only when the block is over it.
+   * removed or replaced person stays in the arrays): counted only when the block is over the
+   * cap by no more than `dead`, the number of members `live` refuses in the whole index.
    */
-  lookup(key: number, cap: number, visit: (member: number) => void, live?: (member: number) => boolean): number {
+  lookup(key: number, cap: number, visit: (member: number) => void, live?: (member: number) => boolean, dead = 0): number {
     this.prepare();
     let lo = 0;
     let hi = this.keys.length;
@@ -63,7 +64,7 @@ export class BlockIndex {
     while (end < this.keys.length && this.keys[end] === key) end++;
     const late = this.late.get(key);
     let size = end - lo + (late ? late.length : 0);
-    if (size > cap && live) {
+    if (size > cap && live && size - dead <= cap) {
       size = 0;
       for (let i = lo; i < end; i++) if (live(this.members[i])) size++;
       if (late) for (const m of late) if (live(m)) size++;
