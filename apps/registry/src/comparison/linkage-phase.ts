@@ -151,16 +151,19 @@ async function freshPopulation(
   onPerson: ((doc: PersonDocument) => void) | undefined,
 ): Promise<LinkagePopulation> {
   const orphans: OpenOrphan[] = [];
-  // Household persons go into the index as the scan reads them, none held beside it (a million
-  // of them would be some 350 MB); the linker breaks ties by person id, not by the order added.
-  const index = linker.create();
+  const held: LinkPerson[] = [];
   for await (const doc of allPersons(ctx.persons)) {
     onPerson?.(doc);
     const person = linkPerson(ctx, doc);
-    if (heldByHousehold(doc)) index.add(person);
+    if (heldByHousehold(doc)) held.push(person);
     else orphans.push({ doc, person });
   }
+  // In id order (the linker breaks equal scores by person id whatever the order, but the same
+  // order on every store keeps even the index's layout the same).
+  held.sort((a, b) => byId(a.personId, b.personId));
   orphans.sort((a, b) => byId(a.doc._id, b.doc._id));
+  const index = linker.create();
+  for (const person of held) index.add(person);
   // Quarantined rows may belong to any known person, those without a household here too; an
   // orphan is linked to household persons only.
   for (const { person } of orphans) index.add(person, { secondary: true });
