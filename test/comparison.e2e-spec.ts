@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateProvince } from '@registry/ingest';
 import { createMinistrySim, MinistrySim } from '../apps/ministry-sim/src/ministry-sim';
+import type { SeedRecord } from '../apps/ministry-sim/src/sim-state';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
 import { LINK_DECISIONS, LinkDecisionDoc } from '../apps/registry/src/comparison/comparison-run';
 import { ScoreReport, ScoreService } from '../apps/registry/src/comparison/score.service';
@@ -251,31 +252,38 @@ describe('persons only other departments know of', () => {
   });
 });
 
+/** An app whose ministry simulator knows only `records` (persons insured in another province). */
+async function withMinistry(records: SeedRecord[], env: Record<string, string>, body: (app: TestApp) => Promise<void>): Promise<void> {
+  const sim = await createMinistrySim({ token: 'small-sim-token', records });
+  const app = await startApp({
+    ...env,
+    MINISTRY_URL: await sim.listen(0),
+    MINISTRY_TOKEN: 'small-sim-token',
+    MINISTRY_UPLOAD_INTERVAL_MS: '0',
+    MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
+  });
+  try {
+    await body(app);
+  } finally {
+    await app.close();
+    await sim.close();
+  }
+}
+
 describe('a household row whose faulty ID links to a person another department registered', () => {
   it('makes that person household-registered here, so the inquiry asks about them and the verdict counts them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'registry-household-link-'));
     const citizen = newCitizen(PLACES.nanshan.county, '2');
     // The ministry knows the person as insured in Guangxi.
-    const sim = await createMinistrySim({
-      token: 'household-link-token',
-      records: [
-        {
-          citizenId: citizen.id,
-          kind: 'insured-elsewhere',
-          provinceCode: '45',
-          insuranceType: '390',
-          contributionStatus: '1',
-          since: '2020-01-01',
-        },
-      ],
-    });
-    const app = await startApp({
-      MINISTRY_URL: await sim.listen(0),
-      MINISTRY_TOKEN: 'household-link-token',
-      MINISTRY_UPLOAD_INTERVAL_MS: '0',
-      MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
-    });
-    try {
+    const insuredInGuangxi: SeedRecord = {
+      citizenId: citizen.id,
+      kind: 'insured-elsewhere',
+      provinceCode: '45',
+      insuranceType: '390',
+      contributionStatus: '1',
+      since: '2020-01-01',
+    };
+    await withMinistry([insuredInGuangxi], {}, async (app) => {
       const admin = app.token({ role: 'province-admin', sub: 'household-link-admin', region: '44' });
       // The card library knows her under her valid ID, with no household region (a card names
       // the office that issued it).
@@ -327,11 +335,7 @@ describe('a household row whose faulty ID links to a person another department r
       // Asked at the ministry as a household person, and judged insured elsewhere.
       expect(run.counts).toMatchObject({ inquired: 1, insuredElsewhereFound: 1 });
       expect(after.body.coverage).toMatchObject({ status: 'insured-elsewhere' });
-    } finally {
-      await app.close();
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
   });
 });
 
@@ -342,18 +346,8 @@ describe('a person whose identity is in doubt', () => {
     // Household register and card library of equal rank for the name: a disagreement leaves it in doubt.
     writeFileSync(precedence, JSON.stringify({ name: [] }));
     const [insured, notInsured] = [newCitizen(PLACES.nanshan.county), newCitizen(PLACES.nanshan.county)];
-    const sim = await createMinistrySim({
-      token: 'in-doubt-token',
-      records: [{ citizenId: insured.id, kind: 'insured-elsewhere', provinceCode: '45', insuranceType: '390' }],
-    });
-    const app = await startApp({
-      PRECEDENCE_FILE: precedence,
-      MINISTRY_URL: await sim.listen(0),
-      MINISTRY_TOKEN: 'in-doubt-token',
-      MINISTRY_UPLOAD_INTERVAL_MS: '0',
-      MINISTRY_DOWNLOAD_INTERVAL_MS: '0',
-    });
-    try {
+    const insuredElsewhere: SeedRecord = { citizenId: insured.id, kind: 'insured-elsewhere', provinceCode: '45', insuranceType: '390' };
+    await withMinistry([insuredElsewhere], { PRECEDENCE_FILE: precedence }, async (app) => {
       const admin = app.token({ role: 'province-admin', sub: 'in-doubt-admin', region: '44' });
       const hr = app.token({ role: 'service-client', sub: 'hr-system', region: '44', source: 'household-registration' });
       const card = app.token({ role: 'service-client', sub: 'card-system', region: '44', source: 'card-library' });
@@ -387,10 +381,6 @@ describe('a person whose identity is in doubt', () => {
       const statuses = [];
       for (const id of ids) statuses.push((await app.http().get(`/v1/persons/${id}`).set(bearer(admin)).expect(200)).body.coverage.status);
       expect(statuses).toEqual(['insured-elsewhere', 'unresolved']);
-    } finally {
-      await app.close();
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
   });
 });

@@ -202,15 +202,17 @@ export class ScoreService {
       do {
         const page = await rejections.find({ importId: job._id }, { sort: [['rowNumber', 1]], limit: 1000, cursor, fields: ['rowNumber'] });
         const decided = await decisions.getMany(page.items.map((r) => r._id));
+        const reviews = options.disagreements
+          ? await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).getMany(page.items.map((r) => r._id))
+          : undefined;
         for (const r of page.items) {
           const d = decided.get(r._id);
           const entry = attribution.get(`${file}:${r.rowNumber}`);
           if (!entry || !d) continue;
           entry.ref = r._id;
           entry.decision = { outcome: d.outcome, score: d.score };
-          if (options.disagreements && d.outcome === 'possible') {
-            const review = await this.reads.collection<LinkReviewDoc>(LINK_REVIEWS).get(r._id);
-            entry.decision.candidates = review?.candidates.map((c) => ({
+          if (reviews && d.outcome === 'possible') {
+            entry.decision.candidates = reviews.get(r._id)?.candidates.map((c) => ({
               score: c.score,
               levels: Object.fromEntries(Object.entries(c.fields).map(([k, v]) => [k, v.level])),
             }));

@@ -1,5 +1,5 @@
 import { CoverageAssessment, assessRegistryCoverage } from '../coverage/registry-coverage';
-import { RegisteredPersonState } from './person-state';
+import { RegisteredPersonState, conflictsInDoubt } from './person-state';
 
 /** The registry's coverage rules applied to a person's folded state, as of a date (`YYYY-MM-DD`). */
 export function assessPersonCoverage(state: RegisteredPersonState, localProvince: string, asOf?: string): CoverageAssessment {
@@ -10,7 +10,7 @@ export function assessPersonCoverage(state: RegisteredPersonState, localProvince
       householdStatus: p.household.status,
       cancellationReason: p.household.cancellationReason,
       enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
-      openConflicts: p.openConflicts.filter((c) => !c.heldValueStands).length,
+      openConflicts: conflictsInDoubt(p.openConflicts),
       birthDate: p.fields.birthDate?.value,
       exemptions: p.exemptions,
     },

@@ -31,6 +31,18 @@ const cardConflict: IdentityConflictDetected = {
   },
 };
 
+/** The person as the card library registered them first. */
+const registeredByCard = (householdRegion: string, name: string): PersonEvent => ({
+  type: 'PersonRegistered',
+  data: {
+    ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'),
+    birthDate: '1949-12-31',
+    gender: '2',
+    householdRegion,
+    personal: { citizenId: CITIZEN_ID_TEXT, name },
+  },
+});
+
 describe('RegisterPerson', () => {
   it('registers a new person, deriving birth date and gender from the ID when not reported', () => {
     spec
@@ -175,16 +187,7 @@ describe('RegisterPerson', () => {
     const equalRank = DeciderSpecification.for(
       createPersonDecider({ precedence: { ...DEFAULT_PRECEDENCE, name: ['household-registration'] } }),
     );
-    const byCard: PersonEvent = {
-      type: 'PersonRegistered',
-      data: {
-        ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'),
-        birthDate: '1949-12-31',
-        gender: '2',
-        householdRegion: '110101001',
-        personal: { citizenId: CITIZEN_ID_TEXT, name: '张𬌗' },
-      },
-    };
+    const byCard = registeredByCard('110101001', '张𬌗');
     equalRank
       .given([byCard])
       .when(register('health', 'h-8', { name: '张河' }))
@@ -199,16 +202,7 @@ describe('RegisterPerson', () => {
   });
 
   it('a higher-precedence source overwrites, naming the previous source', () => {
-    const byCard: PersonEvent = {
-      type: 'PersonRegistered',
-      data: {
-        ...ref('card-library', 'c-1', '2024-01-01T00:00:00Z'),
-        birthDate: '1949-12-31',
-        gender: '2',
-        householdRegion: '110101',
-        personal: { citizenId: CITIZEN_ID_TEXT, name: '张河' },
-      },
-    };
+    const byCard = registeredByCard('110101', '张河');
     const r = ref('household-registration', 'hr-9', '2024-02-01T00:00:00Z');
     spec
       .given([byCard])

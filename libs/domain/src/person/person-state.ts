@@ -34,6 +34,13 @@ export interface OpenConflict {
   readonly heldValueStands?: true;
 }
 
+/** Open conflicts that leave the person in doubt (the coverage rules' count): those whose held value does not stand by rule. */
+export function conflictsInDoubt(conflicts: ReadonlyArray<{ readonly heldValueStands?: true }>): number {
+  let n = 0;
+  for (const c of conflicts) if (!c.heldValueStands) n++;
+  return n;
+}
+
 export interface Household {
   readonly status: HouseholdStatus;
   readonly cancellationReason?: HouseholdCancellationReason;

@@ -117,10 +117,10 @@ export function regionRule(raw: string, regions: RegionTable, label: string): Ru
   const r = RegionCode.parse(raw, regions);
   if (!r.ok) {
     const reason = r.reasons[0];
-    if (reason.code === 'REGION_UNKNOWN') {
-      const digits = halfWidth(raw).replace(/\s/g, '');
+    const digits = halfWidth(raw).replace(/\s/g, '');
+    if (reason.code === 'REGION_UNKNOWN' && /^\d+$/.test(digits)) {
       for (const length of [9, 6]) {
-        if (digits.length <= length || !/^\d+$/.test(digits)) continue;
+        if (digits.length <= length) continue;
         const parent = RegionCode.parse(digits.slice(0, length), regions);
         if (parent.ok && parent.value.code.length === length) {
           return ok(parent.value.code, [

@@ -5,6 +5,7 @@ import {
   PersonEvent,
   ancestorCodes,
   assessRegistryCoverage,
+  conflictsInDoubt,
   isPersonEvent,
   maskCitizenIdText,
   InsuranceType,
@@ -108,7 +109,7 @@ export function coverageFactsOf(doc: PersonDocument): Parameters<typeof assessRe
     householdStatus: doc.householdStatus,
     cancellationReason: doc.cancellationReason as never,
     enrollments: doc.enrollments,
-    openConflicts: doc.openConflicts.filter((c) => !c.heldValueStands).length,
+    openConflicts: conflictsInDoubt(doc.openConflicts),
     birthDate: doc.birthDate,
     exemptions: doc.exemptions,
   };
