@@ -8,8 +8,13 @@ export interface LeaseSettings {
   LEASE_MS: number;
 }
 
-/** The instance name leases are held under: INSTANCE_ID, or host name and pid. */
-export function instanceName(config: Pick<LeaseSettings, 'INSTANCE_ID'>): string {
+/**
+ * The instance name leases are held under: INSTANCE_ID, or host name and pid. A CLI process
+ * is always an instance of its own (`<name>-cli-<pid>`): it often runs with the service's own
+ * settings, and two processes under one name would each take the other's lease for its own.
+ */
+export function instanceName(config: Pick<LeaseSettings, 'INSTANCE_ID'>, cli = process.env.REGISTRY_CLI === '1'): string {
+  if (cli) return `${config.INSTANCE_ID ?? hostname()}-cli-${process.pid}`;
   return config.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
 }
 
