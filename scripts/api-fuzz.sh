@@ -12,6 +12,7 @@
 #   API_FUZZ_SECONDS=600 scripts/api-fuzz.sh
 #   API_FUZZ_SEED=7 API_FUZZ_PERSONS=0 API_FUZZ_SKIP_BUILD=1 scripts/api-fuzz.sh
 #   API_FUZZ_PUBLIC_SECONDS=120 scripts/api-fuzz.sh   # longer on the public endpoints
+#   scripts/api-fuzz.sh install          # only install schemathesis (CI does it beside npm ci)
 #
 # schemathesis comes from PyPI into a virtual environment under .tmp/, kept between runs.
 set -euo pipefail
@@ -30,6 +31,7 @@ if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VE
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
 fi
+if [ "${1:-}" = install ]; then exit 0; fi
 
 if [ "${API_FUZZ_SKIP_BUILD:-}" != 1 ]; then npm run build --silent; fi
 
