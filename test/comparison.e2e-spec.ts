@@ -18,7 +18,7 @@ import { READ_STORE, ReadStore } from '@registry/read-store';
 import { CitizenId, citizenIdCheckCharacter, personIdFor } from '@registry/domain';
 import { KeyRing } from '../apps/registry/src/config/key-ring';
 import { bearer, startApp, TestApp } from './support/app';
-import { newCitizen, PLACES } from './support/citizens';
+import { newCitizen, PLACES, withBadCheckCharacter } from './support/citizens';
 import { registrationBody } from './support/requests';
 import { HOUSEHOLD_HEADER, householdRow, writeCsv, writeXlsx } from './support/imports-files';
 
@@ -335,6 +335,80 @@ describe('a household row whose faulty ID links to a person another department r
       // Asked at the ministry as a household person, and judged insured elsewhere.
       expect(run.counts).toMatchObject({ inquired: 1, insuredElsewhereFound: 1 });
       expect(after.body.coverage).toMatchObject({ status: 'insured-elsewhere' });
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
+  });
+});
+
+describe('a row whose person a household row of the same run made recognisable', () => {
+  it('is linked in that run, and neither a run on changes nor a full run after it finds anything more', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registry-same-run-'));
+    const citizen = newCitizen(PLACES.nanshan.county, '2');
+    await withMinistry([], {}, async (app) => {
+      const admin = app.token({ role: 'province-admin', sub: 'same-run-admin', region: '44' });
+      const card = app.token({ role: 'service-client', sub: 'card-system', region: '44', source: 'card-library' });
+      const imported = async (source: string, path: string) => {
+        const res = await app.http().post('/v1/imports').set(bearer(admin)).field('source', source).attach('file', path);
+        expect(res.status).toBe(202);
+        expect(await app.app.get(ImportService).waitFor(res.body.importId)).toMatchObject({ state: 'completed' });
+        return res.body.importId as string;
+      };
+      const run = async (scope: 'full' | 'changes') => {
+        const started = await app.http().post('/v1/comparison-runs').set(bearer(admin)).send({ scope });
+        expect(started.status).toBe(202);
+        const done = await app.app.get(ComparisonService).waitFor(started.body._id);
+        expect(done.state).toBe('completed');
+        await app.caughtUp();
+        return done;
+      };
+      // The card library registered her under her valid ID and a name the register does not use.
+      const registered = await app
+        .http()
+        .post('/v1/persons/registrations')
+        .set(bearer(card))
+        .send(registrationBody(citizen, { source: 'card-library', name: '王芳', sourceRecordId: 'SAME-RUN-card' }));
+      expect(registered.status).toBe(200);
+      const personId = registered.body.personId as string;
+      // The register's row: her ID with a wrong check character, and the name she goes by.
+      const householdPath = join(dir, 'household.csv');
+      writeCsv(
+        householdPath,
+        [...HOUSEHOLD_HEADER],
+        [
+          householdRow(
+            { recordId: 'SR-1', citizen, name: '林晓燕', region: PLACES.nanshan.township },
+            { 公民身份号码: withBadCheckCharacter(citizen.id) },
+          ),
+        ],
+        'utf-8',
+      );
+      await imported('household-registration', householdPath);
+      // An enrolment row without an ID, under the register's name: only her name, birth date and
+      // gender name her, and only once the register's name is hers.
+      const enrolmentPath = join(dir, 'enrolment.csv');
+      const header = ['业务流水号', '公民身份号码', '姓名', '性别', '出生日期', '险种类型', '缴费状态', '参保省份', '参保日期'];
+      writeCsv(enrolmentPath, header, [['YW-SR-1', '', '林晓燕', '女', citizen.birthDate, '390', '1', '44', '2020-11-01']], 'utf-8');
+      const enrolmentImport = await imported('insurance-enrollment', enrolmentPath);
+      await app.caughtUp();
+
+      const first = await run('full');
+      const decisions = app.app.get<ReadStore>(READ_STORE).collection<LinkDecisionDoc>(LINK_DECISIONS);
+      const byRow = async (importId: string) => (await decisions.find({ importId }, { limit: 10 })).items;
+      // The household row links to her (a near ID), and the register's name is then hers in the
+      // same run: the enrolment row links to her too.
+      expect(first.counts).toMatchObject({ linked: 2 });
+      expect(await byRow(enrolmentImport)).toEqual([expect.objectContaining({ outcome: 'link', personId })]);
+      const person = await app.http().get(`/v1/persons/${personId}`).set(bearer(admin)).expect(200);
+      expect(person.body.coverage).toMatchObject({ status: 'insured-local' });
+      expect(person.body.enrollments).toEqual(expect.arrayContaining([expect.objectContaining({ insuranceType: '390' })]));
+      // What the run kept for the next run on changes holds what it recorded, as a full run reads it.
+      for (const scope of ['changes', 'full'] as const) {
+        const again = await run(scope);
+        expect({ scope, linked: again.counts.linked, statusChanges: again.counts.statusChanges }).toEqual({
+          scope,
+          linked: 0,
+          statusChanges: 0,
+        });
+      }
     }).finally(() => rmSync(dir, { recursive: true, force: true }));
   });
 });

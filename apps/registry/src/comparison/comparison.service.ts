@@ -21,7 +21,7 @@ import { VERDICT_DATES, VerdictDateDoc, runDetermination } from './determination
 import { runInquiry } from './inquiry-phase';
 import { LinkagePopulation, runLinkage } from './linkage-phase';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
-import { PhaseContext } from './phase-context';
+import { PhaseContext, personDocuments } from './phase-context';
 import { RecordLinker } from './record-linker';
 
 const INTERRUPTED_MESSAGE =
@@ -259,15 +259,15 @@ export class ComparisonService implements BeforeApplicationShutdown {
     const reuse = cached?.runId === previous._id && cached.configKey === this.linker.configKey();
     const linked = await timed('linkage', async () =>
       reuse
-        ? runLinkage(ctx, this.linker, { update: { population: cached!.population, changed: await this.documents(ctx, changed) } })
+        ? runLinkage(ctx, this.linker, { update: { population: cached!.population, changed: await personDocuments(ctx.persons, changed) } })
         : runLinkage(ctx, this.linker),
     );
     for (const id of linked.touched) changed.add(id);
     await timed('linkageCatchUp', () => ctx.caughtUp());
-    const asked = await timed('inquiry', async () => runInquiry(ctx, this.ministry, await this.documents(ctx, changed)));
+    const asked = await timed('inquiry', async () => runInquiry(ctx, this.ministry, await personDocuments(ctx.persons, changed)));
     for (const id of asked) changed.add(id);
     await timed('inquiryCatchUp', () => ctx.caughtUp());
-    await timed('determination', async () => runDetermination(ctx, await this.documents(ctx, changed), { forgetDates: true }));
+    await timed('determination', async () => runDetermination(ctx, await personDocuments(ctx.persons, changed), { forgetDates: true }));
     return linked.population;
   }
 
@@ -320,14 +320,6 @@ export class ComparisonService implements BeforeApplicationShutdown {
       ids.add(e.stream.slice(PERSON_STREAM_PREFIX.length));
     }
     return ids;
-  }
-
-  /** The read-model documents of these persons (those it holds). */
-  private async documents(ctx: PhaseContext, ids: Iterable<string>): Promise<PersonDocument[]> {
-    const all = [...ids];
-    const docs: PersonDocument[] = [];
-    for (let i = 0; i < all.length; i += 1000) docs.push(...(await ctx.persons.getMany(all.slice(i, i + 1000))).values());
-    return docs;
   }
 
   private async lastCompleted(): Promise<ComparisonRun | undefined> {

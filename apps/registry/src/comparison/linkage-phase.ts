@@ -6,7 +6,7 @@ import { enrollment } from '../persons/person-commands';
 import { PersonDocument, PersonalFields } from '../persons/projections/person-document';
 import { IDENTITY_CHECKS, IdentityCheckDoc, LINK_DECISIONS, LINK_REVIEWS, LinkDecisionDoc, LinkReviewDoc } from './comparison-run';
 import { IdRepair, identityOnly, linkableRow, linkCommands, linkRecordCommand, repairCommands } from './link-commands';
-import { PhaseContext, allPersons, identityCheck } from './phase-context';
+import { PhaseContext, allPersons, identityCheck, personDocuments } from './phase-context';
 import { LinkIndex, LinkInput, LinkPerson, RecordLinker } from './record-linker';
 
 const LINK_BATCH = 2000;
@@ -86,33 +86,50 @@ export async function runLinkage(
     : await freshPopulation(ctx, linker, options.onPerson);
   if (timings) timings.linkagePopulation = Date.now() - started;
   const { index } = population;
-  // In id order whatever order the store read them in, so ties fall the same way on every store.
-  const openOrphans = [...population.openOrphans.values()].sort((a, b) => byId(a.doc._id, b.doc._id));
   const touched = new Set<string>();
+  // Persons recorded on since the population last read them: their entries are read again
+  // before the next stage links against them.
+  let stale = new Set<string>();
+  const refresh = async () => {
+    if (stale.size === 0) return;
+    await ctx.caughtUp();
+    await updatedPopulation(ctx, population, await personDocuments(ctx.persons, [...stale].sort(byId)));
+    stale = new Set();
+  };
 
-  ctx.run.counts.recordsConsidered = pending.length + openOrphans.length;
+  ctx.run.counts.recordsConsidered = pending.length + population.openOrphans.size;
   await ctx.progress('linkage', 0, ctx.run.counts.recordsConsidered);
   // Household rows first: what they register (a repaired ID) or make household-registered (a
-  // link) is the person the other departments' rows and persons are then linked to, within this
-  // run rather than the next one.
+  // link, which may also bring the register's name and region) is the person the other
+  // departments' rows and persons are then linked to, within this run rather than the next one.
   const household = pending.filter((c) => c.source === 'household-registration');
   const others = pending.filter((c) => c.source !== 'household-registration');
   let done = 0;
   const linkAll = async (rows: Candidate[]) => {
     for (let i = 0; i < rows.length; i += LINK_BATCH) {
       const slice = rows.slice(i, i + LINK_BATCH);
-      for (const id of await linkRows(ctx, index, slice)) touched.add(id);
+      for (const id of await linkRows(ctx, index, slice)) {
+        touched.add(id);
+        stale.add(id);
+      }
       done += slice.length;
       await ctx.progress('linkage', done, ctx.run.counts.recordsConsidered);
     }
   };
   await linkAll(household);
+  await refresh();
+  // In id order whatever order the store read them in, so ties fall the same way on every store.
+  const openOrphans = [...population.openOrphans.values()].sort((a, b) => byId(a.doc._id, b.doc._id));
   for (const linked of await linkOrphans(ctx, index, openOrphans)) {
     population.openOrphans.delete(linked.orphan);
     touched.add(linked.person);
+    stale.add(linked.person);
   }
   done += openOrphans.length;
   await linkAll(others);
+  // The population outlives the run (the next run on changes starts from it, and leaves this
+  // run's own records out of its changes): it leaves holding what this run recorded.
+  await refresh();
   return { population, touched };
 }
 

@@ -29,6 +29,14 @@ export async function* allPersons(collection: Collection<PersonDocument>): Async
   yield* collection.scan();
 }
 
+/** The read-model documents of these persons (those it holds), in the order given. */
+export async function personDocuments(collection: Collection<PersonDocument>, ids: Iterable<string>): Promise<PersonDocument[]> {
+  const all = [...ids];
+  const docs: PersonDocument[] = [];
+  for (let i = 0; i < all.length; i += 1000) docs.push(...(await collection.getMany(all.slice(i, i + 1000))).values());
+  return docs;
+}
+
 export function inProvince(doc: PersonDocument, provinceCode: string): boolean {
   return doc.householdRegion !== null && doc.householdRegion.startsWith(provinceCode);
 }
