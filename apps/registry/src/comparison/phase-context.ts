@@ -33,7 +33,15 @@ export async function* allPersons(collection: Collection<PersonDocument>): Async
 export async function personDocuments(collection: Collection<PersonDocument>, ids: Iterable<string>): Promise<PersonDocument[]> {
   const all = [...ids];
   const docs: PersonDocument[] = [];
-  for (let i = 0; i < all.length; i += 1000) docs.push(...(await collection.getMany(all.slice(i, i + 1000))).values());
+  for (let i = 0; i < all.length; i += 1000) {
+    const slice = all.slice(i, i + 1000);
+    // A store answers in its own order: put the documents back in the order asked for.
+    const found = await collection.getMany(slice);
+    for (const id of slice) {
+      const doc = found.get(id);
+      if (doc) docs.push(doc);
+    }
+  }
   return docs;
 }
 
