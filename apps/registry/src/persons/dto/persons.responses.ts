@@ -348,7 +348,7 @@ export class DisclosedIdDto {
   @ApiProperty()
   personId: string;
 
-  @ApiProperty({ description: 'The full citizen ID', example: '44030519900101123X' })
+  @ApiProperty({ description: 'The full citizen ID: 18 characters, 17 digits and a check character (a digit or X)' })
   citizenId: string;
 
   @ApiProperty(MASKED_ID)

@@ -11,10 +11,10 @@ const CLIENT_ID = /^[\x21-\x7e]+$/;
 const RESIDENCE = /^(\d{6}|\d{9}|\d{12})$/;
 
 const CITIZEN_ID_DOC = {
-  description: "The citizen's 18-digit ID (15-digit IDs are upgraded); only ever in bodies, never echoed back",
+  description:
+    "The citizen's 18-character ID (17 digits and a check character, a digit or X; 15-digit IDs are upgraded); only ever in bodies, never echoed back",
   minLength: 15,
   maxLength: 40,
-  example: '44030519900101123X',
 };
 const PHONE_DOC = {
   description: 'A mainland mobile number (11 digits; spaces, dashes and +86 allowed)',
