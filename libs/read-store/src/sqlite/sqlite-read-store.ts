@@ -10,6 +10,7 @@ import {
   InvalidQueryError,
   Page,
   ReadStore,
+  StoredHint,
   WriteGuard,
   WriteOp,
 } from '../read-store.port';
@@ -138,11 +139,12 @@ export class SqliteReadStore implements ReadStore {
     const apply = this.db.transaction((list: WriteOp[]) => {
       for (const op of list) {
         assertCollectionName(op.collection);
-        // One statement checks the guard against the stored row anyway: the hint saves nothing here.
+        // The guard is checked against the stored row whatever the hint says; an upsert uses a
+        // null hint (a document expected absent) to skip reading the row's key columns.
         if (op.stored !== undefined) storedHint(op.stored);
         switch (op.kind) {
           case 'upsert':
-            this.upsertSync(op.collection, op.doc, op.guard);
+            this.upsertSync(op.collection, op.doc, op.guard, op.stored);
             break;
           case 'patch':
             this.patchSync(op.collection, op.id, op.set, op.guard);
@@ -386,13 +388,34 @@ export class SqliteReadStore implements ReadStore {
     return this.writing(fn);
   }
 
-  /** @internal */
-  upsertSync(collection: string, doc: Document, guard?: WriteGuard): boolean {
-    const stored = prepareDocument(doc, guard);
+  /**
+   * @internal Insert or replace. In a table with key columns, a stored row is replaced by an
+   * UPDATE that sets only the key columns whose values changed: SQLite moves an index entry for
+   * every column a statement sets, changed or not, so an update that leaves the household region
+   * and status as they were (most of them) would otherwise dirty a page of each index too. `stored`
+   * null (the writer expects no document) skips reading the row first.
+   */
+  upsertSync(collection: string, doc: Document, guard?: WriteGuard, stored?: StoredHint): boolean {
+    const prepared = prepareDocument(doc, guard);
     const shape = this.shape(this.ensureTable(collection));
-    const sql = guard?.position !== undefined ? shape.guardedUpsert : shape.upsert;
+    const position = positionOf(prepared);
+    const keys = shape.keys(prepared);
     try {
-      return this.prepare(sql).run(stored._id, positionOf(stored), JSON.stringify(stored), ...shape.keys(stored)).changes > 0;
+      if (keys.length > 0 && keys.length <= 30 && stored !== null) {
+        const row = this.prepare(shape.selectKeys).raw().get(prepared._id) as SqlParam[] | undefined;
+        if (row) {
+          if (guard?.position !== undefined && row[0] !== null && (row[0] as number) >= guard.position) return false;
+          let changed = 0;
+          for (let i = 0; i < keys.length; i++) if (keys[i] !== row[i + 1]) changed |= 1 << i;
+          const set = shape.changedKeysUpdate(changed);
+          return (
+            this.prepare(set).run(position, JSON.stringify(prepared), ...keys.filter((_, i) => changed & (1 << i)), prepared._id).changes >
+            0
+          );
+        }
+      }
+      const sql = guard?.position !== undefined ? shape.guardedUpsert : shape.upsert;
+      return this.prepare(sql).run(prepared._id, position, JSON.stringify(prepared), ...keys).changes > 0;
     } catch (err) {
       if (isUniqueViolation(err)) throw toDuplicateKeyError(err, collection);
       throw err;
@@ -445,19 +468,39 @@ class TableShape {
   readonly upsert: string;
   readonly guardedUpsert: string;
   readonly update: string;
+  /** The row's position and key column values, in column order. */
+  readonly selectKeys: string;
   private readonly paths: readonly string[];
+  private readonly columns: readonly string[];
+  private readonly table: string;
+  /** UPDATE statements by the bit set of the key columns they set. */
+  private readonly updates = new Map<number, string>();
 
   constructor(table: string, paths: string[], arrayIndexed: string[]) {
     this.paths = paths;
     this.keyed = new Set(paths);
     this.arrayIndexed = new Set(arrayIndexed);
     const columns = paths.flatMap((p) => [keyColumn(p), typeColumn(p)]);
+    this.columns = columns;
+    this.table = table;
+    this.selectKeys = `SELECT position${columns.map((c) => `, ${c}`).join('')} FROM ${quote(table)} WHERE id = ?`;
     const insert =
       `INSERT INTO ${quote(table)} AS t (id, position, doc${columns.map((c) => `, ${c}`).join('')}) VALUES (?, ?, ?${', ?'.repeat(columns.length)}) ` +
       `ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc${columns.map((c) => `, ${c} = excluded.${c}`).join('')}`;
     this.upsert = insert;
     this.guardedUpsert = `${insert} WHERE t.position IS NULL OR t.position < excluded.position`;
     this.update = `UPDATE ${quote(table)} SET position = ?, doc = ?${columns.map((c) => `, ${c} = ?`).join('')} WHERE id = ?`;
+  }
+
+  /** `UPDATE … SET position, doc` and the key columns whose bit `changed` holds (bit i: column i). */
+  changedKeysUpdate(changed: number): string {
+    let sql = this.updates.get(changed);
+    if (sql === undefined) {
+      const set = this.columns.filter((_, i) => changed & (1 << i)).map((c) => `, ${c} = ?`);
+      sql = `UPDATE ${quote(this.table)} SET position = ?, doc = ?${set.join('')} WHERE id = ?`;
+      this.updates.set(changed, sql);
+    }
+    return sql;
   }
 
   /** The key column values of a document, in column order. */

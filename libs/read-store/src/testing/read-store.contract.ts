@@ -815,6 +815,41 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         await expect(c.upsert({ _id: 'b', citizenId: '110101199003070011' })).resolves.toBe(true);
       });
 
+      it('replacing indexed documents: filters find the new values whether a key changed, stayed or went, guards hold, unique indexes hold', async () => {
+        const c = store.collection(fresh('rekey'));
+        await c.ensureIndexes([
+          { name: 'region', fields: [['region', 1]] },
+          {
+            name: 'status',
+            fields: [
+              ['status', 1],
+              ['region', 1],
+            ],
+          },
+          { name: 'code', fields: [['code', 1]], unique: true },
+        ]);
+        await c.upsert({ _id: 'a', region: '4401', status: 'x', code: 'c1', v: 1 }, { position: 1 });
+        await c.upsert({ _id: 'b', region: '4402', status: 'x', code: 'c2', v: 1 }, { position: 1 });
+        const ids = async (filter: Filter) => (await c.find(filter, { sort: [['_id', 1]] })).items.map((d) => `${d._id}${d.v}`);
+        // Same keys, new body.
+        expect(await c.upsert({ _id: 'a', region: '4401', status: 'x', code: 'c1', v: 2 }, { position: 2 })).toBe(true);
+        expect(await ids({ region: '4401' })).toEqual(['a2']);
+        // One key changed, one kept; then a key removed.
+        expect(await c.upsert({ _id: 'a', region: '4401', status: 'y', code: 'c1', v: 3 }, { position: 3 })).toBe(true);
+        expect(await ids({ status: 'x' })).toEqual(['b1']);
+        expect(await ids({ status: 'y', region: '4401' })).toEqual(['a3']);
+        expect(await c.upsert({ _id: 'b', status: 'y', code: 'c2', v: 2 }, { position: 2 })).toBe(true);
+        expect(await ids({ region: '4402' })).toEqual([]);
+        expect(await ids({ status: 'y' })).toEqual(['a3', 'b2']);
+        // A stale guard changes nothing.
+        expect(await c.upsert({ _id: 'a', region: '4409', status: 'z', code: 'c1', v: 9 }, { position: 3 })).toBe(false);
+        expect(await ids({ region: '4401' })).toEqual(['a3']);
+        // A replacement that takes another document's unique value is refused whole.
+        await expect(c.upsert({ _id: 'b', status: 'z', code: 'c1', v: 3 }, { position: 5 })).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await c.get('b')).toEqual({ _id: 'b', status: 'y', code: 'c2', v: 2, _position: 2 });
+        expect(await ids({ status: 'z' })).toEqual([]);
+      });
+
       it('creating a unique index over duplicates fails', async () => {
         const c = store.collection(fresh('uniqlate'));
         await c.upsert({ _id: 'a', k: 'secret-dup' });
