@@ -383,9 +383,14 @@ export class SqliteReadStore implements ReadStore {
     );
   }
 
-  /** @internal A single-document write of a collection, waiting for the lock as `write` does. */
+  /**
+   * @internal A single-document write of a collection, waiting for the lock as `write` does. It
+   * runs in a transaction of its own (IMMEDIATE, as `write`): a patch, and an upsert of a stored
+   * document, read the row before writing it, and another connection (the projection thread,
+   * another process) must not write that row in between.
+   */
   writeOne<T>(fn: () => T): Promise<T> {
-    return this.writing(fn);
+    return this.writing(() => this.db.transaction(fn).immediate());
   }
 
   /**
@@ -393,7 +398,8 @@ export class SqliteReadStore implements ReadStore {
    * UPDATE that sets only the key columns whose values changed: SQLite moves an index entry for
    * every column a statement sets, changed or not, so an update that leaves the household region
    * and status as they were (most of them) would otherwise dirty a page of each index too. `stored`
-   * null (the writer expects no document) skips reading the row first.
+   * null (the writer expects no document) skips reading the row first. Callers run it inside a
+   * transaction (`write`, writeOne), so the row cannot change between the read and the write.
    */
   upsertSync(collection: string, doc: Document, guard?: WriteGuard, stored?: StoredHint): boolean {
     const prepared = prepareDocument(doc, guard);
@@ -432,8 +438,7 @@ export class SqliteReadStore implements ReadStore {
     const row = this.prepare(`SELECT id, position, doc FROM ${quote(table)} WHERE id = ?`).get(id) as Row | undefined;
     if (!row) return false;
     if (position !== undefined && row.position !== null && row.position >= position) return false;
-    // Read-modify-write is atomic here: one connection, synchronous calls, and inside
-    // `write` the whole batch is one transaction.
+    // Read-modify-write is atomic here: it runs inside a transaction (`write`'s, or writeOne's).
     const doc = JSON.parse(row.doc) as Record<string, unknown>;
     applyPatch(doc, entries);
     if (position !== undefined) doc._position = position;
