@@ -104,7 +104,7 @@ describe('person commands and personal data', () => {
     const state = aggregate.fromStored(stream, true).reduce(aggregate.decider.evolve, aggregate.decider.initialState());
     expect(state.status === 'living' && state.person.citizenId).toBe(ids[0].value);
     expect(state.status === 'living' && state.person.fields.name?.value).toBe('陈一');
-    expect(state.status === 'living' && Object.keys(state.person.enrollments)).toEqual(['110']);
+    expect(state.status === 'living' && state.person.enrollments.map((e) => e.insuranceType)).toEqual(['110']);
     expect(stream[stream.length - 1].revision).toBe(1);
   });
 

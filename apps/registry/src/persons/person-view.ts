@@ -18,15 +18,15 @@ export function personView(
   if (state.status === 'unregistered') return null;
   const p = state.person;
   const field = (name: keyof typeof p.fields) => p.fields[name]?.value;
-  const enrollments = Object.values(p.enrollments).map((e) => ({
-    insuranceType: e!.insuranceType,
-    insuranceTypeName: InsuranceTypes.nameZh(e!.insuranceType),
-    contributionStatus: e!.contributionStatus,
-    contributionStatusName: ContributionStatuses.nameZh(e!.contributionStatus),
-    provinceCode: e!.provinceCode,
-    since: e!.since,
-    lastChangedAt: e!.lastChangedAt,
-    source: e!.source,
+  const enrollments = p.enrollments.map((e) => ({
+    insuranceType: e.insuranceType,
+    insuranceTypeName: InsuranceTypes.nameZh(e.insuranceType),
+    contributionStatus: e.contributionStatus,
+    contributionStatusName: ContributionStatuses.nameZh(e.contributionStatus),
+    provinceCode: e.provinceCode,
+    since: e.since,
+    lastChangedAt: e.lastChangedAt,
+    source: e.source,
   }));
   const coverage = assessPersonCoverage(state, localProvince, asOf);
   return {

@@ -55,8 +55,8 @@ function comparable(state: PersonState, disclosure: IdentityDisclosure, localPro
     householdRegion: p.fields.householdRegion && displayRegionCode(p.fields.householdRegion.value),
     deceased: state.status === 'deceased',
     dateOfDeath: state.status === 'deceased' ? state.death.dateOfDeath : undefined,
-    enrollments: Object.values(p.enrollments)
-      .map((e) => `${e!.insuranceType}:${e!.contributionStatus}:${e!.provinceCode}`)
+    enrollments: p.enrollments
+      .map((e) => `${e.insuranceType}:${e.contributionStatus}:${e.provinceCode}`)
       .sort()
       .join(','),
     exemptions: Object.keys(p.exemptions).sort().join(','),

@@ -9,7 +9,7 @@ export function assessPersonCoverage(state: RegisteredPersonState, localProvince
       deceased: state.status === 'deceased',
       householdStatus: p.household.status,
       cancellationReason: p.household.cancellationReason,
-      enrollments: Object.values(p.enrollments).filter((e): e is NonNullable<typeof e> => e !== undefined),
+      enrollments: p.enrollments,
       openConflicts: conflictsInDoubt(p.openConflicts),
       birthDate: p.fields.birthDate?.value,
       exemptions: p.exemptions,

@@ -1,4 +1,4 @@
-import { InsuranceFamily, InsuranceTypes, insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
+import { InsuranceFamily, insuranceFamilyOf, InsuranceType } from '../codes/insurance-type';
 import { RECORDED_EXEMPTION_REASONS, isRecordedExemptionReason } from '../codes/coverage-status';
 import { isInteractiveSource } from '../codes/source-kind';
 import { datePart } from '../shared/dates';
@@ -34,7 +34,7 @@ import {
 import { sourced } from './sourced';
 import { AnomalyCode, AnomalyDetected, PersonEvent, PersonalIdentity, SourceRef } from './person-events';
 import { FieldChange, IDENTITY_FIELDS, IdentityField, IdentityValues, PrecedenceConfig } from './person-fields';
-import { Enrollment, PersonRecord, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
+import { Enrollment, PersonRecord, PersonState, RegisteredPersonState, enrollmentOf, sourceRecordKey } from './person-state';
 import { change, reconcile, splitChanges } from './identity-reconciliation';
 import { assessPersonCoverage } from './person-coverage';
 import {
@@ -193,7 +193,7 @@ function addContributionAnomalies(
   if ((family === 'pension' || family === 'medical') && contributesToOtherOfFamily(enrollments, type, family)) {
     events.push(anomaly(ref, 'DUPLICATE_ENROLLMENT', type));
   }
-  const same = enrollments[type];
+  const same = enrollmentOf(enrollments, type);
   if (provinceCode !== undefined && same?.contributionStatus === '1' && same.provinceCode !== provinceCode) {
     events.push(anomaly(ref, 'ENROLLED_IN_TWO_PROVINCES', type));
   }
@@ -201,9 +201,7 @@ function addContributionAnomalies(
 
 /** Whether another type of the family (pension, medical) is contributing. */
 function contributesToOtherOfFamily(enrollments: PersonRecord['enrollments'], type: InsuranceType, family: InsuranceFamily): boolean {
-  return InsuranceTypes.codes.some(
-    (other) => other !== type && insuranceFamilyOf(other) === family && enrollments[other]?.contributionStatus === '1',
-  );
+  return enrollments.some((e) => e.insuranceType !== type && insuranceFamilyOf(e.insuranceType) === family && e.contributionStatus === '1');
 }
 
 function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonState, ref: SourceRef): PersonEvent[] {
@@ -222,7 +220,7 @@ function recordEnrollment(command: RecordEnrollment, state: RegisteredPersonStat
 function existingEnrollment(state: RegisteredPersonState, type: InsuranceType, effectiveDate: string): Enrollment {
   checkInsuranceType(type);
   checkDate('effectiveDate', effectiveDate);
-  const enrollment = state.person.enrollments[type];
+  const enrollment = enrollmentOf(state.person.enrollments, type);
   if (!enrollment) throw new EnrollmentNotFoundError(type);
   if (enrollment.contributionStatus === '3') throw new EnrollmentTerminatedError(type);
   return enrollment;

@@ -1,8 +1,7 @@
-import { isInsuranceType } from '../codes/insurance-type';
 import { SourceKind } from '../codes/source-kind';
 import { PersonEvent, PersonalChanges, SourceRef, StatisticalChanges } from './person-events';
 import { IdentityField } from './person-fields';
-import { HeldValue, PersonRecord, PersonState, RegisteredPersonState, sourceRecordKey } from './person-state';
+import { HeldValue, PersonRecord, PersonState, RegisteredPersonState, enrollmentOf, sourceRecordKey, withEnrollment } from './person-state';
 import { ProcessedKeys } from './processed-keys';
 
 /**
@@ -71,7 +70,7 @@ export function evolvePerson(state: PersonState, event: PersonEvent): PersonStat
         lastChangedAt: d.occurredAt,
         source: d.source,
       };
-      return withPerson(state, d, { enrollments: { ...p.enrollments, [d.insuranceType]: enrollment } });
+      return withPerson(state, d, { enrollments: withEnrollment(p.enrollments, enrollment) });
     }
     case 'EnrollmentSuspended':
       return transition(state, event.data.insuranceType, '2', event.data);
@@ -116,7 +115,7 @@ function register(state: PersonState, d: Extract<PersonEvent, { type: 'PersonReg
     citizenId: d.personal.citizenId,
     fields,
     household: { status: 'active' },
-    enrollments: {},
+    enrollments: [],
     openConflicts: [],
     exemptions: {},
     reportedBy: [d.source],
@@ -170,8 +169,8 @@ function transition(
   contributionStatus: '1' | '2' | '3',
   ref: SourceRef,
 ): RegisteredPersonState {
-  const current = isInsuranceType(type) ? state.person.enrollments[type] : undefined;
+  const current = enrollmentOf(state.person.enrollments, type);
   if (!current) return withPerson(state, ref, NO_CHANGE);
   const next = { ...current, contributionStatus, lastChangedAt: ref.occurredAt, source: ref.source };
-  return withPerson(state, ref, { enrollments: { ...state.person.enrollments, [type]: next } });
+  return withPerson(state, ref, { enrollments: withEnrollment(state.person.enrollments, next) });
 }

@@ -16,6 +16,7 @@ import {
   PersonNotRegisteredError,
 } from './person-errors';
 import { EnrollmentRecorded, PersonEvent } from './person-events';
+import { enrollmentOf } from './person-state';
 
 const spec = DeciderSpecification.for(createPersonDecider());
 const AT = '2024-05-01T00:00:00Z';
@@ -105,7 +106,7 @@ describe('RecordEnrollment', () => {
 
   it('updates the enrolment state keyed by insurance type', () => {
     const state = foldPerson([registered, enrolled('110'), enrolled('110', '2', '11', 'e-2')]);
-    expect(state.status === 'living' && state.person.enrollments['110']).toMatchObject({
+    expect(state.status === 'living' && enrollmentOf(state.person.enrollments, '110')).toMatchObject({
       contributionStatus: '2',
       provinceCode: '11',
       since: '2020-01-01',
@@ -217,7 +218,10 @@ describe('SuspendEnrollment / ResumeEnrollment / TerminateEnrollment', () => {
       enrolled('110'),
       { type: 'EnrollmentTerminated', data: { ...si('t-1'), insuranceType: '110', effectiveDate: '2024-04-30' } },
     ]);
-    expect(state.status === 'living' && state.person.enrollments['110']).toMatchObject({ contributionStatus: '3', lastChangedAt: AT });
+    expect(state.status === 'living' && enrollmentOf(state.person.enrollments, '110')).toMatchObject({
+      contributionStatus: '3',
+      lastChangedAt: AT,
+    });
   });
 
   it.each(['SuspendEnrollment', 'ResumeEnrollment', 'TerminateEnrollment'] as const)(

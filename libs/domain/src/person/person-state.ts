@@ -24,6 +24,28 @@ export interface Enrollment {
   readonly source: SourceKind;
 }
 
+/** The entry of `type` in an enrolment list, if there is one. */
+export function enrollmentOf<E extends { readonly insuranceType: string }>(list: readonly E[], type: string): E | undefined {
+  for (const e of list) if (e.insuranceType === type) return e;
+  return undefined;
+}
+
+/** The list with `entry` in place of the entry of its type, or inserted in code order. */
+export function withEnrollment<E extends { readonly insuranceType: string }>(list: readonly E[], entry: E): E[] {
+  const out: E[] = [];
+  let placed = false;
+  for (const e of list) {
+    if (!placed && e.insuranceType >= entry.insuranceType) {
+      out.push(entry);
+      placed = true;
+      if (e.insuranceType === entry.insuranceType) continue;
+    }
+    out.push(e);
+  }
+  if (!placed) out.push(entry);
+  return out;
+}
+
 export interface OpenConflict {
   readonly conflictId: string;
   readonly field: IdentityField;
@@ -66,7 +88,13 @@ export interface PersonRecord {
   readonly citizenId: string;
   readonly fields: Readonly<Partial<Record<IdentityField, HeldValue>>>;
   readonly household: Household;
-  readonly enrollments: Readonly<Partial<Record<InsuranceType, Enrollment>>>;
+  /**
+   * One entry per insurance type, in code order (withEnrollment). A list, not an object keyed
+   * by type: type codes ('110', '510') are array indices to JavaScript, so every copy of such
+   * an object carried a backing array as long as the largest code (about 4 KB per enrolment
+   * event folded, most of a fold's garbage).
+   */
+  readonly enrollments: readonly Enrollment[];
   readonly openConflicts: readonly OpenConflict[];
   /** Recorded exemptions (imprisoned, military service), the latest record of each reason. */
   readonly exemptions: Readonly<Partial<Record<RecordedExemptionReason, RecordedExemption>>>;

@@ -11,6 +11,7 @@ import {
   InsuranceType,
   ContributionStatus,
   RecordedExemptionReason,
+  withEnrollment,
 } from '@registry/domain';
 import type { RecordedEvent } from '@registry/event-store';
 import type { Document } from '@registry/read-store';
@@ -140,22 +141,6 @@ function withCoverage(doc: PersonDocument, localProvince: string, asOf: string):
   if (a.exemptionReason) doc.exemptionReason = a.exemptionReason;
   else if (doc.exemptionReason !== undefined) delete doc.exemptionReason;
   return doc;
-}
-
-/** The list with `entry` in place of the entry of its type, or inserted in code order. */
-function withEnrollment(list: readonly EnrollmentView[], entry: EnrollmentView): EnrollmentView[] {
-  const out: EnrollmentView[] = [];
-  let placed = false;
-  for (const e of list) {
-    if (!placed && e.insuranceType >= entry.insuranceType) {
-      out.push(entry);
-      placed = true;
-      if (e.insuranceType === entry.insuranceType) continue;
-    }
-    out.push(e);
-  }
-  if (!placed) out.push(entry);
-  return out;
 }
 
 function regionFields(region: string | null | undefined): Pick<PersonDocument, 'householdRegion' | 'regionPath'> {
