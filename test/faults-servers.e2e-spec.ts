@@ -75,7 +75,15 @@ async function caughtUp(service: ServiceProcess, timeoutMs = 60_000): Promise<Re
     async () => {
       const h = await health(service).catch(() => undefined);
       const p = h && projections(h);
-      return h?.status === 200 && p && Object.keys(p).length > 0 && Object.values(p).every((x) => x.lag === 0) ? p : undefined;
+      // Live (or standby on an instance without the lease), not only lag 0: a worker the runner has
+      // just started (after a lease was lost and taken again) reports checkpoint and head 0 until it
+      // has read them, a lag of 0 while it is still catching up.
+      return h?.status === 200 &&
+        p &&
+        Object.keys(p).length > 0 &&
+        Object.values(p).every((x) => x.lag === 0 && (x.state === 'live' || x.state === 'standby'))
+        ? p
+        : undefined;
     },
     timeoutMs,
     100,
