@@ -407,17 +407,12 @@ export class SqliteReadStore implements ReadStore {
     const position = positionOf(prepared);
     const keys = shape.keys(prepared);
     try {
-      if (keys.length > 0 && keys.length <= 30 && stored !== null) {
+      if (keys.length > 0 && stored !== null) {
         const row = this.prepare(shape.selectKeys).raw().get(prepared._id) as SqlParam[] | undefined;
         if (row) {
           if (guard?.position !== undefined && row[0] !== null && (row[0] as number) >= guard.position) return false;
-          let changed = 0;
-          for (let i = 0; i < keys.length; i++) if (keys[i] !== row[i + 1]) changed |= 1 << i;
-          const set = shape.changedKeysUpdate(changed);
-          return (
-            this.prepare(set).run(position, JSON.stringify(prepared), ...keys.filter((_, i) => changed & (1 << i)), prepared._id).changes >
-            0
-          );
+          const update = shape.update(row.slice(1), keys);
+          return this.prepare(update.sql).run(position, JSON.stringify(prepared), ...update.keys, prepared._id).changes > 0;
         }
       }
       const sql = guard?.position !== undefined ? shape.guardedUpsert : shape.upsert;
@@ -440,12 +435,14 @@ export class SqliteReadStore implements ReadStore {
     if (position !== undefined && row.position !== null && row.position >= position) return false;
     // Read-modify-write is atomic here: it runs inside a transaction (`write`'s, or writeOne's).
     const doc = JSON.parse(row.doc) as Record<string, unknown>;
+    const shape = this.shape(table);
+    const before = shape.keys(doc);
     applyPatch(doc, entries);
     if (position !== undefined) doc._position = position;
     const newPosition = typeof doc._position === 'number' ? doc._position : null;
-    const shape = this.shape(table);
+    const update = shape.update(before, shape.keys(doc));
     try {
-      this.prepare(shape.update).run(newPosition, JSON.stringify(doc), ...shape.keys(doc), id);
+      this.prepare(update.sql).run(newPosition, JSON.stringify(doc), ...update.keys, id);
     } catch (err) {
       if (isUniqueViolation(err)) throw toDuplicateKeyError(err, collection);
       throw err;
@@ -472,14 +469,13 @@ class TableShape {
   readonly arrayIndexed: KeyedPaths;
   readonly upsert: string;
   readonly guardedUpsert: string;
-  readonly update: string;
   /** The row's position and key column values, in column order. */
   readonly selectKeys: string;
   private readonly paths: readonly string[];
   private readonly columns: readonly string[];
   private readonly table: string;
-  /** UPDATE statements by the bit set of the key columns they set. */
-  private readonly updates = new Map<number, string>();
+  /** UPDATE statements by the key columns they set ('1' for each column set, '0' for each left). */
+  private readonly updates = new Map<string, string>();
 
   constructor(table: string, paths: string[], arrayIndexed: string[]) {
     this.paths = paths;
@@ -494,18 +490,27 @@ class TableShape {
       `ON CONFLICT(id) DO UPDATE SET position = excluded.position, doc = excluded.doc${columns.map((c) => `, ${c} = excluded.${c}`).join('')}`;
     this.upsert = insert;
     this.guardedUpsert = `${insert} WHERE t.position IS NULL OR t.position < excluded.position`;
-    this.update = `UPDATE ${quote(table)} SET position = ?, doc = ?${columns.map((c) => `, ${c} = ?`).join('')} WHERE id = ?`;
   }
 
-  /** `UPDATE … SET position, doc` and the key columns whose bit `changed` holds (bit i: column i). */
-  changedKeysUpdate(changed: number): string {
-    let sql = this.updates.get(changed);
-    if (sql === undefined) {
-      const set = this.columns.filter((_, i) => changed & (1 << i)).map((c) => `, ${c} = ?`);
-      sql = `UPDATE ${quote(this.table)} SET position = ?, doc = ?${set.join('')} WHERE id = ?`;
-      this.updates.set(changed, sql);
+  /**
+   * The UPDATE (parameters: position, doc, `keys`, id) that replaces a row whose key column values
+   * were `before` by one whose values are `after`, setting only the key columns that changed.
+   */
+  update(before: readonly SqlParam[], after: readonly SqlParam[]): { sql: string; keys: SqlParam[] } {
+    let pattern = '';
+    const keys: SqlParam[] = [];
+    for (let i = 0; i < after.length; i++) {
+      const changed = after[i] !== before[i];
+      pattern += changed ? '1' : '0';
+      if (changed) keys.push(after[i]);
     }
-    return sql;
+    let sql = this.updates.get(pattern);
+    if (sql === undefined) {
+      const set = this.columns.filter((_, i) => pattern[i] === '1').map((c) => `, ${c} = ?`);
+      sql = `UPDATE ${quote(this.table)} SET position = ?, doc = ?${set.join('')} WHERE id = ?`;
+      this.updates.set(pattern, sql);
+    }
+    return { sql, keys };
   }
 
   /** The key column values of a document, in column order. */
