@@ -55,10 +55,8 @@ function comparable(state: PersonState, disclosure: IdentityDisclosure, localPro
     householdRegion: p.fields.householdRegion && displayRegionCode(p.fields.householdRegion.value),
     deceased: state.status === 'deceased',
     dateOfDeath: state.status === 'deceased' ? state.death.dateOfDeath : undefined,
-    enrollments: p.enrollments
-      .map((e) => `${e.insuranceType}:${e.contributionStatus}:${e.provinceCode}`)
-      .sort()
-      .join(','),
+    // The state keeps enrolments in code order.
+    enrollments: p.enrollments.map((e) => `${e.insuranceType}:${e.contributionStatus}:${e.provinceCode}`).join(','),
     exemptions: Object.keys(p.exemptions).sort().join(','),
     name: p.fields.name?.value,
     gender: p.fields.gender?.value,
