@@ -7,6 +7,7 @@ import { CHECKPOINT_COLLECTION, LEASE_COLLECTION } from './naming';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner';
 import {
   CrashingReadStore,
+  HeldCheckpointReadStore,
   LateAnswerReadStore,
   NonTransactionalReadStore,
   allDocs,
@@ -345,6 +346,27 @@ function runnerSuite(readStores: ReadStoreFactory): void {
     await r.waitUntilCaughtUp('tally');
     await waitFor(() => r.status()[0].lag === 0, 5000, 'lag 0');
     expect(r.status()[0]).toMatchObject({ checkpoint: 100, head: 100 });
+  });
+
+  it('a worker just started reports the stored checkpoint and the head, not lag 0, before it has read them itself', async () => {
+    await appendTicks(stores.eventStore, 100, 4);
+    const first = runner();
+    await first.start([tally()]);
+    await first.waitUntilCaughtUp('tally');
+    await first.stop();
+    await appendTicks(stores.eventStore, 50, 4);
+
+    // The runner reads the checkpoint once to activate and once to start the worker; the worker's own read is held.
+    const held = new HeldCheckpointReadStore(stores.readStore, 2);
+    const r = runner({}, { eventStore: stores.eventStore, readStore: held });
+    await r.start([tally()]);
+    await Promise.race([held.reached, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    expect(r.status()[0]).toMatchObject({ state: 'catching-up', leaseHeld: true, checkpoint: 100, head: 150, lag: 50 });
+    held.release();
+    await r.waitUntilCaughtUp('tally');
+    await waitFor(() => r.status()[0].state === 'live', 5000, 'live');
+    expect(r.status()[0]).toMatchObject({ checkpoint: 150, head: 150, lag: 0 });
+    expect(await totals(r)).toBe(150);
   });
 }
 

@@ -472,7 +472,12 @@ export class ProjectionRunner {
   private async startWorker(slot: Slot, gen: GenerationInfo, role: 'active' | 'pending'): Promise<void> {
     const indexes = slot.projection.collections.filter((c) => c.indexes?.length);
     for (const c of indexes) await this.options.readStore.collection(gen.collections[c.name]).ensureIndexes(c.indexes!);
-    const worker = new GenerationWorker({ ...this.host, holdsLease: () => this.holdsLease(slot) }, slot.projection, gen, role);
+    const start = {
+      checkpoint: await readCheckpoint(this.options.readStore, slot.projection.name, gen.generation),
+      head: await this.options.eventStore.headPosition(projectionFilter(slot.projection)),
+    };
+    if (role === 'active') [slot.observedCheckpoint, slot.observedHead] = [start.checkpoint, start.head];
+    const worker = new GenerationWorker({ ...this.host, holdsLease: () => this.holdsLease(slot) }, slot.projection, gen, role, start);
     if (role === 'active') slot.active = worker;
     else slot.pending = worker;
     worker.start();

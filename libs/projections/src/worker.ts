@@ -93,13 +93,13 @@ export function projectionFilter(p: Pick<Projection, 'eventTypes' | 'streamPrefi
  * a half-written batch harmless).
  */
 export class GenerationWorker {
-  checkpoint = 0;
+  checkpoint: number;
   /**
    * The checkpoint as last reported to the host (`onBatch`): the stored checkpoint this worker
    * read at start, then every written batch's once it has been reported.
    */
-  reported = 0;
-  head = 0;
+  reported: number;
+  head: number;
   live = false;
   failing = false;
   lastError: string | null = null;
@@ -119,7 +119,16 @@ export class GenerationWorker {
     readonly projection: Projection,
     readonly gen: GenerationInfo,
     public role: 'active' | 'pending',
+    /**
+     * The generation's stored checkpoint and the head as the runner read them before starting
+     * this worker: what its status shows until it has read them itself, so a worker just started
+     * never reports checkpoint and head 0 (lag 0) for a projection that is behind.
+     */
+    start: { checkpoint: number; head: number } = { checkpoint: 0, head: 0 },
   ) {
+    this.checkpoint = start.checkpoint;
+    this.reported = start.checkpoint;
+    this.head = Math.max(start.head, start.checkpoint);
     this.stopSignal = new Promise((resolve) => (this.signalStop = () => resolve(STOP)));
     this.collections = new Set(Object.keys(gen.collections));
     this.filter = projectionFilter(projection);

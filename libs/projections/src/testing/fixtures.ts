@@ -229,6 +229,44 @@ export class CrashingReadStore extends NonTransactionalReadStore {
 }
 
 /**
+ * The same store, holding every read of a checkpoint document after the first `passFirst` until
+ * `release()`: a worker the runner has just started, still waiting for its own checkpoint read.
+ */
+export class HeldCheckpointReadStore extends NonTransactionalReadStore {
+  private reads = 0;
+  private readonly held = gate();
+  /** Resolves when the first read is held. */
+  readonly reached = this.held.reached;
+
+  constructor(
+    inner: ReadStore,
+    private readonly passFirst: number,
+  ) {
+    super(inner);
+  }
+
+  release(): void {
+    this.held.open();
+  }
+
+  override collection<T extends Document = Document>(name: string) {
+    const coll = this.inner.collection<T>(name);
+    if (name !== 'projection_checkpoints') return coll;
+    const get = async (id: string) => {
+      if (++this.reads > this.passFirst) await this.held.wait();
+      return coll.get(id);
+    };
+    return new Proxy(coll, {
+      get: (target, prop) => {
+        if (prop === 'get') return get;
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+}
+
+/**
  * The same store, answering each write a while after it has applied it: what a loaded machine
  * does when the writer's answer is handled after another connection has already read the result.
  */
