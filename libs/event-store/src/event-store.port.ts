@@ -90,6 +90,13 @@ export interface SubscribeOptions {
   filter?: EventFilter;
   /** How many events are fetched from the store at a time while catching up. */
   batchSize?: number;
+  /**
+   * A hint for consumers that seldom read `data` (the audit chain hashes each event's stored
+   * text): a store may then parse an event's data on its first read instead of on delivery,
+   * and keep the text it stored for {@link canonicalEventText}. Events behave the same either
+   * way, except that a spread (`{ ...event }`) of such an event does not copy `data`.
+   */
+  lazyData?: boolean;
 }
 
 /**

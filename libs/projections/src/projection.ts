@@ -92,6 +92,11 @@ export interface Projection {
    */
   readonlyDocuments?: boolean;
   /**
+   * The projection reads `event.data` of few events (the audit chain hashes each event's stored
+   * text): the store may then parse data only when it is read (SubscribeOptions.lazyData).
+   */
+  lazyData?: boolean;
+  /**
    * Optional prefetch hook: the documents `apply` will read for this event. The runner loads
    * them for a whole batch with one getMany per collection, so `apply` can run without awaiting.
    */

@@ -175,7 +175,12 @@ export class GenerationWorker {
         this.checkpoint = await readCheckpoint(this.host.readStore, this.projection.name, this.gen.generation);
         this.reported = Math.max(this.reported, this.checkpoint);
         await this.refreshHead(true);
-        this.subscription = this.host.eventStore.subscribe({ fromPosition: this.checkpoint, filter: this.filter, batchSize: s.batchSize });
+        this.subscription = this.host.eventStore.subscribe({
+          fromPosition: this.checkpoint,
+          filter: this.filter,
+          batchSize: s.batchSize,
+          lazyData: this.projection.lazyData === true,
+        });
         if (this.stopped) break;
         pump = this.pump = new EventPump(this.subscription, 2 * s.batchSize);
         while (!this.stopped) {

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../event-store.port';
+import { StoredTextEvent } from './stored-text-event';
 
 /**
  * The metadata of an import's events is one object per batch (the event store hands it out
@@ -34,7 +35,8 @@ export function canonicalEventText(event: RecordedEvent): string {
     ',' +
     JSON.stringify(event.type) +
     ',' +
-    (JSON.stringify(event.data) ?? 'null') +
+    // The stored text is what JSON.stringify wrote at the append: the same text, not serialised again.
+    (event instanceof StoredTextEvent ? event.dataText : (JSON.stringify(event.data) ?? 'null')) +
     ',' +
     jsonOfMetadata(event.metadata) +
     ',' +

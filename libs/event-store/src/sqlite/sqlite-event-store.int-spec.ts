@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcurrencyError, EventStoreUnavailableError } from '../errors';
 import { collect, eventStoreContract, newEvent, nextEvent } from '../testing/event-store.contract';
+import { canonicalEventText, type CanonicalRow } from '../shared/canonical-text';
+import { StoredTextEvent } from '../shared/stored-text-event';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const root = mkdtempSync(join(tmpdir(), 'event-store-'));
@@ -210,6 +212,19 @@ describe('SqliteEventStore specifics', () => {
     const pending = nextEvent(iterator, 1000);
     await store.appendToStream('s-1', [newEvent('A')]);
     expect((await pending).type).toBe('A');
+  });
+
+  it('with lazyData, events keep the stored text, which is their canonical text, and parse data on its first read', async () => {
+    const store = open(freshFile());
+    await store.appendToStream('s-1', [newEvent('A', { name: '李四', n: 2 }), newEvent('B', {})]);
+    const iterator = store.subscribe({ lazyData: true })[Symbol.asyncIterator]();
+    const events = [await nextEvent(iterator), await nextEvent(iterator)];
+    expect(events[0]).toBeInstanceOf(StoredTextEvent);
+    expect((events[0] as StoredTextEvent).dataText).toBe(JSON.stringify({ name: '李四', n: 2 }));
+    const pages: CanonicalRow[] = [];
+    for await (const page of store.readCanonicalPages({})) pages.push(...page);
+    expect(events.map((e) => canonicalEventText(e))).toEqual(pages.map(([, , text]) => text));
+    expect(events.map((e) => e.data)).toEqual([{ name: '李四', n: 2 }, {}]);
   });
 
   it('data survives close and reopen, and positions continue', async () => {

@@ -17,6 +17,7 @@ import { CloseSignal } from '../shared/close-signal';
 import { AppendNotifier } from '../shared/append-notifier';
 import { expectedRevisionHolds, normalizeExpectedRevision } from '../shared/event-filter';
 import { PullSubscription } from '../shared/pull-subscription';
+import { StoredTextEvent } from '../shared/stored-text-event';
 import type { CanonicalLogReader, CanonicalRow } from '../shared/canonical-text';
 import { CANONICAL_PAGE_SQL, ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
 import { PagePlan, type Page } from './sqlite-page-plan';
@@ -168,6 +169,8 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
    */
   private knownHeads: KnownHeads | undefined;
   private readonly toRecordedEvent: (row: EventRow) => RecordedEvent;
+  private readonly toStoredTextEvent = (row: EventRow): RecordedEvent =>
+    new StoredTextEvent(row.event_id, row.stream, row.revision, row.position, row.type, row.data, this.metadataOf(row), row.recorded_at);
   private readonly appendTransaction: Database.Transaction<(appends: StreamAppend[], learned: Map<string, number>) => AppendResult[]>;
   private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], learned: Map<string, number>) => GroupOutcome[]>;
   private readonly groupCommit: boolean;
@@ -419,7 +422,7 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
     this.assertOpen();
     const batchSize = Math.max(1, options.batchSize ?? this.pageSize);
     const subscription = new PullSubscription(
-      (signal) => this.subscriptionSource(options.fromPosition ?? 0, options.filter, batchSize, signal),
+      (signal) => this.subscriptionSource(options.fromPosition ?? 0, options.filter, batchSize, options.lazyData === true, signal),
       () => this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
@@ -620,8 +623,10 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
     fromPosition: number,
     filter: EventFilter | undefined,
     batchSize: number,
+    lazyData: boolean,
     signal: CloseSignal,
   ): AsyncGenerator<RecordedEvent, void, undefined> {
+    const decode = lazyData ? this.toStoredTextEvent : this.toRecordedEvent;
     let after = fromPosition;
     const plan = new PagePlan();
     while (!signal.closed && !this.isClosed) {
@@ -632,7 +637,7 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
         const page = this.readPage(after, head, filter, batchSize, plan);
         for (const row of page.rows) {
           if (signal.closed) return;
-          yield this.toRecordedEvent(row);
+          yield decode(row);
         }
         // Every row up to readTo has now been delivered or filtered out. Skipping past them
         // keeps an idle filtered subscription from rescanning non-matching rows on every poll.

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { ConcurrencyError } from '../errors';
 import type { EventStore, EventSubscription, NewEvent, RecordedEvent } from '../event-store.port';
+import { canonicalEventText } from '../shared/canonical-text';
 
 export function newEvent(type: string, data: Record<string, unknown> = {}): NewEvent {
   return {
@@ -388,6 +389,47 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         await new Promise((resolve) => setTimeout(resolve, 20));
         await store.appendToStream(s, events.slice(2));
         expect(ids(await within(received))).toEqual(ids(events));
+      });
+
+      it('with lazyData, the same events: data (read on demand) and canonical text as without it', async () => {
+        const s = stream('person-1');
+        const datas = [{ name: '张三', n: 1.5, nested: { list: [1, null, 'é'] } }, {}, { quote: '"\u2028\\', big: 1e21, small: -0.000001 }];
+        await store.appendToStream(
+          s,
+          datas.map((d) => newEvent(type('E'), d)),
+        );
+        const read = async (lazyData: boolean) => {
+          const iterator = subscribe({ filter: { streamPrefixes: [prefix] }, lazyData })[Symbol.asyncIterator]();
+          const out: RecordedEvent[] = [];
+          for (let i = 0; i < datas.length; i++) out.push(await nextEvent(iterator));
+          return out;
+        };
+        const [eager, lazy] = [await read(false), await read(true)];
+        expect(lazy.map((e) => canonicalEventText(e))).toEqual(eager.map((e) => canonicalEventText(e)));
+        expect(lazy.map((e) => e.data)).toEqual(datas);
+        expect(
+          lazy.map(({ id, stream: st, revision, position, type: t, metadata, recordedAt }) => ({
+            id,
+            st,
+            revision,
+            position,
+            t,
+            metadata,
+            recordedAt,
+          })),
+        ).toEqual(
+          eager.map(({ id, stream: st, revision, position, type: t, metadata, recordedAt }) => ({
+            id,
+            st,
+            revision,
+            position,
+            t,
+            metadata,
+            recordedAt,
+          })),
+        );
+        // Read twice, the same object: parsed once.
+        expect(lazy[0].data).toBe(lazy[0].data);
       });
 
       it('a subscription is consumed once', async () => {
