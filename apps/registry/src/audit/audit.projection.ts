@@ -463,13 +463,15 @@ class AuditBatch {
   private async count(event: RecordedEvent): Promise<void> {
     const m = event.metadata;
     if (kindOf(event.type) !== 'change' || event.type === CHAIN_ANCHORED) return;
-    const data = (event.data ?? {}) as Record<string, unknown>;
+    // Data is read (parsed, see lazyData) only where a figure needs it: most events count by metadata alone.
+    const data = () => (event.data ?? {}) as Record<string, unknown>;
     const importId = m.channel === 'import' && typeof m.correlationId === 'string' ? m.correlationId : null;
-    const source = str(m.sourceSystem) ?? str(data.source);
+    const sourceOf = () => str(m.sourceSystem) ?? str(data().source);
     const day = event.recordedAt.slice(0, 10);
-    const id = importId ?? `${source ?? 'unknown'}:${day}`;
+    const id = importId ?? `${sourceOf() ?? 'unknown'}:${day}`;
     let q = this.quality.get(id);
     if (!q) {
+      const source = sourceOf();
       const stored = await this.ctx.get<QualityDocument>(AUDIT_QUALITY, id);
       q = stored
         ? {
@@ -502,15 +504,17 @@ class AuditBatch {
     q._position = event.position;
     q.lastRecordedAt = event.recordedAt;
     if (event.type === IMPORT_COMPLETED) {
-      q.completed = importFigures(data, m.occurredAt);
+      q.completed = importFigures(data(), m.occurredAt);
       return;
     }
     q.events++;
     q.byType[event.type] = (q.byType[event.type] ?? 0) + 1;
-    if (event.type === 'IdentityConflictDetected' && typeof data.field === 'string') {
-      q.conflictsByField[data.field] = (q.conflictsByField[data.field] ?? 0) + 1;
-    } else if (event.type === 'AnomalyDetected' && typeof data.anomaly === 'string') {
-      q.anomaliesByCode[data.anomaly] = (q.anomaliesByCode[data.anomaly] ?? 0) + 1;
+    if (event.type === 'IdentityConflictDetected') {
+      const field = data().field;
+      if (typeof field === 'string') q.conflictsByField[field] = (q.conflictsByField[field] ?? 0) + 1;
+    } else if (event.type === 'AnomalyDetected') {
+      const anomaly = data().anomaly;
+      if (typeof anomaly === 'string') q.anomaliesByCode[anomaly] = (q.anomaliesByCode[anomaly] ?? 0) + 1;
     }
     // The batch's events share their recordedAt and the import's their occurredAt: parsed when they change.
     if (event.recordedAt !== this.recordedText) {
