@@ -75,9 +75,8 @@ async function caughtUp(service: ServiceProcess, timeoutMs = 60_000): Promise<Re
     async () => {
       const h = await health(service).catch(() => undefined);
       const p = h && projections(h);
-      // Live (or standby on an instance without the lease), not only lag 0: a worker the runner has
-      // just started (after a lease was lost and taken again) reports checkpoint and head 0 until it
-      // has read them, a lag of 0 while it is still catching up.
+      // Live (or standby on an instance without the lease), not only lag 0: the lag is measured against
+      // the head as last read, and a worker taken over after a restart has reached the head only once live.
       return h?.status === 200 &&
         p &&
         Object.keys(p).length > 0 &&

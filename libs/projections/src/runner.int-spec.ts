@@ -356,8 +356,8 @@ function runnerSuite(readStores: ReadStoreFactory): void {
     await first.stop();
     await appendTicks(stores.eventStore, 50, 4);
 
-    // The runner reads the checkpoint once to activate and once to start the worker; the worker's own read is held.
-    const held = new HeldCheckpointReadStore(stores.readStore, 2);
+    // The runner reads the checkpoint once to start the worker; the worker's own read is held.
+    const held = new HeldCheckpointReadStore(stores.readStore, 1);
     const r = runner({}, { eventStore: stores.eventStore, readStore: held });
     await r.start([tally()]);
     await Promise.race([held.reached, new Promise((resolve) => setTimeout(resolve, 5000))]);

@@ -462,8 +462,9 @@ export class ProjectionRunner {
       if (next !== reg || reg.state !== state) reg = await this.saveRegistry(slot, { ...next, state });
     }
     this.readModels.remember(p.name, reg.active);
-    slot.observedCheckpoint = await readCheckpoint(store, p.name, reg.active.generation);
+    // Starting the serving generation's worker reads its checkpoint (and the head) for the status.
     if (reg.active.version === p.version) await this.startWorker(slot, reg.active, 'active');
+    else slot.observedCheckpoint = await readCheckpoint(store, p.name, reg.active.generation);
     if (reg.pending) await this.startWorker(slot, reg.pending, 'pending');
     slot.parked = await store.collection(PARKED_COLLECTION).count({ projection: p.name, generation: reg.active.generation });
     if (reg.retired.length > 0) this.scheduleDrop(slot);

@@ -165,7 +165,7 @@ export function auditProjection(algorithm: ChainAlgorithm): Projection {
     // Version 2 of the layout (segment keys as JSON); the last digit names the algorithm (0 SM3, 1 SHA-256).
     version: 20 + (algorithm === 'sha256' ? 1 : 0),
     eventTypes: 'all',
-    // Data is read only from anchors and recorded reads; the chain hashes the stored text.
+    // Data is read only from anchors, recorded reads and a few quality figures; the chain hashes the stored text.
     lazyData: true,
     collections: [
       { name: AUDIT_HEAD },

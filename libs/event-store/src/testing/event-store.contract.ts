@@ -407,27 +407,17 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const [eager, lazy] = [await read(false), await read(true)];
         expect(lazy.map((e) => canonicalEventText(e))).toEqual(eager.map((e) => canonicalEventText(e)));
         expect(lazy.map((e) => e.data)).toEqual(datas);
-        expect(
-          lazy.map(({ id, stream: st, revision, position, type: t, metadata, recordedAt }) => ({
-            id,
-            st,
-            revision,
-            position,
-            t,
-            metadata,
-            recordedAt,
-          })),
-        ).toEqual(
-          eager.map(({ id, stream: st, revision, position, type: t, metadata, recordedAt }) => ({
-            id,
-            st,
-            revision,
-            position,
-            t,
-            metadata,
-            recordedAt,
-          })),
-        );
+        // Everything but data, which a lazy event does not hold as an own property.
+        const envelope = ({ id, stream: st, revision, position, type: t, metadata, recordedAt }: RecordedEvent) => ({
+          id,
+          st,
+          revision,
+          position,
+          t,
+          metadata,
+          recordedAt,
+        });
+        expect(lazy.map(envelope)).toEqual(eager.map(envelope));
         // Read twice, the same object: parsed once.
         expect(lazy[0].data).toBe(lazy[0].data);
       });
