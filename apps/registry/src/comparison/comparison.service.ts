@@ -17,7 +17,7 @@ import { PersonalDataProtector } from '../privacy/personal-data';
 import { ProjectionsService } from '../projections/projections.service';
 import { ReferenceData } from '../reference/reference-data.module';
 import { COMPARISON_RUNS, ComparisonRun, RunPhase, RunScope } from './comparison-run';
-import { VERDICT_DATES, VerdictDateDoc, runDetermination } from './determination-phase';
+import { Determination, VERDICT_DATES, VerdictDateDoc, runDetermination } from './determination-phase';
 import { runInquiry } from './inquiry-phase';
 import { LinkagePopulation, runLinkage } from './linkage-phase';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
@@ -222,17 +222,26 @@ export class ComparisonService implements BeforeApplicationShutdown {
     await this.runs.upsert(run);
   }
 
-  /** Linkage, inquiry and determination over every person of the province. */
+  /**
+   * Linkage, inquiry and determination over every person of the province. The read model is
+   * read once: linkage's pass over every person also judges each one's verdict, and after the
+   * inquiry only the persons recorded on since the run began (by linkage, by the inquiry, by
+   * anyone) are read and judged again before the changed verdicts are recorded.
+   */
   private async runFull(ctx: PhaseContext, timed: <T>(name: string, phase: () => Promise<T>) => Promise<T>): Promise<LinkagePopulation> {
     this.linkage = undefined;
-    const linked = await timed('linkage', () => runLinkage(ctx, this.linker));
+    const determination = await Determination.start(ctx);
+    const linked = await timed('linkage', () => runLinkage(ctx, this.linker, { onPerson: (doc) => determination.judge(doc) }));
     // The inquiry reads who is still uninsured, so it waits for what linkage recorded
     // (enrolments of linked rows, persons registered under a repaired ID); determination
     // judges from the read model, so it waits for the inquiry's enrolments.
     await timed('linkageCatchUp', () => ctx.caughtUp());
     await timed('inquiry', () => runInquiry(ctx, this.ministry));
     await timed('inquiryCatchUp', () => ctx.caughtUp());
-    await timed('determination', () => runDetermination(ctx));
+    await timed('determination', async () => {
+      await determination.judgeAgain(await this.personsChangedSince(ctx.run.logFrom!));
+      await determination.decide();
+    });
     return linked.population;
   }
 

@@ -2,7 +2,7 @@ import { CoverageStatus, datePart, parsePersonId } from '@registry/domain';
 import type { Document, WriteOp } from '@registry/read-store';
 import { PersonCommandRequest } from '../persons/execute-person-commands';
 import type { PersonDocument } from '../persons/projections/person-document';
-import { PhaseContext, allPersons, inProvince } from './phase-context';
+import { PhaseContext, allPersons, inProvince, personDocuments } from './phase-context';
 import { nextVerdictDate, readModelVerdict, sameAsLastVerdict } from './verdict';
 
 const DETERMINATION_BATCH = 2000;
@@ -28,80 +28,132 @@ interface Pending {
   status: CoverageStatus;
 }
 
+const byRegistration = (a: Pending, b: Pending) =>
+  a.registeredAt < b.registeredAt ? -1 : a.registeredAt > b.registeredAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
 /**
  * Determination: every household-registered person of the province gets a verdict by the
  * coverage rules, recorded (CoverageStatusDetermined, with its evidence) only when it changed,
  * so a run with nothing new records nothing.
  *
- * The read model is read once (the caller waits until it holds what the run recorded before):
- * each person's verdict is worked out from their document (readModelVerdict), and only persons
- * whose verdict differs from their last one go through the command path, where the decider
- * decides it again on the stream and records it. The counts by status come from the same
- * pass, the changed persons counted under the verdict the decider recorded.
+ * Each person's verdict is worked out from their read-model document (readModelVerdict), and
+ * only persons whose verdict differs from their last one go through the command path, where
+ * the decider decides it again on the stream and records it. The counts by status come from
+ * the same judgements, the changed persons counted under the verdict the decider recorded.
+ *
+ * The documents can be judged during a pass another phase makes anyway (`judge`: a full run's
+ * linkage population reads every person before anything of the run is recorded), and the
+ * persons recorded on since then judged again from their documents as they are now
+ * (`judgeAgain`), so a full run reads the read model once instead of twice.
  *
  * Persons whose verdict can change by the calendar alone are noted with the date (VERDICT_DATES);
- * `forgetDates` (a run on changes) also drops the notes of persons judged without one.
+ * with `forgetDates` (a run on changes, and persons judged again) the notes of persons judged
+ * without one are dropped too.
  *
  * The commands go in the order persons were registered: the event store's indexes lead with
  * the stream, and streams are numbered as created, so neighbouring commands touch neighbouring
  * index pages instead of one page each all over the file.
  */
+export class Determination {
+  /** Persons whose verdict is their last one, with it. */
+  private readonly unchanged = new Map<string, CoverageStatus>();
+  /** Persons whose verdict is not their last one. */
+  private readonly pending = new Map<string, Pending>();
+  private ops: WriteOp[] = [];
+  private readonly day: string;
+
+  private constructor(
+    private readonly ctx: PhaseContext,
+    private readonly forgetDates: boolean,
+  ) {
+    this.day = datePart(ctx.run.startedAt);
+  }
+
+  static async start(ctx: PhaseContext, options: { forgetDates?: boolean } = {}): Promise<Determination> {
+    await ctx.reads.collection<VerdictDateDoc>(VERDICT_DATES).ensureIndexes([{ name: 'due', fields: [['due', 1]] }]);
+    return new Determination(ctx, options.forgetDates === true);
+  }
+
+  /** Judges one document; returns a promise only when it wrote a batch of verdict dates (await it then). */
+  judge(doc: PersonDocument, forgetDates = this.forgetDates): Promise<void> | undefined {
+    const province = this.ctx.reference.provinceCode;
+    if (!parsePersonId(doc._id) || !inProvince(doc, province)) {
+      if (forgetDates) this.ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
+    } else {
+      const verdict = readModelVerdict(doc, province, this.ctx.run.startedAt);
+      if (sameAsLastVerdict(doc, verdict)) this.unchanged.set(doc._id, verdict.status);
+      else this.pending.set(doc._id, { id: doc._id, registeredAt: doc.registeredAt, status: verdict.status });
+      const due = nextVerdictDate(doc, verdict, this.day);
+      if (due) this.ops.push({ kind: 'upsert', collection: VERDICT_DATES, doc: { _id: doc._id, due } satisfies VerdictDateDoc });
+      else if (forgetDates) this.ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
+    }
+    return this.ops.length >= 1000 ? this.flushDates() : undefined;
+  }
+
+  /**
+   * Judges these persons again from their documents as they are now (the caller has waited for
+   * the read models), dropping what was judged of them before; a person without a document
+   * (none in this read model) is no longer judged.
+   */
+  async judgeAgain(ids: Iterable<string>): Promise<void> {
+    const list = [...ids];
+    for (const id of list) {
+      this.unchanged.delete(id);
+      this.pending.delete(id);
+    }
+    for (const doc of await personDocuments(this.ctx.persons, list)) await this.judge(doc, true);
+  }
+
+  /** Records the verdicts that changed, through the command path, and the run's counts. */
+  async decide(): Promise<void> {
+    const { ctx } = this;
+    const { run } = ctx;
+    await this.flushDates();
+    const byStatus: Record<string, number> = Object.fromEntries(COVERAGE_STATUSES.map((s) => [s, 0]));
+    for (const status of this.unchanged.values()) byStatus[status]++;
+    run.counts.persons += this.unchanged.size + this.pending.size;
+    const pending = [...this.pending.values()].sort(byRegistration);
+    await ctx.progress('determination', 0, pending.length);
+    const data = {
+      source: 'comparison' as const,
+      sourceRecordId: run._id,
+      occurredAt: run.startedAt,
+      runId: run._id,
+      localProvince: ctx.reference.provinceCode,
+    };
+    for (let i = 0; i < pending.length; i += DETERMINATION_BATCH) {
+      const slice = pending.slice(i, i + DETERMINATION_BATCH);
+      const requests: PersonCommandRequest<Pending>[] = slice.map((p) => ({
+        key: p,
+        id: p.id,
+        command: { type: 'DetermineCoverage', data },
+      }));
+      for (const o of await ctx.execute(requests)) {
+        if (o.status === 'applied' && o.events.some((e) => e.type === 'CoverageStatusDetermined')) run.counts.statusChanges++;
+        // The verdict the stream holds now; for a refusal (not registered after all), the read model's.
+        const coverage = o.status === 'applied' && 'person' in o.state ? o.state.person.coverage : undefined;
+        byStatus[coverage?.status ?? o.key.status]++;
+      }
+      await ctx.progress('determination', Math.min(i + DETERMINATION_BATCH, pending.length), pending.length);
+    }
+    run.counts.byStatus = byStatus;
+  }
+
+  private async flushDates(): Promise<void> {
+    if (this.ops.length === 0) return;
+    const ops = this.ops;
+    this.ops = [];
+    await this.ctx.reads.write(ops);
+  }
+}
+
+/** Determination over these documents (by default every person, in one pass over the read model). */
 export async function runDetermination(
   ctx: PhaseContext,
   persons: AsyncIterable<PersonDocument> | Iterable<PersonDocument> = allPersons(ctx.persons),
   options: { forgetDates?: boolean } = {},
 ): Promise<void> {
-  const { run, reference } = ctx;
-  const province = reference.provinceCode;
-  const byStatus: Record<string, number> = Object.fromEntries(COVERAGE_STATUSES.map((s) => [s, 0]));
-  const pending: Pending[] = [];
-  const dates = ctx.reads.collection<VerdictDateDoc>(VERDICT_DATES);
-  await dates.ensureIndexes([{ name: 'due', fields: [['due', 1]] }]);
-  let ops: WriteOp[] = [];
-  const day = datePart(run.startedAt);
-  for await (const doc of persons) {
-    if (!parsePersonId(doc._id) || !inProvince(doc, province)) {
-      if (options.forgetDates) ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
-      continue;
-    }
-    run.counts.persons++;
-    const verdict = readModelVerdict(doc, province, run.startedAt);
-    if (sameAsLastVerdict(doc, verdict)) byStatus[verdict.status]++;
-    else pending.push({ id: doc._id, registeredAt: doc.registeredAt, status: verdict.status });
-    const due = nextVerdictDate(doc, verdict, day);
-    if (due) ops.push({ kind: 'upsert', collection: VERDICT_DATES, doc: { _id: doc._id, due } satisfies VerdictDateDoc });
-    else if (options.forgetDates) ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
-    if (ops.length >= 1000) {
-      await ctx.reads.write(ops);
-      ops = [];
-    }
-  }
-  if (ops.length > 0) await ctx.reads.write(ops);
-  pending.sort((a, b) =>
-    a.registeredAt < b.registeredAt ? -1 : a.registeredAt > b.registeredAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-  );
-  await ctx.progress('determination', 0, pending.length);
-  const data = {
-    source: 'comparison' as const,
-    sourceRecordId: run._id,
-    occurredAt: run.startedAt,
-    runId: run._id,
-    localProvince: province,
-  };
-  for (let i = 0; i < pending.length; i += DETERMINATION_BATCH) {
-    const slice = pending.slice(i, i + DETERMINATION_BATCH);
-    const requests: PersonCommandRequest<Pending>[] = slice.map((p) => ({
-      key: p,
-      id: p.id,
-      command: { type: 'DetermineCoverage', data },
-    }));
-    for (const o of await ctx.execute(requests)) {
-      if (o.status === 'applied' && o.events.some((e) => e.type === 'CoverageStatusDetermined')) run.counts.statusChanges++;
-      // The verdict the stream holds now; for a refusal (not registered after all), the read model's.
-      const coverage = o.status === 'applied' && 'person' in o.state ? o.state.person.coverage : undefined;
-      byStatus[coverage?.status ?? o.key.status]++;
-    }
-    await ctx.progress('determination', Math.min(i + DETERMINATION_BATCH, pending.length), pending.length);
-  }
-  run.counts.byStatus = byStatus;
+  const determination = await Determination.start(ctx, options);
+  for await (const doc of persons) await determination.judge(doc);
+  await determination.decide();
 }

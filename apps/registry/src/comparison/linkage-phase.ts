@@ -60,7 +60,8 @@ export async function runLinkage(
   linker: RecordLinker,
   options: {
     update?: { population: LinkagePopulation; changed: readonly PersonDocument[] };
-    onPerson?: (doc: PersonDocument) => void;
+    /** Sees each document of the pass; a promise it returns is awaited before the next. */
+    onPerson?: (doc: PersonDocument) => Promise<void> | undefined;
   } = {},
 ): Promise<LinkageOutcome> {
   const decisions = ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS);
@@ -165,12 +166,13 @@ async function openOf(ctx: PhaseContext, orphans: readonly PersonDocument[]): Pr
 async function freshPopulation(
   ctx: PhaseContext,
   linker: RecordLinker,
-  onPerson: ((doc: PersonDocument) => void) | undefined,
+  onPerson: ((doc: PersonDocument) => Promise<void> | undefined) | undefined,
 ): Promise<LinkagePopulation> {
   const orphans: OpenOrphan[] = [];
   const held: LinkPerson[] = [];
   for await (const doc of allPersons(ctx.persons)) {
-    onPerson?.(doc);
+    const seen = onPerson?.(doc);
+    if (seen) await seen;
     const person = linkPerson(ctx, doc);
     if (heldByHousehold(doc)) held.push(person);
     else orphans.push({ doc, person });
