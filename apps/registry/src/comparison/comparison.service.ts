@@ -84,6 +84,8 @@ export class ComparisonService implements BeforeApplicationShutdown {
   private progressWrittenAt = 0;
   /** The last completed run's linkage population, for the next run on changes (see runOnChanges). */
   private linkage?: { runId: string; configKey: string; population: LinkagePopulation };
+  /** A full run's persons others recorded on, read up to `upTo` during its determination (see noteChangesDuringRun). */
+  private othersSeen?: { runId: string; upTo: number; others: Set<string> };
 
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -239,7 +241,12 @@ export class ComparisonService implements BeforeApplicationShutdown {
     await timed('inquiry', () => runInquiry(ctx, this.ministry));
     await timed('inquiryCatchUp', () => ctx.caughtUp());
     await timed('determination', async () => {
-      await determination.judgeAgain(await this.personsChangedSince(ctx.run.logFrom!));
+      // One read of the log since the run began serves twice: every person recorded on is
+      // judged again, and those recorded on by others are kept for noteChangesDuringRun.
+      const upTo = await this.events.headPosition();
+      const changes = await this.personsChangedBetween(ctx.run.logFrom!, upTo, ctx.run._id);
+      this.othersSeen = { runId: ctx.run._id, upTo, others: changes.others };
+      await determination.judgeAgain(changes.all);
       await determination.decide();
     });
     return linked.population;
@@ -285,8 +292,8 @@ export class ComparisonService implements BeforeApplicationShutdown {
    * recorded while it ran (it noted them at its end, see noteChangesDuringRun) and those after.
    */
   private async changedSince(previous: ComparisonRun): Promise<Set<string>> {
-    if (previous.logTo === undefined) return this.personsChangedSince(previous.logFrom!, previous._id);
-    const ids = await this.personsChangedSince(previous.logTo);
+    if (previous.logTo === undefined) return (await this.personsChangedBetween(previous.logFrom!, Infinity, previous._id)).others;
+    const ids = (await this.personsChangedBetween(previous.logTo, Infinity)).all;
     for await (const noted of this.reads.collection<ChangedDuringRunDoc>(CHANGED_DURING_RUN).scan({ runId: previous._id })) {
       ids.add(noted.personId);
     }
@@ -300,6 +307,9 @@ export class ComparisonService implements BeforeApplicationShutdown {
    */
   private async noteChangesDuringRun(run: ComparisonRun): Promise<void> {
     const logTo = await this.events.headPosition();
+    // What the determination read of the log already (a full run) is not read again.
+    const seen = this.othersSeen?.runId === run._id ? this.othersSeen : undefined;
+    this.othersSeen = undefined;
     const noted = this.reads.collection<ChangedDuringRunDoc>(CHANGED_DURING_RUN);
     await noted.ensureIndexes([{ name: 'run', fields: [['runId', 1]] }]);
     let ops: WriteOp[] = [];
@@ -311,7 +321,9 @@ export class ComparisonService implements BeforeApplicationShutdown {
       ops.push({ kind: 'delete', collection: CHANGED_DURING_RUN, id: old._id });
       if (ops.length >= 1000) await flush();
     }
-    for (const personId of await this.personsChangedSince(run.logFrom!, run._id, logTo)) {
+    const others = (await this.personsChangedBetween(seen?.upTo ?? run.logFrom!, logTo, run._id)).others;
+    for (const personId of seen?.others ?? []) others.add(personId);
+    for (const personId of others) {
       ops.push({ kind: 'upsert', collection: CHANGED_DURING_RUN, doc: { _id: `${run._id}:${personId}`, runId: run._id, personId } });
       if (ops.length >= 1000) await flush();
     }
@@ -319,16 +331,21 @@ export class ComparisonService implements BeforeApplicationShutdown {
     run.logTo = logTo;
   }
 
-  /** Person streams with facts recorded after `from` (up to `to`), other than the run `skipRun`'s own records, and no verdicts. */
-  private async personsChangedSince(from: number, skipRun?: string, to = Number.POSITIVE_INFINITY): Promise<Set<string>> {
-    const ids = new Set<string>();
+  /**
+   * Person streams with facts recorded after `from`, up to `to`, verdicts left out: all of them,
+   * and those others recorded (not the run `ownRun`; without one, the same set).
+   */
+  private async personsChangedBetween(from: number, to: number, ownRun?: string): Promise<{ all: Set<string>; others: Set<string> }> {
+    const all = new Set<string>();
+    const others = ownRun === undefined ? all : new Set<string>();
     const eventTypes = PERSON_EVENT_TYPES.filter((t) => t !== 'CoverageStatusDetermined');
     for await (const e of this.events.readAll({ fromPosition: from, filter: { eventTypes, streamPrefixes: [PERSON_STREAM_PREFIX] } })) {
       if (e.position > to) break;
-      if (skipRun !== undefined && e.metadata.correlationId === skipRun) continue;
-      ids.add(e.stream.slice(PERSON_STREAM_PREFIX.length));
+      const id = e.stream.slice(PERSON_STREAM_PREFIX.length);
+      all.add(id);
+      if (ownRun !== undefined && e.metadata.correlationId !== ownRun) others.add(id);
     }
-    return ids;
+    return { all, others };
   }
 
   private async lastCompleted(): Promise<ComparisonRun | undefined> {
