@@ -19,7 +19,7 @@ import { expectedRevisionHolds, normalizeExpectedRevision } from '../shared/even
 import { PullSubscription } from '../shared/pull-subscription';
 import { StoredTextEvent } from '../shared/stored-text-event';
 import type { CanonicalLogReader, CanonicalRow } from '../shared/canonical-text';
-import { CANONICAL_PAGE_SQL, ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
+import { CANONICAL_PAGE_SQL, READ_STREAMS_SQL, ROW_COLUMNS, headQuery, pageQuery, scanPageQuery } from './sqlite-filter';
 import { PagePlan, type Page } from './sqlite-page-plan';
 import { ensureLayout } from './sqlite-schema';
 
@@ -227,9 +227,7 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
       readStream: this.db.prepare(
         `SELECT ${ROW_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`,
       ),
-      readStreams: this.db.prepare(
-        `SELECT ${ROW_COLUMNS}, e.stream_id AS stream_id FROM ${BY_STREAM_JOINS} WHERE s.name IN (${byName}) ORDER BY e.stream_id, e.revision`,
-      ),
+      readStreams: this.db.prepare(READ_STREAMS_SQL),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
       canonicalPage: this.db.prepare(CANONICAL_PAGE_SQL).raw(),

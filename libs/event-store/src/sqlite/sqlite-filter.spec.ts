@@ -1,4 +1,6 @@
-import { headQuery, pageQuery, prefixUpperBound } from './sqlite-filter';
+import Database from 'better-sqlite3';
+import { READ_STREAMS_SQL, headQuery, pageQuery, prefixUpperBound } from './sqlite-filter';
+import { ensureLayout } from './sqlite-schema';
 
 describe('prefixUpperBound', () => {
   it('increments the last code point', () => {
@@ -35,5 +37,21 @@ describe('filtered queries', () => {
   it('treat empty lists and an empty prefix as no restriction', () => {
     expect(pageQuery({ eventTypes: [], streamPrefixes: [] }).shapeKey).toBe('t0p0');
     expect(headQuery({ streamPrefixes: ['a', ''] }).shapeKey).toBe('t0p0');
+  });
+});
+
+describe('reading named streams', () => {
+  it('follows the indexes, with no sort of the rows', () => {
+    const db = new Database(':memory:');
+    try {
+      ensureLayout(db);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${READ_STREAMS_SQL}`).all('["a","b"]') as Array<{ detail: string }>).map(
+        (r) => r.detail,
+      );
+      expect(plan.join('\n')).toMatch(/SEARCH e USING INDEX/);
+      expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -56,6 +56,15 @@ export const ROW_COLUMNS =
 const ROW_JOINS = 'events AS e CROSS JOIN streams AS s ON s.id = e.stream_id';
 
 /**
+ * The events of the streams named in a JSON array, each stream's in revision order, with the
+ * stream's id. Ordered by name, the rows come as the plan reads them (the streams' name index,
+ * then the events' (stream, revision) index), with no sort of every row, data included, first.
+ */
+export const READ_STREAMS_SQL =
+  `SELECT ${ROW_COLUMNS}, e.stream_id AS stream_id FROM streams AS s CROSS JOIN events AS e ON e.stream_id = s.id ` +
+  'WHERE s.name IN (SELECT value FROM json_each(?)) ORDER BY s.name, e.revision';
+
+/**
  * A page of the log as canonical rows `[position, id, text]` (see canonicalEventText), after
  * the first parameter, at most the second many rows. The text is put together here from the stored columns: data and
  * metadata are the JSON text JSON.stringify wrote, the strings go through json_quote, which
