@@ -1,4 +1,55 @@
-import { CoverageFacts, NEWBORN_ENROLMENT_DAYS, assessRegistryCoverage } from './registry-coverage';
+import { ContributionStatuses } from '../codes/contribution-status';
+import { ExemptionReason, RECORDED_EXEMPTION_REASONS } from '../codes/coverage-status';
+import { HouseholdCancellationReasons, HouseholdStatuses } from '../codes/household-status';
+import { InsuranceTypes, insuranceFamilyOf } from '../codes/insurance-type';
+import { CoverageAssessment, CoverageFacts, NEWBORN_ENROLMENT_DAYS, assessRegistryCoverage } from './registry-coverage';
+
+/** The rules as first written, list by list: what the one-pass assessRegistryCoverage must equal. */
+function rulesAsWritten(facts: CoverageFacts, localProvince: string, asOf?: string): CoverageAssessment {
+  const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+  const active = facts.enrollments.filter((e) => e.contributionStatus === '1' || e.contributionStatus === '2');
+  const basic = active.filter((e) => ['pension', 'medical'].includes(insuranceFamilyOf(e.insuranceType)));
+  const local = basic.filter((e) => e.provinceCode.slice(0, 2) === localProvince);
+  const elsewhere = basic.filter((e) => e.provinceCode.slice(0, 2) !== localProvince);
+  const types = new Set(active.map((e) => e.insuranceType));
+  const flags: CoverageAssessment['flags'][number][] = [];
+  if (active.some((e) => e.contributionStatus === '2')) flags.push('LAPSED_CONTRIBUTION');
+  if (types.has('310') && types.has('390')) flags.push('DUPLICATE_MEDICAL_ENROLLMENT');
+  if ([types.has('110'), types.has('120'), types.has('170')].filter(Boolean).length > 1) flags.push('DUPLICATE_PENSION_ENROLLMENT');
+  if (new Set(active.map((e) => e.provinceCode.slice(0, 2))).size > 1) flags.push('INSURED_IN_TWO_PROVINCES');
+  const localTypes = [...new Set(local.map((e) => e.insuranceType))].sort();
+  const elsewhereProvinces = [...new Set(elsewhere.map((e) => e.provinceCode.slice(0, 2)))].sort();
+  const base = { localTypes, elsewhereProvinces, flags };
+  const exempt = (exemptionReason: ExemptionReason, evidence: string): CoverageAssessment => ({ ...base, status: 'exempt', exemptionReason, evidence: [evidence] });
+  if (facts.deceased) return exempt('deceased', 'DEATH_RECORDED');
+  if (facts.householdStatus === 'cancelled') {
+    const r = facts.cancellationReason;
+    return exempt(r === 'death' ? 'deceased' : r === 'military-service' ? 'military-service' : 'household-cancelled', 'HOUSEHOLD_CANCELLED');
+  }
+  if (facts.householdStatus === 'moved-out') return exempt('household-cancelled', 'HOUSEHOLD_MOVED_OUT');
+  if (local.length > 0) return { ...base, status: 'insured-local', evidence: localTypes.map((t) => `ENROLLED_${t}`) };
+  if (elsewhere.length > 0) return { ...base, status: 'insured-elsewhere', evidence: elsewhereProvinces.map((p) => `ENROLLED_IN_${p}`) };
+  if (asOf !== undefined) {
+    const inEffect = RECORDED_EXEMPTION_REASONS.find((reason) => {
+      const e = facts.exemptions?.[reason];
+      return e !== undefined && e.since <= asOf && (e.until === undefined || asOf < e.until);
+    });
+    if (inEffect) return exempt(inEffect, `EXEMPTION_RECORDED_${inEffect.toUpperCase().replace(/-/g, '_')}`);
+    if (facts.birthDate !== undefined && dayNumber(asOf) - dayNumber(facts.birthDate) < NEWBORN_ENROLMENT_DAYS) return exempt('under-age', 'UNDER_ENROLMENT_AGE');
+  }
+  if (facts.openConflicts > 0) return { ...base, status: 'unresolved', evidence: ['OPEN_IDENTITY_CONFLICT'] };
+  return { ...base, status: 'uninsured', evidence: ['NO_ACTIVE_BASIC_ENROLLMENT'] };
+}
+
+/** A small seeded generator (mulberry32), so a failing case can be found again. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 const living: CoverageFacts = { deceased: false, householdStatus: 'active', enrollments: [], openConflicts: 0 };
 
@@ -93,5 +144,39 @@ describe('assessRegistryCoverage', () => {
 
   it('is unresolved with open conflicts and no coverage', () => {
     expect(assessRegistryCoverage({ ...living, openConflicts: 1 }, '44').status).toBe('unresolved');
+  });
+});
+
+describe('assessRegistryCoverage in one pass', () => {
+  it('gives what the rules as first written give, field for field and in the same order, over random facts', () => {
+    const random = seeded(20261207);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+    const day = () => `20${pick(['22', '23', '24', '25'])}-${pick(['01', '04', '07', '12'])}-${pick(['01', '15', '28'])}`;
+    const statuses = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const facts: CoverageFacts = {
+        deceased: random() < 0.05,
+        householdStatus: random() < 0.85 ? 'active' : pick(HouseholdStatuses.codes),
+        cancellationReason: random() < 0.5 ? pick(HouseholdCancellationReasons.codes) : undefined,
+        enrollments: Array.from({ length: Math.floor(random() * 5) }, () => ({
+          insuranceType: pick(InsuranceTypes.codes),
+          contributionStatus: pick(ContributionStatuses.codes),
+          provinceCode: pick(['44', '440000', '32', '320100', '11', '4']),
+        })),
+        openConflicts: random() < 0.1 ? 1 : 0,
+        birthDate: random() < 0.8 ? day() : undefined,
+        exemptions:
+          random() < 0.2
+            ? Object.fromEntries(RECORDED_EXEMPTION_REASONS.filter(() => random() < 0.6).map((r) => [r, random() < 0.5 ? { since: day() } : { since: day(), until: day() }]))
+            : undefined,
+      };
+      const asOf = random() < 0.9 ? day() : undefined;
+      const fast = assessRegistryCoverage(facts, '44', asOf);
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(rulesAsWritten(facts, '44', asOf)));
+      for (const seen of [fast.status, ...fast.flags]) statuses.set(seen, (statuses.get(seen) ?? 0) + 1);
+    }
+    // Every status, and every flag, came up often enough to be compared.
+    const flags = ['LAPSED_CONTRIBUTION', 'DUPLICATE_MEDICAL_ENROLLMENT', 'DUPLICATE_PENSION_ENROLLMENT', 'INSURED_IN_TWO_PROVINCES'];
+    for (const seen of ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved', ...flags]) expect(statuses.get(seen)).toBeGreaterThan(100);
   });
 });
