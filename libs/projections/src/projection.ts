@@ -200,6 +200,12 @@ interface Move {
   count: number;
 }
 
+/** What one event does to one summary: the contribution (key and value) that leaves it, and the one that enters. */
+interface Change {
+  out?: [key: string, value: unknown];
+  in?: [key: string, value: unknown];
+}
+
 /** A summary as one batch moves it (see documentProjection). */
 interface Gathered {
   /** The summary as the batch found it (null: none stored), then as of the batch's last change of period. */
@@ -248,10 +254,16 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     if (from === null && to === null) return [];
     const fromKey = from === null ? '' : summaries.key(from.value);
     const toKey = to === null ? '' : summaries.key(to.value);
-    if (from !== null && to !== null && fromKey === toKey && sameIds(from.ids, to.ids)) return [];
-    const changes = new Map<string, { out?: [key: string, value: unknown]; in?: [key: string, value: unknown] }>();
-    for (const id of from?.ids ?? []) changes.set(id, { out: [fromKey, from!.value] });
-    for (const id of to?.ids ?? []) changes.set(id, { ...changes.get(id), in: [toKey, to!.value] });
+    const out: [key: string, value: unknown] | undefined = from === null ? undefined : [fromKey, from.value];
+    const into: [key: string, value: unknown] | undefined = to === null ? undefined : [toKey, to.value];
+    if (from !== null && to !== null && sameIds(from.ids, to.ids)) {
+      // The usual change (a status moves, the document stays in its summaries): no merging.
+      if (fromKey === toKey) return [];
+      return from.ids.map((id): [string, Change] => [id, { out, in: into }]);
+    }
+    const changes = new Map<string, Change>();
+    for (const id of from?.ids ?? []) changes.set(id, { out });
+    for (const id of to?.ids ?? []) changes.set(id, { ...changes.get(id), in: into });
     return [...changes];
   };
   type Changes = ReturnType<typeof summaryChanges>;
@@ -389,5 +401,8 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -101,6 +101,13 @@ export function countPerson(counts: RegionCountsDocument | null, code: string, c
   };
 }
 
+/** The household region and every region above it, province first (the document's regionPath). */
+function regionsOf(doc: PersonDocument): readonly string[] {
+  const region = doc.householdRegion!;
+  const path = doc.regionPath as readonly string[] | undefined;
+  return path !== undefined && path.length > 0 && path[path.length - 1] === region ? path : [...ancestorCodes(region), region];
+}
+
 /**
  * The region counts, kept from the person documents: every person counts in their household
  * region and each region above it (county, city, province), by coverage status, exemption
@@ -110,8 +117,8 @@ export function regionCounts(localProvince: string): SummarySpec<PersonDocument,
   return {
     collection: REGION_COUNTS_COLLECTION,
     indexes: [{ name: 'level', fields: [['level', 1]] }],
-    contribution: (doc) =>
-      doc.householdRegion ? { ids: [...ancestorCodes(doc.householdRegion), doc.householdRegion], value: classify(doc) } : null,
+    // The document's regionPath is the region and those above it: its own list, no copy.
+    contribution: (doc) => (doc.householdRegion ? { ids: regionsOf(doc), value: classify(doc) } : null),
     key: classificationKey,
     apply: countPerson,
     // Every person of the province moves its counter: loaded with the batch.
