@@ -51,7 +51,8 @@ export interface CoverageFacts {
 export const NEWBORN_ENROLMENT_DAYS = 90;
 
 const DAY_MS = 86_400_000;
-const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+/** A date-only ISO form (`YYYY-MM-DD`) is read as UTC midnight. */
+const dayNumber = (date: string): number => Date.parse(date) / DAY_MS;
 
 export type CoverageFlag = 'LAPSED_CONTRIBUTION' | 'DUPLICATE_MEDICAL_ENROLLMENT' | 'DUPLICATE_PENSION_ENROLLMENT' | 'INSURED_IN_TWO_PROVINCES';
 

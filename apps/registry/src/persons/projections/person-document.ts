@@ -148,8 +148,9 @@ function regionFields(region: string | null | undefined): Pick<PersonDocument, '
   return { householdRegion: region, regionPath: [...ancestorCodes(region), region] };
 }
 
-function addUnique(list: readonly string[], value: string): string[] {
-  return list.includes(value) ? [...list] : [...list, value];
+/** The list with `value` added; the list itself when it holds it already (documents are never changed in place). */
+function addUnique(list: string[], value: string): string[] {
+  return list.includes(value) ? list : [...list, value];
 }
 
 /**
