@@ -81,16 +81,32 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-export interface EventRow {
-  position: number;
-  event_id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  recorded_at: string;
-  metadata_id: number;
-}
+/**
+ * An event row as the store reads it (ROW_COLUMNS, in that order), as an array: better-sqlite3's
+ * raw rows cost a third less to read than rows as objects, which define each column's property
+ * one by one (reading the 747,426 events of 200,000 person streams: 2.8 -> 1.9 s).
+ */
+export type EventRow = [
+  position: number,
+  eventId: string,
+  stream: string,
+  revision: number,
+  type: string,
+  data: string,
+  recordedAt: string,
+  metadataId: number,
+  /** readStreams only. */
+  streamId?: number,
+];
+const POSITION = 0;
+const EVENT_ID = 1;
+const STREAM = 2;
+const REVISION = 3;
+const TYPE = 4;
+const DATA = 5;
+const RECORDED_AT = 6;
+const METADATA_ID = 7;
+const STREAM_ID = 8;
 
 interface StreamHeadRow {
   streamId: number;
@@ -170,7 +186,16 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
   private knownHeads: KnownHeads | undefined;
   private readonly toRecordedEvent: (row: EventRow) => RecordedEvent;
   private readonly toStoredTextEvent = (row: EventRow): RecordedEvent =>
-    new StoredTextEvent(row.event_id, row.stream, row.revision, row.position, row.type, row.data, this.metadataOf(row), row.recorded_at);
+    new StoredTextEvent(
+      row[EVENT_ID],
+      row[STREAM],
+      row[REVISION],
+      row[POSITION],
+      row[TYPE],
+      row[DATA],
+      this.metadataOf(row),
+      row[RECORDED_AT],
+    );
   private readonly appendTransaction: Database.Transaction<(appends: StreamAppend[], learned: Map<string, number>) => AppendResult[]>;
   private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], learned: Map<string, number>) => GroupOutcome[]>;
   private readonly groupCommit: boolean;
@@ -224,23 +249,23 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (stream_id, event_id) DO NOTHING',
       ),
-      readStream: this.db.prepare(
-        `SELECT ${ROW_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`,
-      ),
-      readStreams: this.db.prepare(READ_STREAMS_SQL),
+      readStream: this.db
+        .prepare(`SELECT ${ROW_COLUMNS} FROM ${BY_STREAM_JOINS} WHERE s.name = ? AND e.revision >= ? ORDER BY e.revision LIMIT ?`)
+        .raw(),
+      readStreams: this.db.prepare(READ_STREAMS_SQL).raw(),
       head: this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
       ping: this.db.prepare('SELECT 1').pluck(),
       canonicalPage: this.db.prepare(CANONICAL_PAGE_SQL).raw(),
     };
     this.toRecordedEvent = (row) => ({
-      id: row.event_id,
-      stream: row.stream,
-      revision: row.revision,
-      position: row.position,
-      type: row.type,
-      data: JSON.parse(row.data) as unknown,
+      id: row[EVENT_ID],
+      stream: row[STREAM],
+      revision: row[REVISION],
+      position: row[POSITION],
+      type: row[TYPE],
+      data: JSON.parse(row[DATA]) as unknown,
       metadata: this.metadataOf(row),
-      recordedAt: row.recorded_at,
+      recordedAt: row[RECORDED_AT],
     });
     this.appendTransaction = this.db.transaction((appends: StreamAppend[], learned: Map<string, number>) =>
       this.appendInTransaction(appends, learned),
@@ -368,8 +393,8 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
             EventRow & { stream_id: number }
           >;
           for (const row of rows) {
-            out.get(row.stream)!.push(this.toRecordedEvent(row));
-            heads.set(row.stream, { streamId: row.stream_id, revision: row.revision, position: row.position });
+            out.get(row[STREAM])!.push(this.toRecordedEvent(row));
+            heads.set(row[STREAM], { streamId: row[STREAM_ID]!, revision: row[REVISION], position: row[POSITION] });
           }
         }
         return this.statements.head.get() as number;
@@ -576,12 +601,13 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
   }
 
   private metadataOf(row: EventRow): RecordedEvent['metadata'] {
-    let metadata = this.parsedMetadata.get(row.metadata_id);
+    const id = row[METADATA_ID];
+    let metadata = this.parsedMetadata.get(id);
     if (!metadata) {
       if (this.parsedMetadata.size >= METADATA_CACHE_SIZE) this.parsedMetadata.clear();
-      const json = this.run(() => this.statements.metadataJson.get(row.metadata_id)) as string;
+      const json = this.run(() => this.statements.metadataJson.get(id)) as string;
       metadata = Object.freeze(JSON.parse(json) as RecordedEvent['metadata']);
-      this.parsedMetadata.set(row.metadata_id, metadata);
+      this.parsedMetadata.set(id, metadata);
     }
     return metadata;
   }
@@ -605,9 +631,9 @@ export class SqliteEventStore implements EventStore, CanonicalLogReader {
     const scan = plan.scan ? scanPageQuery(filter) : undefined;
     const query = scan ?? pageQuery(filter);
     const end = scan ? Math.min(upTo, after + limit * PagePlan.SCAN_WINDOW) : upTo;
-    const statement = this.cachedStatement(`page:${query.shapeKey}`, () => this.db.prepare(query.sql));
+    const statement = this.cachedStatement(`page:${query.shapeKey}`, () => this.db.prepare(query.sql).raw());
     const rows = this.run(() => statement.all({ ...query.params, after, upTo: end, limit })) as EventRow[];
-    const readTo = rows.length === limit ? rows[rows.length - 1].position : end;
+    const readTo = rows.length === limit ? rows[rows.length - 1][POSITION] : end;
     plan.learn(rows.length, readTo - after);
     return { rows, readTo };
   }
