@@ -254,13 +254,12 @@ export function documentProjection<D extends Document>(options: DocumentProjecti
     if (from === null && to === null) return [];
     const fromKey = from === null ? '' : summaries.key(from.value);
     const toKey = to === null ? '' : summaries.key(to.value);
+    const same = from !== null && to !== null && sameIds(from.ids, to.ids);
+    if (same && fromKey === toKey) return [];
     const out: [key: string, value: unknown] | undefined = from === null ? undefined : [fromKey, from.value];
     const into: [key: string, value: unknown] | undefined = to === null ? undefined : [toKey, to.value];
-    if (from !== null && to !== null && sameIds(from.ids, to.ids)) {
-      // The usual change (a status moves, the document stays in its summaries): no merging.
-      if (fromKey === toKey) return [];
-      return from.ids.map((id): [string, Change] => [id, { out, in: into }]);
-    }
+    // The usual change (a status moves, the document stays in its summaries): no merging.
+    if (same) return from!.ids.map((id): [string, Change] => [id, { out, in: into }]);
     const changes = new Map<string, Change>();
     for (const id of from?.ids ?? []) changes.set(id, { out });
     for (const id of to?.ids ?? []) changes.set(id, { ...changes.get(id), in: into });
