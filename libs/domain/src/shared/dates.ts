@@ -10,12 +10,28 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
   return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 
-const ISO_DATE_START = /^(\d{4})-(\d{2})-(\d{2})/;
+/** The number the ASCII digits of `text` from `start` to `end` spell, or -1 when one is not a digit. */
+function digitsAt(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
 
-/** True when `text` begins with a strict `YYYY-MM-DD` naming a real day (a date or timestamp). */
+/**
+ * True when `text` begins with a strict `YYYY-MM-DD` naming a real day (a date or timestamp).
+ * Read digit by digit: every command's source reference is checked with it, and a regular
+ * expression's match array and three number conversions per call showed in an import's profile.
+ */
 export function startsWithIsoDate(text: string): boolean {
-  const m = ISO_DATE_START.exec(text);
-  return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  if (text.length < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  return year >= 0 && month >= 0 && day >= 0 && isCalendarDate(year, month, day);
 }
 
 /** True for a strict `YYYY-MM-DD` string naming a real day. */
