@@ -148,6 +148,22 @@ describe('Linker', () => {
     expect(l.remove('P2')).toBe(false);
   });
 
+  it('answers the region a held person was added with, as given, and none once they are removed', () => {
+    const l = new Linker(config);
+    // A county code ending in 00 is compared as its four leading digits; regionOf gives it back whole.
+    l.add({ ...ZHANG, region: '441900' });
+    l.add({ ...LI, region: '440303001' });
+    l.add({ personId: 'P3', citizenId: id('44030319700101002') });
+    expect(l.regionOf('P1')).toBe('441900');
+    expect(l.regionOf('P2')).toBe('440303001');
+    expect(l.regionOf('P3')).toBeUndefined();
+    l.add({ ...LI, region: '440304002' });
+    expect(l.regionOf('P2')).toBe('440304002');
+    l.remove('P2');
+    expect(l.regionOf('P2')).toBeUndefined();
+    expect(l.regionOf('nobody')).toBeUndefined();
+  });
+
   it('leaves secondary persons out of links asked for primaries only', () => {
     const l = new Linker(config);
     l.add(ZHANG);

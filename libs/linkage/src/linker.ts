@@ -133,6 +133,8 @@ export class Linker {
   private birth = new Column(new Int32Array(1024));
   private gender = new Column(new Uint8Array(1024));
   private regionIdx = new Column(new Int32Array(1024));
+  /** The region as the person was added with it (interned with the rest), for regionOf. */
+  private givenRegionIdx = new Column(new Int32Array(1024));
   /** REMOVED / SECONDARY bits per slot. */
   private state = new Column(new Uint8Array(1024));
   /** A person's current slot: re-adding a person replaces them (the old slot is marked removed). */
@@ -171,6 +173,13 @@ export class Linker {
     return slot === undefined ? undefined : this.citizenIds[slot] || undefined;
   }
 
+  /** The region a held person was added with, as it was given (the comparison uses a normalised form). */
+  regionOf(personId: string): string | undefined {
+    const slot = this.slotOf.get(personId);
+    const i = slot === undefined ? -1 : this.givenRegionIdx.data[slot];
+    return i < 0 ? undefined : this.regions.values[i];
+  }
+
   /**
    * Takes a person out: their slot stays (block indices are append-only) but is never a
    * candidate again. It still counts towards its blocks' sizes until the linker is rebuilt.
@@ -191,6 +200,7 @@ export class Linker {
       this.birth.data.byteLength +
       this.gender.data.byteLength +
       this.regionIdx.data.byteLength +
+      this.givenRegionIdx.data.byteLength +
       this.state.data.byteLength +
       this.seen.byteLength;
     return cols + this.exact.bytes + this.blockKeys.reduce((s, b) => s + b.index.bytes, 0);
@@ -220,6 +230,7 @@ export class Linker {
     this.birth.set(i, birthDate === undefined ? 0 : Number(birthDate));
     this.gender.set(i, gender === undefined ? 0 : Number(gender));
     this.regionIdx.set(i, region === undefined ? -1 : this.regions.intern(region));
+    this.givenRegionIdx.set(i, person.region === undefined ? -1 : this.regions.intern(person.region));
     if (i >= this.seen.length) {
       const bigger = new Uint32Array(this.seen.length * 2);
       bigger.set(this.seen);

@@ -21,15 +21,18 @@ export interface VerdictDateDoc extends Document {
 
 export const COVERAGE_STATUSES: readonly CoverageStatus[] = ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved'];
 
-/** A person whose verdict changes, in the order their commands are sent. */
+/**
+ * A person whose verdict changes, in the order their commands are sent. A first run holds one
+ * for every person of the province until its commands go out: the registration time is kept
+ * as a number (ms), not as the document's text, which at 1,000,000 persons is some 40 MB less.
+ */
 interface Pending {
   id: string;
-  registeredAt: string;
+  registeredAt: number;
   status: CoverageStatus;
 }
 
-const byRegistration = (a: Pending, b: Pending) =>
-  a.registeredAt < b.registeredAt ? -1 : a.registeredAt > b.registeredAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+const byRegistration = (a: Pending, b: Pending) => a.registeredAt - b.registeredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Determination: every household-registered person of the province gets a verdict by the
@@ -82,7 +85,7 @@ export class Determination {
     } else {
       const verdict = readModelVerdict(doc, province, this.ctx.run.startedAt);
       if (sameAsLastVerdict(doc, verdict)) this.unchanged.set(doc._id, verdict.status);
-      else this.pending.set(doc._id, { id: doc._id, registeredAt: doc.registeredAt, status: verdict.status });
+      else this.pending.set(doc._id, { id: doc._id, registeredAt: Date.parse(doc.registeredAt), status: verdict.status });
       const due = nextVerdictDate(doc, verdict, this.day);
       if (due) this.ops.push({ kind: 'upsert', collection: VERDICT_DATES, doc: { _id: doc._id, due } satisfies VerdictDateDoc });
       else if (forgetDates) this.ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });

@@ -52,16 +52,11 @@ export class RecordLinker {
   create(): LinkIndex {
     const config = this.loadConfig();
     const linker = new Linker(config);
-    const regions = new Map<string, string | undefined>();
     this.logger.log('Linkage index created');
     return {
       configKey: JSON.stringify(config),
-      add: (person, options) => {
-        regions.set(person.personId, person.region);
-        linker.add(person, { secondary: options?.secondary });
-      },
+      add: (person, options) => linker.add(person, { secondary: options?.secondary }),
       remove: (personId) => {
-        regions.delete(personId);
         linker.remove(personId);
       },
       has: (personId) => linker.has(personId),
@@ -83,7 +78,7 @@ export class RecordLinker {
                 c.personId === decision.personId
                   ? fields
                   : Object.fromEntries(Object.entries(c.levels).map(([k, level]) => [k, { level }])),
-              region: regions.get(c.personId),
+              region: linker.regionOf(c.personId),
             }));
         }
         return { outcome: decision.outcome, personId: decision.personId, score: decision.score, fields, candidates };

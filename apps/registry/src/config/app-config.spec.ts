@@ -1,4 +1,5 @@
-import { importBatchRows, loadConfig } from './app-config';
+import { execFileSync } from 'node:child_process';
+import { applyHeapGrowth, importBatchRows, loadConfig } from './app-config';
 
 describe('bulk-load settings', () => {
   it('default to the measured values', () => {
@@ -32,6 +33,25 @@ describe('bulk-load settings', () => {
     ['CLI_IMPORT_NICE', '20'],
   ])('refuse %s=%s, naming the setting', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});
+
+describe('heap growth (HEAP_GROWING_PERCENT)', () => {
+  it('defaults to 100 and sets the V8 flag of that name; 0 leaves V8 alone', () => {
+    const set: string[] = [];
+    applyHeapGrowth(loadConfig({}), (flags) => set.push(flags));
+    applyHeapGrowth(loadConfig({ HEAP_GROWING_PERCENT: '120' }), (flags) => set.push(flags));
+    applyHeapGrowth(loadConfig({ HEAP_GROWING_PERCENT: '0' }), (flags) => set.push(flags));
+    expect(set).toEqual(['--heap-growing-percent=100', '--heap-growing-percent=120']);
+  });
+
+  it('names a flag the V8 of this Node knows (V8 ignores an unknown one without a word)', () => {
+    const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    expect(options).toMatch(/^\s*--heap-growing-percent\b/m);
+  });
+
+  it.each(['-1', '401', 'half'])('refuses %s, naming the setting', (value) => {
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: value })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 });
 

@@ -1,13 +1,20 @@
 import { Global, Module } from '@nestjs/common';
-import { AppConfig, loadConfig } from './app-config';
+import { AppConfig, applyHeapGrowth, loadConfig } from './app-config';
 
 /**
  * Provides the validated AppConfig. Tests pass their own values through
- * `ConfigModule.forValues`, production reads process.env once at start.
+ * `ConfigModule.forValues`, production reads process.env once at start and applies what is
+ * the process's (HEAP_GROWING_PERCENT) then.
  */
+function productionConfig(): AppConfig {
+  const config = loadConfig();
+  applyHeapGrowth(config);
+  return config;
+}
+
 @Global()
 @Module({
-  providers: [{ provide: AppConfig, useFactory: () => loadConfig() }],
+  providers: [{ provide: AppConfig, useFactory: productionConfig }],
   exports: [AppConfig],
 })
 export class ConfigModule {
