@@ -86,6 +86,44 @@ describe('SqliteReadStore while another connection holds the write lock', () => 
     }
   });
 
+  it('changes the schema (indexes, drop, rename) once the lock is free, without holding the thread meanwhile', async () => {
+    const file = join(dir, 'locked-schema.sqlite');
+    // A busy timeout shorter than the hold: SQLite's own busy handler would block the thread for
+    // it and then give up, and the holder (on this thread) could never have let go.
+    const store = new SqliteReadStore(file, { busyTimeoutMs: 2000 });
+    try {
+      await store.collection('jobs').upsert({ _id: 'j', state: 'open' });
+      await store.collection('old').upsert({ _id: 'o' });
+      await store.collection('gone').upsert({ _id: 'g' });
+      const release = holdLock(file);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const changes = [
+        store.collection('jobs').ensureIndexes([{ name: 'state', fields: [['state', 1]] }]),
+        store.renameCollection('old', 'new'),
+        store.dropCollection('gone'),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(await store.listCollections()).toEqual(['gone', 'jobs', 'old']);
+      release();
+      await Promise.all(changes);
+      clearInterval(timer);
+      expect(ticks).toBeGreaterThan(15);
+      expect(await store.listCollections()).toEqual(['jobs', 'new']);
+      const indexes = new Database(file, { readonly: true });
+      try {
+        expect(indexes.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'c_jobs__state'").pluck().all()).toEqual([
+          'c_jobs__state',
+        ]);
+      } finally {
+        indexes.close();
+      }
+      expect((await store.collection('jobs').find({ state: 'open' })).items).toEqual([{ _id: 'j', state: 'open' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('gives up with SQLITE_BUSY busyTimeoutMs after the call, writing nothing', async () => {
     const file = join(dir, 'locked-timeout.sqlite');
     const store = new SqliteReadStore(file, { busyTimeoutMs: 60 });

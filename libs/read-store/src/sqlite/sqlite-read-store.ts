@@ -237,7 +237,7 @@ export class SqliteReadStore implements ReadStore {
 
   async dropCollection(name: string): Promise<void> {
     assertCollectionName(name);
-    this.schemaChange(() => this.db.exec(`DROP TABLE IF EXISTS ${quote(tableName(name))}`));
+    await this.writing(() => this.schemaChange(() => this.db.exec(`DROP TABLE IF EXISTS ${quote(tableName(name))}`)));
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
@@ -246,29 +246,31 @@ export class SqliteReadStore implements ReadStore {
     if (from === to) return;
     const source = tableName(from);
     const target = tableName(to);
-    this.schemaChange(() =>
-      this.db.transaction(() => {
-        this.db.exec(`DROP TABLE IF EXISTS ${quote(target)}`);
-        // A missing source is an empty collection: replacing `to` with it leaves `to` empty.
-        // (MongoDB creates collections lazily, so a rebuild that wrote nothing has none.)
-        if (!this.tableExists(source)) return;
-        // Index names are global in SQLite and carry the collection name, so they are
-        // recreated under the new name; otherwise the next rebuild of `from` would find its
-        // index names taken.
-        const indexes = this.db
-          .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
-          .all(source) as Array<{ name: string; sql: string }>;
-        for (const ix of indexes) this.db.exec(`DROP INDEX ${quote(ix.name)}`);
-        this.db.exec(`ALTER TABLE ${quote(source)} RENAME TO ${quote(target)}`);
-        for (const ix of indexes) {
-          const renamed = target + ix.name.slice(source.length);
-          const sql = ix.sql.replace(
-            /^CREATE (UNIQUE )?INDEX "[A-Za-z0-9_]+" ON "[A-Za-z0-9_]+"/,
-            (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${quote(renamed)} ON ${quote(target)}`,
-          );
-          this.db.exec(sql);
-        }
-      })(),
+    await this.writing(() =>
+      this.schemaChange(() =>
+        this.db.transaction(() => {
+          this.db.exec(`DROP TABLE IF EXISTS ${quote(target)}`);
+          // A missing source is an empty collection: replacing `to` with it leaves `to` empty.
+          // (MongoDB creates collections lazily, so a rebuild that wrote nothing has none.)
+          if (!this.tableExists(source)) return;
+          // Index names are global in SQLite and carry the collection name, so they are
+          // recreated under the new name; otherwise the next rebuild of `from` would find its
+          // index names taken.
+          const indexes = this.db
+            .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
+            .all(source) as Array<{ name: string; sql: string }>;
+          for (const ix of indexes) this.db.exec(`DROP INDEX ${quote(ix.name)}`);
+          this.db.exec(`ALTER TABLE ${quote(source)} RENAME TO ${quote(target)}`);
+          for (const ix of indexes) {
+            const renamed = target + ix.name.slice(source.length);
+            const sql = ix.sql.replace(
+              /^CREATE (UNIQUE )?INDEX "[A-Za-z0-9_]+" ON "[A-Za-z0-9_]+"/,
+              (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${quote(renamed)} ON ${quote(target)}`,
+            );
+            this.db.exec(sql);
+          }
+        })(),
+      ),
     );
   }
 
@@ -682,23 +684,27 @@ class SqliteCollection<T extends Document> implements Collection<T> {
         });
       });
     }
-    this.store.ensureTable(this.name);
-    this.store.addKeyColumns(table, [...keyedPaths]);
-    this.store.schemaChange(() => {
-      for (const name of unwanted) this.store.exec(`DROP INDEX IF EXISTS ${quote(name)}`);
-      for (const { name, sql } of statements) {
-        const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
-          { sql: string } | undefined;
-        if (existing?.sql === sql) continue; // idempotent: same name, same definition
-        // Same name, new definition: replace, as a redeployed projection expects.
-        if (existing) this.store.exec(`DROP INDEX ${quote(name)}`);
-        try {
-          this.store.exec(sql);
-        } catch (err) {
-          if (isUniqueViolation(err)) throw toDuplicateKeyError(err, this.name);
-          throw err;
+    // A schema change waits for the write lock as writes do (see writing): in one IMMEDIATE
+    // transaction, so that what it reads of the schema holds until it has changed it.
+    await this.store.writeOne(() => {
+      this.store.ensureTable(this.name);
+      this.store.addKeyColumns(table, [...keyedPaths]);
+      this.store.schemaChange(() => {
+        for (const name of unwanted) this.store.exec(`DROP INDEX IF EXISTS ${quote(name)}`);
+        for (const { name, sql } of statements) {
+          const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
+            { sql: string } | undefined;
+          if (existing?.sql === sql) continue; // idempotent: same name, same definition
+          // Same name, new definition: replace, as a redeployed projection expects.
+          if (existing) this.store.exec(`DROP INDEX ${quote(name)}`);
+          try {
+            this.store.exec(sql);
+          } catch (err) {
+            if (isUniqueViolation(err)) throw toDuplicateKeyError(err, this.name);
+            throw err;
+          }
         }
-      }
+      });
     });
   }
 }
