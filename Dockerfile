@@ -20,4 +20,4 @@ COPY --from=build /app /app
 VOLUME /data
 EXPOSE 3000
 USER node
-CMD ["node", "--max-semi-space-size=64", "scripts/run.js", "apps/registry/src/main.js"]
+CMD ["node", "scripts/run.js", "apps/registry/src/main.js"]
