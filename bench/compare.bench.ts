@@ -1,7 +1,8 @@
 /**
  * `npm run bench:compare [-- --persons N]` (or BENCH_PERSONS=N; default 100,000): the
  * information comparison on the embedded default. Generates a synthetic province, starts
- * the ministry simulator seeded from its truth, imports the household, enrolment and
+ * the ministry simulator seeded from its truth in a process of its own (the peak RSS and CPU
+ * printed are the registry's alone; the simulator's peak is printed beside them), imports the household, enrolment and
  * card-library files, then times a full comparison run (ministry inquiry, record linkage,
  * determination of every household-registered person) and prints persons/s, peak memory
  * and the quality figures of `score` against the ground truth.
@@ -33,7 +34,7 @@ import { PersonDocument } from '../apps/registry/src/persons/projections/person-
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../apps/registry/src/persons/projections/persons.projection';
 import { personsWanted } from './bench-args';
 import { applyDayOfChanges } from './day-of-changes';
-import { createMinistrySim } from '../apps/ministry-sim/src/ministry-sim';
+import { startMinistrySimProcess } from './ministry-sim-process';
 import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
 import { ComparisonService } from '../apps/registry/src/comparison/comparison.service';
@@ -86,7 +87,12 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-compare-bench-'));
   const snapshot = process.env.BENCH_SNAPSHOT;
   let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
+  /** When the peak was sampled (performance.now()), to place it among a run's steps. */
+  let peakAt = 0;
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    if (rss > peak) [peak, peakAt] = [rss, performance.now()];
+  }, 200);
   sampler.unref();
   process.stdout.write(`comparison bench — ${persons} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n`);
   try {
@@ -102,8 +108,8 @@ async function main(): Promise<void> {
       process.stdout.write(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     }
 
-    const sim = await createMinistrySim({ token: 'bench-token', truthDir: out });
-    const url = await sim.listen(0);
+    const sim = await startMinistrySimProcess(out, 'bench-token');
+    const { url } = sim;
     Object.assign(process.env, {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
@@ -140,7 +146,7 @@ async function main(): Promise<void> {
         async (app) => {
           await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
           const before = peak;
-          peak = process.memoryUsage().rss;
+          [peak, peakAt] = [process.memoryUsage().rss, performance.now()];
           const comparison = app.get(ComparisonService);
           const profile = process.env.BENCH_CPU_PROF;
           const session = profile ? new Session() : undefined;
@@ -173,7 +179,7 @@ async function main(): Promise<void> {
               `comparison ${done.state} in ${seconds.toFixed(1)} s (process CPU ${((used.user + used.system) / 1e6).toFixed(1)} s: user ${(used.user / 1e6).toFixed(1)}, system ${(used.system / 1e6).toFixed(1)}): ${c.persons} household-registered persons, ${Math.round(c.persons / seconds)} persons/s`,
               `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked (${c.repaired ?? 0} by ID repair), ${c.possibleLinks} to review; determination: ${c.statusChanges} status changes`,
               `  steps (ms): ${JSON.stringify(done.timings ?? {})}; read models caught up ${lag.toFixed(1)} s after the run ended`,
-              `  peak RSS during the run ${mb(peak)} (before it ${mb(before)})`,
+              `  peak RSS during the run ${mb(peak)} at ${((peakAt - t) / 1000).toFixed(1)} s (before it ${mb(before)}); the ministry simulator's process, so far: ${mb(sim.peakRss())}`,
               ...(done.error ? [`  error: ${done.error.code}: ${done.error.message}`] : []),
             ].join('\n') + '\n',
           );
