@@ -21,7 +21,7 @@ import { Determination, VERDICT_DATES, VerdictDateDoc, runDetermination } from '
 import { runInquiry } from './inquiry-phase';
 import { LinkagePopulation, runLinkage } from './linkage-phase';
 import { MINISTRY_INQUIRY, MinistryInquiry } from './ministry-inquiry';
-import { PhaseContext, personDocuments } from './phase-context';
+import { PhaseContext, eachPersonDocument, personDocuments } from './phase-context';
 import { RecordLinker } from './record-linker';
 
 const INTERRUPTED_MESSAGE =
@@ -283,7 +283,7 @@ export class ComparisonService implements BeforeApplicationShutdown {
     const asked = await timed('inquiry', async () => runInquiry(ctx, this.ministry, await personDocuments(ctx.persons, changed)));
     for (const id of asked) changed.add(id);
     await timed('inquiryCatchUp', () => ctx.caughtUp());
-    await timed('determination', async () => runDetermination(ctx, await personDocuments(ctx.persons, changed), { forgetDates: true }));
+    await timed('determination', async () => runDetermination(ctx, eachPersonDocument(ctx.persons, changed), { forgetDates: true }));
     return linked.population;
   }
 

@@ -2,7 +2,7 @@ import { CoverageStatus, datePart, parsePersonId } from '@registry/domain';
 import type { Document, WriteOp } from '@registry/read-store';
 import { PersonCommandRequest } from '../persons/execute-person-commands';
 import type { PersonDocument } from '../persons/projections/person-document';
-import { PhaseContext, allPersons, inProvince, personDocuments } from './phase-context';
+import { PhaseContext, allPersons, eachPersonDocument, inProvince } from './phase-context';
 import { nextVerdictDate, readModelVerdict, sameAsLastVerdict } from './verdict';
 
 const DETERMINATION_BATCH = 2000;
@@ -21,18 +21,77 @@ export interface VerdictDateDoc extends Document {
 
 export const COVERAGE_STATUSES: readonly CoverageStatus[] = ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved'];
 
-/**
- * A person whose verdict changes, in the order their commands are sent. A first run holds one
- * for every person of the province until its commands go out: the registration time is kept
- * as a number (ms), not as the document's text, which at 1,000,000 persons is some 40 MB less.
- */
-interface Pending {
-  id: string;
-  registeredAt: number;
-  status: CoverageStatus;
-}
+/** What a judgement found: the verdict is the person's last one, or it changes. */
+const UNCHANGED = 1;
+const CHANGES = 2;
 
-const byRegistration = (a: Pending, b: Pending) => a.registeredAt - b.registeredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/**
+ * The judgements of a run until its commands go out, in columns: a first run holds one for
+ * every person of the province. Objects in a map cost about 110 bytes a person here; these
+ * columns about 25, with the id string, which the linkage population shares. There is no
+ * index by id: each person is judged once per pass, and `forget` (before a person is judged
+ * again) goes through the column once.
+ */
+class Judgements {
+  private ids: string[] = [];
+  private registeredAt = new Float64Array(1024);
+  private statuses = new Uint8Array(1024);
+  /** UNCHANGED, CHANGES, or 0 once forgotten. */
+  private kinds = new Uint8Array(1024);
+
+  add(id: string, kind: typeof UNCHANGED | typeof CHANGES, status: CoverageStatus, registeredAt: number): void {
+    const slot = this.ids.length;
+    if (slot === this.kinds.length) this.grow();
+    this.ids.push(id);
+    this.kinds[slot] = kind;
+    this.statuses[slot] = COVERAGE_STATUSES.indexOf(status);
+    this.registeredAt[slot] = registeredAt;
+  }
+
+  forget(ids: ReadonlySet<string>): void {
+    if (ids.size === 0) return;
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] !== 0 && ids.has(this.ids[slot])) this.kinds[slot] = 0;
+  }
+
+  /** Persons judged (forgotten ones left out), by status. */
+  countByStatus(): { persons: number; byStatus: Record<string, number> } {
+    const byStatus: Record<string, number> = Object.fromEntries(COVERAGE_STATUSES.map((s) => [s, 0]));
+    let persons = 0;
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (this.kinds[slot] === 0) continue;
+      persons++;
+      if (this.kinds[slot] === UNCHANGED) byStatus[COVERAGE_STATUSES[this.statuses[slot]]]++;
+    }
+    return { persons, byStatus };
+  }
+
+  /** The slots of the persons whose verdict changes, in the order their commands go: registration time, then id. */
+  changes(): number[] {
+    const slots: number[] = [];
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] === CHANGES) slots.push(slot);
+    const { ids, registeredAt } = this;
+    return slots.sort((a, b) => registeredAt[a] - registeredAt[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  }
+
+  id(slot: number): string {
+    return this.ids[slot];
+  }
+
+  status(slot: number): CoverageStatus {
+    return COVERAGE_STATUSES[this.statuses[slot]];
+  }
+
+  private grow(): void {
+    const size = this.kinds.length * 2;
+    const registeredAt = new Float64Array(size);
+    registeredAt.set(this.registeredAt);
+    const statuses = new Uint8Array(size);
+    statuses.set(this.statuses);
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kinds);
+    [this.registeredAt, this.statuses, this.kinds] = [registeredAt, statuses, kinds];
+  }
+}
 
 /**
  * Determination: every household-registered person of the province gets a verdict by the
@@ -58,10 +117,7 @@ const byRegistration = (a: Pending, b: Pending) => a.registeredAt - b.registered
  * index pages instead of one page each all over the file.
  */
 export class Determination {
-  /** Persons whose verdict is their last one, with it. */
-  private readonly unchanged = new Map<string, CoverageStatus>();
-  /** Persons whose verdict is not their last one. */
-  private readonly pending = new Map<string, Pending>();
+  private readonly judgements = new Judgements();
   private ops: WriteOp[] = [];
   private readonly day: string;
 
@@ -84,8 +140,8 @@ export class Determination {
       if (forgetDates) this.ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
     } else {
       const verdict = readModelVerdict(doc, province, this.ctx.run.startedAt);
-      if (sameAsLastVerdict(doc, verdict)) this.unchanged.set(doc._id, verdict.status);
-      else this.pending.set(doc._id, { id: doc._id, registeredAt: Date.parse(doc.registeredAt), status: verdict.status });
+      const kind = sameAsLastVerdict(doc, verdict) ? UNCHANGED : CHANGES;
+      this.judgements.add(doc._id, kind, verdict.status, kind === CHANGES ? Date.parse(doc.registeredAt) : 0);
       const due = nextVerdictDate(doc, verdict, this.day);
       if (due) this.ops.push({ kind: 'upsert', collection: VERDICT_DATES, doc: { _id: doc._id, due } satisfies VerdictDateDoc });
       else if (forgetDates) this.ops.push({ kind: 'delete', collection: VERDICT_DATES, id: doc._id });
@@ -100,11 +156,8 @@ export class Determination {
    */
   async judgeAgain(ids: Iterable<string>): Promise<void> {
     const list = [...ids];
-    for (const id of list) {
-      this.unchanged.delete(id);
-      this.pending.delete(id);
-    }
-    for (const doc of await personDocuments(this.ctx.persons, list)) await this.judge(doc, true);
+    this.judgements.forget(new Set(list));
+    for await (const doc of eachPersonDocument(this.ctx.persons, list)) await this.judge(doc, true);
   }
 
   /** Records the verdicts that changed, through the command path, and the run's counts. */
@@ -112,10 +165,10 @@ export class Determination {
     const { ctx } = this;
     const { run } = ctx;
     await this.flushDates();
-    const byStatus: Record<string, number> = Object.fromEntries(COVERAGE_STATUSES.map((s) => [s, 0]));
-    for (const status of this.unchanged.values()) byStatus[status]++;
-    run.counts.persons += this.unchanged.size + this.pending.size;
-    const pending = [...this.pending.values()].sort(byRegistration);
+    const { judgements } = this;
+    const { persons, byStatus } = judgements.countByStatus();
+    run.counts.persons += persons;
+    const pending = judgements.changes();
     await ctx.progress('determination', 0, pending.length);
     const data = {
       source: 'comparison' as const,
@@ -126,16 +179,17 @@ export class Determination {
     };
     for (let i = 0; i < pending.length; i += DETERMINATION_BATCH) {
       const slice = pending.slice(i, i + DETERMINATION_BATCH);
-      const requests: PersonCommandRequest<Pending>[] = slice.map((p) => ({
-        key: p,
-        id: p.id,
+      // The key: the verdict judged from the read model, counted when the command is refused.
+      const requests: PersonCommandRequest<CoverageStatus>[] = slice.map((slot) => ({
+        key: judgements.status(slot),
+        id: judgements.id(slot),
         command: { type: 'DetermineCoverage', data },
       }));
       for (const o of await ctx.execute(requests)) {
         if (o.status === 'applied' && o.events.some((e) => e.type === 'CoverageStatusDetermined')) run.counts.statusChanges++;
         // The verdict the stream holds now; for a refusal (not registered after all), the read model's.
         const coverage = o.status === 'applied' && 'person' in o.state ? o.state.person.coverage : undefined;
-        byStatus[coverage?.status ?? o.key.status]++;
+        byStatus[coverage?.status ?? o.key]++;
       }
       await ctx.progress('determination', Math.min(i + DETERMINATION_BATCH, pending.length), pending.length);
     }
