@@ -296,3 +296,36 @@ describe('a replaced person', () => {
     expect(d.personId).toBe('A');
   });
 });
+
+describe('the ID numbers the linker holds', () => {
+  it('gives back each ID as it was added: with a check digit, with X, without one, from 15 digits, and none', () => {
+    const withX = '11010519491231002X';
+    const zeros = `0000000000000000${'7'}`; // leading zeros survive the packing
+    const persons: LinkagePerson[] = [
+      { personId: 'digit', citizenId: ZHANG.citizenId },
+      { personId: 'x', citizenId: withX },
+      { personId: 'seventeen', citizenId: '44030319900307123' },
+      { personId: 'fifteen', citizenId: '440303900307123' },
+      { personId: 'zeros', citizenId: zeros },
+      { personId: 'none' },
+      { personId: 'unusable', citizenId: '4403-ABC' },
+    ];
+    const linker = linkerWith(persons);
+    expect(persons.map((p) => linker.citizenIdOf(p.personId))).toEqual([
+      ZHANG.citizenId,
+      withX,
+      '44030319900307123',
+      '44030319900307123',
+      zeros,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('links an exact ID ending in X, and not an ID that differs only in its check character', () => {
+    const withX = '11010519491231002X';
+    const linker = linkerWith([{ ...WANG, personId: 'PX', citizenId: withX }, ZHANG]);
+    expect(linker.link({ citizenId: withX })).toMatchObject({ outcome: 'link', personId: 'PX', method: 'exact-id' });
+    expect(linker.link({ citizenId: `${withX.slice(0, 17)}0` }).method).not.toBe('exact-id');
+  });
+});
