@@ -16,6 +16,7 @@ import {
   prepareValues,
 } from './compare/values';
 import { LinkageConfig, levelWeights } from './config/linkage-config';
+import { SlotTable } from './slot-table';
 
 /** A registry person as the linker indexes it. */
 export interface LinkagePerson extends LinkageInput {
@@ -181,7 +182,7 @@ export class Linker {
   /** REMOVED / SECONDARY bits per slot. */
   private state = new Column(new Uint8Array(1024));
   /** A person's current slot: re-adding a person replaces them (the old slot is marked removed). */
-  private readonly slotOf = new Map<string, number>();
+  private readonly slotOf = new SlotTable((slot) => this.personIds[slot]);
   /** Per-person stamp of the last record that reached it: de-duplicates candidates without a Set. */
   private seen = new Uint32Array(1024);
   private stamp = 0;
@@ -207,7 +208,7 @@ export class Linker {
   }
 
   has(personId: string): boolean {
-    return this.slotOf.has(personId);
+    return this.slotOf.get(personId) !== undefined;
   }
 
   /** The ID digits a held person was added with (17 or 18 characters), if any. */
@@ -246,6 +247,7 @@ export class Linker {
       this.givenRegionIdx.data.byteLength +
       this.state.data.byteLength +
       this.citizenIds.bytes +
+      this.slotOf.bytes +
       this.seen.byteLength;
     return cols + this.exact.bytes + this.blockKeys.reduce((s, b) => s + b.index.bytes, 0);
   }
@@ -255,6 +257,7 @@ export class Linker {
     if (typeof person.personId !== 'string' || person.personId === '') throw new Error('Linker.add: personId must be a non-empty string');
     this.remove(person.personId);
     const i = this.personIds.length;
+    this.personIds.push(person.personId);
     this.slotOf.set(person.personId, i);
     this.state.set(i, options.secondary ? SECONDARY : 0);
     const name = linkageName(person.name);
@@ -263,7 +266,6 @@ export class Linker {
     const gender = linkageGender(person.gender);
     const region = linkageRegion(person.region);
 
-    this.personIds.push(person.personId);
     this.citizenIds.set(i, id);
     if (name === undefined) this.nameIdx.set(i, -1);
     else {
