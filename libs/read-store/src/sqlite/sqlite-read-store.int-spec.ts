@@ -124,6 +124,28 @@ describe('SqliteReadStore while another connection holds the write lock', () => 
     }
   });
 
+  it('does not wait for the lock when the indexes asked for are in place already', async () => {
+    const file = join(dir, 'locked-indexes-in-place.sqlite');
+    const store = new SqliteReadStore(file, { busyTimeoutMs: 2000 });
+    try {
+      const jobs = store.collection('jobs');
+      await jobs.upsert({ _id: 'j', state: 'open' });
+      await jobs.ensureIndexes([{ name: 'state', fields: [['state', 1]] }]);
+      const release = holdLock(file);
+      try {
+        const outcome = await Promise.race([
+          jobs.ensureIndexes([{ name: 'state', fields: [['state', 1]] }]).then(() => 'done'),
+          new Promise((resolve) => setTimeout(() => resolve('waited'), 200)),
+        ]);
+        expect(outcome).toBe('done');
+      } finally {
+        release();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('gives up with SQLITE_BUSY busyTimeoutMs after the call, writing nothing', async () => {
     const file = join(dir, 'locked-timeout.sqlite');
     const store = new SqliteReadStore(file, { busyTimeoutMs: 60 });

@@ -684,6 +684,15 @@ class SqliteCollection<T extends Document> implements Collection<T> {
         });
       });
     }
+    const indexSql = (name: string) =>
+      (this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as { sql: string } | undefined)?.sql;
+    // Usually everything is in place already (every start, every run): then no lock is taken.
+    const inPlace =
+      this.store.tableExists(table) &&
+      [...keyedPaths].every((path) => this.store.shape(table).keyed.has(path)) &&
+      unwanted.every((name) => indexSql(name) === undefined) &&
+      statements.every(({ name, sql }) => indexSql(name) === sql);
+    if (inPlace) return;
     // A schema change waits for the write lock as writes do (see writing): in one IMMEDIATE
     // transaction, so that what it reads of the schema holds until it has changed it.
     await this.store.writeOne(() => {
@@ -692,9 +701,8 @@ class SqliteCollection<T extends Document> implements Collection<T> {
       this.store.schemaChange(() => {
         for (const name of unwanted) this.store.exec(`DROP INDEX IF EXISTS ${quote(name)}`);
         for (const { name, sql } of statements) {
-          const existing = this.store.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) as
-            { sql: string } | undefined;
-          if (existing?.sql === sql) continue; // idempotent: same name, same definition
+          const existing = indexSql(name);
+          if (existing === sql) continue; // idempotent: same name, same definition
           // Same name, new definition: replace, as a redeployed projection expects.
           if (existing) this.store.exec(`DROP INDEX ${quote(name)}`);
           try {
