@@ -118,14 +118,8 @@ class CitizenIdColumn {
   private low = new Column(new Uint32Array(1024));
 
   set(i: number, id: string | undefined): void {
-    if (id === undefined) {
-      this.high.set(i, CitizenIdColumn.NO_ID);
-      this.low.set(i, 0);
-      return;
-    }
-    const check = id.length === 17 ? 11 : id[17] === 'X' ? 10 : Number(id[17]);
-    this.high.set(i, Number(id.slice(0, 9)));
-    this.low.set(i, Number(id.slice(9, 17)) * 12 + check);
+    this.high.set(i, id === undefined ? CitizenIdColumn.NO_ID : CitizenIdColumn.highWord(id));
+    this.low.set(i, id === undefined ? 0 : CitizenIdColumn.lowWord(id));
   }
 
   get(i: number): string | undefined {
@@ -139,8 +133,16 @@ class CitizenIdColumn {
 
   /** Whether slot i holds this ID, as `set` would store it (compared without building a string). */
   holds(i: number, id: string): boolean {
+    return this.high.data[i] === CitizenIdColumn.highWord(id) && this.low.data[i] === CitizenIdColumn.lowWord(id);
+  }
+
+  private static highWord(id: string): number {
+    return Number(id.slice(0, 9));
+  }
+
+  private static lowWord(id: string): number {
     const check = id.length === 17 ? 11 : id[17] === 'X' ? 10 : Number(id[17]);
-    return this.high.data[i] === Number(id.slice(0, 9)) && this.low.data[i] === Number(id.slice(9, 17)) * 12 + check;
+    return Number(id.slice(9, 17)) * 12 + check;
   }
 
   get bytes(): number {

@@ -103,4 +103,26 @@ describe('determination judged during another pass, then again for the persons r
     const deleted = writes.filter((w) => w.kind === 'delete' && w.collection === VERDICT_DATES).map((w) => (w as { id: string }).id);
     expect(deleted).toEqual(expect.arrayContaining([movedAway.personId, uninsuredThenEnrolled.personId]));
   });
+
+  it("holds a province of judgements: every person sent once, in registration order, past the columns' first sizes", async () => {
+    const documents = new Documents();
+    const scripts = Array.from({ length: 2_500 }, () => new PersonScript(keys, '440305'));
+    for (const script of scripts) documents.apply(script, script.register('甲', '440305001'));
+    const { ctx, run, sent } = context(documents);
+
+    const determination = await Determination.start(ctx);
+    for (const doc of documents.docs.values()) await determination.judge(doc);
+    await determination.decide();
+
+    const docs = [...documents.docs.values()];
+    const byRegistration = docs
+      .map((d) => ({ id: d._id, at: Date.parse(d.registeredAt) }))
+      .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
+      .map((d) => d.id);
+    // Scripts may draw the same ID (one person then); still past the columns' first 1,024.
+    expect(docs.length).toBeGreaterThan(1_024);
+    expect(sent.flat()).toEqual(byRegistration);
+    expect(run.counts.persons).toBe(docs.length);
+    expect(run.counts.byStatus.uninsured).toBe(docs.length);
+  });
 });

@@ -83,14 +83,16 @@ class Judgements {
 
   private grow(): void {
     const size = this.kinds.length * 2;
-    const registeredAt = new Float64Array(size);
-    registeredAt.set(this.registeredAt);
-    const statuses = new Uint8Array(size);
-    statuses.set(this.statuses);
-    const kinds = new Uint8Array(size);
-    kinds.set(this.kinds);
-    [this.registeredAt, this.statuses, this.kinds] = [registeredAt, statuses, kinds];
+    this.registeredAt = doubled(this.registeredAt, new Float64Array(size));
+    this.statuses = doubled(this.statuses, new Uint8Array(size));
+    this.kinds = doubled(this.kinds, new Uint8Array(size));
   }
+}
+
+/** `bigger` holding `column` at its start. */
+function doubled<T extends Float64Array | Uint8Array>(column: T, bigger: T): T {
+  bigger.set(column);
+  return bigger;
 }
 
 /**
