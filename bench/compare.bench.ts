@@ -33,6 +33,7 @@ import { ExecutePersonCommands, PersonCommandRequest } from '../apps/registry/sr
 import { PersonDocument } from '../apps/registry/src/persons/projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../apps/registry/src/persons/projections/persons.projection';
 import { personsWanted } from './bench-args';
+import { PeakMemory } from './peak-memory';
 import { applyDayOfChanges } from './day-of-changes';
 import { startMinistrySimProcess } from './ministry-sim-process';
 import { Principal } from '../apps/registry/src/auth/principal';
@@ -86,14 +87,7 @@ async function main(): Promise<void> {
   const persons = personsWanted(100_000);
   const dir = mkdtempSync(join(tmpdir(), 'registry-compare-bench-'));
   const snapshot = process.env.BENCH_SNAPSHOT;
-  let peak = process.memoryUsage().rss;
-  /** When the peak was sampled (performance.now()), to place it among a run's steps. */
-  let peakAt = 0;
-  const sampler = setInterval(() => {
-    const rss = process.memoryUsage().rss;
-    if (rss > peak) [peak, peakAt] = [rss, performance.now()];
-  }, 200);
-  sampler.unref();
+  const memory = new PeakMemory();
   process.stdout.write(`comparison bench — ${persons} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n`);
   try {
     const out = snapshot ? join(snapshot, 'province') : join(dir, 'province');
@@ -144,9 +138,10 @@ async function main(): Promise<void> {
       }
       await withAppContext(
         async (app) => {
-          await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
-          const before = peak;
-          [peak, peakAt] = [process.memoryUsage().rss, performance.now()];
+          const projections = app.get(ProjectionsService);
+          memory.watch(() => ({ 'projection thread': projections.threadMemory() }));
+          await projections.waitUntilCaughtUp(undefined, 3_600_000);
+          const before = memory.phase();
           const comparison = app.get(ComparisonService);
           const profile = process.env.BENCH_CPU_PROF;
           const session = profile ? new Session() : undefined;
@@ -165,6 +160,7 @@ async function main(): Promise<void> {
           const done = await comparison.waitFor(run._id);
           const seconds = (performance.now() - t) / 1000;
           const used = process.cpuUsage(cpu);
+          const during = memory.phase();
           if (session && profile) {
             const { profile: written } = await session.post('Profiler.stop');
             writeFileSync(profile, JSON.stringify(written));
@@ -172,14 +168,14 @@ async function main(): Promise<void> {
           }
           const c = done.counts;
           const caughtUpAt = performance.now();
-          await app.get(ProjectionsService).waitUntilCaughtUp(undefined, 3_600_000);
+          await projections.waitUntilCaughtUp(undefined, 3_600_000);
           const lag = (performance.now() - caughtUpAt) / 1000;
           process.stdout.write(
             [
               `comparison ${done.state} in ${seconds.toFixed(1)} s (process CPU ${((used.user + used.system) / 1e6).toFixed(1)} s: user ${(used.user / 1e6).toFixed(1)}, system ${(used.system / 1e6).toFixed(1)}): ${c.persons} household-registered persons, ${Math.round(c.persons / seconds)} persons/s`,
               `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked (${c.repaired ?? 0} by ID repair), ${c.possibleLinks} to review; determination: ${c.statusChanges} status changes`,
               `  steps (ms): ${JSON.stringify(done.timings ?? {})}; read models caught up ${lag.toFixed(1)} s after the run ended`,
-              `  peak RSS during the run ${mb(peak)} at ${((peakAt - t) / 1000).toFixed(1)} s (before it ${mb(before)}); the ministry simulator's process, so far: ${mb(sim.peakRss())}`,
+              `  peak RSS during the run ${PeakMemory.describe(during)} at ${((during.at - t) / 1000).toFixed(1)} s (before it ${mb(before.rss)}); the ministry simulator's process, so far: ${mb(sim.peakRss())}`,
               ...(done.error ? [`  error: ${done.error.code}: ${done.error.message}`] : []),
             ].join('\n') + '\n',
           );
@@ -199,7 +195,7 @@ async function main(): Promise<void> {
                 `  hard misses by the row's quarantine reason: ${JSON.stringify(l.hardMissesByKind)}`,
                 `coverage status agreement with the truth: ${pct4(score.coverage.agreement)} of ${score.coverage.persons} in-scope persons`,
                 `  disagreements (truth→registry): ${JSON.stringify(score.coverage.confusion)}`,
-                `peak RSS overall ${mb(peak)}`,
+                `peak RSS overall ${mb(memory.peak.rss)}`,
               ].join('\n') + '\n',
             );
           }
@@ -209,7 +205,6 @@ async function main(): Promise<void> {
           }
           const changes = Number(process.env.BENCH_CHANGES ?? Math.round(persons / 100));
           if (changes > 0) {
-            const projections = app.get(ProjectionsService);
             t = performance.now();
             const day = await applyDayOfChanges(app, changes);
             await projections.waitUntilCaughtUp(undefined, 3_600_000);
@@ -217,18 +212,19 @@ async function main(): Promise<void> {
               `a day's changes: ${day.changed} persons (${day.refused} commands refused), recorded and projected in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
             );
             for (const scope of ['changes', 'full'] as const) {
-              peak = process.memoryUsage().rss;
+              memory.phase();
               const cpuAt = process.cpuUsage();
               t = performance.now();
               const started = await comparison.start(caller, 'cli', { scope });
               const ran = await comparison.waitFor(started._id);
               const secs = (performance.now() - t) / 1000;
               const cpuUsed = process.cpuUsage(cpuAt);
+              const peak = memory.phase();
               const k = ran.counts;
               process.stdout.write(
                 [
                   `run on ${ran.scope}: ${ran.state} in ${secs.toFixed(1)} s (process CPU ${((cpuUsed.user + cpuUsed.system) / 1e6).toFixed(1)} s): ${k.persons} persons judged, ${k.statusChanges} status changes, ${k.inquired} asked, ${k.recordsConsidered} rows and persons linked again, ${k.linked} linked`,
-                  `  steps (ms): ${JSON.stringify(ran.timings ?? {})}; peak RSS ${mb(peak)}`,
+                  `  steps (ms): ${JSON.stringify(ran.timings ?? {})}; peak RSS ${PeakMemory.describe(peak)}`,
                 ].join('\n') + '\n',
               );
               await projections.waitUntilCaughtUp(undefined, 3_600_000);

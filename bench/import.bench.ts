@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateProvince } from '@registry/ingest';
 import { personsWanted } from './bench-args';
+import { PeakMemory } from './peak-memory';
 import { RawEventRow, rawEventInsertRate } from './raw-events';
 import { Principal } from '../apps/registry/src/auth/principal';
 import { withAppContext } from '../apps/registry/src/cli/app-context';
@@ -25,40 +26,6 @@ import { AppConfig } from '../apps/registry/src/config/app-config';
 import { ProjectionsService } from '../apps/registry/src/projections/projections.service';
 
 const RAW_TRANSACTION_ROWS = 10_000;
-
-/** Peak resident set size, sampled every 200 ms (and on demand at phase ends). */
-class RssSampler {
-  private peakBytes = process.memoryUsage().rss;
-  private phasePeakBytes = this.peakBytes;
-  private readonly timer = setInterval(() => this.sample(), 200);
-
-  constructor() {
-    this.timer.unref();
-  }
-
-  sample(): void {
-    const rss = process.memoryUsage().rss;
-    if (rss > this.peakBytes) this.peakBytes = rss;
-    if (rss > this.phasePeakBytes) this.phasePeakBytes = rss;
-  }
-
-  /** Peak since the previous call. */
-  phase(): number {
-    this.sample();
-    const peak = this.phasePeakBytes;
-    this.phasePeakBytes = process.memoryUsage().rss;
-    return peak;
-  }
-
-  get peak(): number {
-    this.sample();
-    return this.peakBytes;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
 
 interface FileResult {
   file: string;
@@ -121,12 +88,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     `registry import bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, SQLite synchronous=${synchronous}, projections ${projectionsOn ? 'on' : 'OFF'}, files in ${dir}\n\n`,
   );
-  const rss = new RssSampler();
+  const memory = new PeakMemory();
   try {
     let started = performance.now();
     const manifest = await generateProvince({ persons, seed: 'bench', outDir: provinceDir });
     const generateSeconds = (performance.now() - started) / 1000;
-    process.stdout.write(`generated in ${generateSeconds.toFixed(1)} s (peak RSS ${mb(rss.phase())})\n`);
+    process.stdout.write(`generated in ${generateSeconds.toFixed(1)} s (peak RSS ${mb(memory.phase().rss)})\n`);
 
     const files = ['household-registration', 'insurance-enrollment'] as const;
     const results: FileResult[] = [];
@@ -134,6 +101,7 @@ async function main(): Promise<void> {
       async (app) => {
         const imports = app.get(ImportService);
         const projections = app.get(ProjectionsService);
+        memory.watch(() => ({ 'projection thread': projections.threadMemory() }));
         const caller = new Principal('bench', ['province-admin'], '44');
         // As `cli import` does (CLI_IMPORT_NICE): the projection thread gets a core first.
         const nice = deprioritiseImportThread(app.get(AppConfig).CLI_IMPORT_NICE);
@@ -141,7 +109,7 @@ async function main(): Promise<void> {
         for (const source of files) {
           const entry = manifest.files.find((f) => f.kind === source)!;
           const path = join(provinceDir, entry.file);
-          rss.phase();
+          memory.phase();
           started = performance.now();
           const cpuBefore = process.cpuUsage();
           const submitted = await imports.submit({ source, filePath: path, fileName: entry.file, caller, channel: 'cli' });
@@ -160,7 +128,7 @@ async function main(): Promise<void> {
             events: job.counts.events,
             importSeconds,
             endToEndSeconds,
-            peakRss: rss.phase(),
+            peakRss: memory.phase().rss,
           });
           process.stdout.write(
             `${source}: ${int(job.counts.read)} rows imported in ${importSeconds.toFixed(1)} s, read models caught up at ${endToEndSeconds.toFixed(1)} s\n`,
@@ -179,7 +147,7 @@ async function main(): Promise<void> {
       importSeconds: results.reduce((n, r) => n + r.importSeconds, 0),
       endToEndSeconds: results.reduce((n, r) => n + r.endToEndSeconds, 0),
       cpuSeconds: results.reduce((n, r) => n + r.cpuSeconds, 0),
-      peakRss: rss.peak,
+      peakRss: memory.peak.rss,
     };
     const raw = rawInsertRate(join(dir, 'raw.sqlite'), dataDir, synchronous);
     const ceiling = raw.rate;
@@ -212,10 +180,10 @@ async function main(): Promise<void> {
         `into the event store's tables, ${int(RAW_TRANSACTION_ROWS)}-row transactions, synchronous=${synchronous}\n` +
         `end to end = submit until every read model has caught up${projectionsOn ? '' : ' (projections off: same as import only)'}; import only = submit until the import completed\n` +
         `CPU s = user + system time of the whole process, both threads, from submit until caught up\n` +
-        `peak RSS of the whole process (generation included): ${mb(rss.peak)}\n`,
+        `peak RSS of the whole process (generation included): ${PeakMemory.describe(memory.peak)}\n`,
     );
   } finally {
-    rss.stop();
+    memory.stop();
     if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   }
 }

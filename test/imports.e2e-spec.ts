@@ -448,13 +448,17 @@ describe('an import in a thread of its own', () => {
     const token = app.token({ sub: 'importer', roles: ['province-admin'], region: '44' });
     const path = join(app.dataDir, 'threaded.csv');
     writeCsv(path, HOUSEHOLD_HEADER, rows, 'utf-8');
+    const metrics = app.app.get(MetricsService);
+    const reported = jest.spyOn(metrics, 'reportThreadMemory');
     const res = await app.http().post('/v1/imports').set(bearer(token)).field('source', 'household-registration').attach('file', path);
     expect(res.status).toBe(202);
     const service = app.app.get(ImportService);
     const job = await service.waitFor(res.body.importId);
     await app.caughtUp();
-    const appended = (await app.app.get(MetricsService).eventsAppended.get()).values.reduce((sum, v) => sum + v.value, 0);
-    return { threaded: service.threaded, job, appended, stats: eventStats(app.dataDir), app, token };
+    const appended = (await metrics.eventsAppended.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const importMemory = reported.mock.calls.filter(([thread]) => thread === 'import').map(([, memory]) => memory);
+    const scraped = await metrics.registry.metrics();
+    return { threaded: service.threaded, job, appended, importMemory, scraped, stats: eventStats(app.dataDir), app, token };
   }
 
   it('records what the same import records in the main thread, and relays its progress and metrics', async () => {
@@ -478,6 +482,14 @@ describe('an import in a thread of its own', () => {
     expect(personStreams).toBe(440);
     // The thread's appends reach the service's metrics, and its read models, like its own.
     expect(threaded.appended).toBe(threaded.job.counts.events);
+    // So does its heap, while it runs (with each progress report); its series go when it ends.
+    const memory = threaded.importMemory;
+    expect(memory.length).toBeGreaterThan(1);
+    expect(memory[0]!.heapUsed).toBeGreaterThan(0);
+    expect(memory[0]!.heapUsed).toBeLessThanOrEqual(memory[0]!.heapTotal);
+    expect(memory[memory.length - 1]).toBeUndefined();
+    expect(threaded.scraped).not.toContain('thread="import"');
+    expect(here.importMemory).toEqual([]);
     const found = await threaded.app
       .http()
       .post('/v1/persons/lookup')

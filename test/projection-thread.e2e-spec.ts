@@ -45,6 +45,23 @@ describe.each(['on', 'off'] as const)('PROJECTION_THREAD=%s', (setting) => {
       const health = await t.http().get('/health').expect(200);
       expect(JSON.stringify(health.body)).toContain('persons');
 
+      // Each thread's heap is in the metrics: the main thread's read when scraped, the
+      // projection thread's as it sent it with its status (its own, far smaller than the
+      // main thread's, which holds the whole application).
+      const memory = projections.threadMemory();
+      if (setting === 'on') {
+        expect(memory!.heapUsed).toBeGreaterThan(0);
+        expect(memory!.heapUsed).toBeLessThanOrEqual(memory!.heapTotal);
+        expect(memory!.heapTotal).toBeLessThan(process.memoryUsage().heapTotal);
+      } else {
+        expect(memory).toBeUndefined();
+      }
+      projections.publishMetrics();
+      const metrics = (await t.http().get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(/^registry_thread_memory_bytes\{thread="main",kind="heap_total"\} [1-9]\d*$/m);
+      expect(metrics).toMatch(/^registry_thread_memory_bytes\{thread="main",kind="array_buffers"\} \d+$/m);
+      expect(/thread="projections",kind="heap_used"/.test(metrics)).toBe(setting === 'on');
+
       // The database files alone, without their WALs, hold what was committed once a checkpoint
       // copied it back: within a second in the thread; in the main thread only past 16,384 pages.
       await new Promise((r) => setTimeout(r, 1500));

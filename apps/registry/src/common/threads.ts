@@ -26,6 +26,23 @@ export const SEMI_SPACE_MIB = 64;
 export const THREAD_YOUNG_GENERATION_MIB = 3 * SEMI_SPACE_MIB;
 
 /**
+ * A thread's own memory, in bytes: its V8 heap (committed and in use) and the array buffers it
+ * allocated, as `process.memoryUsage()` reports them inside the thread. The resident set is the
+ * process's and is left out. The projection and import threads send theirs with their status,
+ * so the service can say which thread holds what (`registry_thread_memory_bytes`).
+ */
+export interface ThreadMemory {
+  heapTotal: number;
+  heapUsed: number;
+  arrayBuffers: number;
+}
+
+export function threadMemory(): ThreadMemory {
+  const { heapTotal, heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heapTotal, heapUsed, arrayBuffers };
+}
+
+/**
  * Starts a worker thread on one of the registry's modules (`entry`: its absolute path, .ts
  * under the test suite, .js under dist/), with `data` as its workerData. A thread shares no
  * module hooks with its parent, so the bootstrap registers the @registry/* paths again and,

@@ -17,6 +17,7 @@ import { SqliteEventStore } from '@registry/event-store/sqlite/sqlite-event-stor
 import { SqliteReadStore } from '@registry/read-store/sqlite/sqlite-read-store';
 import { handleCommands } from '../common/event-sourcing/command-handling';
 import { describeUnexpectedError } from '../common/redact';
+import { ThreadMemory, threadMemory } from '../common/threads';
 import { KeyRing, KeyRingFile } from '../config/key-ring';
 import { personAggregate } from '../persons/person-aggregate';
 import { PersonalDataProtector } from '../privacy/personal-data';
@@ -40,7 +41,7 @@ export interface ImportThreadData {
 }
 
 export type ImportThreadMessage =
-  | { type: 'progress'; job: ImportJob; appended: Record<string, number> }
+  | { type: 'progress'; job: ImportJob; appended: Record<string, number>; memory: ThreadMemory }
   | { type: 'finished'; job?: ImportJob }
   | { type: 'failed'; code?: string; message: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string };
@@ -81,7 +82,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ImportThreadData
       },
       stopping: () => stopping,
       emit: (progress) => {
-        send({ type: 'progress', job: progress, appended });
+        send({ type: 'progress', job: progress, appended, memory: threadMemory() });
         appended = {};
       },
     });

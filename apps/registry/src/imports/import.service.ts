@@ -318,6 +318,7 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
         switch (message.type) {
           case 'progress':
             for (const [type, count] of Object.entries(message.appended)) this.metrics.eventsAppended.inc({ type }, count);
+            this.metrics.reportThreadMemory('import', message.memory);
             this.emit(message.job);
             break;
           case 'finished':
@@ -335,7 +336,10 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
       });
       worker.on('error', rejectRun);
       worker.on('exit', (code) => rejectRun(new Error(`The import thread exited with code ${code} before it finished`)));
-    }).finally(() => (this.stopThread = undefined));
+    }).finally(() => {
+      this.stopThread = undefined;
+      this.metrics.reportThreadMemory('import', undefined);
+    });
   }
 
   private async execute(initial: ImportJob): Promise<void> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ThreadMemory, threadMemory } from '../common/threads';
 
 /**
  * The service's Prometheus registry. Labels are route templates, codes and projection
@@ -45,7 +46,35 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /**
+   * Each thread's heap and array buffers (`main`, `projections`, `import`): the process's
+   * resident set less these is mostly SQLite's page caches, code and stacks. A thread that
+   * stopped has no series.
+   */
+  readonly threadMemory = new Gauge({
+    name: 'registry_thread_memory_bytes',
+    help: "A thread's V8 heap (committed and used) and array buffers, by thread",
+    labelNames: ['thread', 'kind'] as const,
+    registers: [this.registry],
+    // The main thread's own figures are read when scraped; the other threads send theirs.
+    collect: () => this.reportThreadMemory('main', threadMemory()),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'registry_' });
   }
+
+  /** Sets a thread's series from what it reported, or removes them (undefined: the thread stopped). */
+  reportThreadMemory(thread: 'main' | 'projections' | 'import', memory: ThreadMemory | undefined): void {
+    for (const [kind, key] of THREAD_MEMORY_KINDS) {
+      if (memory) this.threadMemory.set({ thread, kind }, memory[key]);
+      else this.threadMemory.remove({ thread, kind });
+    }
+  }
 }
+
+const THREAD_MEMORY_KINDS = [
+  ['heap_total', 'heapTotal'],
+  ['heap_used', 'heapUsed'],
+  ['array_buffers', 'arrayBuffers'],
+] as const;

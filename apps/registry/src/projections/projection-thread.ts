@@ -17,6 +17,7 @@ import { KeyRing, KeyRingFile } from '../config/key-ring';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import type { ChainAlgorithm } from '../audit/chain/event-bytes';
 import { registryProjections } from './catalogue';
+import { ThreadMemory, threadMemory } from '../common/threads';
 
 /** Page cache of the projection thread's read-store connection, in MiB. */
 const PROJECTION_READ_CACHE_MIB = 128;
@@ -51,7 +52,7 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 
 export type ProjectionThreadMessage =
   | { type: 'started'; projections: Array<{ name: string; version: number }> }
-  | { type: 'status'; status: ReturnType<ProjectionRunner['status']> }
+  | { type: 'status'; status: ReturnType<ProjectionRunner['status']>; memory: ThreadMemory }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'stopped' }
   | { type: 'failed'; message: string };
@@ -84,7 +85,8 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
   });
   await runner.start(projections);
-  const timer = setInterval(() => send({ type: 'status', status: runner.status() }), 250);
+  const sendStatus = () => send({ type: 'status', status: runner.status(), memory: threadMemory() });
+  const timer = setInterval(sendStatus, 250);
   const checkpoints = data.checkpointForMain
     ? setInterval(() => {
         try {
@@ -96,7 +98,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProjectionThread
       }, CHECKPOINT_INTERVAL_MS)
     : undefined;
   send({ type: 'started', projections: projections.map((p) => ({ name: p.name, version: p.version })) });
-  send({ type: 'status', status: runner.status() });
+  sendStatus();
   port.on('message', (message: { type: string }) => {
     if (message.type !== 'stop') return;
     clearInterval(timer);

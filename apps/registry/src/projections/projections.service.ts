@@ -6,7 +6,7 @@ import { Projection, ProjectionRunner, ProjectionStatus, ReadModels, waitForProj
 import { READ_STORE, Collection, Document, ReadStore, SqliteReadStore } from '@registry/read-store';
 import { AppConfig } from '../config/app-config';
 import { instanceName } from '../common/leased-runs';
-import { runsInThread, startThread } from '../common/threads';
+import { ThreadMemory, runsInThread, startThread } from '../common/threads';
 import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
 import { ReferenceData } from '../reference/reference-data.module';
@@ -29,7 +29,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   private readonly projections: Projection[] = [];
   readonly readModels: ReadModels;
   private runner?: ProjectionRunner;
-  private thread?: { worker: Worker; status: ProjectionStatus[]; stopped: Promise<void> };
+  private thread?: { worker: Worker; status: ProjectionStatus[]; memory?: ThreadMemory; stopped: Promise<void> };
   private metricsTimer?: NodeJS.Timeout;
 
   constructor(
@@ -134,7 +134,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     const worker = startThread(resolve(__dirname, `projection-thread${extname(__filename)}`), data);
     let stoppedResolve!: () => void;
     const stopped = new Promise<void>((r) => (stoppedResolve = r));
-    const thread = { worker, status: [] as ProjectionStatus[], stopped };
+    const thread: NonNullable<ProjectionsService['thread']> = { worker, status: [], stopped };
     this.thread = thread;
     await new Promise<void>((resolveStart, rejectStart) => {
       worker.on('message', (message: ProjectionThreadMessage) => {
@@ -150,6 +150,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
           }
           case 'status':
             thread.status = message.status;
+            thread.memory = message.memory;
             break;
           case 'log':
             if (message.level === 'error') this.logger.error(message.message);
@@ -170,6 +171,8 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
         rejectStart(error);
       });
       worker.on('exit', () => {
+        thread.memory = undefined;
+        this.metrics.reportThreadMemory('projections', undefined);
         // Nobody else checkpoints the event log now.
         this.checkpointsAfterCommit(true);
         stoppedResolve();
@@ -179,6 +182,11 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 
   status(): ProjectionStatus[] {
     return this.thread?.status ?? this.runner?.status() ?? [];
+  }
+
+  /** The projection thread's heap and buffers as it last reported them (about every 250 ms); undefined without a thread. */
+  threadMemory(): ThreadMemory | undefined {
+    return this.thread?.memory;
   }
 
   get running(): boolean {
@@ -198,6 +206,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   }
 
   publishMetrics(): void {
+    if (this.thread?.memory) this.metrics.reportThreadMemory('projections', this.thread.memory);
     for (const s of this.status()) {
       this.metrics.projectionLag.set({ projection: s.name }, s.lag);
       this.metrics.projectionCheckpoint.set({ projection: s.name }, s.checkpoint);
