@@ -36,10 +36,10 @@ export class PeakMemory {
 
   sample(): void {
     const rss = process.memoryUsage().rss;
-    if (rss <= this.window.rss && rss <= this.overall.rss) return;
-    const sample = this.take(rss);
-    if (rss > this.window.rss) this.window = sample;
-    if (rss > this.overall.rss) this.overall = sample;
+    // The window starts no higher than the whole run's peak, so a sample below it is below both.
+    if (rss <= this.window.rss) return;
+    this.window = this.take(rss);
+    if (rss > this.overall.rss) this.overall = this.window;
   }
 
   /** The peak since the previous call (or since the start), and a new window from now. */

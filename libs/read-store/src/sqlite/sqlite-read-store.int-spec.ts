@@ -59,25 +59,42 @@ describe('SqliteReadStore while another connection holds the write lock', () => 
     };
   };
 
+  /**
+   * Starts `work` while another connection holds the file's write lock, runs `meanwhile` after
+   * 60 ms (the lock still held), then lets go and waits for the work. Returns how many 1 ms
+   * timers the thread ran in all: many when the work waited without holding it.
+   */
+  const underHeldLock = async (file: string, work: () => Array<Promise<unknown>>, meanwhile: () => Promise<void>): Promise<number> => {
+    const release = holdLock(file);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const started = work();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await meanwhile();
+      release();
+      await Promise.all(started);
+      return ticks;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
   it('waits without holding the thread, and applies the writes made meanwhile in call order', async () => {
     const file = join(dir, 'locked-order.sqlite');
     const store = new SqliteReadStore(file);
     try {
       const jobs = store.collection<{ _id: string; steps: string[] }>('jobs');
       await jobs.upsert({ _id: 'j', steps: [] });
-      const release = holdLock(file);
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 1);
-      const writes = [
-        jobs.upsert({ _id: 'j', steps: ['a'] }),
-        store.write([{ kind: 'patch', collection: 'jobs', id: 'j', set: { steps: ['a', 'b'] } }]),
-        jobs.patch('j', { steps: ['a', 'b', 'c'] }),
-      ];
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      expect(await jobs.get('j')).toEqual({ _id: 'j', steps: [] });
-      release();
-      await Promise.all(writes);
-      clearInterval(timer);
+      const ticks = await underHeldLock(
+        file,
+        () => [
+          jobs.upsert({ _id: 'j', steps: ['a'] }),
+          store.write([{ kind: 'patch', collection: 'jobs', id: 'j', set: { steps: ['a', 'b'] } }]),
+          jobs.patch('j', { steps: ['a', 'b', 'c'] }),
+        ],
+        async () => expect(await jobs.get('j')).toEqual({ _id: 'j', steps: [] }),
+      );
       // The thread ran its timers while the writes waited; they then applied in the order they were made.
       expect(ticks).toBeGreaterThan(15);
       expect(await jobs.get('j')).toEqual({ _id: 'j', steps: ['a', 'b', 'c'] });
@@ -95,19 +112,15 @@ describe('SqliteReadStore while another connection holds the write lock', () => 
       await store.collection('jobs').upsert({ _id: 'j', state: 'open' });
       await store.collection('old').upsert({ _id: 'o' });
       await store.collection('gone').upsert({ _id: 'g' });
-      const release = holdLock(file);
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 1);
-      const changes = [
-        store.collection('jobs').ensureIndexes([{ name: 'state', fields: [['state', 1]] }]),
-        store.renameCollection('old', 'new'),
-        store.dropCollection('gone'),
-      ];
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      expect(await store.listCollections()).toEqual(['gone', 'jobs', 'old']);
-      release();
-      await Promise.all(changes);
-      clearInterval(timer);
+      const ticks = await underHeldLock(
+        file,
+        () => [
+          store.collection('jobs').ensureIndexes([{ name: 'state', fields: [['state', 1]] }]),
+          store.renameCollection('old', 'new'),
+          store.dropCollection('gone'),
+        ],
+        async () => expect(await store.listCollections()).toEqual(['gone', 'jobs', 'old']),
+      );
       expect(ticks).toBeGreaterThan(15);
       expect(await store.listCollections()).toEqual(['jobs', 'new']);
       const indexes = new Database(file, { readonly: true });
