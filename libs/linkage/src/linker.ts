@@ -16,6 +16,7 @@ import {
   prepareValues,
 } from './compare/values';
 import { LinkageConfig, levelWeights } from './config/linkage-config';
+import { IdColumn } from './id-column';
 import { SlotTable } from './slot-table';
 
 /** A registry person as the linker indexes it. */
@@ -171,7 +172,7 @@ export class Linker {
   private readonly pinyinOf: PinyinOf;
   private readonly recordPinyin = new Map<string, string>();
 
-  private readonly personIds: string[] = [];
+  private readonly personIds = new IdColumn();
   private readonly citizenIds = new CitizenIdColumn();
   private readonly names = new Interner();
   private readonly namePinyins: string[] = [];
@@ -185,7 +186,7 @@ export class Linker {
   /** REMOVED / SECONDARY bits per slot. */
   private state = new Column(new Uint8Array(1024));
   /** A person's current slot: re-adding a person replaces them (the old slot is marked removed). */
-  private readonly slotOf = new SlotTable((slot) => this.personIds[slot]);
+  private readonly slotOf = new SlotTable(this.personIds);
   /** Per-person stamp of the last record that reached it: de-duplicates candidates without a Set. */
   private seen = new Uint32Array(1024);
   private stamp = 0;
@@ -251,6 +252,7 @@ export class Linker {
       this.state.data.byteLength +
       this.citizenIds.bytes +
       this.slotOf.bytes +
+      this.personIds.byteLength +
       this.seen.byteLength;
     return cols + this.exact.bytes + this.blockKeys.reduce((s, b) => s + b.index.bytes, 0);
   }
@@ -259,8 +261,7 @@ export class Linker {
   add(person: LinkagePerson, options: AddOptions = {}): void {
     if (typeof person.personId !== 'string' || person.personId === '') throw new Error('Linker.add: personId must be a non-empty string');
     this.remove(person.personId);
-    const i = this.personIds.length;
-    this.personIds.push(person.personId);
+    const i = this.personIds.push(person.personId);
     this.slotOf.set(person.personId, i);
     this.state.set(i, options.secondary ? SECONDARY : 0);
     const name = linkageName(person.name);
@@ -301,7 +302,7 @@ export class Linker {
       const { total, fields } = this.score(v, exact[0]);
       return {
         outcome: 'link',
-        personId: this.personIds[exact[0]],
+        personId: this.personIds.get(exact[0]),
         score: total,
         fields,
         candidates: 1,
@@ -317,7 +318,7 @@ export class Linker {
     // Equal scores go to the smaller person id: the decision is the same whatever order the
     // persons were added in (a read model's scan order differs between stores).
     const before = (c: number, s: number, other: number, otherScore: number) =>
-      s > otherScore || (s === otherScore && other >= 0 && this.personIds[c] < this.personIds[other]);
+      s > otherScore || (s === otherScore && other >= 0 && this.personIds.compare(c, other) < 0);
     for (const c of candidates) {
       const s = this.score(v, c).total;
       if (best < 0 || before(c, s, best, bestScore)) {
@@ -334,9 +335,9 @@ export class Linker {
       bestScore >= thresholds.link && clearWinner ? 'link' : bestScore >= thresholds.possible ? 'possible' : 'none';
     return {
       outcome,
-      ...(outcome !== 'none' ? { personId: this.personIds[best] } : {}),
+      ...(outcome !== 'none' ? { personId: this.personIds.get(best) } : {}),
       score: bestScore,
-      ...(second >= 0 ? { secondScore, secondPersonId: this.personIds[second] } : {}),
+      ...(second >= 0 ? { secondScore, secondPersonId: this.personIds.get(second) } : {}),
       fields: this.score(v, best).fields,
       candidates: candidates.length,
       skippedBlocks,
@@ -351,7 +352,7 @@ export class Linker {
       const { total, fields } = this.score(v, c);
       const levels: Record<string, string> = {};
       for (const [name, evidence] of Object.entries(fields)) levels[name] = evidence.level;
-      return { personId: this.personIds[c], levels, score: total };
+      return { personId: this.personIds.get(c), levels, score: total };
     });
   }
 

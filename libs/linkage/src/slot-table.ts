@@ -1,4 +1,5 @@
 import { hash32 } from './blocking/hash';
+import type { IdColumn } from './id-column';
 
 const EMPTY = -1;
 /** A removed entry: lookups go on past it, an insert may take its place. */
@@ -6,8 +7,8 @@ const GONE = -2;
 
 /**
  * Person id → the linker's slot for them: an open-addressing table (linear probing) of slot
- * numbers, which finds an entry's id in the linker's own column of ids (`idOf`) instead of
- * keeping the strings a second time. A Map of a million ids costs some 36 bytes of heap each;
+ * numbers, which finds an entry's id in the linker's own column of ids instead of keeping
+ * the strings a second time. A Map of a million ids costs some 36 bytes of heap each;
  * this, 8 bytes or less outside it. Slots are non-negative.
  */
 export class SlotTable {
@@ -16,7 +17,7 @@ export class SlotTable {
   private occupied = 0;
   private live = 0;
 
-  constructor(private readonly idOf: (slot: number) => string) {}
+  constructor(private readonly ids: Pick<IdColumn, 'get' | 'holds'>) {}
 
   get size(): number {
     return this.live;
@@ -60,7 +61,7 @@ export class SlotTable {
     for (let i = hash32(id) & mask; ; i = (i + 1) & mask) {
       const slot = this.table[i];
       if (slot === EMPTY) return -1;
-      if (slot >= 0 && this.idOf(slot) === id) return i;
+      if (slot >= 0 && this.ids.holds(slot, id)) return i;
     }
   }
 
@@ -73,7 +74,7 @@ export class SlotTable {
     const mask = size - 1;
     for (const slot of old) {
       if (slot < 0) continue;
-      let i = hash32(this.idOf(slot)) & mask;
+      let i = hash32(this.ids.get(slot)) & mask;
       while (this.table[i] !== EMPTY) i = (i + 1) & mask;
       this.table[i] = slot;
     }

@@ -1,4 +1,5 @@
 import { CoverageStatus, datePart, parsePersonId } from '@registry/domain';
+import { IdColumn } from '@registry/linkage';
 import type { Document, WriteOp } from '@registry/read-store';
 import { PersonCommandRequest } from '../persons/execute-person-commands';
 import type { PersonDocument } from '../persons/projections/person-document';
@@ -28,21 +29,20 @@ const CHANGES = 2;
 /**
  * The judgements of a run until its commands go out, in columns: a first run holds one for
  * every person of the province. Objects in a map cost about 110 bytes a person here; these
- * columns about 25, with the id string, which the linkage population shares. There is no
- * index by id: each person is judged once per pass, and `forget` (before a person is judged
- * again) goes through the column once.
+ * columns 36, all outside the heap (the ids packed, see IdColumn). There is no index by id:
+ * each person is judged once per pass, and `forget` (before a person is judged again) goes
+ * through the column once.
  */
 class Judgements {
-  private ids: string[] = [];
+  private readonly ids = new IdColumn();
   private registeredAt = new Float64Array(1024);
   private statuses = new Uint8Array(1024);
   /** UNCHANGED, CHANGES, or 0 once forgotten. */
   private kinds = new Uint8Array(1024);
 
   add(id: string, kind: typeof UNCHANGED | typeof CHANGES, status: CoverageStatus, registeredAt: number): void {
-    const slot = this.ids.length;
+    const slot = this.ids.push(id);
     if (slot === this.kinds.length) this.grow();
-    this.ids.push(id);
     this.kinds[slot] = kind;
     this.statuses[slot] = COVERAGE_STATUSES.indexOf(status);
     this.registeredAt[slot] = registeredAt;
@@ -50,7 +50,7 @@ class Judgements {
 
   forget(ids: ReadonlySet<string>): void {
     if (ids.size === 0) return;
-    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] !== 0 && ids.has(this.ids[slot])) this.kinds[slot] = 0;
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] !== 0 && ids.has(this.ids.get(slot))) this.kinds[slot] = 0;
   }
 
   /** Persons judged (forgotten ones left out), by status. */
@@ -66,15 +66,18 @@ class Judgements {
   }
 
   /** The slots of the persons whose verdict changes, in the order their commands go: registration time, then id. */
-  changes(): number[] {
-    const slots: number[] = [];
-    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] === CHANGES) slots.push(slot);
+  changes(): Int32Array {
+    let count = 0;
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] === CHANGES) count++;
+    const slots = new Int32Array(count);
+    count = 0;
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.kinds[slot] === CHANGES) slots[count++] = slot;
     const { ids, registeredAt } = this;
-    return slots.sort((a, b) => registeredAt[a] - registeredAt[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+    return slots.sort((a, b) => registeredAt[a] - registeredAt[b] || ids.compare(a, b));
   }
 
   id(slot: number): string {
-    return this.ids[slot];
+    return this.ids.get(slot);
   }
 
   status(slot: number): CoverageStatus {
@@ -180,9 +183,9 @@ export class Determination {
       localProvince: ctx.reference.provinceCode,
     };
     for (let i = 0; i < pending.length; i += DETERMINATION_BATCH) {
-      const slice = pending.slice(i, i + DETERMINATION_BATCH);
+      const slice = pending.subarray(i, i + DETERMINATION_BATCH);
       // The key: the verdict judged from the read model, counted when the command is refused.
-      const requests: PersonCommandRequest<CoverageStatus>[] = slice.map((slot) => ({
+      const requests: PersonCommandRequest<CoverageStatus>[] = Array.from(slice, (slot) => ({
         key: judgements.status(slot),
         id: judgements.id(slot),
         command: { type: 'DetermineCoverage', data },
