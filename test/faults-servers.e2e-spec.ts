@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
-import { PostgresEventStore } from '@registry/event-store';
+import { PostgresEventStore } from '@registry/event-store/postgresql/postgres-event-store';
 import { createMinistrySim, MinistrySim } from '../apps/ministry-sim/src/ministry-sim';
 import { isVerifiedRegistrationEvent } from '../apps/registry/src/ministry/upload-records';
 import { newCitizen } from './support/citizens';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { PostgresEventStore } from '@registry/event-store';
-import { MongoReadStore, type Document } from '@registry/read-store';
+import { PostgresEventStore } from '@registry/event-store/postgresql/postgres-event-store';
+import type { Document } from '@registry/read-store';
+import { MongoReadStore } from '@registry/read-store/mongodb/mongo-read-store';
 import { describeWithServer } from '../../../test/support/server-suite';
 import { ProjectionRunner } from './runner';
 import { appendTicks, logicalDocs, runnerOptions, tally, waitFor } from './testing/fixtures';

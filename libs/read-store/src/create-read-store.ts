@@ -1,6 +1,5 @@
 import { mkdirSync } from 'fs';
 import { join } from 'path';
-import { MongoReadStore } from './mongodb/mongo-read-store';
 import { ReadStore } from './read-store.port';
 import { SqliteReadStore, SqliteReadStoreOptions } from './sqlite/sqlite-read-store';
 
@@ -20,9 +19,11 @@ export const DEFAULT_MONGODB_DATABASE = 'registry';
 /**
  * The embedded SQLite store unless a MongoDB URI is configured. Async because MongoDB is
  * connected (and pinged) here, so a wrong URI stops the start instead of the first request.
+ * The MongoDB adapter (and its driver) is loaded only when selected.
  */
 export async function createReadStore(config: ReadStoreConfig): Promise<ReadStore> {
   if (config.mongodbUri) {
+    const { MongoReadStore } = await import('./mongodb/mongo-read-store');
     return MongoReadStore.connect(config.mongodbUri, config.mongodbDatabase || DEFAULT_MONGODB_DATABASE);
   }
   mkdirSync(config.dataDir, { recursive: true });

@@ -1,8 +1,9 @@
 export * from './read-store.port';
 export { SqliteReadStore } from './sqlite/sqlite-read-store';
 export type { SqliteReadStoreOptions } from './sqlite/sqlite-read-store';
-export { MongoReadStore } from './mongodb/mongo-read-store';
-export type { MongoReadStoreOptions } from './mongodb/mongo-read-store';
+// The MongoDB adapter is not re-exported: importing this index would load its driver in every
+// process. createReadStore loads it when selected; tests import it from its own module.
+export type { MongoReadStore, MongoReadStoreOptions } from './mongodb/mongo-read-store';
 export { createReadStore, DEFAULT_MONGODB_DATABASE } from './create-read-store';
 export type { ReadStoreConfig } from './create-read-store';
 export { COLLECTION_NAME, FIELD_PATH } from './query/names';

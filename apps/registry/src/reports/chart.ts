@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import * as echarts from 'echarts';
 import type { CoverageReport } from './coverage.service';
 
 /** Debian's CJK fonts, in order of preference (fonts-wqy-microhei is 5 MB; fonts-noto-cjk far larger). */
@@ -22,9 +21,11 @@ const FONT_FAMILY = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Source Han Sans
  * The coverage report as a chart, rendered on the server by ECharts without a canvas (its
  * SVG renderer): per region one level below (or the region itself), stacked bars of persons by
  * coverage status and the coverage rate on a second axis, with Chinese labels. Suppressed
- * counts are left out of the bars and said so under the title.
+ * counts are left out of the bars and said so under the title. ECharts is loaded at the first
+ * chart: the service does not hold it until one is asked for.
  */
-export function coverageChartSvg(report: CoverageReport): string {
+export async function coverageChartSvg(report: CoverageReport): Promise<string> {
+  const echarts = await import('echarts');
   const rows = report.rows.filter((r) => r.kind === 'child');
   const shown = rows.length > 0 ? rows : report.rows.filter((r) => r.kind === 'region');
   const statuses = ['insured-local', 'insured-elsewhere', 'uninsured', 'exempt', 'unresolved'];

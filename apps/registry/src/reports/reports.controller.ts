@@ -120,7 +120,7 @@ export class CoverageReportsController {
     const report = await this.coverage.report(caller, region, dto.asOf, dto.since);
     if (format === 'json') return report;
     if (format === 'svg' || format === 'png') {
-      const svg = coverageChartSvg(report);
+      const svg = await coverageChartSvg(report);
       if (format === 'svg') {
         res.status(200).setHeader('Content-Type', 'image/svg+xml; charset=utf-8');
         res.send(svg);

@@ -1,6 +1,6 @@
 import { createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 
 export type Cell = string | number;
@@ -80,6 +80,12 @@ interface ZipPrototype {
   append(this: unknown, source: unknown, data: { name: string; date?: Date }): unknown;
 }
 
+/** ExcelJS, loaded at the first workbook written: a process that only reads files never holds it. */
+function excel(): typeof ExcelJS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('exceljs') as typeof ExcelJS;
+}
+
 /** Fixed so that the same seed gives byte-identical packages (ExcelJS and archiver stamp "now" otherwise). */
 const FIXED_DATE = new Date(Date.UTC(2024, 0, 1));
 
@@ -119,7 +125,7 @@ export class XlsxSink implements RowSink {
     headers: readonly string[],
   ) {
     this.workbook = withFixedZipDates(
-      () => new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: false, useSharedStrings: false }),
+      () => new (excel().stream.xlsx.WorkbookWriter)({ filename: path, useStyles: false, useSharedStrings: false }),
     );
     this.workbook.created = FIXED_DATE;
     this.workbook.modified = FIXED_DATE;

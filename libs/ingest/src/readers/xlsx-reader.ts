@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import yauzl from 'yauzl';
@@ -223,7 +223,9 @@ export async function readXlsx(path: string, fileBytes: number, onRow: () => voi
   let source: AsyncGenerator<string[]>;
   let first: IteratorResult<string[]>;
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
+    // Loaded at the first XLSX file: a process that reads only CSV never holds ExcelJS.
+    const { default: excel } = await import('exceljs');
+    const reader = new excel.stream.xlsx.WorkbookReader(Readable.from([]), {
       worksheets: 'emit',
       sharedStrings: 'cache',
       styles: 'ignore',

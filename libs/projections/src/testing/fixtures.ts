@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore, NewEvent, RecordedEvent } from '@registry/event-store';
 import { SqliteEventStore } from '@registry/event-store';
-import { MongoReadStore, SqliteReadStore, type Document, type ReadStore, type WriteOp } from '@registry/read-store';
+import { SqliteReadStore, type Document, type ReadStore, type WriteOp } from '@registry/read-store';
+import { MongoReadStore } from '@registry/read-store/mongodb/mongo-read-store';
 import type { Projection } from '../projection';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../runner';
 

@@ -1,5 +1,4 @@
 import { HttpStatus } from '@nestjs/common';
-import ExcelJS from 'exceljs';
 import type { Response } from 'express';
 import iconv from 'iconv-lite';
 import { ProblemException } from '../problem';
@@ -79,7 +78,9 @@ export async function sendTable<R>(
   if (options.format === 'xlsx') {
     res.status(200).setHeader('Content-Type', XLSX_TYPE);
     res.setHeader('Content-Disposition', disposition('xlsx'));
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true });
+    // Loaded at the first XLSX export: the service does not hold ExcelJS until one is asked for.
+    const { default: excel } = await import('exceljs');
+    const workbook = new excel.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true });
     const sheet = workbook.addWorksheet(options.sheet);
     sheet.columns = columns.map((c, i) => ({ key: String(i), width: c.width ?? Math.max(10, c.header.length * 2 + 2) }));
     for (const line of options.preamble ?? []) sheet.addRow([line]).commit();
