@@ -160,8 +160,8 @@ interface CompiledField {
 
 /**
  * Fellegi–Sunter linkage of department records to registry persons. Persons are added
- * once (columnar, interned, hash-blocked: about 220 bytes each at 200,000, two thirds of them in typed
- * arrays outside the heap, the rest mostly the person id strings); each record meets only
+ * once (columnar, interned, hash-blocked, the person ids packed: most of it in typed arrays
+ * outside the heap, which V8 does not let grow to twice what it keeps); each record meets only
  * the persons sharing a blocking key, with oversize blocks skipped, so the cost of a
  * file grows with its length, not with its length times the registry's.
  */
