@@ -1,13 +1,14 @@
 /**
  * What the service loads on the embedded default: the server adapters' clients (MongoDB,
- * EventStoreDB over gRPC, PostgreSQL) and the libraries behind XLSX files and charts are
- * loaded when selected or first asked for, not by every process. Together they held some
+ * EventStoreDB over gRPC, PostgreSQL), the libraries behind XLSX files and charts, and the
+ * pinyin dictionary (the linker's alone) are loaded when selected or first asked for, not by
+ * every process and thread. Together they held some
  * 28 MiB of heap and 36 MiB of resident memory in each process that loaded them.
  */
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT, ensureBuilt } from './support/imports-cli';
 
-const ON_DEMAND = ['mongodb', '@eventstore/db-client', '@grpc/grpc-js', 'pg', 'exceljs', 'echarts'];
+const ON_DEMAND = ['mongodb', '@eventstore/db-client', '@grpc/grpc-js', 'pg', 'exceljs', 'echarts', 'pinyin-pro'];
 
 /** The packages (of `watch`) a fresh process holds after requiring these compiled modules. */
 function packagesLoadedBy(modules: string[], watch: string[]): string[] {
@@ -34,7 +35,7 @@ function packagesLoadedBy(modules: string[], watch: string[]): string[] {
 describe('what a process loads', () => {
   beforeAll(() => ensureBuilt(), 300_000);
 
-  it('the service and its threads hold no server client, XLSX or chart library until one is selected or asked for', () => {
+  it('the service and its threads hold no server client, XLSX, chart or pinyin library until one is selected or asked for', () => {
     const modules = [
       'apps/registry/src/app.module.js',
       'apps/registry/src/projections/projection-thread.js',

@@ -1,4 +1,14 @@
-import { pinyin } from 'pinyin-pro';
+import type { pinyin as PinyinFunction } from 'pinyin-pro';
+
+/**
+ * pinyin-pro, loaded at the first key: only the linker asks for one, so the threads that
+ * project events or import files never hold its dictionary (some 16 MiB resident).
+ */
+let pinyinLoaded: typeof PinyinFunction | undefined;
+function pinyinPro(): typeof PinyinFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (pinyinLoaded ??= (require('pinyin-pro') as { pinyin: typeof PinyinFunction }).pinyin);
+}
 
 /**
  * Dots that departments type for the separator in minority and transliterated names
@@ -31,6 +41,6 @@ export function normalisePersonName(raw: string): string {
  */
 export function personNamePinyinKey(raw: string): string {
   const name = normalisePersonName(raw);
-  const syllables = pinyin(name, { toneType: 'none', type: 'array', surname: 'head', v: true, nonZh: 'consecutive' });
+  const syllables = pinyinPro()(name, { toneType: 'none', type: 'array', surname: 'head', v: true, nonZh: 'consecutive' });
   return syllables.join('').replace(SPACES_AND_DOTS, '').toLowerCase();
 }
