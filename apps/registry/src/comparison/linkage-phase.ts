@@ -18,9 +18,14 @@ interface Candidate {
   prior?: LinkDecisionDoc;
 }
 
+/** What linkage keeps of an orphan's document: its id, its sources, its enrolments (merged when it links). */
+export type OrphanDoc = Pick<PersonDocument, '_id' | 'sources' | 'enrollments'>;
+
+const orphanDoc = (doc: PersonDocument): OrphanDoc => ({ _id: doc._id, sources: doc.sources, enrollments: doc.enrollments });
+
 /** A person known only from departments other than the household register, not yet taken for a household person. */
 export interface OpenOrphan {
-  doc: PersonDocument;
+  doc: OrphanDoc;
   person: LinkPerson;
   /** The score of the orphan's last "none" decision, when it has one: an equal one is not written again. */
   priorScore?: number;
@@ -152,7 +157,7 @@ function linkPerson(ctx: PhaseContext, doc: PersonDocument): LinkPerson {
 const heldByHousehold = (doc: PersonDocument) => doc.sources.includes('household-registration');
 
 /** Whether a person of other departments still waits for a link (no decision yet, or "none"). */
-async function openOf(ctx: PhaseContext, orphans: readonly PersonDocument[]): Promise<Map<string, number | undefined>> {
+async function openOf(ctx: PhaseContext, orphans: readonly { _id: string }[]): Promise<Map<string, number | undefined>> {
   const decided = await ctx.reads.collection<LinkDecisionDoc>(LINK_DECISIONS).getMany(orphans.map((o) => `person:${o._id}`));
   const open = new Map<string, number | undefined>();
   for (const o of orphans) {
@@ -169,20 +174,18 @@ async function freshPopulation(
   onPerson: ((doc: PersonDocument) => Promise<void> | undefined) | undefined,
 ): Promise<LinkagePopulation> {
   const orphans: OpenOrphan[] = [];
-  const held: LinkPerson[] = [];
+  const index = linker.create();
+  // Household persons go into the index as the scan yields them, in no particular order: the
+  // linker's decisions do not depend on it (equal scores go to the smaller person id), and the
+  // province's persons are not held a second time to be sorted first (at 1,000,000 some 200 MB
+  // of heap, which V8 let grow to twice that).
   for await (const doc of allPersons(ctx.persons)) {
     const seen = onPerson?.(doc);
     if (seen) await seen;
     const person = linkPerson(ctx, doc);
-    if (heldByHousehold(doc)) held.push(person);
-    else orphans.push({ doc, person });
+    if (heldByHousehold(doc)) index.add(person);
+    else orphans.push({ doc: orphanDoc(doc), person });
   }
-  // In id order (the linker breaks equal scores by person id whatever the order, but the same
-  // order on every store keeps even the index's layout the same).
-  held.sort((a, b) => byId(a.personId, b.personId));
-  orphans.sort((a, b) => byId(a.doc._id, b.doc._id));
-  const index = linker.create();
-  for (const person of held) index.add(person);
   // Quarantined rows may belong to any known person, those without a household here too; an
   // orphan is linked to household persons only.
   for (const { person } of orphans) index.add(person, { secondary: true });
@@ -210,7 +213,8 @@ async function updatedPopulation(
     const person = linkPerson(ctx, doc);
     const household = heldByHousehold(doc);
     population.index.add(person, { secondary: !household });
-    if (!household && open.has(doc._id)) population.openOrphans.set(doc._id, { doc, person, priorScore: open.get(doc._id) });
+    if (!household && open.has(doc._id))
+      population.openOrphans.set(doc._id, { doc: orphanDoc(doc), person, priorScore: open.get(doc._id) });
     else population.openOrphans.delete(doc._id);
   }
   return population;
