@@ -273,6 +273,16 @@ describe('the order persons were added in', () => {
     expect(forward).toMatchObject({ outcome: 'possible', personId: 'P-a', secondPersonId: 'P-b' });
     expect(backward).toEqual(forward);
   });
+
+  it('does not change a decision between registry ids either (compared packed)', () => {
+    const twin = (personId: string, citizen17: string): LinkagePerson => ({ ...ZHANG, personId, citizenId: id(citizen17) });
+    const a = twin(`p_${'a'.repeat(25)}b`, '44030319900307123');
+    const b = twin(`p_${'a'.repeat(25)}c`, '44030319900307145');
+    const row = { name: '张明', birthDate: '1990-03-07', gender: '1', region: '440303001' };
+    const forward = linkerWith([b, a]).link(row);
+    expect(forward).toMatchObject({ outcome: 'possible', personId: a.personId, secondPersonId: b.personId });
+    expect(linkerWith([a, b]).link(row)).toEqual(forward);
+  });
 });
 
 describe('a replaced person', () => {
