@@ -14,9 +14,9 @@ const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
 /**
  * The process's peak resident set, sampled every 200 ms, with what each thread held at that
  * moment: the main thread's heap and buffers read there, the other threads' as they last sent
- * them (`watch`). What the threads do not account for is mostly SQLite's page caches, code and
- * stacks. A peak is kept for the whole run (`peak`) and for the window since `phase` was
- * last called.
+ * them (`watch`). What the threads do not account for is mostly SQLite's page caches, the
+ * allocator's arenas, code and stacks. A peak is kept for the whole run (`peak`) and for the
+ * window since `phase` was last called.
  */
 export class PeakMemory {
   private overall: MemorySample;
@@ -59,11 +59,11 @@ export class PeakMemory {
     clearInterval(this.timer);
   }
 
-  /** `1,280 MiB (main thread: heap 560, buffers 148; projections: heap 167, buffers 3; the rest 402: SQLite page caches, code, stacks)` */
+  /** `1,280 MiB (main thread: heap 560, buffers 148; projections: heap 167, buffers 3; the rest 402: SQLite page caches, the allocator's arenas, code, stacks)` */
   static describe(sample: MemorySample): string {
     const parts = sample.threads.map(([name, m]) => `${name}: heap ${mib(m.heapTotal)}, buffers ${mib(m.arrayBuffers)}`);
     const held = sample.threads.reduce((sum, [, m]) => sum + m.heapTotal + m.arrayBuffers, 0);
-    return `${mib(sample.rss)} MiB (${parts.join('; ')}; the rest ${mib(sample.rss - held)}: SQLite page caches, code, stacks)`;
+    return `${mib(sample.rss)} MiB (${parts.join('; ')}; the rest ${mib(sample.rss - held)}: SQLite page caches, the allocator's arenas, code, stacks)`;
   }
 
   private take(rss = process.memoryUsage().rss): MemorySample {

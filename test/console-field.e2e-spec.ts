@@ -3,10 +3,9 @@
  * hands a township's worklist out as survey tasks, a surveyor sends a result from the field, the
  * operator approves it and the person is insured; a citizen registers on the phone page (/h5,
  * 360 px wide) with the code sent to their phone, the county approves it in the console and the
- * citizen's status query says so. The survey part runs when the service has the survey
- * capability, and otherwise says why it was skipped.
+ * citizen's status query says so.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -17,10 +16,6 @@ import { TestApp, bearer, startApp } from './support/app';
 import { axeViolations, describeInBrowser, ensurePagesBuilt, launchChromium, newContext, screenshot, settled } from './support/browser';
 import { PLACES, newCitizen } from './support/citizens';
 import { HOUSEHOLD_HEADER, householdRow, writeCsv } from './support/imports-files';
-
-/** Whether the service carries the survey capability (its module). */
-const SURVEY = existsSync(join(__dirname, '../apps/registry/src/survey/survey.controller.ts'));
-if (!SURVEY) console.warn('survey in the browser: skipped, the service has no survey capability (apps/registry/src/survey) yet');
 
 const ACTOR: CommandContext = { operator: 'cli:test', role: 'province-admin', region: '440000', channel: 'cli' };
 const PASSWORD = 'Field-work-2024';
@@ -67,9 +62,7 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     const accounts = t.app.get(AccountsService);
     await accounts.create(ACTOR, 'zhao.county', ['county-operator'], PLACES.nanshan.county, PASSWORD);
-    if (SURVEY) {
-      await accounts.create(ACTOR, 'li.surveyor', ['township-surveyor'], PLACES.nanshan.township, PASSWORD);
-    }
+    await accounts.create(ACTOR, 'li.surveyor', ['township-surveyor'], PLACES.nanshan.township, PASSWORD);
     browser = await launchChromium();
   }, 180_000);
 
@@ -78,7 +71,7 @@ describeInBrowser('survey tasks and self-service registration in Chromium', () =
     await t?.close();
   });
 
-  (SURVEY ? it : it.skip)('hands out a township’s worklist, takes a surveyor’s result and approves it: the person is insured', async () => {
+  it('hands out a township’s worklist, takes a surveyor’s result and approves it: the person is insured', async () => {
     const admin = t.token({ role: 'province-admin', region: '44' });
     const citizen = newCitizen(PLACES.nanshan.county);
     const path = join(files, 'household.csv');

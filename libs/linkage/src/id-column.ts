@@ -5,6 +5,11 @@ const ID_LENGTH = PREFIX.length + PACKED;
 /** A slot whose id is not of that form starts with this byte and is kept in `others`. */
 const OTHER = 0;
 
+/** Whether an id is as long as a registry id and starts with its prefix (its characters are checked as packed). */
+function hasRegistryShape(id: string): boolean {
+  return id.length === ID_LENGTH && id.startsWith(PREFIX);
+}
+
 /** Whether a character code is of the lower-case base32 alphabet (a–z, 2–7). */
 function isBase32(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 50 && c <= 55);
@@ -38,8 +43,8 @@ export class IdColumn {
   push(id: string): number {
     const slot = this.count++;
     if (this.count * PACKED > this.bytes.length) {
-      // By half again, not double: a province's column is tens of megabytes, and what it has
-      // not filled yet is resident all the same.
+      // By half again, not double: a province's column is tens of megabytes, and the part not
+      // yet filled is allocated all the same.
       const bigger = Buffer.alloc(PACKED * Math.ceil((this.bytes.length / PACKED) * 1.5));
       this.bytes.copy(bigger);
       this.bytes = bigger;
@@ -62,7 +67,7 @@ export class IdColumn {
   holds(slot: number, id: string): boolean {
     const at = slot * PACKED;
     if (this.bytes[at] === OTHER) return this.others.get(slot) === id;
-    if (id.length !== ID_LENGTH || id.charCodeAt(0) !== 112 || id.charCodeAt(1) !== 95) return false;
+    if (!hasRegistryShape(id)) return false;
     for (let i = 0; i < PACKED; i++) if (this.bytes[at + i] !== id.charCodeAt(PREFIX.length + i)) return false;
     return true;
   }
@@ -78,7 +83,7 @@ export class IdColumn {
   }
 
   private pack(slot: number, id: string): boolean {
-    if (id.length !== ID_LENGTH || id.charCodeAt(0) !== 112 || id.charCodeAt(1) !== 95) return false;
+    if (!hasRegistryShape(id)) return false;
     const at = slot * PACKED;
     for (let i = 0; i < PACKED; i++) {
       const c = id.charCodeAt(PREFIX.length + i);
