@@ -155,7 +155,8 @@ export interface EventStore {
   /**
    * Read many whole streams forward at once (a batch of commands loads its persons this way):
    * every requested stream is a key of the result, a missing one with []. The SQLite adapter
-   * answers with one query; EventStoreDB reads the streams concurrently.
+   * answers with one query; EventStoreDB reads the streams concurrently. The map is a new one,
+   * the caller's to change.
    */
   readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
 

@@ -13,7 +13,7 @@ import {
 import { ReadStore, WriteOp } from '@registry/read-store';
 import { Principal } from '../auth/principal';
 import { CommandContext } from '../common/event-sourcing/command-context';
-import { PersonCommandOutcome, PersonCommandRequest } from '../persons/execute-person-commands';
+import { CountedPersonOutcome, PersonCommandRequest } from '../persons/execute-person-commands';
 import { commandsForRecord, recordRegion } from '../persons/person-commands';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, sealRejectionPartial } from './import-job';
@@ -27,8 +27,12 @@ const MAX_UNSTORED_REJECTIONS = 5000;
  */
 const MAX_HELD_RAW_CHARS = 64 * 1024 * 1024;
 
-/** Applies a batch of person commands through the one command path (the CommandBus in the service, the handler itself in an import thread). */
-export type ExecuteBatch = (requests: PersonCommandRequest<number>[], context: CommandContext) => Promise<PersonCommandOutcome<number>[]>;
+/**
+ * Applies a batch of person commands through the one command path (the CommandBus in the
+ * service, the handler itself in an import thread). A run only counts what applied, so its
+ * outcomes carry no states (HandleOptions.states).
+ */
+export type ExecuteBatch = (requests: PersonCommandRequest<number>[], context: CommandContext) => Promise<CountedPersonOutcome<number>[]>;
 
 export interface ImportRunDependencies {
   execute: ExecuteBatch;

@@ -76,7 +76,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ImportThreadData
       provinceCode: data.provinceCode,
       personIdKey: Buffer.from(data.keyRing.personIdKey, 'base64'),
       execute: async (requests, context) => {
-        const outcomes = await handleCommands(events, aggregate, requests, context);
+        const outcomes = await handleCommands(events, aggregate, requests, context, { states: false });
         for (const o of outcomes) if (o.status === 'applied') for (const e of o.events) appended[e.type] = (appended[e.type] ?? 0) + 1;
         return outcomes;
       },

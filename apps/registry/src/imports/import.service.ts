@@ -15,7 +15,7 @@ import { runsInThread, startThread } from '../common/threads';
 import { AppConfig, importBatchRows } from '../config/app-config';
 import { KeyRing } from '../config/key-ring';
 import { MetricsService } from '../metrics/metrics.service';
-import { ExecutePersonCommands, PersonCommandOutcome } from '../persons/execute-person-commands';
+import { ExecutePersonCommands, CountedPersonOutcome } from '../persons/execute-person-commands';
 import { PersonalDataProtector } from '../privacy/personal-data';
 import { ReferenceData } from '../reference/reference-data.module';
 import { IMPORT_JOBS, IMPORT_REJECTIONS, ImportJob, ImportRejection, emptyCounts } from './import-job';
@@ -283,7 +283,9 @@ export class ImportService implements OnApplicationBootstrap, BeforeApplicationS
     return new ImportRun(initial, {
       ...this.settings,
       execute: (requests, context) =>
-        this.commands.execute<ExecutePersonCommands<number>, PersonCommandOutcome<number>[]>(new ExecutePersonCommands(requests, context)),
+        this.commands.execute<ExecutePersonCommands<number, undefined>, CountedPersonOutcome<number>[]>(
+          ExecutePersonCommands.counted(requests, context),
+        ),
       reads: this.reads,
       protector: this.protector,
       regions: this.reference.regions,

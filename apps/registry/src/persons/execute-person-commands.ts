@@ -8,20 +8,27 @@ import { MetricsService } from '../metrics/metrics.service';
 import { PersonStreams } from './person-aggregate';
 
 export type PersonCommandRequest<K> = CommandRequest<K, PersonCommand, PersonState>;
-export type PersonCommandOutcome<K> = CommandOutcome<K, PersonState, PersonEvent>;
+export type PersonCommandOutcome<K, S extends PersonState | undefined = PersonState> = CommandOutcome<K, S, PersonEvent>;
+/** What a batch that only counts what applied gets back (see `ExecutePersonCommands.counted`). */
+export type CountedPersonOutcome<K> = PersonCommandOutcome<K, undefined>;
 
 /**
  * Person commands, one or many, as every caller sends them: an HTTP request, a batch of
  * imported rows, a comparison run's verdicts, a reviewer's decision, the ministry's facts.
  */
-export class ExecutePersonCommands<K = unknown> extends Command<PersonCommandOutcome<K>[]> {
+export class ExecutePersonCommands<K = unknown, S extends PersonState | undefined = PersonState> extends Command<PersonCommandOutcome<K, S>[]> {
   constructor(
     readonly requests: readonly PersonCommandRequest<K>[],
     readonly context: CommandContext,
-    /** `allOrNothing`: a refusal of any command appends none of them. */
-    readonly options: Pick<HandleOptions, 'allOrNothing'> = {},
+    /** `allOrNothing`: a refusal of any command appends none of them. `states`: see HandleOptions. */
+    readonly options: Pick<HandleOptions, 'allOrNothing' | 'states'> = {},
   ) {
     super();
+  }
+
+  /** A batch whose outcomes carry no states (an import counts what applied; see HandleOptions.states). */
+  static counted<K>(requests: readonly PersonCommandRequest<K>[], context: CommandContext): ExecutePersonCommands<K, undefined> {
+    return new ExecutePersonCommands<K, undefined>(requests, context, { states: false });
   }
 }
 
@@ -33,8 +40,14 @@ export class ExecutePersonCommandsHandler implements ICommandHandler<ExecutePers
     private readonly metrics: MetricsService,
   ) {}
 
-  async execute<K>(message: ExecutePersonCommands<K>): Promise<PersonCommandOutcome<K>[]> {
-    const outcomes = await handleCommands(this.store, this.persons.aggregate, message.requests, message.context, message.options);
+  async execute<K, S extends PersonState | undefined>(message: ExecutePersonCommands<K, S>): Promise<PersonCommandOutcome<K, S>[]> {
+    const outcomes = (await handleCommands(
+      this.store,
+      this.persons.aggregate,
+      message.requests,
+      message.context,
+      message.options,
+    )) as PersonCommandOutcome<K, S>[]; // states are left out exactly when the message was made by `counted`
     for (const o of outcomes) if (o.status === 'applied') for (const e of o.events) this.metrics.eventsAppended.inc({ type: e.type });
     return outcomes;
   }

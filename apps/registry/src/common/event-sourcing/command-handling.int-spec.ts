@@ -63,6 +63,20 @@ describe('handleCommands: the one command path', () => {
     expect(await totals('a')).toEqual([5, -3]);
   });
 
+  it('leaves the states out of a counted batch and appends the same events, refusals included', async () => {
+    await handleCommand(store, counter, add('a', 4, 'r0'), context);
+    const outcomes = await handleCommands(store, counter, [add('a', -9, 'r1'), add('a', 2, 'r2'), add('b', 1, 'r3')], context, {
+      states: false,
+    });
+    expect(outcomes.map((o) => (o.status === 'applied' ? [o.key, o.state, o.events.length, o.revision] : [o.key, o.error.code]))).toEqual([
+      ['r1', 'WOULD_GO_NEGATIVE'],
+      ['r2', undefined, 1, 1],
+      ['r3', undefined, 1, 0],
+    ]);
+    expect(await totals('a')).toEqual([4, 2]);
+    expect(await totals('b')).toEqual([1]);
+  });
+
   it('reports a refused command with its domain error and still applies the others', async () => {
     const outcomes = await handleCommands(store, counter, [add('a', -1, 'r1'), add('a', 2, 'r2')], context);
     expect(outcomes[0]).toMatchObject({ key: 'r1', status: 'refused', error: expect.any(WouldGoNegative) });
