@@ -16,7 +16,9 @@ export type CountedPersonOutcome<K> = PersonCommandOutcome<K, undefined>;
  * Person commands, one or many, as every caller sends them: an HTTP request, a batch of
  * imported rows, a comparison run's verdicts, a reviewer's decision, the ministry's facts.
  */
-export class ExecutePersonCommands<K = unknown, S extends PersonState | undefined = PersonState> extends Command<PersonCommandOutcome<K, S>[]> {
+export class ExecutePersonCommands<K = unknown, S extends PersonState | undefined = PersonState> extends Command<
+  PersonCommandOutcome<K, S>[]
+> {
   constructor(
     readonly requests: readonly PersonCommandRequest<K>[],
     readonly context: CommandContext,

@@ -123,7 +123,14 @@ export async function handleCommands<K, C, S, E extends DomainEvent>(
         }
         for (const event of decided) state = decider.evolve(state, event);
         decided.forEach((event, index) => toStore.push(aggregate.toStored(stream, request.command, event, index, context)));
-        outcomes.set(request, { key: request.key, status: 'applied', events: decided, state: keepStates ? state : undefined, revision, position: 0 });
+        outcomes.set(request, {
+          key: request.key,
+          status: 'applied',
+          events: decided,
+          state: keepStates ? state : undefined,
+          revision,
+          position: 0,
+        });
       }
       if (toStore.length > 0) appends.push({ stream, events: toStore, expectedRevision: revision < 0 ? 'no_stream' : revision });
     }
