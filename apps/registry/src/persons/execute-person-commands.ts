@@ -19,18 +19,21 @@ export type CountedPersonOutcome<K> = PersonCommandOutcome<K, undefined>;
 export class ExecutePersonCommands<K = unknown, S extends PersonState | undefined = PersonState> extends Command<
   PersonCommandOutcome<K, S>[]
 > {
+  /** false only for a message made by `counted`: its outcomes carry no states (the type says so). */
+  readonly keepsStates: boolean = true;
+
   constructor(
     readonly requests: readonly PersonCommandRequest<K>[],
     readonly context: CommandContext,
-    /** `allOrNothing`: a refusal of any command appends none of them. `states`: see HandleOptions. */
-    readonly options: Pick<HandleOptions, 'allOrNothing' | 'states'> = {},
+    /** `allOrNothing`: a refusal of any command appends none of them. */
+    readonly options: Pick<HandleOptions, 'allOrNothing'> = {},
   ) {
     super();
   }
 
   /** A batch whose outcomes carry no states (an import counts what applied; see HandleOptions.states). */
   static counted<K>(requests: readonly PersonCommandRequest<K>[], context: CommandContext): ExecutePersonCommands<K, undefined> {
-    return new ExecutePersonCommands<K, undefined>(requests, context, { states: false });
+    return Object.assign(new ExecutePersonCommands<K, undefined>(requests, context), { keepsStates: false });
   }
 }
 
@@ -43,13 +46,10 @@ export class ExecutePersonCommandsHandler implements ICommandHandler<ExecutePers
   ) {}
 
   async execute<K, S extends PersonState | undefined>(message: ExecutePersonCommands<K, S>): Promise<PersonCommandOutcome<K, S>[]> {
-    const outcomes = (await handleCommands(
-      this.store,
-      this.persons.aggregate,
-      message.requests,
-      message.context,
-      message.options,
-    )) as PersonCommandOutcome<K, S>[]; // states are left out exactly when the message was made by `counted`
+    const outcomes = (await handleCommands(this.store, this.persons.aggregate, message.requests, message.context, {
+      ...message.options,
+      states: message.keepsStates,
+    })) as PersonCommandOutcome<K, S>[]; // S is undefined exactly when the message was made by `counted`
     for (const o of outcomes) if (o.status === 'applied') for (const e of o.events) this.metrics.eventsAppended.inc({ type: e.type });
     return outcomes;
   }
