@@ -97,6 +97,13 @@ export interface Projection {
    */
   lazyData?: boolean;
   /**
+   * The most events one batch of this projection takes, when fewer than the runner's batch size
+   * (PROJECTION_BATCH_EVENTS). For a projection whose batch writes little whatever its size: its
+   * batch and the read-ahead behind it (two batches) are held in memory, and every young-generation
+   * collection copies them.
+   */
+  batchEvents?: number;
+  /**
    * Optional prefetch hook: the documents `apply` will read for this event. The runner loads
    * them for a whole batch with one getMany per collection, so `apply` can run without awaiting.
    */

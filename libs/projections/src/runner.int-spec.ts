@@ -249,6 +249,33 @@ function runnerSuite(readStores: ReadStoreFactory): void {
     expect(counts.count).toBe(120);
   });
 
+  it("takes a projection's own batch size when it is smaller than the runner's, and never a larger one", async () => {
+    await appendTicks(stores.eventStore, 100, 2);
+    const sizes: Record<string, number[]> = { small: [], large: [] };
+    const sized = (name: 'small' | 'large', batchEvents: number): Projection => ({
+      name,
+      version: 1,
+      eventTypes: ['Ticked'],
+      collections: [{ name: 'counts' }],
+      batchEvents,
+      async applyBatch(events: RecordedEvent[], ctx) {
+        sizes[name].push(events.length);
+        const counts = await ctx.get<Counted>('counts', 'all');
+        ctx.put('counts', { _id: 'all', count: (counts?.count ?? 0) + events.length, _position: events[events.length - 1].position });
+      },
+    });
+    const r = runner({ batchSize: 40, maxBatchWaitMs: 200 });
+    await r.start([sized('small', 15), sized('large', 1000)]);
+    await r.waitUntilCaughtUp('small');
+    await r.waitUntilCaughtUp('large');
+    for (const name of ['small', 'large'] as const) {
+      const [counts] = (await logicalDocs(r, name, 'counts')) as Counted[];
+      expect(counts.count).toBe(100);
+    }
+    expect(Math.max(...sizes.small)).toBe(15);
+    expect(Math.max(...sizes.large)).toBe(40);
+  });
+
   it('rebuilds a new version beside the old one, serves the old meanwhile, then switches and drops it', async () => {
     await appendTicks(stores.eventStore, 200, 5);
     const v1 = runner();

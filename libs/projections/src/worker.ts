@@ -167,7 +167,9 @@ export class GenerationWorker {
   }
 
   private async run(): Promise<void> {
-    const s = this.host.settings;
+    const settings = this.host.settings;
+    const own = this.projection.batchEvents;
+    const s = own !== undefined && own > 0 && own < settings.batchSize ? { ...settings, batchSize: own } : settings;
     let failures = 0;
     while (!this.stopped) {
       let pump: EventPump | null = null;
