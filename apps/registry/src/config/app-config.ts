@@ -88,7 +88,8 @@ export class AppConfig {
    * PROJECTION_BATCH_EVENTS: most events a projection applies and writes in one read-store
    * transaction. Live traffic makes small batches whatever this is; during a bulk load the
    * projections run full batches, and a larger batch rewrites fewer pages of the documents'
-   * random id index per event. Memory grows with it.
+   * random id index per event. Memory grows with it. A projection may take fewer
+   * (Projection.batchEvents): the audit projection takes one block of its chain.
    */
   @Transform(({ value }) => (value === undefined || value === '' ? 24000 : Number(value)))
   @IsInt()
