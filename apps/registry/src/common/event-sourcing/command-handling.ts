@@ -56,6 +56,9 @@ export type CommandOutcome<K, S, E> =
   | { key: K; status: 'applied'; events: E[]; state: S; revision: number; position: number }
   | { key: K; status: 'refused'; error: DomainError };
 
+/** The state an applied outcome carries: none when the call asked for `states: false`. */
+export type OutcomeState<S, O extends HandleOptions> = O extends { states: false } ? undefined : S;
+
 /**
  * The one command path: every stream the commands address is read once (one query on
  * SQLite), folded, authorized, decided and appended with the revision it was read at, all
@@ -65,27 +68,15 @@ export type CommandOutcome<K, S, E> =
  * `allOrNothing`). A concurrent write re-runs the whole call (attempts in all), unless a
  * command carried an expected revision.
  */
-export async function handleCommands<K, C, S, E extends DomainEvent>(
+export async function handleCommands<K, C, S, E extends DomainEvent, O extends HandleOptions = HandleOptions>(
   store: EventStore,
   aggregate: Aggregate<C, S, E>,
   requests: readonly CommandRequest<K, C, S>[],
   context: CommandContext,
-  options: HandleOptions & { states: false },
-): Promise<CommandOutcome<K, undefined, E>[]>;
-export async function handleCommands<K, C, S, E extends DomainEvent>(
-  store: EventStore,
-  aggregate: Aggregate<C, S, E>,
-  requests: readonly CommandRequest<K, C, S>[],
-  context: CommandContext,
-  options?: HandleOptions,
-): Promise<CommandOutcome<K, S, E>[]>;
-export async function handleCommands<K, C, S, E extends DomainEvent>(
-  store: EventStore,
-  aggregate: Aggregate<C, S, E>,
-  requests: readonly CommandRequest<K, C, S>[],
-  context: CommandContext,
-  options: HandleOptions = {},
-): Promise<CommandOutcome<K, S | undefined, E>[]> {
+  options: O = {} as O,
+): Promise<CommandOutcome<K, OutcomeState<S, O>, E>[]> {
+  /** What this call returns: the states left out exactly when `options` says `states: false`. */
+  type Outcome = CommandOutcome<K, OutcomeState<S, O>, E>;
   const attempts = options.attempts ?? 4;
   const keepStates = options.states ?? true;
   const byStream = new Map<string, CommandRequest<K, C, S>[]>();
@@ -98,7 +89,7 @@ export async function handleCommands<K, C, S, E extends DomainEvent>(
   const pinned = requests.some((r) => r.expectedRevision !== undefined);
   const { decider } = aggregate;
   for (let attempt = 1; ; attempt++) {
-    const outcomes = new Map<CommandRequest<K, C, S>, CommandOutcome<K, S | undefined, E>>();
+    const outcomes = new Map<CommandRequest<K, C, S>, Outcome>();
     const appends: StreamAppend[] = [];
     const read = await store.readStreams([...byStream.keys()]);
     for (const [stream, list] of byStream) {
@@ -127,7 +118,7 @@ export async function handleCommands<K, C, S, E extends DomainEvent>(
           key: request.key,
           status: 'applied',
           events: decided,
-          state: keepStates ? state : undefined,
+          state: (keepStates ? state : undefined) as OutcomeState<S, O>,
           revision,
           position: 0,
         });
