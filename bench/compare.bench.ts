@@ -33,6 +33,7 @@ import { ExecutePersonCommands, PersonCommandRequest } from '../apps/registry/sr
 import { PersonDocument } from '../apps/registry/src/persons/projections/person-document';
 import { PERSONS_COLLECTION, PERSONS_PROJECTION } from '../apps/registry/src/persons/projections/persons.projection';
 import { personsWanted } from './bench-args';
+import { describeMachineReference, machineReference } from './machine-reference';
 import { PeakMemory } from './peak-memory';
 import { applyDayOfChanges } from './day-of-changes';
 import { startMinistrySimProcess } from './ministry-sim-process';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   const persons = personsWanted(100_000);
   const dir = mkdtempSync(join(tmpdir(), 'registry-compare-bench-'));
   const snapshot = process.env.BENCH_SNAPSHOT;
+  const reference = await machineReference();
   const memory = new PeakMemory();
   process.stdout.write(`comparison bench — ${persons} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n`);
   try {
@@ -176,6 +178,7 @@ async function main(): Promise<void> {
               `  ministry inquiry: ${c.inquired} asked, ${c.insuredElsewhereFound} records; linkage: ${c.recordsConsidered} rows, ${c.linked} linked (${c.repaired ?? 0} by ID repair), ${c.possibleLinks} to review; determination: ${c.statusChanges} status changes`,
               `  steps (ms): ${JSON.stringify(done.timings ?? {})}; read models caught up ${lag.toFixed(1)} s after the run ended`,
               `  peak RSS during the run ${PeakMemory.describe(during)} at ${((during.at - t) / 1000).toFixed(1)} s (before it ${mb(before.rss)}); the ministry simulator's process, so far: ${mb(sim.peakRss())}`,
+              `  ${describeMachineReference(reference, await machineReference())}`,
               ...(done.error ? [`  error: ${done.error.code}: ${done.error.message}`] : []),
             ].join('\n') + '\n',
           );

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateProvince } from '@registry/ingest';
 import { personsWanted } from './bench-args';
+import { describeMachineReference, machineReference } from './machine-reference';
 import { PeakMemory } from './peak-memory';
 import { RawEventRow, rawEventInsertRate } from './raw-events';
 import { Principal } from '../apps/registry/src/auth/principal';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `registry import bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, SQLite synchronous=${synchronous}, projections ${projectionsOn ? 'on' : 'OFF'}, files in ${dir}\n\n`,
   );
+  const reference = await machineReference();
   const memory = new PeakMemory();
   try {
     let started = performance.now();
@@ -180,7 +182,8 @@ async function main(): Promise<void> {
         `into the event store's tables, ${int(RAW_TRANSACTION_ROWS)}-row transactions, synchronous=${synchronous}\n` +
         `end to end = submit until every read model has caught up${projectionsOn ? '' : ' (projections off: same as import only)'}; import only = submit until the import completed\n` +
         `CPU s = user + system time of the whole process, both threads, from submit until caught up\n` +
-        `peak RSS of the whole process (generation included): ${PeakMemory.describe(memory.peak)}\n`,
+        `peak RSS of the whole process (generation included): ${PeakMemory.describe(memory.peak)}\n` +
+        `${describeMachineReference(reference, await machineReference())}\n`,
     );
   } finally {
     memory.stop();
