@@ -21,6 +21,7 @@ import { generateProvince } from '@registry/ingest';
 import { ProjectionRunner } from '@registry/projections';
 import { SqliteReadStore } from '@registry/read-store';
 import { personsWanted } from './bench-args';
+import { describeMachineReference, machineReference } from './machine-reference';
 import { AppModule } from '../apps/registry/src/app.module';
 import { AUDIT_BLOCKS, AUDIT_PROJECTION, auditProjection } from '../apps/registry/src/audit/audit.projection';
 import { ChainBlockDocument } from '../apps/registry/src/audit/chain/chain-block';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `registry audit bench — ${int(persons)} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n\n`,
   );
+  const reference = await machineReference();
   try {
     const manifest = await generateProvince({ persons, seed: 'bench', outDir: join(dir, 'province') });
     let now = new Date('2024-03-01T08:00:00.000Z');
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
     );
     await events.close();
     await scratch.close();
+    process.stdout.write(`${describeMachineReference(reference, await machineReference())}\n`);
   } finally {
     if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   }
