@@ -88,7 +88,6 @@ async function main(): Promise<void> {
   const persons = personsWanted(100_000);
   const dir = mkdtempSync(join(tmpdir(), 'registry-compare-bench-'));
   const snapshot = process.env.BENCH_SNAPSHOT;
-  const reference = await machineReference();
   const memory = new PeakMemory();
   process.stdout.write(`comparison bench — ${persons} persons, ${cpus().length} cores, node ${process.version}, files in ${dir}\n`);
   try {
@@ -143,6 +142,8 @@ async function main(): Promise<void> {
           const projections = app.get(ProjectionsService);
           memory.watch(() => ({ 'projection thread': projections.threadMemory() }));
           await projections.waitUntilCaughtUp(undefined, 3_600_000);
+          // Just before the run, not before generation and import: the line says before and after the run.
+          const reference = await machineReference();
           const before = memory.phase();
           const comparison = app.get(ComparisonService);
           const profile = process.env.BENCH_CPU_PROF;
